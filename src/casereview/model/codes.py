@@ -116,9 +116,15 @@ class Sex(CodeSet):
 class EthnicityGroup(CodeSet):
     """Broad ethnic group (ONS 2021 top level). Recorded and reported on; never an input."""
 
-    WHITE = ("white", "White: English, Welsh, Scottish, Northern Irish, British, Irish, Gypsy or Irish Traveller, Roma, any other White background")
+    WHITE = (
+        "white",
+        "White: English, Welsh, Scottish, Northern Irish, British, Irish, Gypsy or Irish Traveller, Roma, any other White background",
+    )
     MIXED = ("mixed", "Mixed or Multiple ethnic groups")
-    ASIAN = ("asian", "Asian or Asian British: Indian, Pakistani, Bangladeshi, Chinese, any other Asian background")
+    ASIAN = (
+        "asian",
+        "Asian or Asian British: Indian, Pakistani, Bangladeshi, Chinese, any other Asian background",
+    )
     BLACK = ("black", "Black, Black British, Caribbean or African")
     OTHER = ("other", "Other ethnic group, including Arab")
     NOT_STATED = ("not_stated", "Not recorded, not stated or not known")
@@ -137,14 +143,35 @@ class DobPrecision(CodeSet):
 class Typology(CodeSet):
     """How an exploitation case is organised. A record may carry several."""
 
-    GROUP_BASED = ("group_based", "Two or more people known to or associated with one another involved in the exploitation (IICSA working definition)")
-    GANG_ASSOCIATED = ("gang_associated", "Exploitation linked to a street gang or its activity (e.g. county lines)")
-    INTRA_FAMILIAL = ("intra_familial", "The offender is a family member or lives in the child's household")
+    GROUP_BASED = (
+        "group_based",
+        "Two or more people known to or associated with one another involved in the exploitation (IICSA working definition)",
+    )
+    GANG_ASSOCIATED = (
+        "gang_associated",
+        "Exploitation linked to a street gang or its activity (e.g. county lines)",
+    )
+    INTRA_FAMILIAL = (
+        "intra_familial",
+        "The offender is a family member or lives in the child's household",
+    )
     PEER_ON_PEER = ("peer_on_peer", "The offender is also under 18")
-    INSTITUTIONAL = ("institutional", "The offender is linked to an institution the child attends or lives in (care home, school, club)")
-    ONLINE_FACILITATED = ("online_facilitated", "Contact, grooming or exploitation took place online or through online identifiers")
-    LONE_OFFENDER = ("lone_offender", "A single adult offender with no known associates in the exploitation")
-    CSE_LIKELY = ("cse_likely", "The record's evidence indicates child sexual exploitation, whatever its organisation")
+    INSTITUTIONAL = (
+        "institutional",
+        "The offender is linked to an institution the child attends or lives in (care home, school, club)",
+    )
+    ONLINE_FACILITATED = (
+        "online_facilitated",
+        "Contact, grooming or exploitation took place online or through online identifiers",
+    )
+    LONE_OFFENDER = (
+        "lone_offender",
+        "A single adult offender with no known associates in the exploitation",
+    )
+    CSE_LIKELY = (
+        "cse_likely",
+        "The record's evidence indicates child sexual exploitation, whatever its organisation",
+    )
 
 
 class ConcernFactor(CodeSet):
@@ -177,19 +204,43 @@ class OutcomeType(CodeSet):
     CANNABIS_WARNING = ("7", "Cannabis/Khat warning")
     COMMUNITY_RESOLUTION = ("8", "Community Resolution")
     CPS_NOT_PUBLIC_INTEREST = ("9", "Prosecution not in the public interest (CPS)")
-    POLICE_NOT_PUBLIC_INTEREST = ("10", "Formal action against the offender is not in the public interest (Police)")
+    POLICE_NOT_PUBLIC_INTEREST = (
+        "10",
+        "Formal action against the offender is not in the public interest (Police)",
+    )
     UNDER_AGE = ("11", "Prosecution prevented - suspect below the age of criminal responsibility")
     SUSPECT_TOO_ILL = ("12", "Prosecution prevented - suspect too ill to prosecute")
-    VICTIM_TOO_ILL = ("13", "Prosecution prevented - victim or key witness dead or too ill to give evidence")
-    VICTIM_DECLINES_NO_SUSPECT = ("14", "Evidential difficulties: suspect not identified; victim does not support further action")
-    EVIDENTIAL_DIFFICULTIES = ("15", "Evidential difficulties: suspect identified; victim supports action but evidence prevents further action")
-    VICTIM_DECLINES = ("16", "Evidential difficulties: suspect identified; victim does not support (or has withdrawn support from) police action")
+    VICTIM_TOO_ILL = (
+        "13",
+        "Prosecution prevented - victim or key witness dead or too ill to give evidence",
+    )
+    VICTIM_DECLINES_NO_SUSPECT = (
+        "14",
+        "Evidential difficulties: suspect not identified; victim does not support further action",
+    )
+    EVIDENTIAL_DIFFICULTIES = (
+        "15",
+        "Evidential difficulties: suspect identified; victim supports action but evidence prevents further action",
+    )
+    VICTIM_DECLINES = (
+        "16",
+        "Evidential difficulties: suspect identified; victim does not support (or has withdrawn support from) police action",
+    )
     TIME_LIMIT = ("17", "Prosecution time limit expired")
     NO_SUSPECT = ("18", "Investigation complete - no suspect identified")
     NFIB = ("19", "National Fraud Intelligence Bureau filed")
-    OTHER_AGENCY = ("20", "Further action resulting from the crime report will be undertaken by another body or agency")
-    NOT_PUBLIC_INTEREST_FURTHER = ("21", "Further investigation to support formal action not in the public interest (Police)")
-    DIVERSIONARY = ("22", "Diversionary, educational or intervention activity; no further action in the public interest")
+    OTHER_AGENCY = (
+        "20",
+        "Further action resulting from the crime report will be undertaken by another body or agency",
+    )
+    NOT_PUBLIC_INTEREST_FURTHER = (
+        "21",
+        "Further investigation to support formal action not in the public interest (Police)",
+    )
+    DIVERSIONARY = (
+        "22",
+        "Diversionary, educational or intervention activity; no further action in the public interest",
+    )
 
     @property
     def closed_without_charge(self) -> bool:
@@ -200,23 +251,59 @@ class OutcomeType(CodeSet):
 class FindingCode(CodeSet):
     """Flag-consistency findings raised by the classify stage."""
 
-    MISSING_CSE_FLAG = ("missing_cse_flag", "The record's evidence indicates CSE and its source did not flag it")
-    WRONG_CSE_FLAG = ("wrong_cse_flag", "Flagged CSE where the evidence indicates something else (e.g. criminal exploitation only)")
-    POLICE_LA_MISMATCH = ("police_la_mismatch", "For the same child, one agency recorded a CSE concern and the other has no CSE record within the window")
+    MISSING_CSE_FLAG = (
+        "missing_cse_flag",
+        "The record's evidence indicates CSE and its source did not flag it",
+    )
+    WRONG_CSE_FLAG = (
+        "wrong_cse_flag",
+        "Flagged CSE where the evidence indicates something else (e.g. criminal exploitation only)",
+    )
+    POLICE_LA_MISMATCH = (
+        "police_la_mismatch",
+        "For the same child, one agency recorded a CSE concern and the other has no CSE record within the window",
+    )
 
 
 class IndicatorCode(CodeSet):
     """Missed-opportunity indicators raised by the review stage."""
 
-    REPEAT_MISSING = ("repeat_missing", "A child missing three or more times in 12 months around exploitation concerns")
-    REPEAT_MISSING_NO_REFERRAL = ("repeat_missing_no_referral", "Repeat missing episodes with no referral to children's social care following them")
-    UNLINKED_REPEAT_SUSPECT = ("unlinked_repeat_suspect", "One resolved suspect named in two or more never-linked records closed without charge")
-    CLOSED_DESPITE_GROUP_LINK = ("closed_despite_group_link", "Closed (outcome 14, 15, 16 or 21) while the suspect belongs to a detected group or reappears later")
-    AGE_GAP_PARTNER = ("age_gap_partner", "An adult described as the partner or 'boyfriend' of a child under 16")
-    VICTIM_TREATED_AS_SUSPECT = ("victim_treated_as_suspect", "A child victim recorded as suspect or arrested around the time of exploitation concerns")
-    SHARED_OBJECT_ACROSS_VICTIMS = ("shared_object_across_victims", "A vehicle, phone or address recurring across different victims' records")
-    UNLINKED_INTELLIGENCE = ("unlinked_intelligence", "Intelligence naming a resolved suspect that is not linked to that suspect's crime records")
-    LA_CONCERN_NO_POLICE_RECORD = ("la_concern_no_police_record", "A local-authority CSE concern with no police record for that child")
+    REPEAT_MISSING = (
+        "repeat_missing",
+        "A child missing three or more times in 12 months around exploitation concerns",
+    )
+    REPEAT_MISSING_NO_REFERRAL = (
+        "repeat_missing_no_referral",
+        "Repeat missing episodes with no referral to children's social care following them",
+    )
+    UNLINKED_REPEAT_SUSPECT = (
+        "unlinked_repeat_suspect",
+        "One resolved suspect named in two or more never-linked records closed without charge",
+    )
+    CLOSED_DESPITE_GROUP_LINK = (
+        "closed_despite_group_link",
+        "Closed (outcome 14, 15, 16 or 21) while the suspect belongs to a detected group or reappears later",
+    )
+    AGE_GAP_PARTNER = (
+        "age_gap_partner",
+        "An adult described as the partner or 'boyfriend' of a child under 16",
+    )
+    VICTIM_TREATED_AS_SUSPECT = (
+        "victim_treated_as_suspect",
+        "A child victim recorded as suspect or arrested around the time of exploitation concerns",
+    )
+    SHARED_OBJECT_ACROSS_VICTIMS = (
+        "shared_object_across_victims",
+        "A vehicle, phone or address recurring across different victims' records",
+    )
+    UNLINKED_INTELLIGENCE = (
+        "unlinked_intelligence",
+        "Intelligence naming a resolved suspect that is not linked to that suspect's crime records",
+    )
+    LA_CONCERN_NO_POLICE_RECORD = (
+        "la_concern_no_police_record",
+        "A local-authority CSE concern with no police record for that child",
+    )
 
 
 class SubjectType(CodeSet):
@@ -233,7 +320,10 @@ class ReviewStatus(CodeSet):
     NEW = ("new", "Built by the review stage; nobody is working on it yet")
     ASSIGNED = ("assigned", "Allocated to a reviewer by a supervisor")
     IN_REVIEW = ("in_review", "The reviewer has started work on it")
-    AWAITING_SIGN_OFF = ("awaiting_sign_off", "The reviewer has recorded a decision; a supervisor must sign it off")
+    AWAITING_SIGN_OFF = (
+        "awaiting_sign_off",
+        "The reviewer has recorded a decision; a supervisor must sign it off",
+    )
     CLOSED = ("closed", "The decision was signed off")
     REOPENED = ("reopened", "A closed item opened again (new evidence or a supervisor's request)")
 
@@ -242,10 +332,19 @@ class DecisionOutcome(CodeSet):
     """What a reviewer decided about a review item."""
 
     NO_FURTHER_ACTION = ("no_further_action", "No further action: the original handling stands")
-    FURTHER_INVESTIGATION = ("further_investigation", "A new or missed line of enquiry to investigate")
-    SAFEGUARDING_REFERRAL = ("safeguarding_referral", "Refer for safeguarding: an extant risk to a child")
+    FURTHER_INVESTIGATION = (
+        "further_investigation",
+        "A new or missed line of enquiry to investigate",
+    )
+    SAFEGUARDING_REFERRAL = (
+        "safeguarding_referral",
+        "Refer for safeguarding: an extant risk to a child",
+    )
     LINK_TO_GROUP = ("link_to_group", "Link to an offender group or an existing operation")
-    REFER_OTHER_AGENCY = ("refer_other_agency", "Refer to another agency (local authority, NCA, another force)")
+    REFER_OTHER_AGENCY = (
+        "refer_other_agency",
+        "Refer to another agency (local authority, NCA, another force)",
+    )
 
 
 class DecisionKind(CodeSet):
@@ -296,7 +395,10 @@ class UserRole(CodeSet):
 
     REVIEWER = ("reviewer", "Reads cases of their teams and records decisions")
     SUPERVISOR = ("supervisor", "Allocates work, signs decisions off, sees their teams' workload")
-    ANALYST = ("analyst", "Runs stages, reads aggregate reports, makes exports with a stated purpose")
+    ANALYST = (
+        "analyst",
+        "Runs stages, reads aggregate reports, makes exports with a stated purpose",
+    )
     AUDITOR = ("auditor", "Reads the audit log and verifies its chain; sees no case content")
     ADMIN = ("admin", "Manages users and teams")
 

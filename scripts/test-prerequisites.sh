@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# What the test suite needs besides Python packages: a running PostgreSQL when
+# CASEREVIEW_TEST_DATABASE_URL points at a local one, and Debian's chromium for browser tests.
+set -euo pipefail
+
+if [ -n "${CASEREVIEW_TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null 2>&1; then
+  if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+    echo "starting PostgreSQL"
+    if command -v pg_ctlcluster >/dev/null 2>&1; then
+      pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    fi
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian chromium for the browser tests"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is not installed and cannot be installed here: browser tests will be skipped" >&2
+  fi
+fi

@@ -1,0 +1,45 @@
+"""The `casereview` command line: a thin Typer wrapper over the library, one command per stage."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+# Stage commands register themselves on the shared app when imported.
+from casereview.cli import core, demo  # noqa: F401  (init, config, audit, demo)
+from casereview.cli.app import app
+from casereview.cli.common import err_console
+from casereview.errors import CaseReviewError
+
+__all__ = ["app", "main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the app and turns casereview errors into one line and an exit code."""
+    try:
+        result = app(args=argv, prog_name="casereview", standalone_mode=False)
+    except CaseReviewError as e:
+        err_console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        return e.exit_code
+    except typer.Exit as e:
+        return e.exit_code
+    except typer.Abort:
+        err_console.print("aborted")
+        return 1
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    except typer.TyperException as e:  # usage errors: unknown command, bad option value
+        show = getattr(e, "show", None)
+        if show is not None:
+            show()
+        else:
+            err_console.print(f"error: {e}")
+        return int(getattr(e, "exit_code", 2))
+    # Without standalone mode click returns the code of a `typer.Exit` instead of raising it.
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Store-level commands: `init`, `config show`, `audit verify`, `audit head`."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from casereview.cli.app import app
+from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.errors import ConfigError
+from casereview.model.codes import AuditAction
+from casereview.settings import iter_settings
+from casereview.store import audit
+from casereview.store.db import writing
+from casereview.store.migrate import upgrade
+from casereview.store.summary import store_summary
+
+config_app = typer.Typer(help="Show the settings in force.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(audit_app, name="audit")
+
+JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
+
+
+@app.command("init")
+def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Create the store's schema, or upgrade it to this version; safe to run again."""
+    engine = open_store(ctx, need_schema=False)
+    before, after = upgrade(engine)
+    if before != after:
+        with writing(engine) as conn:
+            audit.append(
+                conn,
+                actor=settings_for(ctx).user,
+                action=AuditAction.ALTER,
+                object_type="schema",
+                object_id=after,
+                details={"from_revision": before, "to_revision": after},
+            )
+    summary = store_summary(engine) | {"changed": before != after, "previous_revision": before}
+    if as_json:
+        print_json(summary)
+        return
+    verb = (
+        "created" if before is None else ("upgraded" if before != after else "already up to date")
+    )
+    console.print(f"store {summary['url']}: schema {verb} (revision {after})")
+    table = Table("table", "rows")
+    for name, rows in summary["tables"].items():
+        table.add_row(name, str(rows))
+    console.print(table)
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Print every setting with its current value and description."""
+    rows = iter_settings(settings_for(ctx))
+    if as_json:
+        print_json([{"name": n, "value": v, "description": d} for n, v, d in rows])
+        return
+    table = Table("setting", "value", "description")
+    for name, value, description in rows:
+        table.add_row(name, str(value), description)
+    console.print(table)
+
+
+def _parse_head(text: str | None) -> tuple[int, str] | None:
+    if not text:
+        return None
+    seq, sep, digest = text.partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64:
+        raise ConfigError(f"--expect-head must look like SEQ:SHA256HEX, got {text!r}")
+    return int(seq), digest
+
+
+@audit_app.command("verify")
+def audit_verify(
+    ctx: typer.Context,
+    expect_head: str = typer.Option(
+        None,
+        "--expect-head",
+        help="A head recorded earlier outside the store (SEQ:HASH, from `audit head`): "
+        "detects a truncated tail even if the stored head was rewound too.",
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Walk the hash chain and name the first broken sequence number (exit 1 if broken)."""
+    engine = open_store(ctx)
+    result = audit.verify(engine, expected_head=_parse_head(expect_head))
+    with writing(engine) as conn:
+        audit.append(
+            conn,
+            actor=settings_for(ctx).user,
+            action=AuditAction.VERIFY,
+            object_type="audit_log",
+            details={
+                "ok": result.ok,
+                "entries": result.entries,
+                "first_bad_seq": result.first_bad_seq,
+            },
+        )
+    if as_json:
+        print_json(result.__dict__)
+    elif result.ok:
+        console.print(f"audit chain verified: {result.entries} entries, head {result.head_seq}")
+    else:
+        console.print(
+            f"[bold red]audit chain BROKEN at sequence {result.first_bad_seq}[/]: {result.problem}"
+        )
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("head")
+def audit_head(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Print the chain's head (SEQ:HASH) to keep outside the store for later verification."""
+    engine = open_store(ctx)
+    from casereview.store.db import reading
+
+    with reading(engine) as conn:
+        seq, digest = audit.head(conn)
+    if as_json:
+        print_json({"seq": seq, "hash": digest})
+    else:
+        typer.echo(f"{seq}:{digest}")

@@ -1,0 +1,183 @@
+"""One typed settings object, read once: defaults, then a TOML config file, then `CASEREVIEW_*`.
+
+The config file is `casereview.toml` in the working directory, or the file named by
+`CASEREVIEW_CONFIG`. Nested sections use `__` in environment variables, e.g.
+`CASEREVIEW_LINK__MATCH_WEIGHT_THRESHOLD=8`. Every field has a description, which
+`casereview config show` prints beside its current value.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from casereview.errors import ConfigError
+
+__all__ = ["Settings", "get_settings", "iter_settings", "reset_settings"]
+
+DEFAULT_CONFIG_FILE = "casereview.toml"
+
+
+class Section(BaseModel):
+    """A settings section: unknown keys are errors."""
+
+    model_config = {"extra": "forbid"}
+
+
+class StoreSettings(Section):
+    sqlite_busy_timeout_s: float = Field(
+        30.0, description="Seconds a SQLite writer waits for another writer before failing"
+    )
+
+
+class IngestSettings(Section):
+    chunk_rows: int = Field(5000, description="Rows read and validated per chunk while importing")
+    max_file_bytes: int = Field(2 * 1024**3, description="Largest input file accepted, in bytes")
+    max_xlsx_uncompressed_bytes: int = Field(
+        512 * 1024**2,
+        description="Largest total uncompressed size of an XLSX archive (zip-bomb guard)",
+    )
+    max_xlsx_compression_ratio: float = Field(
+        200.0,
+        description="Largest uncompressed/compressed ratio of an XLSX member (zip-bomb guard)",
+    )
+
+
+class LinkSettings(Section):
+    match_weight_threshold: float = Field(
+        6.0, description="Clusters join mentions whose pairwise match weight is at least this"
+    )
+    strict_match_weight_threshold: float = Field(
+        12.0, description="Stricter threshold used to test group stability under uncertain links"
+    )
+    max_block_size: int = Field(
+        300,
+        description="Blocking keys shared by more mentions than this are skipped (skewed-block guard)",
+    )
+
+
+class ClassifySettings(Section):
+    police_la_window_days: int = Field(
+        365, description="Window in days for matching police and local-authority CSE records"
+    )
+
+
+class NetworkSettings(Section):
+    max_place_degree: int = Field(
+        25, description="Places or objects shared by more persons than this do not tie suspects"
+    )
+
+
+class ReviewSettings(Section):
+    repeat_missing_count: int = Field(3, description="Missing episodes that make 'repeat missing'")
+    repeat_missing_window_days: int = Field(365, description="Window for repeat missing, in days")
+    second_review_share: float = Field(
+        0.1, description="Share of closed items drawn for blind second review"
+    )
+
+
+class ReportSettings(Section):
+    suppress_below: int = Field(10, description="Counts below this are suppressed in publications")
+    round_to: int = Field(5, description="Published counts are rounded to a multiple of this")
+
+
+class WebSettings(Section):
+    host: str = Field("127.0.0.1", description="Address the web app listens on")
+    port: int = Field(8000, description="Port the web app listens on")
+    session_idle_minutes: int = Field(30, description="A session ends after this idle time")
+    session_absolute_hours: int = Field(10, description="A session ends this long after sign-in")
+    login_max_failures: int = Field(
+        5, description="Failed sign-ins per user within the window before throttling"
+    )
+    login_window_minutes: int = Field(15, description="Window for counting failed sign-ins")
+    secure_cookies: bool = Field(
+        False, description="Mark cookies Secure (set true whenever served over TLS)"
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting of casereview."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CASEREVIEW_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    database_url: str = Field(
+        "sqlite:///casereview.db",
+        description="SQLAlchemy URL of the store (SQLite file or postgresql+psycopg://...)",
+    )
+    user: str = Field(
+        default_factory=lambda: os.environ.get("USER") or "cli",
+        description="Name recorded in the audit log for command-line work",
+    )
+    store: StoreSettings = Field(default_factory=StoreSettings, description="Database options")
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description="Import options")
+    link: LinkSettings = Field(default_factory=LinkSettings, description="Entity resolution")
+    classify: ClassifySettings = Field(default_factory=ClassifySettings, description="Typology")
+    network: NetworkSettings = Field(default_factory=NetworkSettings, description="Groups")
+    review: ReviewSettings = Field(default_factory=ReviewSettings, description="Indicators")
+    report: ReportSettings = Field(default_factory=ReportSettings, description="Publication")
+    web: WebSettings = Field(default_factory=WebSettings, description="Web application")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config = Path(os.environ.get("CASEREVIEW_CONFIG", DEFAULT_CONFIG_FILE))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
+        return tuple(sources)
+
+
+@lru_cache(maxsize=1)
+def _load() -> Settings:
+    try:
+        return Settings()
+    except PydanticValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from e
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"cannot read settings: {e}") from e
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """The settings, read once; `overrides` (e.g. database_url from `--database`) win."""
+    base = _load()
+    return base.model_copy(update=overrides) if overrides else base
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI's callback change the environment)."""
+    _load.cache_clear()
+
+
+def iter_settings(model: BaseModel, prefix: str = "") -> list[tuple[str, Any, str]]:
+    """(dotted name, current value, description) for every leaf setting."""
+    rows: list[tuple[str, Any, str]] = []
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        dotted = f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            rows.extend(iter_settings(value, dotted + "."))
+        else:
+            rows.append((dotted, value, field.description or ""))
+    return rows

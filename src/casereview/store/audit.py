@@ -1,0 +1,246 @@
+"""The tamper-evident audit log (Data Protection Act 2018, section 62).
+
+Each entry has a gapless sequence number and a SHA-256 hash over the previous entry's hash
+and the canonical JSON of its own fields, so editing, deleting, swapping or truncating past
+entries breaks the chain. Appends happen inside the caller's transaction (the entry commits
+with the change it records, or not at all) and are serialised by a lock on the single
+`audit_head` row (PostgreSQL) or by SQLite's write lock (BEGIN IMMEDIATE). The database
+itself refuses UPDATE and DELETE on `audit_log` (triggers, see migration 0002).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from casereview.errors import AuditIntegrityError
+from casereview.model.codes import AuditAction
+from casereview.model.serial import canonical_json, from_json
+from casereview.model.tables import audit_head, audit_log
+from casereview.store.db import reading
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEntry",
+    "VerifyResult",
+    "append",
+    "entry_hash",
+    "head",
+    "iter_entries",
+    "verify",
+]
+
+GENESIS_HASH = "0" * 64
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HASHED_FIELDS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "purpose",
+    "recipient",
+    "client",
+    "details",
+    "prev_hash",
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit entry as stored."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    object_type: str | None
+    object_id: str | None
+    purpose: str | None
+    recipient: str | None
+    client: str | None
+    details: str
+    prev_hash: str
+    hash: str
+
+    @property
+    def details_dict(self) -> dict[str, Any]:
+        return dict(from_json(self.details, {}))
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of walking the chain."""
+
+    ok: bool
+    entries: int
+    head_seq: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def _clean(text: str | None, limit: int = 2000) -> str | None:
+    """Escape control characters (log injection) and bound the length of free text."""
+    if text is None:
+        return None
+    escaped = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return escaped[:limit]
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(fields: Mapping[str, Any]) -> str:
+    """SHA-256 over the previous hash and the canonical JSON of the entry's fields."""
+    payload = canonical_json({name: fields[name] for name in _HASHED_FIELDS})
+    return hashlib.sha256((fields["prev_hash"] + payload).encode("utf-8")).hexdigest()
+
+
+def _lock_head(conn: Connection) -> tuple[int, str]:
+    query = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).one()
+    return int(row.seq), str(row.hash)
+
+
+def append(
+    conn: Connection,
+    *,
+    actor: str,
+    action: AuditAction | str,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    purpose: str | None = None,
+    recipient: str | None = None,
+    client: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry inside the caller's (write) transaction and return it.
+
+    `details` must hold identifiers and counts only: never passwords, tokens or narratives.
+    """
+    action_value = AuditAction(action).value
+    seq, prev_hash = _lock_head(conn)
+    fields: dict[str, Any] = {
+        "seq": seq + 1,
+        "at": _utc_now(),
+        "actor": _clean(actor, 64) or "unknown",
+        "action": action_value,
+        "object_type": _clean(object_type, 32),
+        "object_id": _clean(None if object_id is None else str(object_id), 200),
+        "purpose": _clean(purpose),
+        "recipient": _clean(recipient),
+        "client": _clean(client, 100),
+        "details": canonical_json(dict(details or {})),
+        "prev_hash": prev_hash,
+    }
+    fields["hash"] = entry_hash(fields)
+    conn.execute(insert(audit_log).values(**fields))
+    conn.execute(
+        update(audit_head)
+        .where(audit_head.c.id == 1)
+        .values(seq=fields["seq"], hash=fields["hash"])
+    )
+    return AuditEntry(**fields)
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    """The recorded head of the chain: (last sequence number, its hash)."""
+    row = conn.execute(select(audit_head.c.seq, audit_head.c.hash)).one()
+    return int(row.seq), str(row.hash)
+
+
+def iter_entries(conn: Connection, *, batch: int = 5000) -> Iterator[AuditEntry]:
+    """Every entry in sequence order, read in batches."""
+    last = 0
+    columns = [audit_log.c[name] for name in (*_HASHED_FIELDS, "hash")]
+    while True:
+        rows = conn.execute(
+            select(*columns).where(audit_log.c.seq > last).order_by(audit_log.c.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield AuditEntry(**row._mapping)
+        last = int(rows[-1].seq)
+
+
+def verify(
+    engine: Engine, *, expected_head: tuple[int, str] | None = None, raise_on_error: bool = False
+) -> VerifyResult:
+    """Walk the chain; name the first broken sequence number.
+
+    Detects an edited field (hash mismatch), a deleted row (gap), swapped rows (sequence or
+    link mismatch) and a truncated tail (the chain ends before the recorded head, or before
+    `expected_head` when one recorded outside the database is given).
+    """
+    with reading(engine) as conn:
+        stored_head = head(conn)
+        count = conn.execute(select(func.count()).select_from(audit_log)).scalar_one()
+        expected_seq, prev = 1, GENESIS_HASH
+        hash_at_expected: str | None = None
+        result: VerifyResult | None = None
+        for entry in iter_entries(conn):
+            problem = None
+            if entry.seq != expected_seq:
+                problem = f"sequence {expected_seq} is missing (next entry is {entry.seq})"
+            elif entry.prev_hash != prev:
+                problem = f"entry {entry.seq} does not follow entry {entry.seq - 1}"
+            elif entry_hash(entry.__dict__) != entry.hash:
+                problem = f"entry {entry.seq} was altered (its hash does not match its content)"
+            if problem:
+                result = VerifyResult(False, count, *stored_head, expected_seq, problem)
+                break
+            if expected_head is not None and entry.seq == expected_head[0]:
+                hash_at_expected = entry.hash
+            prev = entry.hash
+            expected_seq += 1
+    if result is None:
+        result = _check_tail(expected_seq - 1, prev, stored_head, expected_head, hash_at_expected)
+        result = VerifyResult(result.ok, count, *stored_head, result.first_bad_seq, result.problem)
+    if raise_on_error and not result.ok:
+        assert result.first_bad_seq is not None
+        raise AuditIntegrityError(result.problem or "audit chain broken", result.first_bad_seq)
+    return result
+
+
+def _check_tail(
+    last_seq: int,
+    last_hash: str,
+    stored_head: tuple[int, str],
+    expected_head: tuple[int, str] | None,
+    hash_at_expected: str | None,
+) -> VerifyResult:
+    """Compare the end of an intact chain with the recorded head (and an external one)."""
+    head_seq, head_hash = stored_head
+    if last_seq < head_seq:
+        return _bad(
+            last_seq + 1, f"chain ends at {last_seq} but the head is {head_seq}: tail truncated"
+        )
+    if last_seq > head_seq:
+        return _bad(head_seq + 1, f"chain runs past the recorded head {head_seq}: head rolled back")
+    if head_seq > 0 and last_hash != head_hash:
+        return _bad(head_seq, f"entry {head_seq} does not match the recorded head's hash")
+    if expected_head is not None:
+        seq, expected_hash = expected_head
+        if last_seq < seq:
+            return _bad(
+                last_seq + 1, f"chain ends at {last_seq} but {seq} was recorded: tail truncated"
+            )
+        if seq > 0 and hash_at_expected != expected_hash:
+            return _bad(seq, f"entry {seq} does not match the hash recorded for it")
+    return VerifyResult(True, 0, *stored_head)
+
+
+def _bad(seq: int, problem: str) -> VerifyResult:
+    return VerifyResult(False, 0, 0, "", seq, problem)

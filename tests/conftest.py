@@ -1,0 +1,120 @@
+"""Shared fixtures: fresh stores on SQLite (always) and PostgreSQL (when configured).
+
+A test that takes `fresh_store` runs once per backend. The PostgreSQL variant needs
+CASEREVIEW_TEST_DATABASE_URL (CI sets it); without it that variant is skipped with a reason.
+Each PostgreSQL test gets its own database, cloned from a migrated template.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from casereview.settings import reset_settings
+from casereview.store.db import make_engine
+from casereview.store.migrate import upgrade
+
+PG_ENV = "CASEREVIEW_TEST_DATABASE_URL"
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+]
+
+
+def _pg_admin_url() -> str:
+    url = os.environ[PG_ENV]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Every test starts from default settings in its own working folder."""
+    for name in list(os.environ):
+        if name.startswith("CASEREVIEW_") and name != PG_ENV:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    reset_settings()
+    yield
+    reset_settings()
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> Iterator[str | None]:
+    if not os.environ.get(PG_ENV):
+        yield None
+        return
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"cr_template_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _new_pg_database(template: str) -> tuple[str, str]:
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"cr_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
+    return name, url
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(
+    request: pytest.FixtureRequest, tmp_path: Path, _pg_template: str | None
+) -> Iterator[str]:
+    """URL of an empty, migrated store on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    if _pg_template is None:
+        pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
+    name, url = _new_pg_database(_pg_template)
+    try:
+        yield url
+    finally:
+        _drop_pg_database(name)
+
+
+@pytest.fixture
+def fresh_store(store_url: str) -> Iterator[Engine]:
+    """An engine on an empty, migrated store (runs once per backend)."""
+    engine = make_engine(store_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated SQLite store (for tests that are about SQLite itself)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
