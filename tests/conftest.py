@@ -118,3 +118,15 @@ def sqlite_store(tmp_path: Path) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def pg_store_url(_pg_template: str | None) -> Iterator[str]:
+    """URL of an empty, migrated PostgreSQL store (for tests about PostgreSQL itself)."""
+    if _pg_template is None:
+        pytest.skip(f"needs PostgreSQL: set {PG_ENV} to run it (CI does)")
+    name, url = _new_pg_database(_pg_template)
+    try:
+        yield url
+    finally:
+        _drop_pg_database(name)

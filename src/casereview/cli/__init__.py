@@ -7,7 +7,7 @@ import sys
 import typer
 
 # Stage commands register themselves on the shared app when imported.
-from casereview.cli import core, demo  # noqa: F401  (init, config, audit, demo)
+from casereview.cli import core, demo, ops  # noqa: F401  (init, config, audit, demo, backup)
 from casereview.cli.app import app
 from casereview.cli.common import err_console
 from casereview.errors import CaseReviewError
