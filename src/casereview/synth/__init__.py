@@ -1,0 +1,32 @@
+"""Synthetic world with ground truth, rendered as messy exports of four source systems.
+
+`generate_world(SynthConfig(cases=9000, seed=1), Path("out"))` writes police crime,
+police intelligence, social-care and missing-episode exports under `out/`, and the
+truth (who is who, groups, typologies, planted failures) under `out/truth/`.
+Only synthetic people: names are drawn from lists, numbers and marks at random.
+The package never imports `casereview.ingest`: it writes files as a foreign system would.
+"""
+
+from __future__ import annotations
+
+from casereview.synth.config import (
+    CHUNK_CASES,
+    GENERATOR_VERSION,
+    FailureRates,
+    NoiseRates,
+    SynthConfig,
+    parse_overrides,
+)
+from casereview.synth.generate import TRUTH_HEADERS, SynthSummary, generate_world
+
+__all__ = [
+    "CHUNK_CASES",
+    "GENERATOR_VERSION",
+    "TRUTH_HEADERS",
+    "FailureRates",
+    "NoiseRates",
+    "SynthConfig",
+    "SynthSummary",
+    "generate_world",
+    "parse_overrides",
+]
