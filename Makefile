@@ -28,6 +28,8 @@ test: $(VENV)/.installed-dev
 	bash scripts/test-prerequisites.sh
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
+	$(BIN)/bandit -q -r src -ll
+	$(BIN)/python scripts/sbom.py --out build/sbom.json
 	$(BIN)/pytest -q
 
 lint: $(VENV)/.installed-dev
