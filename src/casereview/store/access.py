@@ -1,0 +1,232 @@
+"""Who may see what: the one place casereview decides access to case content.
+
+Policy (see docs/security.md):
+
+- reviewer, supervisor: a record when one of their teams holds a review item for it, or holds
+  the review item of a group one of whose members is mentioned in the record; a person when
+  they can see at least one record the person is mentioned in; a group when one of their teams
+  holds its review item or they can see one of its records; a review item of their teams.
+- analyst: records, persons and groups of every team (intelligence analysis), no review items
+  and no workflow actions.
+- auditor: the audit log only; admin: users and teams only. Neither sees case content.
+
+Functions here only decide; they never write the audit log. Callers (web app, CLI, workflow)
+write the DENIED entry when a check raises `AccessDenied`, inside their own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Select,
+    and_,
+    exists,
+    false,
+    select,
+    true,
+    union,
+)
+
+from casereview.errors import AccessDenied, NotFound
+from casereview.model.codes import SubjectType, UserRole
+from casereview.model.tables import (
+    group_members,
+    groups,
+    mention_person,
+    mentions,
+    persons,
+    records,
+    review_items,
+    team_members,
+    users,
+)
+
+__all__ = [
+    "CASE_READERS",
+    "TEAM_ROLES",
+    "Actor",
+    "check_group",
+    "check_person",
+    "check_record",
+    "check_review_item",
+    "load_actor",
+    "require_role",
+    "system_actor",
+    "visible_records",
+]
+
+# Roles whose view of case content is limited to the work of their teams.
+TEAM_ROLES = frozenset({UserRole.REVIEWER, UserRole.SUPERVISOR})
+# Roles that may read case content at all.
+CASE_READERS = frozenset({UserRole.REVIEWER, UserRole.SUPERVISOR, UserRole.ANALYST})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in user (or a pipeline stage) as access decisions see it."""
+
+    user_id: int | None  # None only for a system actor (pipeline stages)
+    username: str
+    role: UserRole
+    team_ids: frozenset[int]
+    client: str | None = None
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+
+def system_actor(name: str = "system") -> Actor:
+    """An actor for pipeline stages: reads like an analyst, belongs to no team, has no user row."""
+    return Actor(user_id=None, username=name, role=UserRole.ANALYST, team_ids=frozenset())
+
+
+def load_actor(conn: Connection, username: str, client: str | None = None) -> Actor:
+    """The actor for `username`, with its current teams; NotFound or AccessDenied if disabled."""
+    row = conn.execute(
+        select(users.c.id, users.c.username, users.c.role, users.c.disabled).where(
+            users.c.username == username
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no such user: {username}")
+    if row.disabled:
+        raise AccessDenied(f"user {username} is disabled")
+    teams = conn.execute(select(team_members.c.team_id).where(team_members.c.user_id == row.id))
+    return Actor(
+        user_id=int(row.id),
+        username=str(row.username),
+        role=UserRole(row.role),
+        team_ids=frozenset(int(t) for t in teams.scalars()),
+        client=client,
+    )
+
+
+def require_role(actor: Actor, *roles: UserRole) -> None:
+    """Raise AccessDenied unless the actor holds one of `roles` (function-level access)."""
+    if actor.role not in roles:
+        allowed = ", ".join(sorted(r.value for r in roles))
+        raise AccessDenied(f"{actor.role.value} may not do this (needs {allowed})")
+
+
+def _team_record_ids(team_ids: Iterable[int]) -> CompoundSelect:
+    """Ids of records the given teams work on: record items and records of group items' members."""
+    teams = sorted(team_ids)
+    direct = select(review_items.c.subject_id.label("record_id")).where(
+        review_items.c.subject_type == SubjectType.RECORD.value,
+        review_items.c.team_id.in_(teams),
+    )
+    via_group = (
+        select(mentions.c.record_id.label("record_id"))
+        .join(mention_person, mention_person.c.mention_id == mentions.c.id)
+        .join(group_members, group_members.c.person_id == mention_person.c.person_id)
+        .join(
+            review_items,
+            and_(
+                review_items.c.subject_type == SubjectType.GROUP.value,
+                review_items.c.subject_id == group_members.c.group_id,
+            ),
+        )
+        .where(review_items.c.team_id.in_(teams))
+    )
+    return union(direct, via_group)
+
+
+def visible_records(actor: Actor, column: ColumnElement[int] | None = None) -> ColumnElement[bool]:
+    """A WHERE clause true for the records `actor` may see.
+
+    `column` is the record-id column to test (default `records.c.id`; pass e.g.
+    `mentions.c.record_id` to filter mentions directly).
+    """
+    column = records.c.id if column is None else column
+    if actor.role == UserRole.ANALYST:
+        return true()
+    if actor.role not in TEAM_ROLES or not actor.team_ids:
+        return false()
+    return column.in_(_team_record_ids(actor.team_ids))
+
+
+def _deny_without_case_access(actor: Actor) -> None:
+    if actor.role not in CASE_READERS:
+        raise AccessDenied(f"{actor.role.value} users see no case content")
+
+
+def _exists(conn: Connection, query: Select) -> bool:
+    return bool(conn.execute(select(exists(query))).scalar())
+
+
+def check_record(conn: Connection, actor: Actor, record_id: int) -> None:
+    """NotFound if there is no such record; AccessDenied if `actor` may not see it."""
+    _deny_without_case_access(actor)
+    if not _exists(conn, select(records.c.id).where(records.c.id == record_id)):
+        raise NotFound(f"no record {record_id}")
+    if not _exists(
+        conn, select(records.c.id).where(records.c.id == record_id, visible_records(actor))
+    ):
+        raise AccessDenied(f"record {record_id} is not in the work of your teams")
+
+
+def check_person(conn: Connection, actor: Actor, person_id: int) -> None:
+    """NotFound if there is no such person; AccessDenied unless one of their records is visible."""
+    _deny_without_case_access(actor)
+    if not _exists(conn, select(persons.c.id).where(persons.c.id == person_id)):
+        raise NotFound(f"no person {person_id}")
+    if actor.role == UserRole.ANALYST:
+        return
+    query = (
+        select(mentions.c.id)
+        .join(mention_person, mention_person.c.mention_id == mentions.c.id)
+        .where(
+            mention_person.c.person_id == person_id,
+            visible_records(actor, mentions.c.record_id),
+        )
+    )
+    if not _exists(conn, query):
+        raise AccessDenied(f"person {person_id} is not in the work of your teams")
+
+
+def check_group(conn: Connection, actor: Actor, group_id: int) -> None:
+    """NotFound if there is no such group; AccessDenied unless its item or a record is visible."""
+    _deny_without_case_access(actor)
+    if not _exists(conn, select(groups.c.id).where(groups.c.id == group_id)):
+        raise NotFound(f"no group {group_id}")
+    if actor.role == UserRole.ANALYST:
+        return
+    if actor.team_ids and _exists(
+        conn,
+        select(review_items.c.id).where(
+            review_items.c.subject_type == SubjectType.GROUP.value,
+            review_items.c.subject_id == group_id,
+            review_items.c.team_id.in_(sorted(actor.team_ids)),
+        ),
+    ):
+        return
+    via_records = (
+        select(mentions.c.id)
+        .join(mention_person, mention_person.c.mention_id == mentions.c.id)
+        .join(group_members, group_members.c.person_id == mention_person.c.person_id)
+        .where(group_members.c.group_id == group_id, visible_records(actor, mentions.c.record_id))
+    )
+    if not _exists(conn, via_records):
+        raise AccessDenied(f"group {group_id} is not in the work of your teams")
+
+
+def check_review_item(conn: Connection, actor: Actor, item_id: int) -> None:
+    """NotFound if there is no such item; AccessDenied unless it belongs to one of the actor's teams.
+
+    Only reviewers and supervisors see review items; workflow actions need `require_role` too.
+    """
+    if actor.role not in TEAM_ROLES:
+        raise AccessDenied(f"{actor.role.value} users take no part in the review workflow")
+    team_id = conn.execute(
+        select(review_items.c.team_id).where(review_items.c.id == item_id)
+    ).first()
+    if team_id is None:
+        raise NotFound(f"no review item {item_id}")
+    if team_id[0] is None or int(team_id[0]) not in actor.team_ids:
+        raise AccessDenied(f"review item {item_id} belongs to another team")
