@@ -169,7 +169,7 @@ def create_user(
             created_at=now,
             password_changed_at=now,
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key[0]  # type: ignore[index]
     audit.append(
         conn,
         actor=actor,
@@ -277,7 +277,7 @@ def create_team(
         raise AccountError(f"team {name} already exists")
     team_id = conn.execute(
         insert(teams).values(name=name, description=description, created_at=_now())
-    ).inserted_primary_key[0]
+    ).inserted_primary_key[0]  # type: ignore[index]
     audit.append(
         conn,
         actor=actor,
@@ -408,6 +408,7 @@ def verify_login(
     user_id: int | None = None
     if not throttled:
         stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+        matched: bool
         try:
             matched = _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
         except (VerifyMismatchError, VerificationError, InvalidHashError):
