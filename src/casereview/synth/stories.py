@@ -112,6 +112,12 @@ class Stories:
             self._parents[kid.pid] = self.w.parent(kid)
         return self._parents[kid.pid]
 
+    def parent_mention(self, kid: Person) -> Mention:
+        """The child's parent as a social-care associate."""
+        parent = self.parent_of(kid)
+        rel = "mother" if parent.sex == "F" else "father"
+        return Mention(parent, rel, rel)
+
     def reporter(self, kid: Person, mentions: list[Mention]) -> None:
         """Sometimes add a parent (R) to a crime's people."""
         if self.w.chance(0.4):
@@ -134,7 +140,7 @@ class Stories:
         if referred:
             for _ in range(self.rng.choices((1, 2, 3), weights=(55, 30, 15))[0]):
                 day = w.day_between(start, end + timedelta(days=60))
-                associates = [Mention(self.parent_of(kid), "mother")]
+                associates = [self.parent_mention(kid)]
                 if offenders and w.chance(0.5):
                     off = self.rng.choice(offenders)
                     rel = "boyfriend" if w.chance(0.5) else "older male friend"
@@ -216,7 +222,7 @@ class Stories:
                            is_cse=in_story and kind == "cse",
                            typology=typology if in_story and kind == "cse" else (),
                            group_id=gid if in_story else "",
-                           associates=[Mention(self.parent_of(kid), "mother")],
+                           associates=[self.parent_mention(kid)],
                            summary="Referral following repeat missing episodes.",
                            referrer="Police - missing persons")
 
@@ -576,7 +582,7 @@ class Stories:
         older = w.offender(kid.home_at(start).borough, rng.randint(19, 30), start)
         for _ in range(rng.randint(1, 2)):
             day = w.day_between(start, start + timedelta(days=200))
-            associates = [Mention(self.parent_of(kid), "mother")]
+            associates = [self.parent_mention(kid)]
             if w.chance(0.6):
                 associates.append(Mention(older, "boyfriend", "boyfriend"))
             w.referral(kid, w.moment(day), sorted({"CSE", rng.choice(("MISS", "SUB", "SH"))}),
