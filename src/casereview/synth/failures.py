@@ -202,7 +202,7 @@ def _shared_objects(crimes: list[Record], add: _Add) -> None:
     holders: dict[str, list[Record]] = defaultdict(list)
     for rec in crimes:
         keys: set[str] = set()
-        if rec.place is not None and rec.place.kind != "online":
+        if rec.place is not None and rec.place.address:  # not online, not inside a vehicle
             keys.add(f"place:{rec.place.key}")
         for m in rec.mentions:
             if m.vrm:

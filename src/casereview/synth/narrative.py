@@ -86,10 +86,10 @@ _MISSING_PLAIN = (
 )
 _INTEL_GROUP = (
     "Information suggests '{alias}' and associates use {venue} to meet young females, some "
-    "believed under 16. Vehicle {vrm} seen collecting girls from the area.",
+    "believed under 16. A vehicle (VRM {vrm}) seen collecting girls from the area.",
     "Subject known as '{alias}' believed to supply alcohol to local girls and take them to a "
-    "{venue}. Uses phone {phone}.",
-    "Group of males including the subjects seen regularly with school-age girls at {venue}.",
+    "{venue}. Phone: {phone}.",
+    "Group of males including the subjects seen regularly with school-age girls at a {venue}.",
 )
 _INTEL_CCE = (
     "Subjects believed to run a drugs line from {town}, using local children to deliver.",
@@ -100,6 +100,11 @@ _INTEL_OTHER = (
     "Subject reported to be in possession of a knife when out in the area.",
     "Subject linked to thefts of mopeds in the area.",
 )
+
+# LocationType values as a case note would say them.
+_VENUE_WORDS = {"residential": "flat", "shisha_bar": "shisha bar", "vehicle": "car park",
+                "care_home": "children's home", "youth_club": "youth club",
+                "transport": "station", "online": "online chat"}
 
 _TOWNS = ("Southend", "Margate", "Norwich", "Ipswich", "Reading", "Swindon", "Bournemouth",
           "Hastings", "Luton", "Chelmsford", "Aberystwyth", "Exeter")
@@ -122,8 +127,7 @@ class Narrator:
         for key in ("venue", "alias", "rel", "handle", "town", "reporter", "vrm", "phone",
                     "odesc", "offence", "offence_l"):
             slots.setdefault(key, "")
-        if not slots["venue"]:
-            slots["venue"] = "a local address"
+        slots["venue"] = _VENUE_WORDS.get(str(slots["venue"]), slots["venue"]) or "local address"
         if not slots["alias"]:
             slots["alias"] = "J"
         if not slots["town"]:

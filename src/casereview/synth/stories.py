@@ -275,6 +275,8 @@ class Stories:
                 driver = next((m for m in mentions[1:] if m.person.vehicle), None)
                 if driver is not None and w.chance(0.45):
                     driver.vrm = driver.person.vehicle
+                    if w.chance(0.3):
+                        place = Place("", "", "", place.borough, "vehicle")
                 self.reporter(kid, mentions)
                 typ = self._cse_typology(base, kid, suspects, day)
                 online = w.chance(0.1)
