@@ -99,7 +99,10 @@ class ChunkWorld:
         given, family, origin, ethnicity = self.names.person(sex)
         if family_of is not None:
             origin, ethnicity = family_of.origin, family_of.ethnicity
-            given = self.names.given(ORIGIN_BY_KEY[origin], sex)
+            for _ in range(5):  # relatives rarely share a given name
+                given = self.names.given(ORIGIN_BY_KEY[origin], sex)
+                if given != family_of.given:
+                    break
             if self.chance(0.8):
                 family = family_of.family
         first_home = home or self.places.home(self.places.near(borough))
