@@ -71,11 +71,56 @@ class ClassifySettings(Section):
     police_la_window_days: int = Field(
         365, description="Window in days for matching police and local-authority CSE records"
     )
+    cse_threshold: float = Field(
+        0.5, description="Strength (0-1) of the CSE evidence at which a record is cse_likely"
+    )
+    context_days_before: int = Field(
+        60,
+        description="A record without suspects (missing episode, referral) takes the labels "
+        "of its child's CSE records that follow it by up to this many days",
+    )
+    context_days_after: int = Field(
+        120,
+        description="... or that precede it by up to this many days",
+    )
+    flag_record_types: list[str] = Field(
+        default_factory=lambda: ["crime", "incident"],
+        description="Record types whose source CSE flag is checked for missing or wrong flags",
+    )
 
 
 class NetworkSettings(Section):
     max_place_degree: int = Field(
         25, description="Places or objects shared by more persons than this do not tie suspects"
+    )
+    weight_co_offending: float = Field(
+        3.0, description="Tie weight of two suspects named together in a CSE record"
+    )
+    weight_shared_victim: float = Field(
+        2.0, description="Tie weight of two suspects of CSE records about the same victim"
+    )
+    weight_named_in_intelligence: float = Field(
+        2.0, description="Tie weight of two subjects named together in CSE intelligence"
+    )
+    weight_shared_object: float = Field(
+        1.0, description="Tie weight of two suspects sharing a phone, vehicle or online id"
+    )
+    weight_shared_place: float = Field(
+        1.0, description="Tie weight of two suspects whose CSE records share a place"
+    )
+    min_tie_weight: float = Field(
+        2.0, description="Suspects are tied only when their summed edge weights reach this"
+    )
+    max_component_size: int = Field(
+        15, description="Components with more offenders than this are split with Leiden"
+    )
+    leiden_resolution: float = Field(
+        0.1, description="Resolution of the Leiden (CPM) split of large components"
+    )
+    seed: int = Field(7, description="Seed of the Leiden split (deterministic)")
+    stable_jaccard: float = Field(
+        0.5, description="A group is stable when its offenders' best Jaccard under strict links "
+        "reaches this"
     )
 
 

@@ -1,0 +1,150 @@
+"""Each typology rule on a minimal world: it fires, and a near miss does not."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from casereview.classify.facts import MentionFact, RecordFact
+from casereview.classify.rules import RuleParams, classify_records
+
+DAY = dt.date(2020, 3, 1)
+SEX = "IP disclosed sexual activity with the suspect."
+
+
+def rec(rid: int, *people: MentionFact, narrative: str = SEX, record_type: str = "crime",
+        offence: str = "", factors: frozenset[str] = frozenset(), on: dt.date = DAY,
+        places: set[str] | None = None, online: set[int] | None = None) -> RecordFact:
+    return RecordFact(rid, 1, "s", "police", f"R{rid}", record_type, on, None, None, factors,
+                      offence, narrative, list(people), places or set(), online or set())
+
+
+def m(mid: int, role: str, person: int | None, *, age: int | None = None,
+      rel: str | None = None, address: str | None = None, postcode: str | None = None
+      ) -> MentionFact:
+    return MentionFact(mid, role, person, age, rel, address, postcode)
+
+
+def labels(*records: RecordFact) -> dict[int, dict[str, list[str]]]:
+    out = classify_records({r.record_id: r for r in records}, RuleParams())
+    return {rid: {name: sorted(label.rule_ids) for name, label in found.items()}
+            for rid, found in out.items()}
+
+
+def test_cse_evidence_rules_fire_and_ordinary_crime_does_not() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 1), narrative="", factors=frozenset({"cse"})),
+        rec(2, m(2, "victim", 2), narrative="", offence="Sexual activity with a child"),
+        rec(3, m(3, "victim", 3), narrative="Missing overnight, driven to a hotel; new phone."),
+        rec(4, m(4, "victim", 4), narrative="Theft from the person near the station."),
+        rec(5, m(5, "victim", 5), narrative="Missing overnight only."),
+    )
+    assert got == {
+        1: {"cse_likely": ["T-CSE-01"]},
+        2: {"cse_likely": ["T-CSE-02"]},
+        3: {"cse_likely": ["T-CSE-03"]},
+    }
+
+
+def test_negated_indicator_and_criminal_exploitation_do_not_make_cse() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 1), narrative="No concerns of sexual activity; found at home."),
+        rec(2, m(2, "suspect", 2, age=15),
+            narrative="Running a county line for an older male; given alcohol, driven to a hotel."),
+    )
+    assert got == {}
+
+
+def test_group_rules() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 10), m(2, "suspect", 20, age=30), m(3, "suspect", 21, age=31)),
+        rec(2, m(4, "victim", 11), m(5, "suspect", 20, age=30)),  # co-offender elsewhere
+        rec(3, m(6, "victim", 12), m(7, "suspect", 30, age=40)),
+        rec(4, m(8, "victim", 12), m(9, "suspect", 31, age=40)),  # victim with two suspects
+        rec(5, m(10, "victim", 13), m(11, "suspect", 40, age=40),
+            narrative="Taken to addresses by a group of males; sexual activity disclosed."),
+    )
+    assert got == {
+        1: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-01"]},
+        2: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-02"]},
+        3: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-03"]},
+        4: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-03"]},
+        5: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-04"]},
+    }
+
+
+def test_gang_rules_and_lone_offender() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 10), m(2, "suspect", 20, age=25), m(3, "suspect", 21, age=26)),
+        rec(2, m(4, "suspect", 50, age=15), m(5, "suspect", 21, age=26), offence="",
+            narrative="Arrested with wraps of class A; running a county line."),
+        rec(3, m(6, "victim", 11), m(7, "suspect", 30, age=25), m(8, "suspect", 31, age=26),
+            factors=frozenset({"gangs"})),
+        rec(4, m(9, "victim", 12), m(10, "suspect", 40, age=35)),
+    )
+    assert got == {
+        1: {"cse_likely": ["T-CSE-03"], "gang_associated": ["T-GANG-01"],
+            "group_based": ["T-GRP-01"]},
+        3: {"cse_likely": ["T-CSE-03"], "gang_associated": ["T-GANG-02"],
+            "group_based": ["T-GRP-01"]},
+        4: {"cse_likely": ["T-CSE-03"], "lone_offender": ["T-LONE-01"]},
+    }
+
+
+def test_intra_familial_peer_and_institutional_rules() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 1, age=12), m(2, "suspect", 2, age=40, rel="Stepfather")),
+        rec(2, m(3, "victim", 3, address="1 a st", postcode="E81AA"),
+            m(4, "suspect", 4, age=40, address="1 a st", postcode="E81AA")),
+        rec(3, m(5, "victim", 5, postcode="E81AA"), m(6, "suspect", 6, age=40, postcode="E81AB")),
+        rec(4, m(7, "victim", 7), m(8, "suspect", 8, age=15)),
+        rec(5, m(9, "victim", 9), m(10, "suspect", 10),
+            narrative="A boy from school pressured her into sexual activity."),
+        rec(6, m(11, "victim", 11), m(12, "suspect", 12, age=30, rel="teacher")),
+        rec(7, m(13, "victim", 13), m(14, "suspect", 14, age=30), places={"care_home"}),
+        rec(8, m(15, "victim", 15), m(16, "suspect", 16),
+            narrative="A member of staff had sexual contact with her."),
+        rec(9, m(17, "victim", 17), m(18, "suspect", 18, age=15), places={"school"}),
+    )
+    assert got == {
+        1: {"cse_likely": ["T-CSE-03"], "intra_familial": ["T-INT-01"]},
+        2: {"cse_likely": ["T-CSE-03"], "intra_familial": ["T-INT-02"]},
+        3: {"cse_likely": ["T-CSE-03"], "lone_offender": ["T-LONE-01"]},
+        4: {"cse_likely": ["T-CSE-03"], "peer_on_peer": ["T-PEER-01"]},
+        5: {"cse_likely": ["T-CSE-03"], "peer_on_peer": ["T-PEER-02"]},
+        6: {"cse_likely": ["T-CSE-03"], "institutional": ["T-INS-01"]},
+        7: {"cse_likely": ["T-CSE-03"], "institutional": ["T-INS-02"]},
+        8: {"cse_likely": ["T-CSE-03"], "institutional": ["T-INS-03"]},
+        9: {"cse_likely": ["T-CSE-03"], "peer_on_peer": ["T-PEER-01"]},
+    }
+
+
+def test_online_rules() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 1), m(2, "suspect", 2, age=30), places={"online"}),
+        rec(2, m(3, "victim", 3), m(4, "suspect", 4, age=30), online={7}),
+        rec(3, m(5, "victim", 5), m(6, "suspect", 6, age=30),
+            narrative="Groomed via social media; asked for images."),
+        rec(4, m(7, "subject", 8), online={7}, record_type="intelligence",
+            narrative="Believed to supply alcohol to local girls."),
+    )
+    lone = ["T-LONE-01"]
+    assert got == {
+        1: {"cse_likely": ["T-CSE-03"], "online_facilitated": ["T-ONL-01"], "lone_offender": lone},
+        2: {"cse_likely": ["T-CSE-03"], "online_facilitated": ["T-ONL-02"], "lone_offender": lone},
+        3: {"cse_likely": ["T-CSE-03"], "online_facilitated": ["T-ONL-03"], "lone_offender": lone},
+        4: {"cse_likely": ["T-CSE-03"], "lone_offender": lone},
+    }
+
+
+def test_records_without_suspects_take_the_context_of_their_child() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 9), m(2, "suspect", 20, age=30), m(3, "suspect", 21, age=30)),
+        rec(2, m(4, "subject", 9), record_type="missing_episode", narrative="Missing.",
+            on=DAY + dt.timedelta(days=30)),
+        rec(3, m(5, "subject", 9), record_type="missing_episode", narrative="Missing.",
+            on=DAY + dt.timedelta(days=400)),
+    )
+    assert got == {
+        1: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-01"]},
+        2: {"cse_likely": ["T-CSE-04"], "group_based": ["T-CTX-01"]},
+    }
