@@ -65,6 +65,20 @@ class LinkSettings(Section):
         300,
         description="Blocking keys shared by more mentions than this are skipped (skewed-block guard)",
     )
+    u_max_pairs: float = Field(
+        5e6, description="Random pairs sampled to estimate the u probabilities (no labels)"
+    )
+    em_record_sample_proportion: float = Field(
+        1.0,
+        description="Share of mentions sampled for each expectation-maximisation pass (lower it above a few million mentions)",
+    )
+    random_seed: int = Field(
+        42, description="Seed of the random sampling for u, for repeatable runs"
+    )
+    near_miss_margin: float = Field(
+        3.0,
+        description="Scored pairs this far below the threshold are kept for explanations as near misses",
+    )
 
 
 class ClassifySettings(Section):

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold_spelling", "forename_keys", "name_key", "surname_key"]
+__all__ = ["fold_spelling", "forename_key", "forename_keys", "name_key", "surname_key"]
 
 # Each tuple is one name written several ways; the first spelling is the key.
 # fmt: off
@@ -798,3 +798,12 @@ def surname_key(name: str) -> str:
     if joined in _EXACT:  # compound spellings that are one entry: "da silva", "o brien"
         return _EXACT[joined]
     return " ".join(key for key in (name_key(part) for part in parts) if key)
+
+
+@lru_cache(maxsize=200_000)
+def forename_key(name: str) -> str:
+    """The single key used to block on a forename: a nickname's (first) full name's key, else
+    the name's own key (Bob -> robert, Kasia -> katarzyna, Muhammad -> mohammed)."""
+    clean = _ascii_lower(name or "").replace(" ", "")
+    fulls = _NICKNAME_TABLE.get(clean)
+    return name_key(fulls[0]) if fulls else name_key(clean)

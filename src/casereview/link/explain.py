@@ -1,0 +1,209 @@
+"""Explanations: why two mentions were (or were not) judged the same person.
+
+An explanation is the data of a waterfall chart: the prior (log2 of the prior odds that two
+mentions match) and one bar per comparison, with the level reached, the two values compared
+and its match weight (log2 Bayes factor, term-frequency adjustment included). The bars and
+the prior add up to the pair's match weight.
+
+Scored pairs of the last link run are stored in `match_pairs` with this JSON; any other pair
+is scored on the fly with the model saved with that run (the frame is rebuilt from the store
+so that term frequencies are the run's).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, and_, or_, select
+
+from casereview.errors import NotFound, StageError
+from casereview.model.serial import from_json
+from casereview.model.tables import match_pairs, mention_person, mentions, run_artifacts
+from casereview.store.db import reading
+from casereview.store.runs import latest_run
+
+__all__ = ["Bar", "Explanation", "explain_pair", "explanations_from_pairs"]
+
+# Columns whose values are shown beside each comparison's bar.
+_VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "forename": ("forename1",),
+    "surname": ("surname",),
+    "dob": ("dob", "yob_lo", "yob_hi"),
+    "sex": ("sex",),
+    "postcode": ("postcode",),
+    "phones": ("phones",),
+    "identifier": ("identifier",),
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One comparison's contribution."""
+
+    comparison: str
+    level: str
+    weight: float
+    value_a: str | None
+    value_b: str | None
+
+
+@dataclass
+class Explanation:
+    """Why two mentions match or not: prior + bars = match_weight."""
+
+    mention_a: int
+    mention_b: int
+    prior: float
+    bars: list[Bar]
+    match_weight: float
+    match_probability: float
+    stored: bool
+    same_person: bool | None = None
+    threshold: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _levels(settings: dict[str, Any]) -> dict[str, list[str]]:
+    """Comparison -> labels of its non-null levels indexed by gamma value."""
+    out: dict[str, list[str]] = {}
+    for comp in settings["comparisons"]:
+        labels = [
+            lvl.get("label_for_charts") or lvl["sql_condition"]
+            for lvl in comp["comparison_levels"]
+            if not lvl.get("is_null_level")
+        ]
+        out[comp["output_column_name"]] = labels[::-1]
+    return out
+
+
+def prior_weight(settings: dict[str, Any]) -> float:
+    p = float(settings["probability_two_random_records_match"])
+    return math.log2(p / (1 - p))
+
+
+def _show(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
+        items = list(value.tolist() if hasattr(value, "tolist") else value)
+        return ", ".join(str(v) for v in items) if items else None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NA:
+        return None
+    return str(value)
+
+
+def _value(row: Any, name: str, side: str) -> str | None:
+    cols = _VALUE_COLUMNS.get(name, (name,))
+    if name == "dob":
+        dob = _show(row.get(f"dob_{side}"))
+        if dob:
+            return dob
+        lo, hi = _show(row.get(f"yob_lo_{side}")), _show(row.get(f"yob_hi_{side}"))
+        if lo is None:
+            return None
+        return f"born {lo}" if lo == hi else f"born {lo}-{hi}"
+    return _show(row.get(f"{cols[0]}_{side}"))
+
+
+def explanations_from_pairs(pairs: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
+    """The comparison JSON of each scored pair (Splink's predict output with intermediate
+    columns), in row order."""
+    levels = _levels(settings)
+    prior = prior_weight(settings)
+    names = [c["output_column_name"] for c in settings["comparisons"]]
+    out = []
+    for row in pairs.to_dict("records"):
+        bars = []
+        for name in names:
+            gamma = int(row[f"gamma_{name}"])
+            label = "no value on one side" if gamma < 0 else levels[name][gamma]
+            weight = float(row[f"mw_{name}"]) + float(row.get(f"mw_tf_adj_{name}", 0.0) or 0.0)
+            bars.append(
+                {
+                    "comparison": name,
+                    "level": label,
+                    "weight": weight,
+                    "value_a": _value(row, name, "l"),
+                    "value_b": _value(row, name, "r"),
+                }
+            )
+        out.append(json.dumps({"prior": prior, "bars": bars}, sort_keys=True))
+    return out
+
+
+def _from_json(a: int, b: int, weight: float, prob: float, text: str, stored: bool) -> Explanation:
+    data = json.loads(text)
+    bars = [Bar(**bar) for bar in data["bars"]]
+    return Explanation(a, b, float(data["prior"]), bars, weight, prob, stored)
+
+
+def _swap(expl: Explanation) -> Explanation:
+    """The same explanation with the two sides exchanged (a pair is stored low id first)."""
+    expl.bars = [Bar(x.comparison, x.level, x.weight, x.value_b, x.value_a) for x in expl.bars]
+    return expl
+
+
+def explain_pair(engine: Engine, mention_a: int, mention_b: int) -> Explanation:
+    """The explanation for any two mentions: the stored scored pair when the last link run
+    kept it, else scored now with that run's saved model."""
+    if mention_a == mention_b:
+        raise NotFound("explain needs two different mentions")
+    lo, hi = sorted((int(mention_a), int(mention_b)))
+    with reading(engine) as conn:
+        found = (
+            conn.execute(select(mentions.c.id).where(mentions.c.id.in_([lo, hi]))).scalars().all()
+        )
+        if len(found) != 2:
+            missing = sorted({lo, hi} - set(found))
+            raise NotFound(f"no mention with id {', '.join(map(str, missing))}")
+        run = latest_run(conn, "link")
+        if run is None:
+            raise StageError("no link run yet: run `casereview link` first")
+        row = conn.execute(
+            select(match_pairs).where(
+                or_(
+                    and_(match_pairs.c.mention_a_id == lo, match_pairs.c.mention_b_id == hi),
+                    and_(match_pairs.c.mention_a_id == hi, match_pairs.c.mention_b_id == lo),
+                )
+            )
+        ).first()
+        persons = dict(
+            conn.execute(
+                select(mention_person.c.mention_id, mention_person.c.person_id).where(
+                    mention_person.c.mention_id.in_([lo, hi])
+                )
+            ).all()
+        )
+        params = from_json(run["parameters"], {})
+        model_text = conn.execute(
+            select(run_artifacts.c.content).where(
+                run_artifacts.c.run_id == run["id"], run_artifacts.c.name == "splink_model"
+            )
+        ).scalar_one_or_none()
+    if row is not None:
+        expl = _from_json(
+            lo, hi, row.match_weight, row.match_probability, row.comparison, stored=True
+        )
+    else:
+        if model_text is None:
+            raise StageError("the last link run saved no model: run `casereview link` again")
+        from casereview.link.score import score_one_pair
+
+        weight, prob, text = score_one_pair(engine, json.loads(model_text), lo, hi)
+        expl = _from_json(lo, hi, weight, prob, text, stored=False)
+    if persons.get(lo) is not None and persons.get(hi) is not None:
+        expl.same_person = persons[lo] == persons[hi]
+    expl.threshold = params.get("match_weight_threshold")
+    if int(mention_a) != lo:
+        expl.mention_a, expl.mention_b = expl.mention_b, expl.mention_a
+        expl = _swap(expl)
+    return expl

@@ -1,0 +1,307 @@
+"""The Splink model of person mentions: settings, unsupervised training, scoring.
+
+One model, two backends: DuckDB in-process (default) and Spark (`engine_name="spark"`,
+pyspark imported only then). The data is deduplicated as one frame (`dedupe_only`) with a
+`source` column rather than linked source by source (`link_and_dedupe`): the same child
+appears many times within one system as well as across systems, every pair is wanted
+whichever sources the two mentions come from, and one frame keeps the global mention id as
+Splink's unique id for any number of sources.
+
+Parameters are estimated without labels: u by random sampling, m by expectation
+maximisation on two blocking rules (each trains the comparisons it does not block on), and
+the prior from deterministic rules with an assumed recall.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from casereview.errors import LinkageError
+from casereview.link.frame import BLOCKING_KEYS
+
+__all__ = [
+    "ScoredPairs",
+    "TrainedModel",
+    "comparison_names",
+    "linker_for",
+    "model_settings",
+    "open_backend",
+    "score_frame",
+]
+
+Progress = Callable[[str], None]
+
+
+def _cl() -> Any:
+    import splink.comparison_level_library as cll
+
+    return cll
+
+
+def _name_comparison(prefix: str, *, forename: bool) -> Any:
+    """Forename or surname levels: exact, equivalent (nickname/variant), similar, swapped."""
+    import splink.comparison_library as cl
+
+    cll = _cl()
+    col = "forename1" if forename else "surname"
+    std = "forename_std" if forename else "surname_std"
+    other = "surname_std" if forename else "forename_std"
+    levels: list[Any] = [
+        cll.NullLevel(col),
+        cll.ExactMatchLevel(col, term_frequency_adjustments=True),
+    ]
+    if forename:
+        levels.append(
+            cll.ArrayIntersectLevel("forename_keys", 1).configure(
+                tf_adjustment_column=col, label_for_charts="Nickname or spelling variant"
+            )
+        )
+    else:
+        levels.append(
+            cll.CustomLevel(f"{std}_l = {std}_r", "Spelling variant").configure(
+                tf_adjustment_column=col
+            )
+        )
+        levels.append(
+            cll.ArrayIntersectLevel("surname_parts", 1).configure(
+                label_for_charts="Shares part of a compound surname"
+            )
+        )
+    levels.append(cll.JaroWinklerLevel(col, 0.92))
+    levels.append(
+        cll.CustomLevel(
+            f"{std}_l = {other}_r OR {std}_r = {other}_l", "Written in the other name field"
+        )
+    )
+    if forename:
+        levels.append(
+            cll.CustomLevel(
+                f"(length({col}_l) = 1 OR length({col}_r) = 1) "
+                f"AND substr({col}_l, 1, 1) = substr({col}_r, 1, 1)",
+                "Initial matches",
+            )
+        )
+    levels.append(cll.JaroWinklerLevel(col, 0.80))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name=prefix)
+
+
+def _dob_comparison() -> Any:
+    """Dates of birth: exact, day/month swapped, same month, year mistyped, ranges overlap."""
+    import splink.comparison_library as cl
+
+    cll = _cl()
+    levels = [
+        cll.CustomLevel("yob_lo_l IS NULL OR yob_lo_r IS NULL").configure(is_null_level=True),
+        cll.CustomLevel("dob_l = dob_r", "Same date of birth"),
+        cll.CustomLevel(
+            "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+            "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
+            "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+            "Day and month swapped",
+        ),
+        cll.CustomLevel("dob_ym_l = dob_ym_r", "Same month and year"),
+        cll.CustomLevel("substr(dob_l, 6, 5) = substr(dob_r, 6, 5)", "Same day, year differs"),
+        cll.CustomLevel("yob_lo_l <= yob_hi_r AND yob_lo_r <= yob_hi_l", "Birth years compatible"),
+        cll.CustomLevel(
+            "yob_lo_l <= yob_hi_r + 2 AND yob_lo_r <= yob_hi_l + 2", "Birth years within 2"
+        ),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(levels, output_column_name="dob")
+
+
+def model_settings(frame: pd.DataFrame | None = None) -> Any:
+    """The Splink settings: comparisons for the evidence present in `frame` (all when None)."""
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    def present(col: str) -> bool:
+        return frame is None or bool(frame[col].notna().any())
+
+    comparisons: list[Any] = [
+        _name_comparison("forename", forename=True),
+        _name_comparison("surname", forename=False),
+        _dob_comparison(),
+    ]
+    if present("sex"):
+        comparisons.append(cl.ExactMatch("sex"))
+    if present("postcode"):
+        cll = _cl()
+        comparisons.append(
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("postcode"),
+                    cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
+                    cll.CustomLevel(
+                        "postcode_district_l = postcode_district_r", "Same postcode district"
+                    ),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="postcode",
+            )
+        )
+    if present("phones"):
+        cll = _cl()
+        comparisons.append(
+            cl.CustomComparison(
+                [cll.NullLevel("phones"), cll.ArrayIntersectLevel("phones", 1), cll.ElseLevel()],
+                output_column_name="phones",
+            )
+        )
+    if present("identifier"):
+        comparisons.append(cl.ExactMatch("identifier"))
+    rules: list[Any] = [block_on(key) for key in BLOCKING_KEYS if frame is None or present(key)]
+    creator = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=rules,
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["source"],
+        probability_two_random_records_match=1e-4,
+        em_convergence=0.001,
+        max_iterations=20,
+    )
+    return creator
+
+
+def comparison_names(settings: dict[str, Any]) -> list[str]:
+    """The output column names of the model's comparisons, in order."""
+    return [c["output_column_name"] for c in settings["comparisons"]]
+
+
+@contextmanager
+def open_backend(engine_name: str) -> Iterator[Any]:
+    """A Splink database API for `engine_name` ("duckdb" or "spark"), closed at the end."""
+    if engine_name == "duckdb":
+        import duckdb
+        from splink import DuckDBAPI
+
+        con = duckdb.connect(":memory:")
+        con.execute("SET threads TO 2")
+        try:
+            yield DuckDBAPI(connection=con)
+        finally:
+            con.close()
+        return
+    if engine_name == "spark":
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as e:
+            raise LinkageError(
+                "--engine spark needs pyspark: pip install 'casereview[spark]'"
+            ) from e
+        from splink import SparkAPI
+
+        spark = (
+            SparkSession.builder.master("local[2]")
+            .appName("casereview-link")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.default.parallelism", "4")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.memory", "2g")
+            .getOrCreate()
+        )
+        spark.sparkContext.setLogLevel("ERROR")
+        checkpoints = tempfile.mkdtemp(prefix="casereview-spark-")
+        spark.sparkContext.setCheckpointDir(checkpoints)
+        yield SparkAPI(spark_session=spark, break_lineage_method="persist")
+        return
+    raise LinkageError(f"unknown linkage engine {engine_name!r}: use duckdb or spark")
+
+
+def _spark_frame(db_api: Any, frame: pd.DataFrame) -> Any:
+    """A Spark DataFrame with explicit types (pandas' nullable ints and lists need them)."""
+    from pyspark.sql import types as T
+
+    array = T.ArrayType(T.StringType())
+    fields = []
+    for col in frame.columns:
+        if col in ("forename_keys", "surname_parts", "phones"):
+            kind: Any = array
+        elif col in ("unique_id", "yob_lo", "yob_hi"):
+            kind = T.LongType()
+        else:
+            kind = T.StringType()
+        fields.append(T.StructField(col, kind, True))
+    rows = [
+        tuple(None if (not isinstance(v, list) and pd.isna(v)) else v for v in rec)
+        for rec in frame.astype(object).itertuples(index=False, name=None)
+    ]
+    return db_api.spark.createDataFrame(rows, schema=T.StructType(fields))
+
+
+def linker_for(db_api: Any, frame: pd.DataFrame, settings: Any) -> Any:
+    """A Splink linker over `frame` on `db_api`."""
+    from splink import Linker
+
+    table: Any = frame
+    if type(db_api).__name__ == "SparkAPI":
+        table = _spark_frame(db_api, frame)
+    else:
+        table = frame.astype({"yob_lo": "Int64", "yob_hi": "Int64"})
+    registered = db_api.register(table, table_name="mentions_frame")
+    return Linker(registered, settings, log_level=logging.ERROR)
+
+
+@dataclass
+class TrainedModel:
+    """The trained model: Splink's settings JSON with m, u and the prior."""
+
+    settings: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps(self.settings, sort_keys=True)
+
+    @property
+    def prior_weight(self) -> float:
+        p = float(self.settings["probability_two_random_records_match"])
+        return math.log2(p / (1 - p))
+
+
+def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> TrainedModel:
+    """Estimate the prior (deterministic rules), u (random sampling) and m (EM), no labels."""
+    from splink import block_on
+
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        [block_on("forename1", "surname", "dob"), block_on("surname", "dob", "postcode")],
+        recall=0.6,
+    )
+    training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    for rule in (block_on("dob"), block_on("forename_std", "surname_std")):
+        training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=em_sample, estimate_without_term_frequencies=True
+        )
+    return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())))
+
+
+@dataclass
+class ScoredPairs:
+    """Scored candidate pairs: ids, weight, probability and per-comparison detail."""
+
+    pairs: pd.DataFrame
+    model: TrainedModel
+
+
+def score_frame(
+    linker: Any, model: TrainedModel, *, min_weight: float, detail: bool = True
+) -> ScoredPairs:
+    """Score every blocked pair and keep those with match weight >= `min_weight`."""
+    predictions = linker.inference.predict(threshold_match_weight=min_weight)
+    pairs = predictions.as_pandas_dataframe()
+    if not detail:
+        keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+        pairs = pairs[keep]
+    return ScoredPairs(pairs=pairs, model=model)

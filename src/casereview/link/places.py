@@ -1,0 +1,157 @@
+"""Objects and places: resolution by normalised value, and where each one appears.
+
+Phones, vehicles and online identifiers are resolved by their normalised value: ingest
+already keeps one `objects` row per (kind, value), so an object *is* its resolved entity.
+Locations are resolved into places: two locations are one place when their normalised
+postcodes are equal and their normalised addresses agree (equal, or the same house number
+with most words shared), or, without postcodes, when their normalised addresses are equal.
+Each location's `place_id` is the smallest location id of its place.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, bindparam, select, update
+
+from casereview.model.tables import (
+    locations,
+    mentions,
+    objects,
+    record_locations,
+    record_objects,
+    sources,
+)
+from casereview.store.db import reading
+from casereview.values.address import normalise_address
+from casereview.values.postcode import normalise_postcode
+
+__all__ = ["Appearance", "object_appearances", "place_appearances", "resolve_places"]
+
+
+def _tokens(address: str | None) -> set[str]:
+    return set(address.split()) if address else set()
+
+
+def _number(address: str | None) -> str | None:
+    for word in (address or "").split():
+        if word[:1].isdigit():
+            return word
+    return None
+
+
+def _same_place(a: str | None, b: str | None) -> bool:
+    """Two normalised addresses at one postcode: equal, or same number and most words."""
+    if a is None or b is None:
+        return a is None and b is None
+    if a == b:
+        return True
+    if _number(a) != _number(b):
+        return False
+    ta, tb = _tokens(a), _tokens(b)
+    return len(ta & tb) / max(1, len(ta | tb)) >= 0.6
+
+
+def resolve_places(conn: Connection) -> dict[str, int]:
+    """Set `locations.place_id` for every location; returns counts for the run."""
+    rows = conn.execute(
+        select(locations.c.id, locations.c.postcode, locations.c.address).order_by(locations.c.id)
+    ).all()
+    parent: dict[int, int] = {r.id: r.id for r in rows}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    by_postcode: defaultdict[str, list[tuple[int, str | None]]] = defaultdict(list)
+    by_address: defaultdict[str, list[int]] = defaultdict(list)
+    for r in rows:
+        postcode = normalise_postcode(r.postcode)
+        address = normalise_address(r.address)
+        if postcode:
+            by_postcode[postcode].append((r.id, address))
+        elif address:
+            by_address[address].append(r.id)
+    for members in by_postcode.values():
+        for i, (id_a, addr_a) in enumerate(members):
+            for id_b, addr_b in members[i + 1 :]:
+                if _same_place(addr_a, addr_b):
+                    union(id_a, id_b)
+    for ids in by_address.values():
+        for other in ids[1:]:
+            union(ids[0], other)
+    changes = [{"lid": r.id, "pid": find(r.id)} for r in rows]
+    if changes:
+        conn.execute(
+            update(locations)
+            .where(locations.c.id == bindparam("lid"))
+            .values(place_id=bindparam("pid")),
+            changes,
+        )
+    return {"locations": len(rows), "places": len({c["pid"] for c in changes})}
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """One appearance of an object or place: in a record, possibly tied to a mention."""
+
+    record_id: int
+    mention_id: int | None
+    mention_key: str | None
+    source: str | None
+    relation: str | None
+    raw_value: str | None
+
+
+def object_appearances(engine: Engine, object_id: int) -> list[Appearance]:
+    """Every record and mention a phone, vehicle or online identifier appears in."""
+    query = (
+        select(
+            record_objects.c.record_id,
+            record_objects.c.mention_id,
+            mentions.c.mention_key,
+            sources.c.name,
+            record_objects.c.relation,
+            record_objects.c.raw_value,
+        )
+        .select_from(
+            record_objects.join(objects, objects.c.id == record_objects.c.object_id)
+            .outerjoin(mentions, mentions.c.id == record_objects.c.mention_id)
+            .outerjoin(sources, sources.c.id == mentions.c.source_id)
+        )
+        .where(record_objects.c.object_id == object_id)
+        .order_by(record_objects.c.record_id, record_objects.c.mention_id)
+    )
+    with reading(engine) as conn:
+        return [Appearance(*row) for row in conn.execute(query).all()]
+
+
+def place_appearances(engine: Engine, place_id: int) -> list[Appearance]:
+    """Every record and mention any location of a place appears in."""
+    query = (
+        select(
+            record_locations.c.record_id,
+            record_locations.c.mention_id,
+            mentions.c.mention_key,
+            sources.c.name,
+            record_locations.c.relation,
+            record_locations.c.raw_value,
+        )
+        .select_from(
+            record_locations.join(locations, locations.c.id == record_locations.c.location_id)
+            .outerjoin(mentions, mentions.c.id == record_locations.c.mention_id)
+            .outerjoin(sources, sources.c.id == mentions.c.source_id)
+        )
+        .where(locations.c.place_id == place_id)
+        .order_by(record_locations.c.record_id, record_locations.c.mention_id)
+    )
+    with reading(engine) as conn:
+        return [Appearance(*row) for row in conn.execute(query).all()]

@@ -1,0 +1,66 @@
+"""Scoring one pair of mentions with a saved model (for explanations of pairs not stored).
+
+The frame is rebuilt from the store so that term frequencies are those of the data, the
+model's DuckDB settings are rebuilt from code and given the saved m, u and prior level by
+level (so a model trained on Spark, whose SQL is Spark's, scores on DuckDB alike).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from casereview.errors import LinkageError
+from casereview.link.frame import build_frame, load_mention_rows
+from casereview.link.model import linker_for, model_settings, open_backend
+from casereview.store.db import reading
+
+__all__ = ["duckdb_settings_from_saved", "score_one_pair"]
+
+
+def duckdb_settings_from_saved(frame: pd.DataFrame, saved: dict[str, Any]) -> dict[str, Any]:
+    """DuckDB settings for `frame` carrying the saved model's parameters."""
+    fresh = copy.deepcopy(model_settings(frame).get_settings("duckdb").as_dict())
+    by_name = {c["output_column_name"]: c for c in saved["comparisons"]}
+    for comp in fresh["comparisons"]:
+        old = by_name.get(comp["output_column_name"])
+        if old is None or len(old["comparison_levels"]) != len(comp["comparison_levels"]):
+            raise LinkageError(
+                f"the saved model does not fit this data (comparison {comp['output_column_name']})"
+            )
+        for new_level, old_level in zip(
+            comp["comparison_levels"], old["comparison_levels"], strict=True
+        ):
+            for key in ("m_probability", "u_probability"):
+                if key in old_level:
+                    new_level[key] = old_level[key]
+    fresh["probability_two_random_records_match"] = saved["probability_two_random_records_match"]
+    return fresh
+
+
+def score_one_pair(
+    engine: Engine, saved: dict[str, Any], mention_a: int, mention_b: int
+) -> tuple[float, float, str]:
+    """(match weight, match probability, comparison JSON) of two mentions."""
+    from casereview.link.explain import explanations_from_pairs
+
+    with reading(engine) as conn:
+        frame = build_frame(load_mention_rows(conn))
+    settings = duckdb_settings_from_saved(frame, saved)
+    with open_backend("duckdb") as db_api:
+        linker = linker_for(db_api, frame, settings)
+        for col in ("forename1", "surname", "postcode"):
+            if col in frame.columns and frame[col].notna().any():
+                linker.table_management.compute_tf_table(col)
+        rows = frame.set_index("unique_id").loc[[mention_a, mention_b]].reset_index()
+        records = [
+            {k: (None if not isinstance(v, list) and pd.isna(v) else v) for k, v in r.items()}
+            for r in rows.astype(object).to_dict("records")
+        ]
+        scored = linker.inference.score_pair(records[0], records[1]).as_pandas_dataframe()
+    text = explanations_from_pairs(scored, settings)[0]
+    row = scored.iloc[0]
+    return float(row["match_weight"]), float(row["match_probability"]), text

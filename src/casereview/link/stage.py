@@ -1,0 +1,349 @@
+"""The link stage: mentions -> persons, as one recorded, audited run.
+
+    result = run_link(engine)                     # DuckDB in-process
+    result = run_link(engine, engine_name="spark")
+
+Reads every mention, builds the frame, guards skewed blocks, trains the Splink model without
+labels, scores candidate pairs, clusters them at `link.match_weight_threshold` with human
+judgements on top, keeps person ids stable, resolves places, and writes link's derived
+tables (mention_person, match_pairs, persons' active flags and names, person_lineage rows,
+locations.place_id) inside one `stage_run` transaction, audited as a combination.
+The Splink work happens before the write transaction opens, so other writers (reviewers
+recording decisions) are not held up while the model trains.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from casereview.errors import LinkageError, StageError
+from casereview.link.cluster import Clustering, cluster_mentions
+from casereview.link.explain import explanations_from_pairs
+from casereview.link.frame import BLOCKING_KEYS, build_frame, guard_blocks, load_mention_rows
+from casereview.link.judgements import active_judgements
+from casereview.link.model import linker_for, model_settings, open_backend, score_frame, train
+from casereview.link.places import resolve_places
+from casereview.link.stable_ids import IdAssignment, assign_stable_ids
+from casereview.model.codes import AuditAction
+from casereview.model.serial import canonical_json
+from casereview.model.tables import (
+    match_pairs,
+    mention_person,
+    mentions,
+    person_lineage,
+    persons,
+)
+from casereview.settings import Settings, get_settings
+from casereview.store import audit
+from casereview.store.db import reading
+from casereview.store.runs import stage_run
+
+__all__ = ["LinkResult", "Prediction", "predict_persons", "run_link"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Prediction:
+    """What the model produced for a frame, before anything is written."""
+
+    frame: pd.DataFrame
+    pairs: pd.DataFrame
+    model_json: dict[str, Any]
+    clustering: Clustering
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class LinkResult:
+    """The outcome of a link run."""
+
+    run_id: int
+    mentions: int
+    persons: int
+    pairs_scored: int
+    pairs_stored: int
+    lineage: dict[str, int]
+    notes: list[str]
+    timings: dict[str, float]
+
+
+def predict_persons(
+    frame: pd.DataFrame,
+    *,
+    engine_name: str = "duckdb",
+    settings: Settings | None = None,
+    judgements: list[Any] | None = None,
+    detail: bool = True,
+    progress: Progress | None = None,
+) -> Prediction:
+    """Guard blocks, train, score and cluster a frame (no store involved; benchmarks use it)."""
+    link = (settings or get_settings()).link
+    say = progress or (lambda _m: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    report = guard_blocks(frame, link.max_block_size)
+    notes = report.notes()
+    if report.dropped:
+        say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
+    with open_backend(engine_name) as db_api:
+        say(f"training the model on {len(frame)} mentions ({engine_name})")
+        linker = linker_for(db_api, frame, model_settings(frame))
+        model = train(
+            linker,
+            u_max_pairs=link.u_max_pairs,
+            seed=link.random_seed,
+            em_sample=link.em_record_sample_proportion,
+        )
+        timings["train_s"] = time.perf_counter() - t0
+        say("scoring candidate pairs")
+        t1 = time.perf_counter()
+        min_weight = link.match_weight_threshold - link.near_miss_margin
+        scored = score_frame(linker, model, min_weight=min_weight, detail=detail)
+        timings["predict_s"] = time.perf_counter() - t1
+    say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
+    t2 = time.perf_counter()
+    clustering = cluster_mentions(
+        frame["unique_id"].tolist(), scored.pairs, link.match_weight_threshold, judgements or []
+    )
+    timings["cluster_s"] = time.perf_counter() - t2
+    notes.extend(clustering.notes)
+    if clustering.edges_cut:
+        notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
+    return Prediction(frame, scored.pairs, model.settings, clustering, notes, timings)
+
+
+def _display_names(rows: list[dict[str, Any]], person_of: dict[int, int]) -> dict[int, str]:
+    """The name each person is most often written with (forenames surname, title case)."""
+    counts: dict[int, Counter[str]] = {}
+    for row in rows:
+        parts = [str(row.get(k) or "").strip() for k in ("forenames", "surname")]
+        name = " ".join(p for p in parts if p) or str(row.get("name_raw") or "").strip()
+        if name:
+            pid = person_of[int(row["mention_id"])]
+            counts.setdefault(pid, Counter())[name.title()] += 1
+    return {pid: c.most_common(1)[0][0][:400] for pid, c in counts.items()}
+
+
+def _edge_strength(pairs: pd.DataFrame, labels: dict[int, int]) -> dict[int, tuple[float, float]]:
+    """Per mention, the strongest (weight, probability) of a pair inside its own cluster."""
+    if pairs.empty:
+        return {}
+    lab_l = pairs["unique_id_l"].map(labels)
+    lab_r = pairs["unique_id_r"].map(labels)
+    inside = pairs[lab_l == lab_r]
+    both = pd.concat(
+        [
+            inside[["unique_id_l", "match_weight", "match_probability"]].rename(
+                columns={"unique_id_l": "m"}
+            ),
+            inside[["unique_id_r", "match_weight", "match_probability"]].rename(
+                columns={"unique_id_r": "m"}
+            ),
+        ]
+    )
+    best = both.sort_values("match_weight").groupby("m").last()
+    return {int(m): (float(r.match_weight), float(r.match_probability)) for m, r in best.iterrows()}
+
+
+def _write(
+    conn: Connection,
+    run_id: int,
+    rows: list[dict[str, Any]],
+    prediction: Prediction,
+    ids: IdAssignment,
+    threshold: float,
+    margin: float,
+) -> dict[str, int]:
+    labels = prediction.clustering.labels
+    person_of = {m: ids.person_of_cluster[label] for m, label in labels.items()}
+    strength = _edge_strength(prediction.pairs, labels)
+    names = _display_names(rows, person_of)
+    sizes = Counter(person_of.values())
+
+    existing = set(conn.execute(select(persons.c.id)).scalars())
+    conn.execute(delete(mention_person))
+    conn.execute(delete(match_pairs))
+    conn.execute(update(persons).values(active=False, mention_count=0, last_run_id=run_id))
+    new_rows = [
+        {
+            "id": pid,
+            "display_name": names.get(pid),
+            "mention_count": n,
+            "active": True,
+            "first_run_id": run_id,
+            "last_run_id": run_id,
+        }
+        for pid, n in sorted(sizes.items())
+        if pid not in existing
+    ]
+    if new_rows:
+        conn.execute(insert(persons), new_rows)
+    for pid, n in sorted(sizes.items()):
+        if pid in existing:
+            conn.execute(
+                update(persons)
+                .where(persons.c.id == pid)
+                .values(display_name=names.get(pid), mention_count=n, active=True)
+            )
+    conn.execute(
+        insert(mention_person),
+        [
+            {
+                "mention_id": m,
+                "person_id": pid,
+                "match_weight": strength.get(m, (None, None))[0],
+                "match_probability": strength.get(m, (None, None))[1],
+                "run_id": run_id,
+            }
+            for m, pid in sorted(person_of.items())
+        ],
+    )
+    if ids.lineage:
+        conn.execute(
+            insert(person_lineage),
+            [
+                {
+                    "run_id": run_id,
+                    "old_person_id": r.old_person_id,
+                    "new_person_id": r.new_person_id,
+                    "change": r.change,
+                    "overlap": r.overlap,
+                }
+                for r in ids.lineage
+            ],
+        )
+    pairs = prediction.pairs
+    stored = 0
+    if not pairs.empty:
+        same = pairs["unique_id_l"].map(labels) == pairs["unique_id_r"].map(labels)
+        keep = pairs[same | (pairs["match_weight"] >= threshold - margin)]
+        texts = explanations_from_pairs(keep, prediction.model_json)
+        batch = [
+            {
+                "mention_a_id": int(a),
+                "mention_b_id": int(b),
+                "match_weight": float(w),
+                "match_probability": float(p),
+                "comparison": text,
+                "run_id": run_id,
+            }
+            for a, b, w, p, text in zip(
+                keep["unique_id_l"],
+                keep["unique_id_r"],
+                keep["match_weight"],
+                keep["match_probability"],
+                texts,
+                strict=True,
+            )
+        ]
+        for start in range(0, len(batch), 5000):
+            conn.execute(insert(match_pairs), batch[start : start + 5000])
+        stored = len(batch)
+    return {"persons": len(sizes), "pairs_stored": stored}
+
+
+def run_link(
+    engine: Engine,
+    *,
+    engine_name: str = "duckdb",
+    actor: str = "cli",
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> LinkResult:
+    """Resolve every person mention in the store into persons (see module docstring)."""
+    settings = settings or get_settings()
+    link = settings.link
+    say = progress or (lambda _m: None)
+    started = time.perf_counter()
+    say("reading mentions")
+    with reading(engine) as conn:
+        rows = load_mention_rows(conn)
+        previous = dict(
+            conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id)).all()
+        )
+        judgements = active_judgements(conn)
+    if not rows:
+        raise StageError("the store has no person mentions: import source exports first")
+    frame = build_frame(rows)
+    prediction = predict_persons(
+        frame, engine_name=engine_name, settings=settings, judgements=judgements, progress=say
+    )
+    parameters = {
+        "engine": engine_name,
+        "match_weight_threshold": link.match_weight_threshold,
+        "max_block_size": link.max_block_size,
+        "u_max_pairs": link.u_max_pairs,
+        "em_record_sample_proportion": link.em_record_sample_proportion,
+        "random_seed": link.random_seed,
+        "judgements": len(judgements),
+        "blocking_keys": list(BLOCKING_KEYS),
+    }
+    say("writing persons")
+    with stage_run(engine, "link", parameters, actor=actor) as run:
+        conn = run.conn
+        current = set(conn.execute(select(mentions.c.id)).scalars())
+        if current != set(prediction.clustering.labels):
+            raise LinkageError("mentions changed while linking (an import ran): run link again")
+        max_used = conn.execute(select(func.max(persons.c.id))).scalar() or 0
+        active = set(conn.execute(select(persons.c.id).where(persons.c.active.is_(True))).scalars())
+        ids = assign_stable_ids(
+            prediction.clustering.clusters(),
+            previous,
+            max_used_id=int(max_used),
+            active_before=active,
+        )
+        written = _write(
+            conn,
+            run.run_id,
+            rows,
+            prediction,
+            ids,
+            link.match_weight_threshold,
+            link.near_miss_margin,
+        )
+        place_counts = resolve_places(conn)
+        for line in prediction.notes:
+            run.note(line)
+        run.save_artifact("splink_model", canonical_json(prediction.model_json))
+        lineage = Counter(r.change for r in ids.lineage)
+        run.counts.update(
+            {
+                "mentions": len(frame),
+                "persons": written["persons"],
+                "pairs_scored": len(prediction.pairs),
+                "pairs_stored": written["pairs_stored"],
+                "places": place_counts["places"],
+                "locations": place_counts["locations"],
+                **{f"lineage_{k}": v for k, v in sorted(lineage.items())},
+            }
+        )
+        audit.append(
+            conn,
+            actor=actor,
+            action=AuditAction.COMBINE,
+            object_type="run",
+            object_id=run.run_id,
+            details={"stage": "link", "mentions": len(frame), "persons": written["persons"]},
+        )
+        run_id = run.run_id
+    timings = dict(prediction.timings)
+    timings["total_s"] = time.perf_counter() - started
+    return LinkResult(
+        run_id=run_id,
+        mentions=len(frame),
+        persons=written["persons"],
+        pairs_scored=len(prediction.pairs),
+        pairs_stored=written["pairs_stored"],
+        lineage=dict(lineage),
+        notes=prediction.notes,
+        timings=timings,
+    )
