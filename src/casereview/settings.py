@@ -141,6 +141,63 @@ class NetworkSettings(Section):
 class ReviewSettings(Section):
     repeat_missing_count: int = Field(3, description="Missing episodes that make 'repeat missing'")
     repeat_missing_window_days: int = Field(365, description="Window for repeat missing, in days")
+    referral_grace_days: int = Field(
+        30,
+        description="A local-authority record this many days after a repeat missing episode still counts as the referral that followed it",
+    )
+    child_age_below: int = Field(18, description="A person younger than this is a child")
+    partner_age_below: int = Field(
+        16, description="age_gap_partner: the child is younger than this and the partner an adult"
+    )
+    partner_words: list[str] = Field(
+        default_factory=lambda: ["boyfriend", "girlfriend", "partner", "ex-partner"],
+        description="age_gap_partner: relationship words (as written, any case) that describe a partner",
+    )
+    victim_suspect_window_days: int = Field(
+        180,
+        description="victim_treated_as_suspect: days between the child's exploitation record and the record naming them suspect",
+    )
+    group_closure_outcomes: list[str] = Field(
+        default_factory=lambda: ["14", "15", "16", "21"],
+        description="closed_despite_group_link: Home Office outcome types that count as closed",
+    )
+    shared_object_min_victims: int = Field(
+        2,
+        description="shared_object_across_victims: distinct victims a vehicle, phone or place must recur across",
+    )
+    indicator_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "repeat_missing": 2.0,
+            "repeat_missing_no_referral": 3.0,
+            "unlinked_repeat_suspect": 5.0,
+            "closed_despite_group_link": 5.0,
+            "age_gap_partner": 4.0,
+            "victim_treated_as_suspect": 4.0,
+            "shared_object_across_victims": 3.0,
+            "unlinked_intelligence": 3.0,
+            "la_concern_no_police_record": 3.0,
+        },
+        description="Triage: priority points for each missed-opportunity indicator an item carries",
+    )
+    finding_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "missing_cse_flag": 2.0,
+            "police_la_mismatch": 1.0,
+            "wrong_cse_flag": 0.5,
+        },
+        description="Triage: priority points for each flag finding of the classify stage",
+    )
+    cse_likely_weight: float = Field(
+        1.0, description="Triage: points per unit of the record's cse_likely strength (0-1)"
+    )
+    default_team: str | None = Field(
+        None,
+        description="Team (by name) that new review items go to; none: unallocated until a supervisor allocates them",
+    )
+    team_by_borough: dict[str, str] = Field(
+        default_factory=dict,
+        description="Team (by name) for new items by the record's (or group's first) borough; wins over default_team",
+    )
     second_review_share: float = Field(
         0.1, description="Share of closed items drawn for blind second review"
     )

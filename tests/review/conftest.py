@@ -148,6 +148,8 @@ class ReviewWorld:
 
     def _mention(self, conn: Any, record_id: int, source_id: int, spec: dict[str, Any]) -> int:
         person_id = spec.pop("person", None)
+        if "dob" in spec:
+            spec["dob"] = _date(spec["dob"])
         phones = spec.pop("phones", [])
         spec.setdefault("role", "victim")
         mid = int(
@@ -193,8 +195,16 @@ class ReviewWorld:
                 )
             )
 
-    def obj(self, record_id: int, kind: str, value: str) -> None:
+    def obj(self, record_id: int, kind: str, value: str, role: str | None = None) -> None:
+        """An object on the record (held by its first mention in `role`, if given)."""
         with writing(self.engine) as conn:
+            mid = None
+            if role is not None:
+                mid = conn.execute(
+                    select(mentions.c.id)
+                    .where(mentions.c.record_id == record_id, mentions.c.role == role)
+                    .order_by(mentions.c.id)
+                ).scalar()
             oid = conn.execute(
                 select(objects.c.id).where(objects.c.kind == kind, objects.c.value == value)
             ).scalar()
@@ -202,7 +212,9 @@ class ReviewWorld:
                 oid = conn.execute(
                     insert(objects).values(kind=kind, value=value).returning(objects.c.id)
                 ).scalar_one()
-            conn.execute(insert(record_objects).values(record_id=record_id, object_id=oid))
+            conn.execute(
+                insert(record_objects).values(record_id=record_id, object_id=oid, mention_id=mid)
+            )
 
     def place(self, record_id: int, key: str, location_type: str = "hotel") -> None:
         with writing(self.engine) as conn:
@@ -260,6 +272,12 @@ class ReviewWorld:
                     run_id=self.run_id,
                 )
             )
+            for pid in [*offenders, *victims]:
+                if pid not in self._persons:
+                    conn.execute(
+                        insert(persons).values(id=pid, display_name=f"P{pid}", mention_count=0)
+                    )
+                    self._persons.add(pid)
             for pid in offenders:
                 conn.execute(
                     insert(group_members).values(group_id=group_id, person_id=pid, role="offender")
@@ -314,6 +332,74 @@ class ReviewWorld:
             )
 
 
+def indicator_world(w: ReviewWorld) -> dict[str, int]:
+    """A world with one planted case of each indicator and near misses beside them."""
+    adult, kid = "1980-06-01", "2000-01-01"
+    r: dict[str, int] = {}
+    # Child 1: victim of an exploitation crime; suspect 12 belongs to detected group 100.
+    r["C1"] = w.record(
+        "met_crime", "crime", "2014-01-10", cse_flag=True, outcome="21",
+        people=[{"person": 1, "role": "victim", "dob": kid},
+                {"person": 12, "role": "suspect", "dob": adult}],
+    )  # fmt: skip
+    w.group(100, offenders=[12, 13])
+    # Three missing episodes of child 1 within a year and no LA record: repeat missing.
+    for ref, day in (("M1", "2014-02-01"), ("M2", "2014-05-01"), ("M3", "2014-09-01")):
+        r[ref] = w.record(
+            "met_missing", "missing_episode", day, people=[{"person": 1, "role": "subject"}]
+        )
+    # Child 2: three episodes but no exploitation concern anywhere: nothing.
+    for ref, day in (("N1", "2014-02-01"), ("N2", "2014-03-01"), ("N3", "2014-04-01")):
+        r[ref] = w.record(
+            "met_missing", "missing_episode", day, people=[{"person": 2, "role": "subject"}]
+        )
+    # Suspect 10: two unlinked crimes closed without charge; the first reappears later.
+    r["C2"] = w.record(
+        "met_crime", "crime", "2014-03-01", outcome="15",
+        people=[{"person": 3, "role": "victim", "age_at_event": 14},
+                {"person": 10, "role": "suspect", "dob": adult, "relationship": "Boyfriend"}],
+    )  # fmt: skip
+    r["C3"] = w.record(
+        "met_crime", "crime", "2015-03-01", outcome="16",
+        people=[{"person": 5, "role": "victim", "age_at_event": 17},
+                {"person": 10, "role": "suspect", "dob": adult, "relationship": "friend"}],
+    )  # fmt: skip
+    # Suspect 11: two crimes closed without charge but linked by the source: nothing.
+    r["C4"] = w.record(
+        "met_crime", "crime", "2014-03-01", outcome="18",
+        people=[{"person": 6, "role": "victim", "age_at_event": 15},
+                {"person": 11, "role": "suspect", "age_at_event": 15, "relationship": "boyfriend"}],
+    )  # fmt: skip
+    r["C5"] = w.record(
+        "met_crime", "crime", "2015-03-01", outcome="18",
+        people=[{"person": 7, "role": "victim"}, {"person": 11, "role": "suspect"}],
+    )  # fmt: skip
+    w.link(r["C5"], r["C4"])
+    # Child 1 named as suspect three months after being exploited.
+    r["C6"] = w.record(
+        "met_crime", "crime", "2014-04-01", outcome="1",
+        people=[{"person": 1, "role": "suspect", "dob": kid},
+                {"person": 8, "role": "victim", "dob": adult}],
+    )  # fmt: skip
+    # One vehicle on the crimes of two different victims; a victim's own phone ties nobody.
+    w.obj(r["C1"], "vehicle", "AB12CDE")
+    w.obj(r["C2"], "vehicle", "AB12CDE")
+    w.obj(r["C4"], "phone", "+447700900001", role="victim")
+    w.obj(r["C5"], "phone", "+447700900001", role="victim")
+    # Intelligence on suspect 10 linked to none of his crimes; on 11 linked to one.
+    r["I1"] = w.record("met_intel", "intelligence", "2014-06-01",
+                       people=[{"person": 10, "role": "subject"}])  # fmt: skip
+    r["I2"] = w.record("met_intel", "intelligence", "2014-06-01",
+                       people=[{"person": 11, "role": "subject"}])  # fmt: skip
+    w.link(r["I2"], r["C4"])
+    # LA CSE concern about child 4 whom no police crime names; one about child 1 who is.
+    r["L1"] = w.record("la_csc", "referral", "2016-01-01", cse_flag=True,
+                       people=[{"person": 4, "role": "subject"}])  # fmt: skip
+    r["L2"] = w.record("la_csc", "referral", "2016-01-01", factors=["cse"],
+                       people=[{"person": 1, "role": "subject"}])  # fmt: skip
+    return r
+
+
 def _date(value: dt.date | str | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -324,3 +410,9 @@ def _date(value: dt.date | str | None) -> dt.date | None:
 def world(fresh_store: Engine) -> ReviewWorld:
     """An empty review world on each backend."""
     return ReviewWorld(fresh_store)
+
+
+@pytest.fixture
+def planted(world: ReviewWorld) -> dict[str, int]:
+    """The indicator world in the store: record ids by their name in `indicator_world`."""
+    return indicator_world(world)

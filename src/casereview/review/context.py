@@ -1,0 +1,226 @@
+"""What the indicator rules read, loaded from the store once per build.
+
+Only the columns the rules need are read. Protected characteristics recorded on mentions
+(ethnicity, nationality and the like) are never selected here, so no rule, score or ranking
+can depend on them (a test checks this module and the rest of `review/` statically).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from casereview.model.codes import MentionRole, SourceKind, Typology
+from casereview.model.serial import from_json
+from casereview.model.tables import (
+    classifications,
+    flag_findings,
+    group_members,
+    groups,
+    locations,
+    mention_person,
+    mentions,
+    objects,
+    record_links,
+    record_locations,
+    record_objects,
+    records,
+    sources,
+)
+
+__all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context"]
+
+# Location relations that describe where a person lives, not where something happened.
+_HOME_RELATIONS = frozenset({"home_address", "address", "home", "residence"})
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """A record as the rules see it."""
+
+    id: int
+    source_kind: str
+    record_type: str
+    occurred_at: dt.date | None
+    outcome: str | None
+    cse_flag: bool | None
+    factors: frozenset[str]
+    borough: str | None
+
+
+@dataclass(frozen=True)
+class MentionFacts:
+    """A person as named in one record: role, age at the event, relationship, resolved person."""
+
+    id: int
+    record_id: int
+    role: str
+    age: int | None
+    relationship: str | None
+    person_id: int | None
+
+
+@dataclass
+class ReviewContext:
+    """Records, mentions, links, objects, places, classifications and groups, indexed."""
+
+    records: dict[int, RecordFacts] = field(default_factory=dict)
+    mentions_of: dict[int, list[MentionFacts]] = field(default_factory=lambda: defaultdict(list))
+    links: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # record id -> {"vehicle:AB12CDE", "phone:+44...", "place:17"}: keys shared objects recur by
+    object_keys: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    cse_strength: dict[int, float] = field(default_factory=dict)
+    findings: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    group_offenders: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    groups_of_person: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    group_boroughs: dict[int, list[str]] = field(default_factory=dict)
+
+    def is_exploitation(self, record_id: int) -> bool:
+        """The record shows sexual exploitation: its source flag, the classifier or a factor."""
+        rec = self.records[record_id]
+        return bool(rec.cse_flag) or record_id in self.cse_strength or "cse" in rec.factors
+
+    def persons_in(self, record_id: int, *roles: str) -> set[int]:
+        """Resolved persons named in the record (in one of `roles`, if given)."""
+        return {
+            m.person_id
+            for m in self.mentions_of.get(record_id, [])
+            if m.person_id is not None and (not roles or m.role in roles)
+        }
+
+
+def _age(dob: dt.date | None, on: dt.date | None, given: int | None) -> int | None:
+    if given is not None:
+        return int(given)
+    if dob is None or on is None:
+        return None
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def _factors(text: str | None) -> frozenset[str]:
+    value = from_json(text, [])
+    return frozenset(str(v).lower() for v in value) if isinstance(value, list) else frozenset()
+
+
+def load_context(conn: Connection) -> ReviewContext:
+    """Read everything the indicator rules and the triage score need, in a few queries."""
+    ctx = ReviewContext()
+    rows = conn.execute(
+        select(
+            records.c.id,
+            sources.c.kind,
+            records.c.record_type,
+            records.c.occurred_at,
+            records.c.outcome,
+            records.c.cse_flag,
+            records.c.factors,
+            records.c.borough,
+        ).join(sources, sources.c.id == records.c.source_id)
+    )
+    for r in rows:
+        ctx.records[int(r.id)] = RecordFacts(
+            id=int(r.id),
+            source_kind=str(r.kind),
+            record_type=str(r.record_type),
+            occurred_at=r.occurred_at,
+            outcome=r.outcome,
+            cse_flag=r.cse_flag,
+            factors=_factors(r.factors),
+            borough=r.borough,
+        )
+    mention_rows = conn.execute(
+        select(
+            mentions.c.id,
+            mentions.c.record_id,
+            mentions.c.role,
+            mentions.c.dob,
+            mentions.c.age_at_event,
+            mentions.c.relationship,
+            mention_person.c.person_id,
+        ).outerjoin(mention_person, mention_person.c.mention_id == mentions.c.id)
+    )
+    for m in mention_rows:
+        rec = ctx.records.get(int(m.record_id))
+        ctx.mentions_of[int(m.record_id)].append(
+            MentionFacts(
+                id=int(m.id),
+                record_id=int(m.record_id),
+                role=str(m.role),
+                age=_age(m.dob, rec.occurred_at if rec else None, m.age_at_event),
+                relationship=(m.relationship or "").strip().lower() or None,
+                person_id=None if m.person_id is None else int(m.person_id),
+            )
+        )
+    for a, b in conn.execute(
+        select(record_links.c.record_id, record_links.c.to_record_id).where(
+            record_links.c.to_record_id.is_not(None)
+        )
+    ):
+        ctx.links[int(a)].add(int(b))
+        ctx.links[int(b)].add(int(a))
+    _load_objects(conn, ctx)
+    for rid, strength in conn.execute(
+        select(classifications.c.record_id, classifications.c.strength).where(
+            classifications.c.label == Typology.CSE_LIKELY.value
+        )
+    ):
+        ctx.cse_strength[int(rid)] = float(strength)
+    for rid, code in conn.execute(
+        select(flag_findings.c.record_id, flag_findings.c.code).order_by(flag_findings.c.id)
+    ):
+        ctx.findings[int(rid)].append(str(code))
+    for gid, pid in conn.execute(
+        select(group_members.c.group_id, group_members.c.person_id)
+        .join(groups, groups.c.id == group_members.c.group_id)
+        .where(groups.c.active.is_(True), group_members.c.role == "offender")
+    ):
+        ctx.group_offenders[int(gid)].add(int(pid))
+        ctx.groups_of_person[int(pid)].add(int(gid))
+    for gid, boroughs in conn.execute(
+        select(groups.c.id, groups.c.boroughs).where(groups.c.active.is_(True))
+    ):
+        ctx.group_boroughs[int(gid)] = [str(b) for b in from_json(boroughs, [])]
+    return ctx
+
+
+def _load_objects(conn: Connection, ctx: ReviewContext) -> None:
+    """Vehicles (anyone's), phones (of suspects, or of the record) and places of the event."""
+    suspect = MentionRole.SUSPECT.value
+    role_of = {m.id: m.role for ms in ctx.mentions_of.values() for m in ms}
+    for rid, mid, kind, value in conn.execute(
+        select(
+            record_objects.c.record_id,
+            record_objects.c.mention_id,
+            objects.c.kind,
+            objects.c.value,
+        ).join(objects, objects.c.id == record_objects.c.object_id)
+    ):
+        if kind == "phone" and mid is not None and role_of.get(int(mid)) != suspect:
+            continue  # a victim's own phone recurring across her records ties nobody
+        if kind in ("phone", "vehicle"):
+            ctx.object_keys[int(rid)].add(f"{kind}:{value}")
+    for rid, relation, lid, place_id, location_type in conn.execute(
+        select(
+            record_locations.c.record_id,
+            record_locations.c.relation,
+            locations.c.id,
+            locations.c.place_id,
+            locations.c.location_type,
+        ).join(locations, locations.c.id == record_locations.c.location_id)
+    ):
+        if (relation or "").lower() in _HOME_RELATIONS or location_type == "online":
+            continue
+        ctx.object_keys[int(rid)].add(f"place:{place_id if place_id is not None else lid}")
+
+
+def police(rec: RecordFacts) -> bool:
+    """A record from a police source."""
+    return rec.source_kind == SourceKind.POLICE.value
+
+
+def local_authority(rec: RecordFacts) -> bool:
+    """A record from a local-authority source."""
+    return rec.source_kind == SourceKind.LOCAL_AUTHORITY.value

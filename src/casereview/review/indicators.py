@@ -1,0 +1,374 @@
+"""Missed-opportunity indicators: codified patterns from the published CSE reviews.
+
+Each rule reads the `ReviewContext` and returns `Indicator`s, each carried by one record (the
+record a reviewer should open: see docs/indicators.md for which one and why) with the persons
+it concerns and evidence naming the records and values that fired it. Group indicators roll
+the record indicators up to the detected groups whose offenders are named in those records.
+Thresholds and windows come from `ReviewSettings`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from casereview.model.codes import IndicatorCode, MentionRole, OutcomeType, RecordType
+from casereview.review.context import ReviewContext, local_authority, police
+from casereview.settings import ReviewSettings
+
+__all__ = ["RULES", "Indicator", "compute_indicators", "group_indicators"]
+
+_CHILD_ROLES = (MentionRole.VICTIM.value, MentionRole.SUBJECT.value)
+_NOT_PARTNER_ROLES = frozenset(
+    {MentionRole.PARENT_CARER.value, MentionRole.REPORTER.value, MentionRole.WITNESS.value}
+)
+
+
+@dataclass
+class Indicator:
+    """One indicator on one record (merged over the persons it fires for)."""
+
+    code: IndicatorCode
+    record_id: int
+    person_ids: set[int] = field(default_factory=set)
+    group_ids: set[int] = field(default_factory=set)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def evidence_json(self) -> dict[str, Any]:
+        """The evidence as stored: persons, groups and each firing's records and values."""
+        return {
+            "persons": sorted(self.person_ids),
+            "groups": sorted(self.group_ids),
+            "fired": self.evidence,
+        }
+
+
+class _Found:
+    """Collects firings, merging those of one code on one record."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[IndicatorCode, int], Indicator] = {}
+
+    def add(
+        self,
+        code: IndicatorCode,
+        record_id: int,
+        person_id: int | None,
+        evidence: dict[str, Any],
+        groups: Iterable[int] = (),
+    ) -> None:
+        item = self.items.setdefault((code, record_id), Indicator(code, record_id))
+        if person_id is not None:
+            item.person_ids.add(person_id)
+        item.group_ids.update(groups)
+        if evidence not in item.evidence:
+            item.evidence.append(evidence)
+
+
+def _days(a: dt.date, b: dt.date) -> int:
+    return (a - b).days
+
+
+def _sorted_by_date(ctx: ReviewContext, ids: Iterable[int]) -> list[int]:
+    return sorted(ids, key=lambda r: (ctx.records[r].occurred_at or dt.date.min, r))
+
+
+def _is_type(ctx: ReviewContext, rid: int, *types: RecordType) -> bool:
+    return ctx.records[rid].record_type in {t.value for t in types}
+
+
+def _records_of_person(ctx: ReviewContext, roles: tuple[str, ...]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = defaultdict(set)
+    for rid, ms in ctx.mentions_of.items():
+        for m in ms:
+            if m.person_id is not None and (not roles or m.role in roles):
+                out[m.person_id].add(rid)
+    return out
+
+
+def _concerned_children(ctx: ReviewContext) -> set[int]:
+    """Persons with exploitation concerns on record: victim or subject of an exploitation
+    record, subject of a record with a CSE or CCE factor, or suspect in a CCE record."""
+    concerned: set[int] = set()
+    for rid, rec in ctx.records.items():
+        exploitation = ctx.is_exploitation(rid)
+        criminal = "cce" in rec.factors
+        for m in ctx.mentions_of.get(rid, []):
+            if m.person_id is None:
+                continue
+            as_child = m.role in _CHILD_ROLES and (exploitation or criminal)
+            as_suspect = m.role == MentionRole.SUSPECT.value and criminal
+            if as_child or as_suspect:
+                concerned.add(m.person_id)
+    return concerned
+
+
+def repeat_missing(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """repeat_missing / repeat_missing_no_referral on the episode that makes the count."""
+    concerned = _concerned_children(ctx)
+    episodes: dict[int, list[int]] = defaultdict(list)
+    for rid in ctx.records:
+        if _is_type(ctx, rid, RecordType.MISSING_EPISODE) and ctx.records[rid].occurred_at:
+            for pid in ctx.persons_in(rid, *_CHILD_ROLES):
+                episodes[pid].append(rid)
+    la_dates: dict[int, list[dt.date]] = defaultdict(list)
+    for rid, rec in ctx.records.items():
+        if local_authority(rec) and rec.occurred_at:
+            for pid in ctx.persons_in(rid, *_CHILD_ROLES):
+                la_dates[pid].append(rec.occurred_at)
+    for pid, rids in episodes.items():
+        if pid not in concerned or len(rids) < s.repeat_missing_count:
+            continue
+        ordered = _sorted_by_date(ctx, rids)
+        for i, rid in enumerate(ordered):
+            day = ctx.records[rid].occurred_at
+            assert day is not None
+            window = [
+                r
+                for r in ordered[:i]
+                if _days(day, ctx.records[r].occurred_at or day) <= s.repeat_missing_window_days
+            ]
+            if len(window) + 1 < s.repeat_missing_count:
+                continue
+            first = ctx.records[window[0]].occurred_at or day
+            evidence = {"episodes": [*window, rid], "first": first, "last": day}
+            found.add(IndicatorCode.REPEAT_MISSING, rid, pid, evidence)
+            until = day + dt.timedelta(days=s.referral_grace_days)
+            if not any(first <= d <= until for d in la_dates.get(pid, [])):
+                found.add(
+                    IndicatorCode.REPEAT_MISSING_NO_REFERRAL,
+                    rid,
+                    pid,
+                    {**evidence, "no_referral_until": until},
+                )
+
+
+def _closed_without_charge(outcome: str | None) -> bool:
+    code = OutcomeType.parse(outcome)
+    return isinstance(code, OutcomeType) and code.closed_without_charge
+
+
+def _component(ctx: ReviewContext, start: int, within: set[int]) -> set[int]:
+    """Records reachable from `start` through source links, staying within `within`."""
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in ctx.links.get(todo.pop(), ()):
+            if nxt in within and nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def suspects(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """unlinked_repeat_suspect and closed_despite_group_link on the suspect's police crimes."""
+    suspect_in = _records_of_person(ctx, (MentionRole.SUSPECT.value,))
+    closure = set(s.group_closure_outcomes)
+    for pid, rids in suspect_in.items():
+        crimes = [
+            r
+            for r in rids
+            if police(ctx.records[r]) and _is_type(ctx, r, RecordType.CRIME, RecordType.INCIDENT)
+        ]
+        closed = {r for r in crimes if _closed_without_charge(ctx.records[r].outcome)}
+        if len(closed) >= 2:
+            for rid in sorted(closed):
+                linked = _component(ctx, rid, closed)
+                if linked != closed:
+                    found.add(
+                        IndicatorCode.UNLINKED_REPEAT_SUSPECT,
+                        rid,
+                        pid,
+                        {
+                            "closed_records": sorted(closed),
+                            "not_linked_to": sorted(closed - linked),
+                        },
+                    )
+        groups = sorted(ctx.groups_of_person.get(pid, ()))
+        for rid in crimes:
+            rec = ctx.records[rid]
+            if rec.outcome not in closure:
+                continue
+            later = [
+                r
+                for r in crimes
+                if rec.occurred_at
+                and ctx.records[r].occurred_at
+                and ctx.records[r].occurred_at > rec.occurred_at  # type: ignore[operator]
+            ]
+            if groups or later:
+                found.add(
+                    IndicatorCode.CLOSED_DESPITE_GROUP_LINK,
+                    rid,
+                    pid,
+                    {"outcome": rec.outcome, "groups": groups, "later_records": sorted(later)},
+                    groups,
+                )
+
+
+def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """An adult written as the partner of a child under `partner_age_below`, on that record."""
+    words = {w.lower() for w in s.partner_words}
+    for rid, ms in ctx.mentions_of.items():
+        children = [
+            m
+            for m in ms
+            if m.role in _CHILD_ROLES and m.age is not None and m.age < s.partner_age_below
+        ]
+        if not children:
+            continue
+        for m in ms:
+            if (
+                m.relationship in words
+                and m.role not in _NOT_PARTNER_ROLES
+                and m.role not in _CHILD_ROLES
+                and m.age is not None
+                and m.age >= s.child_age_below
+            ):
+                found.add(
+                    IndicatorCode.AGE_GAP_PARTNER,
+                    rid,
+                    m.person_id,
+                    {
+                        "partner_mention": m.id,
+                        "relationship": m.relationship,
+                        "partner_age": m.age,
+                        "child_ages": sorted(c.age for c in children if c.age is not None),
+                    },
+                )
+
+
+def victim_treated_as_suspect(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """A child named suspect (or arrested) near an exploitation record where they were the victim."""
+    victim_in = _records_of_person(ctx, _CHILD_ROLES)
+    for rid, ms in ctx.mentions_of.items():
+        rec = ctx.records[rid]
+        if not police(rec) or rec.occurred_at is None:
+            continue
+        arrest = rec.record_type == RecordType.ARREST.value
+        for m in ms:
+            if m.person_id is None or m.age is None or m.age >= s.child_age_below:
+                continue
+            if not (m.role == MentionRole.SUSPECT.value or (arrest and m.role in _CHILD_ROLES)):
+                continue
+            near = [
+                r
+                for r in victim_in.get(m.person_id, ())
+                if r != rid
+                and ctx.is_exploitation(r)
+                and ctx.records[r].occurred_at is not None
+                and abs(_days(ctx.records[r].occurred_at, rec.occurred_at))  # type: ignore[arg-type]
+                <= s.victim_suspect_window_days
+            ]
+            if near:
+                found.add(
+                    IndicatorCode.VICTIM_TREATED_AS_SUSPECT,
+                    rid,
+                    m.person_id,
+                    {"age": m.age, "exploitation_records": sorted(near)},
+                )
+
+
+def shared_object(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """A vehicle, suspect phone or place on police crimes of different victims."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for rid, keys in ctx.object_keys.items():
+        if rid in ctx.records and _is_type(ctx, rid, RecordType.CRIME) and police(ctx.records[rid]):
+            for key in keys:
+                holders[key].append(rid)
+    for key, rids in sorted(holders.items()):
+        victims = {pid for r in rids for pid in ctx.persons_in(r, MentionRole.VICTIM.value)}
+        if len(victims) < s.shared_object_min_victims:
+            continue
+        for rid in rids:
+            for pid in sorted(ctx.persons_in(rid, MentionRole.VICTIM.value)):
+                found.add(
+                    IndicatorCode.SHARED_OBJECT_ACROSS_VICTIMS,
+                    rid,
+                    pid,
+                    {"object": key, "records": sorted(rids), "victims": sorted(victims)},
+                )
+
+
+def unlinked_intelligence(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """Intelligence naming a suspect that links to none of the suspect's crime records."""
+    crimes_of: dict[int, set[int]] = defaultdict(set)
+    for rid, ms in ctx.mentions_of.items():
+        if _is_type(ctx, rid, RecordType.CRIME):
+            for m in ms:
+                if m.role == MentionRole.SUSPECT.value and m.person_id is not None:
+                    crimes_of[m.person_id].add(rid)
+    for rid, ms in ctx.mentions_of.items():
+        if not _is_type(ctx, rid, RecordType.INTELLIGENCE):
+            continue
+        linked = ctx.links.get(rid, set())
+        for m in ms:
+            if m.role not in (MentionRole.SUBJECT.value, MentionRole.SUSPECT.value):
+                continue
+            crimes = crimes_of.get(m.person_id or -1, set())
+            if crimes and not crimes & linked:
+                found.add(
+                    IndicatorCode.UNLINKED_INTELLIGENCE,
+                    rid,
+                    m.person_id,
+                    {"crime_records": sorted(crimes), "linked_records": sorted(linked)},
+                )
+
+
+def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """A local-authority CSE concern about a child named in no police crime record."""
+    in_police_crime: set[int] = set()
+    for rid, rec in ctx.records.items():
+        if police(rec) and rec.record_type == RecordType.CRIME.value:
+            in_police_crime |= ctx.persons_in(rid)
+    for rid, rec in ctx.records.items():
+        if not local_authority(rec) or not (rec.cse_flag or "cse" in rec.factors):
+            continue
+        for pid in sorted(ctx.persons_in(rid, *_CHILD_ROLES)):
+            if pid not in in_police_crime:
+                found.add(
+                    IndicatorCode.LA_CONCERN_NO_POLICE_RECORD,
+                    rid,
+                    pid,
+                    {"cse_flag": rec.cse_flag, "factors": sorted(rec.factors)},
+                )
+
+
+Rule = Callable[[ReviewContext, ReviewSettings, _Found], None]
+RULES: tuple[Rule, ...] = (
+    repeat_missing,
+    suspects,
+    age_gap_partner,
+    victim_treated_as_suspect,
+    shared_object,
+    unlinked_intelligence,
+    la_concern_no_police_record,
+)
+
+
+def compute_indicators(ctx: ReviewContext, settings: ReviewSettings) -> list[Indicator]:
+    """Every record indicator, in (record, code) order."""
+    found = _Found()
+    for rule in RULES:
+        rule(ctx, settings, found)
+    return sorted(found.items.values(), key=lambda i: (i.record_id, i.code.value))
+
+
+def group_indicators(ctx: ReviewContext, record_indicators: list[Indicator]) -> list[Indicator]:
+    """Each group carries each code found on records naming one of its offenders.
+
+    The `record_id` of a group indicator is its first such record; evidence lists them all.
+    """
+    rolled: dict[tuple[int, IndicatorCode], Indicator] = {}
+    for ind in record_indicators:
+        offenders = ctx.persons_in(
+            ind.record_id, MentionRole.SUSPECT.value, MentionRole.SUBJECT.value
+        )
+        for gid in sorted({g for p in offenders for g in ctx.groups_of_person.get(p, ())}):
+            item = rolled.setdefault((gid, ind.code), Indicator(ind.code, ind.record_id))
+            item.group_ids.add(gid)
+            item.person_ids |= offenders & ctx.group_offenders[gid]
+            item.evidence.append({"record": ind.record_id})
+    return [rolled[k] for k in sorted(rolled, key=lambda k: (k[0], k[1].value))]
