@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from itertools import pairwise
 
+from casereview.synth.contacts import OUTCOMES, AgencyContacts, pick
 from casereview.synth.entities import Mention, Person, Record, age_at
 from casereview.synth.geo import Place, random_vrm
-from casereview.synth.narrative import Narrator
 from casereview.synth.world import WORLD_END, ChunkWorld
 
 __all__ = ["build_chunk"]
@@ -39,18 +39,6 @@ OTHER_OFFENCES = (
     "Possession of cannabis", "Harassment", "Malicious communications",
     "Possession of an offensive weapon", "Sexual assault on a female", "Domestic abuse - assault",
 )
-ARREST_OFFENCES = ("Theft - shoplifting", "Common assault", "Criminal damage",
-                   "Possession of cannabis", "Public order offence")
-
-_OUTCOMES = {
-    "cse": (("16", 30), ("15", 18), ("14", 8), ("21", 5), ("1", 14), ("18", 5), ("20", 4),
-            ("10", 2), ("", 4)),
-    "cce": (("1", 40), ("2", 10), ("15", 15), ("16", 10), ("22", 10), ("20", 5), ("", 5)),
-    "other": (("1", 20), ("3", 5), ("2", 5), ("8", 10), ("14", 10), ("15", 10), ("16", 10),
-              ("18", 25), ("", 5)),
-    "arrest": (("8", 30), ("2", 20), ("22", 20), ("16", 10), ("1", 10), ("21", 10)),
-}
-
 # Story kind -> weight; tuned so that about 45% of police crimes are CSE.
 _STORY_WEIGHTS = (("group", 1.3), ("gang", 0.35), ("lone", 3.0), ("online", 2.0),
                   ("intra", 3.6), ("peer", 4.0), ("institutional", 0.9), ("cce", 4.0),
@@ -77,19 +65,12 @@ def build_chunk(world: ChunkWorld) -> ChunkWorld:
     return world
 
 
-def _pick(world: ChunkWorld, table: tuple[tuple[str, int], ...]) -> str:
-    return world.rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
-
-
-class Stories:
+class Stories(AgencyContacts):
     """Story generators bound to one chunk."""
 
     def __init__(self, world: ChunkWorld) -> None:
-        self.w = world
-        self.rng = world.rng
-        self.say = Narrator(world.rng)
+        super().__init__(world)
         self.prolific: list[Person] = []  # repeat non-CSE offenders of the chunk
-        self._parents: dict[str, Person] = {}
 
     def run(self, kind: str) -> None:
         """Run one story of a kind."""
@@ -103,128 +84,6 @@ class Stories:
             self.lone(online=True)
         else:
             getattr(self, kind)()
-
-    # ---- shared pieces --------------------------------------------------------------
-
-    def parent_of(self, kid: Person) -> Person:
-        """The child's recorded parent or carer, created on first need."""
-        if kid.pid not in self._parents:
-            self._parents[kid.pid] = self.w.parent(kid)
-        return self._parents[kid.pid]
-
-    def parent_mention(self, kid: Person) -> Mention:
-        """The child's parent as a social-care associate."""
-        parent = self.parent_of(kid)
-        rel = "mother" if parent.sex == "F" else "father"
-        return Mention(parent, rel, rel)
-
-    def reporter(self, kid: Person, mentions: list[Mention]) -> None:
-        """Sometimes add a parent (R) to a crime's people."""
-        if self.w.chance(0.4):
-            parent = self.parent_of(kid)
-            mentions.append(Mention(parent, "R", "mother" if parent.sex == "F" else "father"))
-
-    def cse_agency(
-        self, kid: Person, start: date, end: date, typology: tuple[str, ...], gid: str,
-        offenders: list[Person], crime_days: list[date],
-    ) -> None:
-        """Missing episodes, referrals and arrests around a CSE victim's exploitation."""
-        w, rates = self.w, self.w.failures
-        referred = not w.chance(rates.victim_no_la_referral)
-        concern = referred and not w.chance(rates.la_no_cse_marker)
-        alias = next((o.alias for o in offenders if o.alias), "")
-        self.missing_run(kid, start, end, "cse", typology, gid, concern,
-                         count=self.rng.choices((0, 1, 2, 3, 4, 5, 6, 8),
-                                                weights=(25, 18, 14, 14, 11, 8, 6, 4))[0],
-                         alias=alias)
-        if referred:
-            for _ in range(self.rng.choices((1, 2, 3), weights=(55, 30, 15))[0]):
-                day = w.day_between(start, end + timedelta(days=60))
-                associates = [self.parent_mention(kid)]
-                if offenders and w.chance(0.5):
-                    off = self.rng.choice(offenders)
-                    rel = "boyfriend" if w.chance(0.5) else "older male friend"
-                    associates.append(Mention(off, rel, rel))
-                factors = ["CSE"] if concern else []
-                factors += self.rng.sample(("MISS", "SUB", "SH", "DA", "SA", "NEG"),
-                                           self.rng.randint(0 if concern else 1, 2))
-                w.referral(kid, w.moment(day), sorted(set(factors)), cse_concern=concern,
-                           is_cse=True, typology=typology, group_id=gid, associates=associates,
-                           summary=self.say.cse_crime("", sex=kid.sex, age=age_at(kid.birth, day),
-                                                      venue="hotel", alias=alias),
-                           referrer=self.rng.choice(("Police", "School", "Parent", "Health")))
-        if crime_days and w.chance(rates.victim_arrested):
-            base = self.rng.choice(crime_days)
-            day = w.day_between(base - timedelta(days=90), base + timedelta(days=90))
-            self.arrest(kid, day)
-
-    def arrest(self, kid: Person, day: date) -> Record:
-        """A child recorded as suspect (arrested) for an ordinary offence."""
-        w = self.w
-        offence = self.rng.choice(ARREST_OFFENCES)
-        venue = w.places.venue(self.rng.choice(("care_home", "park", "transport", "takeaway")),
-                               kid.home_at(day).borough)
-        mentions = [Mention(kid, "S", arrested=True)]
-        if w.chance(0.4):
-            staff = w.person("associate", self.rng.choice("FM"),
-                             w.birth_for_age(self.rng.randint(20, 60), day), venue.borough)
-            mentions.insert(0, Mention(staff, "V"))
-        return w.crime(w.moment(day), venue.borough, offence, mentions, is_cse=False,
-                       outcome=_pick(w, _OUTCOMES["arrest"]), place=venue,
-                       narrative=self.say.arrest(sex=kid.sex, age=age_at(kid.birth, day),
-                                                 offence_l=offence.lower(), venue=venue.name))
-
-    def missing_run(
-        self, kid: Person, start: date, end: date, kind: str, typology: tuple[str, ...],
-        gid: str, concern: bool, *, count: int, alias: str = "",
-    ) -> None:
-        """A child's missing episodes; a referral follows the third in 12 months unless planted."""
-        w = self.w
-        if count == 0:
-            return
-        span = self.rng.randint(60, 400)
-        first = w.day_between(start - timedelta(days=60), end)
-        days = sorted(w.day_between(first, first + timedelta(days=span)) for _ in range(count))
-        earlier: list[date] = []
-        run_referred = False
-        for day in days:
-            recent = [d for d in earlier if (day - d).days <= 365]
-            earlier.append(day)
-            third = len(recent) >= 2
-            if third and not run_referred:
-                refer = not w.chance(w.failures.missing_no_referral)
-                run_referred = True
-                made = "Y" if refer else "N"
-            else:
-                refer = w.chance(0.12)
-                made = "Y" if refer else self.rng.choice(("N", "N", ""))
-            in_story = kind != "plain" and start <= day <= end
-            venue = w.places.venue(self.rng.choice(("hotel", "takeaway", "park", "transport")),
-                                   kid.home_at(day).borough)
-            found = {"cse": venue.name, "cce": self.say.town()}.get(kind, "Friend's address")
-            when = w.moment(day)
-            w.missing_episode(
-                kid, when, hours=self.rng.choice((0, 6, 12, 18, 24, 36, 48, 72)),
-                found_at=found if self.w.chance(0.8) else "",
-                risk=self.rng.choice(("Low", "Medium", "Medium", "High", "No apparent risk")),
-                referral_made=made, is_cse=in_story and kind == "cse",
-                typology=typology if in_story and kind == "cse" else (),
-                group_id=gid if in_story else "",
-                narrative=self.say.missing(kind if in_story else "plain", sex=kid.sex,
-                                           venue=venue.name, alias=alias,
-                                           reporter=self.rng.choice(("mother", "carer", "staff"))),
-            )
-            if refer:
-                ref_day = min(day + timedelta(days=self.rng.randint(2, 20)), WORLD_END)
-                factors = ["MISS", *(["CSE"] if concern else []),
-                           *(["CCE"] if kind == "cce" else [])]
-                w.referral(kid, w.moment(ref_day), sorted(factors), cse_concern=concern,
-                           is_cse=in_story and kind == "cse",
-                           typology=typology if in_story and kind == "cse" else (),
-                           group_id=gid if in_story else "",
-                           associates=[self.parent_mention(kid)],
-                           summary="Referral following repeat missing episodes.",
-                           referrer="Police - missing persons")
 
     # ---- CSE stories --------------------------------------------------------------------
 
@@ -284,7 +143,7 @@ class Stories:
                     typ = (*typ, "online_facilitated")
                 rec = w.crime(w.moment(day), place.borough, rng.choice(CSE_OFFENCES), mentions,
                               is_cse=True, typology=typ, group_id=gid,
-                              outcome=_pick(w, _OUTCOMES["cse"]), place=place,
+                              outcome=pick(w, OUTCOMES["cse"]), place=place,
                               narrative=self.say.cse_crime(
                                   "group", sex=kid.sex, age=age_at(kid.birth, day),
                                   venue=place.kind.replace("_", " "), alias=lead.alias,
@@ -352,7 +211,7 @@ class Stories:
                 if w.chance(0.5):
                     mentions.append(Mention(boss, "S", "associate"))
                 w.crime(w.moment(day), borough, rng.choice(CCE_OFFENCES), mentions,
-                        is_cse=False, group_id=gid, outcome=_pick(w, _OUTCOMES["cce"]),
+                        is_cse=False, group_id=gid, outcome=pick(w, OUTCOMES["cce"]),
                         narrative=self.say.cce_crime(sex=kid.sex, age=age_at(kid.birth, day),
                                                      alias=boss.alias), cce=True)
             self.missing_run(kid, min(days), max(days), "cce", (), gid, False,
@@ -366,26 +225,6 @@ class Stories:
             day = w.day_between(start, end + timedelta(days=180))
             subjects = rng.sample(offenders, min(len(offenders), rng.randint(1, 3)))
             self._intel_about(subjects, day, borough, crimes, "group", venues, True, typology, gid)
-
-    def _intel_about(self, subjects: list[Person], day: date, borough: int, crimes: list[Record],
-                     kind: str, venues: list[Place], is_cse: bool, typology: tuple[str, ...],
-                     gid: str) -> None:
-        w, rng = self.w, self.rng
-        theirs = [r.ref for r in crimes if any(s in r.of_role("S") for s in subjects)]
-        linked: list[str] = []
-        if theirs and not w.chance(w.failures.intel_unlinked):
-            linked = rng.sample(theirs, min(len(theirs), rng.randint(1, 2)))
-        lead = subjects[0]
-        vehicles = [s.vehicle for s in subjects if s.vehicle and w.chance(0.6)]
-        phones = [s.phone_at(day) for s in subjects if s.phones and w.chance(0.5)]
-        handles = [s.handle for s in subjects if s.handle and w.chance(0.5)]
-        places = [v.name or v.address for v in venues if w.chance(0.5)]
-        text = self.say.intel(kind, alias=lead.alias, venue=venues[0].name if venues else "",
-                              vrm=vehicles[0] if vehicles else "unknown",
-                              phone=phones[0] if phones else "unknown")
-        w.intelligence(w.moment(day), borough, [Mention(s, "subject") for s in subjects], text,
-                       is_cse=is_cse, typology=typology, group_id=gid, linked=linked,
-                       vehicles=vehicles, phones=phones, places=places, handles=handles)
 
     def lone(self, *, online: bool) -> None:
         """A single adult offender with one to three victims; sometimes met online."""
@@ -416,7 +255,7 @@ class Stories:
                 offences = ONLINE_OFFENCES if online else CSE_OFFENCES
                 crimes.append(w.crime(
                     w.moment(day), place.borough, rng.choice(offences), mentions, is_cse=True,
-                    typology=typ, outcome=_pick(w, _OUTCOMES["cse"]), place=place,
+                    typology=typ, outcome=pick(w, OUTCOMES["cse"]), place=place,
                     narrative=self.say.cse_crime("online" if online else "lone", sex=kid.sex,
                                                  age=age_at(kid.birth, day), handle=off.handle,
                                                  venue=place.kind, alias=off.alias,
@@ -449,7 +288,7 @@ class Stories:
             mentions = [Mention(kid, "V"), Mention(off, "S", rel)]
             self.reporter(kid, mentions)
             w.crime(w.moment(day), borough, rng.choice(INTRA_OFFENCES), mentions, is_cse=True,
-                    typology=typ, outcome=_pick(w, _OUTCOMES["cse"]), place=home,
+                    typology=typ, outcome=pick(w, OUTCOMES["cse"]), place=home,
                     narrative=self.say.cse_crime("intra", sex=kid.sex,
                                                  age=age_at(kid.birth, day), rel=rel))
         self.cse_agency(kid, min(days) - timedelta(days=30), max(days), typ, "", [off], days)
@@ -472,7 +311,7 @@ class Stories:
             mentions = [Mention(kid, "V"), Mention(off, "S", rel)]
             self.reporter(kid, mentions)
             w.crime(w.moment(day), borough, rng.choice(CSE_OFFENCES[:4]), mentions, is_cse=True,
-                    typology=typ, outcome=_pick(w, _OUTCOMES["cse"]), place=place,
+                    typology=typ, outcome=pick(w, OUTCOMES["cse"]), place=place,
                     narrative=self.say.cse_crime("peer", sex=kid.sex, age=age_at(kid.birth, day),
                                                  oage=age_at(off.birth, day)))
         self.cse_agency(kid, min(days) - timedelta(days=30), max(days), typ, "", [off], days)
@@ -503,7 +342,7 @@ class Stories:
                     mentions.append(Mention(staff, "R", "professional"))
                 w.crime(w.moment(day), borough, rng.choice(CSE_OFFENCES[:4]), mentions,
                         is_cse=True, typology=("institutional",), place=venue,
-                        outcome=_pick(w, _OUTCOMES["cse"]),
+                        outcome=pick(w, OUTCOMES["cse"]),
                         narrative=self.say.cse_crime("institutional", sex=kid.sex,
                                                      age=age_at(kid.birth, day),
                                                      venue=venue.name, rel=rel))
@@ -562,7 +401,7 @@ class Stories:
         offence = rng.choice(OTHER_OFFENCES)
         venue = w.places.venue(rng.choice(("takeaway", "park", "transport", "school")), borough)
         has_suspect = any(m.role == "S" for m in mentions)
-        outcome = _pick(w, _OUTCOMES["other"]) if has_suspect else rng.choice(("18", "14", ""))
+        outcome = pick(w, OUTCOMES["other"]) if has_suspect else rng.choice(("18", "14", ""))
         w.crime(w.moment(day), borough, offence, mentions, is_cse=False, outcome=outcome,
                 place=venue if w.chance(0.7) else mentions[0].person.home_at(day),
                 narrative=self.say.other_crime(offence=offence, offence_l=offence.lower(),
