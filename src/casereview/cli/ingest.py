@@ -1,0 +1,146 @@
+"""`casereview ingest` and `casereview quarantine`: thin wrappers over `casereview.ingest`."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from casereview.cli.app import app
+from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.errors import NotFound
+from casereview.ingest import ImportResult, ingest_mapping
+from casereview.model.codes import QuarantineReason
+from casereview.model.serial import from_json
+from casereview.model.tables import imports, quarantine, sources
+from casereview.store.db import reading
+
+__all__ = ["ingest_command", "quarantine_list", "quarantine_show"]
+
+quarantine_app = typer.Typer(
+    help="Rows that were not loaded: where they came from and why.", no_args_is_help=True
+)
+app.add_typer(quarantine_app, name="quarantine")
+
+JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
+
+
+@app.command("ingest")
+def ingest_command(
+    ctx: typer.Context,
+    mapping: Path = typer.Argument(
+        ..., help="Mapping YAML file of one source (see docs/mapping.md)."
+    ),
+    data_dir: Path = typer.Option(
+        Path("."), "--data-dir", help="Folder the mapping's file paths are relative to."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Import a source's export files through its mapping; one transaction per file.
+
+    Prints a reconciliation line per file: rows read = loaded + quarantined. Importing the
+    same bytes again is a reported no-op; a changed file upserts by source ref and mention key.
+    """
+    settings = settings_for(ctx)
+    engine = open_store(ctx)
+
+    def report(result: ImportResult) -> None:
+        if not as_json:
+            console.print(result.reconciliation, highlight=False, soft_wrap=True)
+
+    try:
+        results = ingest_mapping(
+            engine, mapping, data_dir, settings.user, settings=settings.ingest, on_file=report
+        )
+    finally:
+        engine.dispose()
+    if as_json:
+        print_json([r.as_dict() for r in results])
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    ctx: typer.Context,
+    import_id: int | None = typer.Option(None, "--import", help="Only rows of this import."),
+    reason: QuarantineReason | None = typer.Option(None, "--reason", help="Only this reason."),
+    limit: int = typer.Option(100, "--limit", min=1, help="At most this many rows."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List quarantined rows (newest first) with file, row number, field and reason."""
+    engine = open_store(ctx)
+    query = (
+        select(
+            quarantine.c.id, quarantine.c.import_id, sources.c.name.label("source"),
+            quarantine.c.file_name, quarantine.c.row_number, quarantine.c.field,
+            quarantine.c.reason, quarantine.c.message,
+        )
+        .join(sources, sources.c.id == quarantine.c.source_id)
+        .order_by(quarantine.c.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    counted = select(func.count()).select_from(quarantine)
+    if import_id is not None:
+        query = query.where(quarantine.c.import_id == import_id)
+        counted = counted.where(quarantine.c.import_id == import_id)
+    if reason is not None:
+        query = query.where(quarantine.c.reason == reason.value)
+        counted = counted.where(quarantine.c.reason == reason.value)
+    with reading(engine) as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+        total = int(conn.execute(counted).scalar_one())
+    engine.dispose()
+    if as_json:
+        print_json({"total": total, "rows": rows})
+        return
+    table = Table("id", "import", "source", "file", "row", "field", "reason", "message")
+    for r in rows:
+        table.add_row(
+            str(r["id"]), str(r["import_id"]), r["source"], r["file_name"],
+            str(r["row_number"]), r["field"] or "", r["reason"], r["message"],
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{len(rows)} of {total} quarantined row(s) shown")
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    ctx: typer.Context,
+    entry_id: int = typer.Argument(..., metavar="ID", help="Quarantine entry id."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Show one quarantined row: where it came from, why, and the row as read."""
+    engine = open_store(ctx)
+    with reading(engine) as conn:
+        row = conn.execute(
+            select(quarantine, sources.c.name.label("source"), imports.c.sha256)
+            .join(sources, sources.c.id == quarantine.c.source_id)
+            .join(imports, imports.c.id == quarantine.c.import_id)
+            .where(quarantine.c.id == entry_id)
+        ).first()
+    engine.dispose()
+    if row is None:
+        raise NotFound(f"no quarantine entry {entry_id}")
+    entry = dict(row._mapping)
+    with contextlib.suppress(ValueError):  # a malformed row stays the text that was read
+        entry["raw"] = from_json(entry["raw"], entry["raw"])
+    if as_json:
+        print_json(entry)
+        return
+    for key in (
+        "id",
+        "source",
+        "import_id",
+        "file_name",
+        "row_number",
+        "field",
+        "reason",
+        "message",
+    ):
+        console.print(f"[bold]{key}:[/] {entry[key]}", highlight=False)
+    console.print("[bold]raw:[/]")
+    console.print_json(data=entry["raw"]) if isinstance(entry["raw"], dict) else console.print(
+        entry["raw"], markup=False, highlight=False
+    )

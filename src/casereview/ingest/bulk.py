@@ -1,0 +1,340 @@
+"""Bulk writes of one file's canonical rows, through the DB-API cursor of the open transaction.
+
+SQLAlchemy Core per row is too slow for millions of mentions, so rows go through
+`executemany` in chunks. Records upsert by (source, source ref) and mentions by
+(source, mention key) with INSERT ... ON CONFLICT DO UPDATE, which keeps their ids: human
+work in later stages refers to them. Rows whose content hash is unchanged are skipped.
+Attachments (objects, locations, links) of a changed row are replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from casereview.ingest.transform import LocationOut, MentionOut, ObjectOut, RecordOut
+
+__all__ = ["BulkWriter"]
+
+_RECORD_COLUMNS = (
+    "record_type",
+    "occurred_at",
+    "occurred_to",
+    "recorded_at",
+    "closed_at",
+    "borough",
+    "borough_raw",
+    "cse_flag",
+    "source_flags",
+    "factors",
+    "offence",
+    "outcome_raw",
+    "outcome",
+    "referral_made",
+    "narrative",
+)
+_MENTION_COLUMNS = (
+    "role",
+    "forenames",
+    "surname",
+    "name_raw",
+    "aliases",
+    "dob",
+    "dob_raw",
+    "dob_precision",
+    "age_at_event",
+    "sex",
+    "ethnicity_raw",
+    "ethnicity",
+    "nationality",
+    "relationship",
+    "address",
+    "postcode",
+    "phones",
+)
+_IN_BATCH = 2000
+
+
+class BulkWriter:
+    """Writes records, mentions and their attachments for one import, in its transaction."""
+
+    def __init__(self, conn: Connection, *, source_id: int, import_id: int) -> None:
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.cursor = conn.connection.cursor()
+        self.source_id, self.import_id = source_id, import_id
+        self.now: Any = dt.datetime.now(dt.UTC)
+        if self.sqlite:
+            self.now = self.now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        self._object_ids: dict[tuple[str, str], int] = {}
+        self._location_ids: dict[str, int] = {}
+        self.records_written = 0
+        self.mentions_written = 0
+        self._record_sql = self._upsert_sql(
+            "records",
+            (
+                "source_id",
+                "source_ref",
+                *_RECORD_COLUMNS,
+                "raw",
+                "content_hash",
+                "import_id",
+                "updated_at",
+            ),
+            ("source_id", "source_ref"),
+        )
+        self._mention_sql = self._upsert_sql(
+            "mentions",
+            ("record_id", "source_id", "mention_key", *_MENTION_COLUMNS, "raw", "content_hash"),
+            ("source_id", "mention_key"),
+        )
+
+    # ----------------------------------------------------------------- SQL helpers
+
+    def _sql(self, text: str) -> str:
+        return text if self.sqlite else text.replace("?", "%s")
+
+    def _upsert_sql(self, table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+        marks = ", ".join("?" for _ in columns)
+        return self._sql(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "  # noqa: S608 - fixed names
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        )
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self._sql(sql), rows)
+
+    def _select_in(self, sql_head: str, fixed: Sequence[Any], values: Sequence[Any]) -> list[tuple]:
+        """Run `sql_head` + an IN list over `values` in batches; rows of every batch."""
+        out: list[tuple] = []
+        values = list(values)
+        for start in range(0, len(values), _IN_BATCH):
+            batch = values[start : start + _IN_BATCH]
+            if self.sqlite:
+                sql = f"{sql_head} IN ({', '.join('?' for _ in batch)})"
+                self.cursor.execute(sql, (*fixed, *batch))
+            else:
+                sql = self._sql(f"{sql_head} = ANY(?)")
+                self.cursor.execute(sql, (*fixed, batch))
+            out.extend(self.cursor.fetchall())
+        return out
+
+    def _db_value(self, value: Any) -> Any:
+        if self.sqlite and isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    # ----------------------------------------------------------------- look-ups
+
+    def record_ids(self, refs: Iterable[str]) -> dict[str, int]:
+        """ids of this source's records with the given source refs."""
+        rows = self._select_in(
+            "SELECT source_ref, id FROM records WHERE source_id = ? AND source_ref",
+            (self.source_id,),
+            sorted(set(refs)),
+        )
+        return {ref: rid for ref, rid in rows}
+
+    # ----------------------------------------------------------------- records
+
+    def write_records(self, outs: list[RecordOut]) -> None:
+        """Upsert records (and their nested persons) whose content changed."""
+        if not outs:
+            return
+        existing = {
+            ref: (rid, h)
+            for ref, rid, h in self._select_in(
+                "SELECT source_ref, id, content_hash FROM records WHERE source_id = ? AND source_ref",
+                (self.source_id,),
+                [o.ref for o in outs],
+            )
+        }
+        changed = [o for o in outs if existing.get(o.ref, (None, None))[1] != o.content_hash]
+        if not changed:
+            return
+        rows = [
+            (
+                self.source_id,
+                o.ref,
+                *(self._db_value(o.values[c]) for c in _RECORD_COLUMNS),
+                o.raw,
+                o.content_hash,
+                self.import_id,
+                self.now,
+            )
+            for o in changed
+        ]
+        self._many(self._record_sql, rows)
+        self.records_written += len(changed)
+        ids = {ref: rid for ref, (rid, _) in existing.items()}
+        new_refs = [o.ref for o in changed if o.ref not in ids]
+        if new_refs:
+            ids.update(self.record_ids(new_refs))
+        replaced = [(ids[o.ref],) for o in changed if o.ref in existing]
+        self._many(
+            "DELETE FROM record_objects WHERE record_id = ? AND mention_id IS NULL", replaced
+        )
+        self._many(
+            "DELETE FROM record_locations WHERE record_id = ? AND mention_id IS NULL", replaced
+        )
+        self._many("DELETE FROM record_links WHERE record_id = ?", replaced)
+        self._many(
+            "INSERT INTO record_links (record_id, to_source_ref, link_type) VALUES (?, ?, ?) "
+            "ON CONFLICT (record_id, to_source_ref) DO NOTHING",
+            [(ids[o.ref], to, kind) for o in changed for to, kind in o.links if to != o.ref],
+        )
+        self._attach(
+            [(ids[o.ref], None, o.objects, o.locations, o.values["borough"]) for o in changed]
+        )
+        persons = [(ids[o.ref], m) for o in changed for m in o.persons]
+        self.write_mentions(persons)
+
+    # ----------------------------------------------------------------- mentions
+
+    def write_mentions(self, items: list[tuple[int, MentionOut]]) -> None:
+        """Upsert mentions (record id, mention) whose content changed."""
+        if not items:
+            return
+        existing = {
+            key: (mid, rid, h)
+            for key, mid, rid, h in self._select_in(
+                "SELECT mention_key, id, record_id, content_hash FROM mentions "
+                "WHERE source_id = ? AND mention_key",
+                (self.source_id,),
+                [m.key for _, m in items],
+            )
+        }
+        changed = [
+            (rid, m) for rid, m in items if existing.get(m.key, (0, 0, None))[2] != m.content_hash
+        ]
+        if not changed:
+            return
+        rows = [
+            (
+                rid,
+                self.source_id,
+                m.key,
+                *(self._db_value(m.values[c]) for c in _MENTION_COLUMNS),
+                m.raw,
+                m.content_hash,
+            )
+            for rid, m in changed
+        ]
+        self._many(self._mention_sql, rows)
+        self.mentions_written += len(changed)
+        ids = {key: mid for key, (mid, _, _) in existing.items()}
+        new_keys = [m.key for _, m in changed if m.key not in ids]
+        if new_keys:
+            rows_ = self._select_in(
+                "SELECT mention_key, id FROM mentions WHERE source_id = ? AND mention_key",
+                (self.source_id,),
+                new_keys,
+            )
+            ids.update({k: i for k, i in rows_})
+        replaced = [(existing[m.key][1], ids[m.key]) for _, m in changed if m.key in existing]
+        self._many("DELETE FROM record_objects WHERE record_id = ? AND mention_id = ?", replaced)
+        self._many("DELETE FROM record_locations WHERE record_id = ? AND mention_id = ?", replaced)
+        self._attach([(rid, ids[m.key], m.objects, m.locations, None) for rid, m in changed])
+
+    # ----------------------------------------------------------------- attachments
+
+    def _attach(
+        self,
+        owners: list[tuple[int, int | None, list[ObjectOut], list[LocationOut], str | None]],
+    ) -> None:
+        objects = {(o.kind, o.value) for _, _, objs, _, _ in owners for o in objs}
+        self._ensure_objects(objects - self._object_ids.keys())
+        locations = {loc.key: (loc, b) for _, _, _, locs, b in owners for loc in locs}
+        self._ensure_locations({k: v for k, v in locations.items() if k not in self._location_ids})
+        self._many(
+            "INSERT INTO record_objects (record_id, object_id, mention_id, relation, raw_value) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            list(
+                {
+                    (rid, self._object_ids[(o.kind, o.value)], mid): (
+                        rid,
+                        self._object_ids[(o.kind, o.value)],
+                        mid,
+                        o.relation,
+                        o.raw[:200],
+                    )
+                    for rid, mid, objs, _, _ in owners
+                    for o in objs
+                }.values()
+            ),
+        )
+        self._many(
+            "INSERT INTO record_locations (record_id, location_id, mention_id, relation, raw_value) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            list(
+                {
+                    (rid, self._location_ids[loc.key], mid, loc.relation): (
+                        rid,
+                        self._location_ids[loc.key],
+                        mid,
+                        loc.relation,
+                        loc.raw,
+                    )
+                    for rid, mid, _, locs, _ in owners
+                    for loc in locs
+                }.values()
+            ),
+        )
+
+    def _ensure_objects(self, wanted: set[tuple[str, str]]) -> None:
+        if not wanted:
+            return
+        self._many(
+            "INSERT INTO objects (kind, value) VALUES (?, ?) ON CONFLICT (kind, value) DO NOTHING",
+            sorted(wanted),
+        )
+        rows = self._select_in(
+            "SELECT kind, value, id FROM objects WHERE value", (), sorted({v for _, v in wanted})
+        )
+        for kind, value, oid in rows:
+            self._object_ids[(kind, value)] = oid
+
+    def _ensure_locations(self, wanted: dict[str, tuple[LocationOut, str | None]]) -> None:
+        if not wanted:
+            return
+        self._many(
+            "INSERT INTO locations (location_key, location_type, address, postcode, borough) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (location_key) DO NOTHING",
+            [
+                (key, loc.location_type, loc.address, loc.postcode, borough)
+                for key, (loc, borough) in sorted(wanted.items())
+            ],
+        )
+        rows = self._select_in(
+            "SELECT location_key, id FROM locations WHERE location_key", (), sorted(wanted)
+        )
+        self._location_ids.update({k: i for k, i in rows})
+
+    # ----------------------------------------------------------------- quarantine, links
+
+    def quarantine(
+        self, file_name: str, entries: list[tuple[int, str | None, str, str, str]]
+    ) -> None:
+        """Store (row number, field, reason, message, raw) entries of this file."""
+        self._many(
+            "INSERT INTO quarantine (import_id, source_id, file_name, row_number, field, reason, "
+            "message, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(self.import_id, self.source_id, file_name, *e) for e in entries],
+        )
+
+    def resolve_links(self, source_ids: Sequence[int]) -> None:
+        """Fill `record_links.to_record_id` for links whose target is now loaded."""
+        for sid in source_ids:
+            self.cursor.execute(
+                self._sql(
+                    "UPDATE record_links SET to_record_id = (SELECT r.id FROM records r "
+                    "WHERE r.source_id = ? AND r.source_ref = record_links.to_source_ref) "
+                    "WHERE to_record_id IS NULL AND EXISTS (SELECT 1 FROM records r "
+                    "WHERE r.source_id = ? AND r.source_ref = record_links.to_source_ref)"
+                ),
+                (sid, sid),
+            )
