@@ -1,0 +1,274 @@
+"""The network: who is tied to whom, from resolved persons, records, objects and places.
+
+`load_inputs` reads the store into small frames (one row per fact); `offender_ties` turns them
+into weighted ties between suspects of CSE-likely records (co-offending, named together in
+intelligence, shared victims, shared phones/vehicles/online ids, shared places), and
+`build_graph` gives the full typed igraph over persons, records, objects and places.
+Objects and places held by more than `max_place_degree` persons (a busy station, a care home)
+never tie anyone: they would glue unrelated people together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import igraph as ig
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from casereview.model.codes import MentionRole, RecordType, Typology
+from casereview.model.tables import (
+    classifications,
+    locations,
+    mention_person,
+    mentions,
+    record_links,
+    record_locations,
+    record_objects,
+    records,
+)
+
+__all__ = ["NetworkInputs", "TieWeights", "build_graph", "load_inputs", "offender_ties"]
+
+_CHILD_SUBJECT = (
+    RecordType.MISSING_EPISODE.value,
+    RecordType.REFERRAL.value,
+    RecordType.ASSESSMENT.value,
+    RecordType.STRATEGY_MEETING.value,
+)
+
+
+@dataclass(frozen=True)
+class TieWeights:
+    """Edge weights and guards (from NetworkSettings)."""
+
+    co_offending: float = 3.0
+    shared_victim: float = 2.0
+    named_in_intelligence: float = 2.0
+    shared_object: float = 1.0
+    shared_place: float = 1.0
+    min_tie: float = 2.0
+    max_place_degree: int = 25
+
+
+@dataclass
+class NetworkInputs:
+    """Frames the network is built from. `person` columns hold resolved person ids."""
+
+    records: pd.DataFrame  # record_id, record_type, occurred_at, borough, cse (bool)
+    people: pd.DataFrame  # mention_id, record_id, person, side ("suspect" | "victim" | "other")
+    objects: pd.DataFrame  # record_id, object_id, mention_id (nullable)
+    places: pd.DataFrame  # record_id, place
+    links: pd.DataFrame  # record_id, to_record_id
+
+
+def _frame(conn: Connection, query: object, columns: list[str]) -> pd.DataFrame:
+    rows = conn.execute(query).all()  # type: ignore[call-overload]
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def load_inputs(conn: Connection) -> NetworkInputs:
+    """Read records, resolved mentions, objects, places and source links from the store."""
+    recs = _frame(
+        conn,
+        select(records.c.id, records.c.record_type, records.c.occurred_at, records.c.borough),
+        ["record_id", "record_type", "occurred_at", "borough"],
+    )
+    cse_ids = _frame(
+        conn,
+        select(classifications.c.record_id).where(
+            classifications.c.label == Typology.CSE_LIKELY.value
+        ),
+        ["record_id"],
+    )
+    recs["cse"] = recs["record_id"].isin(cse_ids["record_id"])
+    people = _frame(
+        conn,
+        select(
+            mentions.c.id,
+            mentions.c.record_id,
+            mention_person.c.person_id,
+            mentions.c.role,
+            records.c.record_type,
+        )
+        .join(mention_person, mention_person.c.mention_id == mentions.c.id)
+        .join(records, records.c.id == mentions.c.record_id),
+        ["mention_id", "record_id", "person", "role", "record_type"],
+    )
+    people["side"] = mention_sides(people["role"], people["record_type"])
+    people = people.drop(columns=["role", "record_type"])
+    objs = _frame(
+        conn,
+        select(record_objects.c.record_id, record_objects.c.object_id, record_objects.c.mention_id),
+        ["record_id", "object_id", "mention_id"],
+    )
+    places = _frame(
+        conn,
+        select(record_locations.c.record_id, locations.c.place_id, locations.c.id).join(
+            locations, locations.c.id == record_locations.c.location_id
+        ),
+        ["record_id", "place_id", "location_id"],
+    )
+    places["place"] = places["place_id"].fillna(-places["location_id"]).astype("int64")
+    links = _frame(
+        conn,
+        select(record_links.c.record_id, record_links.c.to_record_id).where(
+            record_links.c.to_record_id.is_not(None)
+        ),
+        ["record_id", "to_record_id"],
+    )
+    return NetworkInputs(
+        recs, people, objs, places[["record_id", "place"]].drop_duplicates(), links
+    )
+
+
+def mention_sides(role: pd.Series, record_type: pd.Series) -> pd.Series:
+    """'suspect', 'victim' or 'other' for each mention (intelligence subjects are suspects)."""
+    side = pd.Series("other", index=role.index, dtype=object)
+    side[role == MentionRole.VICTIM.value] = "victim"
+    side[role == MentionRole.SUSPECT.value] = "suspect"
+    subject = role == MentionRole.SUBJECT.value
+    side[subject & (record_type == RecordType.INTELLIGENCE.value)] = "suspect"
+    side[subject & record_type.isin(_CHILD_SUBJECT)] = "victim"
+    return side
+
+
+def _pairs(frame: pd.DataFrame, key: str, kind: str, weight: float) -> pd.DataFrame:
+    """All pairs a < b of persons sharing `key`, tagged with the tie kind."""
+    left = frame[[key, "person"]].drop_duplicates()
+    joined = left.merge(left, on=key, suffixes=("_a", "_b"))
+    joined = joined[joined["person_a"] < joined["person_b"]]
+    out = joined.rename(columns={"person_a": "a", "person_b": "b"})[["a", "b", key]]
+    out = out.rename(columns={key: "via"})
+    out["kind"] = kind
+    out["weight"] = weight
+    return out
+
+
+def _small(frame: pd.DataFrame, key: str, limit: int) -> pd.DataFrame:
+    """Rows whose `key` is held by 2..limit distinct persons."""
+    sizes = frame.groupby(key)["person"].nunique()
+    keep = sizes[(sizes >= 2) & (sizes <= limit)].index
+    return frame[frame[key].isin(keep)]
+
+
+def cse_people(inputs: NetworkInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(suspects, victims) of CSE-likely records: record_id, person (and record_type)."""
+    cse = inputs.records.loc[inputs.records["cse"], ["record_id", "record_type"]]
+    people = inputs.people.merge(cse, on="record_id")
+    suspects = people[people["side"] == "suspect"][
+        ["record_id", "person", "record_type", "mention_id"]
+    ]
+    victims = people[people["side"] == "victim"][["record_id", "person"]].drop_duplicates()
+    return suspects, victims
+
+
+def offender_ties(inputs: NetworkInputs, w: TieWeights) -> pd.DataFrame:
+    """Weighted ties between suspects: a, b, weight, kinds (one row per pair, a < b)."""
+    suspects, victims = cse_people(inputs)
+    limit = w.max_place_degree
+    parts = []
+    in_record = _small(suspects.drop_duplicates(["record_id", "person"]), "record_id", limit)
+    intel = in_record["record_type"] == RecordType.INTELLIGENCE.value
+    parts.append(_pairs(in_record[~intel], "record_id", "co_offending", w.co_offending))
+    parts.append(
+        _pairs(in_record[intel], "record_id", "named_in_intelligence", w.named_in_intelligence)
+    )
+    sv = (
+        suspects[["record_id", "person"]]
+        .drop_duplicates()
+        .merge(victims.rename(columns={"person": "victim"}), on="record_id")
+    )
+    parts.append(
+        _pairs(
+            _small(sv[["victim", "person"]].drop_duplicates(), "victim", limit),
+            "victim",
+            "shared_victim",
+            w.shared_victim,
+        )
+    )
+    parts.append(
+        _pairs(
+            _small(_object_holders(inputs, suspects), "object_id", limit),
+            "object_id",
+            "shared_object",
+            w.shared_object,
+        )
+    )
+    parts.append(
+        _pairs(
+            _small(_place_users(inputs, suspects, victims, limit), "place", limit),
+            "place",
+            "shared_place",
+            w.shared_place,
+        )
+    )
+    ties = pd.concat(parts, ignore_index=True)
+    if ties.empty:
+        return pd.DataFrame(columns=["a", "b", "weight", "kinds"])
+    once = ties.drop_duplicates(["a", "b", "kind"])
+    summed = once.groupby(["a", "b"], as_index=False).agg(
+        weight=("weight", "sum"), kinds=("kind", lambda k: ",".join(sorted(k)))
+    )
+    return summed[summed["weight"] >= w.min_tie].reset_index(drop=True)
+
+
+def _object_holders(inputs: NetworkInputs, suspects: pd.DataFrame) -> pd.DataFrame:
+    """(object_id, person): objects of a suspect's mention, or of a record naming them."""
+    objs = inputs.objects
+    by_mention = objs.dropna(subset=["mention_id"]).merge(
+        suspects[["mention_id", "person"]], on="mention_id"
+    )
+    by_record = objs[objs["mention_id"].isna()].merge(
+        suspects[["record_id", "person"]].drop_duplicates(), on="record_id"
+    )
+    out = pd.concat([by_mention[["object_id", "person"]], by_record[["object_id", "person"]]])
+    return out.drop_duplicates()
+
+
+def _place_users(
+    inputs: NetworkInputs, suspects: pd.DataFrame, victims: pd.DataFrame, limit: int
+) -> pd.DataFrame:
+    """(place, person) for suspects at places used by at most `limit` persons in all."""
+    everyone = pd.concat([suspects[["record_id", "person"]], victims]).drop_duplicates()
+    at = inputs.places.merge(everyone, on="record_id")
+    sizes = at.groupby("place")["person"].nunique()
+    quiet = sizes[sizes <= limit].index
+    mine = at.merge(suspects[["record_id", "person"]].drop_duplicates(), on=["record_id", "person"])
+    return mine[mine["place"].isin(quiet)][["place", "person"]].drop_duplicates()
+
+
+def build_graph(inputs: NetworkInputs) -> ig.Graph:
+    """The full typed graph: person, record, object and place vertices; typed edges.
+
+    Edge types: `suspect_in`, `victim_in`, `named_in` (other roles), `holds` (person-object),
+    `object_in` (record-object), `at_place` (record-place) and `source_link` (record-record).
+    """
+    names: dict[tuple[str, int], int] = {}
+
+    def v(kind: str, key: int) -> int:
+        return names.setdefault((kind, int(key)), len(names))
+
+    edges: list[tuple[int, int]] = []
+    types: list[str] = []
+    side_type = {"suspect": "suspect_in", "victim": "victim_in", "other": "named_in"}
+    for rec, person, side in inputs.people[["record_id", "person", "side"]].itertuples(index=False):
+        edges.append((v("person", person), v("record", rec)))
+        types.append(side_type[side])
+    for rec, obj in (
+        inputs.objects[["record_id", "object_id"]].drop_duplicates().itertuples(index=False)
+    ):
+        edges.append((v("record", rec), v("object", obj)))
+        types.append("object_in")
+    for rec, place in inputs.places.itertuples(index=False):
+        edges.append((v("record", rec), v("place", place)))
+        types.append("at_place")
+    for rec, other in inputs.links.itertuples(index=False):
+        edges.append((v("record", rec), v("record", other)))
+        types.append("source_link")
+    graph = ig.Graph(n=len(names), edges=edges, directed=False)
+    keys = sorted(names, key=names.__getitem__)
+    graph.vs["kind"] = [k for k, _ in keys]
+    graph.vs["key"] = [key for _, key in keys]
+    graph.es["type"] = types
+    return graph
