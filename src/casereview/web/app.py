@@ -1,0 +1,98 @@
+"""The FastAPI application: `create_app(engine)` wires settings, clock, templates and routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from casereview import __version__
+from casereview.errors import AccessDenied, CaseReviewError, NotFound, WorkflowError
+from casereview.settings import WebSettings, get_settings
+from casereview.web import filters
+from casereview.web.auth import CsrfFailed, NotSignedIn, WebState
+from casereview.web.render import is_api, problem
+from casereview.web.security import SecurityMiddleware
+from casereview.web.sessions import Clock
+
+__all__ = ["create_app"]
+
+HERE = Path(__file__).parent
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def create_app(
+    engine: Engine, *, settings: WebSettings | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """The review web app on `engine`. `clock` is injectable so tests can freeze time."""
+    from casereview.web.routes import ROUTERS
+
+    app = FastAPI(
+        title="casereview",
+        version=__version__,
+        description="Review of historic CSE case records: every page has a JSON twin under /api.",
+        docs_url=None,  # Swagger UI needs inline scripts and a CDN: not under our CSP
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    filters.install(templates.env)
+    app.state.web = WebState(engine, settings or get_settings().web, clock or _utc_now, templates)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    _install_error_handlers(app)
+    app.add_middleware(SecurityMiddleware)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, _exc: Exception) -> Response:
+        if is_api(request):
+            return problem(request, 401, "sign in first")
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, _exc: Exception) -> Response:
+        return problem(request, 403, "the form has expired: reload the page and try again")
+
+    @app.exception_handler(AccessDenied)
+    async def _denied(request: Request, _exc: Exception) -> Response:
+        return problem(request, 403, "you may not see or do this")
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, _exc: Exception) -> Response:
+        return problem(request, 404, "not found")
+
+    @app.exception_handler(WorkflowError)
+    async def _workflow(request: Request, exc: Exception) -> Response:
+        return problem(request, 409, str(exc)[:300])
+
+    @app.exception_handler(CaseReviewError)
+    async def _other(request: Request, exc: Exception) -> Response:
+        return problem(request, 400, str(exc)[:300])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return problem(request, exc.status_code, str(exc.detail)[:200])
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if is_api(request):
+            from fastapi.exception_handlers import request_validation_exception_handler
+
+            return await request_validation_exception_handler(request, exc)
+        return problem(request, 422, "the request is not valid")

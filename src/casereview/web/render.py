@@ -1,0 +1,67 @@
+"""Rendering pages and errors: one template context for every page, one error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
+
+from casereview.model.codes import UserRole
+
+__all__ = ["ErrorOut", "is_api", "nav_for", "page", "problem"]
+
+
+class ErrorOut(BaseModel):
+    """Every error the API returns: a generic message and the request's correlation id."""
+
+    detail: str
+    correlation_id: str | None = None
+
+
+NAV: dict[UserRole, list[tuple[str, str]]] = {
+    UserRole.REVIEWER: [("/queue", "My queue"), ("/search", "Search")],
+    UserRole.SUPERVISOR: [
+        ("/queue", "Queue"),
+        ("/supervisor", "Supervision"),
+        ("/search", "Search"),
+    ],
+    UserRole.ANALYST: [("/search", "Search"), ("/reports", "Reports"), ("/exports", "Exports")],
+    UserRole.AUDITOR: [("/audit", "Audit log")],
+    UserRole.ADMIN: [("/admin", "Users and teams")],
+}
+
+
+def nav_for(role: UserRole | None) -> list[tuple[str, str]]:
+    return NAV.get(role, []) if role else []
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def page(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """Render a page with the actor, CSRF token and navigation every template expects."""
+    web = request.app.state.web
+    actor = getattr(request.state, "actor", None)
+    session = context.pop("session", None)
+    full = {
+        "request": request,
+        "actor": actor,
+        "csrf_token": session.csrf_token if session is not None else "",
+        "nav": nav_for(actor.role if actor else None),
+        "correlation_id": request.scope.get("state", {}).get("correlation_id"),
+        **context,
+    }
+    return web.templates.TemplateResponse(request, template, full, status_code=status)
+
+
+def problem(request: Request, status: int, message: str) -> Response:
+    """A generic error answer: JSON for the API, a page otherwise; never internal detail."""
+    cid = request.scope.get("state", {}).get("correlation_id")
+    if is_api(request):
+        return JSONResponse(ErrorOut(detail=message, correlation_id=cid).model_dump(), status)
+    return page(request, "error.html", {"status": status, "message": message}, status)
