@@ -1,0 +1,209 @@
+"""The link stage end to end on a store: persons, stable ids, judgements, explanations, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from linkworld import add_mentions, add_user, tiny_people
+from sqlalchemy import Engine, select
+
+from casereview.link.explain import explain_pair
+from casereview.link.export import export_persons, neutralise_cell
+from casereview.link.judgements import record_judgement, revoke_judgement
+from casereview.link.stage import run_link
+from casereview.model.tables import (
+    audit_log,
+    mention_person,
+    person_lineage,
+    persons,
+    run_artifacts,
+)
+from casereview.store.db import reading
+
+People = tuple[Engine, list[dict[str, Any]], dict[str, int]]
+
+
+def _mapping(engine: Engine) -> dict[int, int]:
+    with reading(engine) as conn:
+        return dict(
+            conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id)).all()
+        )
+
+
+def _pairwise_f1(mapping: dict[int, int], truth: dict[int, str]) -> float:
+    def pairs(labels: dict[int, Any]) -> set[tuple[int, int]]:
+        groups: dict[Any, list[int]] = {}
+        for m, g in labels.items():
+            groups.setdefault(g, []).append(m)
+        return {(a, b) for ms in groups.values() for a in ms for b in ms if a < b}
+
+    pred, true = pairs(mapping), pairs(truth)
+    tp = len(pred & true)
+    return 2 * tp / (len(pred) + len(true))
+
+
+def test_link_resolves_people_and_saves_the_model(people_store: People) -> None:
+    engine, rows, ids = people_store
+    result = run_link(engine)
+    mapping = _mapping(engine)
+    truth = {ids[r["key"]]: r["person"] for r in rows}
+    assert set(mapping) == set(ids.values())
+    assert _pairwise_f1(mapping, truth) >= 0.9
+    with reading(engine) as conn:
+        names = {
+            a.name
+            for a in conn.execute(
+                select(run_artifacts).where(run_artifacts.c.run_id == result.run_id)
+            )
+        }
+        active = (
+            conn.execute(select(persons.c.id).where(persons.c.active.is_(True))).scalars().all()
+        )
+        changes = Counter(conn.execute(select(person_lineage.c.change)).scalars())
+    assert names == {"splink_model", "log"}
+    assert sorted(active) == sorted(set(mapping.values()))
+    assert changes == Counter({"new": result.persons})
+
+
+def test_ids_are_stable_when_five_percent_new_records_arrive(people_store: People) -> None:
+    engine, _rows, _ids = people_store
+    run_link(engine)
+    before = _mapping(engine)
+    extra = tiny_people(99, 3, prefix="new")  # about 9 new mentions: 5% of the store
+    add_mentions(engine, extra)
+    run_link(engine)
+    after = _mapping(engine)
+    by_person_before: dict[int, set[int]] = {}
+    for m, p in before.items():
+        by_person_before.setdefault(p, set()).add(m)
+    by_person_after: dict[int, set[int]] = {}
+    for m, p in after.items():
+        by_person_after.setdefault(p, set()).add(m)
+    unchanged = {
+        p
+        for p, ms in by_person_before.items()
+        if any(
+            ms == {m for m in later if m in before} and later == ms
+            for later in by_person_after.values()
+        )
+    }
+    # Every cluster whose membership did not change keeps its id.
+    assert unchanged and all(by_person_after.get(p) == by_person_before[p] for p in unchanged)
+    assert len(unchanged) >= 0.9 * len(by_person_before)
+    new_ids = {after[m] for m in after if m not in before}
+    assert min(new_ids - set(before.values()), default=max(before.values()) + 1) > max(
+        before.values()
+    )
+
+
+def test_not_same_judgement_splits_and_survives_relinking(people_store: People) -> None:
+    engine, _rows, _ids = people_store
+    run_link(engine)
+    mapping = _mapping(engine)
+    clusters: dict[int, list[int]] = {}
+    for m, p in mapping.items():
+        clusters.setdefault(p, []).append(m)
+    members = sorted(max(clusters.values(), key=len))
+    a, b = members[0], members[-1]
+    user = add_user(engine)
+    judged = record_judgement(engine, a, b, "not_same", user, "different dates of birth on file")
+    run_link(engine)
+    assert _mapping(engine)[a] != _mapping(engine)[b]
+    run_link(engine)  # a second re-link still honours it
+    assert _mapping(engine)[a] != _mapping(engine)[b]
+    revoke_judgement(engine, judged.id, user, "entered in error")
+    run_link(engine)
+    assert _mapping(engine)[a] == _mapping(engine)[b]
+    with reading(engine) as conn:
+        actions = conn.execute(
+            select(audit_log.c.action, audit_log.c.object_type).where(
+                audit_log.c.object_type == "match_judgement"
+            )
+        ).all()
+    assert [tuple(x) for x in actions] == [("combine", "match_judgement")] * 2
+
+
+def test_same_judgement_joins(people_store: People) -> None:
+    engine, rows, ids = people_store
+    run_link(engine)
+    mapping = _mapping(engine)
+    a = ids[rows[0]["key"]]
+    b = next(m for m in mapping if mapping[m] != mapping[a])
+    record_judgement(engine, a, b, "same", add_user(engine), "same custody photo")
+    run_link(engine)
+    assert _mapping(engine)[a] == _mapping(engine)[b]
+
+
+def test_explanation_bars_sum_to_the_match_weight(people_store: People) -> None:
+    engine, rows, ids = people_store
+    run_link(engine)
+    mapping = _mapping(engine)
+    a = ids[rows[0]["key"]]
+    partner = next(m for m in mapping if m != a and mapping[m] == mapping[a])
+    stranger = next(m for m in mapping if mapping[m] != mapping[a])
+    for other, stored in ((partner, True), (stranger, None)):
+        expl = explain_pair(engine, a, other)
+        assert math.isclose(
+            expl.prior + sum(b.weight for b in expl.bars), expl.match_weight, abs_tol=1e-6
+        )
+        assert [b.comparison for b in expl.bars] == [
+            "forename",
+            "surname",
+            "dob",
+            "sex",
+            "postcode",
+            "phones",
+        ]
+        assert expl.mention_a == a and expl.mention_b == other
+        if stored:
+            assert expl.stored and expl.same_person is True
+    assert explain_pair(engine, a, stranger).same_person is False
+
+
+def test_export_persons_columns_and_audit(people_store: People, tmp_path: Path) -> None:
+    engine, _rows, ids = people_store
+    add_mentions(
+        engine,
+        [{"key": "=cmd|' /C calc'!A0", "forenames": "Eve", "surname": "Hack", "dob": "2001-01-01"}],
+    )
+    run_link(engine)
+    out = tmp_path / "persons.csv"
+    n = export_persons(engine, out, purpose="serious case review", recipient="LSCP", actor="alice")
+    with out.open(newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == ["source", "mention_key", "person_id"]
+    assert len(table) == n + 1 == len(ids) + 2
+    assert table[1 + [r[1] for r in table[1:]].index("'=cmd|' /C calc'!A0")][:2] == [
+        "met_crime",
+        "'=cmd|' /C calc'!A0",
+    ]
+    mapping = _mapping(engine)
+    keyed = {r[1]: int(r[2]) for r in table[1:]}
+    assert all(keyed[k] == mapping[m] for k, m in ids.items())
+    with reading(engine) as conn:
+        entry = conn.execute(select(audit_log).where(audit_log.c.action == "disclose")).one()
+    assert (entry.actor, entry.purpose, entry.recipient, entry.object_id) == (
+        "alice",
+        "serious case review",
+        "LSCP",
+        "persons",
+    )
+    assert json.loads(entry.details) == {
+        "columns": ["source", "mention_key", "person_id"],
+        "file": "persons.csv",
+        "rows": n,
+    }
+    assert [neutralise_cell(v) for v in ("+1", "-x", "@a", "\tb", "\rc", "ok", None)] == [
+        "'+1",
+        "'-x",
+        "'@a",
+        "'\tb",
+        "'\rc",
+        "ok",
+        "",
+    ]
