@@ -1,0 +1,120 @@
+"""Commands `classify`, `network`, `export groups` and `export findings`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from casereview.classify import run_classify
+from casereview.classify.export import export_findings
+from casereview.cli.app import app
+from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.cli.link import export_app
+from casereview.network import run_network
+from casereview.network.export import export_groups
+
+__all__: list[str] = []
+
+JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
+
+
+def _spinner(label: str, quiet: bool) -> Progress:
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=quiet,
+    )
+    progress.add_task(label, total=None)
+    return progress
+
+
+@app.command("classify")
+def classify_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Apply the typology rules to every record and find CSE-flag inconsistencies."""
+    settings = settings_for(ctx)
+    store = open_store(ctx)
+    with _spinner("classify: typology and flag findings", as_json):
+        result = run_classify(store, actor=settings.user, settings=settings.classify)
+    summary = {
+        "run_id": result.run_id,
+        "records": result.records,
+        "classified": result.classified,
+        "labels": result.labels,
+        "findings": result.findings,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"classify run {result.run_id}: {result.classified} of {result.records} records labelled"
+    )
+    for name, count in sorted(result.labels.items()):
+        console.print(f"  {name}: {count}", highlight=False)
+    for code, count in sorted(result.findings.items()):
+        console.print(f"  finding {code}: {count}", highlight=False)
+
+
+@app.command("network")
+def network_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Build the network and detect offender groups (stable ids, measures, stability)."""
+    settings = settings_for(ctx)
+    store = open_store(ctx)
+    with _spinner("network: graph, groups, measures, stability", as_json):
+        result = run_network(store, actor=settings.user, settings=settings)
+    summary = {
+        "run_id": result.run_id,
+        "groups": result.groups,
+        "retired": result.retired,
+        "stable": result.stable,
+        "timings": {k: round(v, 2) for k, v in result.timings.items()},
+    }
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"network run {result.run_id}: {result.groups} groups "
+        f"({result.stable} stable, {result.retired} retired)"
+    )
+
+
+@export_app.command("groups")
+def export_groups_command(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="CSV file to write."),
+    purpose: str = typer.Option(..., "--purpose", help="Why the data leaves the system."),
+    recipient: str = typer.Option(None, "--recipient", help="Who receives it."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write group_id, person_id, role for every active group (audited as a disclosure)."""
+    settings = settings_for(ctx)
+    rows = export_groups(
+        open_store(ctx), out, purpose=purpose, recipient=recipient, actor=settings.user
+    )
+    if as_json:
+        print_json({"rows": rows, "file": str(out)})
+        return
+    console.print(f"wrote {rows} rows to {out}")
+
+
+@export_app.command("findings")
+def export_findings_command(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="CSV file to write."),
+    purpose: str = typer.Option(..., "--purpose", help="Why the data leaves the system."),
+    recipient: str = typer.Option(None, "--recipient", help="Who receives it."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write source, record_ref, finding for every flag finding and record indicator (audited)."""
+    settings = settings_for(ctx)
+    rows = export_findings(
+        open_store(ctx), out, purpose=purpose, recipient=recipient, actor=settings.user
+    )
+    if as_json:
+        print_json({"rows": rows, "file": str(out)})
+        return
+    console.print(f"wrote {rows} rows to {out}")
