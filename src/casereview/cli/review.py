@@ -1,0 +1,291 @@
+"""`casereview review build`, the queue and workflow commands, and `casereview pipeline`.
+
+Workflow commands act as the user named by `--as` (looked up in the users table), with that
+user's role and teams, exactly as the web app would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+from sqlalchemy import Engine, select
+
+from casereview.cli.app import app
+from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.errors import NotFound
+from casereview.model.codes import DecisionOutcome, ReviewStatus
+from casereview.model.tables import review_items, teams, users
+from casereview.review import workflow
+from casereview.review.build import build_review
+from casereview.review.triage import queue
+from casereview.store.access import Actor, load_actor
+from casereview.store.db import reading
+
+__all__ = ["review_app"]
+
+review_app = typer.Typer(
+    help="Missed-opportunity indicators and the review queue.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
+
+JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
+AS_OPTION = typer.Option(..., "--as", help="Username to act as (role and teams from the store).")
+
+
+def _actor(store: Engine, username: str) -> Actor:
+    with reading(store) as conn:
+        return load_actor(conn, username)
+
+
+def _user_id(store: Engine, username: str) -> int:
+    with reading(store) as conn:
+        uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+    if uid is None:
+        raise NotFound(f"no such user: {username}")
+    return int(uid)
+
+
+def _team_id(store: Engine, name: str) -> int:
+    with reading(store) as conn:
+        tid = conn.execute(select(teams.c.id).where(teams.c.name == name)).scalar()
+    if tid is None:
+        raise NotFound(f"no such team: {name}")
+    return int(tid)
+
+
+def _done(result: workflow.Transition, as_json: bool) -> None:
+    summary = {
+        "item": result.item_id,
+        "transition": result.transition,
+        "from": result.from_status.value,
+        "to": result.to_status.value,
+    }
+    if as_json:
+        print_json(summary)
+    else:
+        console.print(
+            f"item {result.item_id}: {result.transition} ({summary['from']} -> {summary['to']})"
+        )
+
+
+@review_app.command("build")
+def build_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Recompute indicators and update the queue; human work is never touched."""
+    settings = settings_for(ctx)
+    store = open_store(ctx)
+    with console.status("building the review queue", spinner="dots") if not as_json else _null():
+        result = build_review(store, actor=settings.user)
+    if as_json:
+        print_json({"run_id": result.run_id, "counts": result.counts})
+        return
+    table = Table(title=f"review run {result.run_id}")
+    table.add_column("indicator")
+    table.add_column("records", justify="right")
+    for code, n in result.indicators.items():
+        table.add_row(code, str(n))
+    console.print(table)
+    keys = (
+        "items_active",
+        "items_new",
+        "items_updated",
+        "items_needing_another_look",
+        "items_deactivated",
+    )
+    console.print(", ".join(f"{k.removeprefix('items_')}: {result.counts.get(k, 0)}" for k in keys))
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+
+@app.command("queue")
+def queue_command(
+    ctx: typer.Context,
+    username: str = typer.Option(None, "--as", help="Show what this user may see."),
+    team: str = typer.Option(None, "--team", help="Only items of this team (by name)."),
+    status: ReviewStatus = typer.Option(None, "--status", help="Only items in this state."),
+    indicator: str = typer.Option(None, "--indicator", help="Only items carrying this indicator."),
+    limit: int = typer.Option(50, "--limit", min=1, help="At most this many items."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The review queue, highest priority first, with each item's indicators and points."""
+    store = open_store(ctx)
+    actor = _actor(store, username) if username else None
+    entries = queue(store, actor=actor, team=team, status=status, indicator=indicator, limit=limit)
+    if as_json:
+        print_json([e.as_dict() for e in entries])
+        return
+    table = Table(title="review queue")
+    for name, justify in (("item", "right"), ("subject", "left"), ("priority", "right"),
+                          ("status", "left"), ("team", "left"), ("why", "left")):  # fmt: skip
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for e in entries:
+        why = ", ".join(f"{c['code']} +{c['points']:g}" for c in e.contributions)
+        flag = " (look again)" if e.needs_another_look else ""
+        table.add_row(
+            str(e.item_id),
+            f"{e.subject_type} {e.subject_id}",
+            f"{e.priority:g}",
+            e.status + flag,
+            e.team or "-",
+            why,
+        )
+    console.print(table)
+
+
+@app.command("assign")
+def assign_command(
+    ctx: typer.Context,
+    item: int = typer.Argument(..., help="Review item id."),
+    to: str = typer.Option(..., "--to", help="Username of the reviewer."),
+    team: str = typer.Option(None, "--team", help="Team (by name); default the item's team."),
+    username: str = AS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Allocate an item to a reviewer (and a team): supervisors of that team only."""
+    store = open_store(ctx)
+    actor = _actor(store, username)
+    team_id = _team_id(store, team) if team else None
+    result = workflow.assign(
+        store, item, assignee_id=_user_id(store, to), team_id=team_id, actor=actor
+    )
+    _done(result, as_json)
+
+
+@app.command("start")
+def start_command(
+    ctx: typer.Context,
+    item: int = typer.Argument(..., help="Review item id."),
+    username: str = AS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Start work on an item assigned to you."""
+    store = open_store(ctx)
+    _done(workflow.start_review(store, item, actor=_actor(store, username)), as_json)
+
+
+@app.command("decide")
+def decide_command(
+    ctx: typer.Context,
+    item: int = typer.Argument(..., help="Review item id."),
+    outcome: DecisionOutcome = typer.Option(..., "--outcome", help="The decision."),
+    rationale: str = typer.Option(..., "--rationale", help="Why (required)."),
+    username: str = AS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Record your decision on an item assigned to you (starting the review if needed)."""
+    store = open_store(ctx)
+    actor = _actor(store, username)
+    with reading(store) as conn:
+        status = conn.execute(
+            select(review_items.c.status).where(review_items.c.id == item)
+        ).scalar()
+    if status in (ReviewStatus.ASSIGNED.value, ReviewStatus.REOPENED.value):
+        workflow.start_review(store, item, actor=actor)
+    result = workflow.decide(store, item, outcome=outcome, rationale=rationale, actor=actor)
+    _done(result, as_json)
+
+
+@app.command("sign-off")
+def sign_off_command(
+    ctx: typer.Context,
+    item: int = typer.Argument(..., help="Review item id."),
+    username: str = AS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Sign a decision off (a supervisor of the item's team who did not decide it)."""
+    store = open_store(ctx)
+    _done(workflow.sign_off(store, item, actor=_actor(store, username)), as_json)
+
+
+@app.command("return")
+def return_command(
+    ctx: typer.Context,
+    item: int = typer.Argument(..., help="Review item id."),
+    reason: str = typer.Option(..., "--reason", help="What the reviewer should do (required)."),
+    username: str = AS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Return a decision to the reviewer (a supervisor of the item's team)."""
+    store = open_store(ctx)
+    result = workflow.return_decision(store, item, reason=reason, actor=_actor(store, username))
+    _done(result, as_json)
+
+
+@app.command("reopen")
+def reopen_command(
+    ctx: typer.Context,
+    item: int = typer.Argument(..., help="Review item id."),
+    reason: str = typer.Option(..., "--reason", help="Why it is reopened (required)."),
+    username: str = AS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Reopen a closed item (a supervisor of the item's team)."""
+    store = open_store(ctx)
+    _done(workflow.reopen(store, item, reason=reason, actor=_actor(store, username)), as_json)
+
+
+@app.command("pipeline")
+def pipeline_command(
+    ctx: typer.Context,
+    data: Path = typer.Option(None, "--data", help="Folder of source exports to ingest first."),
+    mappings: Path = typer.Option(
+        None, "--mappings", help="Folder of mapping files (with --data)."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Run every stage in order (ingest, link, classify, network, review, report)."""
+    from casereview.pipeline import run_pipeline
+
+    if (data is None) != (mappings is None):
+        raise typer.BadParameter("--data and --mappings go together")
+    settings = settings_for(ctx)
+    store = open_store(ctx)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.fields[stage]:<9}"),
+        BarColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=as_json,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def tell(stage: str, event: str, message: str) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task("", total=1, stage=stage)
+            if event == "done":
+                progress.update(tasks[stage], completed=1, description=message)
+            else:
+                progress.update(tasks[stage], description=message[:60])
+
+        result = run_pipeline(
+            store, actor=settings.user, progress=tell, data=data, mappings=mappings
+        )
+    if as_json:
+        print_json(result.as_dict())
+        return
+    table = Table(title=f"pipeline: {result.seconds:.1f} s")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    table.add_column("run", justify="right")
+    table.add_column("counts")
+    for s in result.stages:
+        counts = ", ".join(f"{k}: {v}" for k, v in s.counts.items() if isinstance(v, int | float))
+        table.add_row(s.stage, f"{s.seconds:.1f}", str(s.run_id or "-"), counts)
+    console.print(table)
