@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from casereview.errors import SourceFileError
+from casereview.errors import SourceFileError, StoreError
 from casereview.ingest.bulk import BulkWriter
 from casereview.ingest.mapping import FileSpec, Mapping, load_mapping
 from casereview.ingest.readers import Malformed, Row, read_rows, text_of
@@ -283,6 +284,31 @@ def ingest_file(
         raise SourceFileError(f"{spec.path}: no such file in {data_dir}")
     sha = _sha256(path)
     crash_chunk = os.environ.get(CRASH_ENV, "")
+    dbapi_error: type[Exception] = getattr(engine.dialect.loaded_dbapi, "Error", SQLAlchemyError)
+    try:
+        return _load_file(engine, mapping, mapping_name, mapping_sha, spec, path, sha, actor,
+                          settings, crash_chunk, started, started_at)  # fmt: skip
+    except (SQLAlchemyError, dbapi_error) as e:
+        cause = getattr(e, "orig", None) or e
+        raise StoreError(
+            f"{spec.path}: database write failed, nothing from this file was stored: {cause}"
+        ) from e
+
+
+def _load_file(
+    engine: Engine,
+    mapping: Mapping,
+    mapping_name: str,
+    mapping_sha: str,
+    spec: FileSpec,
+    path: Path,
+    sha: str,
+    actor: str,
+    settings: IngestSettings,
+    crash_chunk: str,
+    started: float,
+    started_at: dt.datetime,
+) -> ImportResult:
     with writing(engine) as conn:
         source_id = _source_id(conn, mapping)
         previous = conn.execute(

@@ -1,0 +1,253 @@
+"""Loading files: quarantine reasons, reconciliation, upsert keeping ids, whole-file errors,
+paths that leave the data folder, and a forced database error at commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from casereview.errors import MappingError, SourceFileError, StoreError
+from casereview.ingest import ingest_mapping, parse_mapping
+from casereview.model.tables import (
+    audit_log,
+    imports,
+    mentions,
+    quarantine,
+    record_links,
+    record_locations,
+    record_objects,
+    records,
+)
+
+MAPPING = """\
+source: {name: test_police, kind: police}
+codes:
+  role:
+    values: {V: victim, S: suspect}
+    unknown: strict
+files:
+  - role: crimes
+    path: crimes.csv
+    records:
+      key: {column: ref, prefix: "C-"}
+      record_type: {constant: crime}
+      occurred_at: {column: date, formats: ["%d/%m/%Y", "%m/%Y", "%Y"]}
+      borough: borough
+      cse_flag: cse
+      links:
+        - to: {column: linked, split: ";", prefix: "C-"}
+      locations:
+        - relation: incident_location
+          address: address
+          postcode: postcode
+  - role: people
+    path: people.csv
+    persons:
+      record_key: {column: ref, prefix: "C-"}
+      person:
+        key: id
+        role: {column: role, codes: role}
+        name: name
+        dob: {column: dob, formats: ["%d/%m/%Y", "%Y"]}
+        age: age
+        phones: phone
+        objects:
+          - kind: vehicle
+            value: vrm
+"""
+
+CRIMES = """\
+ref,date,borough,cse,linked,address,postcode
+1,01/02/2015,TOWER HAMLETS,Y,2,"12 High St",e1 6an
+2,03/2015,HT,N,,,
+3,not a date,Hackney,Y,,,
+,01/01/2015,Hackney,N,,,
+1,01/02/2015,Hackney,N,,,
+4,2016,LB Camden,maybe,,,
+"""
+PEOPLE = """\
+id,ref,role,name,dob,age,phone,vrm
+P1,1,V,SMITH Jane,01/02/2001,,07700 900123,
+P2,1,S,John Doe,,34,,ab12 cde
+P3,2,X,Ann Other,,,,
+P4,9,V,Orphan Person,,,,
+P5,2,V,Ann Other,1999,,not a phone,
+P6,2,V,Kid Age,,fourteen,,
+"""
+
+
+def _write(folder: Path, crimes: str = CRIMES, people: str = PEOPLE) -> Path:
+    (folder / "crimes.csv").write_text(crimes, encoding="utf-8")
+    (folder / "people.csv").write_text(people, encoding="utf-8")
+    mapping = folder / "test.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    return mapping
+
+
+def test_rows_load_or_go_to_quarantine_with_a_reason(fresh_store: Engine, tmp_path: Path) -> None:
+    mapping = _write(tmp_path)
+    results = ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    assert [(r.rows_read, r.rows_loaded, r.rows_quarantined) for r in results] == [
+        (6, 2, 4),
+        (6, 2, 4),
+    ]
+    with fresh_store.connect() as conn:
+        q = conn.execute(
+            select(
+                quarantine.c.file_name,
+                quarantine.c.row_number,
+                quarantine.c.field,
+                quarantine.c.reason,
+            ).order_by(quarantine.c.file_name, quarantine.c.row_number)
+        ).all()
+        recs = conn.execute(
+            select(
+                records.c.source_ref,
+                records.c.occurred_at,
+                records.c.borough,
+                records.c.borough_raw,
+                records.c.cse_flag,
+            ).order_by(records.c.source_ref)
+        ).all()
+        ments = conn.execute(
+            select(
+                mentions.c.mention_key,
+                mentions.c.role,
+                mentions.c.forenames,
+                mentions.c.surname,
+                mentions.c.dob,
+                mentions.c.dob_precision,
+                mentions.c.age_at_event,
+                mentions.c.phones,
+            ).order_by(mentions.c.mention_key)
+        ).all()
+        links = conn.execute(
+            select(record_links.c.to_source_ref, record_links.c.to_record_id.is_not(None))
+        ).all()
+        n_objects = conn.execute(select(func.count()).select_from(record_objects)).scalar_one()
+        n_locations = conn.execute(select(func.count()).select_from(record_locations)).scalar_one()
+        audit = conn.execute(
+            select(audit_log.c.actor, audit_log.c.action, audit_log.c.details)
+        ).all()
+    assert q == [
+        ("crimes.csv", 4, "occurred_at", "bad_date"),
+        ("crimes.csv", 5, "key", "missing_required"),
+        ("crimes.csv", 6, "key", "duplicate_key"),
+        ("crimes.csv", 7, "cse_flag", "bad_value"),
+        ("people.csv", 4, "role", "unknown_code"),
+        ("people.csv", 5, "record_key", "orphan"),
+        ("people.csv", 6, "phones", "bad_value"),
+        ("people.csv", 7, "age", "bad_number"),
+    ]
+    assert recs == [
+        ("C-1", dt.date(2015, 2, 1), "Tower Hamlets", "TOWER HAMLETS", True),
+        ("C-2", dt.date(2015, 3, 1), "Tower Hamlets", "HT", False),
+    ]
+    assert ments == [
+        ("P1", "victim", "Jane", "SMITH", dt.date(2001, 2, 1), "day", None, '["+447700900123"]'),
+        ("P2", "suspect", "John", "Doe", None, "age", 34, "[]"),
+    ]
+    assert links == [("C-2", True)]
+    assert (n_objects, n_locations) == (1, 1)
+    assert [(a, b) for a, b, _ in audit] == [("alice", "collect"), ("alice", "collect")]
+    assert json.loads(audit[0][2])["rows_quarantined"] == 4
+
+
+def test_changed_file_upserts_and_keeps_ids(fresh_store: Engine, tmp_path: Path) -> None:
+    mapping = _write(tmp_path)
+    ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    with fresh_store.connect() as conn:
+        before_r = dict(conn.execute(select(records.c.source_ref, records.c.id)).all())
+        before_m = dict(conn.execute(select(mentions.c.mention_key, mentions.c.id)).all())
+    again = ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    assert [r.status for r in again] == ["unchanged", "unchanged"]
+
+    crimes = CRIMES.replace("12 High St", "14 High St") + "7,01/01/2017,Brent,N,,,\n"
+    people = PEOPLE.replace("John Doe", "Jon Doe") + "P7,7,V,New Person,,,,\n"
+    _write(tmp_path, crimes, people)
+    changed = ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    assert [(r.status, r.records_written, r.mentions_written) for r in changed] == [
+        ("imported", 2, 0),
+        ("imported", 0, 2),
+    ]
+    with fresh_store.connect() as conn:
+        after_r = dict(conn.execute(select(records.c.source_ref, records.c.id)).all())
+        after_m = dict(conn.execute(select(mentions.c.mention_key, mentions.c.id)).all())
+        names = dict(conn.execute(select(mentions.c.mention_key, mentions.c.name_raw)).all())
+        n_locations = conn.execute(select(func.count()).select_from(record_locations)).scalar_one()
+        n_imports = conn.execute(select(func.count()).select_from(imports)).scalar_one()
+    assert {k: after_r[k] for k in before_r} == before_r
+    assert {k: after_m[k] for k in before_m} == before_m
+    assert sorted(after_r) == ["C-1", "C-2", "C-7"]
+    assert sorted(after_m) == ["P1", "P2", "P7"]
+    assert names["P2"] == "Jon Doe"
+    assert n_locations == 1  # the old address of C-1 was replaced, not added to
+    assert n_imports == 4
+
+
+def test_missing_column_stops_the_file_and_stores_nothing(
+    fresh_store: Engine, tmp_path: Path
+) -> None:
+    mapping = _write(tmp_path, crimes=CRIMES.replace("borough", "district"))
+    with pytest.raises(
+        SourceFileError, match=r"crimes.csv: row 1: missing required column\(s\) borough"
+    ):
+        ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    with fresh_store.connect() as conn:
+        counts = [
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (records, imports, quarantine, audit_log)
+        ]
+    assert counts == [0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("entry", ["../outside.csv", "/etc/passwd", "sub/../../x.csv"])
+def test_paths_cannot_leave_the_data_folder(
+    fresh_store: Engine, tmp_path: Path, entry: str
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (tmp_path / "outside.csv").write_text("ref\n1\n", encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        MAPPING.replace("path: crimes.csv", f"path: {json.dumps(entry)}"), encoding="utf-8"
+    )
+    with pytest.raises(SourceFileError, match="data directory"):
+        ingest_mapping(fresh_store, mapping, data, "alice")
+
+
+def test_mapping_errors_name_the_key_and_line() -> None:
+    bad = MAPPING.replace("      borough: borough\n", "      borugh: borough\n")
+    with pytest.raises(MappingError) as caught:
+        parse_mapping(bad, "test.yaml")
+    assert str(caught.value) == (
+        "test.yaml: line 13, key files.0.records.borugh: Extra inputs are not permitted"
+    )
+    with pytest.raises(MappingError, match="unknown code table"):
+        parse_mapping(MAPPING.replace("codes: role}", "codes: roles}"), "test.yaml")
+    with pytest.raises(MappingError, match=r"line 1.*key source.kind: Input should be"):
+        parse_mapping(MAPPING.replace("kind: police", "kind: polise"), "test.yaml")
+
+
+def test_database_error_at_commit_leaves_nothing(sqlite_store: Engine, tmp_path: Path) -> None:
+    mapping = _write(tmp_path)
+    with sqlite_store.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TRIGGER fail_at_end BEFORE UPDATE OF rows_read ON imports "
+                "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+            )
+        )
+    with pytest.raises(StoreError, match="disk is full"):
+        ingest_mapping(sqlite_store, mapping, tmp_path, "alice")
+    with sqlite_store.connect() as conn:
+        counts = [
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (records, mentions, imports, quarantine, audit_log)
+        ]
+        assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+    assert counts == [0, 0, 0, 0, 0]
