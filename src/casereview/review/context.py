@@ -8,8 +8,10 @@ can depend on them (a test checks this module and the rest of `review/` statical
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -100,6 +102,15 @@ def _age(dob: dt.date | None, on: dt.date | None, given: int | None) -> int | No
     return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
 
 
+def _person_dobs(rows: Sequence[Any]) -> dict[int, dt.date]:
+    """Each resolved person's most often written date of birth, for mentions that lack one."""
+    seen: dict[int, Counter[dt.date]] = defaultdict(Counter)
+    for m in rows:
+        if m.person_id is not None and m.dob is not None:
+            seen[int(m.person_id)][m.dob] += 1
+    return {pid: dobs.most_common(1)[0][0] for pid, dobs in seen.items()}
+
+
 def _factors(text: str | None) -> frozenset[str]:
     value = from_json(text, [])
     return frozenset(str(v).lower() for v in value) if isinstance(value, list) else frozenset()
@@ -139,9 +150,11 @@ def load_context(conn: Connection) -> ReviewContext:
             mentions.c.dob,
             mentions.c.age_at_event,
             mentions.c.relationship,
+            mentions.c.phones,
             mention_person.c.person_id,
         ).outerjoin(mention_person, mention_person.c.mention_id == mentions.c.id)
-    )
+    ).all()
+    person_dob = _person_dobs(mention_rows)
     for m in mention_rows:
         rec = ctx.records.get(int(m.record_id))
         ctx.mentions_of[int(m.record_id)].append(
@@ -149,11 +162,18 @@ def load_context(conn: Connection) -> ReviewContext:
                 id=int(m.id),
                 record_id=int(m.record_id),
                 role=str(m.role),
-                age=_age(m.dob, rec.occurred_at if rec else None, m.age_at_event),
+                age=_age(
+                    m.dob or person_dob.get(m.person_id),
+                    rec.occurred_at if rec else None,
+                    m.age_at_event,
+                ),
                 relationship=(m.relationship or "").strip().lower() or None,
                 person_id=None if m.person_id is None else int(m.person_id),
             )
         )
+        if m.role == MentionRole.SUSPECT.value:
+            for phone in from_json(m.phones, []) or []:
+                ctx.object_keys[int(m.record_id)].add(f"phone:{phone}")
     for a, b in conn.execute(
         select(record_links.c.record_id, record_links.c.to_record_id).where(
             record_links.c.to_record_id.is_not(None)
