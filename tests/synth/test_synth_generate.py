@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import hashlib
 from collections import Counter, defaultdict
+from datetime import date, datetime
 from pathlib import Path
 
 from synthworld import World
@@ -142,3 +143,34 @@ def test_synth_never_imports_ingest() -> None:
     assert [m for m in imported if m.startswith("casereview.ingest")] == []
     assert {m for m in imported if m.startswith("casereview.") and not m.startswith(
         "casereview.synth")} == {"casereview.errors", "casereview.model.codes"}
+
+
+def _age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def test_events_fall_in_2010_2025_and_children_are_10_to_17(world_1500: World) -> None:
+    person_of = world_1500.person_of()
+    persons = {r["person_id"]: r for r in world_1500.csv("truth/persons.csv")}
+    born = {pid: date.fromisoformat(p["birth_date"]) for pid, p in persons.items()}
+    crime_day = {r["crime_ref"]: datetime.strptime(r["committed_date"], "%d/%m/%Y %H:%M").date()
+                 for r in world_1500.csv("met_crime/crimes.csv")}
+    days = list(crime_day.values())
+    child_ages = []
+    for row in world_1500.csv("met_crime/nominals.csv"):
+        pid = person_of[("met_crime", row["nominal_id"])]
+        if row["role"] == "V" and persons[pid]["kind"] == "child":
+            child_ages.append(_age(born[pid], crime_day[row["crime_ref"]]))
+    for row in world_1500.csv("met_missing/missing_episodes.csv"):
+        day = datetime.strptime(row["reported_missing"], "%Y-%m-%d %H:%M").date()
+        days.append(day)
+        child_ages.append(_age(born[person_of[("met_missing", row["person_id"])]], day))
+    for line in world_1500.jsonl():
+        text = line["date_received"]
+        day = (date.fromisoformat(text) if text[4] == "-"
+               else datetime.strptime(text, "%d-%b-%Y").date())
+        days.append(day)
+        child_ages.append(_age(born[person_of[("la_csc", line["child"]["child_id"])]], day))
+    days += [date.fromisoformat(r["report_date"]) for r in world_1500.csv("met_intel/intel_log.csv")]
+    assert date(2010, 1, 1) <= min(days) and max(days) <= date(2025, 12, 31)
+    assert min(child_ages) >= 10 and max(child_ages) <= 17

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from casereview.synth.entities import Mention, Person, Record, age_at
 from casereview.synth.geo import Place
 from casereview.synth.narrative import Narrator
-from casereview.synth.world import WORLD_END, ChunkWorld
+from casereview.synth.world import WORLD_END, ChunkWorld, last_child_day
 
 __all__ = ["OUTCOMES", "AgencyContacts", "pick"]
 
@@ -76,7 +76,10 @@ class AgencyContacts:
                          alias=alias)
         if referred:
             for _ in range(self.rng.choices((1, 2, 3), weights=(55, 30, 15))[0]):
-                day = w.day_between(start, end + timedelta(days=60))
+                maybe = w.child_day(kid, start, end + timedelta(days=60))
+                if maybe is None:
+                    continue
+                day = maybe
                 associates = [self.parent_mention(kid)]
                 if offenders and w.chance(0.5):
                     off = self.rng.choice(offenders)
@@ -96,8 +99,9 @@ class AgencyContacts:
                            referrer=self.rng.choice(("Police", "School", "Parent", "Health")))
         if crime_days and w.chance(rates.victim_arrested):
             base = self.rng.choice(crime_days)
-            day = w.day_between(base - timedelta(days=90), base + timedelta(days=90))
-            self.arrest(kid, day)
+            arrest_day = w.child_day(kid, base - timedelta(days=90), base + timedelta(days=90))
+            if arrest_day is not None:
+                self.arrest(kid, arrest_day)
 
     def arrest(self, kid: Person, day: date) -> Record:
         """A child recorded as suspect (arrested) for an ordinary offence."""
@@ -124,8 +128,11 @@ class AgencyContacts:
         if count == 0:
             return
         span = self.rng.randint(60, 400)
-        first = w.day_between(start - timedelta(days=60), end)
-        days = sorted(w.day_between(first, first + timedelta(days=span)) for _ in range(count))
+        first = w.child_day(kid, start - timedelta(days=60), end)
+        if first is None:
+            return
+        drawn = (w.child_day(kid, first, first + timedelta(days=span)) for _ in range(count))
+        days = sorted(d for d in drawn if d is not None)
         earlier: list[date] = []
         run_referred = False
         for day in days:
@@ -156,7 +163,8 @@ class AgencyContacts:
                                            reporter=self.rng.choice(("mother", "carer", "staff"))),
             )
             if refer:
-                ref_day = min(day + timedelta(days=self.rng.randint(2, 20)), WORLD_END)
+                ref_day = min(day + timedelta(days=self.rng.randint(2, 20)), WORLD_END,
+                              last_child_day(kid))
                 factors = ["MISS", *(["CSE"] if concern else []),
                            *(["CCE"] if kind == "cce" else []),
                            *(["GANG"] if kind == "cce" and w.chance(0.4) else [])]

@@ -106,14 +106,16 @@ class Stories(AgencyContacts):
         venues = [w.places.venue(k, borough) for k in rng.sample(
             ("hotel", "takeaway", "shisha_bar", "park", "hotel", "takeaway"), rng.randint(1, 3))]
         venues.append(rng.choice(adults).home_at(start))
-        victims = [w.child(w.places.near(borough), rng.randint(12, 16), start)
-                   for _ in range(rng.choices(range(2, 9), weights=(25, 22, 17, 12, 10, 8, 6))[0])]
+        n_victims = rng.choices(range(2, 9), weights=(25, 22, 17, 12, 10, 8, 6))[0]
+        windows = [w.day_between(start, end - timedelta(days=30)) for _ in range(n_victims)]
+        # Each victim is 12-16 when their own part of the story begins, so under 18 throughout.
+        victims = [w.child(w.places.near(borough), rng.randint(12, 16), first)
+                   for first in windows]
         base = ("group_based", "gang_associated") if gang else ("group_based",)
         core = offenders[: max(1, n_off // 3)]
         crimes: list[Record] = []
         by_victim: dict[str, list[Record]] = {}
-        for kid in victims:
-            vstart = w.day_between(start, end - timedelta(days=30))
+        for kid, vstart in zip(victims, windows, strict=True):
             vend = min(vstart + timedelta(days=rng.randint(30, 540)), end)
             lead = rng.choice(core)
             lead_rel = ("boyfriend" if lead.kind == "adult_offender"
@@ -121,7 +123,7 @@ class Stories(AgencyContacts):
             for _ in range(rng.choices((1, 2, 3, 4), weights=(35, 35, 20, 10))[0]):
                 if len(crimes) >= 30:
                     break
-                day = w.day_between(vstart, vend)
+                day = w.child_day(kid, vstart, vend) or vstart
                 others = [o for o in offenders if o is not lead]
                 suspects = [lead, *rng.sample(others, min(len(others),
                                                           rng.choices((0, 1, 2), (50, 35, 15))[0]))]
@@ -200,11 +202,12 @@ class Stories(AgencyContacts):
         """County-lines crimes of a gang: children arrested for supply (not CSE)."""
         w, rng = self.w, self.rng
         for _ in range(rng.randint(1, 3)):
-            kid = w.child(w.places.near(borough), rng.randint(14, 17), start,
+            first = w.day_between(start, end)
+            kid = w.child(w.places.near(borough), rng.randint(14, 16), first,
                           sex="M" if w.chance(0.85) else "F")
             days = []
             for _ in range(rng.randint(1, 2)):
-                day = w.day_between(start, end)
+                day = w.day_between(first, first + timedelta(days=200))
                 days.append(day)
                 boss = rng.choice(gang)
                 mentions = [Mention(kid, "S", arrested=True)]
@@ -242,7 +245,7 @@ class Stories(AgencyContacts):
             rel = "boyfriend" if w.chance(w.failures.boyfriend) else rng.choice(
                 ("online contact" if online else "friend", "stranger", "known to family", ""))
             for _ in range(rng.choices((1, 2), weights=(65, 35))[0]):
-                day = w.day_between(start, start + timedelta(days=400))
+                day = w.child_day(kid, start, start + timedelta(days=400)) or start
                 days.append(day)
                 place = (Place("Online", "", "", borough, "online") if online
                          else w.places.venue(rng.choice(("hotel", "park")), borough))
@@ -283,7 +286,7 @@ class Stories(AgencyContacts):
         typ = ("intra_familial", "peer_on_peer") if young else ("intra_familial",)
         days = []
         for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0]):
-            day = w.day_between(start, start + timedelta(days=300))
+            day = w.child_day(kid, start, start + timedelta(days=300)) or start
             days.append(day)
             mentions = [Mention(kid, "V"), Mention(off, "S", rel)]
             self.reporter(kid, mentions)
@@ -305,7 +308,7 @@ class Stories(AgencyContacts):
         typ = ("peer_on_peer", "online_facilitated") if online else ("peer_on_peer",)
         days = []
         for _ in range(rng.choices((1, 2), weights=(75, 25))[0]):
-            day = w.day_between(start, start + timedelta(days=200))
+            day = w.child_day(kid, start, start + timedelta(days=200)) or start
             days.append(day)
             place = w.places.venue(rng.choice(("park", "school", "youth_club")), borough)
             mentions = [Mention(kid, "V"), Mention(off, "S", rel)]
@@ -333,7 +336,7 @@ class Stories(AgencyContacts):
                 kid.homes.sort(key=lambda home: home[0])
             days = []
             for _ in range(rng.choices((1, 2), weights=(70, 30))[0]):
-                day = w.day_between(start, start + timedelta(days=500))
+                day = w.child_day(kid, start, start + timedelta(days=500)) or start
                 days.append(day)
                 mentions = [Mention(kid, "V"), Mention(off, "S", rel)]
                 if w.chance(0.5):
@@ -422,7 +425,7 @@ class Stories(AgencyContacts):
         kid = w.child(w.places.borough(), rng.randint(12, 16), start)
         older = w.offender(kid.home_at(start).borough, rng.randint(19, 30), start)
         for _ in range(rng.randint(1, 2)):
-            day = w.day_between(start, start + timedelta(days=200))
+            day = w.child_day(kid, start, start + timedelta(days=200)) or start
             associates = [self.parent_mention(kid)]
             if w.chance(0.6):
                 associates.append(Mention(older, "boyfriend", "boyfriend"))

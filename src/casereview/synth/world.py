@@ -24,10 +24,19 @@ from casereview.synth.entities import (
 from casereview.synth.geo import Place, PlaceMaker, random_handle, random_phone, random_vrm
 from casereview.synth.names import ORIGIN_BY_KEY, NameSampler
 
-__all__ = ["WORLD_END", "WORLD_START", "ChunkWorld"]
+__all__ = ["WORLD_END", "WORLD_START", "ChunkWorld", "last_child_day"]
 
 WORLD_START = date(2010, 1, 1)
 WORLD_END = date(2025, 12, 31)
+
+
+def last_child_day(person: Person) -> date:
+    """The day before a person's 18th birthday."""
+    born = person.birth
+    try:
+        return born.replace(year=born.year + 18) - timedelta(days=1)
+    except ValueError:  # born on 29 February
+        return date(born.year + 18, 2, 28)
 
 
 class ChunkWorld:
@@ -71,6 +80,12 @@ class ChunkWorld:
         if end <= start:
             return start
         return start + timedelta(days=self.rng.randint(0, (end - start).days))
+
+    def child_day(self, kid: Person, start: date, end: date) -> date | None:
+        """A day in [start, end] within the world's years on which `kid` is under 18, or None."""
+        start = max(start, WORLD_START)
+        end = min(end, last_child_day(kid))
+        return self.day_between(start, end) if start <= end else None
 
     def moment(self, day: date) -> datetime:
         """A time on a day, weighted towards evenings and nights as such events are."""
