@@ -8,13 +8,17 @@ import typer
 
 # Stage commands register themselves on the shared app when imported.
 from casereview.cli import core, demo, ops  # noqa: F401  (init, config, audit, demo, backup)
+from casereview.cli import ingest as _ingest  # noqa: F401
 from casereview.cli import link as _link  # noqa: F401
 from casereview.cli import classify as _classify  # noqa: F401
+from casereview.cli import synth as _synth
 from casereview.cli.app import app
 from casereview.cli.common import err_console
 from casereview.errors import CaseReviewError
 
 __all__ = ["app", "main"]
+
+_synth.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
