@@ -416,3 +416,9 @@ def world(fresh_store: Engine) -> ReviewWorld:
 def planted(world: ReviewWorld) -> dict[str, int]:
     """The indicator world in the store: record ids by their name in `indicator_world`."""
     return indicator_world(world)
+
+
+@pytest.fixture
+def review_world_class() -> type[ReviewWorld]:
+    """The world builder itself, for tests that make their own stores (stateful tests)."""
+    return ReviewWorld
