@@ -1,0 +1,165 @@
+"""`casereview serve`, `casereview users ...` and `casereview teams ...`: the web app and its accounts."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import typer
+
+from casereview.cli.app import app
+from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.model.codes import UserRole
+from casereview.store.db import reading, writing
+from casereview.store.users import (
+    add_member,
+    create_team,
+    create_user,
+    disable_user,
+    list_teams,
+    list_users,
+    remove_member,
+)
+
+users_app = typer.Typer(help="Manage web users (every change is audited).", no_args_is_help=True)
+teams_app = typer.Typer(help="Manage teams and their members (audited).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(teams_app, name="teams")
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option(None, "--host", help="Address to listen on (default: web.host)."),
+    port: int = typer.Option(None, "--port", help="Port to listen on (default: web.port)."),
+) -> None:
+    """Serve the review web app with uvicorn (put TLS in front and set web.secure_cookies)."""
+    import uvicorn
+
+    from casereview.web.app import create_app
+
+    settings = settings_for(ctx)
+    engine = open_store(ctx)
+    uvicorn.run(
+        create_app(engine, settings=settings.web),
+        host=host or settings.web.host,
+        port=port or settings.web.port,
+        server_header=False,
+        log_level="info",
+    )
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="Login name."),
+    role: UserRole = typer.Option(
+        ..., "--role", help="reviewer, supervisor, analyst, auditor or admin."
+    ),
+    display_name: str = typer.Option("", "--display-name", help="Name shown in the app."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin."
+    ),
+) -> None:
+    """Create a user; without --password-stdin a strong password is generated and printed once."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(18)
+    engine = open_store(ctx)
+    with writing(engine) as conn:
+        user_id = create_user(
+            conn,
+            username,
+            display_name or username,
+            role,
+            password,
+            actor=settings_for(ctx).user,
+            client="cli",
+        )
+    console.print(f"user {username} created (id {user_id}, {role.value})")
+    if not password_stdin:
+        console.print(f"password (shown once): {password}", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(
+    ctx: typer.Context, username: str = typer.Argument(..., help="Login name.")
+) -> None:
+    """Disable a user and end all their web sessions at once."""
+    engine = open_store(ctx)
+    with writing(engine) as conn:
+        disable_user(conn, username, actor=settings_for(ctx).user, client="cli")
+    console.print(f"user {username} disabled")
+
+
+@users_app.command("list")
+def users_list(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """List users with role, teams and state."""
+    with reading(open_store(ctx)) as conn:
+        users = list_users(conn)
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": u.id,
+                    "username": u.username,
+                    "display_name": u.display_name,
+                    "role": u.role,
+                    "disabled": u.disabled,
+                    "teams": list(u.teams),
+                }
+                for u in users
+            ]
+        )
+        return
+    for u in users:
+        console.print(
+            f"{u.username:<20} {u.role:<11} {'disabled' if u.disabled else 'active':<9} {', '.join(u.teams)}",
+            highlight=False,
+        )
+
+
+@teams_app.command("add")
+def teams_add(ctx: typer.Context, name: str = typer.Argument(..., help="Team name.")) -> None:
+    """Create a team."""
+    with writing(open_store(ctx)) as conn:
+        team_id = create_team(conn, name, actor=settings_for(ctx).user, client="cli")
+    console.print(f"team {name} created (id {team_id})")
+
+
+@teams_app.command("add-member")
+def teams_add_member(
+    ctx: typer.Context,
+    team: str = typer.Argument(..., help="Team name."),
+    user: str = typer.Argument(..., help="Login name."),
+) -> None:
+    """Put a user in a team: they see that team's work from their next request."""
+    with writing(open_store(ctx)) as conn:
+        add_member(conn, team, user, actor=settings_for(ctx).user, client="cli")
+    console.print(f"{user} added to {team}")
+
+
+@teams_app.command("remove-member")
+def teams_remove_member(
+    ctx: typer.Context,
+    team: str = typer.Argument(..., help="Team name."),
+    user: str = typer.Argument(..., help="Login name."),
+) -> None:
+    """Take a user out of a team: their next request no longer sees that team's work."""
+    with writing(open_store(ctx)) as conn:
+        remove_member(conn, team, user, actor=settings_for(ctx).user, client="cli")
+    console.print(f"{user} removed from {team}")
+
+
+@teams_app.command("list")
+def teams_list(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """List teams and their members."""
+    with reading(open_store(ctx)) as conn:
+        teams = list_teams(conn)
+    if as_json:
+        print_json([{"id": t.id, "name": t.name, "members": list(t.members)} for t in teams])
+        return
+    for t in teams:
+        console.print(f"{t.name:<24} {', '.join(t.members)}", highlight=False)
