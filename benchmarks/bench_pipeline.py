@@ -1,0 +1,71 @@
+"""Time `casereview pipeline` from an empty store through ingest to a built review queue.
+
+    .venv/bin/python benchmarks/bench_pipeline.py --cases 9000 --seed 1 [--world DIR]
+        [--write-results]
+
+Generates the synthetic world (unless `--world` is given), migrates an empty SQLite store and
+runs the whole pipeline (ingest, link, classify, network, review, report when present),
+printing seconds per stage. The baseline in the same run is the time to read the exports'
+bytes (the floor for any ingest). Goal: <= 60 s for 9,000 cases on one machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from casereview.pipeline import run_pipeline
+from casereview.store.db import make_engine
+from casereview.store.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=9000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--world", type=Path)
+    parser.add_argument("--write-results", action="store_true")
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
+    world = args.world
+    if world is None:
+        world = tmp / "world"
+        subprocess.run(
+            [str(ROOT / ".venv/bin/casereview"), "synth", "--cases", str(args.cases),
+             "--seed", str(args.seed), "--out", str(world)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    t0 = time.perf_counter()
+    size = sum(
+        len(p.read_bytes()) for p in world.rglob("*") if p.is_file() and "truth" not in p.parts
+    )
+    read_s = time.perf_counter() - t0
+    engine = make_engine(f"sqlite:///{tmp / 'pipeline.db'}")
+    upgrade(engine)
+    result = run_pipeline(engine, actor="bench", data=world, mappings=ROOT / "mappings")
+    lines = [
+        f"World: {args.cases} cases, seed {args.seed}; exports {size / 1e6:.1f} MB "
+        f"(reading their bytes: {read_s:.2f} s). SQLite store.",
+        "",
+        "| stage | seconds |",
+        "| --- | ---: |",
+        *(f"| {s.stage} | {s.seconds:.1f} |" for s in result.stages),
+        f"| **total** | **{result.seconds:.1f}** |",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write_results:
+        with (ROOT / "benchmarks" / "RESULTS.md").open("a") as f:
+            f.write("\n## Pipeline\n\n`.venv/bin/python benchmarks/bench_pipeline.py --cases "
+                    f"{args.cases} --seed {args.seed}`\n\n{text}\n")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
