@@ -42,7 +42,7 @@ BLOCKING_KEYS: dict[str, str] = {
     "bk_name": "forename and surname keys, in either order (nicknames, variants, swaps)",
     "bk_forename_dob": "forename key and full date of birth",
     "bk_surname_dob": "surname key and full date of birth (catches forename changes)",
-    "bk_dob_sex": "full date of birth and sex (catches both names changed or mistyped)",
+    "bk_dob": "full date of birth (catches both names changed, mistyped or a street name)",
     "bk_surname_yob": "surname key and year of birth (partial dates, ages)",
     "bk_forename_yob": "forename key and year of birth (surname changes, hyphenation)",
     "bk_postcode_initial": "postcode and first letter of the forename",
@@ -50,6 +50,8 @@ BLOCKING_KEYS: dict[str, str] = {
     "bk_surname_district": "surname key and postcode district",
     "bk_forename_district": "forename key and postcode district",
     "bk_identifier": "a reference number the source gives (when a mapping supplies one)",
+    "bk_forename_surname2": "forename key and first two letters of the surname (surname typos)",
+    "bk_surname_initial": "surname key and first letter of the forename (forename typos)",
 }
 
 _SEXES = {"female", "male"}
@@ -159,21 +161,24 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     yob = f["yob_hi"].astype("Int64").astype("string")
     initial = f["forename1"].str[:1]
     phone1 = f["phones"].map(lambda p: p[0] if isinstance(p, list | tuple) and len(p) else None)
+    # Both parts keyed the same way (no nickname expansion) so that a swapped order matches.
     name_pairs = [
-        None if a is None or b is None else "|".join(sorted((a, b)))
-        for a, b in zip(f["forename_std"], f["surname_std"], strict=True)
+        None if a is None or b is None else "|".join(sorted((name_key(a), b)))
+        for a, b in zip(f["forename1"], f["surname_std"], strict=True)
     ]
     out = f.copy()
     out["bk_name"] = name_pairs
     cols: dict[str, tuple[pd.Series, ...]] = {
         "bk_forename_dob": (f["forename_std"], f["dob"]),
         "bk_surname_dob": (f["surname_std"], f["dob"]),
-        "bk_dob_sex": (f["dob"], f["sex"]),
+        "bk_dob": (f["dob"],),
         "bk_surname_yob": (f["surname_std"], yob),
         "bk_forename_yob": (f["forename_std"], yob),
         "bk_postcode_initial": (f["postcode"], initial),
         "bk_phone": (phone1,),
         "bk_identifier": (f["identifier"],),
+        "bk_forename_surname2": (f["forename_std"], f["surname"].str[:2]),
+        "bk_surname_initial": (f["surname_std"], initial),
         "bk_surname_district": (f["surname_std"], f["postcode_district"]),
         "bk_forename_district": (f["forename_std"], f["postcode_district"]),
     }

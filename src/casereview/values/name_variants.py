@@ -736,11 +736,16 @@ def fold_spelling(name: str) -> str:
     """A spelling skeleton: common transliteration differences folded (ph/f, ou/u, y/i, kh/k,
     doubled letters). Two spellings of one name usually share it; distinct names rarely do."""
     text = _ascii_lower(name).replace(" ", "")
-    for old, new in _FOLD_RULES:
-        text = text.replace(old, new)
-    if len(text) > 1 and text.endswith("h"):
-        text = text[:-1]
-    return _DOUBLE.sub(r"\1", text)
+    for _ in range(8):  # repeat to a fixed point, so that folding a skeleton changes nothing
+        before = text
+        for old, new in _FOLD_RULES:
+            text = text.replace(old, new)
+        if len(text) > 1 and text.endswith("h"):
+            text = text[:-1]
+        text = _DOUBLE.sub(r"\1", text)
+        if text == before:
+            break
+    return text
 
 
 def _build_tables() -> tuple[dict[str, str], dict[str, str]]:
@@ -765,6 +770,17 @@ _NICKNAME_TABLE: dict[str, tuple[str, ...]] = {
 
 @lru_cache(maxsize=200_000)
 def name_key(name: str) -> str:
+    """The equivalence key of one name token, stable under re-keying (see `_name_key`)."""
+    key = _name_key(name)
+    for _ in range(8):
+        again = _name_key(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def _name_key(name: str) -> str:
     """The equivalence key of one name token: its variant group's key when the spelling (or its
     folded skeleton) is in the tables, else its folded skeleton. Never raises; '' for no name."""
     clean = _ascii_lower(name or "").replace(" ", "")

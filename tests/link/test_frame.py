@@ -1,0 +1,149 @@
+"""Frame normalisation, the skewed-block guard and the name-equivalence tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casereview.link.frame import BLOCKING_KEYS, build_frame, guard_blocks
+from casereview.values.name_variants import (
+    fold_spelling,
+    forename_key,
+    forename_keys,
+    name_key,
+    surname_key,
+)
+
+
+def test_equivalent_names_share_a_key() -> None:
+    groups = [
+        ("Mohammed", "Muhammad", "Mohamed", "Mohammad"),
+        ("Robert", "Bob", "Rob"),
+        ("Katarzyna", "Kasia"),
+        ("Aleksander", "Alexander", "Alex"),
+        ("Hussain", "Hossain", "Hussein"),
+        ("Wójcik", "Wojcik"),
+        ("Siobhan", "Shivaun"),
+        ("Oluwaseun", "Seun"),
+    ]
+    for group in groups:
+        assert len({forename_key(n) for n in group}) == 1, group
+    assert set(forename_keys("Sam")) == {"sam", "samanta", "samuel"}
+    assert surname_key("Smith-Jones") == "smith jones"
+    assert surname_key("O'Brien") == surname_key("OBrien") == "obrien"
+    assert forename_key("Jessica") != forename_key("Jennifer")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_name_normalisers_never_raise_and_are_idempotent(text: str) -> None:
+    key = name_key(text)
+    assert name_key(key) == key
+    folded = fold_spelling(text)
+    assert fold_spelling(folded) == folded
+    assert surname_key(surname_key(text)) == surname_key(text)
+    assert all(k == k.strip() for k in forename_keys(text))
+    assert forename_key(text) == forename_key(text)
+
+
+def _word(i: int) -> str:
+    letters = "bcdfghjklmnpqrstvwxz"
+    out = ""
+    while True:
+        out += letters[i % 20] + "aeiou"[i % 5]
+        i //= 20
+        if not i:
+            return out.title()
+
+
+def _row(i: int, **values: object) -> dict[str, object]:
+    base = {"mention_id": i, "source": "met_crime", "forenames": "Amy", "surname": f"S{i}"}
+    base.update(values)
+    return base
+
+
+def test_frame_normalises_and_keeps_no_protected_characteristic() -> None:
+    frame = build_frame(
+        [
+            _row(
+                1,
+                forenames="  Mary-Jane ",
+                surname="Smith-Jones",
+                dob="2003-04-05",
+                dob_precision="day",
+                sex="Female",
+                postcode="e1 6an",
+                phones='["07700 900123"]',
+                ethnicity="white",
+                nationality="British",
+                role="victim",
+            ),
+            _row(
+                2,
+                forenames="",
+                surname=None,
+                dob=None,
+                age_at_event=15,
+                event_date="2018-06-01",
+                sex="",
+            ),
+        ]
+    )
+    first = frame.iloc[0]
+    assert (
+        first.forename1,
+        first.surname,
+        first.dob,
+        first.dob_ym,
+        first.yob_lo,
+        first.sex,
+        first.postcode,
+        first.postcode_district,
+        first.phones,
+    ) == (
+        "mary",
+        "smith jones",
+        "2003-04-05",
+        "2003-04",
+        2003,
+        "female",
+        "E1 6AN",
+        "E1",
+        ["+447700900123"],
+    )
+    second = frame.iloc[1]
+    assert second.forename1 is None and second.surname is None and second.sex is None
+    assert (second.yob_lo, second.yob_hi) == (2002, 2003)
+    assert not {"ethnicity", "nationality", "religion", "role"} & set(frame.columns)
+
+
+def test_guard_drops_a_planted_mega_block_and_says_so() -> None:
+    # 400 different people share a care home's postcode and a taxi firm's phone.
+    rows = [
+        _row(
+            i,
+            forenames=_word(i),
+            surname=_word(i + 5000),
+            postcode="N1 1AA",
+            phones='["02079460000"]',
+            dob=f"{1990 + i % 20}-01-{1 + i % 28:02d}",
+            dob_precision="day",
+        )
+        for i in range(1, 401)
+    ]
+    frame = build_frame(rows)
+    report = guard_blocks(frame, max_block_size=300)
+    assert set(report.dropped) == {"bk_phone"}
+    assert report.dropped["bk_phone"] == {
+        "blocks": 1,
+        "largest": 400,
+        "mentions": 400,
+        "comparisons_avoided": 400 * 399 // 2,
+    }
+    assert frame["bk_phone"].isna().all()
+    assert report.comparisons["bk_phone"] == 0
+    notes = report.notes()
+    assert len(notes) == len(BLOCKING_KEYS)
+    assert any(n.startswith("skewed-block guard: bk_phone: dropped 1 block(s)") for n in notes)
+    assert isinstance(frame, pd.DataFrame)
