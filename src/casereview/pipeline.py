@@ -83,10 +83,12 @@ def _report_available() -> bool:
     return hasattr(importlib.import_module("casereview.report"), "build_report")
 
 
-def _report(engine: Engine, actor: str) -> Any:
+def _report(engine: Engine, actor: str, out_dir: Path) -> Any:
     build_report = importlib.import_module("casereview.report").build_report
     accepts_actor = "actor" in inspect.signature(build_report).parameters
-    return build_report(engine, actor=actor) if accepts_actor else build_report(engine)
+    if accepts_actor:
+        return build_report(engine, out_dir, actor=actor)
+    return build_report(engine, out_dir)
 
 
 def run_pipeline(
@@ -96,8 +98,12 @@ def run_pipeline(
     progress: PipelineProgress | None = None,
     data: Path | None = None,
     mappings: Path | None = None,
+    report_dir: Path | None = None,
 ) -> PipelineResult:
-    """Run every stage in order (ingesting `data` through `mappings` first, when given)."""
+    """Run every stage in order (ingesting `data` through `mappings` first, when given).
+
+    The report stage runs when `report_dir` is given and `casereview.report` is installed.
+    """
     from casereview.classify import run_classify
     from casereview.link.stage import run_link
     from casereview.network import run_network
@@ -115,8 +121,8 @@ def run_pipeline(
         ("network", lambda _say: run_network(engine, actor=actor)),
         ("review", lambda _say: build_review(engine, actor=actor)),
     ]
-    if _report_available():
-        stages.append(("report", lambda _say: _report(engine, actor)))
+    if report_dir is not None and _report_available():
+        stages.append(("report", lambda _say: _report(engine, actor, report_dir)))
     result = PipelineResult()
     started = time.perf_counter()
     for name, run in stages:

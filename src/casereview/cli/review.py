@@ -246,6 +246,7 @@ def pipeline_command(
     mappings: Path = typer.Option(
         None, "--mappings", help="Folder of mapping files (with --data)."
     ),
+    report: Path = typer.Option(None, "--report", help="Also build the report into this folder."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run every stage in order (ingest, link, classify, network, review, report)."""
@@ -275,7 +276,12 @@ def pipeline_command(
                 progress.update(tasks[stage], description=message[:60])
 
         result = run_pipeline(
-            store, actor=settings.user, progress=tell, data=data, mappings=mappings
+            store,
+            actor=settings.user,
+            progress=tell,
+            data=data,
+            mappings=mappings,
+            report_dir=report,
         )
     if as_json:
         print_json(result.as_dict())
