@@ -76,6 +76,7 @@ class Run:
     peak_rss_max_mib: float
     bytes: int
     counts: dict[str, int]
+    load: float  # 1-minute load average when the run ended: other work on the machine
     floor: float = 0.0
 
 
@@ -97,7 +98,7 @@ def run_generator(cases: int, seed: int, workers: int, out: Path) -> Run:
     largest_rusage = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, all children
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return Run(cases, workers, elapsed, peak_sum / 1024, max(peak_max, largest_rusage) / 1024,
-               size, counts)
+               size, counts, os.getloadavg()[0])
 
 
 def _rows_written(counts: dict[str, int]) -> int:
@@ -130,11 +131,13 @@ def _section(results: list[Run]) -> str:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, seed 1, default rates, "
         "by `.venv/bin/python benchmarks/bench_synth.py --big`. Peak RSS is the sum over the "
         "generator and its worker processes (largest single process in brackets). The floor "
-        "writes the same number of rows with a plain `csv.writer` of constant rows.",
+        "writes the same number of rows with a plain `csv.writer` of constant rows. The load "
+        "column is the 1-minute load average at the end of the run: above the core count, "
+        "other work shared the machine and the times are inflated.",
         "",
-        "| cases | workers | time (s) | floor (s) | time / floor | peak RSS (MiB) | output (MiB) "
-        "| records (crime / intel / LA / missing) | mentions | persons | groups |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| cases | workers | load | time (s) | floor (s) | time / floor | peak RSS (MiB) "
+        "| output (MiB) | records (crime / intel / LA / missing) | mentions | persons | groups |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         c = r.counts
@@ -142,7 +145,7 @@ def _section(results: list[Run]) -> str:
                           for s in ("met_crime", "met_intel", "la_csc", "met_missing"))
         mentions = sum(v for k, v in c.items() if k.startswith("mentions."))
         lines.append(
-            f"| {r.cases:,} | {r.workers} | {r.seconds:.1f} | {r.floor:.1f} "
+            f"| {r.cases:,} | {r.workers} | {r.load:.1f} | {r.seconds:.1f} | {r.floor:.1f} "
             f"| {r.seconds / r.floor:.1f}x | {r.peak_rss_sum_mib:.0f} "
             f"({r.peak_rss_max_mib:.0f}) | {r.bytes / 2**20:.0f} | {recs} | {mentions:,} "
             f"| {c.get('persons', 0):,} | {c.get('groups', 0):,} |")
@@ -183,7 +186,7 @@ def main() -> None:
         print(f"{cases:>9,} cases  {workers} workers  {result.seconds:7.1f} s "
               f"(floor {result.floor:.1f} s)  peak RSS {result.peak_rss_sum_mib:.0f} MiB "
               f"(largest process {result.peak_rss_max_mib:.0f} MiB)  "
-              f"{result.bytes / 2**20:.0f} MiB written", flush=True)
+              f"{result.bytes / 2**20:.0f} MiB written  load {result.load:.1f}", flush=True)
     if not args.no_write:
         write_results(_section(results))
         print(f"updated {RESULTS.relative_to(HERE.parent)}")
