@@ -1,0 +1,140 @@
+"""Ingest benchmark: 1,000,000 person rows (crimes + nominals CSV pair) into SQLite, beside
+`sqlite-utils insert` of the same nominals CSV measured in the same run; and a reader fuzz mode.
+
+    .venv/bin/python benchmarks/bench_ingest.py [--persons 1000000] [--write-results]
+    .venv/bin/python benchmarks/bench_ingest.py --fuzz-minutes 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MAPPING = ROOT / "mappings" / "met_crime.yaml"
+FORENAMES = "Jane John Amira Kyle Olivia George Sana Declan Youssef Anjali Besnik Chloe".split()
+SURNAMES = "Smith Jones Khan Thomas McCarthy Abdi Mehta Hoxha Taylor Brown Ali Patel".split()
+CRIME_HEADER = ["crime_ref", "offence", "committed_date", "recorded_date", "borough", "cse_flag",
+                "outcome", "linked_refs", "location_type", "location_name", "location_address",
+                "location_postcode", "narrative"]  # fmt: skip
+NOMINAL_HEADER = ["nominal_id", "crime_ref", "role", "surname", "forename", "dob", "age", "sex",
+                  "ethnicity", "address", "postcode", "phone", "relationship_to_victim", "vrm",
+                  "arrested"]  # fmt: skip
+
+
+def generate(folder: Path, persons: int, seed: int = 1) -> tuple[Path, Path]:
+    """A crimes.csv (one crime per four persons) and nominals.csv with `persons` rows."""
+    rng = random.Random(seed)
+    crimes_path, nominals_path = (
+        folder / "met_crime" / "crimes.csv",
+        folder / "met_crime" / "nominals.csv",
+    )
+    crimes_path.parent.mkdir(parents=True, exist_ok=True)
+    n_crimes = max(1, persons // 4)
+    with crimes_path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(CRIME_HEADER)
+        for i in range(n_crimes):
+            out.writerow([f"CRIS/{i:07d}/19", "Sexual activity with a child",
+                          f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2019 10:00",
+                          "01/02/2019", rng.choice(["Tower Hamlets", "HT", "HACKNEY", "LB Barnet"]),
+                          rng.choice("YN"), f"OC{rng.choice([1, 14, 15, 16, 18])}", "", "RES", "",
+                          f"{rng.randint(1, 300)} High Street", f"E{rng.randint(1, 18)} {rng.randint(1, 9)}AB",
+                          "Victim reports contact with older males."])  # fmt: skip
+    with nominals_path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(NOMINAL_HEADER)
+        for i in range(persons):
+            out.writerow([f"N{i:09d}", f"CRIS/{i // 4:07d}/19", rng.choice("VSWR"),
+                          rng.choice(SURNAMES).upper(), rng.choice(FORENAMES),
+                          f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1960, 2008)}",
+                          "", rng.choice("MF"), rng.choice(["IC1", "IC3", "W1", ""]),
+                          f"{rng.randint(1, 300)} Church Road", f"E{rng.randint(1, 18)} {rng.randint(1, 9)}AB",
+                          f"077009{rng.randint(0, 99999):05d}" if rng.random() < 0.3 else "",
+                          "", "AB12 CDE" if rng.random() < 0.05 else "", ""])  # fmt: skip
+    return crimes_path, nominals_path
+
+
+def run_ingest(data: Path, db: Path) -> tuple[float, float, list[str]]:
+    """(seconds, peak RSS in MB, reconciliation lines) of importing in a fresh process."""
+    code = (
+        "import sys, time, resource\n"
+        "from pathlib import Path\n"
+        "from casereview.store.db import make_engine\n"
+        "from casereview.store.migrate import upgrade\n"
+        "from casereview.ingest import ingest_mapping\n"
+        f"e = make_engine('sqlite:///{db}'); upgrade(e)\n"
+        "t = time.perf_counter()\n"
+        f"rs = ingest_mapping(e, Path('{MAPPING}'), Path('{data}'), 'bench')\n"
+        "print(time.perf_counter() - t)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "for r in rs: print(r.reconciliation)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    lines = out.stdout.strip().splitlines()
+    return float(lines[0]), float(lines[1]), lines[2:]
+
+
+def run_sqlite_utils(nominals: Path, db: Path) -> float:
+    tool = Path(sys.executable).parent / "sqlite-utils"
+    start = time.perf_counter()
+    subprocess.run([str(tool), "insert", str(db), "t", str(nominals), "--csv"], check=True,
+                   capture_output=True)  # fmt: skip
+    return time.perf_counter() - start
+
+
+def fuzz(minutes: float) -> None:
+    """Feed random bytes to every reader until time is up; only clean errors are allowed."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    sys.path.insert(0, str(ROOT / "tests" / "ingest"))
+    from test_ingest_readers import check_reader_on_bytes  # type: ignore[import-not-found]
+
+    deadline = time.monotonic() + minutes * 60
+    runs = 0
+    while time.monotonic() < deadline:
+
+        @settings(max_examples=2000, deadline=1000, database=None)
+        @given(data=st.binary(max_size=4096), fmt=st.sampled_from(["csv", "jsonl", "json", "xlsx"]))
+        def one(data: bytes, fmt: str) -> None:
+            check_reader_on_bytes(data, fmt)
+
+        one()
+        runs += 2000
+        print(f"fuzz: {runs} inputs, no crash", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--fuzz-minutes", type=float, default=0)
+    parser.add_argument("--write-results", action="store_true")
+    args = parser.parse_args()
+    if args.fuzz_minutes:
+        fuzz(args.fuzz_minutes)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _, nominals = generate(folder, args.persons)
+        seconds, peak_mb, lines = run_ingest(folder, folder / "store.db")
+        baseline = run_sqlite_utils(nominals, folder / "utils.db")
+    report = (
+        f"persons {args.persons:,} (+ {args.persons // 4:,} crimes): casereview ingest "
+        f"{seconds:.1f} s, peak RSS {peak_mb:.0f} MB; sqlite-utils insert of nominals.csv "
+        f"{baseline:.1f} s; ratio {seconds / baseline:.2f}x"
+    )
+    print("\n".join(lines))
+    print(report)
+    _ = resource
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Readers: encodings and delimiters, JSON shapes, XLSX guards, and a brief fuzz test."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from casereview.errors import SourceFileError
+from casereview.ingest.readers import Malformed, read_rows
+
+LIMITS = {"max_file_bytes": 10**8, "max_xlsx_uncompressed": 10**7, "max_xlsx_ratio": 100.0}
+
+
+def _rows(path: Path, fmt: str, **kw: object) -> list:
+    return list(read_rows(path, fmt, **LIMITS, **kw))  # type: ignore[arg-type]
+
+
+def test_csv_encoding_and_delimiter_are_detected(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_bytes("id;name\n1;Zoë\n\n2;=cmd()\n3;x;y\n".encode("cp1252"))
+    assert _rows(path, "csv") == [
+        (2, {"id": "1", "name": "Zoë"}),
+        (3, {"id": "2", "name": "=cmd()"}),
+        (4, Malformed("3 fields where the header has 2", "3;x;y")),
+    ]
+
+
+def test_json_array_and_lines(tmp_path: Path) -> None:
+    array = tmp_path / "a.json"
+    array.write_text('[{"a": 1}, 2, {"b": [1, 2]}]', encoding="utf-8")
+    assert _rows(array, "json") == [
+        (1, {"a": 1}),
+        (2, Malformed("an array item must be an object", "2")),
+        (3, {"b": [1, 2]}),
+    ]
+    lines = tmp_path / "a.jsonl"
+    lines.write_text('{"a": 1}\n\n[1]\n{bad\n', encoding="utf-8")
+    rows = _rows(lines, "jsonl")
+    assert [(n, type(r).__name__) for n, r in rows] == [
+        (1, "dict"),
+        (3, "Malformed"),
+        (4, "Malformed"),
+    ]
+
+
+def test_xlsx_is_read_as_text(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ref", "date", "n"])
+    sheet.append(["R1", dt.datetime(2015, 3, 4), 3.0])
+    path = tmp_path / "a.xlsx"
+    book.save(path)
+    assert _rows(path, "xlsx") == [(2, {"ref": "R1", "date": "2015-03-04", "n": "3"})]
+
+
+def test_xlsx_zip_bomb_is_refused_before_decompression(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<a>" + b" " * 5_000_000 + b"</a>")
+    with pytest.raises(
+        SourceFileError, match="compression ratio .* refused as a possible zip bomb"
+    ):
+        _rows(path, "xlsx")
+    big = {**LIMITS, "max_xlsx_uncompressed": 1000}
+    with pytest.raises(SourceFileError, match="would decompress to .* zip bomb"):
+        list(read_rows(path, "xlsx", **big))  # type: ignore[arg-type]
+
+
+def test_xlsx_entity_declarations_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "entities.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><workbook>&lol;</workbook>',
+        )
+    with pytest.raises(SourceFileError, match="declares a DOCTYPE or ENTITY: refused"):
+        _rows(path, "xlsx")
+
+
+def check_reader_on_bytes(data: bytes, fmt: str) -> None:
+    """Arbitrary bytes give rows, malformed rows or SourceFileError, quickly; nothing else."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"fuzz.{fmt}"
+        path.write_bytes(data)
+        start = time.monotonic()
+        try:
+            for _, row in read_rows(path, fmt, **LIMITS):  # type: ignore[arg-type]
+                assert isinstance(row, dict | Malformed)
+        except SourceFileError:
+            pass
+        assert time.monotonic() - start < 1.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=2048), fmt=st.sampled_from(["csv", "jsonl", "json", "xlsx"]))
+def test_readers_survive_arbitrary_bytes(data: bytes, fmt: str) -> None:
+    check_reader_on_bytes(data, fmt)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    text=st.text(alphabet=st.characters(codec="utf-8"), max_size=400),
+    fmt=st.sampled_from(["csv", "jsonl", "json"]),
+)
+def test_readers_survive_arbitrary_text(text: str, fmt: str) -> None:
+    check_reader_on_bytes(text.encode("utf-8"), fmt)
