@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -174,3 +177,14 @@ def test_events_fall_in_2010_2025_and_children_are_10_to_17(world_1500: World) -
     days += [date.fromisoformat(r["report_date"]) for r in world_1500.csv("met_intel/intel_log.csv")]
     assert date(2010, 1, 1) <= min(days) and max(days) <= date(2025, 12, 31)
     assert min(child_ages) >= 10 and max(child_ages) <= 17
+
+
+def test_output_does_not_depend_on_the_interpreter_hash_seed(tmp_path: Path) -> None:
+    code = ("import sys; from pathlib import Path; "
+            "from casereview.synth import SynthConfig, generate_world; "
+            "generate_world(SynthConfig(cases=300, seed=2), Path(sys.argv[1]), workers=1)")
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / hash_seed)], env=env,
+                       check=True)
+    assert _hashes(tmp_path / "1") == _hashes(tmp_path / "2")
