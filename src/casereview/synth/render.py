@@ -11,7 +11,7 @@ import json
 import random
 from datetime import date
 
-from casereview.synth.entities import LA_CSC, MET_CRIME, MET_INTEL, MET_MISSING, Person
+from casereview.synth.entities import LA_CSC, MET_CRIME, MET_INTEL, MET_MISSING, age_at
 from casereview.synth.geo import BOROUGHS, Place
 from casereview.synth.noise import Dob, MentionNoise
 from casereview.synth.world import ChunkWorld
@@ -177,7 +177,7 @@ def _render_crimes(world: ChunkWorld, noise: MentionNoise, fmt: _Formats, rows: 
             given, family = noise.names(p)
             dob, age = _dob_uk(noise.dob(p, on))
             if not dob and not age and noise.chance(0.5):
-                age = str(_age(p, on))
+                age = str(age_at(p.birth, on))
             address, postcode = _address(noise.address(p, on))
             ethnicity = ""
             if noise.ethnicity_shown(m.role == "S"):
@@ -189,11 +189,6 @@ def _render_crimes(world: ChunkWorld, noise: MentionNoise, fmt: _Formats, rows: 
                 fmt.vrm(m.vrm), "Y" if m.arrested else ("N" if m.role == "S" else ""),
             ])
             rows.mentions.append([MET_CRIME, key, p.pid])
-
-
-def _age(person: Person, on: date) -> int:
-    return on.year - person.birth.year - ((on.month, on.day) < (person.birth.month,
-                                                                 person.birth.day))
 
 
 def _render_intel(world: ChunkWorld, noise: MentionNoise, fmt: _Formats, rows: ChunkRows) -> None:
@@ -308,7 +303,7 @@ def _render_missing(world: ChunkWorld, noise: MentionNoise, fmt: _Formats,
         name = f"{given} {family.upper()}" if noise.chance(0.8) else f"{family.upper()} {given}"
         dob, age = _dob_uk(noise.dob(child, on), sep=".")
         if dob and noise.chance(0.3):
-            age = str(_age(child, on))
+            age = str(age_at(child.birth, on))
         place = noise.address(child, on)
         borough = BOROUGHS[rec.borough]
         key = f"{rec.ref}-C"

@@ -30,6 +30,14 @@ WORLD_START = date(2010, 1, 1)
 WORLD_END = date(2025, 12, 31)
 
 
+def _years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return date(day.year - years, 2, 28)
+
+
 def last_child_day(person: Person) -> date:
     """The day before a person's 18th birthday."""
     born = person.birth
@@ -138,16 +146,14 @@ class ChunkWorld:
 
     def birth_for_age(self, age: int, on: date) -> date:
         """A birth date giving `age` on day `on`."""
-        year = on.year - age
-        born = self.day_between(date(year - 1, on.month, 1) + timedelta(days=1),
-                                date(year, on.month, 1))
-        return born
+        latest = _years_before(on, age)  # born on this day: exactly `age` on `on`
+        earliest = _years_before(on, age + 1) + timedelta(days=1)
+        return self.day_between(earliest, latest)
 
     def child(self, borough: int, age: int, on: date, sex: str | None = None) -> Person:
         """A child aged `age` on a day, with usually one parent recorded."""
         sex = sex or ("F" if self.chance(0.8) else "M")
-        kid = self.person("child", sex, self.birth_for_age(age, on), borough, phone=age >= 11)
-        return kid
+        return self.person("child", sex, self.birth_for_age(age, on), borough, phone=age >= 11)
 
     def parent(self, kid: Person) -> Person:
         """A parent or carer of a child, living at the child's first home."""
