@@ -203,10 +203,13 @@ def open_backend(engine_name: str) -> Iterator[Any]:
                 "--engine spark needs pyspark: pip install 'casereview[spark]'"
             ) from e
         from splink import SparkAPI
+        from splink.backends.spark import similarity_jar_location
 
         spark = (
             SparkSession.builder.master("local[2]")
             .appName("casereview-link")
+            # Splink's string-similarity UDFs (Jaro-Winkler) ship as a jar inside splink.
+            .config("spark.jars", similarity_jar_location())
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.default.parallelism", "4")
             .config("spark.ui.enabled", "false")
