@@ -21,16 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "report"))
 
-from sdc_attack import attack  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sdc_attack import attack
+from sqlalchemy import select
 
-from casereview.model.tables import mentions, objects, records  # noqa: E402
-from casereview.report import build_report  # noqa: E402
-from casereview.report.disclosure import DisclosureRule  # noqa: E402
-from casereview.report.quality import collect_quality  # noqa: E402
-from casereview.report.stage import protect_all  # noqa: E402
-from casereview.report.statistics import collect_statistics, load_records, load_sources  # noqa: E402
-from casereview.store.db import make_engine, reading  # noqa: E402
+from casereview.model.tables import mentions, objects, records
+from casereview.report import build_report
+from casereview.report.disclosure import DisclosureRule
+from casereview.report.quality import collect_quality
+from casereview.report.stage import protect_all
+from casereview.report.statistics import collect_statistics, load_records, load_sources
+from casereview.store.db import make_engine, reading
 
 
 def personal_values(engine) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
