@@ -60,7 +60,11 @@ def test_group_rules() -> None:
         rec(2, m(4, "victim", 11), m(5, "suspect", 20, age=30)),  # co-offender elsewhere
         rec(3, m(6, "victim", 12), m(7, "suspect", 30, age=40)),
         rec(4, m(8, "victim", 12), m(9, "suspect", 31, age=40)),  # victim with two suspects
+        # Words alone do not make a group: one named suspect with no associates stays lone.
         rec(5, m(10, "victim", 13), m(11, "suspect", 40, age=40),
+            narrative="Taken to addresses by a group of males; sexual activity disclosed."),
+        # ...they corroborate a group the structured facts show.
+        rec(6, m(12, "victim", 14), m(13, "suspect", 50, age=40), m(14, "suspect", 51, age=41),
             narrative="Taken to addresses by a group of males; sexual activity disclosed."),
     )
     assert got == {
@@ -68,7 +72,8 @@ def test_group_rules() -> None:
         2: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-02"]},
         3: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-03"]},
         4: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-03"]},
-        5: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-04"]},
+        5: {"cse_likely": ["T-CSE-03"], "lone_offender": ["T-LONE-01"]},
+        6: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-01", "T-GRP-04"]},
     }
 
 
@@ -139,12 +144,60 @@ def test_online_rules() -> None:
 def test_records_without_suspects_take_the_context_of_their_child() -> None:
     got = labels(
         rec(1, m(1, "victim", 9), m(2, "suspect", 20, age=30), m(3, "suspect", 21, age=30)),
-        rec(2, m(4, "subject", 9), record_type="missing_episode", narrative="Missing.",
+        rec(2, m(4, "subject", 9), record_type="missing_episode", narrative="Missing overnight.",
             on=DAY + dt.timedelta(days=30)),
-        rec(3, m(5, "subject", 9), record_type="missing_episode", narrative="Missing.",
+        rec(3, m(5, "subject", 9), record_type="missing_episode", narrative="Missing overnight.",
             on=DAY + dt.timedelta(days=400)),
+        # The time alone is not enough: the episode itself must carry a sign.
+        rec(4, m(6, "subject", 9), record_type="missing_episode",
+            narrative="Argument at home; returned of own accord.", on=DAY + dt.timedelta(days=20)),
     )
     assert got == {
         1: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-01"]},
-        2: {"cse_likely": ["T-CSE-04"], "group_based": ["T-CTX-01"]},
+        2: {"cse_likely": ["T-CSE-03", "T-CSE-04"], "group_based": ["T-CTX-01"]},
     }
+
+
+def test_peer_is_not_inherited_from_a_group_nor_read_off_intelligence() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 9), m(2, "suspect", 20, age=30), m(3, "suspect", 21, age=16)),
+        rec(2, m(4, "subject", 9), record_type="referral", factors=frozenset({"cse"}),
+            narrative="", on=DAY + dt.timedelta(days=10)),
+        rec(3, m(5, "subject", 20, age=30), m(6, "subject", 21, age=16),
+            record_type="intelligence", narrative="Seen with young girls at a hotel."),
+        rec(4, m(7, "subject", 40, age=16), record_type="intelligence",
+            narrative="Seen with young girls at a hotel."),
+    )
+    assert got[1]["peer_on_peer"] == ["T-PEER-01"]
+    assert "peer_on_peer" not in got[2] and got[2]["group_based"] == ["T-CTX-01"]
+    assert "peer_on_peer" not in got[3]
+    assert got[4]["peer_on_peer"] == ["T-PEER-01"]
+
+
+def test_a_schoolmate_just_turned_18_is_a_peer_not_staff() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 1, age=15), m(2, "suspect", 2, age=18, rel="schoolmate"),
+            places={"school"}),
+        rec(2, m(3, "victim", 3, age=15), m(4, "suspect", 4, age=18),
+            narrative="An 18-year-old peer pressured her into sexual activity.",
+            places={"youth_club"}),
+        rec(3, m(5, "victim", 5, age=15), m(6, "suspect", 6, age=25, rel="schoolmate"),
+            places={"school"}),
+    )
+    assert got[1] == {"cse_likely": ["T-CSE-03"], "peer_on_peer": ["T-PEER-02"]}
+    assert got[2] == {"cse_likely": ["T-CSE-03"], "peer_on_peer": ["T-PEER-02"]}
+    assert got[3] == {"cse_likely": ["T-CSE-03"], "institutional": ["T-INS-02"]}
+
+
+def test_online_harm_factor_and_its_context() -> None:
+    got = labels(
+        rec(1, m(1, "victim", 9), m(2, "suspect", 20, age=16)),
+        rec(2, m(3, "subject", 9), record_type="referral", narrative="",
+            factors=frozenset({"cse", "online"}), on=DAY + dt.timedelta(days=20)),
+        rec(3, m(4, "victim", 8), m(5, "suspect", 30, age=16)),
+        rec(4, m(6, "subject", 8), record_type="referral", narrative="",
+            factors=frozenset({"cse"}), on=DAY + dt.timedelta(days=20)),
+    )
+    assert got[1]["online_facilitated"] == ["T-CTX-02"]
+    assert got[2]["online_facilitated"] == ["T-CTX-01", "T-ONL-04"]
+    assert "online_facilitated" not in got[3] and "online_facilitated" not in got[4]

@@ -31,7 +31,7 @@ __all__ = [
     "classify_records",
 ]
 
-RULES_VERSION = "2026.11.1"
+RULES_VERSION = "2026.11.2"
 
 FAMILY_WORDS = frozenset(
     {
@@ -78,6 +78,8 @@ STAFF_WORDS = frozenset(
         "instructor",
     }
 )
+PEER_WORDS = frozenset({"schoolmate", "classmate", "peer", "school friend"})
+PEER_MAX_AGE = 19
 INSTITUTION_TYPES = frozenset(
     {LocationType.CARE_HOME.value, LocationType.SCHOOL.value, LocationType.YOUTH_CLUB.value}
 )
@@ -130,7 +132,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "T-CSE-04",
         Typology.CSE_LIKELY,
-        0.7,
+        0.3,
         "The record's child is the victim in a CSE-likely record with suspects, around the time",
         "mentions.role, mention_person, records.occurred_at",
     ),
@@ -247,6 +249,13 @@ RULES: tuple[Rule, ...] = (
         "records.narrative, records.offence",
     ),
     Rule(
+        "T-ONL-04",
+        Typology.ONLINE_FACILITATED,
+        0.8,
+        "The record carries the online-harm concern factor",
+        "records.factors",
+    ),
+    Rule(
         "T-LONE-01",
         Typology.LONE_OFFENDER,
         0.8,
@@ -260,6 +269,14 @@ RULES: tuple[Rule, ...] = (
         "A record without suspects (missing episode, referral) takes the organisation labels of "
         "the CSE-likely records of its child around the time",
         "mentions.role, mention_person, records.occurred_at",
+    ),
+    Rule(
+        "T-CTX-02",
+        Typology.ONLINE_FACILITATED,
+        0.7,
+        "A record with suspects whose child has a CSE-likely record around the time carrying "
+        "the online-harm factor",
+        "records.factors, mentions.role, mention_person, records.occurred_at",
     ),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
@@ -416,17 +433,41 @@ def classify_records(facts: dict[int, RecordFact], params: RuleParams) -> dict[i
         if cse.strength < params.cse_threshold:
             continue
         labels[Typology.CSE_LIKELY] = cse
+        if ConcernFactor.ONLINE.value in fact.factors:
+            labels.setdefault(Typology.ONLINE_FACILITATED, Label()).fire("T-ONL-04", ["online"])
         if fact.suspects():
             _organisation(
                 fact, own[rid], labels, comps, comp_members, victim_suspects, cce_suspects
             )
         result[rid] = labels
+    # A record with suspects takes online_facilitated from a CSE-likely record of its child,
+    # around the time, that carries the online-harm factor (social care recorded online harm).
+    online_context: dict[str, list[tuple[dt.date | None, int]]] = defaultdict(list)
+    for rid in result:
+        if ConcernFactor.ONLINE.value in facts[rid].factors:
+            for v in facts[rid].victims():
+                online_context[_person_key(v)].append((facts[rid].occurred_at, rid))
+    for rid, labels in result.items():
+        fact = facts[rid]
+        if not fact.suspects() or Typology.ONLINE_FACILITATED in labels:
+            continue
+        online = _context_records(fact, online_context, params)
+        if online:
+            labels.setdefault(Typology.ONLINE_FACILITATED, Label()).fire(
+                "T-CTX-02", {"records": online}
+            )
     # Inherit organisation labels for records without suspects, from their context records.
     for labels in result.values():
         context = labels[Typology.CSE_LIKELY].evidence.get("T-CSE-04", {}).get("records", [])
         for ctx_id in context:
-            for name, label in result.get(ctx_id, {}).items():
+            source = result.get(ctx_id, {})
+            for name, label in source.items():
                 if name == Typology.CSE_LIKELY:
+                    continue
+                if name == Typology.PEER_ON_PEER and Typology.GROUP_BASED in source:
+                    # One young member of a group makes that crime peer-involved; the child's
+                    # exploitation as a whole (what a referral or an episode is about) is the
+                    # group's.
                     continue
                 inherited = labels.setdefault(name, Label())
                 previous = inherited.evidence.get("T-CTX-01", {"records": []})
@@ -488,7 +529,7 @@ def _organisation(
         linked |= victim_suspects.get(_person_key(v), set())
     if len(linked) >= 2 and linked - set(keys):
         label(Typology.GROUP_BASED).fire("T-GRP-03", {"suspects": sorted(linked)})
-    if "group" in kinds:
+    if "group" in kinds and Typology.GROUP_BASED in labels:
         label(Typology.GROUP_BASED).fire("T-GRP-04", {"X-GRP-01": hit_ids.get("X-GRP-01")})
     if Typology.GROUP_BASED in labels:
         gang = sorted((associates | set(keys)) & cce_suspects)
@@ -508,10 +549,23 @@ def _organisation(
 
     young = [m for m in suspects if m.age is not None and m.age < 18]
     adults = [m for m in suspects if m.age is not None and m.age >= 18]
-    if young:
+    # Without a victim on the record (intelligence) there is no peer to compare with: a young
+    # subject named among adults is one member of an adult group, not peer-on-peer abuse.
+    if young and (victims or not adults):
         label(Typology.PEER_ON_PEER).fire("T-PEER-01", {str(m.mention_id): m.age for m in young})
-    elif "peer" in kinds and not adults:
-        label(Typology.PEER_ON_PEER).fire("T-PEER-02", {"X-PEER-01": hit_ids.get("X-PEER-01")})
+    else:
+        # A peer described in words or by relationship ("schoolmate"), when no suspect is more
+        # than a year past 18: a schoolmate who has just turned 18 is still the child's peer.
+        peer_rel = [m for m in suspects if (m.relationship or "") in PEER_WORDS]
+        near_peer = all(m.age is None or m.age <= PEER_MAX_AGE for m in suspects)
+        if ("peer" in kinds or peer_rel) and near_peer:
+            label(Typology.PEER_ON_PEER).fire(
+                "T-PEER-02",
+                {
+                    "X-PEER-01": hit_ids.get("X-PEER-01"),
+                    "relationship": {str(m.mention_id): m.relationship for m in peer_rel},
+                },
+            )
 
     staff = [m for m in suspects if (m.relationship or "").lower() in STAFF_WORDS]
     if staff:
@@ -519,7 +573,7 @@ def _organisation(
             "T-INS-01", {str(m.mention_id): m.relationship for m in staff}
         )
     places = sorted(fact.location_types & INSTITUTION_TYPES)
-    if places and not family:
+    if places and not family and Typology.PEER_ON_PEER not in labels:
         adult_staff = [m.mention_id for m in adults]
         if adult_staff:
             label(Typology.INSTITUTIONAL).fire(
