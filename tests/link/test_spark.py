@@ -31,11 +31,19 @@ def _frame():  # type: ignore[no-untyped-def]
     )
 
 
-@pytest.mark.slow
 def test_spark_gives_the_same_clusters_as_duckdb() -> None:
+    """The model trained on DuckDB scores on Spark: same pairs, weights and persons.
+
+    Training itself is not compared: u is estimated from a random sample, and the two
+    backends draw different samples from the same seed, so two trainings differ slightly.
+    """
     duck = predict_persons(_frame(), engine_name="duckdb")
-    spark = predict_persons(_frame(), engine_name="spark")
+    spark = predict_persons(_frame(), engine_name="spark", trained=duck.model_json)
     assert sorted(map(tuple, spark.clustering.clusters().values())) == sorted(
         map(tuple, duck.clustering.clusters().values())
     )
-    assert len(spark.pairs) == len(duck.pairs)
+    key = ["unique_id_l", "unique_id_r"]
+    d = duck.pairs.sort_values(key).reset_index(drop=True)
+    s = spark.pairs.sort_values(key).reset_index(drop=True)
+    assert d[key].values.tolist() == s[key].values.tolist()
+    assert (d["match_weight"] - s["match_weight"]).abs().max() < 1e-6

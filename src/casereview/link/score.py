@@ -21,9 +21,12 @@ from casereview.store.db import reading
 __all__ = ["duckdb_settings_from_saved", "score_one_pair"]
 
 
-def duckdb_settings_from_saved(frame: pd.DataFrame, saved: dict[str, Any]) -> dict[str, Any]:
-    """DuckDB settings for `frame` carrying the saved model's parameters."""
-    fresh = copy.deepcopy(model_settings(frame).get_settings("duckdb").as_dict())
+def duckdb_settings_from_saved(
+    frame: pd.DataFrame, saved: dict[str, Any], dialect: str = "duckdb"
+) -> dict[str, Any]:
+    """Settings for `frame` in `dialect` ("duckdb" or "spark") carrying the saved model's
+    parameters (m, u per level and the prior)."""
+    fresh = copy.deepcopy(model_settings(frame).get_settings(dialect).as_dict())
     by_name = {c["output_column_name"]: c for c in saved["comparisons"]}
     for comp in fresh["comparisons"]:
         old = by_name.get(comp["output_column_name"])

@@ -28,8 +28,16 @@ from casereview.link.cluster import Clustering, cluster_mentions
 from casereview.link.explain import explanations_from_pairs
 from casereview.link.frame import BLOCKING_KEYS, build_frame, guard_blocks, load_mention_rows
 from casereview.link.judgements import active_judgements
-from casereview.link.model import linker_for, model_settings, open_backend, score_frame, train
+from casereview.link.model import (
+    TrainedModel,
+    linker_for,
+    model_settings,
+    open_backend,
+    score_frame,
+    train,
+)
 from casereview.link.places import resolve_places
+from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.stable_ids import IdAssignment, assign_stable_ids
 from casereview.model.codes import AuditAction
 from casereview.model.serial import canonical_json
@@ -84,8 +92,10 @@ def predict_persons(
     judgements: list[Any] | None = None,
     detail: bool = True,
     progress: Progress | None = None,
+    trained: dict[str, Any] | None = None,
 ) -> Prediction:
-    """Guard blocks, train, score and cluster a frame (no store involved; benchmarks use it)."""
+    """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
+    No store is involved; the benchmarks and the Spark test use it directly."""
     link = (settings or get_settings()).link
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -96,13 +106,19 @@ def predict_persons(
         say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
     with open_backend(engine_name) as db_api:
         say(f"training the model on {len(frame)} mentions ({engine_name})")
-        linker = linker_for(db_api, frame, model_settings(frame))
-        model = train(
-            linker,
-            u_max_pairs=link.u_max_pairs,
-            seed=link.random_seed,
-            em_sample=link.em_record_sample_proportion,
-        )
+        if trained is None:
+            linker = linker_for(db_api, frame, model_settings(frame))
+            model = train(
+                linker,
+                u_max_pairs=link.u_max_pairs,
+                seed=link.random_seed,
+                em_sample=link.em_record_sample_proportion,
+            )
+        else:
+            dialect = "spark" if engine_name == "spark" else "duckdb"
+            settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
+            linker = linker_for(db_api, frame, settings_dict)
+            model = TrainedModel(settings_dict)
         timings["train_s"] = time.perf_counter() - t0
         say("scoring candidate pairs")
         t1 = time.perf_counter()
