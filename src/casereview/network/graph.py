@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import igraph as ig
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
@@ -36,6 +37,10 @@ _CHILD_SUBJECT = (
     RecordType.ASSESSMENT.value,
     RecordType.STRATEGY_MEETING.value,
 )
+
+
+_EDGE_TYPES = ("suspect_in", "victim_in", "named_in", "object_in", "at_place", "source_link")
+_SIDE_TYPE = {"suspect": 0, "victim": 1, "other": 2}
 
 
 @dataclass(frozen=True)
@@ -207,10 +212,22 @@ def offender_ties(inputs: NetworkInputs, w: TieWeights) -> pd.DataFrame:
     if ties.empty:
         return pd.DataFrame(columns=["a", "b", "weight", "kinds"])
     once = ties.drop_duplicates(["a", "b", "kind"])
-    summed = once.groupby(["a", "b"], as_index=False).agg(
-        weight=("weight", "sum"), kinds=("kind", lambda k: ",".join(sorted(k)))
+    # Each kind is one bit: the kinds of a pair are the sum of its (distinct) bits, named by a
+    # lookup of at most 2**5 masks instead of a Python function per pair.
+    names = sorted(once["kind"].unique())
+    bits = once["kind"].map({k: 1 << i for i, k in enumerate(names)})
+    summed = (
+        once.assign(mask=bits)
+        .groupby(["a", "b"], as_index=False, sort=True)
+        .agg(weight=("weight", "sum"), mask=("mask", "sum"))
     )
-    return summed[summed["weight"] >= w.min_tie].reset_index(drop=True)
+    summed = summed[summed["weight"] >= w.min_tie].reset_index(drop=True)
+    label = {
+        mask: ",".join(k for i, k in enumerate(names) if mask >> i & 1)
+        for mask in summed["mask"].unique().tolist()
+    }
+    summed["kinds"] = summed["mask"].map(label)
+    return summed[["a", "b", "weight", "kinds"]]
 
 
 def _object_holders(inputs: NetworkInputs, suspects: pd.DataFrame) -> pd.DataFrame:
@@ -241,34 +258,66 @@ def _place_users(
 def build_graph(inputs: NetworkInputs) -> ig.Graph:
     """The full typed graph: person, record, object and place vertices; typed edges.
 
-    Edge types: `suspect_in`, `victim_in`, `named_in` (other roles), `holds` (person-object),
+    Edge types: `suspect_in`, `victim_in`, `named_in` (other roles),
     `object_in` (record-object), `at_place` (record-place) and `source_link` (record-record).
+    Built column-wise: each vertex kind's keys are numbered with one `np.unique`, edges are
+    two integer arrays handed to igraph at once (no Python loop per row).
     """
-    names: dict[tuple[str, int], int] = {}
+    people = inputs.people
+    objs = inputs.objects[["record_id", "object_id"]].drop_duplicates()
+    places = inputs.places
+    links = inputs.links
+    rec_keys = np.unique(
+        np.concatenate(
+            [
+                people["record_id"].to_numpy(np.int64),
+                objs["record_id"].to_numpy(np.int64),
+                places["record_id"].to_numpy(np.int64),
+                links["record_id"].to_numpy(np.int64),
+                links["to_record_id"].to_numpy(np.int64),
+            ]
+        )
+    )
+    person_keys = np.unique(people["person"].to_numpy(np.int64))
+    object_keys = np.unique(objs["object_id"].to_numpy(np.int64))
+    place_keys = np.unique(places["place"].to_numpy(np.int64))
+    offsets = np.cumsum([0, len(person_keys), len(rec_keys), len(object_keys)])
 
-    def v(kind: str, key: int) -> int:
-        return names.setdefault((kind, int(key)), len(names))
+    def ids(keys: np.ndarray, values: pd.Series, offset: int) -> np.ndarray:
+        return np.searchsorted(keys, values.to_numpy(np.int64)) + offset
 
-    edges: list[tuple[int, int]] = []
-    types: list[str] = []
-    side_type = {"suspect": "suspect_in", "victim": "victim_in", "other": "named_in"}
-    for rec, person, side in inputs.people[["record_id", "person", "side"]].itertuples(index=False):
-        edges.append((v("person", person), v("record", rec)))
-        types.append(side_type[side])
-    for rec, obj in (
-        inputs.objects[["record_id", "object_id"]].drop_duplicates().itertuples(index=False)
-    ):
-        edges.append((v("record", rec), v("object", obj)))
-        types.append("object_in")
-    for rec, place in inputs.places.itertuples(index=False):
-        edges.append((v("record", rec), v("place", place)))
-        types.append("at_place")
-    for rec, other in inputs.links.itertuples(index=False):
-        edges.append((v("record", rec), v("record", other)))
-        types.append("source_link")
-    graph = ig.Graph(n=len(names), edges=edges, directed=False)
-    keys = sorted(names, key=names.__getitem__)
-    graph.vs["kind"] = [k for k, _ in keys]
-    graph.vs["key"] = [key for _, key in keys]
-    graph.es["type"] = types
+    def rec(values: pd.Series) -> np.ndarray:
+        return ids(rec_keys, values, int(offsets[1]))
+
+    sources = [
+        ids(person_keys, people["person"], 0),
+        rec(objs["record_id"]),
+        rec(places["record_id"]),
+        rec(links["record_id"]),
+    ]
+    targets = [
+        rec(people["record_id"]),
+        ids(object_keys, objs["object_id"], int(offsets[2])),
+        ids(place_keys, places["place"], int(offsets[3])),
+        rec(links["to_record_id"]),
+    ]
+    side_codes = people["side"].map(_SIDE_TYPE).fillna(_SIDE_TYPE["other"]).to_numpy(np.int8)
+    type_codes = np.concatenate(
+        [
+            side_codes,
+            np.full(len(objs), _EDGE_TYPES.index("object_in"), np.int8),
+            np.full(len(places), _EDGE_TYPES.index("at_place"), np.int8),
+            np.full(len(links), _EDGE_TYPES.index("source_link"), np.int8),
+        ]
+    )
+    edges = np.column_stack([np.concatenate(sources), np.concatenate(targets)])
+    n = int(offsets[3]) + len(place_keys)
+    graph = ig.Graph(n=n, edges=edges, directed=False)
+    kinds = np.repeat(
+        np.array(["person", "record", "object", "place"], dtype=object),
+        [len(person_keys), len(rec_keys), len(object_keys), len(place_keys)],
+    )
+    graph.vs["kind"] = kinds.tolist()
+    graph.vs["key"] = np.concatenate([person_keys, rec_keys, object_keys, place_keys]).tolist()
+    graph.es["type"] = np.array(_EDGE_TYPES, dtype=object)[type_codes].tolist()
     return graph

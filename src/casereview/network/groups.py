@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import igraph as ig
 import leidenalg
+import numpy as np
 import pandas as pd
 
 __all__ = ["assign_stable_ids", "detect_groups"]
@@ -25,10 +26,10 @@ def detect_groups(
     """Offender sets (>= 2 persons each), sorted by their smallest person id."""
     if ties.empty:
         return []
-    people = pd.unique(pd.concat([ties["a"], ties["b"]], ignore_index=True))
-    people.sort()
-    index = {int(p): i for i, p in enumerate(people)}
-    edges = list(zip(ties["a"].map(index), ties["b"].map(index), strict=True))
+    a = ties["a"].to_numpy(np.int64)
+    b = ties["b"].to_numpy(np.int64)
+    people = np.unique(np.concatenate([a, b]))
+    edges = np.column_stack([np.searchsorted(people, a), np.searchsorted(people, b)])
     graph = ig.Graph(n=len(people), edges=edges, directed=False)
     graph.es["weight"] = ties["weight"].astype(float).tolist()
     found: list[frozenset[int]] = []

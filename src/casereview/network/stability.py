@@ -2,14 +2,19 @@
 
 Person merges made below `link.strict_match_weight_threshold` are undone: each resolved
 person is split into the connected components of its mentions joined by match pairs at or
-above the strict threshold (a person none of whose mentions were scored stays whole). The ties and groups are rebuilt on these strict persons, and
-each group's stability is the best Jaccard overlap of its offenders with a strict group's
-offenders (mapped back to the resolved persons they came from).
+above the strict threshold (a person none of whose mentions were scored stays whole). The
+ties and groups are rebuilt on these strict persons, and each group's stability is the best
+Jaccard overlap of its offenders with a strict group's offenders (mapped back to the resolved
+persons they came from). Everything is column-wise (numpy positions, one igraph components
+pass); the Jaccard only compares a group with the strict groups that share a member.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import igraph as ig
+import numpy as np
 import pandas as pd
 
 __all__ = ["best_jaccard", "strict_person_map"]
@@ -21,43 +26,50 @@ def strict_person_map(
     """(mention_id -> strict person id, strict person id -> resolved person id).
 
     `people` has mention_id and person; `pairs` has mention_a_id, mention_b_id, match_weight.
+    The component holding a person's first mention keeps the resolved id; the other
+    components get -1, -2, ... in the order of their first mention.
     """
-    mention_ids = people["mention_id"].to_numpy()
-    order = {int(m): i for i, m in enumerate(mention_ids)}
-    person_of = dict(zip(people["mention_id"], people["person"], strict=True))
-    strong = pairs[pairs["match_weight"] >= strict]
-    keep = [
-        (order[a], order[b])
-        for a, b in strong[["mention_a_id", "mention_b_id"]].itertuples(index=False)
-        if a in order and b in order and person_of[a] == person_of[b]
-    ]
+    frame = (
+        people[["mention_id", "person"]]
+        .drop_duplicates("mention_id")
+        .sort_values("mention_id", kind="stable")
+    )
+    mention_ids = frame["mention_id"].to_numpy(np.int64)
+    person = frame["person"].to_numpy(np.int64)
+    n = len(mention_ids)
+
+    def position(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of mention ids in `mention_ids` and whether they are there at all."""
+        raw = values.to_numpy(np.int64)
+        pos = np.minimum(np.searchsorted(mention_ids, raw), max(n - 1, 0))
+        found = mention_ids[pos] == raw if n else np.zeros(len(raw), bool)
+        return pos, found
+
+    pos_a, in_a = position(pairs["mention_a_id"])
+    pos_b, in_b = position(pairs["mention_b_id"])
+    both = in_a & in_b
+    strong = both & (pairs["match_weight"].to_numpy(float) >= strict)
+    strong &= person[pos_a] == person[pos_b]
+    keep = [np.column_stack([pos_a[strong], pos_b[strong]])]
     # A person none of whose mentions were scored against each other was not merged by the
     # model (a human judgement, a deterministic key): it stays whole.
-    scored = {person_of[a] for a in pairs["mention_a_id"] if a in person_of}
-    scored |= {person_of[b] for b in pairs["mention_b_id"] if b in person_of}
-    first_of: dict[int, int] = {}
-    for m in sorted(order):
-        p = person_of[m]
-        if p not in scored and p in first_of:
-            keep.append((order[first_of[p]], order[m]))
-        first_of.setdefault(p, m)
-    graph = ig.Graph(n=len(mention_ids), edges=keep, directed=False)
-    labels = graph.connected_components().membership
-    # Keep the resolved id for the component holding the person's first mention.
-    frame = pd.DataFrame(
-        {"mention_id": mention_ids, "person": people["person"].to_numpy(), "component": labels}
-    )
-    first = frame.sort_values("mention_id").drop_duplicates("component")
-    main = first.sort_values("mention_id").drop_duplicates("person")
-    strict_ids = dict(zip(main["component"], main["person"], strict=True))
-    next_id = -1
-    origin: dict[int, int] = {}
-    for component, person in first[["component", "person"]].itertuples(index=False):
-        if component not in strict_ids:
-            strict_ids[component] = next_id
-            next_id -= 1
-        origin[int(strict_ids[component])] = int(person)
-    mapped = pd.Series([strict_ids[c] for c in labels], index=mention_ids, dtype="int64")
+    scored = np.unique(np.concatenate([person[pos_a[in_a]], person[pos_b[in_b]]]))
+    whole = ~np.isin(person, scored)
+    first_pos = pd.Series(np.arange(n)).groupby(person).transform("first").to_numpy()
+    chain = whole & (first_pos != np.arange(n))
+    keep.append(np.column_stack([first_pos[chain], np.arange(n)[chain]]))
+    graph = ig.Graph(n=n, edges=np.concatenate(keep), directed=False)
+    labels = np.asarray(graph.connected_components().membership, dtype=np.int64)
+    # First mention of each component, in mention order; the first such per person is main.
+    _, first_idx = np.unique(labels, return_index=True)
+    first_idx.sort()
+    first_person = person[first_idx]
+    main = ~pd.Series(first_person).duplicated().to_numpy()
+    strict_of_first = np.where(main, first_person, -np.cumsum(~main))
+    strict_of_label = np.empty(labels.max() + 1 if n else 0, dtype=np.int64)
+    strict_of_label[labels[first_idx]] = strict_of_first
+    origin = dict(zip(strict_of_first.tolist(), first_person.tolist(), strict=True))
+    mapped = pd.Series(strict_of_label[labels], index=mention_ids, dtype="int64")
     return mapped, origin
 
 
@@ -65,10 +77,22 @@ def best_jaccard(
     group: frozenset[int], strict_groups: list[frozenset[int]], origin: dict[int, int]
 ) -> float:
     """Best Jaccard of `group` with a strict group mapped back to resolved persons."""
-    best = 0.0
-    for other in strict_groups:
-        mapped = {origin.get(p, p) for p in other}
-        union = len(group | mapped)
-        if union:
-            best = max(best, len(group & mapped) / union)
-    return round(best, 6)
+    return best_jaccards([group], strict_groups, origin)[0]
+
+
+def best_jaccards(
+    groups: list[frozenset[int]], strict_groups: list[frozenset[int]], origin: dict[int, int]
+) -> list[float]:
+    """Best Jaccard of each group with a strict group, comparing only groups that overlap."""
+    mapped = [frozenset(origin.get(p, p) for p in other) for other in strict_groups]
+    holding: dict[int, list[int]] = defaultdict(list)
+    for i, members in enumerate(mapped):
+        for p in members:
+            holding[p].append(i)
+    out = []
+    for group in groups:
+        best = 0.0
+        for i in {i for p in group for i in holding.get(p, ())}:
+            best = max(best, len(group & mapped[i]) / len(group | mapped[i]))
+        out.append(round(best, 6))
+    return out

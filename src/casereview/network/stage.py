@@ -8,28 +8,24 @@ members are kept), so review work that refers to them still resolves.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from casereview.classify.stage import require_link
 from casereview.errors import StageError
-from casereview.model.serial import canonical_json
 from casereview.model.tables import group_members, groups, match_pairs
+from casereview.network.describe import DetectedGroup, describe_groups
 from casereview.network.graph import (
     NetworkInputs,
     TieWeights,
     build_graph,
-    cse_people,
     load_inputs,
     offender_ties,
 )
 from casereview.network.groups import assign_stable_ids, detect_groups
-from casereview.network.metrics import centralities, source_linked_share
-from casereview.network.stability import best_jaccard, strict_person_map
+from casereview.network.stability import best_jaccards, strict_person_map
 from casereview.settings import Settings, get_settings
 from casereview.store.runs import latest_run, stage_run
 
@@ -45,17 +41,6 @@ class NetworkResult:
     retired: int
     stable: int
     timings: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class DetectedGroup:
-    """One group before it is written."""
-
-    offenders: frozenset[int]
-    victims: list[int]
-    records: list[int]
-    row: dict[str, Any]
-    members: list[dict[str, Any]]
 
 
 def _weights(settings: Settings) -> TieWeights:
@@ -88,20 +73,7 @@ def find_groups(
     ties, found = _detect(inputs, settings)
     timings["groups"] = time.perf_counter() - start
     start = time.perf_counter()
-    suspects, victims = cse_people(inputs)
-    sv = (
-        suspects[["record_id", "person"]]
-        .drop_duplicates()
-        .merge(victims.rename(columns={"person": "victim"}), on="record_id")
-    )
-    recs = inputs.records.set_index("record_id")
-    by_person = suspects.groupby("person")["record_id"].agg(lambda r: sorted(set(r)))
-    detected: list[DetectedGroup] = []
-    for offenders in found:
-        record_ids = sorted({r for p in offenders for r in by_person.get(p, [])})
-        mine = sv[sv["record_id"].isin(record_ids)]
-        victim_ids = sorted(set(mine["victim"].astype(int)) - offenders)
-        detected.append(_describe(offenders, victim_ids, record_ids, recs, inputs, ties, mine))
+    detected = describe_groups(found, inputs, ties)
     timings["describe"] = time.perf_counter() - start
     if pairs is not None:
         start = time.perf_counter()
@@ -115,73 +87,12 @@ def find_groups(
             inputs.records, strict_people, inputs.objects, inputs.places, inputs.links
         )
         _, strict_groups = _detect(strict_inputs, settings)
-        for group in detected:
-            score = best_jaccard(group.offenders, strict_groups, origin)
+        scores = best_jaccards([g.offenders for g in detected], strict_groups, origin)
+        for group, score in zip(detected, scores, strict=True):
             group.row["stability"] = score
             group.row["stable"] = score >= settings.network.stable_jaccard
         timings["stability"] = time.perf_counter() - start
     return detected, timings
-
-
-def _describe(
-    offenders: frozenset[int],
-    victim_ids: list[int],
-    record_ids: list[int],
-    recs: pd.DataFrame,
-    inputs: NetworkInputs,
-    ties: pd.DataFrame,
-    sv: pd.DataFrame,
-) -> DetectedGroup:
-    rows = recs.loc[record_ids]
-    days = sorted(d for d in rows["occurred_at"] if d is not None and not pd.isna(d))
-    boroughs = sorted({b for b in rows["borough"] if isinstance(b, str) and b})
-    places = inputs.places[inputs.places["record_id"].isin(record_ids)]
-    place_counts = places.groupby("place")["record_id"].nunique()
-    objs = inputs.objects[inputs.objects["record_id"].isin(record_ids)]
-    obj_counts = objs.groupby("object_id")["record_id"].nunique()
-    inner = ties[ties["a"].isin(offenders) & ties["b"].isin(offenders)]
-    kinds = Counter(k for ks in inner["kinds"] for k in ks.split(","))
-    measures = centralities(offenders, ties, sv)
-    members = [
-        {
-            "person_id": p,
-            "role": "offender",
-            "degree": measures[p][0],
-            "betweenness": measures[p][1],
-            "eigenvector": measures[p][2],
-        }
-        for p in sorted(offenders)
-    ]
-    members += [
-        {
-            "person_id": v,
-            "role": "victim",
-            "degree": measures.get(v, (None,) * 3)[0],
-            "betweenness": measures.get(v, (None,) * 3)[1],
-            "eigenvector": measures.get(v, (None,) * 3)[2],
-        }
-        for v in victim_ids
-    ]
-    summary = {
-        "records": record_ids,
-        "recurring_places": sorted(int(p) for p in place_counts[place_counts >= 2].index),
-        "recurring_objects": sorted(int(o) for o in obj_counts[obj_counts >= 2].index),
-        "ties": dict(sorted(kinds.items())),
-    }
-    row = {
-        "size": len(offenders),
-        "victim_count": len(victim_ids),
-        "record_count": len(record_ids),
-        "first_seen": days[0] if days else None,
-        "last_seen": days[-1] if days else None,
-        "boroughs": canonical_json(boroughs),
-        "stable": None,
-        "stability": None,
-        "source_linked": source_linked_share(record_ids, inputs.links),
-        "summary": canonical_json(summary),
-        "active": True,
-    }
-    return DetectedGroup(offenders, victim_ids, record_ids, row, members)
 
 
 def _old_groups(conn: Connection) -> tuple[dict[int, frozenset[int]], int]:
