@@ -56,7 +56,7 @@ class IngestSettings(Section):
 
 class LinkSettings(Section):
     match_weight_threshold: float = Field(
-        6.0, description="Clusters join mentions whose pairwise match weight is at least this"
+        7.0, description="Clusters join mentions whose pairwise match weight is at least this"
     )
     strict_match_weight_threshold: float = Field(
         12.0, description="Stricter threshold used to test group stability under uncertain links"

@@ -146,6 +146,7 @@ def normalise_mention(row: Mapping[str, Any]) -> dict[str, Any]:
         "address": normalise_address(_text(row.get("address"))),
         "phones": phones or None,
         "identifier": _text(row.get("identifier")),
+        "record_id": None if row.get("record_id") is None else int(row["record_id"]),
     }
 
 
@@ -242,10 +243,30 @@ def build_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     data = [normalise_mention(r) for r in rows]
     columns = list(normalise_mention({"mention_id": 0}).keys())
     frame = pd.DataFrame(data, columns=columns)
-    for col in ("yob_lo", "yob_hi"):
+    for col in ("yob_lo", "yob_hi", "record_id"):
         frame[col] = frame[col].astype("Int64")
     frame = frame.sort_values("unique_id", kind="stable").reset_index(drop=True)
     return add_blocking_keys(frame)
+
+
+def add_context(frame: pd.DataFrame, labels: Mapping[int, int]) -> pd.DataFrame:
+    """Add `context`: for each mention, the first-pass persons of the *other* mentions in its
+    record (a mother named on two referrals about the same child shares that child). NULL
+    when the record names nobody else or the record is unknown."""
+    out = frame.copy()
+    context: list[list[str] | None] = [None] * len(out)
+    by_record: dict[int, list[tuple[int, int]]] = {}
+    for pos, (uid, rid) in enumerate(zip(out["unique_id"], out["record_id"], strict=True)):
+        if not pd.isna(rid):
+            by_record.setdefault(int(rid), []).append((pos, int(uid)))
+    for members in by_record.values():
+        if len(members) < 2:
+            continue
+        for pos, uid in members:
+            others = sorted({str(labels[o]) for _p, o in members if o != uid and o in labels})
+            context[pos] = others or None
+    out["context"] = pd.Series(context, index=out.index, dtype="object")
+    return out
 
 
 def load_mention_rows(conn: Connection) -> list[dict[str, Any]]:
@@ -254,6 +275,7 @@ def load_mention_rows(conn: Connection) -> list[dict[str, Any]]:
     query = (
         select(
             mentions.c.id.label("mention_id"),
+            mentions.c.record_id,
             sources.c.name.label("source"),
             mentions.c.mention_key,
             mentions.c.forenames,

@@ -158,6 +158,25 @@ def model_settings(frame: pd.DataFrame | None = None) -> Any:
                 output_column_name="phones",
             )
         )
+    if frame is not None and "context" in frame.columns and present("context"):
+        cll = _cl()
+        comparisons.append(
+            cl.CustomComparison(
+                [
+                    cll.CustomLevel(
+                        "(context_l IS NULL OR context_r IS NULL) "
+                        "AND (record_id_l IS NULL OR record_id_r IS NULL "
+                        "OR record_id_l <> record_id_r)"
+                    ).configure(is_null_level=True),
+                    cll.CustomLevel("record_id_l = record_id_r", "Both named in one record"),
+                    cll.ArrayIntersectLevel("context", 1).configure(
+                        label_for_charts="Records name a person in common"
+                    ),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="context",
+            )
+        )
     if present("identifier"):
         comparisons.append(cl.ExactMatch("identifier"))
     rules: list[Any] = [block_on(key) for key in BLOCKING_KEYS if frame is None or present(key)]

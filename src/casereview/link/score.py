@@ -11,11 +11,12 @@ import copy
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from casereview.errors import LinkageError
-from casereview.link.frame import build_frame, load_mention_rows
+from casereview.link.frame import add_context, build_frame, load_mention_rows
 from casereview.link.model import linker_for, model_settings, open_backend
+from casereview.model.tables import mention_person
 from casereview.store.db import reading
 
 __all__ = ["duckdb_settings_from_saved", "score_one_pair"]
@@ -52,6 +53,11 @@ def score_one_pair(
 
     with reading(engine) as conn:
         frame = build_frame(load_mention_rows(conn))
+        persons_now = dict(
+            conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id)).all()
+        )
+    if any(c["output_column_name"] == "context" for c in saved["comparisons"]):
+        frame = add_context(frame, persons_now)
     settings = duckdb_settings_from_saved(frame, saved)
     with open_backend("duckdb") as db_api:
         linker = linker_for(db_api, frame, settings)

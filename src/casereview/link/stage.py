@@ -26,7 +26,13 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from casereview.errors import LinkageError, StageError
 from casereview.link.cluster import Clustering, cluster_mentions
 from casereview.link.explain import explanations_from_pairs
-from casereview.link.frame import BLOCKING_KEYS, build_frame, guard_blocks, load_mention_rows
+from casereview.link.frame import (
+    BLOCKING_KEYS,
+    add_context,
+    build_frame,
+    guard_blocks,
+    load_mention_rows,
+)
 from casereview.link.judgements import active_judgements
 from casereview.link.model import (
     TrainedModel,
@@ -93,6 +99,7 @@ def predict_persons(
     detail: bool = True,
     progress: Progress | None = None,
     trained: dict[str, Any] | None = None,
+    context: bool = True,
 ) -> Prediction:
     """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
     No store is involved; the benchmarks and the Spark test use it directly."""
@@ -131,6 +138,23 @@ def predict_persons(
         frame["unique_id"].tolist(), scored.pairs, link.match_weight_threshold, judgements or []
     )
     timings["cluster_s"] = time.perf_counter() - t2
+    if context and trained is None and frame["record_id"].notna().any():
+        # Second pass: the persons that each mention's record names besides it are evidence.
+        say("second pass with record context")
+        frame = add_context(frame, clustering.labels)
+        second = predict_persons(
+            frame,
+            engine_name=engine_name,
+            settings=settings,
+            judgements=judgements,
+            detail=detail,
+            progress=progress,
+            context=False,
+        )
+        for key, value in timings.items():
+            second.timings[key] = second.timings.get(key, 0.0) + value
+        second.notes = notes + [n for n in second.notes if n not in notes]
+        return second
     notes.extend(clustering.notes)
     if clustering.edges_cut:
         notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
