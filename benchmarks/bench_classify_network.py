@@ -7,7 +7,8 @@ and the network stage's speed at 1,000,000 cases.
 `quality` reads a store on which synth -> ingest -> link -> classify -> network have run.
 `speed` builds network inputs of the size of a world with that many cases directly (the
 records, resolved mentions, objects and places the pipeline would give; no database) and
-times graph build + groups + measures + stability, with peak memory (tracemalloc + RSS).
+times graph build + groups + measures + stability, with peak memory (max RSS; tracemalloc's
+peak with --trace, which slows the run), and a floor measured in the same run.
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ import tracemalloc
 from collections import defaultdict
 from pathlib import Path
 
+import igraph as ig
+import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
+from casereview.classify.facts import load_facts
+from casereview.classify.lexicon import find_indicators
+from casereview.classify.rules import _ONLINE_OFFENCE
 from casereview.model.tables import (
     classifications,
     flag_findings,
@@ -85,12 +91,12 @@ def quality(database: str, truth: Path) -> None:
             )
         }
         detected: dict[int, set[int]] = defaultdict(set)
-        for r in conn.execute(
+        for grow in conn.execute(
             select(group_members.c.group_id, group_members.c.person_id)
             .join(groups, groups.c.id == group_members.c.group_id)
             .where(groups.c.active.is_(True), group_members.c.role == "offender")
         ):
-            detected[r.group_id].add(r.person_id)
+            detected[grow.group_id].add(grow.person_id)
     truth_labels: set[tuple[tuple[str, str], str]] = set()
     with (truth / "records.csv").open(newline="") as handle:
         for row in csv.DictReader(handle):
@@ -125,6 +131,18 @@ def quality(database: str, truth: Path) -> None:
         g = {k for k, lab in got_labels if lab == label}
         p, r, f = _prf(len(t & g), len(g - t), len(t - g))
         print(f"| {label} | {len(t)} | {len(g)} | {p:.3f} | {r:.3f} | {f:.3f} |")
+    traceable = _online_traceable(engine, truth)
+    t = {k for k, lab in truth_labels if lab == "online_facilitated"}
+    g = {k for k, lab in got_labels if lab == "online_facilitated"}
+    hidden = t - traceable
+    p, r, f = _prf(len((t - hidden) & g), len(g - t), len((t - hidden) - g))
+    print(
+        f"\nonline_facilitated: {len(hidden)} of {len(t)} true records carry no online trace, "
+        "neither themselves nor any record of the same true child (online place, online id "
+        "on a non-intelligence record, online-harm factor, online words or offence); on the "
+        f"{len(t) - len(hidden)} traceable ones (untraceable excluded from both sides): "
+        f"precision {p:.3f}, recall {r:.3f}, F1 {f:.3f}"
+    )
     print(
         "\n| finding | truth | found | precision | recall | F1 |\n| --- | --- | --- | --- | --- | --- |"
     )
@@ -143,6 +161,46 @@ def quality(database: str, truth: Path) -> None:
         f"\ngroups: {len(truth_groups)} true, {len(detected)} detected; best Jaccard of true "
         f"groups' offenders: mean {mean:.3f}, share >= 0.5: {share:.3f}"
     )
+
+
+def _online_traceable(engine: Engine, truth: Path) -> set[tuple[str, str]]:
+    """(source, ref) of every record that carries an online trace itself or shares a true
+    child with a record that does: the records an online label could be justified on."""
+    with reading(engine) as conn:
+        facts = load_facts(conn)
+        key_of = {
+            r.id: (r.name, r.mention_key)
+            for r in conn.execute(
+                select(mentions.c.id, sources.c.name, mentions.c.mention_key).join(
+                    sources, sources.c.id == mentions.c.source_id
+                )
+            )
+        }
+    true_person: dict[tuple[str, str], str] = {}
+    with (truth / "mentions.csv").open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            true_person[(row["source"], row["mention_key"])] = row["person_id"]
+    children: dict[int, set[str]] = {}
+    traced_children: set[str] = set()
+    traced: set[int] = set()
+    for rid, fact in facts.items():
+        kids = {true_person.get(key_of[m.mention_id], "") for m in fact.victims()} - {""}
+        children[rid] = kids
+        words = any(h.kind == "online" for h in find_indicators(fact.narrative))
+        if (
+            "online" in fact.location_types
+            or (fact.online_ids and fact.record_type != "intelligence")
+            or "online" in fact.factors
+            or words
+            or _ONLINE_OFFENCE.search(fact.offence)
+        ):
+            traced.add(rid)
+            traced_children |= kids
+    return {
+        (facts[rid].source_name, facts[rid].source_ref)
+        for rid in facts
+        if rid in traced or children[rid] & traced_children
+    }
 
 
 def synthetic_inputs(cases: int, seed: int = 1) -> NetworkInputs:
@@ -208,12 +266,16 @@ def synthetic_inputs(cases: int, seed: int = 1) -> NetworkInputs:
     )
 
 
-def speed(cases: int) -> None:
+def speed(cases: int, trace: bool = False) -> None:
+    """Time graph + groups + describe + stability, and a floor in the same run: igraph alone
+    building the same typed graph from integer arrays and finding its connected components."""
     start = time.perf_counter()
     inputs = synthetic_inputs(cases)
+    rss_inputs = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"inputs for {cases} cases: {len(inputs.records)} records, {len(inputs.people)} "
-        f"mentions ({time.perf_counter() - start:.1f} s to generate, not timed below)"
+        f"mentions ({time.perf_counter() - start:.1f} s to generate, not timed below; "
+        f"max RSS after generating {rss_inputs:.0f} MB)"
     )
     pairs = pd.DataFrame(
         {
@@ -224,20 +286,32 @@ def speed(cases: int) -> None:
             "match_weight": 20.0,
         }
     )
-    tracemalloc.start()
+    if trace:  # tracemalloc slows every allocation down: only when asked, and not timed
+        tracemalloc.start()
     start = time.perf_counter()
     graph = build_graph(inputs)
     t_graph = time.perf_counter() - start
     detected, timings = find_groups(inputs, get_settings(), pairs)
     total = time.perf_counter() - start
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    peak = tracemalloc.get_traced_memory()[1] / 1e6 if trace else float("nan")
+    if trace:
+        tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    edges = np.asarray(graph.get_edgelist(), dtype=np.int64)
+    start = time.perf_counter()
+    floor = ig.Graph(n=graph.vcount(), edges=edges, directed=False)
+    components = len(floor.connected_components())
+    t_floor = time.perf_counter() - start
     print(
         f"graph {graph.vcount()} vertices / {graph.ecount()} edges in {t_graph:.1f} s; "
         f"{len(detected)} groups; timings "
         + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-        + f"; total {total:.1f} s; peak traced {peak / 1e6:.0f} MB, max RSS {rss:.0f} MB"
+        + f"; total {total:.1f} s; max RSS {rss:.0f} MB"
+        + (f", peak traced {peak:.0f} MB" if trace else "")
+    )
+    print(
+        f"floor: igraph Graph(n, edges) + connected_components on the same {len(edges)} edges "
+        f"({components} components): {t_floor:.1f} s"
     )
 
 
@@ -249,11 +323,12 @@ def main() -> None:
     q.add_argument("--truth", type=Path, required=True)
     s = sub.add_parser("speed")
     s.add_argument("--cases", type=int, default=1_000_000)
+    s.add_argument("--trace", action="store_true", help="also report tracemalloc's peak")
     args = parser.parse_args()
     if args.command == "quality":
         quality(args.database, args.truth)
     else:
-        speed(args.cases)
+        speed(args.cases, args.trace)
 
 
 if __name__ == "__main__":
