@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,13 +13,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from casereview import __version__
 from casereview.errors import AccessDenied, CaseReviewError, NotFound, WorkflowError
 from casereview.settings import WebSettings, get_settings
 from casereview.web import filters
 from casereview.web.auth import CsrfFailed, NotSignedIn, WebState
-from casereview.web.render import is_api, problem
+from casereview.web.render import ErrorOut, is_api, problem
 from casereview.web.security import SecurityMiddleware
 from casereview.web.sessions import Clock
 
@@ -50,10 +52,34 @@ def create_app(
     app.state.web = WebState(engine, settings or get_settings().web, clock or _utc_now, templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in ROUTERS:
-        app.include_router(router)
+        # 400: a body that is not JSON, or a CaseReviewError from the library (any route).
+        app.include_router(router, responses={400: {"model": ErrorOut}})
     _install_error_handlers(app)
+    app.add_middleware(BlankFiltersMiddleware)
     app.add_middleware(SecurityMiddleware)
     return app
+
+
+class BlankFiltersMiddleware:
+    """Drop empty query parameters from page requests: a filter form left at "all" sends
+    `status=` (or `team=`, `year=`...), which means no filter, not an invalid value. The JSON
+    API keeps its strict types (there an empty value is a 422 like any other bad value)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query: bytes = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if query and not scope.get("path", "").startswith("/api/"):
+            kept = [
+                (k, v)
+                for k, v in parse_qsl(
+                    query.decode("latin-1"), keep_blank_values=True, encoding="latin-1"
+                )
+                if v
+            ]
+            scope = {**scope, "query_string": urlencode(kept, encoding="latin-1").encode("latin-1")}
+        await self.app(scope, receive, send)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
