@@ -38,8 +38,11 @@ def classify_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Apply the typology rules to every record and find CSE-flag inconsistencies."""
     settings = settings_for(ctx)
     store = open_store(ctx)
-    with _spinner("classify: typology and flag findings", as_json):
-        result = run_classify(store, actor=settings.user, settings=settings.classify)
+    try:
+        with _spinner("classify: typology and flag findings", as_json):
+            result = run_classify(store, actor=settings.user, settings=settings.classify)
+    finally:
+        store.dispose()  # close pooled connections (PostgreSQL) before the command returns
     summary = {
         "run_id": result.run_id,
         "records": result.records,
@@ -64,8 +67,11 @@ def network_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Build the network and detect offender groups (stable ids, measures, stability)."""
     settings = settings_for(ctx)
     store = open_store(ctx)
-    with _spinner("network: graph, groups, measures, stability", as_json):
-        result = run_network(store, actor=settings.user, settings=settings)
+    try:
+        with _spinner("network: graph, groups, measures, stability", as_json):
+            result = run_network(store, actor=settings.user, settings=settings)
+    finally:
+        store.dispose()
     summary = {
         "run_id": result.run_id,
         "groups": result.groups,
@@ -92,9 +98,11 @@ def export_groups_command(
 ) -> None:
     """Write group_id, person_id, role for every active group (audited as a disclosure)."""
     settings = settings_for(ctx)
-    rows = export_groups(
-        open_store(ctx), out, purpose=purpose, recipient=recipient, actor=settings.user
-    )
+    store = open_store(ctx)
+    try:
+        rows = export_groups(store, out, purpose=purpose, recipient=recipient, actor=settings.user)
+    finally:
+        store.dispose()
     if as_json:
         print_json({"rows": rows, "file": str(out)})
         return
@@ -111,9 +119,13 @@ def export_findings_command(
 ) -> None:
     """Write source, record_ref, finding for every flag finding and record indicator (audited)."""
     settings = settings_for(ctx)
-    rows = export_findings(
-        open_store(ctx), out, purpose=purpose, recipient=recipient, actor=settings.user
-    )
+    store = open_store(ctx)
+    try:
+        rows = export_findings(
+            store, out, purpose=purpose, recipient=recipient, actor=settings.user
+        )
+    finally:
+        store.dispose()
     if as_json:
         print_json({"rows": rows, "file": str(out)})
         return
