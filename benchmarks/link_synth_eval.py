@@ -26,4 +26,6 @@ def truth_by_mention_id(engine: Engine, world: Path) -> dict[int, str]:
 
 def predicted_by_mention_id(engine: Engine) -> dict[int, int]:
     with reading(engine) as conn:
-        return dict(conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id)).all())
+        return dict(
+            conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id)).all()
+        )
