@@ -105,3 +105,18 @@ def test_every_borough_is_its_own_canonical_name() -> None:
     assert len(BOROUGH_NAMES) == 33
     assert [normalise_borough(n) for n in BOROUGH_NAMES] == list(BOROUGH_NAMES)
     assert [normalise_borough(n.upper()) for n in BOROUGH_NAMES] == list(BOROUGH_NAMES)
+
+
+def test_phone_fast_path_agrees_with_libphonenumber() -> None:
+    """The UK fast path gives what libphonenumber gives, for every three-digit prefix, with
+    and without spaces and in both national and international form."""
+    import random
+
+    from casereview.values.phone import parse_phone
+
+    rng = random.Random(5)
+    for prefix in range(100, 1000):
+        tail = "".join(rng.choice("0123456789") for _ in range(7))
+        for text in (f"0{prefix}{tail}", f"+44{prefix}{tail}", f"0{prefix} {tail[:3]} {tail[3:]}"):
+            normalise_phone.cache_clear()
+            assert normalise_phone(text) == parse_phone(text.strip(), "GB"), text

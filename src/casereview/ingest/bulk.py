@@ -56,6 +56,12 @@ _MENTION_COLUMNS = (
     "phones",
 )
 _IN_BATCH = 2000
+_RECORD_DATES = tuple(
+    i
+    for i, c in enumerate(_RECORD_COLUMNS)
+    if c in ("occurred_at", "occurred_to", "recorded_at", "closed_at")
+)
+_MENTION_DATES = tuple(i for i, c in enumerate(_MENTION_COLUMNS) if c == "dob")
 
 
 class BulkWriter:
@@ -65,6 +71,11 @@ class BulkWriter:
         self.sqlite = conn.dialect.name == "sqlite"
         self.cursor = conn.connection.cursor()
         self.source_id, self.import_id = source_id, import_id
+        # While a source has no records (mentions) yet, every one this import writes is new:
+        # the existence look-ups before each upsert are skipped. Within one file a repeated
+        # key is quarantined before it gets here, so "new" stays true for the whole file.
+        self.records_fresh = not self._any("records")
+        self.mentions_fresh = not self._any("mentions")
         self.now: Any = dt.datetime.now(dt.UTC)
         if self.sqlite:
             self.now = self.now.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -90,11 +101,31 @@ class BulkWriter:
             ("record_id", "source_id", "mention_key", *_MENTION_COLUMNS, "raw", "content_hash"),
             ("source_id", "mention_key"),
         )
+        self._record_insert_sql = self._insert_sql(
+            "records",
+            ("id", "source_id", "source_ref", *_RECORD_COLUMNS, "raw", "content_hash",
+             "import_id", "updated_at"),
+        )  # fmt: skip
+        self._mention_insert_sql = self._insert_sql(
+            "mentions",
+            ("id", "record_id", "source_id", "mention_key", *_MENTION_COLUMNS, "raw",
+             "content_hash"),
+        )  # fmt: skip
 
     # ----------------------------------------------------------------- SQL helpers
 
+    def _next_id(self, table: str) -> int:
+        self.cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")  # noqa: S608 - fixed
+        row = self.cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
     def _sql(self, text: str) -> str:
         return text if self.sqlite else text.replace("?", "%s")
+
+    def _insert_sql(self, table: str, columns: Sequence[str]) -> str:
+        marks = ", ".join("?" for _ in columns)
+        return self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})")  # noqa: S608
 
     def _upsert_sql(self, table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
@@ -123,10 +154,20 @@ class BulkWriter:
             out.extend(self.cursor.fetchall())
         return out
 
-    def _db_value(self, value: Any) -> Any:
-        if self.sqlite and isinstance(value, dt.date):
-            return value.isoformat()
-        return value
+    def _any(self, table: str) -> bool:
+        self.cursor.execute(
+            self._sql(f"SELECT 1 FROM {table} WHERE source_id = ? LIMIT 1"),  # noqa: S608 - fixed
+            (self.source_id,),
+        )
+        return self.cursor.fetchone() is not None
+
+    def _row(self, values: dict[str, Any], columns: Sequence[str], dates: Sequence[int]) -> list:
+        row = [values[c] for c in columns]
+        if self.sqlite:
+            for i in dates:
+                if row[i] is not None:
+                    row[i] = row[i].isoformat()
+        return row
 
     # ----------------------------------------------------------------- look-ups
 
@@ -145,35 +186,47 @@ class BulkWriter:
         """Upsert records (and their nested persons) whose content changed."""
         if not outs:
             return
-        existing = {
-            ref: (rid, h)
-            for ref, rid, h in self._select_in(
-                "SELECT source_ref, id, content_hash FROM records WHERE source_id = ? AND source_ref",
-                (self.source_id,),
-                [o.ref for o in outs],
-            )
-        }
+        existing: dict[str, tuple[int, str]] = {}
+        if not self.records_fresh:
+            existing = {
+                ref: (rid, h)
+                for ref, rid, h in self._select_in(
+                    "SELECT source_ref, id, content_hash FROM records WHERE source_id = ? "
+                    "AND source_ref",
+                    (self.source_id,),
+                    [o.ref for o in outs],
+                )
+            }
         changed = [o for o in outs if existing.get(o.ref, (None, None))[1] != o.content_hash]
         if not changed:
             return
         rows = [
-            (
+            [
                 self.source_id,
                 o.ref,
-                *(self._db_value(o.values[c]) for c in _RECORD_COLUMNS),
+                *self._row(o.values, _RECORD_COLUMNS, _RECORD_DATES),
                 o.raw,
                 o.content_hash,
                 self.import_id,
                 self.now,
-            )
+            ]
             for o in changed
         ]
-        self._many(self._record_sql, rows)
-        self.records_written += len(changed)
         ids = {ref: rid for ref, (rid, _) in existing.items()}
-        new_refs = [o.ref for o in changed if o.ref not in ids]
-        if new_refs:
-            ids.update(self.record_ids(new_refs))
+        if self.records_fresh and self.sqlite:
+            # All new: number them here (BEGIN IMMEDIATE holds the write lock) instead of
+            # reading the ids back.
+            first = self._next_id("records")
+            for n, (o, row) in enumerate(zip(changed, rows, strict=True)):
+                row.insert(0, first + n)
+                ids[o.ref] = first + n
+            self._many(self._record_insert_sql, rows)
+        else:
+            self._many(self._record_sql, rows)
+            new_refs = [o.ref for o in changed if o.ref not in ids]
+            if new_refs:
+                ids.update(self.record_ids(new_refs))
+        self.records_written += len(changed)
         replaced = [(ids[o.ref],) for o in changed if o.ref in existing]
         self._many(
             "DELETE FROM record_objects WHERE record_id = ? AND mention_id IS NULL", replaced
@@ -199,42 +252,55 @@ class BulkWriter:
         """Upsert mentions (record id, mention) whose content changed."""
         if not items:
             return
-        existing = {
-            key: (mid, rid, h)
-            for key, mid, rid, h in self._select_in(
-                "SELECT mention_key, id, record_id, content_hash FROM mentions "
-                "WHERE source_id = ? AND mention_key",
-                (self.source_id,),
-                [m.key for _, m in items],
-            )
-        }
-        changed = [
-            (rid, m) for rid, m in items if existing.get(m.key, (0, 0, None))[2] != m.content_hash
-        ]
+        existing: dict[str, tuple[int, int, str]] = {}
+        if not self.mentions_fresh:
+            existing = {
+                key: (mid, rid, h)
+                for key, mid, rid, h in self._select_in(
+                    "SELECT mention_key, id, record_id, content_hash FROM mentions "
+                    "WHERE source_id = ? AND mention_key",
+                    (self.source_id,),
+                    [m.key for _, m in items],
+                )
+            }
+        changed = (
+            items
+            if self.mentions_fresh
+            else [
+                (rid, m) for rid, m in items if existing.get(m.key, (0, 0, ""))[2] != m.content_hash
+            ]
+        )
         if not changed:
             return
         rows = [
-            (
+            [
                 rid,
                 self.source_id,
                 m.key,
-                *(self._db_value(m.values[c]) for c in _MENTION_COLUMNS),
+                *self._row(m.values, _MENTION_COLUMNS, _MENTION_DATES),
                 m.raw,
                 m.content_hash,
-            )
+            ]
             for rid, m in changed
         ]
-        self._many(self._mention_sql, rows)
-        self.mentions_written += len(changed)
         ids = {key: mid for key, (mid, _, _) in existing.items()}
-        new_keys = [m.key for _, m in changed if m.key not in ids]
-        if new_keys:
-            rows_ = self._select_in(
-                "SELECT mention_key, id FROM mentions WHERE source_id = ? AND mention_key",
-                (self.source_id,),
-                new_keys,
-            )
-            ids.update({k: i for k, i in rows_})
+        if self.mentions_fresh and self.sqlite:
+            first = self._next_id("mentions")
+            for n, ((_, m), row) in enumerate(zip(changed, rows, strict=True)):
+                row.insert(0, first + n)
+                ids[m.key] = first + n
+            self._many(self._mention_insert_sql, rows)
+        else:
+            self._many(self._mention_sql, rows)
+            new_keys = [m.key for _, m in changed if m.key not in ids]
+            if new_keys:
+                rows_ = self._select_in(
+                    "SELECT mention_key, id FROM mentions WHERE source_id = ? AND mention_key",
+                    (self.source_id,),
+                    new_keys,
+                )
+                ids.update({k: i for k, i in rows_})
+        self.mentions_written += len(changed)
         replaced = [(existing[m.key][1], ids[m.key]) for _, m in changed if m.key in existing]
         self._many("DELETE FROM record_objects WHERE record_id = ? AND mention_id = ?", replaced)
         self._many("DELETE FROM record_locations WHERE record_id = ? AND mention_id = ?", replaced)
@@ -250,39 +316,31 @@ class BulkWriter:
         self._ensure_objects(objects - self._object_ids.keys())
         locations = {loc.key: (loc, b) for _, _, _, locs, b in owners for loc in locs}
         self._ensure_locations({k: v for k, v in locations.items() if k not in self._location_ids})
+        object_ids, location_ids = self._object_ids, self._location_ids
+        object_rows = [
+            (rid, object_ids[(o.kind, o.value)], mid, o.relation, o.raw[:200])
+            for rid, mid, objs, _, _ in owners
+            for o in objs
+        ]
+        location_rows = [
+            (rid, location_ids[loc.key], mid, loc.relation, loc.raw)
+            for rid, mid, _, locs, _ in owners
+            for loc in locs
+        ]
+        if any(mid is None for _, mid, _, _, _ in owners):
+            # ON CONFLICT does not see duplicates whose mention_id is NULL (NULLs are
+            # distinct in a unique constraint): drop repeats of a record's own attachments.
+            object_rows = list({r[:3]: r for r in object_rows}.values())
+            location_rows = list({r[:4]: r for r in location_rows}.values())
         self._many(
             "INSERT INTO record_objects (record_id, object_id, mention_id, relation, raw_value) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            list(
-                {
-                    (rid, self._object_ids[(o.kind, o.value)], mid): (
-                        rid,
-                        self._object_ids[(o.kind, o.value)],
-                        mid,
-                        o.relation,
-                        o.raw[:200],
-                    )
-                    for rid, mid, objs, _, _ in owners
-                    for o in objs
-                }.values()
-            ),
+            object_rows,
         )
         self._many(
             "INSERT INTO record_locations (record_id, location_id, mention_id, relation, raw_value) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            list(
-                {
-                    (rid, self._location_ids[loc.key], mid, loc.relation): (
-                        rid,
-                        self._location_ids[loc.key],
-                        mid,
-                        loc.relation,
-                        loc.raw,
-                    )
-                    for rid, mid, _, locs, _ in owners
-                    for loc in locs
-                }.values()
-            ),
+            location_rows,
         )
 
     def _ensure_objects(self, wanted: set[tuple[str, str]]) -> None:

@@ -46,6 +46,7 @@ __all__ = ["ImportResult", "ingest_directory", "ingest_file", "ingest_mapping", 
 # Test hook for the crash-safety test: "chunk:N", "before_commit" or "after_commit" makes the
 # process SIGKILL itself at that point of every file.
 CRASH_ENV = "CASEREVIEW_INGEST_CRASH_AT"
+_SQLITE_CACHE_KIB = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,10 @@ def _load_file(
                 .returning(imports.c.id)
             ).scalar_one()
         )  # fmt: skip
+        if conn.dialect.name == "sqlite":
+            # A bigger page cache for this connection while it loads (indexes of a million
+            # rows); journal and synchronous settings are left as they are (crash safety).
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
         writer = BulkWriter(conn, source_id=source_id, import_id=import_id)
         load = _FileLoad(spec, mapping, mapping_sha, writer)
         rows = read_rows(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,7 +39,6 @@ from casereview.model.codes import (
     RecordType,
     Sex,
 )
-from casereview.model.serial import canonical_json
 from casereview.values import (
     clean_name,
     normalise_address,
@@ -64,6 +64,31 @@ __all__ = [
 Getter = Callable[[dict[str, Any]], Any]
 _TRUE = frozenset({"y", "yes", "true", "t", "1"})
 _FALSE = frozenset({"n", "no", "false", "f", "0"})
+_MEMO_LIMIT = 65_536  # per-field memo of cleaned values; cleared when full (bounded memory)
+_MISSING = object()
+
+
+def _json_default(value: Any) -> Any:
+    # As casereview.model.serial: dates as ISO text, sets sorted; anything else is an error.
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
+
+
+# The same text as canonical_json (sorted keys, no spaces, UTF-8 kept), from one encoder built
+# once: json.dumps with options builds a new encoder on every call.
+_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+).encode
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON of `value` (see casereview.model.serial.canonical_json)."""
+    if not value and isinstance(value, list):
+        return "[]"
+    return _encode(value)
 
 
 class RowProblem(Exception):
@@ -161,7 +186,7 @@ def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return canonical_json(value)
+        return dumps(value)
     return str(value).strip()
 
 
@@ -199,6 +224,41 @@ _NORMALISERS: dict[str, Callable[[str], str | None]] = {
 }
 
 
+def _simple_column(spec: Value) -> str | None:
+    """The column of a value that is only a column (no cleaning step), else None."""
+    plain = (
+        spec.column is not None
+        and "." not in spec.column
+        and spec.codes is None
+        and spec.normalise is None
+        and spec.split is None
+        and spec.pattern is None
+        and spec.default is None
+        and not spec.prefix
+    )
+    return spec.column if plain else None
+
+
+def _plain_getter(column: str, field_name: str, required: bool) -> Getter:
+    """row -> stripped text or None, for a value that is only a column (the common case)."""
+
+    def get(row: dict[str, Any]) -> Any:
+        value = row.get(column)
+        if value.__class__ is str:
+            value = value.strip()
+        elif value is not None:
+            value = _as_text(value)
+        if value:
+            return value
+        if required:
+            raise RowProblem(
+                QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
+            )
+        return None
+
+    return get
+
+
 def compile_value(
     spec: Value | None,
     field_name: str,
@@ -209,7 +269,10 @@ def compile_value(
 ) -> Getter:
     """A closure row -> cleaned value (str, list of str, bool from codes, or None)."""
     if spec is None:
-        return lambda row: [] if as_list else None
+        return (lambda row: []) if as_list else (lambda row: None)
+    column = _simple_column(spec)
+    if column is not None and normaliser is None and not as_list:
+        return _plain_getter(column, field_name, spec.required)
     extract = _extractor(spec)
     translate = _translator(mapping.codes[spec.codes], field_name) if spec.codes else None
     norm_name = spec.normalise or normaliser
@@ -223,7 +286,7 @@ def compile_value(
     pattern = re.compile(spec.pattern) if spec.pattern else None
     strict = spec.on_invalid == "quarantine"
 
-    def clean_one(text: str) -> Any:
+    def clean_text(text: str) -> Any:
         if pattern is not None:
             found = pattern.search(text)
             if found is None:
@@ -251,18 +314,36 @@ def compile_value(
             value = prefix + value
         return value
 
+    # clean_text is pure: remember its answers (a problem raised is not remembered).
+    memo: dict[str, Any] = {}
+
+    def clean_one(text: str) -> Any:
+        found = memo.get(text, _MISSING)
+        if found is _MISSING:
+            found = clean_text(text)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[text] = found
+        return found
+
     def get(row: dict[str, Any]) -> Any:
         raw = extract(row)
         items: list[str]
         if isinstance(raw, list):
             items = [_as_text(v) for v in raw]
         else:
-            text = _as_text(raw)
+            text = raw.strip() if raw.__class__ is str else _as_text(raw)
             if not text and default is not None:
                 text = default
             if split and text:
                 items = [part.strip() for part in text.split(split)]
             elif as_list:
+                if not text:
+                    if required:
+                        raise RowProblem(
+                            QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
+                        )
+                    return []
                 items = [text]
             else:
                 if not text:
@@ -281,17 +362,30 @@ def compile_value(
             return list(dict.fromkeys(cleaned))
         return cleaned[0] if cleaned else None
 
+    if spec.constant is not None:
+        # A constant is cleaned once, here; a constant that fails fails on every row.
+        try:
+            fixed = get({})
+        except RowProblem:
+            return get
+        if isinstance(fixed, list):
+            return lambda row: list(fixed)
+        return lambda row: fixed
     return get
 
 
 def _raw_getter(spec: Value | None) -> Getter:
     if spec is None:
         return lambda row: None
+    if spec.column is not None and "." not in spec.column:
+        return _plain_getter(spec.column, spec.column, False)
     extract = _extractor(spec)
     return lambda row: _as_text(extract(row)) or None
 
 
 def _typed(get: Getter, field_name: str, code_set: type[CodeSet], *, required: bool) -> Getter:
+    parsed: dict[Any, str | None] = {}  # value -> member value (None: not a member)
+
     def typed(row: dict[str, Any]) -> Any:
         value = get(row)
         if value is None:
@@ -300,7 +394,13 @@ def _typed(get: Getter, field_name: str, code_set: type[CodeSet], *, required: b
                     QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
                 )
             return None
-        member = code_set.parse(value)
+        member = parsed.get(value, _MISSING)
+        if member is _MISSING:
+            found = code_set.parse(value)
+            member = found.value if found is not None else None
+            if len(parsed) >= _MEMO_LIMIT:
+                parsed.clear()
+            parsed[value] = member
         if member is None:
             if required:
                 raise RowProblem(
@@ -309,7 +409,7 @@ def _typed(get: Getter, field_name: str, code_set: type[CodeSet], *, required: b
                     f"{value!r} is not a {code_set.__name__}",
                 )
             return None
-        return member.value
+        return member
 
     return typed
 
@@ -514,7 +614,7 @@ def compile_person(
             "forenames": given,
             "surname": family,
             "name_raw": name_raw,
-            "aliases": canonical_json(aliases(item)),
+            "aliases": dumps(aliases(item)),
             "dob": parsed.value if parsed is not None else None,
             "dob_raw": dob_raw,
             "dob_precision": precision,
@@ -526,9 +626,9 @@ def compile_person(
             "relationship": relationship(item),
             "address": address(item),
             "postcode": postcode(item),
-            "phones": canonical_json(phones(item)),
+            "phones": dumps(phones(item)),
         }
-        raw = canonical_json(item)
+        raw = dumps(item)
         return MentionOut(
             key(item),
             values,
@@ -594,15 +694,15 @@ def compile_record(
             "borough": borough(row),
             "borough_raw": borough_raw(row),
             "cse_flag": cse_flag(row),
-            "source_flags": canonical_json({n: g(row) for n, g in flags.items()}),
-            "factors": canonical_json(factors(row)),
+            "source_flags": dumps({n: g(row) for n, g in flags.items()}),
+            "factors": dumps(factors(row)),
             "offence": offence(row),
             "outcome_raw": outcome_raw(row),
             "outcome": outcome(row),
             "referral_made": referral(row),
             "narrative": narrative(row),
         }
-        raw = canonical_json(row)
+        raw = dumps(row)
         out = RecordOut(
             ref, values, raw, _content_hash(salt, raw), links(row), objects(row), locations(row)
         )
