@@ -258,10 +258,12 @@ def test_search_finds_fuzzy_names_and_objects_within_visible_records(
     world, client_for: Callable
 ) -> None:  # type: ignore[no-untyped-def]
     north, south = client_for("rev_n"), client_for("rev_s")
+
     def ids(c, q, k):
         return [
             h["record_id"] for h in c.get("/api/search", params={"q": q, "kind": k}).json()["hits"]
         ]
+
     assert ids(north, "Smithe", "name") == [1]
     assert ids(south, "smith", "name") == [2]
     assert ids(north, "ab12 cde", "vehicle") == [3, 1]
