@@ -6,10 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from casereview.classify.export import write_audited_csv
-from casereview.errors import ValidationError
 from casereview.model.tables import group_members, groups
 from casereview.store.db import writing
+from casereview.store.exports import require_purpose, write_audited_csv
 
 __all__ = ["GROUP_COLUMNS", "export_groups"]
 
@@ -20,8 +19,7 @@ def export_groups(
     engine: Engine, out: Path, *, purpose: str, recipient: str | None = None, actor: str = "cli"
 ) -> int:
     """Write the members of every active group to `out`; returns the row count."""
-    if not purpose or not purpose.strip():
-        raise ValidationError("an export of personal data needs a stated purpose (--purpose)")
+    require_purpose(purpose)
     query = (
         select(group_members.c.group_id, group_members.c.person_id, group_members.c.role)
         .join(groups, groups.c.id == group_members.c.group_id)
