@@ -1,14 +1,20 @@
-"""Crash safety: an import of 100,000 rows SIGKILLed at 20+ points (chunks, just before and
-after COMMIT, random moments) leaves the file wholly present or wholly absent, an intact
-database, and a rerun that gives exact counts with no duplicates."""
+"""Crash safety: an import of 100,000 rows SIGKILLed at 20+ points (after chunks, just before
+and just after COMMIT, during COMMIT, random moments) leaves the file wholly present or wholly
+absent, an intact database, and a rerun that gives exact counts with no duplicates.
+
+The input and an empty migrated store are built once; every kill runs on its own copy of the
+store (a file copy), and the independent kill runs go two at a time.
+"""
 
 from __future__ import annotations
 
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -18,6 +24,7 @@ from casereview.store.db import make_engine
 from casereview.store.migrate import upgrade
 
 ROWS = 100_000
+CHUNK_ROWS = 5000  # 20 chunks
 MAPPING = """\
 source: {name: crash_test, kind: police}
 files:
@@ -38,8 +45,21 @@ IMPORT = (
     "from casereview.store.db import make_engine\n"
     "from casereview.ingest import ingest_mapping\n"
     "engine = make_engine(sys.argv[1])\n"
-    "ingest_mapping(engine, Path(sys.argv[2]), Path(sys.argv[3]), 'crash-test')\n"
+    "r = ingest_mapping(engine, Path(sys.argv[2]), Path(sys.argv[3]), 'crash-test')[0]\n"
+    "print(r.status, r.rows_read, r.records_written, r.mentions_written)\n"
 )
+EMPTY = (0, 0, 0, "ok")
+FULL = (1, ROWS, ROWS, "ok")
+# After chunks (nothing committed yet), just before and after COMMIT, during COMMIT (a timer
+# armed just before it), and two seeded random moments.
+_rng = random.Random(17)
+POINTS: list[str | float] = [
+    *(f"chunk:{n}" for n in (1, 2, 3, 5, 7, 9, 11, 13, 15, 17, 19)),
+    "before_commit",
+    "after_commit",
+    *(f"during_commit:{s}" for s in (0.0, 0.005, 0.02, 0.06, 0.15)),
+    *(round(_rng.uniform(0.5, 4.0), 2) for _ in range(2)),
+]
 
 
 def _state(db: Path) -> tuple[int, int, int, str]:
@@ -52,52 +72,84 @@ def _state(db: Path) -> tuple[int, int, int, str]:
     return counts[0], counts[1], counts[2], check
 
 
-@pytest.mark.slow
-def test_sigkill_at_many_points_leaves_all_or_nothing(tmp_path: Path) -> None:
-    rng = random.Random(17)
-    with (tmp_path / "reports.csv").open("w", encoding="utf-8") as handle:
+@pytest.fixture(scope="module")
+def crash_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 100,000-row file, its mapping and an empty migrated store, built once."""
+    folder = tmp_path_factory.mktemp("crash")
+    with (folder / "reports.csv").open("w", encoding="utf-8") as handle:
         handle.write("ref,date,name,postcode\n")
-        for i in range(ROWS):
-            handle.write(
-                f"R{i},2015-01-{i % 28 + 1:02d},Person{i % 977} SURNAME{i % 313},E1 {i % 9}AB\n"
-            )
-    mapping = tmp_path / "crash.yaml"
-    mapping.write_text(MAPPING, encoding="utf-8")
-    db = tmp_path / "store.db"
-    engine = make_engine(f"sqlite:///{db}")
+        handle.writelines(
+            f"R{i},2015-01-{i % 28 + 1:02d},Person{i % 977} SURNAME{i % 313},E1 {i % 9}AB\n"
+            for i in range(ROWS)
+        )
+    (folder / "crash.yaml").write_text(MAPPING, encoding="utf-8")
+    engine = make_engine(f"sqlite:///{folder / 'empty.db'}")
     upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    command = [sys.executable, "-c", IMPORT, f"sqlite:///{db}", str(mapping), str(tmp_path)]
-    env = {**os.environ, "CASEREVIEW_INGEST__CHUNK_ROWS": "5000"}
+    return folder
 
-    points: list[str | float] = [f"chunk:{n}" for n in range(1, 21, 2)]
-    points += ["before_commit", "after_commit"]
-    points += [rng.uniform(0.3, 4.0) for _ in range(10)]
-    outcomes = []
-    for point in points:
-        if isinstance(point, str):
-            proc = subprocess.run(command, env={**env, CRASH_ENV: point}, capture_output=True)
-            assert proc.returncode == -9, proc.stderr
-        else:
-            running = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            try:
-                running.wait(timeout=point)
-            except subprocess.TimeoutExpired:
-                running.kill()
-                running.wait()
-        state = _state(db)
-        assert state in {(0, 0, 0, "ok"), (1, ROWS, ROWS, "ok")}, (point, state)
-        outcomes.append(state[0])
-        if state[0] == 1:  # wholly present: start again from an empty store for the next kill
-            with sqlite3.connect(db) as conn:
-                conn.execute("PRAGMA foreign_keys = ON")
-                for table in ("quarantine", "mentions", "records", "imports"):
-                    conn.execute(f"DELETE FROM {table}")
-    assert len(points) >= 20
-    assert 0 in outcomes and 1 in outcomes  # kills landed both before and after the commit
 
-    subprocess.run(command, env=env, check=True, capture_output=True)
-    subprocess.run(command, env=env, check=True, capture_output=True)  # a no-op rerun
-    assert _state(db) == (1, ROWS, ROWS, "ok")
+def _import(folder: Path, db: Path, point: str | float | None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-c", IMPORT, f"sqlite:///{db}", str(folder / "crash.yaml"),
+               str(folder)]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEREVIEW_")}
+    env["CASEREVIEW_INGEST__CHUNK_ROWS"] = str(CHUNK_ROWS)
+    if isinstance(point, str):
+        env[CRASH_ENV] = point
+    if not isinstance(point, float):
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    running = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = running.communicate(timeout=point)
+    except subprocess.TimeoutExpired:
+        running.kill()
+        out, err = running.communicate()
+    return subprocess.CompletedProcess(command, running.returncode, out.decode(), err.decode())
+
+
+def _kill_run(folder: Path, index: int, point: str | float) -> tuple[Path, int, tuple]:
+    db = folder / f"kill_{index}.db"
+    shutil.copyfile(folder / "empty.db", db)
+    proc = _import(folder, db, point)
+    return db, proc.returncode, _state(db)
+
+
+@pytest.mark.slow
+def test_sigkill_at_many_points_leaves_all_or_nothing(crash_input: Path) -> None:
+    assert len(POINTS) >= 20
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda a: _kill_run(crash_input, *a), enumerate(POINTS)))
+
+    for point, (_, returncode, state) in zip(POINTS, runs, strict=True):
+        assert state in {EMPTY, FULL}, (point, state)
+        if isinstance(point, str) and not point.startswith("during_commit"):
+            assert returncode == -9, (point, returncode)
+            assert state == (FULL if point == "after_commit" else EMPTY), (point, state)
+    outcomes = {state for _, _, state in runs}
+    assert outcomes == {EMPTY, FULL}  # kills landed both before and after the commit
+
+    # Rerun on the stores left by a kill after the last chunk, during the commit, and after
+    # it: each ends with exactly one import of every row, and a second rerun is a no-op.
+    rerun = [runs[POINTS.index("chunk:19")][0], runs[POINTS.index("after_commit")][0]]
+    rerun += [
+        db for p, (db, _, _) in zip(POINTS, runs, strict=True) if str(p).startswith("during")
+    ][:1]
+
+    def finish(db: Path) -> tuple[str, str, tuple]:
+        first = _import(crash_input, db, None)
+        second = _import(crash_input, db, None)
+        assert first.returncode == 0 and second.returncode == 0, (first.stderr, second.stderr)
+        return first.stdout.split()[0], second.stdout.split()[0], _state(db)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        finished = list(pool.map(finish, rerun))
+    assert finished[0] == ("imported", "unchanged", FULL)
+    assert finished[1] == ("unchanged", "unchanged", FULL)
+    assert finished[2][1:] == ("unchanged", FULL)
+    for db in rerun:
+        with sqlite3.connect(db) as conn:
+            keys = conn.execute("SELECT count(DISTINCT mention_key) FROM mentions").fetchone()[0]
+            refs = conn.execute("SELECT count(DISTINCT source_ref) FROM records").fetchone()[0]
+        assert keys == refs == ROWS

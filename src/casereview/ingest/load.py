@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -44,7 +45,8 @@ from casereview.store.db import writing
 __all__ = ["ImportResult", "ingest_directory", "ingest_file", "ingest_mapping", "resolve_data_path"]
 
 # Test hook for the crash-safety test: "chunk:N", "before_commit" or "after_commit" makes the
-# process SIGKILL itself at that point of every file.
+# process SIGKILL itself at that point of every file; "during_commit:S" arms a timer just
+# before the COMMIT that kills the process S seconds later (while SQLite writes the commit).
 CRASH_ENV = "CASEREVIEW_INGEST_CRASH_AT"
 _SQLITE_CACHE_KIB = 256 * 1024
 
@@ -86,8 +88,14 @@ class ImportResult:
 
 
 def _crash_point(name: str) -> None:
-    if os.environ.get(CRASH_ENV) == name:
+    point = os.environ.get(CRASH_ENV)
+    if point == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    elif name == "before_commit" and point and point.startswith("during_commit:"):
+        delay = float(point.split(":", 1)[1])
+        timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGKILL))
+        timer.daemon = True
+        timer.start()
 
 
 def resolve_data_path(data_dir: Path, entry: str) -> Path:
