@@ -1,7 +1,8 @@
-"""Operations commands: `backup`."""
+"""Operations commands: `backup`, `purge`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from casereview.cli.app import app
 from casereview.cli.common import console, open_store, print_json, settings_for
 from casereview.store.backup import backup_store
+from casereview.store.retention import purge_before
 
 
 @app.command("backup")
@@ -24,6 +26,36 @@ def backup(
     engine = open_store(ctx)
     result = backup_store(engine, out, actor=settings_for(ctx).user, purpose=purpose)
     if as_json:
-        print_json({"path": str(result.path), "bytes": result.bytes, "audit_seq": result.audit_head_seq})
+        print_json(
+            {"path": str(result.path), "bytes": result.bytes, "audit_seq": result.audit_head_seq}
+        )
     else:
         console.print(f"backup written: {result.path} ({result.bytes:,} bytes)")
+
+
+@app.command("purge")
+def purge(
+    ctx: typer.Context,
+    before: dt.datetime = typer.Option(
+        ..., "--before", formats=["%Y-%m-%d"], help="Erase records that occurred before this date."
+    ),
+    reason: str = typer.Option(..., "--reason", help="Why (e.g. the retention schedule); audited."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Count what would be erased; erase nothing."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Erase records past their retention date (metadata-only audit entry; audit log kept)."""
+    engine = open_store(ctx)
+    result = purge_before(
+        engine, before.date(), actor=settings_for(ctx).user, reason=reason, dry_run=dry_run
+    )
+    if as_json:
+        print_json(result.__dict__ | {"dry_run": dry_run})
+        return
+    verb = "would erase" if dry_run else "erased"
+    console.print(
+        f"{verb} {result.records:,} records ({result.mentions:,} mentions), "
+        f"{result.quarantined_rows:,} quarantined rows; "
+        f"{result.review_items_retired:,} review items retired"
+    )
