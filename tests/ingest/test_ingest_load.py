@@ -251,3 +251,106 @@ def test_database_error_at_commit_leaves_nothing(sqlite_store: Engine, tmp_path:
         ]
         assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
     assert counts == [0, 0, 0, 0, 0]
+
+
+JSONL_MAPPING = """\
+source: {name: test_csc, kind: local_authority}
+files:
+  - role: referrals
+    path: referrals.jsonl
+    records:
+      key: referral_id
+      record_type: {constant: referral}
+      occurred_at: date
+      persons:
+        - key: child_id
+          role: {constant: subject}
+          name: name
+          dob: {column: dob, formats: ["%d/%m/%Y", "%Y"]}
+          phones: {column: phones, split: ";", on_invalid: "null"}
+"""
+
+
+def _jsonl(folder: Path, items: list[dict]) -> Path:
+    (folder / "referrals.jsonl").write_text(
+        "".join(json.dumps(i) + "\n" for i in items), encoding="utf-8"
+    )
+    mapping = folder / "csc.yaml"
+    mapping.write_text(JSONL_MAPPING, encoding="utf-8")
+    return mapping
+
+
+def test_json_lines_without_a_required_column_store_nothing(
+    fresh_store: Engine, tmp_path: Path
+) -> None:
+    # Every object spells the key "child" instead of "child_id": the mapping does not fit.
+    mapping = _jsonl(tmp_path, [{"referral_id": "R1", "child": "C1", "name": "Amy Lee"}] * 2)
+    with pytest.raises(
+        SourceFileError, match=r"referrals.jsonl: no object has the required column\(s\) child_id"
+    ):
+        ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    with fresh_store.connect() as conn:
+        counts = [
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (records, mentions, imports, quarantine)
+        ]
+    assert counts == [0, 0, 0, 0]
+    # One object without it is only that row's problem: quarantined, the rest load.
+    rows = [
+        {"referral_id": "R1", "child_id": "C1", "name": "Amy Lee"},
+        {"referral_id": "R2", "name": "No Key"},
+    ]
+    (result,) = ingest_mapping(fresh_store, _jsonl(tmp_path, rows), tmp_path, "alice")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+
+
+def test_year_only_dates_written_as_first_january_stay_as_written(
+    fresh_store: Engine, tmp_path: Path
+) -> None:
+    rows = [
+        {"referral_id": "R1", "child_id": "C1", "name": "A B", "dob": "01/01/2004"},
+        {"referral_id": "R2", "child_id": "C2", "name": "C D", "dob": "2004"},
+    ]
+    ingest_mapping(fresh_store, _jsonl(tmp_path, rows), tmp_path, "alice")
+    with fresh_store.connect() as conn:
+        got = conn.execute(
+            select(mentions.c.mention_key, mentions.c.dob, mentions.c.dob_precision).order_by(
+                mentions.c.mention_key
+            )
+        ).all()
+    assert [tuple(r) for r in got] == [
+        ("C1", dt.date(2004, 1, 1), "day"),  # not reinterpreted as a year-only date
+        ("C2", dt.date(2004, 1, 1), "year"),
+    ]
+
+
+def test_object_raw_value_is_its_own_text_when_an_item_is_dropped(
+    fresh_store: Engine, tmp_path: Path
+) -> None:
+    rows = [
+        {"referral_id": "R1", "child_id": "C1", "name": "A B",
+         "phones": "not a phone; 07700 900123;0207 946 0018"},
+    ]  # fmt: skip
+    mapping = tmp_path / "csc.yaml"
+    _jsonl(tmp_path, rows)
+    mapping.write_text(
+        JSONL_MAPPING.replace(
+            '          phones: {column: phones, split: ";", on_invalid: "null"}\n',
+            "          objects:\n"
+            "            - kind: phone\n"
+            '              value: {column: phones, split: ";", on_invalid: "null"}\n',
+        ),
+        encoding="utf-8",
+    )
+    ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    with fresh_store.connect() as conn:
+        got = conn.execute(
+            text(
+                "SELECT o.value, ro.raw_value FROM record_objects ro "
+                "JOIN objects o ON o.id = ro.object_id ORDER BY o.value"
+            )
+        ).all()
+    assert [tuple(r) for r in got] == [
+        ("+442079460018", "0207 946 0018"),
+        ("+447700900123", "07700 900123"),
+    ]

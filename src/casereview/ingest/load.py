@@ -35,6 +35,7 @@ from casereview.ingest.transform import (
     compile_person,
     compile_record,
     referenced_columns,
+    required_columns,
 )
 from casereview.model.codes import AuditAction, QuarantineReason
 from casereview.model.tables import imports, sources
@@ -154,6 +155,7 @@ class _FileLoad:
         if spec.records is not None:
             self.record = compile_record(spec.records, mapping, salt)
             self.columns = referenced_columns(spec.records)
+            self.required = required_columns(spec.records)
         else:
             assert spec.persons is not None
             self.person = compile_person(spec.persons.person, mapping, salt)
@@ -163,12 +165,25 @@ class _FileLoad:
                 spec.persons.record_key.model_copy(update={"required": True}), "record_key", mapping
             )
             self.columns = referenced_columns(spec.persons)
+            self.required = required_columns(spec.persons.person) | referenced_columns(
+                spec.persons.record_key
+            )
         self.repeated_rows = spec.records is not None and spec.records.repeated_rows
         self.seen_refs: set[str] = set()
         self.seen_mentions: set[str] = set()
         self.read = self.loaded = 0
         self.quarantined: list[tuple[int, str | None, str, str, str]] = []
         self.quarantine_total = 0
+
+    def check_json_columns(self, seen: set[str], file_name: str) -> None:
+        """JSON has no header: once the file is read, a required column that no object had
+        means the mapping does not fit the file (nothing is stored)."""
+        missing = sorted(self.required - seen)
+        if missing:
+            raise SourceFileError(
+                f"{file_name}: no object has the required column(s) {', '.join(missing)} "
+                f"(columns seen: {', '.join(sorted(seen)) or 'none'})"
+            )
 
     def check_header(self, row: dict[str, Any], row_number: int, file_name: str) -> None:
         missing = sorted(self.columns - row.keys())
@@ -357,15 +372,22 @@ def _load_file(
             max_xlsx_ratio=settings.max_xlsx_compression_ratio,
         )
         check_header = spec.file_format in ("csv", "xlsx")
+        json_columns: set[str] | None = set() if not check_header and load.required else None
         for n, chunk in enumerate(_chunks(rows, settings.chunk_rows), start=1):
             if check_header:
                 first = next((r for _, r in chunk if isinstance(r, dict)), None)
                 if first is not None:
                     load.check_header(first, chunk[0][0], spec.path)
                     check_header = False
+            if json_columns is not None and not load.required <= json_columns:
+                for _, r in chunk:
+                    if isinstance(r, dict):
+                        json_columns.update(r)
             load.process(chunk)
             if crash_chunk == f"chunk:{n}":
                 _crash_point(crash_chunk)
+        if json_columns is not None and load.read > 0:
+            load.check_json_columns(json_columns, spec.path)
         all_sources = conn.execute(select(sources.c.id).order_by(sources.c.id)).scalars().all()
         writer.resolve_links([int(s) for s in all_sources])
         assert load.read == load.loaded + load.quarantine_total

@@ -59,6 +59,7 @@ __all__ = [
     "compile_person",
     "compile_record",
     "referenced_columns",
+    "required_columns",
 ]
 
 Getter = Callable[[dict[str, Any]], Any]
@@ -488,25 +489,54 @@ _OBJECT_NORMALISER = {
 }
 
 
+def _items(spec: Value) -> Callable[[dict[str, Any]], list[str]]:
+    """row -> the value's items as written (a JSON list, or the text split on `split`)."""
+    if spec.constant is not None:
+        fixed = [_as_text(spec.constant)] if _as_text(spec.constant) else []
+        return lambda row: list(fixed)
+    extract = _extractor(spec)
+    split, default = spec.split, spec.default
+
+    def items(row: dict[str, Any]) -> list[str]:
+        raw = extract(row)
+        if isinstance(raw, list):
+            return [t for t in (_as_text(v) for v in raw) if t]
+        text = _as_text(raw) or (default or "")
+        if split and text:
+            return [t for t in (part.strip() for part in text.split(split)) if t]
+        return [text] if text else []
+
+    return items
+
+
 def _objects(specs: list[ObjectSpec], prefix: str, mapping: Mapping) -> Callable[..., Any]:
     compiled = []
     for i, spec in enumerate(specs):
         name = f"{prefix}objects[{i}]"
-        value_spec = spec.value
-        raw = compile_value(
-            value_spec.model_copy(update={"normalise": None}), name, mapping, as_list=True
-        )
-        norm = compile_value(
-            value_spec, name, mapping, normaliser=_OBJECT_NORMALISER[spec.kind], as_list=True
-        )
-        compiled.append((spec.kind.value, spec.relation, raw, norm))
+        # Each item is cleaned on its own, so the raw value stored beside a normalised value
+        # is always that value's own text, also when an unreadable item before it is dropped.
+        one_item = spec.value.model_copy(
+            update={"column": "_", "columns": None, "constant": None, "split": None,
+                    "default": None, "required": False}
+        )  # fmt: skip
+        clean = compile_value(one_item, name, mapping, normaliser=_OBJECT_NORMALISER[spec.kind])
+        items = _items(spec.value)
+        compiled.append((name, spec.kind.value, spec.relation, items, clean, spec.value.required))
 
     def objects(row: dict[str, Any]) -> list[ObjectOut]:
         out: list[ObjectOut] = []
-        for kind, relation, raw, norm in compiled:
-            raws, values = raw(row), norm(row)
-            for j, value in enumerate(values):
-                out.append(ObjectOut(kind, value, raws[j] if j < len(raws) else value, relation))
+        for field_name, kind, relation, items, clean, required in compiled:
+            seen: set[str] = set()
+            for text in items(row):
+                value = clean({"_": text})
+                if value is None or value in seen:
+                    continue
+                seen.add(value)
+                out.append(ObjectOut(kind, value, text, relation))
+            if required and not seen:
+                raise RowProblem(
+                    QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
+                )
         return out
 
     return objects
@@ -738,4 +768,28 @@ def referenced_columns(spec: RecordSpec | PersonSpec | Value | Any) -> set[str]:
     elif isinstance(spec, dict):
         for item in spec.values():
             found |= referenced_columns(item)
+    return found
+
+
+def required_columns(spec: RecordSpec | PersonSpec | Any) -> set[str]:
+    """Top-level columns without which no row can load: keys, types and roles read from a
+    column, and every value marked `required` (checked once a JSON file has been read)."""
+    found: set[str] = set()
+    if isinstance(spec, Value):
+        return referenced_columns(spec) if spec.required else set()
+    if isinstance(spec, PersonSpec):
+        if spec.each:
+            return set()
+        found |= referenced_columns(spec.key) | referenced_columns(spec.role)
+    if isinstance(spec, RecordSpec):
+        found |= referenced_columns(spec.key) | referenced_columns(spec.record_type)
+    if hasattr(type(spec), "model_fields"):
+        for name in type(spec).model_fields:
+            found |= required_columns(getattr(spec, name))
+    elif isinstance(spec, list | tuple):
+        for item in spec:
+            found |= required_columns(item)
+    elif isinstance(spec, dict):
+        for item in spec.values():
+            found |= required_columns(item)
     return found
