@@ -384,6 +384,21 @@ def _raw_getter(spec: Value | None) -> Getter:
     return lambda row: _as_text(extract(row)) or None
 
 
+def _text(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
+    """A field kept as written: the raw text, unless the mapping asks for cleaning steps
+    (default, pattern, codes, normalise, prefix), which are then applied."""
+    if spec is None or (
+        spec.default is None
+        and spec.pattern is None
+        and spec.codes is None
+        and spec.normalise is None
+        and not spec.prefix
+        and spec.split is None
+    ):
+        return _raw_getter(spec)
+    return compile_value(spec, field_name, mapping)
+
+
 def _typed(get: Getter, field_name: str, code_set: type[CodeSet], *, required: bool) -> Getter:
     parsed: dict[Any, str | None] = {}  # value -> member value (None: not a member)
 
@@ -603,10 +618,10 @@ def compile_person(
     role = _typed(
         compile_value(spec.role, f"{p}role", mapping), f"{p}role", MentionRole, required=True
     )
-    full_name = _raw_getter(spec.name)
+    full_name = _text(spec.name, f"{p}name", mapping)
     order = spec.name_order
-    forenames = _raw_getter(spec.forenames)
-    surname = _raw_getter(spec.surname)
+    forenames = _text(spec.forenames, f"{p}forenames", mapping)
+    surname = _text(spec.surname, f"{p}surname", mapping)
     aliases = compile_value(spec.aliases, f"{p}aliases", mapping, as_list=True)
     dob = _date(spec.dob, f"{p}dob", mapping)
     age = _age(spec.age, f"{p}age", mapping)
@@ -618,9 +633,9 @@ def compile_person(
         EthnicityGroup,
         required=False,
     )
-    nationality = _raw_getter(spec.nationality)
-    relationship = _raw_getter(spec.relationship)
-    address = _raw_getter(spec.address)
+    nationality = _text(spec.nationality, f"{p}nationality", mapping)
+    relationship = _text(spec.relationship, f"{p}relationship", mapping)
+    address = _text(spec.address, f"{p}address", mapping)
     postcode = compile_value(spec.postcode, f"{p}postcode", mapping, normaliser="postcode")
     phones = compile_value(spec.phones, f"{p}phones", mapping, normaliser="phone", as_list=True)
     objects = _objects(spec.objects, p, mapping)
@@ -697,13 +712,13 @@ def compile_record(
     cse_flag = _bool(compile_value(spec.cse_flag, "cse_flag", mapping), "cse_flag")
     referral = _bool(compile_value(spec.referral_made, "referral_made", mapping), "referral_made")
     factors_get = compile_value(spec.factors, "factors", mapping, as_list=True)
-    offence = _raw_getter(spec.offence)
+    offence = _text(spec.offence, "offence", mapping)
     outcome_raw = _raw_getter(spec.outcome)
     outcome = _typed(
         compile_value(spec.outcome, "outcome", mapping), "outcome", OutcomeType, required=False
     )
-    narrative = _raw_getter(spec.narrative)
-    flags = {name: _raw_getter(v) for name, v in spec.source_flags.items()}
+    narrative = _text(spec.narrative, "narrative", mapping)
+    flags = {n: _text(v, f"source_flags.{n}", mapping) for n, v in spec.source_flags.items()}
     links = _links(spec.links, mapping)
     objects = _objects(spec.objects, "", mapping)
     locations = _locations(spec.locations, "", mapping)
