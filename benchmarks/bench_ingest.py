@@ -1,16 +1,22 @@
 """Ingest benchmark: 1,000,000 person rows (crimes + nominals CSV pair) into SQLite, beside
 `sqlite-utils insert` of the same nominals CSV measured in the same run; and a reader fuzz mode.
 
-    .venv/bin/python benchmarks/bench_ingest.py [--persons 1000000] [--write-results]
+    .venv/bin/python benchmarks/bench_ingest.py [--persons 1000000] [--runs 2] [--data DIR]
     .venv/bin/python benchmarks/bench_ingest.py --fuzz-minutes 10
+
+Each run imports into a fresh SQLite store in a fresh process (peak RSS is that process's),
+then times `sqlite-utils insert` of the same nominals CSV; the 1-minute load average before
+each run is printed, since other work on the machine changes the figures. Temporary files
+are under /tmp/ingest_bench_*.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,49 +97,72 @@ def run_sqlite_utils(nominals: Path, db: Path) -> float:
 
 
 def fuzz(minutes: float) -> None:
-    """Feed random bytes to every reader until time is up; only clean errors are allowed."""
+    """Feed random bytes to every reader until time is up; only clean errors are allowed,
+    and no input may take a second (checked by check_reader_on_bytes)."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
     sys.path.insert(0, str(ROOT / "tests" / "ingest"))
-    from test_ingest_readers import check_reader_on_bytes  # type: ignore[import-not-found]
+    from test_ingest_readers import check_reader_on_bytes
 
-    deadline = time.monotonic() + minutes * 60
-    runs = 0
+    started = time.monotonic()
+    deadline = started + minutes * 60
+    inputs, slowest = 0, 0.0
     while time.monotonic() < deadline:
 
         @settings(max_examples=2000, deadline=1000, database=None)
         @given(data=st.binary(max_size=4096), fmt=st.sampled_from(["csv", "jsonl", "json", "xlsx"]))
         def one(data: bytes, fmt: str) -> None:
+            nonlocal inputs, slowest
+            start = time.monotonic()
             check_reader_on_bytes(data, fmt)
+            inputs += 1
+            slowest = max(slowest, time.monotonic() - start)
 
         one()
-        runs += 2000
-        print(f"fuzz: {runs} inputs, no crash", flush=True)
+        print(f"fuzz: {inputs} inputs, slowest {slowest * 1000:.0f} ms, no crash", flush=True)
+    print(
+        f"fuzz done: {inputs} inputs in {(time.monotonic() - started) / 60:.1f} min, "
+        f"slowest {slowest * 1000:.0f} ms, no crash or unclean error"
+    )
+
+
+def load_average() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--data", type=Path, help="reuse (or create) generated data here")
     parser.add_argument("--fuzz-minutes", type=float, default=0)
-    parser.add_argument("--write-results", action="store_true")
     args = parser.parse_args()
     if args.fuzz_minutes:
         fuzz(args.fuzz_minutes)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        _, nominals = generate(folder, args.persons)
-        seconds, peak_mb, lines = run_ingest(folder, folder / "store.db")
-        baseline = run_sqlite_utils(nominals, folder / "utils.db")
-    report = (
-        f"persons {args.persons:,} (+ {args.persons // 4:,} crimes): casereview ingest "
-        f"{seconds:.1f} s, peak RSS {peak_mb:.0f} MB; sqlite-utils insert of nominals.csv "
-        f"{baseline:.1f} s; ratio {seconds / baseline:.2f}x"
-    )
-    print("\n".join(lines))
-    print(report)
-    _ = resource
+    work = Path(tempfile.mkdtemp(prefix="ingest_bench_"))
+    try:
+        data = args.data or work / "data"
+        nominals = data / "met_crime" / "nominals.csv"
+        if not nominals.exists():
+            generate(data, args.persons)
+        for run in range(1, args.runs + 1):
+            load = load_average()
+            for stale in work.glob("*.db*"):
+                stale.unlink()
+            seconds, peak_mb, lines = run_ingest(data, work / "store.db")
+            baseline = run_sqlite_utils(nominals, work / "utils.db")
+            print("\n".join(lines))
+            print(
+                f"run {run} (load average before: {load}): persons {args.persons:,} "
+                f"(+ {args.persons // 4:,} crimes): casereview ingest {seconds:.1f} s, peak RSS "
+                f"{peak_mb:.0f} MB; sqlite-utils insert of nominals.csv {baseline:.1f} s; "
+                f"ratio {seconds / baseline:.2f}x",
+                flush=True,
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,14 @@ stores nothing from that file.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
@@ -97,6 +99,20 @@ def _crash_point(name: str) -> None:
         timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGKILL))
         timer.daemon = True
         timer.start()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a file loads. Rows, their outputs and the
+    per-file sets are freed by reference counting (they hold no cycles), but with millions
+    of live objects each automatic collection walks them all: a quarter of the load time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def resolve_data_path(data_dir: Path, entry: str) -> Path:
@@ -310,8 +326,9 @@ def ingest_file(
     crash_chunk = os.environ.get(CRASH_ENV, "")
     dbapi_error: type[Exception] = getattr(engine.dialect.loaded_dbapi, "Error", SQLAlchemyError)
     try:
-        return _load_file(engine, mapping, mapping_name, mapping_sha, spec, path, sha, actor,
-                          settings, crash_chunk, started, started_at)  # fmt: skip
+        with _gc_paused():
+            return _load_file(engine, mapping, mapping_name, mapping_sha, spec, path, sha,
+                              actor, settings, crash_chunk, started, started_at)  # fmt: skip
     except (SQLAlchemyError, dbapi_error) as e:
         cause = getattr(e, "orig", None) or e
         raise StoreError(
