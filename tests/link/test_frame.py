@@ -6,7 +6,14 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casereview.link.frame import BLOCKING_KEYS, build_frame, guard_blocks
+from casereview.link.evaluate import blocking_recall
+from casereview.link.frame import (
+    BLOCKING_KEYS,
+    bare_blocking_columns,
+    blocking_columns,
+    build_frame,
+    guard_blocks,
+)
 from casereview.values.name_variants import (
     fold_spelling,
     forename_key,
@@ -118,7 +125,7 @@ def test_frame_normalises_and_keeps_no_protected_characteristic() -> None:
     assert not {"ethnicity", "nationality", "religion", "role"} & set(frame.columns)
 
 
-def test_guard_drops_a_planted_mega_block_and_says_so() -> None:
+def test_guard_refines_a_planted_mega_block_and_says_so() -> None:
     # 400 different people share a care home's postcode and a taxi firm's phone.
     rows = [
         _row(
@@ -134,16 +141,64 @@ def test_guard_drops_a_planted_mega_block_and_says_so() -> None:
     ]
     frame = build_frame(rows)
     report = guard_blocks(frame, max_block_size=300)
-    assert set(report.dropped) == {"bk_phone"}
+    # The phone block is refined by year of birth (20 blocks of 20) instead of dropped; the
+    # refinement by postcode district is one block of 400 again, and that one is dropped.
+    assert set(report.refined) == {"bk_phone"}
+    assert report.refined["bk_phone"]["by"] == ["yob_hi", "postcode_district"]
+    assert report.refined["bk_phone"]["largest"] == 400
+    assert frame["bk_phone"].isna().all()
+    assert frame["bk_phone__yob_hi"].value_counts().tolist() == [20] * 20
+    assert set(report.dropped) == {"bk_phone__postcode_district"}
+    assert frame["bk_phone__postcode_district"].isna().all()
+    assert report.comparisons["bk_phone__yob_hi"] == 20 * (20 * 19 // 2)
+    assert "bk_phone__yob_hi" in blocking_columns(frame)
+    assert "bk_phone__postcode_district" not in blocking_columns(frame)
+    notes = report.notes()
+    assert len(notes) == len(BLOCKING_KEYS) + 2
+    assert any(
+        n.startswith(
+            "skewed-block guard: bk_phone: 1 block(s) larger than 300 mentions "
+            "(largest 400, 400 mentions) refined with yob_hi, postcode_district"
+        )
+        for n in notes
+    )
+    assert isinstance(frame, pd.DataFrame)
+
+
+def test_guard_drops_a_block_it_cannot_refine() -> None:
+    # 1,000 mentions with one phone and nothing else: no refinement, too many to compare.
+    rows = [
+        _row(i, forenames=None, surname=_word(i), phones='["02079460000"]') for i in range(1000)
+    ]
+    frame = build_frame(rows)
+    report = guard_blocks(frame, max_block_size=300)
     assert report.dropped["bk_phone"] == {
         "blocks": 1,
-        "largest": 400,
-        "mentions": 400,
-        "comparisons_avoided": 400 * 399 // 2,
+        "largest": 1000,
+        "mentions": 1000,
+        "comparisons_avoided": 1000 * 999 // 2,
+        "by": [],
     }
     assert frame["bk_phone"].isna().all()
-    assert report.comparisons["bk_phone"] == 0
-    notes = report.notes()
-    assert len(notes) == len(BLOCKING_KEYS)
-    assert any(n.startswith("skewed-block guard: bk_phone: dropped 1 block(s)") for n in notes)
-    assert isinstance(frame, pd.DataFrame)
+    assert not bare_blocking_columns(frame)
+    assert any(
+        n.startswith("skewed-block guard: bk_phone: dropped 1 block(s)") for n in report.notes()
+    )
+
+
+def test_guard_compares_name_only_mentions_with_their_block() -> None:
+    # 400 "Oliver Smith"s with a date of birth, 10 with nothing but the name.
+    rows = [
+        _row(i, forenames="Oliver", surname="Smith", dob=f"{1950 + i % 50}-02-03")
+        for i in range(400)
+    ] + [_row(1000 + i, forenames="Oliver", surname="Smith") for i in range(10)]
+    frame = build_frame(rows)
+    guard_blocks(frame, max_block_size=300)
+    assert ("bk_name__bare", "bk_name__big") in bare_blocking_columns(frame)
+    assert frame["bk_name__bare"].notna().sum() == 10
+    assert frame["bk_name__big"].notna().sum() == 410
+    truth = {int(u): "oliver" for u in frame["unique_id"]}
+    recall, n = blocking_recall(frame, truth)
+    assert n == 410 * 409 // 2
+    # Pairs of two dated mentions share a key only when their birth years are equal.
+    assert 0 < recall < 1

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from casereview.link.frame import BLOCKING_KEYS
+from casereview.link.frame import bare_blocking_columns, blocking_columns
 
 __all__ = ["Scores", "bcubed", "blocking_recall", "pairwise", "true_pairs"]
 
@@ -72,10 +72,13 @@ def blocking_recall(frame: pd.DataFrame, truth: Mapping[int, Hashable]) -> tuple
         return 1.0, 0
     indexed = frame.set_index("unique_id")
     found = pd.Series(False, index=pairs.index)
-    for key in BLOCKING_KEYS:
-        if key not in indexed.columns:
-            continue
+    for key in blocking_columns(frame):
         left = pairs["unique_id_l"].map(indexed[key])
         right = pairs["unique_id_r"].map(indexed[key])
         found |= left.notna() & (left == right)
+    for bare, big in bare_blocking_columns(frame):
+        for a, b in (("unique_id_l", "unique_id_r"), ("unique_id_r", "unique_id_l")):
+            left = pairs[a].map(indexed[bare])
+            right = pairs[b].map(indexed[big])
+            found |= left.notna() & (left == right)
     return float(found.mean()), len(pairs)

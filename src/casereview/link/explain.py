@@ -102,43 +102,72 @@ def _show(value: Any) -> str | None:
     return str(value)
 
 
-def _value(row: Any, name: str, side: str) -> str | None:
-    cols = _VALUE_COLUMNS.get(name, (name,))
+def _side_values(pairs: pd.DataFrame, name: str, side: str) -> list[str | None]:
+    """The value shown beside comparison `name` for one side ("l" or "r") of every pair."""
+
+    def col(c: str) -> list[Any]:
+        key = f"{c}_{side}"
+        return pairs[key].tolist() if key in pairs.columns else [None] * len(pairs)
+
     if name == "dob":
-        dob = _show(row.get(f"dob_{side}"))
-        if dob:
-            return dob
-        lo, hi = _show(row.get(f"yob_lo_{side}")), _show(row.get(f"yob_hi_{side}"))
-        if lo is None:
-            return None
-        return f"born {lo}" if lo == hi else f"born {lo}-{hi}"
-    return _show(row.get(f"{cols[0]}_{side}"))
+        out: list[str | None] = []
+        for dob, lo_v, hi_v in zip(col("dob"), col("yob_lo"), col("yob_hi"), strict=True):
+            shown = _show(dob)
+            if not shown:
+                lo, hi = _show(lo_v), _show(hi_v)
+                shown = None if lo is None else (f"born {lo}" if lo == hi else f"born {lo}-{hi}")
+            out.append(shown)
+        return out
+    return [_show(v) for v in col(_VALUE_COLUMNS.get(name, (name,))[0])]
+
+
+def _encoder() -> Any:
+    cache: dict[Any, str] = {}
+
+    def enc(value: Any) -> str:
+        text = cache.get(value)
+        if text is None:
+            text = cache[value] = json.dumps(value)
+        return text
+
+    return enc
 
 
 def explanations_from_pairs(pairs: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
     """The comparison JSON of each scored pair (Splink's predict output with intermediate
-    columns), in row order."""
+    columns), in row order: {"bars": [...], "prior": ...} with sorted keys, built column by
+    column (each distinct value encoded once)."""
     levels = _levels(settings)
-    prior = prior_weight(settings)
+    prior = json.dumps(prior_weight(settings))
     names = [c["output_column_name"] for c in settings["comparisons"]]
-    out = []
-    for row in pairs.to_dict("records"):
-        bars = []
-        for name in names:
-            gamma = int(row[f"gamma_{name}"])
-            label = "no value on one side" if gamma < 0 else levels[name][gamma]
-            weight = float(row[f"mw_{name}"]) + float(row.get(f"mw_tf_adj_{name}", 0.0) or 0.0)
-            bars.append(
-                {
-                    "comparison": name,
-                    "level": label,
-                    "weight": weight,
-                    "value_a": _value(row, name, "l"),
-                    "value_b": _value(row, name, "r"),
-                }
-            )
-        out.append(json.dumps({"prior": prior, "bars": bars}, sort_keys=True))
-    return out
+    enc = _encoder()
+    n = len(pairs)
+    columns: list[list[str]] = []
+    for name in names:
+        gammas = pairs[f"gamma_{name}"].astype(int).tolist()
+        weight = pairs[f"mw_{name}"].astype(float)
+        tf = f"mw_tf_adj_{name}"
+        if tf in pairs.columns:
+            weight = weight + pairs[tf].astype(float).fillna(0.0)
+        labels = ["no value on one side"] + levels[name]
+        name_text = enc(name)
+        columns.append(
+            [
+                f'{{"comparison": {name_text}, "level": {enc(labels[g + 1 if g >= 0 else 0])}, '
+                f'"value_a": {enc(a)}, "value_b": {enc(b)}, "weight": {json.dumps(w)}}}'
+                for g, a, b, w in zip(
+                    gammas,
+                    _side_values(pairs, name, "l"),
+                    _side_values(pairs, name, "r"),
+                    weight.tolist(),
+                    strict=True,
+                )
+            ]
+        )
+    return [
+        '{"bars": [' + ", ".join(col[i] for col in columns) + f'], "prior": {prior}}}'
+        for i in range(n)
+    ]
 
 
 def _from_json(a: int, b: int, weight: float, prob: float, text: str, stored: bool) -> Explanation:

@@ -13,10 +13,11 @@ every key's block size and blank out keys shared by more than `max_block_size` m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
@@ -30,29 +31,35 @@ from casereview.values.postcode import normalise_postcode, postcode_district
 
 __all__ = [
     "BLOCKING_KEYS",
+    "REFINEMENTS",
     "BlockGuardReport",
+    "bare_blocking_columns",
+    "blocking_columns",
     "build_frame",
     "guard_blocks",
     "load_mention_rows",
-    "normalise_mention",
 ]
 
 # Every blocking key: name of its column -> what it joins on (for the run log and docs).
 BLOCKING_KEYS: dict[str, str] = {
     "bk_name": "forename and surname keys, in either order (nicknames, variants, swaps)",
-    "bk_forename_dob": "forename key and full date of birth",
-    "bk_surname_dob": "surname key and full date of birth (catches forename changes)",
     "bk_dob": "full date of birth (catches both names changed, mistyped or a street name)",
-    "bk_surname_yob": "surname key and year of birth (partial dates, ages)",
     "bk_forename_yob": "forename key and year of birth (surname changes, hyphenation)",
     "bk_postcode_initial": "postcode and first letter of the forename",
     "bk_phone": "first phone number",
-    "bk_surname_district": "surname key and postcode district",
-    "bk_forename_district": "forename key and postcode district",
     "bk_identifier": "a reference number the source gives (when a mapping supplies one)",
-    "bk_forename_surname2": "forename key and first two letters of the surname (surname typos)",
+    "bk_forename_surname1": "forename key and first letter of the last surname part "
+    "(surname typos, double-barrelled surnames)",
     "bk_surname_initial": "surname key and first letter of the forename (forename typos)",
 }
+
+# How the skewed-block guard refines an over-large block of a key: the key joined with each
+# of these columns in turn, each refinement a blocking key of its own (`<key>__<column>`).
+REFINEMENTS: tuple[str, ...] = ("yob_hi", "postcode_district")
+# Mentions of an over-large block that have neither refinement column are compared with the
+# whole block (`<key>__bare` against `<key>__big`) while that costs at most this many times
+# max_block_size squared comparisons per key; beyond that they are dropped.
+_BARE_BUDGET = 4
 
 _SEXES = {"female", "male"}
 
@@ -82,131 +89,89 @@ def _street_number(address: str | None) -> str | None:
     return None
 
 
-def _birth_years(
-    dob: dt.date | None, precision: str | None, age: int | None, on: dt.date | None
-) -> tuple[int | None, int | None]:
-    """The range of birth years a mention allows: a date's year, or two years from an age."""
-    if dob is not None and precision in ("day", "month", "year"):
-        return dob.year, dob.year
-    if age is not None and on is not None and 0 <= int(age) < 120:
-        born = on.year - int(age)
-        return born - 1, born
-    return None, None
-
-
-def normalise_mention(row: Mapping[str, Any]) -> dict[str, Any]:
-    """One frame row from one mention's canonical values (see `load_mention_rows`)."""
-    forenames, surname_text = _text(row.get("forenames")), _text(row.get("surname"))
-    if forenames is None and surname_text is None and _text(row.get("name_raw")):
-        forenames, surname_text = split_full_name(_text(row.get("name_raw")), "auto")
-    forename = _first_forename(forenames)
-    surname_clean = clean_name(surname_text)
-    surname = surname_clean.replace("-", " ") if surname_clean else None
-    dob = row.get("dob")
-    if isinstance(dob, str):
-        dob = dt.date.fromisoformat(dob[:10])
-    precision = _text(row.get("dob_precision")) or ("day" if dob else "none")
-    on = row.get("event_date")
-    if isinstance(on, str):
-        on = dt.date.fromisoformat(on[:10])
-    age = row.get("age_at_event")
-    age = None if age is None or pd.isna(age) else int(age)
-    yob_lo, yob_hi = _birth_years(dob, precision, age, on)
-    postcode_text = _text(row.get("postcode"))
-    # A postcode that is not UK-shaped (an overseas one) is kept compact, as written.
-    postcode = normalise_postcode(postcode_text) or (
-        "".join(postcode_text.upper().split()) if postcode_text else None
-    )
-    phones_raw = row.get("phones") or []
-    if isinstance(phones_raw, str):
-        phones_raw = from_json(phones_raw, [])
-    phones = sorted({p for p in (normalise_phone(str(x)) for x in phones_raw) if p})
-    sex = (_text(row.get("sex")) or "").lower()
-    keys = list(forename_keys(forename)) if forename else []
-    surname_parts = sorted({name_key(p) for p in surname.split()} - {""}) if surname else []
-    return {
-        "unique_id": int(row["mention_id"]),
-        "source": _text(row.get("source")),
-        "forename1": forename,
-        "forename_std": forename_key(forename) if forename else None,
-        "forename_keys": keys or None,
-        "surname": surname,
-        "surname_std": surname_key(surname) or None if surname else None,
-        "surname_parts": surname_parts or None,
-        "dob": dob.isoformat() if dob is not None and precision == "day" else None,
-        "dob_ym": dob.isoformat()[:7]
-        if dob is not None and precision in ("day", "month")
-        else None,
-        "yob_lo": yob_lo,
-        "yob_hi": yob_hi,
-        "sex": sex if sex in _SEXES else None,
-        "postcode": postcode,
-        "postcode_district": postcode_district(postcode) if postcode else None,
-        "street_number": _street_number(_text(row.get("address"))),
-        "address": normalise_address(_text(row.get("address"))),
-        "phones": phones or None,
-        "identifier": _text(row.get("identifier")),
-        "record_id": None if row.get("record_id") is None else int(row["record_id"]),
-    }
-
-
-def _join_key(*parts: Any) -> str | None:
-    if any(p is None or (isinstance(p, float) and pd.isna(p)) for p in parts):
-        return None
-    return "|".join(str(p) for p in parts)
+def _join(*parts: pd.Series) -> pd.Series:
+    """Parts joined with "|"; NULL where any part is missing (blanks never block)."""
+    out = parts[0].astype("string")
+    for part in parts[1:]:
+        out = out + "|" + part.astype("string")
+    return out.astype("object").where(out.notna(), None)
 
 
 def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Add the `bk_*` columns (NULL where a part is missing, so that blanks never block)."""
     f = frame
-    yob = f["yob_hi"].astype("Int64").astype("string")
+    yob = f["yob_hi"].astype("Int64")
     initial = f["forename1"].str[:1]
+    last_initial = f["surname"].map(lambda s: s.split()[-1][:1] if isinstance(s, str) else None)
     phone1 = f["phones"].map(lambda p: p[0] if isinstance(p, list | tuple) and len(p) else None)
     # Both parts keyed the same way (no nickname expansion) so that a swapped order matches.
-    name_pairs = [
-        None if a is None or b is None else "|".join(sorted((name_key(a), b)))
-        for a, b in zip(f["forename1"], f["surname_std"], strict=True)
+    fkey = pd.Series(_unique_map(f["forename1"], name_key), index=f.index, dtype="object")
+    skey = f["surname_std"]
+    pair = [
+        None if a is None or b is None else (f"{a}|{b}" if a <= b else f"{b}|{a}")
+        for a, b in zip(fkey.tolist(), skey.tolist(), strict=True)
     ]
     out = f.copy()
-    out["bk_name"] = name_pairs
+    out["bk_name"] = pd.Series(pair, index=f.index, dtype="object")
     cols: dict[str, tuple[pd.Series, ...]] = {
-        "bk_forename_dob": (f["forename_std"], f["dob"]),
-        "bk_surname_dob": (f["surname_std"], f["dob"]),
         "bk_dob": (f["dob"],),
-        "bk_surname_yob": (f["surname_std"], yob),
         "bk_forename_yob": (f["forename_std"], yob),
         "bk_postcode_initial": (f["postcode"], initial),
         "bk_phone": (phone1,),
         "bk_identifier": (f["identifier"],),
-        "bk_forename_surname2": (f["forename_std"], f["surname"].str[:2]),
+        "bk_forename_surname1": (f["forename_std"], last_initial),
         "bk_surname_initial": (f["surname_std"], initial),
-        "bk_surname_district": (f["surname_std"], f["postcode_district"]),
-        "bk_forename_district": (f["forename_std"], f["postcode_district"]),
     }
-    for name, parts in cols.items():
-        values = [
-            _join_key(*(None if pd.isna(v) else v for v in vals))
-            for vals in zip(*parts, strict=True)
-        ]
-        out[name] = pd.Series(values, index=f.index, dtype="object")
+    for name in BLOCKING_KEYS:
+        if name in cols:
+            out[name] = _join(*cols[name])
     return out
+
+
+def blocking_columns(frame: pd.DataFrame) -> list[str]:
+    """The blocking-key columns of `frame` that hold at least one value: the keys of
+    `BLOCKING_KEYS` and the refined keys the skewed-block guard added, in that order."""
+    cols = [k for k in BLOCKING_KEYS if k in frame.columns]
+    cols += [
+        c
+        for c in frame.columns
+        if c.startswith("bk_") and "__" in c and not c.endswith(("__bare", "__big"))
+    ]
+    return [c for c in cols if bool(frame[c].notna().any())]
+
+
+def bare_blocking_columns(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(`<key>__bare`, `<key>__big`) column pairs: a mention with a value in the first is
+    compared with every mention sharing that value in the second (see `guard_blocks`)."""
+    return [
+        (c, c[: -len("__bare")] + "__big")
+        for c in frame.columns
+        if c.startswith("bk_") and c.endswith("__bare") and bool(frame[c].notna().any())
+    ]
 
 
 @dataclass
 class BlockGuardReport:
-    """What the skewed-block guard did: per key, blocks dropped and the largest block kept."""
+    """What the skewed-block guard did: per key, blocks refined or dropped, comparisons kept."""
 
     max_block_size: int
     dropped: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refined: dict[str, dict[str, Any]] = field(default_factory=dict)
     comparisons: dict[str, int] = field(default_factory=dict)
 
     def notes(self) -> list[str]:
         """One line per blocking key, for the run's log."""
         lines = []
-        for key in BLOCKING_KEYS:
-            d = self.dropped.get(key)
-            n = self.comparisons.get(key, 0)
-            if d:
+        for key, n in self.comparisons.items():
+            r, d = self.refined.get(key), self.dropped.get(key)
+            if r:
+                lines.append(
+                    f"skewed-block guard: {key}: {r['blocks']} block(s) larger than "
+                    f"{self.max_block_size} mentions (largest {r['largest']}, {r['mentions']} "
+                    f"mentions) refined with {', '.join(r['by'])} instead of dropped "
+                    f"({r['comparisons_avoided']} comparisons avoided); {n} comparisons kept"
+                )
+            elif d:
                 lines.append(
                     f"skewed-block guard: {key}: dropped {d['blocks']} block(s) larger than "
                     f"{self.max_block_size} mentions (largest {d['largest']}, {d['mentions']} "
@@ -218,35 +183,204 @@ class BlockGuardReport:
         return lines
 
 
+def _pairs_in(counts: pd.Series) -> int:
+    return int((counts * (counts - 1) // 2).sum())
+
+
 def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
-    """Blank out, in place, every blocking-key value shared by more than `max_block_size`
-    mentions, and count the comparisons each key generates (before de-duplication)."""
+    """The skewed-block guard, in place, before any comparison is generated.
+
+    A key value shared by more than `max_block_size` mentions (a very common name, a care
+    home's postcode, a taxi firm's phone) is not compared as one block: the key is refined
+    with each column of `REFINEMENTS` (name key + year of birth, name key + postcode
+    district), each refinement a new key column `<key>__<column>`; refined blocks still
+    above the cap are dropped. The run log says which key, how many blocks and mentions,
+    and how many comparisons were avoided. Refined keys are never refined again."""
     report = BlockGuardReport(max_block_size=max_block_size)
-    for key in BLOCKING_KEYS:
+    pending = [
+        c for c in frame.columns if c.startswith("bk_") and not c.endswith(("__bare", "__big"))
+    ]
+    while pending:
+        key = pending.pop(0)
         counts = frame[key].value_counts(dropna=True)
         big = counts[counts > max_block_size]
         kept = counts[counts <= max_block_size]
-        report.comparisons[key] = int((kept * (kept - 1) // 2).sum())
-        if len(big):
-            report.dropped[key] = {
-                "blocks": len(big),
-                "largest": int(big.max()),
-                "mentions": int(big.sum()),
-                "comparisons_avoided": int((big * (big - 1) // 2).sum()),
-            }
-            frame.loc[frame[key].isin(set(big.index)), key] = None
+        report.comparisons[key] = _pairs_in(kept)
+        if not len(big):
+            continue
+        mask = frame[key].isin(set(big.index))
+        info = {
+            "blocks": len(big),
+            "largest": int(big.max()),
+            "mentions": int(big.sum()),
+            "comparisons_avoided": _pairs_in(big),
+        }
+        if "__" in key:
+            report.dropped[key] = info
+        else:
+            info["by"] = []
+            for column in REFINEMENTS:
+                if column not in frame.columns:
+                    continue
+                part = frame[column].astype("string").where(mask)
+                refined = (frame[key].astype("string") + "|" + part).astype("object")
+                refined = refined.where(refined.notna(), None)
+                if refined.notna().any():
+                    frame[f"{key}__{column}"] = refined
+                    pending.append(f"{key}__{column}")
+                    info["by"].append(column)
+                    sub = refined.value_counts(dropna=True)
+                    info["comparisons_avoided"] -= _pairs_in(sub[sub <= max_block_size])
+            # Mentions with neither refinement (a name and nothing else) are compared with
+            # the whole block: bare x block comparisons, linear in the block, when affordable.
+            refined_any = pd.Series(False, index=frame.index)
+            for column in info["by"]:
+                refined_any |= frame[f"{key}__{column}"].notna()
+            bare = mask & ~refined_any
+            per_block = frame.loc[bare, key].value_counts()
+            cost = int((per_block * big.reindex(per_block.index)).sum())
+            if len(per_block) and cost <= _BARE_BUDGET * max_block_size * max_block_size:
+                frame[f"{key}__bare"] = frame[key].where(bare, None)
+                frame[f"{key}__big"] = frame[key].where(mask, None)
+                info["by"].append(f"name-only mentions against the block ({cost} comparisons)")
+            (report.refined if info["by"] else report.dropped)[key] = info
+        frame.loc[mask, key] = None
     return report
 
 
-def build_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """The linkage frame (normalised columns + blocking keys) from canonical mention rows."""
-    data = [normalise_mention(r) for r in rows]
-    columns = list(normalise_mention({"mention_id": 0}).keys())
-    frame = pd.DataFrame(data, columns=columns)
-    for col in ("yob_lo", "yob_hi", "record_id"):
-        frame[col] = frame[col].astype("Int64")
+def _unique_map(values: Any, fn: Callable[[Any], Any]) -> list[Any]:
+    """`fn` applied to each distinct value of `values` once (None for missing values)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = [fn(u) for u in uniques.tolist()]
+    mapped.append(None)  # code -1: a missing value
+    table = np.empty(len(mapped), dtype=object)
+    table[:] = mapped
+    return table[codes].tolist()  # type: ignore[no-any-return]
+
+
+def _column(raw: pd.DataFrame, name: str) -> pd.Series:
+    if name in raw.columns:
+        return raw[name].astype("object")
+    return pd.Series([None] * len(raw), index=raw.index, dtype="object")
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()[:10]
+    return dt.date.fromisoformat(text).isoformat() if text else None
+
+
+def _postcode(text: Any) -> str | None:
+    text = _text(text)
+    if text is None:
+        return None
+    # A postcode that is not UK-shaped (an overseas one) is kept compact, as written.
+    return normalise_postcode(text) or "".join(text.upper().split())
+
+
+def _phones(value: Any) -> tuple[str, ...] | None:
+    raw = value
+    if isinstance(raw, str):
+        raw = from_json(raw, [])
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return None
+    found = sorted({p for p in (normalise_phone(str(x)) for x in raw) if p})
+    return tuple(found) or None
+
+
+def _surname(text: Any) -> str | None:
+    clean = clean_name(_text(text))
+    return clean.replace("-", " ") if clean else None
+
+
+def _surname_parts(surname: str) -> list[str] | None:
+    return sorted({name_key(p) for p in surname.split()} - {""}) or None
+
+
+def _nullable(values: list[Any]) -> pd.Series:
+    return pd.Series(values, dtype="object")
+
+
+def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """The linkage frame (normalised columns + blocking keys) from canonical mention rows
+    (dicts or a DataFrame with the columns of `load_mention_rows`). Vectorised: every
+    normaliser runs once per distinct value."""
+    raw = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    if raw.empty:
+        raw = pd.DataFrame({"mention_id": pd.Series([], dtype="int64")})
+    raw = raw.reset_index(drop=True)
+    n = len(raw)
+    forenames = _unique_map(_column(raw, "forenames"), _text)
+    surnames = _unique_map(_column(raw, "surname"), _text)
+    name_raw = _column(raw, "name_raw").tolist()
+    for i in range(n):
+        if forenames[i] is None and surnames[i] is None and _text(name_raw[i]):
+            forenames[i], surnames[i] = split_full_name(_text(name_raw[i]), "auto")
+    forename = _unique_map(forenames, _first_forename)
+    surname = _unique_map(surnames, _surname)
+    dob = _unique_map(_column(raw, "dob"), _iso)
+    precision = _unique_map(_column(raw, "dob_precision"), _text)
+    on = _unique_map(_column(raw, "event_date"), _iso)
+    age = pd.to_numeric(_column(raw, "age_at_event"), errors="coerce").to_numpy(dtype=float)
+    prec = np.array([p or ("day" if d else "none") for p, d in zip(precision, dob, strict=True)])
+    dob_s = pd.Series(dob, dtype="object")
+    has_dob = dob_s.notna().to_numpy() & np.isin(prec, ["day", "month", "year"])
+    dob_year = pd.to_numeric(dob_s.str[:4], errors="coerce").to_numpy(dtype=float)
+    on_year = pd.to_numeric(pd.Series(on, dtype="object").str[:4], errors="coerce").to_numpy(
+        dtype=float
+    )
+    from_age = ~has_dob & ~np.isnan(age) & ~np.isnan(on_year) & (age >= 0) & (age < 120)
+    born = on_year - np.floor(np.nan_to_num(age))
+    yob_hi = np.where(has_dob, dob_year, np.where(from_age, born, np.nan))
+    yob_lo = np.where(has_dob, dob_year, np.where(from_age, born - 1, np.nan))
+    day = prec == "day"
+    postcode = _unique_map(_column(raw, "postcode"), _postcode)
+    address_text = _unique_map(_column(raw, "address"), _text)
+    sex = _unique_map(_column(raw, "sex"), lambda v: (_text(v) or "").lower() if _text(v) else None)
+    ids = pd.to_numeric(_column(raw, "record_id"), errors="coerce")
+    frame = pd.DataFrame(
+        {
+            "unique_id": raw["mention_id"].astype("int64").to_numpy(),
+            "source": _unique_map(_column(raw, "source"), _text),
+            "forename1": forename,
+            "forename_std": _unique_map(forename, forename_key),
+            "forename_keys": _unique_map(forename, lambda f: list(forename_keys(f)) or None),
+            "surname": surname,
+            "surname_std": _unique_map(surname, lambda s: surname_key(s) or None),
+            "surname_parts": _unique_map(surname, _surname_parts),
+            "dob": np.where(day, dob_s.to_numpy(), None),
+            "dob_ym": np.where(day | (prec == "month"), dob_s.str[:7].to_numpy(dtype=object), None),
+            "yob_lo": pd.array(np.where(np.isnan(yob_lo), None, yob_lo), dtype="Int64"),
+            "yob_hi": pd.array(np.where(np.isnan(yob_hi), None, yob_hi), dtype="Int64"),
+            "sex": [s if s in _SEXES else None for s in sex],
+            "postcode": postcode,
+            "postcode_district": _unique_map(postcode, postcode_district),
+            "street_number": _unique_map(address_text, _street_number),
+            "address": _unique_map(address_text, normalise_address),
+            "phones": _unique_map(_column(raw, "phones").map(_hashable), _phone_list),
+            "identifier": _unique_map(_column(raw, "identifier"), _text),
+            "record_id": pd.array(ids.to_numpy(), dtype="Int64"),
+        }
+    )
+    for col in ("dob", "dob_ym"):
+        frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
     frame = frame.sort_values("unique_id", kind="stable").reset_index(drop=True)
     return add_blocking_keys(frame)
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple | np.ndarray) else value
+
+
+def _phone_list(value: Any) -> list[str] | None:
+    found = _phones(list(value) if isinstance(value, tuple) else value)
+    return list(found) if found else None
 
 
 def add_context(frame: pd.DataFrame, labels: Mapping[int, int]) -> pd.DataFrame:

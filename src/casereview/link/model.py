@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from casereview.errors import LinkageError
-from casereview.link.frame import BLOCKING_KEYS
+from casereview.link.frame import BLOCKING_KEYS, bare_blocking_columns, blocking_columns
 
 __all__ = [
     "ScoredPairs",
@@ -179,7 +179,11 @@ def model_settings(frame: pd.DataFrame | None = None) -> Any:
         )
     if present("identifier"):
         comparisons.append(cl.ExactMatch("identifier"))
-    rules: list[Any] = [block_on(key) for key in BLOCKING_KEYS if frame is None or present(key)]
+    keys = list(BLOCKING_KEYS) if frame is None else blocking_columns(frame)
+    rules: list[Any] = [block_on(key) for key in keys]
+    for bare, big in [] if frame is None else bare_blocking_columns(frame):
+        rules.append(f"l.{bare} = r.{big}")
+        rules.append(f"l.{big} = r.{bare}")
     creator = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from casereview.errors import LinkageError, StageError
 from casereview.link.cluster import Clustering, cluster_mentions
@@ -180,18 +180,23 @@ def _edge_strength(pairs: pd.DataFrame, labels: dict[int, int]) -> dict[int, tup
     lab_l = pairs["unique_id_l"].map(labels)
     lab_r = pairs["unique_id_r"].map(labels)
     inside = pairs[lab_l == lab_r]
+    cols = ["match_weight", "match_probability"]
     both = pd.concat(
         [
-            inside[["unique_id_l", "match_weight", "match_probability"]].rename(
-                columns={"unique_id_l": "m"}
-            ),
-            inside[["unique_id_r", "match_weight", "match_probability"]].rename(
-                columns={"unique_id_r": "m"}
-            ),
+            inside[["unique_id_l", *cols]].rename(columns={"unique_id_l": "m"}),
+            inside[["unique_id_r", *cols]].rename(columns={"unique_id_r": "m"}),
         ]
     )
-    best = both.sort_values("match_weight").groupby("m").last()
-    return {int(m): (float(r.match_weight), float(r.match_probability)) for m, r in best.iterrows()}
+    best = both.sort_values("match_weight").drop_duplicates("m", keep="last")
+    return {
+        int(m): (float(w), float(p))
+        for m, w, p in zip(
+            best["m"].tolist(),
+            best["match_weight"].tolist(),
+            best["match_probability"].tolist(),
+            strict=True,
+        )
+    }
 
 
 def _write(
@@ -227,13 +232,19 @@ def _write(
     ]
     if new_rows:
         conn.execute(insert(persons), new_rows)
-    for pid, n in sorted(sizes.items()):
-        if pid in existing:
-            conn.execute(
-                update(persons)
-                .where(persons.c.id == pid)
-                .values(display_name=names.get(pid), mention_count=n, active=True)
-            )
+    kept = [
+        {"pid": pid, "name": names.get(pid), "n": n}
+        for pid, n in sorted(sizes.items())
+        if pid in existing
+    ]
+    if kept:
+        # One executemany, never one statement per person.
+        conn.execute(
+            update(persons)
+            .where(persons.c.id == bindparam("pid"))
+            .values(display_name=bindparam("name"), mention_count=bindparam("n"), active=True),
+            kept,
+        )
     conn.execute(
         insert(mention_person),
         [

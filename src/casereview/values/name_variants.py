@@ -806,9 +806,20 @@ def forename_keys(name: str) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
+@lru_cache(maxsize=200_000)
 def surname_key(name: str) -> str:
     """The equivalence key of a surname; each part of a compound surname is keyed separately
-    and joined with a space ('Smith-Jones' -> 'smith jones')."""
+    and joined with a space ('Smith-Jones' -> 'smith jones'). Stable under re-keying."""
+    key = _surname_key(name)
+    for _ in range(8):
+        again = _surname_key(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def _surname_key(name: str) -> str:
     parts = _ascii_lower(name or "").split()
     joined = "".join(parts)
     if joined in _EXACT:  # compound spellings that are one entry: "da silva", "o brien"
