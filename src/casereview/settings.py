@@ -79,6 +79,14 @@ class LinkSettings(Section):
         3.0,
         description="Scored pairs this far below the threshold are kept for explanations as near misses",
     )
+    compare_addresses: bool = Field(
+        False,
+        description="Compare normalised addresses (street number, then similar address text) as evidence",
+    )
+    one_to_one_sources: bool = Field(
+        False,
+        description="Two sources, each listing a person at most once (FEBRL4-like): link each mention to at most one of the other source, none of its own",
+    )
 
 
 class ClassifySettings(Section):
@@ -167,17 +175,21 @@ class ReviewSettings(Section):
     )
     indicator_weights: dict[str, float] = Field(
         default_factory=lambda: {
-            "repeat_missing": 2.0,
-            "repeat_missing_no_referral": 3.0,
+            "repeat_missing": 3.0,
+            "repeat_missing_no_referral": 6.0,
             "unlinked_repeat_suspect": 5.0,
             "closed_despite_group_link": 5.0,
-            "age_gap_partner": 4.0,
-            "victim_treated_as_suspect": 4.0,
-            "shared_object_across_victims": 3.0,
-            "unlinked_intelligence": 3.0,
-            "la_concern_no_police_record": 3.0,
+            "age_gap_partner": 6.0,
+            "victim_treated_as_suspect": 8.0,
+            "shared_object_across_victims": 4.0,
+            "unlinked_intelligence": 4.0,
+            "la_concern_no_police_record": 7.0,
         },
         description="Triage: priority points for each missed-opportunity indicator an item carries",
+    )
+    repeat_indicator_factor: float = Field(
+        0.1,
+        description="Triage: share of its weight an indicator counts for when the same missed opportunity (code and person) already counts in full on another item (its group's, or the record ranked highest)",
     )
     finding_weights: dict[str, float] = Field(
         default_factory=lambda: {

@@ -26,12 +26,29 @@ def _items(engine: Any) -> dict[tuple[str, int], dict[str, Any]]:
     return {(r.subject_type, r.subject_id): dict(r._mapping) for r in rows}
 
 
+# The weights this test was written with; no discount for repeats (tested separately below).
+FLAT = {
+    "indicator_weights": {
+        "repeat_missing": 2.0,
+        "repeat_missing_no_referral": 3.0,
+        "unlinked_repeat_suspect": 5.0,
+        "closed_despite_group_link": 5.0,
+        "age_gap_partner": 4.0,
+        "victim_treated_as_suspect": 4.0,
+        "shared_object_across_victims": 3.0,
+        "unlinked_intelligence": 3.0,
+        "la_concern_no_police_record": 3.0,
+    },
+    "repeat_indicator_factor": 1.0,
+}
+
+
 def test_score_is_the_weighted_sum_and_is_explained(world: Any, planted: dict[str, int]) -> None:
     r = planted
     world.classify(r["C2"], strength=0.5)
     world.finding(r["C2"], "missing_cse_flag")
     world.finding(r["L2"], "police_la_mismatch")
-    build_review(world.engine, actor="test")
+    build_review(world.engine, actor="test", settings=get_settings().review.model_copy(update=FLAT))
     items = _items(world.engine)
     c2 = items[("record", r["C2"])]
     assert c2["priority"] == 4.0 + 5.0 + 3.0 + 5.0 + 2.0 + 0.5

@@ -25,7 +25,7 @@ from casereview.model.serial import canonical_json, content_hash
 from casereview.model.tables import indicators, review_items, teams
 from casereview.review.context import ReviewContext, load_context
 from casereview.review.indicators import Indicator, compute_indicators, group_indicators
-from casereview.review.triage import score
+from casereview.review.triage import lead_factors, score
 from casereview.review.workflow import OBJECT_TYPE
 from casereview.settings import ReviewSettings, get_settings
 from casereview.store import audit
@@ -61,7 +61,7 @@ def build_review(
     """Run the review stage in one stage run (one transaction) and return what it did."""
     s = settings or get_settings().review
     with stage_run(engine, STAGE, s.model_dump(), actor=actor) as run:
-        ctx = load_context(run.conn)
+        ctx = load_context(run.conn, s)
         record_inds = compute_indicators(ctx, s)
         group_inds = group_indicators(ctx, record_inds)
         _replace_indicators(run, record_inds, group_inds)
@@ -112,13 +112,22 @@ def _subjects(
     by_record: dict[int, list[Indicator]] = defaultdict(list)
     for ind in record_inds:
         by_record[ind.record_id].append(ind)
-    record_ids = set(by_record) | set(ctx.findings) | set(ctx.cse_strength)
+    record_ids = sorted(
+        (set(by_record) | set(ctx.findings) | set(ctx.cse_strength)) & set(ctx.records)
+    )
+    base = {
+        rid: score(by_record.get(rid, []), ctx.findings.get(rid, []), ctx.cse_strength.get(rid), s)[
+            0
+        ]
+        for rid in by_record
+    }
+    repeated = lead_factors(record_inds, group_inds, base)
     out: list[_Subject] = []
-    for rid in sorted(record_ids & set(ctx.records)):
+    for rid in record_ids:
         inds = by_record.get(rid, [])
         findings = ctx.findings.get(rid, [])
         strength = ctx.cse_strength.get(rid)
-        priority, breakdown = score(inds, findings, strength, s)
+        priority, breakdown = score(inds, findings, strength, s, repeated.get(rid))
         evidence = {
             "indicators": [[i.code.value, i.evidence_json()] for i in inds],
             "findings": sorted(set(findings)),

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -32,6 +33,8 @@ from casereview.model.tables import (
     records,
     sources,
 )
+from casereview.review.narrative import child_age_in_text, partner_age_in_text
+from casereview.settings import ReviewSettings, get_settings
 
 __all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context"]
 
@@ -63,6 +66,7 @@ class MentionFacts:
     age: int | None
     relationship: str | None
     person_id: int | None
+    age_from_text: bool = False  # the age was read from the record's narrative (narrative.py)
 
 
 @dataclass
@@ -111,14 +115,17 @@ def _person_dobs(rows: Sequence[Any]) -> dict[int, dt.date]:
     return {pid: dobs.most_common(1)[0][0] for pid, dobs in seen.items()}
 
 
+@lru_cache(maxsize=1024)
 def _factors(text: str | None) -> frozenset[str]:
     value = from_json(text, [])
     return frozenset(str(v).lower() for v in value) if isinstance(value, list) else frozenset()
 
 
-def load_context(conn: Connection) -> ReviewContext:
+def load_context(conn: Connection, settings: ReviewSettings | None = None) -> ReviewContext:
     """Read everything the indicator rules and the triage score need, in a few queries."""
+    s = settings or get_settings().review
     ctx = ReviewContext()
+    narratives: dict[int, str] = {}
     rows = conn.execute(
         select(
             records.c.id,
@@ -129,9 +136,12 @@ def load_context(conn: Connection) -> ReviewContext:
             records.c.cse_flag,
             records.c.factors,
             records.c.borough,
+            records.c.narrative,
         ).join(sources, sources.c.id == records.c.source_id)
     )
     for r in rows:
+        if r.narrative:
+            narratives[int(r.id)] = str(r.narrative)
         ctx.records[int(r.id)] = RecordFacts(
             id=int(r.id),
             source_kind=str(r.kind),
@@ -174,6 +184,7 @@ def load_context(conn: Connection) -> ReviewContext:
         if m.role == MentionRole.SUSPECT.value:
             for phone in from_json(m.phones, []) or []:
                 ctx.object_keys[int(m.record_id)].add(f"phone:{phone}")
+    _ages_from_narratives(ctx, narratives, s)
     for a, b in conn.execute(
         select(record_links.c.record_id, record_links.c.to_record_id).where(
             record_links.c.to_record_id.is_not(None)
@@ -204,6 +215,32 @@ def load_context(conn: Connection) -> ReviewContext:
     ):
         ctx.group_boroughs[int(gid)] = [str(b) for b in from_json(boroughs, [])]
     return ctx
+
+
+_CHILD_ROLES = (MentionRole.VICTIM.value, MentionRole.SUBJECT.value)
+
+
+def _ages_from_narratives(
+    ctx: ReviewContext, narratives: dict[int, str], s: ReviewSettings
+) -> None:
+    """Fill missing ages from the narrative (review/narrative.py): the child's, when the record
+    names exactly one victim or subject, and the partner's, when exactly one mention is written
+    with a partner word. A structured age or date of birth always wins."""
+    words = {w.lower() for w in s.partner_words}
+    for rid, text in narratives.items():
+        ms = ctx.mentions_of.get(rid)
+        if not ms:
+            continue
+        children = [i for i, m in enumerate(ms) if m.role in _CHILD_ROLES]
+        partners = [i for i, m in enumerate(ms) if m.relationship in words]
+        fill: dict[int, int | None] = {}
+        if len(children) == 1 and ms[children[0]].age is None:
+            fill[children[0]] = child_age_in_text(text, s.child_age_below)
+        if len(partners) == 1 and ms[partners[0]].age is None and partners[0] not in fill:
+            fill[partners[0]] = partner_age_in_text(text, words)
+        for i, age in fill.items():
+            if age is not None:
+                ms[i] = replace(ms[i], age=age, age_from_text=True)
 
 
 def _load_objects(conn: Connection, ctx: ReviewContext) -> None:

@@ -13,10 +13,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from casereview.model.codes import IndicatorCode, MentionRole, OutcomeType, RecordType
-from casereview.review.context import ReviewContext, local_authority, police
+from casereview.review.context import MentionFacts, ReviewContext, local_authority, police
 from casereview.settings import ReviewSettings
 
 __all__ = ["RULES", "Indicator", "compute_indicators", "group_indicators"]
@@ -146,6 +147,7 @@ def repeat_missing(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None
                 )
 
 
+@lru_cache(maxsize=256)
 def _closed_without_charge(outcome: str | None) -> bool:
     code = OutcomeType.parse(outcome)
     return isinstance(code, OutcomeType) and code.closed_without_charge
@@ -236,13 +238,23 @@ def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> Non
                         "relationship": m.relationship,
                         "partner_age": m.age,
                         "child_ages": sorted(c.age for c in children if c.age is not None),
+                        **_ages_read(m, *children),
                     },
                 )
 
 
+def _ages_read(*ms: MentionFacts) -> dict[str, list[int]]:
+    """Evidence naming the mentions whose age was read from the narrative, if any."""
+    read = sorted(m.id for m in ms if m.age_from_text)
+    return {"ages_read_from_narrative": read} if read else {}
+
+
 def victim_treated_as_suspect(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
-    """A child named suspect (or arrested) near an exploitation record where they were the victim."""
-    victim_in = _records_of_person(ctx, _CHILD_ROLES)
+    """A child named suspect (or arrested) near a police crime of exploitation they were the victim of."""
+    victim_in = {
+        pid: {r for r in rids if _is_type(ctx, r, RecordType.CRIME) and police(ctx.records[r])}
+        for pid, rids in _records_of_person(ctx, (MentionRole.VICTIM.value,)).items()
+    }
     for rid, ms in ctx.mentions_of.items():
         rec = ctx.records[rid]
         if not police(rec) or rec.occurred_at is None:

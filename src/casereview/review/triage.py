@@ -1,6 +1,7 @@
 """Triage: an explained priority score for each review item, and the queue that lists them.
 
-priority = sum of the weights of the item's indicators
+priority = sum of the weights of the item's indicators (x repeat_indicator_factor for one
+           already raised about the same person on a better-placed item, see `lead_factors`)
          + sum of the weights of its flag findings (classify stage)
          + cse_likely_weight x the record's cse_likely strength.
 
@@ -24,7 +25,10 @@ from casereview.settings import ReviewSettings
 from casereview.store.access import Actor, require_role
 from casereview.store.db import reading
 
-__all__ = ["QueueEntry", "queue", "score"]
+__all__ = ["AlsoOn", "QueueEntry", "lead_factors", "queue", "score"]
+
+# Where a repeated indicator (same code, same persons) already counts in full: a subject.
+AlsoOn = tuple[str, int]
 
 
 def score(
@@ -32,12 +36,27 @@ def score(
     findings: Iterable[str],
     cse_strength: float | None,
     settings: ReviewSettings,
+    also_on: dict[str, AlsoOn] | None = None,
 ) -> tuple[float, dict[str, Any]]:
-    """(priority, breakdown): the weighted sum and the contribution of every term."""
+    """(priority, breakdown): the weighted sum and the contribution of every term.
+
+    `also_on` maps an indicator code to the item where the same missed opportunity (code and
+    persons) already counts in full; here it counts `repeat_indicator_factor` of its weight.
+    """
     contributions: list[dict[str, Any]] = []
     for ind in sorted(indicators, key=lambda i: i.code.value):
         weight = float(settings.indicator_weights.get(ind.code.value, 0.0))
-        contributions.append({"kind": "indicator", "code": ind.code.value, "points": weight})
+        term: dict[str, Any] = {"kind": "indicator", "code": ind.code.value, "points": weight}
+        lead = (also_on or {}).get(ind.code.value)
+        if lead is not None:
+            factor = settings.repeat_indicator_factor
+            term.update(
+                points=round(weight * factor, 6),
+                weight=weight,
+                factor=factor,
+                also_on={"subject_type": lead[0], "subject_id": lead[1]},
+            )
+        contributions.append(term)
     for code in sorted(set(findings)):
         weight = float(settings.finding_weights.get(code, 0.0))
         contributions.append({"kind": "finding", "code": code, "points": weight})
@@ -53,6 +72,57 @@ def score(
         )
     total = round(sum(c["points"] for c in contributions), 6)
     return total, {"total": total, "contributions": contributions}
+
+
+def lead_factors(
+    record_indicators: Iterable[Indicator],
+    group_indicators: Iterable[Indicator],
+    base_priority: dict[int, float],
+) -> dict[int, dict[str, AlsoOn]]:
+    """record id -> {code: where the same opportunity already counts} for repeated indicators.
+
+    One missed opportunity (a code about one person) is often carried by several records: each
+    missing episode of a repeat run, each closed crime of one suspect. It counts in full once,
+    on its lead: the item of a detected group whose offender it is about and which carries the
+    code, else the record with the highest priority before this step (ties: lowest id). On
+    every other record it counts `repeat_indicator_factor` of its weight, so one case does not
+    crowd the top of the queue and the distinct opportunities rank higher. An indicator leads
+    when it leads for at least one of its persons; one about no resolved person always counts.
+    """
+    on_group: dict[tuple[str, int], int] = {}
+    for g in group_indicators:
+        for pid in g.person_ids:
+            for gid in g.group_ids:
+                key = (g.code.value, pid)
+                on_group[key] = min(gid, on_group.get(key, gid))
+    lead: dict[tuple[str, int], int] = {}
+    inds = list(record_indicators)
+    for ind in inds:
+        for pid in ind.person_ids:
+            key = (ind.code.value, pid)
+            if key in on_group:
+                continue
+            best = lead.get(key)
+            rank = (-base_priority.get(ind.record_id, 0.0), ind.record_id)
+            if best is None or rank < (-base_priority.get(best, 0.0), best):
+                lead[key] = ind.record_id
+    out: dict[int, dict[str, AlsoOn]] = {}
+    for ind in inds:
+        if not ind.person_ids:
+            continue
+        elsewhere: AlsoOn | None = None
+        for pid in sorted(ind.person_ids):
+            key = (ind.code.value, pid)
+            if key in on_group:
+                elsewhere = elsewhere or ("group", on_group[key])
+            elif lead[key] == ind.record_id:
+                elsewhere = None
+                break
+            else:
+                elsewhere = elsewhere or ("record", lead[key])
+        if elsewhere is not None:
+            out.setdefault(ind.record_id, {})[ind.code.value] = elsewhere
+    return out
 
 
 @dataclass(frozen=True)
