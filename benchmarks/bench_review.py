@@ -165,13 +165,15 @@ def queue_items(
         )  # fmt: skip
         if kind == "record":
             key = (str(name), str(ref))
-            recs = frozenset({key}) if key in by_record else frozenset()
+            carried: frozenset[tuple[str, str]] = (
+                frozenset({key}) if key in by_record else frozenset()
+            )
             found = frozenset(by_record.get(key, set()))
         else:
-            recs = frozenset()
+            carried = frozenset()
             found = frozenset(o for p in members[int(group_of[item_id])] for o in by_person[p])
         day = occurred.toordinal() if occurred else 0
-        items.append(Item(int(item_id), float(priority), float(strength), day, recs, found))
+        items.append(Item(int(item_id), float(priority), float(strength), day, carried, found))
     return items
 
 
