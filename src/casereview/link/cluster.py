@@ -20,7 +20,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-__all__ = ["Clustering", "Judgement", "cluster_mentions"]
+__all__ = ["Clustering", "Judgement", "cluster_mentions", "one_to_one"]
 
 _SAME_CAPACITY = 1e9
 
@@ -118,3 +118,27 @@ def _separate(graph: ig.Graph, apart: list[tuple[int, int]], result: Clustering)
             )
         result.edges_cut += len(cut.cut)
         graph.delete_edges(cut.cut)
+
+
+def one_to_one(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """For two sources that each list a person at most once (`link.one_to_one_sources`):
+    pairs within one source are dropped, and each mention keeps at most one pair at or above
+    `threshold` with the other source, strongest first (greedy). Pairs below the threshold
+    are kept as they are (near misses for explanations)."""
+    if pairs.empty:
+        return pairs
+    across = pairs[pairs["source_l"] != pairs["source_r"]]
+    strong = across[across["match_weight"] >= threshold].sort_values(
+        "match_weight", ascending=False, kind="stable"
+    )
+    used: set[int] = set()
+    keep: list[bool] = []
+    for left, right in zip(
+        strong["unique_id_l"].tolist(), strong["unique_id_r"].tolist(), strict=True
+    ):
+        ok = left not in used and right not in used
+        if ok:
+            used.update((left, right))
+        keep.append(ok)
+    weak = across[across["match_weight"] < threshold]
+    return pd.concat([strong[np.array(keep, dtype=bool)], weak]).sort_index()

@@ -121,6 +121,10 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> list[str | None]:
     return [_show(v) for v in col(_VALUE_COLUMNS.get(name, (name,))[0])]
 
 
+def _number(value: float) -> str:
+    return repr(value) if math.isfinite(value) else json.dumps(value)
+
+
 def _encoder() -> Any:
     cache: dict[Any, str] = {}
 
@@ -154,7 +158,7 @@ def explanations_from_pairs(pairs: pd.DataFrame, settings: dict[str, Any]) -> li
         columns.append(
             [
                 f'{{"comparison": {name_text}, "level": {enc(labels[g + 1 if g >= 0 else 0])}, '
-                f'"value_a": {enc(a)}, "value_b": {enc(b)}, "weight": {json.dumps(w)}}}'
+                f'"value_a": {enc(a)}, "value_b": {enc(b)}, "weight": {_number(w)}}}'
                 for g, a, b, w in zip(
                     gammas,
                     _side_values(pairs, name, "l"),

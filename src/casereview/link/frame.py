@@ -209,7 +209,7 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
         if not len(big):
             continue
         mask = frame[key].isin(set(big.index))
-        info = {
+        info: dict[str, Any] = {
             "blocks": len(big),
             "largest": int(big.max()),
             "mentions": int(big.sum()),
@@ -256,7 +256,7 @@ def _unique_map(values: Any, fn: Callable[[Any], Any]) -> list[Any]:
     mapped.append(None)  # code -1: a missing value
     table = np.empty(len(mapped), dtype=object)
     table[:] = mapped
-    return table[codes].tolist()  # type: ignore[no-any-return]
+    return list(table[codes].tolist())
 
 
 def _column(raw: pd.DataFrame, name: str) -> pd.Series:
@@ -356,8 +356,8 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
             "surname_parts": _unique_map(surname, _surname_parts),
             "dob": np.where(day, dob_s.to_numpy(), None),
             "dob_ym": np.where(day | (prec == "month"), dob_s.str[:7].to_numpy(dtype=object), None),
-            "yob_lo": pd.array(np.where(np.isnan(yob_lo), None, yob_lo), dtype="Int64"),
-            "yob_hi": pd.array(np.where(np.isnan(yob_hi), None, yob_hi), dtype="Int64"),
+            "yob_lo": pd.Series(yob_lo).round().astype("Int64").to_numpy(),
+            "yob_hi": pd.Series(yob_hi).round().astype("Int64").to_numpy(),
             "sex": [s if s in _SEXES else None for s in sex],
             "postcode": postcode,
             "postcode_district": _unique_map(postcode, postcode_district),

@@ -120,7 +120,7 @@ def _dob_comparison() -> Any:
     return cl.CustomComparison(levels, output_column_name="dob")
 
 
-def model_settings(frame: pd.DataFrame | None = None) -> Any:
+def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False) -> Any:
     """The Splink settings: comparisons for the evidence present in `frame` (all when None)."""
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
@@ -175,6 +175,25 @@ def model_settings(frame: pd.DataFrame | None = None) -> Any:
                     cll.ElseLevel(),
                 ],
                 output_column_name="context",
+            )
+        )
+    if addresses and present("address"):
+        cll = _cl()
+        comparisons.append(
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("address"),
+                    cll.ExactMatchLevel("address"),
+                    cll.CustomLevel(
+                        "street_number_l = street_number_r "
+                        "AND jaro_winkler_similarity(address_l, address_r) >= 0.9",
+                        "Same number, similar address",
+                    ),
+                    cll.JaroWinklerLevel("address", 0.9),
+                    cll.ExactMatchLevel("street_number"),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="address",
             )
         )
     if present("identifier"):
@@ -329,5 +348,6 @@ def score_frame(
     pairs = predictions.as_pandas_dataframe()
     if not detail:
         keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+        keep += [c for c in ("source_l", "source_r") if c in pairs.columns]
         pairs = pairs[keep]
     return ScoredPairs(pairs=pairs, model=model)

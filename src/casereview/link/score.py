@@ -27,7 +27,10 @@ def duckdb_settings_from_saved(
 ) -> dict[str, Any]:
     """Settings for `frame` in `dialect` ("duckdb" or "spark") carrying the saved model's
     parameters (m, u per level and the prior)."""
-    fresh = copy.deepcopy(model_settings(frame).get_settings(dialect).as_dict())
+    addresses = any(c["output_column_name"] == "address" for c in saved["comparisons"])
+    fresh = copy.deepcopy(
+        model_settings(frame, addresses=addresses).get_settings(dialect).as_dict()
+    )
     by_name = {c["output_column_name"]: c for c in saved["comparisons"]}
     for comp in fresh["comparisons"]:
         old = by_name.get(comp["output_column_name"])

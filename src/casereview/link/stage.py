@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from casereview.errors import LinkageError, StageError
-from casereview.link.cluster import Clustering, cluster_mentions
+from casereview.link.cluster import Clustering, cluster_mentions, one_to_one
 from casereview.link.explain import explanations_from_pairs
 from casereview.link.frame import (
     BLOCKING_KEYS,
@@ -35,6 +35,7 @@ from casereview.link.frame import (
 )
 from casereview.link.judgements import active_judgements
 from casereview.link.model import (
+    ScoredPairs,
     TrainedModel,
     linker_for,
     model_settings,
@@ -114,7 +115,9 @@ def predict_persons(
     with open_backend(engine_name) as db_api:
         say(f"training the model on {len(frame)} mentions ({engine_name})")
         if trained is None:
-            linker = linker_for(db_api, frame, model_settings(frame))
+            linker = linker_for(
+                db_api, frame, model_settings(frame, addresses=link.compare_addresses)
+            )
             model = train(
                 linker,
                 u_max_pairs=link.u_max_pairs,
@@ -134,11 +137,16 @@ def predict_persons(
         timings["predict_s"] = time.perf_counter() - t1
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
+    pairs = scored.pairs
+    if link.one_to_one_sources:
+        pairs = one_to_one(pairs, link.match_weight_threshold)
+        scored = ScoredPairs(pairs=pairs, model=scored.model)
     clustering = cluster_mentions(
-        frame["unique_id"].tolist(), scored.pairs, link.match_weight_threshold, judgements or []
+        frame["unique_id"].tolist(), pairs, link.match_weight_threshold, judgements or []
     )
     timings["cluster_s"] = time.perf_counter() - t2
-    if context and trained is None and frame["record_id"].notna().any():
+    shared = frame["record_id"].dropna()
+    if context and trained is None and shared.duplicated().any():
         # Second pass: the persons that each mention's record names besides it are evidence.
         say("second pass with record context")
         frame = add_context(frame, clustering.labels)
