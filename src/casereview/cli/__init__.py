@@ -6,15 +6,16 @@ import sys
 
 import typer
 
+from casereview.cli import classify as _classify  # noqa: F401
+
 # Stage commands register themselves on the shared app when imported.
 from casereview.cli import core, demo, ops  # noqa: F401  (init, config, audit, demo, backup)
 from casereview.cli import ingest as _ingest  # noqa: F401
 from casereview.cli import link as _link  # noqa: F401
-from casereview.cli import classify as _classify  # noqa: F401
-from casereview.cli import web as _web  # noqa: F401
-from casereview.cli import review as _review  # noqa: F401
 from casereview.cli import report as _report  # noqa: F401
+from casereview.cli import review as _review  # noqa: F401
 from casereview.cli import synth as _synth
+from casereview.cli import web as _web  # noqa: F401
 from casereview.cli.app import app
 from casereview.cli.common import err_console
 from casereview.errors import CaseReviewError
