@@ -495,6 +495,7 @@ indicators = Table(
     _ref("run_id", "runs.id", nullable=False),
     UniqueConstraint("code", "subject_type", "subject_id"),
     Index(None, "record_id"),
+    Index(None, "subject_type", "subject_id"),  # the codes of a page of queue items
 )
 
 review_items = Table(
@@ -520,6 +521,8 @@ review_items = Table(
     Index(None, "team_id"),
     Index(None, "assigned_to"),
     Index(None, "priority"),
+    # access checks (store/access.py): does one of these teams hold an item for this subject?
+    Index(None, "team_id", "subject_type", "subject_id"),
 )
 
 decisions = Table(

@@ -16,20 +16,18 @@ write the DENIED entry when a check raises `AccessDenied`, inside their own tran
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import (
     ColumnElement,
-    CompoundSelect,
     Connection,
+    Exists,
     Select,
-    and_,
     exists,
     false,
+    or_,
     select,
     true,
-    union,
 )
 
 from casereview.errors import AccessDenied, NotFound
@@ -114,41 +112,48 @@ def require_role(actor: Actor, *roles: UserRole) -> None:
         raise AccessDenied(f"{actor.role.value} may not do this (needs {allowed})")
 
 
-def _team_record_ids(team_ids: Iterable[int]) -> CompoundSelect:
-    """Ids of records the given teams work on: record items and records of group items' members."""
-    teams = sorted(team_ids)
-    direct = select(review_items.c.subject_id.label("record_id")).where(
-        review_items.c.subject_type == SubjectType.RECORD.value,
-        review_items.c.team_id.in_(teams),
+def _held_by(teams: list[int], subject_type: SubjectType, subject_id: ColumnElement[int]) -> Exists:
+    """EXISTS: one of `teams` holds the review item of this subject (one index probe on
+    review_items(team_id, subject_type, subject_id))."""
+    item = review_items.alias("access_item")
+    return exists().where(
+        item.c.team_id.in_(teams),
+        item.c.subject_type == subject_type.value,
+        item.c.subject_id == subject_id,
     )
+
+
+def _record_visible(teams: list[int], record_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """True for a record one of `teams` works on: its own item, or the item of a group one of
+    whose members is mentioned in it. Both are correlated EXISTS probes that start from the
+    record (mentions.record_id -> mention_person.mention_id -> group_members.person_id ->
+    review_items), so a check never derives the whole set of a group's records."""
+    m = mentions.alias("access_mention")
+    mp = mention_person.alias("access_mention_person")
+    gm = group_members.alias("access_group_member")
     via_group = (
-        select(mentions.c.record_id.label("record_id"))
-        .join(mention_person, mention_person.c.mention_id == mentions.c.id)
-        .join(group_members, group_members.c.person_id == mention_person.c.person_id)
-        .join(
-            review_items,
-            and_(
-                review_items.c.subject_type == SubjectType.GROUP.value,
-                review_items.c.subject_id == group_members.c.group_id,
-            ),
-        )
-        .where(review_items.c.team_id.in_(teams))
+        select(m.c.id)
+        .join(mp, mp.c.mention_id == m.c.id)
+        .join(gm, gm.c.person_id == mp.c.person_id)
+        .where(m.c.record_id == record_id, _held_by(teams, SubjectType.GROUP, gm.c.group_id))
+        .exists()
     )
-    return union(direct, via_group)
+    return or_(_held_by(teams, SubjectType.RECORD, record_id), via_group)
 
 
 def visible_records(actor: Actor, column: ColumnElement[int] | None = None) -> ColumnElement[bool]:
     """A WHERE clause true for the records `actor` may see.
 
     `column` is the record-id column to test (default `records.c.id`; pass e.g.
-    `mentions.c.record_id` to filter mentions directly).
+    `mentions.c.record_id` to filter mentions directly). The clause is a correlated EXISTS
+    per row, backed by indexes, never a sub-query that lists every visible record.
     """
     column = records.c.id if column is None else column
     if actor.role == UserRole.ANALYST:
         return true()
     if actor.role not in TEAM_ROLES or not actor.team_ids:
         return false()
-    return column.in_(_team_record_ids(actor.team_ids))
+    return _record_visible(sorted(actor.team_ids), column)
 
 
 def _deny_without_case_access(actor: Actor) -> None:
@@ -163,11 +168,12 @@ def _exists(conn: Connection, query: Select) -> bool:
 def check_record(conn: Connection, actor: Actor, record_id: int) -> None:
     """NotFound if there is no such record; AccessDenied if `actor` may not see it."""
     _deny_without_case_access(actor)
-    if not _exists(conn, select(records.c.id).where(records.c.id == record_id)):
+    row = conn.execute(
+        select(visible_records(actor).label("visible")).where(records.c.id == record_id)
+    ).first()
+    if row is None:
         raise NotFound(f"no record {record_id}")
-    if not _exists(
-        conn, select(records.c.id).where(records.c.id == record_id, visible_records(actor))
-    ):
+    if not row.visible:
         raise AccessDenied(f"record {record_id} is not in the work of your teams")
 
 
@@ -200,9 +206,9 @@ def check_group(conn: Connection, actor: Actor, group_id: int) -> None:
     if actor.team_ids and _exists(
         conn,
         select(review_items.c.id).where(
+            review_items.c.team_id.in_(sorted(actor.team_ids)),
             review_items.c.subject_type == SubjectType.GROUP.value,
             review_items.c.subject_id == group_id,
-            review_items.c.team_id.in_(sorted(actor.team_ids)),
         ),
     ):
         return

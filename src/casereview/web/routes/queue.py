@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, and_, exists, extract, func, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, extract, func, or_, select
 
 from casereview.model.codes import AuditAction, IndicatorCode, ReviewStatus, SubjectType, UserRole
 from casereview.model.serial import from_json
@@ -144,9 +144,18 @@ def load_queue(conn: Connection, ctx: Ctx, f: QueueFilters) -> QueueOut:
     ).all()
     codes: dict[tuple[str, int], list[str]] = {}
     if rows:
+        wanted: dict[str, list[int]] = {}
+        for r in rows:
+            wanted.setdefault(r.subject_type, []).append(int(r.subject_id))
+        # one index-backed look-up per subject type on indicators(subject_type, subject_id)
         for code_row in conn.execute(
             select(indicators.c.subject_type, indicators.c.subject_id, indicators.c.code).where(
-                indicators.c.subject_id.in_([r.subject_id for r in rows])
+                or_(
+                    *(
+                        and_(indicators.c.subject_type == kind, indicators.c.subject_id.in_(ids))
+                        for kind, ids in sorted(wanted.items())
+                    )
+                )
             )
         ):
             key = (code_row.subject_type, int(code_row.subject_id))
