@@ -112,10 +112,18 @@ def require_role(actor: Actor, *roles: UserRole) -> None:
         raise AccessDenied(f"{actor.role.value} may not do this (needs {allowed})")
 
 
+# Aliases built once (building them per check costs more than the query itself), so the
+# probes stay correlated to the caller's own `mentions` or `records` and never to these.
+_ITEM = review_items.alias("access_item")
+_MENTION = mentions.alias("access_mention")
+_MENTION_PERSON = mention_person.alias("access_mention_person")
+_GROUP_MEMBER = group_members.alias("access_group_member")
+
+
 def _held_by(teams: list[int], subject_type: SubjectType, subject_id: ColumnElement[int]) -> Exists:
     """EXISTS: one of `teams` holds the review item of this subject (one index probe on
     review_items(team_id, subject_type, subject_id))."""
-    item = review_items.alias("access_item")
+    item = _ITEM
     return exists().where(
         item.c.team_id.in_(teams),
         item.c.subject_type == subject_type.value,
@@ -128,9 +136,7 @@ def _record_visible(teams: list[int], record_id: ColumnElement[int]) -> ColumnEl
     whose members is mentioned in it. Both are correlated EXISTS probes that start from the
     record (mentions.record_id -> mention_person.mention_id -> group_members.person_id ->
     review_items), so a check never derives the whole set of a group's records."""
-    m = mentions.alias("access_mention")
-    mp = mention_person.alias("access_mention_person")
-    gm = group_members.alias("access_group_member")
+    m, mp, gm = _MENTION, _MENTION_PERSON, _GROUP_MEMBER
     via_group = (
         select(m.c.id)
         .join(mp, mp.c.mention_id == m.c.id)
