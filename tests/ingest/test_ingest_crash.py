@@ -54,11 +54,11 @@ FULL = (1, ROWS, ROWS, "ok")
 # armed just before it), and two seeded random moments.
 _rng = random.Random(17)
 POINTS: list[str | float] = [
-    *(f"chunk:{n}" for n in (1, 2, 3, 5, 7, 9, 11, 13, 15, 17, 19)),
+    *(f"chunk:{n}" for n in (1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 19)),
     "before_commit",
     "after_commit",
-    *(f"during_commit:{s}" for s in (0.0, 0.005, 0.02, 0.06, 0.15)),
-    *(round(_rng.uniform(0.5, 4.0), 2) for _ in range(2)),
+    *(f"during_commit:{s}" for s in (0.0, 0.01, 0.05, 0.15)),
+    *(round(_rng.uniform(0.3, 3.0), 2) for _ in range(3)),
 ]
 
 
