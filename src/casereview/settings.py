@@ -75,6 +75,13 @@ class LinkSettings(Section):
     random_seed: int = Field(
         42, description="Seed of the random sampling for u, for repeatable runs"
     )
+    train_sample_size: int = Field(
+        150_000,
+        description="Above this many mentions the model is trained on a random sample of this many (then scores every mention); 0 = always all",
+    )
+    duckdb_memory_limit: str = Field(
+        "3GB", description="DuckDB's memory limit for linkage (it spills to disk beyond it)"
+    )
     near_miss_margin: float = Field(
         3.0,
         description="Scored pairs this far below the threshold are kept for explanations as near misses",
@@ -141,14 +148,24 @@ class NetworkSettings(Section):
     )
     seed: int = Field(7, description="Seed of the Leiden split (deterministic)")
     stable_jaccard: float = Field(
-        0.5, description="A group is stable when its offenders' best Jaccard under strict links "
-        "reaches this"
+        0.5,
+        description="A group is stable when its offenders' best Jaccard under strict links "
+        "reaches this",
     )
 
 
 class ReviewSettings(Section):
     repeat_missing_count: int = Field(3, description="Missing episodes that make 'repeat missing'")
     repeat_missing_window_days: int = Field(365, description="Window for repeat missing, in days")
+    cce_offence_words: list[str] = Field(
+        default_factory=lambda: [
+            "criminal exploitation",
+            "supply of class a",
+            "intent to supply class a",
+            "county lines",
+        ],
+        description="repeat_missing: a suspect in a police crime whose offence contains one of these (any case) has criminal-exploitation concerns (county lines)",
+    )
     referral_grace_days: int = Field(
         30,
         description="A local-authority record this many days after a repeat missing episode still counts as the referral that followed it",

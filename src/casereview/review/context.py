@@ -54,6 +54,7 @@ class RecordFacts:
     cse_flag: bool | None
     factors: frozenset[str]
     borough: str | None
+    offence: str | None = None  # lower case, as written
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class ReviewContext:
     # record id -> {"vehicle:AB12CDE", "phone:+44...", "place:17"}: keys shared objects recur by
     object_keys: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     cse_strength: dict[int, float] = field(default_factory=dict)
+    # records the classify stage labelled gang_associated (county lines: criminal exploitation)
+    gang_associated: set[int] = field(default_factory=set)
     findings: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     group_offenders: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     groups_of_person: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -137,6 +140,7 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
             records.c.factors,
             records.c.borough,
             records.c.narrative,
+            records.c.offence,
         ).join(sources, sources.c.id == records.c.source_id)
     )
     for r in rows:
@@ -151,6 +155,7 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
             cse_flag=r.cse_flag,
             factors=_factors(r.factors),
             borough=r.borough,
+            offence=(r.offence or "").strip().lower() or None,
         )
     mention_rows = conn.execute(
         select(
@@ -199,6 +204,14 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
         )
     ):
         ctx.cse_strength[int(rid)] = float(strength)
+    ctx.gang_associated = {
+        int(rid)
+        for (rid,) in conn.execute(
+            select(classifications.c.record_id).where(
+                classifications.c.label == Typology.GANG_ASSOCIATED.value
+            )
+        )
+    }
     for rid, code in conn.execute(
         select(flag_findings.c.record_id, flag_findings.c.code).order_by(flag_findings.c.id)
     ):

@@ -90,13 +90,20 @@ def _records_of_person(ctx: ReviewContext, roles: tuple[str, ...]) -> dict[int, 
     return out
 
 
-def _concerned_children(ctx: ReviewContext) -> set[int]:
+def _concerned_children(ctx: ReviewContext, s: ReviewSettings) -> set[int]:
     """Persons with exploitation concerns on record: victim or subject of an exploitation
-    record, subject of a record with a CSE or CCE factor, or suspect in a CCE record."""
+    record, subject of a record with a CSE or CCE factor, or suspect in a criminal-exploitation
+    record (a CCE factor, classified gang_associated, or a police crime whose offence names
+    criminal exploitation or class A supply: `cce_offence_words`, the county-lines offences)."""
     concerned: set[int] = set()
+    words = [w.lower() for w in s.cce_offence_words]
     for rid, rec in ctx.records.items():
         exploitation = ctx.is_exploitation(rid)
-        criminal = "cce" in rec.factors
+        criminal = (
+            "cce" in rec.factors
+            or rid in ctx.gang_associated
+            or (police(rec) and rec.offence is not None and any(w in rec.offence for w in words))
+        )
         for m in ctx.mentions_of.get(rid, []):
             if m.person_id is None:
                 continue
@@ -109,7 +116,7 @@ def _concerned_children(ctx: ReviewContext) -> set[int]:
 
 def repeat_missing(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
     """repeat_missing / repeat_missing_no_referral on the episode that makes the count."""
-    concerned = _concerned_children(ctx)
+    concerned = _concerned_children(ctx, s)
     episodes: dict[int, list[int]] = defaultdict(list)
     for rid in ctx.records:
         if _is_type(ctx, rid, RecordType.MISSING_EPISODE) and ctx.records[rid].occurred_at:
