@@ -136,7 +136,14 @@ def load_queue(conn: Connection, ctx: Ctx, f: QueueFilters) -> QueueOut:
         .outerjoin(users, users.c.id == review_items.c.assigned_to)
         .where(*conditions)
     )
-    total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    # The joins are to primary keys (at most one row each), so the count needs records only
+    # when a filter reads them: count over review_items' own indexes otherwise.
+    counted = select(func.count()).select_from(review_items)
+    if f.borough or f.year is not None:
+        counted = counted.outerjoin(
+            records, and_(is_record, records.c.id == review_items.c.subject_id)
+        )
+    total = conn.execute(counted.where(*conditions)).scalar_one()
     rows = conn.execute(
         base.order_by(SORTS[f.sort], review_items.c.id)
         .limit(PAGE_SIZE)
