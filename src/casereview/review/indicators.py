@@ -9,6 +9,7 @@ Thresholds and windows come from `ReviewSettings`.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -78,7 +79,8 @@ def _sorted_by_date(ctx: ReviewContext, ids: Iterable[int]) -> list[int]:
 
 
 def _is_type(ctx: ReviewContext, rid: int, *types: RecordType) -> bool:
-    return ctx.records[rid].record_type in {t.value for t in types}
+    kind = ctx.records[rid].record_type
+    return any(kind == t.value for t in types)
 
 
 def _records_of_person(ctx: ReviewContext, roles: tuple[str, ...]) -> dict[int, set[int]]:
@@ -127,6 +129,8 @@ def repeat_missing(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None
         if local_authority(rec) and rec.occurred_at:
             for pid in ctx.persons_in(rid, *_CHILD_ROLES):
                 la_dates[pid].append(rec.occurred_at)
+    for dates in la_dates.values():
+        dates.sort()
     for pid, rids in episodes.items():
         if pid not in concerned or len(rids) < s.repeat_missing_count:
             continue
@@ -145,7 +149,9 @@ def repeat_missing(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None
             evidence = {"episodes": [*window, rid], "first": first, "last": day}
             found.add(IndicatorCode.REPEAT_MISSING, rid, pid, evidence)
             until = day + dt.timedelta(days=s.referral_grace_days)
-            if not any(first <= d <= until for d in la_dates.get(pid, [])):
+            dates = la_dates.get(pid, [])
+            at = bisect.bisect_left(dates, first)
+            if not (at < len(dates) and dates[at] <= until):
                 found.add(
                     IndicatorCode.REPEAT_MISSING_NO_REFERRAL,
                     rid,
