@@ -1,17 +1,23 @@
 """Time `casereview pipeline` from an empty store through ingest to a built review queue.
 
     .venv/bin/python benchmarks/bench_pipeline.py --cases 9000 --seed 1 [--world DIR]
-        [--write-results]
+        [--profile FILE] [--write-results]
 
 Generates the synthetic world (unless `--world` is given), migrates an empty SQLite store and
 runs the whole pipeline (ingest, link, classify, network, review, report when present),
 printing seconds per stage. The baseline in the same run is the time to read the exports'
-bytes (the floor for any ingest). Goal: <= 60 s for 9,000 cases on one machine.
+bytes (the floor for any ingest). Goal: <= 60 s for 9,000 cases on one machine. The load
+average before and after is printed (other work on the machine shows in the figures).
+`--profile FILE` runs the pipeline under cProfile (slower: do not compare its times), saves the
+profile and prints the casereview functions with the most own time.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -30,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=9000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--world", type=Path)
+    parser.add_argument("--profile", type=Path, help="Run under cProfile, save the profile here")
     parser.add_argument("--write-results", action="store_true")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
@@ -48,10 +55,22 @@ def main(argv: list[str] | None = None) -> int:
     read_s = time.perf_counter() - t0
     engine = make_engine(f"sqlite:///{tmp / 'pipeline.db'}")
     upgrade(engine)
+    load_before = os.getloadavg()
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
     result = run_pipeline(engine, actor="bench", data=world, mappings=ROOT / "mappings")
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(str(args.profile))
+        pstats.Stats(profiler).sort_stats("tottime").print_stats("casereview", 25)
+    load_after = os.getloadavg()
     lines = [
         f"World: {args.cases} cases, seed {args.seed}; exports {size / 1e6:.1f} MB "
-        f"(reading their bytes: {read_s:.2f} s). SQLite store.",
+        f"(reading their bytes: {read_s:.2f} s). SQLite store. Load average (1, 5, 15 min) "
+        f"before {', '.join(f'{x:.2f}' for x in load_before)}, "
+        f"after {', '.join(f'{x:.2f}' for x in load_after)}"
+        f"{' (under cProfile)' if profiler else ''}.",
         "",
         "| stage | seconds |",
         "| --- | ---: |",
