@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import subprocess
 import sys
 import tempfile
@@ -246,6 +247,24 @@ def build_world(cases: int, seed: int, folder: Path) -> Path:
     return out
 
 
+def write_section(title: str, body: str) -> None:
+    """Replace the "## <title>" section of RESULTS.md (up to the next one) with this run's
+    figures; the notes written under them are kept (everything from the first "Notes:" line)."""
+    results = ROOT / "benchmarks" / "RESULTS.md"
+    text = results.read_text(encoding="utf-8")
+    pattern = re.compile(rf"^## {title}\n.*?(?=^## |\Z)", re.S | re.M)
+    found = pattern.search(text)
+    notes = ""
+    if found and "\nNotes:" in found.group(0):
+        notes = found.group(0)[found.group(0).index("\nNotes:") :].strip("\n") + "\n"
+    block = f"## {title}\n\n{body}\n" + (f"\n{notes}" if notes else "") + "\n"
+    if found:
+        text = text[: found.start()] + block + text[found.end() :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    results.write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=9000)
@@ -310,9 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     if args.write_results:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a") as f:
-            f.write("\n## Review\n\n`.venv/bin/python benchmarks/bench_review.py --cases "
-                    f"{args.cases} --seed {args.seed}`\n\n{text}\n")  # fmt: skip
+        write_section(
+            "Review",
+            f"`.venv/bin/python benchmarks/bench_review.py --cases {args.cases} --seed {args.seed}`"
+            + "\n\n"
+            + text,
+        )
     return 0
 
 

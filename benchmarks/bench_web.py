@@ -361,8 +361,10 @@ def main() -> int:
             user.discover()
         # Warm-up (untimed): one cycle each, so first-use costs are not counted.
         drive(users, Reviewer.cycle, 1)
+        load_before = os.getloadavg()
         paced = scenario(users, args.rounds, args.think)
         saturated = scenario(users, max(args.rounds // 2, 1), 0.0)
+        args.load = (load_before, os.getloadavg())
         for user in users:
             user.client.close()
     finally:
@@ -379,7 +381,8 @@ def main() -> int:
     print(
         f"\np95 of page views while browsing {p95:.1f} ms (goal <= {GOAL_P95_MS:.0f} ms): "
         f"{'met' if met else 'MISSED'}; at saturation {saturated[1]:.1f} ms; "
-        f"non-200 answers: {bad}"
+        f"non-200 answers: {bad}; load average before/after "
+        f"{args.load[0][0]:.2f}/{args.load[1][0]:.2f}"
     )
     if args.write_results:
         write_results(args, counts, paced[0], saturated[0], p95, met, bad)
@@ -417,7 +420,11 @@ def write_results(
         f"time (exponential, mean {args.think} s) after each page. Baseline in the same run: "
         "the same load on a static file through the same middleware. Then the same with no "
         "think time (20 requests always in flight: capacity, not the goal). Server and load "
-        "generator share the machine.",
+        "generator share the machine. Load average (1, 5, 15 min) before the timed part "
+        + ", ".join(f"{x:.2f}" for x in args.load[0])
+        + ", after "
+        + ", ".join(f"{x:.2f}" for x in args.load[1])
+        + ".",
         "",
     ]
     for title, table in (
