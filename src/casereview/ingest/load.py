@@ -175,7 +175,7 @@ class _FileLoad:
         else:
             assert spec.persons is not None
             self.person = compile_person(spec.persons.person, mapping, salt)
-            from casereview.ingest.transform import compile_value
+            from casereview.ingest.fields import compile_value
 
             self.record_key = compile_value(
                 spec.persons.record_key.model_copy(update={"required": True}), "record_key", mapping

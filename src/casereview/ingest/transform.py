@@ -1,23 +1,34 @@
 """Compile a mapping into per-field pipelines and turn source rows into canonical rows.
 
-Each `Value` of the mapping is compiled once into a closure (extract -> strip -> default ->
-required -> split -> code table -> normaliser -> prefix -> type), so the per-row work is a
-few dict look-ups and cached normaliser calls. A row that fails raises `RowProblem`, which
-the loader turns into a quarantine entry; nothing here touches the database.
+Each `Value` of the mapping is compiled once into a closure (see `fields`), so the per-row
+work is a few dict look-ups and memoised normaliser calls. A row that fails raises
+`RowProblem`, which the loader turns into a quarantine entry; nothing here touches the
+database.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from casereview.ingest.fields import (
+    RowProblem,
+    age_value,
+    as_text,
+    bool_value,
+    column_getter,
+    compile_value,
+    date_value,
+    day_value,
+    dumps,
+    extractor,
+    raw_text,
+    text_value,
+    typed_value,
+)
 from casereview.ingest.mapping import (
-    CodeTable,
     LinkSpec,
     LocationSpec,
     Mapping,
@@ -27,7 +38,6 @@ from casereview.ingest.mapping import (
     Value,
 )
 from casereview.model.codes import (
-    CodeSet,
     ConcernFactor,
     DobPrecision,
     EthnicityGroup,
@@ -40,13 +50,7 @@ from casereview.model.codes import (
     Sex,
 )
 from casereview.values import (
-    clean_name,
     normalise_address,
-    normalise_borough,
-    normalise_phone,
-    normalise_postcode,
-    normalise_vrm,
-    parse_date,
     split_full_name,
 )
 
@@ -61,43 +65,6 @@ __all__ = [
     "referenced_columns",
     "required_columns",
 ]
-
-Getter = Callable[[dict[str, Any]], Any]
-_TRUE = frozenset({"y", "yes", "true", "t", "1"})
-_FALSE = frozenset({"n", "no", "false", "f", "0"})
-_MEMO_LIMIT = 65_536  # per-field memo of cleaned values; cleared when full (bounded memory)
-_MISSING = object()
-
-
-def _json_default(value: Any) -> Any:
-    # As casereview.model.serial: dates as ISO text, sets sorted; anything else is an error.
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, set | frozenset):
-        return sorted(value)
-    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
-
-
-# The same text as canonical_json (sorted keys, no spaces, UTF-8 kept), from one encoder built
-# once: json.dumps with options builds a new encoder on every call.
-_encode = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
-).encode
-
-
-def dumps(value: Any) -> str:
-    """Canonical JSON of `value` (see casereview.model.serial.canonical_json)."""
-    if not value and isinstance(value, list):
-        return "[]"
-    return _encode(value)
-
-
-class RowProblem(Exception):
-    """A row cannot be loaded: quarantined with a reason code, the field and a message."""
-
-    def __init__(self, reason: QuarantineReason, field_name: str | None, message: str) -> None:
-        super().__init__(message)
-        self.reason, self.field, self.message = reason, field_name, message
 
 
 @dataclass(slots=True)
@@ -141,386 +108,6 @@ class RecordOut:
     persons: list[MentionOut] = field(default_factory=list)
 
 
-# --------------------------------------------------------------------------- values
-
-
-def _extractor(spec: Value) -> Getter:
-    if spec.constant is not None:
-        constant = spec.constant
-        return lambda row: constant
-    if spec.columns is not None:
-        getters = [_column_getter(c) for c in spec.columns]
-        sep = spec.join
-
-        def joined(row: dict[str, Any]) -> Any:
-            parts = [_as_text(g(row)) for g in getters]
-            return sep.join(p for p in parts if p)
-
-        return joined
-    assert spec.column is not None
-    return _column_getter(spec.column)
-
-
-def _column_getter(column: str) -> Getter:
-    if "." not in column:
-        return lambda row: row.get(column)
-    path = column.split(".")
-
-    def nested(row: dict[str, Any]) -> Any:
-        if column in row:
-            return row[column]
-        value: Any = row
-        for part in path:
-            if not isinstance(value, dict):
-                return None
-            value = value.get(part)
-        return value
-
-    return nested
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return dumps(value)
-    return str(value).strip()
-
-
-def _translator(table: CodeTable, field_name: str) -> Callable[[Any], Any]:
-    if table.case_sensitive:
-        lookup = dict(table.values)
-    else:
-        lookup = {k.strip().lower(): v for k, v in table.values.items()}
-    unknown, default, fold = table.unknown, table.default, not table.case_sensitive
-
-    def translate(code: Any) -> Any:
-        key = code.lower() if fold and isinstance(code, str) else code
-        if key in lookup:
-            return lookup[key]
-        if unknown == "default":
-            return default
-        if unknown == "keep":
-            return code
-        raise RowProblem(
-            QuarantineReason.UNKNOWN_CODE, field_name, f"code {code!r} is not in the table"
-        )
-
-    return translate
-
-
-_NORMALISERS: dict[str, Callable[[str], str | None]] = {
-    "name": clean_name,
-    "postcode": normalise_postcode,
-    "vrm": normalise_vrm,
-    "address": normalise_address,
-    "borough": normalise_borough,
-    "upper": lambda s: s.upper() or None,
-    "lower": lambda s: s.lower() or None,
-    "strip": lambda s: s.strip() or None,
-}
-
-
-def _simple_column(spec: Value) -> str | None:
-    """The column of a value that is only a column (no cleaning step), else None."""
-    plain = (
-        spec.column is not None
-        and "." not in spec.column
-        and spec.codes is None
-        and spec.normalise is None
-        and spec.split is None
-        and spec.pattern is None
-        and spec.default is None
-        and not spec.prefix
-    )
-    return spec.column if plain else None
-
-
-def _plain_getter(column: str, field_name: str, required: bool) -> Getter:
-    """row -> stripped text or None, for a value that is only a column (the common case)."""
-
-    def get(row: dict[str, Any]) -> Any:
-        value = row.get(column)
-        if value.__class__ is str:
-            value = value.strip()
-        elif value is not None:
-            value = _as_text(value)
-        if value:
-            return value
-        if required:
-            raise RowProblem(
-                QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-            )
-        return None
-
-    return get
-
-
-def compile_value(
-    spec: Value | None,
-    field_name: str,
-    mapping: Mapping,
-    *,
-    normaliser: str | None = None,
-    as_list: bool = False,
-) -> Getter:
-    """A closure row -> cleaned value (str, list of str, bool from codes, or None)."""
-    if spec is None:
-        return (lambda row: []) if as_list else (lambda row: None)
-    column = _simple_column(spec)
-    if column is not None and normaliser is None and not as_list:
-        return _plain_getter(column, field_name, spec.required)
-    extract = _extractor(spec)
-    translate = _translator(mapping.codes[spec.codes], field_name) if spec.codes else None
-    norm_name = spec.normalise or normaliser
-    norm: Callable[[str], str | None] | None = None
-    if norm_name == "phone":
-        region = mapping.phone_region
-        norm = lambda s: normalise_phone(s, region)  # noqa: E731
-    elif norm_name is not None:
-        norm = _NORMALISERS[norm_name]
-    default, required, split, prefix = spec.default, spec.required, spec.split, spec.prefix
-    pattern = re.compile(spec.pattern) if spec.pattern else None
-    strict = spec.on_invalid == "quarantine"
-
-    def clean_text(text: str) -> Any:
-        if pattern is not None:
-            found = pattern.search(text)
-            if found is None:
-                return None
-            text = (found.group(1) if pattern.groups else found.group(0)).strip()
-            if not text:
-                return None
-        value: Any = text
-        if translate is not None:
-            value = translate(text)
-            if value is None or isinstance(value, bool):
-                return value
-        if norm is not None and isinstance(value, str):
-            normalised = norm(value)
-            if normalised is None:
-                if strict:
-                    raise RowProblem(
-                        QuarantineReason.BAD_VALUE,
-                        field_name,
-                        f"{value!r} is not a valid {norm_name}",
-                    )
-                return None
-            value = normalised
-        if prefix and isinstance(value, str):
-            value = prefix + value
-        return value
-
-    # clean_text is pure: remember its answers (a problem raised is not remembered).
-    memo: dict[str, Any] = {}
-
-    def clean_one(text: str) -> Any:
-        found = memo.get(text, _MISSING)
-        if found is _MISSING:
-            found = clean_text(text)
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[text] = found
-        return found
-
-    def get(row: dict[str, Any]) -> Any:
-        raw = extract(row)
-        items: list[str]
-        if isinstance(raw, list):
-            items = [_as_text(v) for v in raw]
-        else:
-            text = raw.strip() if raw.__class__ is str else _as_text(raw)
-            if not text and default is not None:
-                text = default
-            if split and text:
-                items = [part.strip() for part in text.split(split)]
-            elif as_list:
-                if not text:
-                    if required:
-                        raise RowProblem(
-                            QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-                        )
-                    return []
-                items = [text]
-            else:
-                if not text:
-                    if required:
-                        raise RowProblem(
-                            QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-                        )
-                    return None
-                return clean_one(text)
-        cleaned = [c for c in (clean_one(i) for i in items if i) if c is not None]
-        if required and not cleaned:
-            raise RowProblem(
-                QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-            )
-        if as_list:
-            return list(dict.fromkeys(cleaned))
-        return cleaned[0] if cleaned else None
-
-    if (
-        not as_list
-        and split is None
-        and default is None
-        and spec.column is not None
-        and "." not in spec.column
-    ):
-        # One plain column, cleaned: the same steps without the general path's branches.
-        column, general = spec.column, get
-
-        def get_column(row: dict[str, Any]) -> Any:
-            raw = row.get(column)
-            if raw.__class__ is not str:
-                return general(row)
-            text = raw.strip()
-            if not text:
-                if required:
-                    raise RowProblem(
-                        QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-                    )
-                return None
-            found = memo.get(text, _MISSING)
-            if found is _MISSING:
-                return clean_one(text)
-            return found
-
-        return get_column
-    if spec.constant is not None:
-        # A constant is cleaned once, here; a constant that fails fails on every row.
-        try:
-            fixed = get({})
-        except RowProblem:
-            return get
-        if isinstance(fixed, list):
-            return lambda row: list(fixed)
-        return lambda row: fixed
-    return get
-
-
-def _raw_getter(spec: Value | None) -> Getter:
-    if spec is None:
-        return lambda row: None
-    if spec.column is not None and "." not in spec.column:
-        return _plain_getter(spec.column, spec.column, False)
-    extract = _extractor(spec)
-    return lambda row: _as_text(extract(row)) or None
-
-
-def _text(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
-    """A field kept as written: the raw text, unless the mapping asks for cleaning steps
-    (default, pattern, codes, normalise, prefix), which are then applied."""
-    if spec is None or (
-        spec.default is None
-        and spec.pattern is None
-        and spec.codes is None
-        and spec.normalise is None
-        and not spec.prefix
-        and spec.split is None
-    ):
-        return _raw_getter(spec)
-    return compile_value(spec, field_name, mapping)
-
-
-def _typed(get: Getter, field_name: str, code_set: type[CodeSet], *, required: bool) -> Getter:
-    parsed: dict[Any, str | None] = {}  # value -> member value (None: not a member)
-
-    def typed(row: dict[str, Any]) -> Any:
-        value = get(row)
-        if value is None:
-            if required:
-                raise RowProblem(
-                    QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-                )
-            return None
-        member = parsed.get(value, _MISSING)
-        if member is _MISSING:
-            found = code_set.parse(value)
-            member = found.value if found is not None else None
-            if len(parsed) >= _MEMO_LIMIT:
-                parsed.clear()
-            parsed[value] = member
-        if member is None:
-            if required:
-                raise RowProblem(
-                    QuarantineReason.BAD_VALUE,
-                    field_name,
-                    f"{value!r} is not a {code_set.__name__}",
-                )
-            return None
-        return member
-
-    return typed
-
-
-def _bool(get: Getter, field_name: str) -> Getter:
-    def as_bool(row: dict[str, Any]) -> bool | None:
-        value = get(row)
-        if value is None or isinstance(value, bool):
-            return value
-        text = str(value).lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise RowProblem(QuarantineReason.BAD_VALUE, field_name, f"{value!r} is not yes or no")
-
-    return as_bool
-
-
-def _date(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
-    """row -> (PartialDate | None, raw text | None)."""
-    if spec is None:
-        return lambda row: (None, None)
-    get = compile_value(spec.model_copy(update={"codes": None}), field_name, mapping)
-    formats = tuple(spec.formats or mapping.date_formats)
-
-    def as_date(row: dict[str, Any]) -> Any:
-        text = get(row)
-        if text is None:
-            return None, None
-        parsed = parse_date(str(text), formats)
-        if parsed is None:
-            if spec.on_invalid == "null":
-                return None, text
-            raise RowProblem(
-                QuarantineReason.BAD_DATE, field_name, f"{text!r} matches none of {list(formats)}"
-            )
-        return parsed, text
-
-    return as_date
-
-
-def _day(get: Getter) -> Callable[[dict[str, Any]], dt.date | None]:
-    def day(row: dict[str, Any]) -> dt.date | None:
-        parsed, _ = get(row)
-        return parsed.value if parsed is not None else None
-
-    return day
-
-
-def _age(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
-    get = compile_value(spec, field_name, mapping)
-
-    def age(row: dict[str, Any]) -> int | None:
-        text = get(row)
-        if text is None:
-            return None
-        try:
-            value = int(float(str(text)))
-        except (ValueError, OverflowError):
-            value = -1
-        if not 0 <= value <= 130:
-            raise RowProblem(QuarantineReason.BAD_NUMBER, field_name, f"{text!r} is not an age")
-        return value
-
-    return age
-
-
 # --------------------------------------------------------------------------- objects, places
 
 
@@ -534,16 +121,16 @@ _OBJECT_NORMALISER = {
 def _items(spec: Value) -> Callable[[dict[str, Any]], list[str]]:
     """row -> the value's items as written (a JSON list, or the text split on `split`)."""
     if spec.constant is not None:
-        fixed = [_as_text(spec.constant)] if _as_text(spec.constant) else []
+        fixed = [as_text(spec.constant)] if as_text(spec.constant) else []
         return lambda row: list(fixed)
-    extract = _extractor(spec)
+    extract = extractor(spec)
     split, default = spec.split, spec.default
 
     def items(row: dict[str, Any]) -> list[str]:
         raw = extract(row)
         if isinstance(raw, list):
-            return [t for t in (_as_text(v) for v in raw) if t]
-        text = _as_text(raw) or (default or "")
+            return [t for t in (as_text(v) for v in raw) if t]
+        text = as_text(raw) or (default or "")
         if split and text:
             return [t for t in (part.strip() for part in text.split(split)) if t]
         return [text] if text else []
@@ -591,10 +178,10 @@ def _locations(specs: list[LocationSpec], prefix: str, mapping: Mapping) -> Call
         address_raw = (
             compile_value(spec.address, f"{name}.address", mapping, as_list=True)
             if spec.address is not None and spec.address.split
-            else _raw_getter(spec.address)
+            else raw_text(spec.address)
         )
         postcode = compile_value(spec.postcode, f"{name}.postcode", mapping, normaliser="postcode")
-        kind = _typed(
+        kind = typed_value(
             compile_value(spec.type, f"{name}.type", mapping),
             f"{name}.type",
             LocationType,
@@ -642,27 +229,27 @@ def compile_person(
     """A function (person item, record ref) -> MentionOut, raising RowProblem."""
     p = prefix
     key = compile_value(spec.key.model_copy(update={"required": True}), f"{p}key", mapping)
-    role = _typed(
+    role = typed_value(
         compile_value(spec.role, f"{p}role", mapping), f"{p}role", MentionRole, required=True
     )
-    full_name = _text(spec.name, f"{p}name", mapping)
+    full_name = text_value(spec.name, f"{p}name", mapping)
     order = spec.name_order
-    forenames = _text(spec.forenames, f"{p}forenames", mapping)
-    surname = _text(spec.surname, f"{p}surname", mapping)
+    forenames = text_value(spec.forenames, f"{p}forenames", mapping)
+    surname = text_value(spec.surname, f"{p}surname", mapping)
     aliases = compile_value(spec.aliases, f"{p}aliases", mapping, as_list=True)
-    dob = _date(spec.dob, f"{p}dob", mapping)
-    age = _age(spec.age, f"{p}age", mapping)
-    sex = _typed(compile_value(spec.sex, f"{p}sex", mapping), f"{p}sex", Sex, required=False)
-    ethnicity_raw = _raw_getter(spec.ethnicity)
-    ethnicity = _typed(
+    dob = date_value(spec.dob, f"{p}dob", mapping)
+    age = age_value(spec.age, f"{p}age", mapping)
+    sex = typed_value(compile_value(spec.sex, f"{p}sex", mapping), f"{p}sex", Sex, required=False)
+    ethnicity_raw = raw_text(spec.ethnicity)
+    ethnicity = typed_value(
         compile_value(spec.ethnicity, f"{p}ethnicity", mapping),
         f"{p}ethnicity",
         EthnicityGroup,
         required=False,
     )
-    nationality = _text(spec.nationality, f"{p}nationality", mapping)
-    relationship = _text(spec.relationship, f"{p}relationship", mapping)
-    address = _text(spec.address, f"{p}address", mapping)
+    nationality = text_value(spec.nationality, f"{p}nationality", mapping)
+    relationship = text_value(spec.relationship, f"{p}relationship", mapping)
+    address = text_value(spec.address, f"{p}address", mapping)
     postcode = compile_value(spec.postcode, f"{p}postcode", mapping, normaliser="postcode")
     phones = compile_value(spec.phones, f"{p}phones", mapping, normaliser="phone", as_list=True)
     objects = _objects(spec.objects, p, mapping)
@@ -719,33 +306,35 @@ def compile_record(
 ) -> Callable[[dict[str, Any]], RecordOut]:
     """A function row -> RecordOut (with its nested persons), raising RowProblem."""
     key = compile_value(spec.key.model_copy(update={"required": True}), "key", mapping)
-    record_type = _typed(
+    record_type = typed_value(
         compile_value(spec.record_type, "record_type", mapping),
         "record_type",
         RecordType,
         required=True,
     )
     dates = {
-        name: _day(_date(getattr(spec, name), name, mapping))
+        name: day_value(date_value(getattr(spec, name), name, mapping))
         for name in ("occurred_at", "occurred_to", "recorded_at", "closed_at")
     }
-    borough_raw = _raw_getter(spec.borough)
+    borough_raw = raw_text(spec.borough)
     borough = compile_value(
         spec.borough.model_copy(update={"on_invalid": "null"}) if spec.borough else None,
         "borough",
         mapping,
         normaliser="borough",
     )
-    cse_flag = _bool(compile_value(spec.cse_flag, "cse_flag", mapping), "cse_flag")
-    referral = _bool(compile_value(spec.referral_made, "referral_made", mapping), "referral_made")
+    cse_flag = bool_value(compile_value(spec.cse_flag, "cse_flag", mapping), "cse_flag")
+    referral = bool_value(
+        compile_value(spec.referral_made, "referral_made", mapping), "referral_made"
+    )
     factors_get = compile_value(spec.factors, "factors", mapping, as_list=True)
-    offence = _text(spec.offence, "offence", mapping)
-    outcome_raw = _raw_getter(spec.outcome)
-    outcome = _typed(
+    offence = text_value(spec.offence, "offence", mapping)
+    outcome_raw = raw_text(spec.outcome)
+    outcome = typed_value(
         compile_value(spec.outcome, "outcome", mapping), "outcome", OutcomeType, required=False
     )
-    narrative = _text(spec.narrative, "narrative", mapping)
-    flags = {n: _text(v, f"source_flags.{n}", mapping) for n, v in spec.source_flags.items()}
+    narrative = text_value(spec.narrative, "narrative", mapping)
+    flags = {n: text_value(v, f"source_flags.{n}", mapping) for n, v in spec.source_flags.items()}
     links = _links(spec.links, mapping)
     objects = _objects(spec.objects, "", mapping)
     locations = _locations(spec.locations, "", mapping)
@@ -782,7 +371,7 @@ def compile_record(
             if each is None:
                 out.persons.append(person(row, ref))
                 continue
-            items = _column_getter(each)(row)
+            items = column_getter(each)(row)
             if items is None:
                 continue
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):

@@ -1,0 +1,463 @@
+"""Compile one mapping value into a per-field pipeline (a closure over its cleaning steps).
+
+extract -> strip -> default -> required -> split -> pattern -> code table -> normaliser ->
+prefix -> canonical type. Plain columns get a short path, cleaned values are memoised per
+field, constants are cleaned once. A value that cannot be used raises `RowProblem`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from casereview.ingest.mapping import CodeTable, Mapping, Value
+from casereview.model.codes import (
+    CodeSet,
+    QuarantineReason,
+)
+from casereview.values import (
+    clean_name,
+    normalise_address,
+    normalise_borough,
+    normalise_phone,
+    normalise_postcode,
+    normalise_vrm,
+    parse_date,
+)
+
+__all__ = [
+    "Getter",
+    "RowProblem",
+    "age_value",
+    "as_text",
+    "bool_value",
+    "column_getter",
+    "compile_value",
+    "date_value",
+    "day_value",
+    "dumps",
+    "extractor",
+    "raw_text",
+    "text_value",
+    "typed_value",
+]
+
+Getter = Callable[[dict[str, Any]], Any]
+_TRUE = frozenset({"y", "yes", "true", "t", "1"})
+_FALSE = frozenset({"n", "no", "false", "f", "0"})
+_MEMO_LIMIT = 65_536  # per-field memo of cleaned values; cleared when full (bounded memory)
+_MISSING = object()
+
+
+def _json_default(value: Any) -> Any:
+    # As casereview.model.serial: dates as ISO text, sets sorted; anything else is an error.
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
+
+
+# The same text as canonical_json (sorted keys, no spaces, UTF-8 kept), from one encoder built
+# once: json.dumps with options builds a new encoder on every call.
+_encode = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+).encode
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON of `value` (see casereview.model.serial.canonical_json)."""
+    if not value and isinstance(value, list):
+        return "[]"
+    return _encode(value)
+
+
+class RowProblem(Exception):
+    """A row cannot be loaded: quarantined with a reason code, the field and a message."""
+
+    def __init__(self, reason: QuarantineReason, field_name: str | None, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.field, self.message = reason, field_name, message
+
+
+# --------------------------------------------------------------------------- values
+
+
+def extractor(spec: Value) -> Getter:
+    if spec.constant is not None:
+        constant = spec.constant
+        return lambda row: constant
+    if spec.columns is not None:
+        getters = [column_getter(c) for c in spec.columns]
+        sep = spec.join
+
+        def joined(row: dict[str, Any]) -> Any:
+            parts = [as_text(g(row)) for g in getters]
+            return sep.join(p for p in parts if p)
+
+        return joined
+    assert spec.column is not None
+    return column_getter(spec.column)
+
+
+def column_getter(column: str) -> Getter:
+    if "." not in column:
+        return lambda row: row.get(column)
+    path = column.split(".")
+
+    def nested(row: dict[str, Any]) -> Any:
+        if column in row:
+            return row[column]
+        value: Any = row
+        for part in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(part)
+        return value
+
+    return nested
+
+
+def as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return dumps(value)
+    return str(value).strip()
+
+
+def _translator(table: CodeTable, field_name: str) -> Callable[[Any], Any]:
+    if table.case_sensitive:
+        lookup = dict(table.values)
+    else:
+        lookup = {k.strip().lower(): v for k, v in table.values.items()}
+    unknown, default, fold = table.unknown, table.default, not table.case_sensitive
+
+    def translate(code: Any) -> Any:
+        key = code.lower() if fold and isinstance(code, str) else code
+        if key in lookup:
+            return lookup[key]
+        if unknown == "default":
+            return default
+        if unknown == "keep":
+            return code
+        raise RowProblem(
+            QuarantineReason.UNKNOWN_CODE, field_name, f"code {code!r} is not in the table"
+        )
+
+    return translate
+
+
+_NORMALISERS: dict[str, Callable[[str], str | None]] = {
+    "name": clean_name,
+    "postcode": normalise_postcode,
+    "vrm": normalise_vrm,
+    "address": normalise_address,
+    "borough": normalise_borough,
+    "upper": lambda s: s.upper() or None,
+    "lower": lambda s: s.lower() or None,
+    "strip": lambda s: s.strip() or None,
+}
+
+
+def _simple_column(spec: Value) -> str | None:
+    """The column of a value that is only a column (no cleaning step), else None."""
+    plain = (
+        spec.column is not None
+        and "." not in spec.column
+        and spec.codes is None
+        and spec.normalise is None
+        and spec.split is None
+        and spec.pattern is None
+        and spec.default is None
+        and not spec.prefix
+    )
+    return spec.column if plain else None
+
+
+def _plain_getter(column: str, field_name: str, required: bool) -> Getter:
+    """row -> stripped text or None, for a value that is only a column (the common case)."""
+
+    def get(row: dict[str, Any]) -> Any:
+        value = row.get(column)
+        if value.__class__ is str:
+            value = value.strip()
+        elif value is not None:
+            value = as_text(value)
+        if value:
+            return value
+        if required:
+            raise RowProblem(
+                QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
+            )
+        return None
+
+    return get
+
+
+def compile_value(
+    spec: Value | None,
+    field_name: str,
+    mapping: Mapping,
+    *,
+    normaliser: str | None = None,
+    as_list: bool = False,
+) -> Getter:
+    """A closure row -> cleaned value (str, list of str, bool from codes, or None)."""
+    if spec is None:
+        return (lambda row: []) if as_list else (lambda row: None)
+    column = _simple_column(spec)
+    if column is not None and normaliser is None and not as_list:
+        return _plain_getter(column, field_name, spec.required)
+    extract = extractor(spec)
+    translate = _translator(mapping.codes[spec.codes], field_name) if spec.codes else None
+    norm_name = spec.normalise or normaliser
+    norm: Callable[[str], str | None] | None = None
+    if norm_name == "phone":
+        region = mapping.phone_region
+        norm = lambda s: normalise_phone(s, region)  # noqa: E731
+    elif norm_name is not None:
+        norm = _NORMALISERS[norm_name]
+    default, required, split, prefix = spec.default, spec.required, spec.split, spec.prefix
+    pattern = re.compile(spec.pattern) if spec.pattern else None
+    strict = spec.on_invalid == "quarantine"
+
+    def clean_text(text: str) -> Any:
+        if pattern is not None:
+            found = pattern.search(text)
+            if found is None:
+                return None
+            text = (found.group(1) if pattern.groups else found.group(0)).strip()
+            if not text:
+                return None
+        value: Any = text
+        if translate is not None:
+            value = translate(text)
+            if value is None or isinstance(value, bool):
+                return value
+        if norm is not None and isinstance(value, str):
+            normalised = norm(value)
+            if normalised is None:
+                if strict:
+                    raise RowProblem(
+                        QuarantineReason.BAD_VALUE,
+                        field_name,
+                        f"{value!r} is not a valid {norm_name}",
+                    )
+                return None
+            value = normalised
+        if prefix and isinstance(value, str):
+            value = prefix + value
+        return value
+
+    # clean_text is pure: remember its answers (a problem raised is not remembered).
+    memo: dict[str, Any] = {}
+
+    def clean_one(text: str) -> Any:
+        found = memo.get(text, _MISSING)
+        if found is _MISSING:
+            found = clean_text(text)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[text] = found
+        return found
+
+    def get(row: dict[str, Any]) -> Any:
+        raw = extract(row)
+        items: list[str]
+        if isinstance(raw, list):
+            items = [as_text(v) for v in raw]
+        else:
+            text = raw.strip() if raw.__class__ is str else as_text(raw)
+            if not text and default is not None:
+                text = default
+            if split and text:
+                items = [part.strip() for part in text.split(split)]
+            elif as_list:
+                if not text:
+                    if required:
+                        raise RowProblem(
+                            QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
+                        )
+                    return []
+                items = [text]
+            else:
+                if not text:
+                    if required:
+                        raise RowProblem(
+                            QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
+                        )
+                    return None
+                return clean_one(text)
+        cleaned = [c for c in (clean_one(i) for i in items if i) if c is not None]
+        if required and not cleaned:
+            raise RowProblem(
+                QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
+            )
+        if as_list:
+            return list(dict.fromkeys(cleaned))
+        return cleaned[0] if cleaned else None
+
+    if (
+        not as_list
+        and split is None
+        and default is None
+        and spec.column is not None
+        and "." not in spec.column
+    ):
+        # One plain column, cleaned: the same steps without the general path's branches.
+        column, general = spec.column, get
+
+        def get_column(row: dict[str, Any]) -> Any:
+            raw = row.get(column)
+            if raw.__class__ is not str:
+                return general(row)
+            text = raw.strip()
+            if not text:
+                if required:
+                    raise RowProblem(
+                        QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
+                    )
+                return None
+            found = memo.get(text, _MISSING)
+            if found is _MISSING:
+                return clean_one(text)
+            return found
+
+        return get_column
+    if spec.constant is not None:
+        # A constant is cleaned once, here; a constant that fails fails on every row.
+        try:
+            fixed = get({})
+        except RowProblem:
+            return get
+        if isinstance(fixed, list):
+            return lambda row: list(fixed)
+        return lambda row: fixed
+    return get
+
+
+def raw_text(spec: Value | None) -> Getter:
+    if spec is None:
+        return lambda row: None
+    if spec.column is not None and "." not in spec.column:
+        return _plain_getter(spec.column, spec.column, False)
+    extract = extractor(spec)
+    return lambda row: as_text(extract(row)) or None
+
+
+def text_value(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
+    """A field kept as written: the raw text, unless the mapping asks for cleaning steps
+    (default, pattern, codes, normalise, prefix), which are then applied."""
+    if spec is None or (
+        spec.default is None
+        and spec.pattern is None
+        and spec.codes is None
+        and spec.normalise is None
+        and not spec.prefix
+        and spec.split is None
+    ):
+        return raw_text(spec)
+    return compile_value(spec, field_name, mapping)
+
+
+def typed_value(get: Getter, field_name: str, code_set: type[CodeSet], *, required: bool) -> Getter:
+    parsed: dict[Any, str | None] = {}  # value -> member value (None: not a member)
+
+    def typed(row: dict[str, Any]) -> Any:
+        value = get(row)
+        if value is None:
+            if required:
+                raise RowProblem(
+                    QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
+                )
+            return None
+        member = parsed.get(value, _MISSING)
+        if member is _MISSING:
+            found = code_set.parse(value)
+            member = found.value if found is not None else None
+            if len(parsed) >= _MEMO_LIMIT:
+                parsed.clear()
+            parsed[value] = member
+        if member is None:
+            if required:
+                raise RowProblem(
+                    QuarantineReason.BAD_VALUE,
+                    field_name,
+                    f"{value!r} is not a {code_set.__name__}",
+                )
+            return None
+        return member
+
+    return typed
+
+
+def bool_value(get: Getter, field_name: str) -> Getter:
+    def as_bool(row: dict[str, Any]) -> bool | None:
+        value = get(row)
+        if value is None or isinstance(value, bool):
+            return value
+        text = str(value).lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise RowProblem(QuarantineReason.BAD_VALUE, field_name, f"{value!r} is not yes or no")
+
+    return as_bool
+
+
+def date_value(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
+    """row -> (PartialDate | None, raw text | None)."""
+    if spec is None:
+        return lambda row: (None, None)
+    get = compile_value(spec.model_copy(update={"codes": None}), field_name, mapping)
+    formats = tuple(spec.formats or mapping.date_formats)
+
+    def as_date(row: dict[str, Any]) -> Any:
+        text = get(row)
+        if text is None:
+            return None, None
+        parsed = parse_date(str(text), formats)
+        if parsed is None:
+            if spec.on_invalid == "null":
+                return None, text
+            raise RowProblem(
+                QuarantineReason.BAD_DATE, field_name, f"{text!r} matches none of {list(formats)}"
+            )
+        return parsed, text
+
+    return as_date
+
+
+def day_value(get: Getter) -> Callable[[dict[str, Any]], dt.date | None]:
+    def day(row: dict[str, Any]) -> dt.date | None:
+        parsed, _ = get(row)
+        return parsed.value if parsed is not None else None
+
+    return day
+
+
+def age_value(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
+    get = compile_value(spec, field_name, mapping)
+
+    def age(row: dict[str, Any]) -> int | None:
+        text = get(row)
+        if text is None:
+            return None
+        try:
+            value = int(float(str(text)))
+        except (ValueError, OverflowError):
+            value = -1
+        if not 0 <= value <= 130:
+            raise RowProblem(QuarantineReason.BAD_NUMBER, field_name, f"{text!r} is not an age")
+        return value
+
+    return age
