@@ -7,6 +7,7 @@ user's role and teams, exactly as the web app would.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import (
@@ -134,7 +135,7 @@ def queue_command(
                           ("status", "left"), ("team", "left"), ("why", "left")):  # fmt: skip
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for e in entries:
-        why = ", ".join(f"{c['code']} +{c['points']:g}" for c in e.contributions)
+        why = ", ".join(_why(c) for c in e.contributions)
         flag = " (look again)" if e.needs_another_look else ""
         table.add_row(
             str(e.item_id),
@@ -295,3 +296,12 @@ def pipeline_command(
         counts = ", ".join(f"{k}: {v}" for k, v in s.counts.items() if isinstance(v, int | float))
         table.add_row(s.stage, f"{s.seconds:.1f}", str(s.run_id or "-"), counts)
     console.print(table)
+
+
+def _why(term: dict[str, Any]) -> str:
+    """One score term as the queue shows it; a repeat names where it counts in full."""
+    text = f"{term['code']} +{term['points']:g}"
+    also = term.get("also_on")
+    if isinstance(also, dict):
+        text += f" (repeat; in full on {also.get('subject_type')} {also.get('subject_id')})"
+    return text
