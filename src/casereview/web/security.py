@@ -20,7 +20,6 @@ __all__ = [
     "CSP",
     "SecurityMiddleware",
     "csrf_matches",
-    "neutralise_csv_cell",
     "security_headers",
 ]
 
@@ -32,7 +31,6 @@ CSP = (
     "frame-ancestors 'none'"
 )
 _STATIC_PREFIX = "/static/"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def security_headers(path: str, correlation_id: str) -> list[tuple[bytes, bytes]]:
@@ -109,8 +107,3 @@ def csrf_matches(expected: str, given: str | None) -> bool:
     """Constant-time comparison of the session's CSRF token with the one sent."""
     return bool(given) and secrets.compare_digest(expected.encode(), (given or "").encode())
 
-
-def neutralise_csv_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula: prefix a quote when it starts like one."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text

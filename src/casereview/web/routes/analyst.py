@@ -3,7 +3,6 @@
 # ruff: noqa: B008  (FastAPI declares dependencies and form fields as defaults)
 from __future__ import annotations
 
-import csv
 import io
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -15,9 +14,9 @@ from casereview.model.codes import AuditAction, UserRole
 from casereview.model.serial import from_json
 from casereview.model.tables import classifications, records, run_artifacts, runs
 from casereview.store.db import reading
+from casereview.store.exports import write_csv
 from casereview.web.auth import Ctx, csrf_checked, require, signed_in, write_audit
 from casereview.web.render import ErrorOut, page
-from casereview.web.security import neutralise_csv_cell
 
 router = APIRouter()
 api = APIRouter(
@@ -92,19 +91,22 @@ def export_csv(ctx: Ctx, body: ExportIn) -> str:
         for c in conn.execute(select(classifications.c.record_id, classifications.c.label)):
             labels.setdefault(int(c.record_id), []).append(c.label)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for r in rows:
-        cells = [
-            r.id,
-            r.record_type,
-            r.occurred_at.year if r.occurred_at else "",
-            r.borough,
-            r.cse_flag,
-            r.outcome,
-            ";".join(sorted(labels.get(int(r.id), []))),
-        ]
-        writer.writerow([neutralise_csv_cell(c) for c in cells])
+    write_csv(
+        out,
+        EXPORT_COLUMNS,
+        (
+            [
+                r.id,
+                r.record_type,
+                r.occurred_at.year if r.occurred_at else "",
+                r.borough,
+                r.cse_flag,
+                r.outcome,
+                ";".join(sorted(labels.get(int(r.id), []))),
+            ]
+            for r in rows
+        ),
+    )
     write_audit(
         ctx,
         AuditAction.DISCLOSE,
