@@ -198,6 +198,12 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 
 _COMPILED = [(ind, ind.compiled()) for ind in INDICATORS]
+# One search per indicator first: most texts hold few indicators, so most are ruled out at
+# once; the per-pattern order (which decides the evidence shown) applies only on a hit.
+_ANY = [
+    re.compile(rf"(?<!\w)(?:{'|'.join(f'(?:{p})' for p in ind.patterns)})(?!\w)", re.IGNORECASE)
+    for ind in INDICATORS
+]
 _NEGATION = re.compile(
     r"\b(?:no concerns? (?:of|about|for|regarding)|no (?:evidence|indication|suggestion) of|"
     r"not (?:believed|thought) to be|denies|denied|ruled out)\b[^.;]*$",
@@ -216,7 +222,9 @@ def find_indicators(text: str) -> list[IndicatorHit]:
     hits: list[IndicatorHit] = []
     if not text:
         return hits
-    for indicator, patterns in _COMPILED:
+    for (indicator, patterns), any_pattern in zip(_COMPILED, _ANY, strict=True):
+        if any_pattern.search(text) is None:
+            continue
         for pattern in patterns:
             match = next((m for m in pattern.finditer(text) if not _negated(text, m.start())), None)
             if match is not None:
