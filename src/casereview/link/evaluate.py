@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -31,7 +32,7 @@ def _c2(n: pd.Series) -> int:
     return int((n * (n - 1) // 2).sum())
 
 
-def pairwise(pred: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]) -> Scores:
+def pairwise(pred: Mapping[Any, Hashable], truth: Mapping[Any, Hashable]) -> Scores:
     """Precision, recall and F1 over all pairs of items put together (items in both maps)."""
     keys = [k for k in truth if k in pred]
     df = pd.DataFrame({"p": [pred[k] for k in keys], "t": [truth[k] for k in keys]})
@@ -43,7 +44,7 @@ def pairwise(pred: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashabl
     return Scores(p, r, _f1(p, r))
 
 
-def bcubed(pred: Mapping[Hashable, Hashable], truth: Mapping[Hashable, Hashable]) -> Scores:
+def bcubed(pred: Mapping[Any, Hashable], truth: Mapping[Any, Hashable]) -> Scores:
     """B-cubed precision, recall and F1 (per-item overlap of its two clusters, averaged)."""
     keys = [k for k in truth if k in pred]
     df = pd.DataFrame({"p": [pred[k] for k in keys], "t": [truth[k] for k in keys]})

@@ -36,6 +36,7 @@ __all__ = [
     "bare_blocking_columns",
     "blocking_columns",
     "build_frame",
+    "effective_block_cap",
     "guard_blocks",
     "load_mention_rows",
 ]
@@ -181,6 +182,15 @@ class BlockGuardReport:
             else:
                 lines.append(f"blocking {key}: {n} comparisons, no block above the cap")
         return lines
+
+
+def effective_block_cap(max_block_size: int, mentions: int, reference: int) -> int:
+    """The skewed-block guard's cap for a frame of `mentions`: `max_block_size` up to
+    `reference` mentions, then shrinking with the square root of the size (at least 20), so
+    that comparisons grow about linearly with the data rather than quadratically."""
+    if reference <= 0 or mentions <= reference:
+        return max_block_size
+    return max(20, int(max_block_size * (reference / mentions) ** 0.5))
 
 
 def _pairs_in(counts: pd.Series) -> int:

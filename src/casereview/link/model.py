@@ -36,6 +36,8 @@ __all__ = [
     "model_settings",
     "open_backend",
     "score_frame",
+    "train",
+    "training_sample",
 ]
 
 Progress = Callable[[str], None]
@@ -224,14 +226,17 @@ def comparison_names(settings: dict[str, Any]) -> list[str]:
 
 
 @contextmanager
-def open_backend(engine_name: str) -> Iterator[Any]:
-    """A Splink database API for `engine_name` ("duckdb" or "spark"), closed at the end."""
+def open_backend(engine_name: str, *, memory_limit: str = "3GB") -> Iterator[Any]:
+    """A Splink database API for `engine_name` ("duckdb" or "spark"), closed at the end.
+    DuckDB: two threads, `memory_limit` (it spills beyond it), no insertion order kept."""
     if engine_name == "duckdb":
         import duckdb
         from splink import DuckDBAPI
 
         con = duckdb.connect(":memory:")
         con.execute("SET threads TO 2")
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute("SET preserve_insertion_order = false")
         try:
             yield DuckDBAPI(connection=con)
         finally:
@@ -275,16 +280,45 @@ def _spark_frame(db_api: Any, frame: pd.DataFrame) -> Any:
     for col in frame.columns:
         if col in ("forename_keys", "surname_parts", "phones"):
             kind: Any = array
-        elif col in ("unique_id", "yob_lo", "yob_hi"):
+        elif col in _INT_COLUMNS:
             kind = T.LongType()
         else:
             kind = T.StringType()
         fields.append(T.StructField(col, kind, True))
+    ints = frame.astype({c: "Int64" for c in _INT_COLUMNS if c in frame.columns})
     rows = [
         tuple(None if (not isinstance(v, list) and pd.isna(v)) else v for v in rec)
-        for rec in frame.astype(object).itertuples(index=False, name=None)
+        for rec in ints.astype(object).itertuples(index=False, name=None)
     ]
     return db_api.spark.createDataFrame(rows, schema=T.StructType(fields))
+
+
+_LIST_COLUMNS = ("forename_keys", "surname_parts", "phones", "context")
+_INT_COLUMNS = ("unique_id", "yob_lo", "yob_hi", "record_id")
+
+
+def _arrow_frame(frame: pd.DataFrame) -> Any:
+    """The frame as an Arrow table with explicit types, which DuckDB scans without
+    converting Python objects row by row (a pandas frame of strings and lists does, and at a
+    million mentions that conversion held gigabytes)."""
+    import pyarrow as pa
+
+    arrays = []
+    fields = []
+    for col in frame.columns:
+        if col in _LIST_COLUMNS:
+            kind: Any = pa.list_(pa.string())
+        elif col in _INT_COLUMNS:
+            kind = pa.int64()
+        else:
+            kind = pa.string()
+        values = frame[col]
+        if kind == pa.int64():
+            arrays.append(pa.array(values.astype("Int64"), type=kind, from_pandas=True))
+        else:
+            arrays.append(pa.array(values.to_numpy(dtype=object), type=kind, from_pandas=True))
+        fields.append(pa.field(col, kind))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
 def linker_for(db_api: Any, frame: pd.DataFrame, settings: Any) -> Any:
@@ -295,7 +329,7 @@ def linker_for(db_api: Any, frame: pd.DataFrame, settings: Any) -> Any:
     if type(db_api).__name__ == "SparkAPI":
         table = _spark_frame(db_api, frame)
     else:
-        table = frame.astype({"yob_lo": "Int64", "yob_hi": "Int64"})
+        table = _arrow_frame(frame)
     registered = db_api.register(table, table_name="mentions_frame")
     return Linker(registered, settings, log_level=logging.ERROR)
 
@@ -330,6 +364,15 @@ def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> Tr
             rule, record_sample_proportion=em_sample, estimate_without_term_frequencies=True
         )
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())))
+
+
+def training_sample(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """The mentions the model is trained on: all of them up to `size`, else a random sample
+    of `size` (m, u and the prior are properties of the data, not of its size: a sample's
+    estimates apply to the whole frame, which is then scored with them)."""
+    if size <= 0 or len(frame) <= size:
+        return frame
+    return frame.sample(n=size, random_state=seed).sort_values("unique_id", kind="stable")
 
 
 @dataclass

@@ -30,6 +30,7 @@ from casereview.link.frame import (
     BLOCKING_KEYS,
     add_context,
     build_frame,
+    effective_block_cap,
     guard_blocks,
     load_mention_rows,
 )
@@ -42,6 +43,7 @@ from casereview.link.model import (
     open_backend,
     score_frame,
     train,
+    training_sample,
 )
 from casereview.link.places import resolve_places
 from casereview.link.score import duckdb_settings_from_saved
@@ -108,27 +110,40 @@ def predict_persons(
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    report = guard_blocks(frame, link.max_block_size)
+    cap = effective_block_cap(link.max_block_size, len(frame), link.block_cap_reference_mentions)
+    report = guard_blocks(frame, cap)
     notes = report.notes()
     if report.dropped:
         say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
-    with open_backend(engine_name) as db_api:
-        say(f"training the model on {len(frame)} mentions ({engine_name})")
-        if trained is None:
+    dialect = "spark" if engine_name == "spark" else "duckdb"
+    given = trained is not None
+    second_pass = context and not given and bool(frame["record_id"].dropna().duplicated().any())
+    if trained is None:
+        sample = training_sample(frame, link.train_sample_size, link.random_seed)
+        say(f"training the model on {len(sample)} of {len(frame)} mentions ({engine_name})")
+        # Its own backend: Splink caches term-frequency tables per backend, and those of
+        # a sample must never score the whole frame.
+        with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as train_api:
             linker = linker_for(
-                db_api, frame, model_settings(frame, addresses=link.compare_addresses)
+                train_api, sample, model_settings(frame, addresses=link.compare_addresses)
             )
-            model = train(
+            trained = train(
                 linker,
                 u_max_pairs=link.u_max_pairs,
                 seed=link.random_seed,
                 em_sample=link.em_record_sample_proportion,
-            )
-        else:
-            dialect = "spark" if engine_name == "spark" else "duckdb"
-            settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
-            linker = linker_for(db_api, frame, settings_dict)
-            model = TrainedModel(settings_dict)
+            ).settings
+            del linker
+        del sample
+    with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
+        settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
+        if not detail or second_pass:
+            # Ids, weights and probabilities only: the per-comparison columns of every pair
+            # (values, gammas, Bayes factors) cost most of predict's time and memory at 1M.
+            settings_dict["retain_matching_columns"] = False
+            settings_dict["retain_intermediate_calculation_columns"] = False
+        linker = linker_for(db_api, frame, settings_dict)
+        model = TrainedModel(settings_dict)
         timings["train_s"] = time.perf_counter() - t0
         say("scoring candidate pairs")
         t1 = time.perf_counter()
@@ -145,8 +160,7 @@ def predict_persons(
         frame["unique_id"].tolist(), pairs, link.match_weight_threshold, judgements or []
     )
     timings["cluster_s"] = time.perf_counter() - t2
-    shared = frame["record_id"].dropna()
-    if context and trained is None and shared.duplicated().any():
+    if second_pass:
         # Second pass: the persons that each mention's record names besides it are evidence.
         say("second pass with record context")
         frame = add_context(frame, clustering.labels)
