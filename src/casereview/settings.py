@@ -79,6 +79,10 @@ class LinkSettings(Section):
         150_000,
         description="Above this many mentions the model is trained on a random sample of this many (then scores every mention); 0 = always all",
     )
+    block_cap_reference_mentions: int = Field(
+        50_000,
+        description="Above this many mentions max_block_size shrinks with the square root of the size (comparisons grow linearly); 0 = fixed cap",
+    )
     duckdb_memory_limit: str = Field(
         "3GB", description="DuckDB's memory limit for linkage (it spills to disk beyond it)"
     )
