@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -233,14 +234,19 @@ def open_backend(engine_name: str, *, memory_limit: str = "3GB") -> Iterator[Any
         import duckdb
         from splink import DuckDBAPI
 
+        # DuckDB spills beyond its memory limit; the spill holds personal data, so it goes to a
+        # private folder (mode 0700) that is removed afterwards, never to the working folder.
+        spill = tempfile.mkdtemp(prefix="casereview-duckdb-")
         con = duckdb.connect(":memory:")
         con.execute("SET threads TO 2")
         con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET temp_directory = '{spill}'")
         con.execute("SET preserve_insertion_order = false")
         try:
             yield DuckDBAPI(connection=con)
         finally:
             con.close()
+            shutil.rmtree(spill, ignore_errors=True)
         return
     if engine_name == "spark":
         try:
