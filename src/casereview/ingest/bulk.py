@@ -115,7 +115,7 @@ class BulkWriter:
     # ----------------------------------------------------------------- SQL helpers
 
     def _next_id(self, table: str) -> int:
-        self.cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")  # noqa: S608 - fixed
+        self.cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")  # noqa: S608 - fixed  # nosec B608
         row = self.cursor.fetchone()
         assert row is not None
         return int(row[0])
@@ -125,13 +125,13 @@ class BulkWriter:
 
     def _insert_sql(self, table: str, columns: Sequence[str]) -> str:
         marks = ", ".join("?" for _ in columns)
-        return self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})")  # noqa: S608
+        return self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})")  # noqa: S608  # nosec B608
 
     def _upsert_sql(self, table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
         marks = ", ".join("?" for _ in columns)
         return self._sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "  # noqa: S608 - fixed names
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "  # noqa: S608 - fixed names  # nosec B608
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
         )
 
@@ -156,7 +156,7 @@ class BulkWriter:
 
     def _any(self, table: str) -> bool:
         self.cursor.execute(
-            self._sql(f"SELECT 1 FROM {table} WHERE source_id = ? LIMIT 1"),  # noqa: S608 - fixed
+            self._sql(f"SELECT 1 FROM {table} WHERE source_id = ? LIMIT 1"),  # noqa: S608 - fixed  # nosec B608
             (self.source_id,),
         )
         return self.cursor.fetchone() is not None
