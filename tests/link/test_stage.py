@@ -13,7 +13,7 @@ from linkworld import add_mentions, add_user, tiny_people
 from sqlalchemy import Engine, select
 
 from casereview.link.explain import explain_pair
-from casereview.link.export import export_persons, neutralise_cell
+from casereview.link.export import export_persons
 from casereview.link.judgements import record_judgement, revoke_judgement
 from casereview.link.stage import run_link
 from casereview.model.tables import (
@@ -24,6 +24,7 @@ from casereview.model.tables import (
     run_artifacts,
 )
 from casereview.store.db import reading
+from casereview.store.exports import neutralise_cell
 
 People = tuple[Engine, list[dict[str, Any]], dict[str, int]]
 

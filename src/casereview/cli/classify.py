@@ -10,7 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from casereview.classify import run_classify
 from casereview.classify.export import export_findings
 from casereview.cli.app import app
-from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.cli.common import console, open_store, print_json, run_export, settings_for
 from casereview.cli.link import export_app
 from casereview.network import run_network
 from casereview.network.export import export_groups
@@ -97,16 +97,7 @@ def export_groups_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write group_id, person_id, role for every active group (audited as a disclosure)."""
-    settings = settings_for(ctx)
-    store = open_store(ctx)
-    try:
-        rows = export_groups(store, out, purpose=purpose, recipient=recipient, actor=settings.user)
-    finally:
-        store.dispose()
-    if as_json:
-        print_json({"rows": rows, "file": str(out)})
-        return
-    console.print(f"wrote {rows} rows to {out}")
+    run_export(ctx, export_groups, out, purpose, recipient, as_json)
 
 
 @export_app.command("findings")
@@ -118,15 +109,4 @@ def export_findings_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write source, record_ref, finding for every flag finding and record indicator (audited)."""
-    settings = settings_for(ctx)
-    store = open_store(ctx)
-    try:
-        rows = export_findings(
-            store, out, purpose=purpose, recipient=recipient, actor=settings.user
-        )
-    finally:
-        store.dispose()
-    if as_json:
-        print_json({"rows": rows, "file": str(out)})
-        return
-    console.print(f"wrote {rows} rows to {out}")
+    run_export(ctx, export_findings, out, purpose, recipient, as_json)

@@ -12,7 +12,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from casereview.cli.app import app
-from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.cli.common import console, open_store, print_json, run_export, settings_for
 from casereview.errors import NotFound
 from casereview.link.explain import explain_pair
 from casereview.link.export import export_persons
@@ -137,11 +137,4 @@ def export_persons_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write source, mention_key, person_id for every mention (audited as a disclosure)."""
-    settings = settings_for(ctx)
-    rows = export_persons(
-        open_store(ctx), out, purpose=purpose, recipient=recipient, actor=settings.user
-    )
-    if as_json:
-        print_json({"rows": rows, "file": str(out)})
-        return
-    console.print(f"wrote {rows} rows to {out}")
+    run_export(ctx, export_persons, out, purpose, recipient, as_json)
