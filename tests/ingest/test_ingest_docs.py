@@ -67,6 +67,7 @@ def test_the_docs_have_an_example_of_every_shape() -> None:
         "example_dates",
         "example_keys",
         "example_values",
+        "example_identifiers",
     ]
     assert all(e.files and e.queries for e in EXAMPLES)
 

@@ -6,7 +6,9 @@ import pytest
 
 from casereview.values import (
     normalise_address,
+    normalise_any_postcode,
     normalise_borough,
+    normalise_identifier,
     normalise_phone,
     normalise_postcode,
     normalise_vrm,
@@ -45,6 +47,25 @@ def test_postcode_examples() -> None:
         "E1",
         "N16",
         None,
+    ]
+
+
+def test_any_country_postcode_examples() -> None:
+    raw = ["sw1a1aa", "2615", " 1012 ab ", "12345-6789", "k1a 0b6", "00-950", "7", "n/a",
+           "1-", "12--34", "ABCDEFGHIJK", "E1 6A"]  # fmt: skip
+    assert [normalise_any_postcode(v) for v in raw] == [
+        "SW1A 1AA",  # UK-shaped: the UK form
+        "2615",
+        "1012AB",
+        "12345-6789",
+        "K1A0B6",
+        "00-950",
+        None,
+        None,
+        None,
+        None,
+        None,
+        "E16A",
     ]
 
 
@@ -120,3 +141,15 @@ def test_phone_fast_path_agrees_with_libphonenumber() -> None:
         for text in (f"0{prefix}{tail}", f"+44{prefix}{tail}", f"0{prefix} {tail[:3]} {tail[3:]}"):
             normalise_phone.cache_clear()
             assert normalise_phone(text) == parse_phone(text.strip(), "GB"), text
+
+
+def test_identifier_examples() -> None:
+    raw = ["943 476 5919", " 12/345678a ", "123456/12A", "la-000123", "   ", "x" * 65]
+    assert [normalise_identifier(v) for v in raw] == [
+        "9434765919",
+        "12/345678A",
+        "123456/12A",
+        "LA-000123",
+        None,
+        None,
+    ]

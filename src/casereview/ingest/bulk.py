@@ -54,6 +54,7 @@ _MENTION_COLUMNS = (
     "address",
     "postcode",
     "phones",
+    "identifiers",
 )
 _IN_BATCH = 2000
 _RECORD_DATES = tuple(

@@ -21,7 +21,9 @@ from casereview.model.codes import (
 from casereview.values import (
     clean_name,
     normalise_address,
+    normalise_any_postcode,
     normalise_borough,
+    normalise_identifier,
     normalise_phone,
     normalise_postcode,
     normalise_vrm,
@@ -161,6 +163,7 @@ _NORMALISERS: dict[str, Callable[[str], str | None]] = {
     "vrm": normalise_vrm,
     "address": normalise_address,
     "borough": normalise_borough,
+    "identifier": normalise_identifier,
     "upper": lambda s: s.upper() or None,
     "lower": lambda s: s.lower() or None,
     "strip": lambda s: s.strip() or None,
@@ -223,6 +226,8 @@ def compile_value(
     if norm_name == "phone":
         region = mapping.phone_region
         norm = lambda s: normalise_phone(s, region)  # noqa: E731
+    elif norm_name == "postcode" and spec.country == "any":
+        norm = normalise_any_postcode
     elif norm_name is not None:
         norm = _NORMALISERS[norm_name]
     default, required, split, prefix = spec.default, spec.required, spec.split, spec.prefix

@@ -37,8 +37,18 @@ __all__ = [
 ]
 
 Normaliser = Literal[
-    "name", "phone", "postcode", "vrm", "address", "borough", "upper", "lower", "strip"
+    "name",
+    "phone",
+    "postcode",
+    "vrm",
+    "address",
+    "borough",
+    "identifier",
+    "upper",
+    "lower",
+    "strip",
 ]
+_SCHEME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 DEFAULT_DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
@@ -66,6 +76,11 @@ class Value(_Model):
     on_invalid: Literal["quarantine", "null"] = Field(
         "quarantine", description="What an unreadable value does: quarantine the row, or NULL"
     )
+    country: Literal["uk", "any"] = Field(
+        "uk",
+        description="Postcodes: uk (a UK postcode or invalid), or any (a UK-shaped postcode in "
+        "its UK form, any other kept as written without spaces, upper-case)",
+    )
 
     @model_validator(mode="after")
     def _one_origin(self) -> Value:
@@ -77,6 +92,8 @@ class Value(_Model):
                 re.compile(self.pattern)
             except re.error as e:
                 raise ValueError(f"pattern is not a valid regular expression: {e}") from e
+        if self.country != "uk" and self.normalise not in (None, "postcode"):
+            raise ValueError("country applies to postcodes only (normalise: postcode)")
         return self
 
 
@@ -154,8 +171,22 @@ class PersonSpec(_Model):
     address: ValueSpec | None = None
     postcode: ValueSpec | None = None
     phones: ValueSpec | None = None
+    identifiers: dict[str, ValueSpec] = Field(
+        default_factory=dict,
+        description="Identifier scheme (pnc, cro, nhs, ...) -> value; stored as a JSON object",
+    )
     objects: list[ObjectSpec] = Field(default_factory=list)
     locations: list[LocationSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _scheme_names(self) -> PersonSpec:
+        bad = sorted(s for s in self.identifiers if not _SCHEME.fullmatch(s))
+        if bad:
+            raise ValueError(
+                f"identifier scheme(s) {', '.join(map(repr, bad))}: use lower-case letters, "
+                "digits and _ (starting with a letter, at most 32), e.g. pnc, cro, nhs"
+            )
+        return self
 
 
 class RecordSpec(_Model):

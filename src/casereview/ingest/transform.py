@@ -216,6 +216,26 @@ def _links(specs: list[LinkSpec], mapping: Mapping) -> Callable[..., Any]:
     return links
 
 
+def _identifiers(specs: dict[str, Value], prefix: str, mapping: Mapping) -> Callable[..., str]:
+    """item -> canonical JSON of {scheme: value} for the schemes with a value ("{}": none)."""
+    if not specs:
+        return lambda item: "{}"
+    compiled = [
+        (scheme, compile_value(spec, f"{prefix}identifiers.{scheme}", mapping))
+        for scheme, spec in sorted(specs.items())
+    ]
+
+    def identifiers(item: dict[str, Any]) -> str:
+        found = {}
+        for scheme, get in compiled:
+            value = get(item)
+            if value is not None and not isinstance(value, bool):
+                found[scheme] = str(value)
+        return dumps(found) if found else "{}"
+
+    return identifiers
+
+
 def _content_hash(salt: str, raw: str) -> str:
     return hashlib.sha256((salt + raw).encode("utf-8")).hexdigest()
 
@@ -252,6 +272,7 @@ def compile_person(
     address = text_value(spec.address, f"{p}address", mapping)
     postcode = compile_value(spec.postcode, f"{p}postcode", mapping, normaliser="postcode")
     phones = compile_value(spec.phones, f"{p}phones", mapping, normaliser="phone", as_list=True)
+    identifiers = _identifiers(spec.identifiers, p, mapping)
     objects = _objects(spec.objects, p, mapping)
     locations = _locations(spec.locations, p, mapping)
 
@@ -286,6 +307,7 @@ def compile_person(
             "address": address(item),
             "postcode": postcode(item),
             "phones": dumps(phones(item)),
+            "identifiers": identifiers(item),
         }
         raw = dumps(item)
         return MentionOut(

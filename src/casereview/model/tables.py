@@ -286,6 +286,8 @@ mentions = Table(
     Column("address", Text, nullable=True),
     Column("postcode", String(16), nullable=True),
     Column("phones", Text, nullable=False, default="[]"),  # JSON list of E.164
+    # JSON object: identifier scheme (pnc, cro, nhs, ...) -> value, canonical JSON
+    Column("identifiers", Text, nullable=False, default="{}", server_default="{}"),
     Column("raw", Text, nullable=False),
     Column("content_hash", String(64), nullable=False),
     UniqueConstraint("source_id", "mention_key"),

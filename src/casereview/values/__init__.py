@@ -10,16 +10,23 @@ from __future__ import annotations
 from casereview.values.address import normalise_address
 from casereview.values.borough import normalise_borough
 from casereview.values.dates import PartialDate, parse_date
+from casereview.values.identifier import normalise_identifier
 from casereview.values.name import clean_name, split_full_name
 from casereview.values.phone import normalise_phone
-from casereview.values.postcode import normalise_postcode, postcode_district
+from casereview.values.postcode import (
+    normalise_any_postcode,
+    normalise_postcode,
+    postcode_district,
+)
 from casereview.values.vehicle import normalise_vrm
 
 __all__ = [
     "PartialDate",
     "clean_name",
     "normalise_address",
+    "normalise_any_postcode",
     "normalise_borough",
+    "normalise_identifier",
     "normalise_phone",
     "normalise_postcode",
     "normalise_vrm",

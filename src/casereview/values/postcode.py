@@ -1,15 +1,19 @@
-"""UK postcodes in canonical form ("SW1A 1AA") and their districts ("SW1A")."""
+"""Postcodes: UK postcodes in canonical form ("SW1A 1AA") and their districts ("SW1A"), and
+postcodes of any country kept as written, cleaned of spaces and case ("2615", "1012AB")."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-__all__ = ["normalise_postcode", "postcode_district"]
+__all__ = ["normalise_any_postcode", "normalise_postcode", "postcode_district"]
 
 _POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})")
 _DISTRICT = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
 _SPACE = re.compile(r"\s+")
+# A postal code of any country, once spaces are removed and letters upper-cased: letters and
+# digits with at most inner hyphens (US ZIP+4 "12345-6789", Polish "00-950"), 2 to 10 long.
+_ANY = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,8}[A-Z0-9])?")
 _MAX_POSTCODE_TEXT = 16
 
 
@@ -26,6 +30,20 @@ def normalise_postcode(text: str | None) -> str | None:
     if match is None:
         return None
     return f"{match.group(1)} {match.group(2)}"
+
+
+@lru_cache(maxsize=65_536)
+def normalise_any_postcode(text: str | None) -> str | None:
+    """A postcode of any country: a UK-shaped one in its UK form ("E1 6AN"), any other kept
+    as written without spaces, upper-case ("2615", "1012AB", "12345-6789"); None when it is
+    not letters and digits (with inner hyphens), or shorter than 2 or longer than 10."""
+    uk = normalise_postcode(text)
+    if uk is not None or not text or len(text) > _MAX_POSTCODE_TEXT:
+        return uk
+    compact = _SPACE.sub("", text).upper()
+    if len(compact) < 2 or "--" in compact or _ANY.fullmatch(compact) is None:
+        return None
+    return compact
 
 
 def postcode_district(pc: str | None) -> str | None:
