@@ -43,6 +43,10 @@ class StoreSettings(Section):
 
 class IngestSettings(Section):
     chunk_rows: int = Field(5000, description="Rows read and validated per chunk while importing")
+    parallel_min_rows: int = Field(
+        100_000,
+        description="Files of about this many rows or more are read and validated in a forked child process while the main process writes (two cores); 0 = never",
+    )
     max_file_bytes: int = Field(2 * 1024**3, description="Largest input file accepted, in bytes")
     max_xlsx_uncompressed_bytes: int = Field(
         512 * 1024**2,

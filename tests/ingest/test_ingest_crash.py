@@ -1,6 +1,8 @@
 """Crash safety: an import of 100,000 rows SIGKILLed at 20+ points (after chunks, just before
 and just after COMMIT, during COMMIT, random moments) leaves the file wholly present or wholly
-absent, an intact database, and a rerun that gives exact counts with no duplicates.
+absent, an intact database, and a rerun that gives exact counts with no duplicates. The
+imports use the two-core pipeline (a forked child reads and transforms, the killed process is
+the writing parent); a further test kills the child instead.
 
 The input and an empty migrated store are built once; every kill runs on its own copy of the
 store (a file copy), and the independent kill runs go two at a time.
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from casereview.ingest.load import CRASH_ENV
+from casereview.ingest.pipeline import parallel_available
 from casereview.store.db import make_engine
 from casereview.store.migrate import upgrade
 
@@ -96,6 +99,7 @@ def _import(folder: Path, db: Path, point: str | float | None) -> subprocess.Com
                str(folder)]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEREVIEW_")}
     env["CASEREVIEW_INGEST__CHUNK_ROWS"] = str(CHUNK_ROWS)
+    env["CASEREVIEW_INGEST__PARALLEL_MIN_ROWS"] = "1000"  # the two-core pipeline
     if isinstance(point, str):
         env[CRASH_ENV] = point
     if not isinstance(point, float):
@@ -153,3 +157,20 @@ def test_sigkill_at_many_points_leaves_all_or_nothing(crash_input: Path) -> None
             keys = conn.execute("SELECT count(DISTINCT mention_key) FROM mentions").fetchone()[0]
             refs = conn.execute("SELECT count(DISTINCT source_ref) FROM records").fetchone()[0]
         assert keys == refs == ROWS
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not parallel_available(), reason="needs fork and two cores")
+def test_killing_the_reader_child_aborts_the_file_cleanly(crash_input: Path) -> None:
+    db = crash_input / "kill_child.db"
+    shutil.copyfile(crash_input / "empty.db", db)
+    proc = _import(crash_input, db, "child_chunk:7")
+    assert proc.returncode == 1, proc.stderr
+    assert "the ingest reader process" in proc.stderr
+    assert "was killed by SIGKILL" in proc.stderr
+    assert "nothing from this file was stored" in proc.stderr
+    assert _state(db) == EMPTY
+    rerun = _import(crash_input, db, None)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.split()[0] == "imported"
+    assert _state(db) == FULL

@@ -15,54 +15,21 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from casereview.ingest.transform import LocationOut, MentionOut, ObjectOut, RecordOut
+from casereview.ingest.transform import (
+    BOROUGH,
+    MENTION_COLUMNS,
+    RECORD_COLUMNS,
+    LocationOut,
+    MentionOut,
+    ObjectOut,
+    RecordOut,
+)
 
 __all__ = ["BulkWriter"]
 
-_RECORD_COLUMNS = (
-    "record_type",
-    "occurred_at",
-    "occurred_to",
-    "recorded_at",
-    "closed_at",
-    "borough",
-    "borough_raw",
-    "cse_flag",
-    "source_flags",
-    "factors",
-    "offence",
-    "outcome_raw",
-    "outcome",
-    "referral_made",
-    "narrative",
-)
-_MENTION_COLUMNS = (
-    "role",
-    "forenames",
-    "surname",
-    "name_raw",
-    "aliases",
-    "dob",
-    "dob_raw",
-    "dob_precision",
-    "age_at_event",
-    "sex",
-    "ethnicity_raw",
-    "ethnicity",
-    "nationality",
-    "relationship",
-    "address",
-    "postcode",
-    "phones",
-    "identifiers",
-)
+_RECORD_COLUMNS = RECORD_COLUMNS
+_MENTION_COLUMNS = MENTION_COLUMNS
 _IN_BATCH = 2000
-_RECORD_DATES = tuple(
-    i
-    for i, c in enumerate(_RECORD_COLUMNS)
-    if c in ("occurred_at", "occurred_to", "recorded_at", "closed_at")
-)
-_MENTION_DATES = tuple(i for i, c in enumerate(_MENTION_COLUMNS) if c == "dob")
 
 
 class BulkWriter:
@@ -162,14 +129,6 @@ class BulkWriter:
         )
         return self.cursor.fetchone() is not None
 
-    def _row(self, values: dict[str, Any], columns: Sequence[str], dates: Sequence[int]) -> list:
-        row = [values[c] for c in columns]
-        if self.sqlite:
-            for i in dates:
-                if row[i] is not None:
-                    row[i] = row[i].isoformat()
-        return row
-
     # ----------------------------------------------------------------- look-ups
 
     def record_ids(self, refs: Iterable[str]) -> dict[str, int]:
@@ -205,7 +164,7 @@ class BulkWriter:
             [
                 self.source_id,
                 o.ref,
-                *self._row(o.values, _RECORD_COLUMNS, _RECORD_DATES),
+                *o.values,
                 o.raw,
                 o.content_hash,
                 self.import_id,
@@ -242,7 +201,8 @@ class BulkWriter:
             [(ids[o.ref], to, kind) for o in changed for to, kind in o.links if to != o.ref],
         )
         self._attach(
-            [(ids[o.ref], None, o.objects, o.locations, o.values["borough"]) for o in changed]
+            [(ids[o.ref], None, o.objects, o.locations, o.values[BOROUGH]) for o in changed],
+            record_owned=True,
         )
         persons = [(ids[o.ref], m) for o in changed for m in o.persons]
         self.write_mentions(persons)
@@ -273,46 +233,55 @@ class BulkWriter:
         )
         if not changed:
             return
-        rows = [
-            [
-                rid,
-                self.source_id,
-                m.key,
-                *self._row(m.values, _MENTION_COLUMNS, _MENTION_DATES),
-                m.raw,
-                m.content_hash,
-            ]
-            for rid, m in changed
-        ]
-        ids = {key: mid for key, (mid, _, _) in existing.items()}
+        sid = self.source_id
         if self.mentions_fresh and self.sqlite:
+            # All new: numbered here (BEGIN IMMEDIATE holds the write lock), rows built once.
             first = self._next_id("mentions")
-            for n, ((_, m), row) in enumerate(zip(changed, rows, strict=True)):
-                row.insert(0, first + n)
-                ids[m.key] = first + n
-            self._many(self._mention_insert_sql, rows)
-        else:
-            self._many(self._mention_sql, rows)
-            new_keys = [m.key for _, m in changed if m.key not in ids]
-            if new_keys:
-                rows_ = self._select_in(
-                    "SELECT mention_key, id FROM mentions WHERE source_id = ? AND mention_key",
-                    (self.source_id,),
-                    new_keys,
-                )
-                ids.update({k: i for k, i in rows_})
+            self._many(
+                self._mention_insert_sql,
+                [
+                    (first + n, rid, sid, m.key, *m.values, m.raw, m.content_hash)
+                    for n, (rid, m) in enumerate(changed)
+                ],
+            )
+            self.mentions_written += len(changed)
+            self._attach(
+                [
+                    (rid, first + n, m.objects, m.locations, None)
+                    for n, (rid, m) in enumerate(changed)
+                ],
+                record_owned=False,
+            )
+            return
+        rows = [[rid, sid, m.key, *m.values, m.raw, m.content_hash] for rid, m in changed]
+        ids = {key: mid for key, (mid, _, _) in existing.items()}
+        self._many(self._mention_sql, rows)
+        new_keys = [m.key for _, m in changed if m.key not in ids]
+        if new_keys:
+            rows_ = self._select_in(
+                "SELECT mention_key, id FROM mentions WHERE source_id = ? AND mention_key",
+                (self.source_id,),
+                new_keys,
+            )
+            ids.update({k: i for k, i in rows_})
         self.mentions_written += len(changed)
         replaced = [(existing[m.key][1], ids[m.key]) for _, m in changed if m.key in existing]
         self._many("DELETE FROM record_objects WHERE record_id = ? AND mention_id = ?", replaced)
         self._many("DELETE FROM record_locations WHERE record_id = ? AND mention_id = ?", replaced)
-        self._attach([(rid, ids[m.key], m.objects, m.locations, None) for rid, m in changed])
+        self._attach(
+            [(rid, ids[m.key], m.objects, m.locations, None) for rid, m in changed],
+            record_owned=False,
+        )
 
     # ----------------------------------------------------------------- attachments
 
     def _attach(
         self,
         owners: list[tuple[int, int | None, list[ObjectOut], list[LocationOut], str | None]],
+        *,
+        record_owned: bool,
     ) -> None:
+        """Objects and places of records (`record_owned`: mention id None) or of mentions."""
         objects = {(o.kind, o.value) for _, _, objs, _, _ in owners for o in objs}
         self._ensure_objects(objects - self._object_ids.keys())
         locations = {loc.key: (loc, b) for _, _, _, locs, b in owners for loc in locs}
@@ -328,7 +297,7 @@ class BulkWriter:
             for rid, mid, _, locs, _ in owners
             for loc in locs
         ]
-        if any(mid is None for _, mid, _, _, _ in owners):
+        if record_owned:
             # ON CONFLICT does not see duplicates whose mention_id is NULL (NULLs are
             # distinct in a unique constraint): drop repeats of a record's own attachments.
             object_rows = list({r[:3]: r for r in object_rows}.values())

@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +28,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from casereview.errors import SourceFileError, StoreError
 from casereview.ingest.bulk import BulkWriter
 from casereview.ingest.mapping import FileSpec, Mapping, load_mapping
-from casereview.ingest.readers import Malformed, Row, read_rows, text_of
-from casereview.ingest.transform import (
-    MentionOut,
-    RecordOut,
-    RowProblem,
-    compile_person,
-    compile_record,
-    referenced_columns,
-    required_columns,
-)
+from casereview.ingest.pipeline import ChunkSource, Item, Transformer, parallel_available
+from casereview.ingest.readers import read_rows
+from casereview.ingest.transform import MentionOut, RecordOut, RowProblem
 from casereview.model.codes import AuditAction, QuarantineReason
 from casereview.model.tables import imports, sources
 from casereview.settings import IngestSettings, get_settings
@@ -126,15 +118,28 @@ def resolve_data_path(data_dir: Path, entry: str) -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path) -> tuple[str, int]:
+    """The file's sha256 and its number of line breaks (an estimate of its rows)."""
     digest = hashlib.sha256()
+    lines = 0
     try:
         with path.open("rb") as handle:
             while block := handle.read(1 << 20):
                 digest.update(block)
+                lines += block.count(b"\n")
     except OSError as e:
         raise SourceFileError(f"{path.name}: cannot read: {e.strerror or e}") from e
-    return digest.hexdigest()
+    return digest.hexdigest(), lines
+
+
+def _use_parallel(settings: IngestSettings, file_format: str, path: Path, lines: int) -> bool:
+    """Read and transform in a forked child while this process writes: for files of about
+    `parallel_min_rows` rows or more (CSV and JSON lines: their lines; XLSX: one row per
+    50 bytes of the compressed file; a JSON array: its lines), when there is a second core."""
+    if settings.parallel_min_rows <= 0:
+        return False
+    rows = path.stat().st_size // 50 if file_format == "xlsx" else lines
+    return rows >= settings.parallel_min_rows and parallel_available()
 
 
 def _source_id(conn: Connection, mapping: Mapping) -> int:
@@ -155,59 +160,18 @@ def _source_id(conn: Connection, mapping: Mapping) -> int:
     )
 
 
-def _chunks(rows: Iterator[tuple[int, Row]], size: int) -> Iterator[list[tuple[int, Row]]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
-
-
 class _FileLoad:
-    """The state of loading one file inside its transaction."""
+    """The state of loading one file inside its transaction: duplicate keys and orphans
+    (which depend on the rows before) and the writes, from the transformer's items."""
 
-    def __init__(self, spec: FileSpec, mapping: Mapping, mapping_sha: str, writer: BulkWriter):
+    def __init__(self, spec: FileSpec, writer: BulkWriter) -> None:
         self.spec, self.writer = spec, writer
-        salt = mapping_sha + "|" + spec.role
-        self.record: Callable[[dict[str, Any]], RecordOut] | None = None
-        self.person: Callable[[dict[str, Any], str | None], MentionOut] | None = None
-        if spec.records is not None:
-            self.record = compile_record(spec.records, mapping, salt)
-            self.columns = referenced_columns(spec.records)
-            self.required = required_columns(spec.records)
-        else:
-            assert spec.persons is not None
-            self.person = compile_person(spec.persons.person, mapping, salt)
-            from casereview.ingest.fields import compile_value
-
-            self.record_key = compile_value(
-                spec.persons.record_key.model_copy(update={"required": True}), "record_key", mapping
-            )
-            self.columns = referenced_columns(spec.persons)
-            self.required = required_columns(spec.persons.person) | referenced_columns(
-                spec.persons.record_key
-            )
         self.repeated_rows = spec.records is not None and spec.records.repeated_rows
         self.seen_refs: set[str] = set()
         self.seen_mentions: set[str] = set()
         self.read = self.loaded = 0
         self.quarantined: list[tuple[int, str | None, str, str, str]] = []
         self.quarantine_total = 0
-
-    def check_json_columns(self, seen: set[str], file_name: str) -> None:
-        """JSON has no header: once the file is read, a required column that no object had
-        means the mapping does not fit the file (nothing is stored)."""
-        missing = sorted(self.required - seen)
-        if missing:
-            raise SourceFileError(
-                f"{file_name}: no object has the required column(s) {', '.join(missing)} "
-                f"(columns seen: {', '.join(sorted(seen)) or 'none'})"
-            )
-
-    def check_header(self, row: dict[str, Any], row_number: int, file_name: str) -> None:
-        missing = sorted(self.columns - row.keys())
-        if missing:
-            raise SourceFileError(
-                f"{file_name}: row 1: missing required column(s) {', '.join(missing)} "
-                f"(row {row_number} has {', '.join(sorted(row)) or 'none'})"
-            )
 
     def _quarantine(
         self, row_number: int, field: str | None, reason: str, message: str, raw: str
@@ -221,57 +185,57 @@ class _FileLoad:
                 return key
         return None
 
-    def process(self, chunk: list[tuple[int, Row]]) -> None:
+    def _record(self, out: RecordOut, row_number: int, records: list[RecordOut],
+                persons: list[tuple[int, MentionOut]]) -> None:  # fmt: skip
+        repeated = out.ref in self.seen_refs
+        if repeated and not self.repeated_rows:
+            raise RowProblem(
+                QuarantineReason.DUPLICATE_KEY,
+                "key",
+                f"source ref {out.ref!r} appears twice in the file",
+            )
+        dup = self._mention_keys_fresh(out.persons)
+        if dup is not None:
+            raise RowProblem(
+                QuarantineReason.DUPLICATE_KEY,
+                "persons.key",
+                f"mention key {dup!r} appears twice in the file",
+            )
+        self.seen_mentions.update(m.key for m in out.persons)
+        if repeated:
+            # A further row of a record already read: it only adds its persons.
+            persons.extend((row_number, m) for m in out.persons)
+            self.loaded += 0 if out.persons else 1
+        else:
+            self.seen_refs.add(out.ref)
+            records.append(out)
+
+    def apply(self, read: int, items: list[tuple[int, Item]]) -> None:
+        """Check one chunk's items for repeated keys, then write them (and quarantine)."""
+        self.read += read
         records: list[RecordOut] = []
         persons: list[tuple[int, MentionOut]] = []
-        for row_number, row in chunk:
-            self.read += 1
-            if isinstance(row, Malformed):
-                self._quarantine(
-                    row_number, None, QuarantineReason.MALFORMED_ROW, row.message, row.raw
-                )
-                continue
+        seen_mentions, add_person = self.seen_mentions, persons.append
+        for row_number, item in items:
             try:
-                if self.record is not None:
-                    out = self.record(row)
-                    repeated = out.ref in self.seen_refs
-                    if repeated and not self.repeated_rows:
+                if isinstance(item, MentionOut):
+                    key = item.key
+                    if key in seen_mentions:
                         raise RowProblem(
                             QuarantineReason.DUPLICATE_KEY,
                             "key",
-                            f"source ref {out.ref!r} appears twice in the file",
+                            f"mention key {key!r} appears twice in the file",
                         )
-                    dup = self._mention_keys_fresh(out.persons)
-                    if dup is not None:
-                        raise RowProblem(
-                            QuarantineReason.DUPLICATE_KEY,
-                            "persons.key",
-                            f"mention key {dup!r} appears twice in the file",
-                        )
-                    self.seen_mentions.update(m.key for m in out.persons)
-                    if repeated:
-                        # A further row of a record already read: it only adds its persons.
-                        persons.extend((row_number, m) for m in out.persons)
-                        self.loaded += 0 if out.persons else 1
-                    else:
-                        self.seen_refs.add(out.ref)
-                        records.append(out)
+                    seen_mentions.add(key)
+                    add_person((row_number, item))
+                elif isinstance(item, RecordOut):
+                    self._record(item, row_number, records, persons)
                 else:
-                    assert self.person is not None
-                    ref = self.record_key(row)
-                    mention = self.person(row, ref)
-                    if mention.key in self.seen_mentions:
-                        raise RowProblem(
-                            QuarantineReason.DUPLICATE_KEY,
-                            "key",
-                            f"mention key {mention.key!r} appears twice in the file",
-                        )
-                    self.seen_mentions.add(mention.key)
-                    persons.append((row_number, mention))
+                    self._quarantine(row_number, *item)
             except RowProblem as problem:
-                self._quarantine(
-                    row_number, problem.field, problem.reason.value, problem.message, text_of(row)
-                )
+                # The row as the transformer kept it (canonical JSON of the source row).
+                self._quarantine(row_number, problem.field, problem.reason.value, problem.message,
+                                 item.raw)  # fmt: skip
                 continue
         if records:
             self.writer.write_records(records)
@@ -322,13 +286,13 @@ def ingest_file(
     path = resolve_data_path(data_dir, spec.path)
     if not path.is_file():
         raise SourceFileError(f"{spec.path}: no such file in {data_dir}")
-    sha = _sha256(path)
+    sha, lines = _sha256(path)
     crash_chunk = os.environ.get(CRASH_ENV, "")
     dbapi_error: type[Exception] = getattr(engine.dialect.loaded_dbapi, "Error", SQLAlchemyError)
     try:
         with _gc_paused():
             return _load_file(engine, mapping, mapping_name, mapping_sha, spec, path, sha,
-                              actor, settings, crash_chunk, started, started_at)  # fmt: skip
+                              lines, actor, settings, crash_chunk, started, started_at)  # fmt: skip
     except (SQLAlchemyError, dbapi_error) as e:
         cause = getattr(e, "orig", None) or e
         raise StoreError(
@@ -344,6 +308,7 @@ def _load_file(
     spec: FileSpec,
     path: Path,
     sha: str,
+    lines: int,
     actor: str,
     settings: IngestSettings,
     crash_chunk: str,
@@ -377,7 +342,8 @@ def _load_file(
             # rows); journal and synchronous settings are left as they are (crash safety).
             conn.exec_driver_sql(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
         writer = BulkWriter(conn, source_id=source_id, import_id=import_id)
-        load = _FileLoad(spec, mapping, mapping_sha, writer)
+        load = _FileLoad(spec, writer)
+        transformer = Transformer(spec, mapping, mapping_sha, iso_dates=writer.sqlite)
         rows = read_rows(
             path,
             spec.file_format,
@@ -388,23 +354,14 @@ def _load_file(
             max_xlsx_uncompressed=settings.max_xlsx_uncompressed_bytes,
             max_xlsx_ratio=settings.max_xlsx_compression_ratio,
         )
-        check_header = spec.file_format in ("csv", "xlsx")
-        json_columns: set[str] | None = set() if not check_header and load.required else None
-        for n, chunk in enumerate(_chunks(rows, settings.chunk_rows), start=1):
-            if check_header:
-                first = next((r for _, r in chunk if isinstance(r, dict)), None)
-                if first is not None:
-                    load.check_header(first, chunk[0][0], spec.path)
-                    check_header = False
-            if json_columns is not None and not load.required <= json_columns:
-                for _, r in chunk:
-                    if isinstance(r, dict):
-                        json_columns.update(r)
-            load.process(chunk)
-            if crash_chunk == f"chunk:{n}":
-                _crash_point(crash_chunk)
-        if json_columns is not None and load.read > 0:
-            load.check_json_columns(json_columns, spec.path)
+        parallel = _use_parallel(settings, spec.file_format, path, lines)
+        source = ChunkSource(rows, transformer, settings.chunk_rows, parallel=parallel,
+                             crash_point=crash_chunk)  # fmt: skip
+        with source as chunks:
+            for n, (read, items) in enumerate(chunks, start=1):
+                load.apply(read, items)
+                if crash_chunk == f"chunk:{n}":
+                    _crash_point(crash_chunk)
         all_sources = conn.execute(select(sources.c.id).order_by(sources.c.id)).scalars().all()
         writer.resolve_links([int(s) for s in all_sources])
         assert load.read == load.loaded + load.quarantine_total

@@ -55,6 +55,8 @@ from casereview.values import (
 )
 
 __all__ = [
+    "MENTION_COLUMNS",
+    "RECORD_COLUMNS",
     "LocationOut",
     "MentionOut",
     "ObjectOut",
@@ -67,12 +69,59 @@ __all__ = [
 ]
 
 
+# The columns of records and mentions that a RecordOut's / MentionOut's `values` hold, in
+# that order (the bulk writer's column lists start with them).
+RECORD_COLUMNS = (
+    "record_type",
+    "occurred_at",
+    "occurred_to",
+    "recorded_at",
+    "closed_at",
+    "borough",
+    "borough_raw",
+    "cse_flag",
+    "source_flags",
+    "factors",
+    "offence",
+    "outcome_raw",
+    "outcome",
+    "referral_made",
+    "narrative",
+)
+MENTION_COLUMNS = (
+    "role",
+    "forenames",
+    "surname",
+    "name_raw",
+    "aliases",
+    "dob",
+    "dob_raw",
+    "dob_precision",
+    "age_at_event",
+    "sex",
+    "ethnicity_raw",
+    "ethnicity",
+    "nationality",
+    "relationship",
+    "address",
+    "postcode",
+    "phones",
+    "identifiers",
+)
+BOROUGH = RECORD_COLUMNS.index("borough")
+
+
 @dataclass(slots=True)
 class ObjectOut:
     kind: str
     value: str
     raw: str
     relation: str | None
+
+    # Pickled as (class, field values), written out: unpickling calls the class once instead
+    # of a slots dataclass's Python-level __setstate__ (these cross the ingest pipe).
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return ObjectOut, (self.kind, self.value, self.raw, self.relation)
 
 
 @dataclass(slots=True)
@@ -84,28 +133,40 @@ class LocationOut:
     relation: str
     raw: str
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return LocationOut, (self.key, self.location_type, self.address, self.postcode,
+                             self.relation, self.raw)  # fmt: skip
+
 
 @dataclass(slots=True)
 class MentionOut:
     key: str
-    values: dict[str, Any]
+    values: tuple[Any, ...]  # MENTION_COLUMNS
     raw: str
     content_hash: str
     objects: list[ObjectOut]
     locations: list[LocationOut]
     record_ref: str | None = None
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return MentionOut, (self.key, self.values, self.raw, self.content_hash, self.objects,
+                            self.locations, self.record_ref)  # fmt: skip
+
 
 @dataclass(slots=True)
 class RecordOut:
     ref: str
-    values: dict[str, Any]
+    values: tuple[Any, ...]  # RECORD_COLUMNS
     raw: str
     content_hash: str
     links: list[tuple[str, str | None]]
     objects: list[ObjectOut]
     locations: list[LocationOut]
     persons: list[MentionOut] = field(default_factory=list)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return RecordOut, (self.ref, self.values, self.raw, self.content_hash, self.links,
+                           self.objects, self.locations, self.persons)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- objects, places
@@ -244,9 +305,10 @@ def _content_hash(salt: str, raw: str) -> str:
 
 
 def compile_person(
-    spec: PersonSpec, mapping: Mapping, salt: str, prefix: str = ""
+    spec: PersonSpec, mapping: Mapping, salt: str, prefix: str = "", *, iso_dates: bool = False
 ) -> Callable[[dict[str, Any], str | None], MentionOut]:
-    """A function (person item, record ref) -> MentionOut, raising RowProblem."""
+    """A function (person item, record ref) -> MentionOut, raising RowProblem. Dates are
+    `datetime.date`s, or ISO text with `iso_dates` (as SQLite stores them)."""
     p = prefix
     key = compile_value(spec.key.model_copy(update={"required": True}), f"{p}key", mapping)
     role = typed_value(
@@ -289,26 +351,27 @@ def compile_person(
             precision = parsed.precision.value
         else:
             precision = (DobPrecision.AGE if age_at_event is not None else DobPrecision.NONE).value
-        values = {
-            "role": role(item),
-            "forenames": given,
-            "surname": family,
-            "name_raw": name_raw,
-            "aliases": dumps(aliases(item)),
-            "dob": parsed.value if parsed is not None else None,
-            "dob_raw": dob_raw,
-            "dob_precision": precision,
-            "age_at_event": age_at_event,
-            "sex": sex(item),
-            "ethnicity_raw": ethnicity_raw(item),
-            "ethnicity": ethnicity(item),
-            "nationality": nationality(item),
-            "relationship": relationship(item),
-            "address": address(item),
-            "postcode": postcode(item),
-            "phones": dumps(phones(item)),
-            "identifiers": identifiers(item),
-        }
+        day = parsed.value if parsed is not None else None
+        values = (
+            role(item),
+            given,
+            family,
+            name_raw,
+            dumps(aliases(item)),
+            day.isoformat() if iso_dates and day is not None else day,
+            dob_raw,
+            precision,
+            age_at_event,
+            sex(item),
+            ethnicity_raw(item),
+            ethnicity(item),
+            nationality(item),
+            relationship(item),
+            address(item),
+            postcode(item),
+            dumps(phones(item)),
+            identifiers(item),
+        )
         raw = dumps(item)
         return MentionOut(
             key(item),
@@ -324,7 +387,7 @@ def compile_person(
 
 
 def compile_record(
-    spec: RecordSpec, mapping: Mapping, salt: str
+    spec: RecordSpec, mapping: Mapping, salt: str, *, iso_dates: bool = False
 ) -> Callable[[dict[str, Any]], RecordOut]:
     """A function row -> RecordOut (with its nested persons), raising RowProblem."""
     key = compile_value(spec.key.model_copy(update={"required": True}), "key", mapping)
@@ -334,10 +397,10 @@ def compile_record(
         RecordType,
         required=True,
     )
-    dates = {
-        name: day_value(date_value(getattr(spec, name), name, mapping))
+    dates = [
+        day_value(date_value(getattr(spec, name), name, mapping))
         for name in ("occurred_at", "occurred_to", "recorded_at", "closed_at")
-    }
+    ]
     borough_raw = raw_text(spec.borough)
     borough = compile_value(
         spec.borough.model_copy(update={"on_invalid": "null"}) if spec.borough else None,
@@ -361,7 +424,7 @@ def compile_record(
     objects = _objects(spec.objects, "", mapping)
     locations = _locations(spec.locations, "", mapping)
     persons = [
-        (p.each, compile_person(p, mapping, salt, f"persons[{i}]."))
+        (p.each, compile_person(p, mapping, salt, f"persons[{i}].", iso_dates=iso_dates))
         for i, p in enumerate(spec.persons)
     ]
 
@@ -371,20 +434,24 @@ def compile_record(
 
     def record(row: dict[str, Any]) -> RecordOut:
         ref = key(row)
-        values = {
-            "record_type": record_type(row),
-            **{name: get(row) for name, get in dates.items()},
-            "borough": borough(row),
-            "borough_raw": borough_raw(row),
-            "cse_flag": cse_flag(row),
-            "source_flags": dumps({n: g(row) for n, g in flags.items()}),
-            "factors": dumps(factors(row)),
-            "offence": offence(row),
-            "outcome_raw": outcome_raw(row),
-            "outcome": outcome(row),
-            "referral_made": referral(row),
-            "narrative": narrative(row),
-        }
+        kind = record_type(row)
+        days: list[Any] = [get(row) for get in dates]
+        if iso_dates:
+            days = [d.isoformat() if d is not None else None for d in days]
+        values = (
+            kind,
+            *days,
+            borough(row),
+            borough_raw(row),
+            cse_flag(row),
+            dumps({n: g(row) for n, g in flags.items()}),
+            dumps(factors(row)),
+            offence(row),
+            outcome_raw(row),
+            outcome(row),
+            referral(row),
+            narrative(row),
+        )
         raw = dumps(row)
         out = RecordOut(
             ref, values, raw, _content_hash(salt, raw), links(row), objects(row), locations(row)

@@ -1,0 +1,378 @@
+"""Reading and transforming a file's rows, chunk by chunk: in this process, or in a forked
+child process while this process writes (two cores).
+
+A `Transformer` turns a chunk of source rows into *items*, one per row in row order: a
+`RecordOut` or a `MentionOut`, or a `Problem` for a row that cannot load. It is pure per
+row (no database, no state that depends on other rows except the header and JSON-column
+checks), so it may run in another process; everything that depends on the rows before
+(duplicate keys, orphans) and every write stay with the loader, in the file's one
+transaction, in this process.
+
+`ChunkSource` gives the loader `(rows read, items)` per chunk. In parallel mode it forks a
+child (multiprocessing, fork context) that reads and transforms and sends each chunk through
+a one-way pipe; a pipe holds 64 KiB, so the child blocks on a chunk until the parent takes
+it: at most one chunk waits while the parent writes another (bounded memory). The child
+never touches the database (it exits with os._exit, so the connection it inherited is never
+closed or finalised there). A child that dies (killed, out of memory) ends the parent's
+read with EOFError, which becomes a `CaseReviewError`: the transaction is rolled back and
+nothing from the file is stored. An error the child raises (SourceFileError, ...) is sent
+to the parent and raised there.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+# pickle only carries chunks from our own forked child over a pipe only it and we hold.
+import pickle  # nosec B403
+import queue
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from itertools import islice
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any, NamedTuple
+
+from casereview.errors import CaseReviewError, SourceFileError
+from casereview.ingest.fields import compile_value
+from casereview.ingest.mapping import FileSpec, Mapping
+from casereview.ingest.readers import Malformed, Row, text_of
+from casereview.ingest.transform import (
+    MentionOut,
+    RecordOut,
+    RowProblem,
+    compile_person,
+    compile_record,
+    referenced_columns,
+    required_columns,
+)
+from casereview.model.codes import QuarantineReason
+
+__all__ = [
+    "CHILD_CRASH_PREFIX",
+    "ChunkSource",
+    "Item",
+    "Problem",
+    "Transformer",
+    "parallel_available",
+]
+
+_QUEUED_CHUNKS = 2  # chunks received ahead of the writer (besides the pipe's own buffer)
+_PIPE_BYTES = 1 << 20  # asked for the pipe (F_SETPIPE_SZ; Linux allows up to 1 MiB unprivileged)
+_F_SETPIPE_SZ = 1031
+
+# Test hook (with load.CRASH_ENV): "child_chunk:N" makes the forked child SIGKILL itself
+# after transforming its N-th chunk, before sending it.
+CHILD_CRASH_PREFIX = "child_chunk:"
+
+
+class Problem(NamedTuple):
+    """A row that cannot load: its quarantine entry without the row number."""
+
+    field: str | None
+    reason: str
+    message: str
+    raw: str
+
+
+Item = RecordOut | MentionOut | Problem
+Chunk = tuple[int, list[tuple[int, Item]]]  # (rows read, (row number, item) per row)
+
+
+class Transformer:
+    """A file spec compiled into row -> item, with the header and JSON-column checks."""
+
+    def __init__(
+        self, spec: FileSpec, mapping: Mapping, mapping_sha: str, *, iso_dates: bool = False
+    ) -> None:
+        self.path = spec.path
+        salt = mapping_sha + "|" + spec.role
+        self.record: Callable[[dict[str, Any]], RecordOut] | None = None
+        self.person: Callable[[dict[str, Any], str | None], MentionOut] | None = None
+        if spec.records is not None:
+            self.record = compile_record(spec.records, mapping, salt, iso_dates=iso_dates)
+            self.columns = referenced_columns(spec.records)
+            self.required = required_columns(spec.records)
+        else:
+            assert spec.persons is not None
+            self.person = compile_person(spec.persons.person, mapping, salt, iso_dates=iso_dates)
+            self.record_key = compile_value(
+                spec.persons.record_key.model_copy(update={"required": True}), "record_key", mapping
+            )
+            self.columns = referenced_columns(spec.persons)
+            self.required = required_columns(spec.persons.person) | referenced_columns(
+                spec.persons.record_key
+            )
+        self.check_header = spec.file_format in ("csv", "xlsx")
+        # JSON has no header: the columns seen are collected until every required one was.
+        self.json_columns: set[str] | None = (
+            set() if not self.check_header and self.required else None
+        )
+        self.read = 0
+
+    def _header(self, row: dict[str, Any], row_number: int) -> None:
+        missing = sorted(self.columns - row.keys())
+        if missing:
+            raise SourceFileError(
+                f"{self.path}: row 1: missing required column(s) {', '.join(missing)} "
+                f"(row {row_number} has {', '.join(sorted(row)) or 'none'})"
+            )
+
+    def transform(self, chunk: list[tuple[int, Row]]) -> list[tuple[int, Item]]:
+        """One item per row of the chunk, in row order; SourceFileError if the header does
+        not fit the mapping."""
+        if self.check_header:
+            first = next((r for _, r in chunk if isinstance(r, dict)), None)
+            if first is not None:
+                self._header(first, chunk[0][0])
+                self.check_header = False
+        seen = self.json_columns
+        if seen is not None and not self.required <= seen:
+            for _, r in chunk:
+                if isinstance(r, dict):
+                    seen.update(r)
+        self.read += len(chunk)
+        items: list[tuple[int, Item]] = []
+        record, person = self.record, self.person
+        for row_number, row in chunk:
+            if isinstance(row, Malformed):
+                problem = Problem(None, QuarantineReason.MALFORMED_ROW.value, row.message, row.raw)
+                items.append((row_number, problem))
+                continue
+            try:
+                if record is not None:
+                    items.append((row_number, record(row)))
+                else:
+                    assert person is not None
+                    items.append((row_number, person(row, self.record_key(row))))
+            except RowProblem as p:
+                items.append(
+                    (row_number, Problem(p.field, p.reason.value, p.message, text_of(row)))
+                )
+        return items
+
+    def finish(self) -> None:
+        """After the last chunk: a required column that no JSON object had means the mapping
+        does not fit the file (SourceFileError)."""
+        seen = self.json_columns
+        if seen is None or self.read == 0:
+            return
+        missing = sorted(self.required - seen)
+        if missing:
+            raise SourceFileError(
+                f"{self.path}: no object has the required column(s) {', '.join(missing)} "
+                f"(columns seen: {', '.join(sorted(seen)) or 'none'})"
+            )
+
+
+def _chunks(rows: Iterator[tuple[int, Row]], size: int) -> Iterator[list[tuple[int, Row]]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def parallel_available() -> bool:
+    """Forking is possible and there is a second core to use."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return cores >= 2 and "fork" in multiprocessing.get_all_start_methods()
+
+
+class _Sender:
+    """The child's side of the pipe: a thread writes pickled messages (a blocking write
+    releases the GIL), so the child reads and transforms the next chunk meanwhile."""
+
+    def __init__(self, out: Connection) -> None:
+        self.out = out
+        self.pending: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED_CHUNKS)
+        self.broken = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while (data := self.pending.get()) is not None:
+                self.out.send_bytes(data)
+        except OSError:
+            self.broken.set()  # the parent is gone or gave up: nobody reads any more
+
+    def send(self, message: tuple[str, Any]) -> None:
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        while not self.broken.is_set():
+            try:
+                self.pending.put(data, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise BrokenPipeError("the ingest process stopped reading")
+
+    def close(self) -> None:
+        if not self.broken.is_set():
+            self.pending.put(None)
+            self.thread.join()
+        self.out.close()
+
+
+def _child(
+    out: Connection,
+    parent_end: Connection,
+    rows: Iterator[tuple[int, Row]],
+    transformer: Transformer,
+    chunk_rows: int,
+    crash_after: int,
+) -> None:
+    """The forked child: read, transform and send every chunk, then ("end", None)."""
+    # The fork copied the parent's read end: closed, so that when the parent is gone (or
+    # killed) no reader is left and a write fails (EPIPE) instead of blocking for ever.
+    parent_end.close()
+    sender = _Sender(out)
+    try:
+        for n, chunk in enumerate(_chunks(rows, chunk_rows), start=1):
+            items = transformer.transform(chunk)
+            if n == crash_after:
+                os.kill(os.getpid(), signal.SIGKILL)
+            sender.send(("chunk", (len(chunk), items)))
+        transformer.finish()
+        sender.send(("end", None))
+    except BrokenPipeError:
+        pass  # the parent no longer reads: nothing to report to
+    except BaseException as e:  # every failure is reported to the parent
+        try:
+            sender.send(("error", e))
+        except BrokenPipeError:
+            pass
+        except Exception:  # the exception itself could not be pickled
+            sender.send(("error", CaseReviewError(f"{type(e).__name__}: {e}")))
+    finally:
+        sender.close()
+
+
+class ChunkSource:
+    """`with ChunkSource(...) as chunks: for read, items in chunks: ...` in this process, or
+    from a forked child when `parallel` is true (see the module docstring)."""
+
+    def __init__(
+        self,
+        rows: Iterator[tuple[int, Row]],
+        transformer: Transformer,
+        chunk_rows: int,
+        *,
+        parallel: bool,
+        crash_point: str = "",
+    ) -> None:
+        self.rows, self.transformer, self.chunk_rows = rows, transformer, chunk_rows
+        self.parallel = parallel
+        crash_after = 0
+        if crash_point.startswith(CHILD_CRASH_PREFIX):
+            crash_after = int(crash_point[len(CHILD_CRASH_PREFIX) :])
+        self.crash_after = crash_after
+        self.process: Any = None
+        self.receive: Connection | None = None
+        self.pump: threading.Thread | None = None
+        self.stop = threading.Event()
+        self.received: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=_QUEUED_CHUNKS)
+
+    def __enter__(self) -> Iterator[Chunk]:
+        if not self.parallel:
+            return self._local()
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        try:
+            import fcntl
+
+            fcntl.fcntl(send.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
+        except (ImportError, OSError):  # pragma: no cover - not Linux, or over the limit
+            pass
+        self.process = context.Process(
+            target=_child,
+            args=(send, receive, self.rows, self.transformer, self.chunk_rows, self.crash_after),
+            name="casereview-ingest-reader",
+            daemon=True,
+        )
+        self.process.start()
+        send.close()  # the child holds the only write end: its death ends our reads (EOF)
+        self.receive = receive
+        # A thread takes chunks off the pipe (the read releases the GIL) so that the child
+        # can run up to _QUEUED_CHUNKS ahead while this thread writes.
+        self.pump = threading.Thread(target=self._pump, args=(receive,), daemon=True)
+        self.pump.start()
+        return self._remote()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop.set()
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()  # our own child, by its pid: the parent has given up
+            self.process.join()
+        if self.pump is not None:
+            self.pump.join()  # it sees EOF (the child is gone) or the stop flag
+            self.pump = None
+        if self.receive is not None:
+            self.receive.close()
+            self.receive = None
+        if self.process is not None:
+            self.process.close()
+            self.process = None
+
+    def _pump(self, receive: Connection) -> None:
+        """Take messages off the pipe and unpickle them, in a thread: the pipe read and
+        SQLite's own work in the writing thread release the GIL, so this mostly overlaps."""
+        while not self.stop.is_set():
+            message: tuple[str, Any] | None
+            try:
+                data = receive.recv_bytes()
+            except (EOFError, OSError):
+                message = None  # the child is gone (after "end", or it died)
+            else:
+                # Bytes our own forked child pickled, over a pipe only it and we hold.
+                message = pickle.loads(data)  # noqa: S301  # nosec B301
+                del data
+            while True:
+                try:
+                    self.received.put(message, timeout=0.1)
+                    break
+                except queue.Full:
+                    if self.stop.is_set():
+                        return
+            if message is None or message[0] != "chunk":
+                return
+
+    def _local(self) -> Iterator[Chunk]:
+        for chunk in _chunks(self.rows, self.chunk_rows):
+            yield len(chunk), self.transformer.transform(chunk)
+        self.transformer.finish()
+
+    def _remote(self) -> Iterator[Chunk]:
+        while True:
+            message = self.received.get()
+            if message is None:
+                raise CaseReviewError(self._death())
+            kind, payload = message
+            if kind == "chunk":
+                yield payload
+            elif kind == "end":
+                return
+            else:
+                raise payload
+
+    def _death(self) -> str:
+        process = self.process
+        process.join(5)
+        code = process.exitcode
+        if code is None:
+            how = "stopped sending"
+        elif code < 0:
+            how = f"was killed by {signal.Signals(-code).name}"
+        else:
+            how = f"exited with status {code}"
+        return (
+            f"{self.transformer.path}: the ingest reader process (pid {process.pid}) {how} "
+            "before the file was read; nothing from this file was stored"
+        )
