@@ -16,14 +16,14 @@ never touches the database (it exits with os._exit, so the connection it inherit
 closed or finalised there). A child that dies (killed, out of memory) ends the parent's
 read with EOFError, which becomes a `CaseReviewError`: the transaction is rolled back and
 nothing from the file is stored. An error the child raises (SourceFileError, ...) is sent
-to the parent and raised there.
+to the parent and raised there. Pickle only ever carries what our own forked child wrote to
+a pipe that only it and this process hold (hence the `nosec` marks).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-# pickle only carries chunks from our own forked child over a pipe only it and we hold.
 import pickle  # nosec B403
 import queue
 import signal
