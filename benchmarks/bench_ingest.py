@@ -4,10 +4,12 @@
     .venv/bin/python benchmarks/bench_ingest.py [--persons 1000000] [--runs 2] [--data DIR]
     .venv/bin/python benchmarks/bench_ingest.py --fuzz-minutes 10
 
-Each run imports into a fresh SQLite store in a fresh process (peak RSS is that process's),
-then times `sqlite-utils insert` of the same nominals CSV; the 1-minute load average before
-each run is printed, since other work on the machine changes the figures. Temporary files
-are under /tmp/ingest_bench_*.
+Each run imports into a fresh SQLite store in a fresh process (peak RSS is that process's,
+and that of the largest child it forked: the reader of the two-core pipeline, used for files
+of `ingest.parallel_min_rows` rows or more), then times `sqlite-utils insert` of the same
+nominals CSV; the 1-minute load average before each run is printed, since other work on the
+machine changes the figures. `--single` turns the pipeline off (one process, as before).
+Temporary files are under /tmp/ingest_bench_*.
 """
 
 from __future__ import annotations
@@ -68,24 +70,28 @@ def generate(folder: Path, persons: int, seed: int = 1) -> tuple[Path, Path]:
     return crimes_path, nominals_path
 
 
-def run_ingest(data: Path, db: Path) -> tuple[float, float, list[str]]:
-    """(seconds, peak RSS in MB, reconciliation lines) of importing in a fresh process."""
+def run_ingest(data: Path, db: Path, single: bool = False) -> tuple[float, float, float, list[str]]:
+    """(seconds, peak RSS in MB of the process and of its largest child, reconciliation
+    lines) of importing in a fresh process."""
     code = (
         "import sys, time, resource\n"
         "from pathlib import Path\n"
         "from casereview.store.db import make_engine\n"
         "from casereview.store.migrate import upgrade\n"
         "from casereview.ingest import ingest_mapping\n"
+        "from casereview.settings import get_settings\n"
         f"e = make_engine('sqlite:///{db}'); upgrade(e)\n"
         "t = time.perf_counter()\n"
-        f"rs = ingest_mapping(e, Path('{MAPPING}'), Path('{data}'), 'bench')\n"
+        f"s = get_settings().ingest.model_copy(update={{'parallel_min_rows': 0}} if {single} else {{}})\n"
+        f"rs = ingest_mapping(e, Path('{MAPPING}'), Path('{data}'), 'bench', settings=s)\n"
         "print(time.perf_counter() - t)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
         "for r in rs: print(r.reconciliation)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     lines = out.stdout.strip().splitlines()
-    return float(lines[0]), float(lines[1]), lines[2:]
+    return float(lines[0]), float(lines[1]), float(lines[2]), lines[3:]
 
 
 def run_sqlite_utils(nominals: Path, db: Path) -> float:
@@ -137,6 +143,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--data", type=Path, help="reuse (or create) generated data here")
     parser.add_argument("--fuzz-minutes", type=float, default=0)
+    parser.add_argument("--single", action="store_true", help="no two-core pipeline")
     args = parser.parse_args()
     if args.fuzz_minutes:
         fuzz(args.fuzz_minutes)
@@ -151,13 +158,14 @@ def main() -> None:
             load = load_average()
             for stale in work.glob("*.db*"):
                 stale.unlink()
-            seconds, peak_mb, lines = run_ingest(data, work / "store.db")
+            seconds, peak_mb, child_mb, lines = run_ingest(data, work / "store.db", args.single)
             baseline = run_sqlite_utils(nominals, work / "utils.db")
             print("\n".join(lines))
             print(
                 f"run {run} (load average before: {load}): persons {args.persons:,} "
                 f"(+ {args.persons // 4:,} crimes): casereview ingest {seconds:.1f} s, peak RSS "
-                f"{peak_mb:.0f} MB; sqlite-utils insert of nominals.csv {baseline:.1f} s; "
+                f"{peak_mb:.0f} MB (+ reader child {child_mb:.0f} MB); sqlite-utils insert of "
+                f"nominals.csv {baseline:.1f} s; "
                 f"ratio {seconds / baseline:.2f}x",
                 flush=True,
             )

@@ -4,7 +4,9 @@ A file's rows, its quarantine entries, its `imports` row and its audit entry com
 or not at all. The same bytes imported again (same sha256 for the source) are a reported
 no-op; a changed file upserts by source ref and mention key, keeping ids. A row that fails
 is quarantined and the load goes on; a file that cannot be used raises SourceFileError and
-stores nothing from that file.
+stores nothing from that file. Rows are read and transformed by `pipeline.ChunkSource`: in
+this process, or for large files (`ingest.parallel_min_rows`) in a forked child while this
+process checks keys and writes; the transaction is always this process's.
 """
 
 from __future__ import annotations
