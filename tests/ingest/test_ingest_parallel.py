@@ -4,6 +4,7 @@ reach the caller; it is used for large files only."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,20 @@ def test_only_large_files_use_the_child(tmp_path: Path) -> None:
     assert _use_parallel(settings, "csv", path, 100_000)
     assert not _use_parallel(IngestSettings(parallel_min_rows=0), "csv", path, 10**9)
     assert not _use_parallel(settings, "xlsx", path, 10**9)  # 20 bytes: about no rows
+
+
+def test_parallel_path_loads_the_world_on_each_backend(fresh_store: Engine, tmp_path: Path) -> None:
+    world = tmp_path / "world"
+    generate_world(SynthConfig(cases=40, seed=8), world, workers=1)
+    results = ingest_directory(fresh_store, MAPPINGS, world, "tester", settings=PARALLEL)
+    assert all(r.rows_read == r.rows_loaded > 0 for r in results), results
+    with (world / "truth" / "mentions.csv").open(newline="", encoding="utf-8") as handle:
+        truth = {(row["source"], row["mention_key"]) for row in csv.DictReader(handle)}
+    with fresh_store.connect() as conn:
+        rows = conn.execute(
+            text("SELECT s.name, m.mention_key, m.dob FROM mentions m "
+                 "JOIN sources s ON s.id = m.source_id")
+        ).all()  # fmt: skip
+    assert len(rows) == sum(r.mentions_written for r in results) > 0
+    assert {(name, key) for name, key, _ in rows} == truth
+    assert any(dob is not None for _, _, dob in rows)
