@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,15 @@ from sqlalchemy import Engine
 from casereview.settings import Settings, get_settings
 from casereview.store.db import make_engine, require_schema
 
-__all__ = ["console", "err_console", "open_store", "print_json", "run_export", "settings_for"]
+__all__ = [
+    "console",
+    "err_console",
+    "open_store",
+    "print_json",
+    "run_export",
+    "settings_for",
+    "store_engine",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -28,11 +37,32 @@ def settings_for(ctx: typer.Context) -> Settings:
 
 
 def open_store(ctx: typer.Context, *, need_schema: bool = True) -> Engine:
-    """An engine on the store named by `--database` / CASEREVIEW_DATABASE_URL."""
+    """An engine on the store named by `--database` / CASEREVIEW_DATABASE_URL.
+
+    The caller disposes of it; commands use `store_engine`, which does.
+    """
     engine = make_engine(settings_for(ctx).database_url)
     if need_schema:
-        require_schema(engine)
+        try:
+            require_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     return engine
+
+
+@contextmanager
+def store_engine(ctx: typer.Context, *, need_schema: bool = True) -> Iterator[Engine]:
+    """`open_store` for the length of a command: pooled connections are closed on the way out.
+
+    PostgreSQL counts every pooled connection against the server's limit, so a command that
+    returns (or fails) must not leave any open behind it.
+    """
+    engine = open_store(ctx, need_schema=need_schema)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def print_json(value: Any) -> None:
@@ -50,11 +80,8 @@ def run_export(
 ) -> None:
     """Run an audited export function on the store and report how many rows it wrote."""
     settings = settings_for(ctx)
-    store = open_store(ctx)
-    try:
+    with store_engine(ctx) as store:
         rows = export(store, out, purpose=purpose, recipient=recipient, actor=settings.user)
-    finally:
-        store.dispose()
     if as_json:
         print_json({"rows": rows, "file": str(out)})
         return

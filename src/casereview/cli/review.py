@@ -22,9 +22,9 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 
 from casereview.cli.app import app
-from casereview.cli.common import console, open_store, print_json, settings_for
-from casereview.errors import NotFound
-from casereview.model.codes import DecisionOutcome, ReviewStatus
+from casereview.cli.common import console, print_json, settings_for, store_engine
+from casereview.errors import NotFound, WorkflowError
+from casereview.model.codes import DecisionOutcome, IndicatorCode, ReviewStatus
 from casereview.model.tables import review_items, teams, users
 from casereview.review import workflow
 from casereview.review.build import build_review
@@ -83,8 +83,10 @@ def _done(result: workflow.Transition, as_json: bool) -> None:
 def build_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Recompute indicators and update the queue; human work is never touched."""
     settings = settings_for(ctx)
-    store = open_store(ctx)
-    with console.status("building the review queue", spinner="dots") if not as_json else _null():
+    with (
+        store_engine(ctx) as store,
+        console.status("building the review queue", spinner="dots") if not as_json else _null(),
+    ):
         result = build_review(store, actor=settings.user)
     if as_json:
         print_json({"run_id": result.run_id, "counts": result.counts})
@@ -119,14 +121,18 @@ def queue_command(
     username: str = typer.Option(None, "--as", help="Show what this user may see."),
     team: str = typer.Option(None, "--team", help="Only items of this team (by name)."),
     status: ReviewStatus = typer.Option(None, "--status", help="Only items in this state."),
-    indicator: str = typer.Option(None, "--indicator", help="Only items carrying this indicator."),
+    indicator: IndicatorCode = typer.Option(
+        None, "--indicator", help="Only items carrying this indicator."
+    ),
     limit: int = typer.Option(50, "--limit", min=1, help="At most this many items."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The review queue, highest priority first, with each item's indicators and points."""
-    store = open_store(ctx)
-    actor = _actor(store, username) if username else None
-    entries = queue(store, actor=actor, team=team, status=status, indicator=indicator, limit=limit)
+    with store_engine(ctx) as store:
+        actor = _actor(store, username) if username else None
+        entries = queue(
+            store, actor=actor, team=team, status=status, indicator=indicator, limit=limit
+        )
     if as_json:
         print_json([e.as_dict() for e in entries])
         return
@@ -158,12 +164,12 @@ def assign_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Allocate an item to a reviewer (and a team): supervisors of that team only."""
-    store = open_store(ctx)
-    actor = _actor(store, username)
-    team_id = _team_id(store, team) if team else None
-    result = workflow.assign(
-        store, item, assignee_id=_user_id(store, to), team_id=team_id, actor=actor
-    )
+    with store_engine(ctx) as store:
+        actor = _actor(store, username)
+        team_id = _team_id(store, team) if team else None
+        result = workflow.assign(
+            store, item, assignee_id=_user_id(store, to), team_id=team_id, actor=actor
+        )
     _done(result, as_json)
 
 
@@ -175,8 +181,9 @@ def start_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Start work on an item assigned to you."""
-    store = open_store(ctx)
-    _done(workflow.start_review(store, item, actor=_actor(store, username)), as_json)
+    with store_engine(ctx) as store:
+        result = workflow.start_review(store, item, actor=_actor(store, username))
+    _done(result, as_json)
 
 
 @app.command("decide")
@@ -189,15 +196,22 @@ def decide_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record your decision on an item assigned to you (starting the review if needed)."""
-    store = open_store(ctx)
-    actor = _actor(store, username)
-    with reading(store) as conn:
-        status = conn.execute(
-            select(review_items.c.status).where(review_items.c.id == item)
-        ).scalar()
-    if status in (ReviewStatus.ASSIGNED.value, ReviewStatus.REOPENED.value):
-        workflow.start_review(store, item, actor=actor)
-    result = workflow.decide(store, item, outcome=outcome, rationale=rationale, actor=actor)
+    # Starting the review and then refusing the decision would leave the item in review with
+    # nothing decided, so the one check that can fail after a successful start comes first.
+    if not rationale.strip():
+        raise WorkflowError("a rationale is required and must not be empty")
+    started: workflow.Transition | None = None
+    with store_engine(ctx) as store:
+        actor = _actor(store, username)
+        with reading(store) as conn:
+            status = conn.execute(
+                select(review_items.c.status).where(review_items.c.id == item)
+            ).scalar()
+        if status in (ReviewStatus.ASSIGNED.value, ReviewStatus.REOPENED.value):
+            started = workflow.start_review(store, item, actor=actor)
+        result = workflow.decide(store, item, outcome=outcome, rationale=rationale, actor=actor)
+    if started is not None and not as_json:
+        _done(started, as_json)
     _done(result, as_json)
 
 
@@ -209,8 +223,9 @@ def sign_off_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Sign a decision off (a supervisor of the item's team who did not decide it)."""
-    store = open_store(ctx)
-    _done(workflow.sign_off(store, item, actor=_actor(store, username)), as_json)
+    with store_engine(ctx) as store:
+        result = workflow.sign_off(store, item, actor=_actor(store, username))
+    _done(result, as_json)
 
 
 @app.command("return")
@@ -222,8 +237,8 @@ def return_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Return a decision to the reviewer (a supervisor of the item's team)."""
-    store = open_store(ctx)
-    result = workflow.return_decision(store, item, reason=reason, actor=_actor(store, username))
+    with store_engine(ctx) as store:
+        result = workflow.return_decision(store, item, reason=reason, actor=_actor(store, username))
     _done(result, as_json)
 
 
@@ -236,8 +251,9 @@ def reopen_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Reopen a closed item (a supervisor of the item's team)."""
-    store = open_store(ctx)
-    _done(workflow.reopen(store, item, reason=reason, actor=_actor(store, username)), as_json)
+    with store_engine(ctx) as store:
+        result = workflow.reopen(store, item, reason=reason, actor=_actor(store, username))
+    _done(result, as_json)
 
 
 @app.command("pipeline")
@@ -256,16 +272,18 @@ def pipeline_command(
     if (data is None) != (mappings is None):
         raise typer.BadParameter("--data and --mappings go together")
     settings = settings_for(ctx)
-    store = open_store(ctx)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.fields[stage]:<9}"),
-        BarColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=as_json,
-    ) as progress:
+    with (
+        store_engine(ctx) as store,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.fields[stage]:<9}"),
+            BarColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=as_json,
+        ) as progress,
+    ):
         tasks: dict[str, TaskID] = {}
 
         def tell(stage: str, event: str, message: str) -> None:
