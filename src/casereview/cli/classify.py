@@ -10,7 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from casereview.classify import run_classify
 from casereview.classify.export import export_findings
 from casereview.cli.app import app
-from casereview.cli.common import console, open_store, print_json, run_export, settings_for
+from casereview.cli.common import console, print_json, run_export, settings_for, store_engine
 from casereview.cli.link import export_app
 from casereview.network import run_network
 from casereview.network.export import export_groups
@@ -37,12 +37,8 @@ def _spinner(label: str, quiet: bool) -> Progress:
 def classify_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Apply the typology rules to every record and find CSE-flag inconsistencies."""
     settings = settings_for(ctx)
-    store = open_store(ctx)
-    try:
-        with _spinner("classify: typology and flag findings", as_json):
-            result = run_classify(store, actor=settings.user, settings=settings.classify)
-    finally:
-        store.dispose()  # close pooled connections (PostgreSQL) before the command returns
+    with store_engine(ctx) as store, _spinner("classify: typology and flag findings", as_json):
+        result = run_classify(store, actor=settings.user, settings=settings.classify)
     summary = {
         "run_id": result.run_id,
         "records": result.records,
@@ -66,12 +62,11 @@ def classify_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 def network_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Build the network and detect offender groups (stable ids, measures, stability)."""
     settings = settings_for(ctx)
-    store = open_store(ctx)
-    try:
-        with _spinner("network: graph, groups, measures, stability", as_json):
-            result = run_network(store, actor=settings.user, settings=settings)
-    finally:
-        store.dispose()
+    with (
+        store_engine(ctx) as store,
+        _spinner("network: graph, groups, measures, stability", as_json),
+    ):
+        result = run_network(store, actor=settings.user, settings=settings)
     summary = {
         "run_id": result.run_id,
         "groups": result.groups,

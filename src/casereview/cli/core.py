@@ -6,12 +6,12 @@ import typer
 from rich.table import Table
 
 from casereview.cli.app import app
-from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.cli.common import console, print_json, settings_for, store_engine
 from casereview.errors import ConfigError
 from casereview.model.codes import AuditAction
 from casereview.settings import iter_settings
 from casereview.store import audit
-from casereview.store.db import writing
+from casereview.store.db import reading, writing
 from casereview.store.migrate import upgrade
 from casereview.store.summary import store_summary
 
@@ -26,19 +26,20 @@ JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
 @app.command("init")
 def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Create the store's schema, or upgrade it to this version; safe to run again."""
-    engine = open_store(ctx, need_schema=False)
-    before, after = upgrade(engine)
-    if before != after:
-        with writing(engine) as conn:
-            audit.append(
-                conn,
-                actor=settings_for(ctx).user,
-                action=AuditAction.ALTER,
-                object_type="schema",
-                object_id=after,
-                details={"from_revision": before, "to_revision": after},
-            )
-    summary = store_summary(engine) | {"changed": before != after, "previous_revision": before}
+    with store_engine(ctx, need_schema=False) as engine:
+        before, after = upgrade(engine)
+        if before != after:
+            with writing(engine) as conn:
+                audit.append(
+                    conn,
+                    actor=settings_for(ctx).user,
+                    action=AuditAction.ALTER,
+                    object_type="schema",
+                    object_id=after,
+                    details={"from_revision": before, "to_revision": after},
+                )
+        summary = store_summary(engine)
+    summary |= {"changed": before != after, "previous_revision": before}
     if as_json:
         print_json(summary)
         return
@@ -86,20 +87,21 @@ def audit_verify(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Walk the hash chain and name the first broken sequence number (exit 1 if broken)."""
-    engine = open_store(ctx)
-    result = audit.verify(engine, expected_head=_parse_head(expect_head))
-    with writing(engine) as conn:
-        audit.append(
-            conn,
-            actor=settings_for(ctx).user,
-            action=AuditAction.VERIFY,
-            object_type="audit_log",
-            details={
-                "ok": result.ok,
-                "entries": result.entries,
-                "first_bad_seq": result.first_bad_seq,
-            },
-        )
+    expected = _parse_head(expect_head)
+    with store_engine(ctx) as engine:
+        result = audit.verify(engine, expected_head=expected)
+        with writing(engine) as conn:
+            audit.append(
+                conn,
+                actor=settings_for(ctx).user,
+                action=AuditAction.VERIFY,
+                object_type="audit_log",
+                details={
+                    "ok": result.ok,
+                    "entries": result.entries,
+                    "first_bad_seq": result.first_bad_seq,
+                },
+            )
     if as_json:
         print_json(result.__dict__)
     elif result.ok:
@@ -115,10 +117,7 @@ def audit_verify(
 @audit_app.command("head")
 def audit_head(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Print the chain's head (SEQ:HASH) to keep outside the store for later verification."""
-    engine = open_store(ctx)
-    from casereview.store.db import reading
-
-    with reading(engine) as conn:
+    with store_engine(ctx) as engine, reading(engine) as conn:
         seq, digest = audit.head(conn)
     if as_json:
         print_json({"seq": seq, "hash": digest})

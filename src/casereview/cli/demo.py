@@ -51,23 +51,26 @@ def _create_users(url: str) -> list[tuple[str, str, str]]:
 
     made = []
     engine = make_engine(url)
-    with writing(engine) as conn:
-        create_team(conn, DEMO_TEAM, "All items of the demo", actor="demo")
-        for role in UserRole:
-            username = role.value
-            password = secrets.token_urlsafe(18)
-            create_user(conn, username, f"Demo {role.value}", role, password, actor="demo")
-            if role in (UserRole.REVIEWER, UserRole.SUPERVISOR):
-                add_member(conn, DEMO_TEAM, username, actor="demo")
-            made.append((username, role.value, password))
-    engine.dispose()
+    try:
+        with writing(engine) as conn:
+            create_team(conn, DEMO_TEAM, "All items of the demo", actor="demo")
+            for role in UserRole:
+                username = role.value
+                password = secrets.token_urlsafe(18)
+                create_user(conn, username, f"Demo {role.value}", role, password, actor="demo")
+                if role in (UserRole.REVIEWER, UserRole.SUPERVISOR):
+                    add_member(conn, DEMO_TEAM, username, actor="demo")
+                made.append((username, role.value, password))
+    finally:
+        engine.dispose()
     return made
 
 
 def _build(
     out: Path, cases: int, seed: int, mapping_dir: Path, quiet: bool
 ) -> tuple[Engine, list[tuple[str, str, str]], dict[str, float]]:
-    """World, store, users and every stage; returns the engine, users and stage timings."""
+    """World, store, users and every stage; returns the engine (the caller disposes of it),
+    users and stage timings."""
     from casereview.pipeline import run_pipeline
     from casereview.synth import SynthConfig, generate_world
 
@@ -87,24 +90,28 @@ def _build(
         generate_world(SynthConfig(cases=cases, seed=seed), data)
         timings["synth"] = time.perf_counter() - t0
         engine = make_engine(url)
-        upgrade(engine)
-        progress.update(task, description="users and teams")
-        users = _create_users(url)
+        try:
+            upgrade(engine)
+            progress.update(task, description="users and teams")
+            users = _create_users(url)
 
-        def tell(stage: str, event: str, message: str) -> None:
-            if event == "start":
-                progress.update(task, description=stage)
-            elif event == "note":
-                progress.update(task, description=f"{stage}: {message}")
+            def tell(stage: str, event: str, message: str) -> None:
+                if event == "start":
+                    progress.update(task, description=stage)
+                elif event == "note":
+                    progress.update(task, description=f"{stage}: {message}")
 
-        result = run_pipeline(
-            engine,
-            actor="demo",
-            progress=tell,
-            data=data,
-            mappings=mapping_dir,
-            report_dir=out / "report",
-        )
+            result = run_pipeline(
+                engine,
+                actor="demo",
+                progress=tell,
+                data=data,
+                mappings=mapping_dir,
+                report_dir=out / "report",
+            )
+        except BaseException:
+            engine.dispose()
+            raise
         timings.update({s.stage: s.seconds for s in result.stages})
     return engine, users, timings
 
@@ -143,42 +150,43 @@ def demo(
         else:
             os.environ[_TEAM_ENV] = previous
         reset_settings()
-    summary = store_summary(engine) | {
-        "seconds": round(time.perf_counter() - started, 1),
-        "stages": {k: round(v, 1) for k, v in timings.items()},
-        "report": str(out / "report"),
-        "users": [{"username": u, "role": r} for u, r, _ in users],
-    }
-    if as_json:
-        engine.dispose()
-        print_json(summary)
-        return
-    table = Table("stage", "seconds", title=f"demo built in {summary['seconds']} s")
-    for stage, seconds in summary["stages"].items():
-        table.add_row(stage, f"{seconds:.1f}")
-    console.print(table)
-    rows = summary["tables"]
-    console.print(
-        f"store {summary['url']}: {rows['records']:,} records, {rows['mentions']:,} mentions, "
-        f"{rows['persons']:,} persons, {rows['groups']:,} groups, {rows['review_items']:,} review items"
-    )
-    console.print(f"transparency report: {out / 'report'}")
-    users_table = Table("user", "role", "password (shown once)", title="demo users")
-    for username, role, password in users:
-        users_table.add_row(username, role, password)
-    console.print(users_table)
-    if not serve:
-        engine.dispose()
-        return
-    import uvicorn
+    try:
+        summary = store_summary(engine) | {
+            "seconds": round(time.perf_counter() - started, 1),
+            "stages": {k: round(v, 1) for k, v in timings.items()},
+            "report": str(out / "report"),
+            "users": [{"username": u, "role": r} for u, r, _ in users],
+        }
+        if as_json:
+            print_json(summary)
+            return
+        table = Table("stage", "seconds", title=f"demo built in {summary['seconds']} s")
+        for stage, seconds in summary["stages"].items():
+            table.add_row(stage, f"{seconds:.1f}")
+        console.print(table)
+        rows = summary["tables"]
+        console.print(
+            f"store {summary['url']}: {rows['records']:,} records, {rows['mentions']:,} mentions, "
+            f"{rows['persons']:,} persons, {rows['groups']:,} groups, {rows['review_items']:,} review items"
+        )
+        console.print(f"transparency report: {out / 'report'}")
+        users_table = Table("user", "role", "password (shown once)", title="demo users")
+        for username, role, password in users:
+            users_table.add_row(username, role, password)
+        console.print(users_table)
+        if not serve:
+            return
+        import uvicorn
 
-    from casereview.web.app import create_app
+        from casereview.web.app import create_app
 
-    console.print(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-    uvicorn.run(
-        create_app(engine, settings=get_settings().web),
-        host="127.0.0.1",
-        port=port,
-        server_header=False,
-        log_level="warning",
-    )
+        console.print(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+        uvicorn.run(
+            create_app(engine, settings=get_settings().web),
+            host="127.0.0.1",
+            port=port,
+            server_header=False,
+            log_level="warning",
+        )
+    finally:
+        engine.dispose()

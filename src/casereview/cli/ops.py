@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from casereview.cli.app import app
-from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.cli.common import console, print_json, settings_for, store_engine
 from casereview.store.backup import backup_store
 from casereview.store.retention import purge_before
 
@@ -23,8 +23,8 @@ def backup(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Copy the whole store consistently while it is in use (SQLite backup API or pg_dump)."""
-    engine = open_store(ctx)
-    result = backup_store(engine, out, actor=settings_for(ctx).user, purpose=purpose)
+    with store_engine(ctx) as engine:
+        result = backup_store(engine, out, actor=settings_for(ctx).user, purpose=purpose)
     if as_json:
         print_json(
             {"path": str(result.path), "bytes": result.bytes, "audit_seq": result.audit_head_seq}
@@ -46,10 +46,10 @@ def purge(
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
 ) -> None:
     """Erase records past their retention date (metadata-only audit entry; audit log kept)."""
-    engine = open_store(ctx)
-    result = purge_before(
-        engine, before.date(), actor=settings_for(ctx).user, reason=reason, dry_run=dry_run
-    )
+    with store_engine(ctx) as engine:
+        result = purge_before(
+            engine, before.date(), actor=settings_for(ctx).user, reason=reason, dry_run=dry_run
+        )
     if as_json:
         print_json(result.__dict__ | {"dry_run": dry_run})
         return

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from casereview.cli.app import app
-from casereview.cli.common import console, err_console, open_store, print_json, settings_for
+from casereview.cli.common import console, err_console, print_json, settings_for, store_engine
 from casereview.report import DisclosureRule, build_report
 
 __all__: list[str] = []
@@ -50,16 +50,18 @@ def report_command(
 ) -> None:
     """Build the transparency report (HTML, CSVs, charts; PDF where WeasyPrint is installed)."""
     settings = settings_for(ctx)
-    store = open_store(ctx)
-    with Progress(
-        TextColumn("report {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json,
-    ) as bar:
+    with (
+        store_engine(ctx) as store,
+        Progress(
+            TextColumn("report {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=as_json,
+        ) as bar,
+    ):
         task = bar.add_task("", total=5)
 
         def advance(step: str, done: int, total: int) -> None:

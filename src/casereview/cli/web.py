@@ -8,7 +8,7 @@ import sys
 import typer
 
 from casereview.cli.app import app
-from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.cli.common import console, print_json, settings_for, store_engine
 from casereview.model.codes import UserRole
 from casereview.store.db import reading, writing
 from casereview.store.users import (
@@ -39,14 +39,14 @@ def serve(
     from casereview.web.app import create_app
 
     settings = settings_for(ctx)
-    engine = open_store(ctx)
-    uvicorn.run(
-        create_app(engine, settings=settings.web),
-        host=host or settings.web.host,
-        port=port or settings.web.port,
-        server_header=False,
-        log_level="info",
-    )
+    with store_engine(ctx) as engine:
+        uvicorn.run(
+            create_app(engine, settings=settings.web),
+            host=host or settings.web.host,
+            port=port or settings.web.port,
+            server_header=False,
+            log_level="info",
+        )
 
 
 @users_app.command("add")
@@ -63,8 +63,7 @@ def users_add(
 ) -> None:
     """Create a user; without --password-stdin a strong password is generated and printed once."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(18)
-    engine = open_store(ctx)
-    with writing(engine) as conn:
+    with store_engine(ctx) as engine, writing(engine) as conn:
         user_id = create_user(
             conn,
             username,
@@ -84,8 +83,7 @@ def users_disable(
     ctx: typer.Context, username: str = typer.Argument(..., help="Login name.")
 ) -> None:
     """Disable a user and end all their web sessions at once."""
-    engine = open_store(ctx)
-    with writing(engine) as conn:
+    with store_engine(ctx) as engine, writing(engine) as conn:
         disable_user(conn, username, actor=settings_for(ctx).user, client="cli")
     console.print(f"user {username} disabled")
 
@@ -95,7 +93,7 @@ def users_list(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """List users with role, teams and state."""
-    with reading(open_store(ctx)) as conn:
+    with store_engine(ctx) as engine, reading(engine) as conn:
         users = list_users(conn)
     if as_json:
         print_json(
@@ -122,7 +120,7 @@ def users_list(
 @teams_app.command("add")
 def teams_add(ctx: typer.Context, name: str = typer.Argument(..., help="Team name.")) -> None:
     """Create a team."""
-    with writing(open_store(ctx)) as conn:
+    with store_engine(ctx) as engine, writing(engine) as conn:
         team_id = create_team(conn, name, actor=settings_for(ctx).user, client="cli")
     console.print(f"team {name} created (id {team_id})")
 
@@ -134,7 +132,7 @@ def teams_add_member(
     user: str = typer.Argument(..., help="Login name."),
 ) -> None:
     """Put a user in a team: they see that team's work from their next request."""
-    with writing(open_store(ctx)) as conn:
+    with store_engine(ctx) as engine, writing(engine) as conn:
         add_member(conn, team, user, actor=settings_for(ctx).user, client="cli")
     console.print(f"{user} added to {team}")
 
@@ -146,7 +144,7 @@ def teams_remove_member(
     user: str = typer.Argument(..., help="Login name."),
 ) -> None:
     """Take a user out of a team: their next request no longer sees that team's work."""
-    with writing(open_store(ctx)) as conn:
+    with store_engine(ctx) as engine, writing(engine) as conn:
         remove_member(conn, team, user, actor=settings_for(ctx).user, client="cli")
     console.print(f"{user} removed from {team}")
 
@@ -156,7 +154,7 @@ def teams_list(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """List teams and their members."""
-    with reading(open_store(ctx)) as conn:
+    with store_engine(ctx) as engine, reading(engine) as conn:
         teams = list_teams(conn)
     if as_json:
         print_json([{"id": t.id, "name": t.name, "members": list(t.members)} for t in teams])

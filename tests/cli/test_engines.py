@@ -1,0 +1,81 @@
+"""Every command closes the engine it opened, whether it succeeds or fails.
+
+On PostgreSQL each pooled connection left behind counts against the server's limit until the
+process ends (for `serve` and the web app's neighbours, never), so commands dispose of their
+engines on the way out. The ingest and link commands are not in this list yet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+import casereview.cli.common
+from casereview.cli import main
+
+
+@pytest.fixture
+def engines(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Engine, list[bool]]]:
+    """Every engine a command makes through `open_store`, with whether it was disposed."""
+    made: list[tuple[Engine, list[bool]]] = []
+    real = casereview.cli.common.make_engine
+
+    def spy(*args: Any, **kwargs: Any) -> Engine:
+        engine = real(*args, **kwargs)
+        disposed: list[bool] = []
+        dispose = engine.dispose
+
+        def recording_dispose(*a: Any, **kw: Any) -> None:
+            disposed.append(True)
+            dispose(*a, **kw)
+
+        engine.dispose = recording_dispose  # type: ignore[method-assign]
+        made.append((engine, disposed))
+        return engine
+
+    monkeypatch.setattr(casereview.cli.common, "make_engine", spy)
+    return made
+
+
+def test_every_command_disposes_its_engine(
+    tmp_path: Path, engines: list[tuple[Engine, list[bool]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ["--database", f"sqlite:///{tmp_path / 'cr.db'}"]
+    runs = [
+        (["init"], 0),
+        (["audit", "verify"], 0),
+        (["audit", "head"], 0),
+        (["review", "build"], 0),
+        (["queue"], 0),
+        (["queue", "--as", "ghost"], 2),
+        (["assign", "1", "--to", "ghost", "--as", "ghost"], 2),
+        (["start", "1", "--as", "ghost"], 2),
+        (["decide", "1", "--outcome", "no_further_action", "--rationale", "r", "--as", "x"], 2),
+        (["sign-off", "1", "--as", "ghost"], 2),
+        (["return", "1", "--reason", "r", "--as", "ghost"], 2),
+        (["reopen", "1", "--reason", "r", "--as", "ghost"], 2),
+        (["teams", "add", "north"], 0),
+        (["teams", "list"], 0),
+        (["users", "add", "rev", "--role", "reviewer"], 0),
+        (["users", "list"], 0),
+        (["teams", "add-member", "north", "rev"], 0),
+        (["teams", "remove-member", "north", "rev"], 0),
+        (["users", "disable", "rev"], 0),
+        (["users", "disable", "ghost"], 2),
+        (["purge", "--before", "2000-01-01", "--reason", "schedule", "--dry-run"], 0),
+        (["backup", "--out", str(tmp_path / "copy.db")], 0),
+        (["export", "findings", "--out", str(tmp_path / "f.csv"), "--purpose", "audit"], 0),
+    ]
+    for args, code in runs:
+        before = len(engines)
+        assert main([*db, *args]) == code, (args, capsys.readouterr())
+        assert len(engines) == before + 1, args
+        assert engines[-1][1] == [True], args
+    # A store without a schema is refused before the command runs; the engine is still closed.
+    empty = ["--database", f"sqlite:///{tmp_path / 'empty.db'}"]
+    assert main([*empty, "queue"]) == 2
+    assert "casereview init" in capsys.readouterr().err
+    assert engines[-1][1] == [True]
