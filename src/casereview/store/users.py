@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
 from casereview.errors import CaseReviewError, NotFound
 from casereview.model.codes import AuditAction, UserRole
@@ -139,6 +140,32 @@ def _team_id(conn: Connection, team: int | str) -> int:
     return int(found)
 
 
+def _audit_admin(
+    conn: Connection,
+    operation: str,
+    object_type: str,
+    object_id: int,
+    actor: str,
+    client: str | None,
+    **details: object,
+) -> None:
+    """The one audit entry of a change to a user or team, in the caller's transaction."""
+    audit.append(
+        conn,
+        actor=actor,
+        action=AuditAction.ADMIN,
+        object_type=object_type,
+        object_id=object_id,
+        client=client,
+        details={"operation": operation, **details},
+    )
+
+
+def _end_sessions(conn: Connection, user_id: int) -> int:
+    """Delete every web session of the user (revocation takes effect at their next request)."""
+    return int(conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id)).rowcount)
+
+
 def create_user(
     conn: Connection,
     username: str,
@@ -170,15 +197,7 @@ def create_user(
             password_changed_at=now,
         )
     ).inserted_primary_key[0]  # type: ignore[index]
-    audit.append(
-        conn,
-        actor=actor,
-        action=AuditAction.ADMIN,
-        object_type="user",
-        object_id=user_id,
-        client=client,
-        details={"operation": "create_user", "role": role.value},
-    )
+    _audit_admin(conn, "create_user", "user", user_id, actor, client, role=role.value)
     return int(user_id)
 
 
@@ -198,16 +217,8 @@ def set_password(
         .where(users.c.id == user_id)
         .values(password_hash=_hasher.hash(password), password_changed_at=_now())
     )
-    ended = conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id)).rowcount
-    audit.append(
-        conn,
-        actor=actor,
-        action=AuditAction.ADMIN,
-        object_type="user",
-        object_id=user_id,
-        client=client,
-        details={"operation": "set_password", "sessions_ended": ended},
-    )
+    ended = _end_sessions(conn, user_id)
+    _audit_admin(conn, "set_password", "user", user_id, actor, client, sessions_ended=ended)
 
 
 def disable_user(
@@ -216,27 +227,26 @@ def disable_user(
     """Disable a user and delete all their web sessions, so that revocation is immediate."""
     user_id = _user_id(conn, username)
     conn.execute(update(users).where(users.c.id == user_id).values(disabled=True))
-    ended = conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id)).rowcount
-    audit.append(
-        conn,
-        actor=actor,
-        action=AuditAction.ADMIN,
-        object_type="user",
-        object_id=user_id,
-        client=client,
-        details={"operation": "disable_user", "sessions_ended": ended},
-    )
+    ended = _end_sessions(conn, user_id)
+    _audit_admin(conn, "disable_user", "user", user_id, actor, client, sessions_ended=ended)
+
+
+def _names_by_id(conn: Connection, query: Select[Any]) -> dict[int, list[str]]:
+    """(id, name) rows grouped by id, names in the query's order (memberships both ways)."""
+    grouped: dict[int, list[str]] = {}
+    for key, name in conn.execute(query).tuples():
+        grouped.setdefault(int(key), []).append(str(name))
+    return grouped
 
 
 def list_users(conn: Connection) -> list[UserInfo]:
     """Every user with their team names, by username."""
-    memberships: dict[int, list[str]] = {}
-    for row in conn.execute(
+    memberships = _names_by_id(
+        conn,
         select(team_members.c.user_id, teams.c.name)
         .join(teams, teams.c.id == team_members.c.team_id)
-        .order_by(teams.c.name)
-    ):
-        memberships.setdefault(int(row.user_id), []).append(str(row.name))
+        .order_by(teams.c.name),
+    )
     rows = conn.execute(
         select(
             users.c.id,
@@ -278,15 +288,7 @@ def create_team(
     team_id = conn.execute(
         insert(teams).values(name=name, description=description, created_at=_now())
     ).inserted_primary_key[0]  # type: ignore[index]
-    audit.append(
-        conn,
-        actor=actor,
-        action=AuditAction.ADMIN,
-        object_type="team",
-        object_id=team_id,
-        client=client,
-        details={"operation": "create_team"},
-    )
+    _audit_admin(conn, "create_team", "team", team_id, actor, client)
     return int(team_id)
 
 
@@ -308,15 +310,7 @@ def add_member(
     if present:
         return
     conn.execute(insert(team_members).values(team_id=team_id, user_id=user_id, added_at=_now()))
-    audit.append(
-        conn,
-        actor=actor,
-        action=AuditAction.ADMIN,
-        object_type="team",
-        object_id=team_id,
-        client=client,
-        details={"operation": "add_member", "user_id": user_id},
-    )
+    _audit_admin(conn, "add_member", "team", team_id, actor, client, user_id=user_id)
 
 
 def remove_member(
@@ -336,26 +330,17 @@ def remove_member(
     ).rowcount
     if not removed:
         raise NotFound(f"user {user} is not a member of team {team}")
-    audit.append(
-        conn,
-        actor=actor,
-        action=AuditAction.ADMIN,
-        object_type="team",
-        object_id=team_id,
-        client=client,
-        details={"operation": "remove_member", "user_id": user_id},
-    )
+    _audit_admin(conn, "remove_member", "team", team_id, actor, client, user_id=user_id)
 
 
 def list_teams(conn: Connection) -> list[TeamInfo]:
     """Every team with its members' usernames, by name."""
-    members: dict[int, list[str]] = {}
-    for row in conn.execute(
+    members = _names_by_id(
+        conn,
         select(team_members.c.team_id, users.c.username)
         .join(users, users.c.id == team_members.c.user_id)
-        .order_by(users.c.username)
-    ):
-        members.setdefault(int(row.team_id), []).append(str(row.username))
+        .order_by(users.c.username),
+    )
     rows = conn.execute(
         select(teams.c.id, teams.c.name, teams.c.description).order_by(teams.c.name)
     )
