@@ -234,8 +234,8 @@ def disable_user(
 def _names_by_id(conn: Connection, query: Select[Any]) -> dict[int, list[str]]:
     """(id, name) rows grouped by id, names in the query's order (memberships both ways)."""
     grouped: dict[int, list[str]] = {}
-    for key, name in conn.execute(query).tuples():
-        grouped.setdefault(int(key), []).append(str(name))
+    for row in conn.execute(query):
+        grouped.setdefault(int(row[0]), []).append(str(row[1]))
     return grouped
 
 
