@@ -8,23 +8,17 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Connection, Engine, insert, select
 
+from case_world import (
+    add_groups,
+    add_mentions,
+    add_persons,
+    add_records,
+    add_review_items,
+    add_source,
+)
 from casereview.errors import AccessDenied, NotFound
 from casereview.model.codes import UserRole
-from casereview.model.tables import (
-    group_members,
-    groups,
-    imports,
-    mention_person,
-    mentions,
-    persons,
-    records,
-    review_items,
-    runs,
-    sources,
-    team_members,
-    teams,
-    users,
-)
+from casereview.model.tables import mentions, records, team_members, teams, users
 from casereview.store.access import (
     Actor,
     check_group,
@@ -69,108 +63,20 @@ def _world(conn: Connection) -> None:
             for t, u in [(1, 1), (1, 2), (2, 3), (1, 8)]
         ],
     )
-    conn.execute(insert(sources).values(id=1, name="crime", kind="crime", created_at=NOW))
-    conn.execute(
-        insert(runs).values(
-            id=1,
-            stage="link",
-            parameters="{}",
-            software_version="0",
-            status="succeeded",
-            started_at=NOW,
-        )
-    )
-    conn.execute(
-        insert(imports).values(
-            id=1,
-            source_id=1,
-            file_name="f",
-            file_role="r",
-            sha256="0",
-            mapping_name="m",
-            mapping_sha256="0",
-            rows_read=4,
-            rows_loaded=4,
-            rows_quarantined=0,
-            imported_by="t",
-            started_at=NOW,
-            finished_at=NOW,
-        )
-    )
-    conn.execute(
-        insert(records),
-        [
-            {
-                "id": i,
-                "source_id": 1,
-                "source_ref": f"CR{i}",
-                "record_type": "crime",
-                "raw": "{}",
-                "content_hash": "0",
-                "import_id": 1,
-                "updated_at": NOW,
-            }
-            for i in (1, 2, 3, 4)
-        ],
-    )
-    conn.execute(
-        insert(persons), [{"id": p, "mention_count": 1, "active": True} for p in (1, 2, 3, 4)]
-    )
+    add_source(conn, NOW, name="crime", file_name="f", file_role="r", rows_read=4, rows_loaded=4)
+    add_records(conn, NOW, [{"id": i} for i in (1, 2, 3, 4)])
+    add_persons(conn, (1, 2, 3, 4))
     # (mention id, record, person): p1 in r1 and r2, p2 in r2, p3 in r3, p4 in r4.
     placed = [(1, 1, 1), (2, 2, 1), (3, 2, 2), (4, 3, 3), (5, 4, 4)]
-    conn.execute(
-        insert(mentions),
+    add_mentions(
+        conn, [{"id": m, "record_id": r, "person": p, "role": "suspect"} for m, r, p in placed]
+    )
+    add_groups(conn, {1: [(3, "offender")], 2: [(2, "offender")], 3: [(1, "offender")]})
+    add_review_items(
+        conn,
+        NOW,
         [
-            {
-                "id": m,
-                "record_id": r,
-                "source_id": 1,
-                "mention_key": f"m{m}",
-                "role": "suspect",
-                "raw": "{}",
-                "content_hash": "0",
-            }
-            for m, r, _ in placed
-        ],
-    )
-    conn.execute(
-        insert(mention_person),
-        [{"mention_id": m, "person_id": p, "run_id": 1} for m, _, p in placed],
-    )
-    conn.execute(
-        insert(groups),
-        [
-            {
-                "id": g,
-                "size": 1,
-                "victim_count": 0,
-                "record_count": 1,
-                "boroughs": "[]",
-                "summary": "{}",
-                "run_id": 1,
-            }
-            for g in (1, 2, 3)
-        ],
-    )
-    conn.execute(
-        insert(group_members),
-        [{"group_id": g, "person_id": p, "role": "offender"} for g, p in [(1, 3), (2, 2), (3, 1)]],
-    )
-    conn.execute(
-        insert(review_items),
-        [
-            {
-                "id": i,
-                "subject_type": s,
-                "subject_id": sid,
-                "team_id": t,
-                "status": "new",
-                "priority": 1.0,
-                "score_breakdown": "{}",
-                "evidence_hash": "0",
-                "created_at": NOW,
-                "updated_at": NOW,
-            }
+            {"id": i, "subject_type": s, "subject_id": sid, "team_id": t}
             for i, s, sid, t in [(1, "record", 1, 1), (2, "record", 2, 2), (3, "group", 1, 1)]
         ],
     )

@@ -11,25 +11,23 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import Connection, Engine, insert
 
+from case_world import (
+    add_groups,
+    add_mentions,
+    add_persons,
+    add_records,
+    add_review_items,
+    add_source,
+)
 from casereview.model.serial import canonical_json
 from casereview.model.tables import (
     classifications,
-    group_members,
-    groups,
-    imports,
     indicators,
     locations,
     match_pairs,
-    mention_person,
-    mentions,
     objects,
-    persons,
     record_locations,
     record_objects,
-    records,
-    review_items,
-    runs,
-    sources,
 )
 from casereview.settings import WebSettings
 from casereview.store.db import writing
@@ -84,35 +82,8 @@ def build_world(conn: Connection) -> dict[str, int]:
         if team:
             add_member(conn, team, name)
     now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-    conn.execute(insert(sources).values(id=1, name="police_crime", kind="crime", created_at=now))
-    conn.execute(
-        insert(runs).values(
-            id=1,
-            stage="link",
-            parameters="{}",
-            software_version="0",
-            status="succeeded",
-            started_at=now,
-        )
-    )
-    conn.execute(
-        insert(imports).values(
-            id=1,
-            source_id=1,
-            file_name="crimes.csv",
-            file_role="crimes",
-            sha256="0",
-            mapping_name="m",
-            mapping_sha256="0",
-            rows_read=3,
-            rows_loaded=3,
-            rows_quarantined=0,
-            imported_by="t",
-            started_at=now,
-            finished_at=now,
-        )
-    )
-    for rid, ref, day, narrative in [
+    add_source(conn, now, rows_read=3, rows_loaded=3)
+    narratives = [
         (
             1,
             "CR/1001/14",
@@ -121,38 +92,28 @@ def build_world(conn: Connection) -> dict[str, int]:
         ),
         (2, "CR/2002/15", dt.date(2015, 7, 9), "South team record narrative."),
         (3, "CR/3003/16", dt.date(2016, 1, 20), "Group-linked record narrative."),
-    ]:
-        conn.execute(
-            insert(records).values(
-                id=rid,
-                source_id=1,
-                source_ref=ref,
-                record_type="crime",
-                occurred_at=day,
-                borough="Northtown",
-                cse_flag=False,
-                source_flags="{}",
-                factors='["missing"]',
-                offence="Sexual activity with a child",
-                outcome="16",
-                narrative=narrative,
-                raw="{}",
-                content_hash="0",
-                import_id=1,
-                updated_at=now,
-            )
-        )
-    for pid, name in [(1, "Adam SMITH"), (2, "Bella JONES"), (3, "Carl BROWN"), (4, "Dana WHITE")]:
-        conn.execute(
-            insert(persons).values(
-                id=pid,
-                display_name=name,
-                mention_count=1,
-                active=True,
-                first_run_id=1,
-                last_run_id=1,
-            )
-        )
+    ]
+    add_records(
+        conn,
+        now,
+        [
+            {
+                "id": rid,
+                "source_ref": ref,
+                "occurred_at": day,
+                "borough": "Northtown",
+                "cse_flag": False,
+                "source_flags": "{}",
+                "factors": '["missing"]',
+                "offence": "Sexual activity with a child",
+                "outcome": "16",
+                "narrative": narrative,
+            }
+            for rid, ref, day, narrative in narratives
+        ],
+    )
+    names = {1: "Adam SMITH", 2: "Bella JONES", 3: "Carl BROWN", 4: "Dana WHITE"}
+    add_persons(conn, names, display_name=names.get, first_run_id=1, last_run_id=1)
     placed = [
         (1, 1, 1, "suspect", "Adam", "SMITH"),
         (2, 2, 1, "suspect", "Adam", "SMYTH"),
@@ -160,28 +121,25 @@ def build_world(conn: Connection) -> dict[str, int]:
         (4, 3, 3, "suspect", "Carl", "BROWN"),
         (5, 1, 4, "victim", "Dana", "WHITE"),
     ]
-    for mid, rid, pid, role, fore, sur in placed:
-        conn.execute(
-            insert(mentions).values(
-                id=mid,
-                record_id=rid,
-                source_id=1,
-                mention_key=f"m{mid}",
-                role=role,
-                forenames=fore,
-                surname=sur,
-                name_raw=f"{fore} {sur}",
-                dob=dt.date(1980 + mid, 1, 1),
-                postcode="NT1 1AA",
-                raw="{}",
-                content_hash="0",
-            )
-        )
-        conn.execute(
-            insert(mention_person).values(
-                mention_id=mid, person_id=pid, match_probability=0.97, match_weight=9.1, run_id=1
-            )
-        )
+    add_mentions(
+        conn,
+        [
+            {
+                "id": mid,
+                "record_id": rid,
+                "person": pid,
+                "role": role,
+                "forenames": fore,
+                "surname": sur,
+                "name_raw": f"{fore} {sur}",
+                "dob": dt.date(1980 + mid, 1, 1),
+                "postcode": "NT1 1AA",
+            }
+            for mid, rid, pid, role, fore, sur in placed
+        ],
+        match_probability=0.97,
+        match_weight=9.1,
+    )
     comparison = [
         {
             "comparison": "surname",
@@ -256,58 +214,40 @@ def build_world(conn: Connection) -> dict[str, int]:
             run_id=1,
         )
     )
-    for gid, members in [
-        (1, [(3, "offender"), (4, "victim")]),
-        (2, [(2, "victim")]),
-    ]:
-        conn.execute(
-            insert(groups).values(
-                id=gid,
-                size=len(members),
-                victim_count=1,
-                record_count=2,
-                first_seen=dt.date(2014, 3, 2),
-                last_seen=dt.date(2016, 1, 20),
-                boroughs='["Northtown"]',
-                stable=True,
-                stability=0.9,
-                summary="{}",
-                active=True,
-                run_id=1,
-            )
-        )
-        for pid, role in members:
-            conn.execute(
-                insert(group_members).values(
-                    group_id=gid,
-                    person_id=pid,
-                    role=role,
-                    degree=0.5,
-                    betweenness=0.1,
-                    eigenvector=0.3,
-                )
-            )
+    add_groups(
+        conn,
+        {1: [(3, "offender"), (4, "victim")], 2: [(2, "victim")]},
+        member_columns={"degree": 0.5, "betweenness": 0.1, "eigenvector": 0.3},
+        record_count=2,
+        first_seen=dt.date(2014, 3, 2),
+        last_seen=dt.date(2016, 1, 20),
+        boroughs='["Northtown"]',
+        stable=True,
+        stability=0.9,
+        active=True,
+    )
     items = [
         (1, "record", 1, 1, "assigned", ids["rev_n"]),
         (2, "record", 2, 2, "new", None),
         (3, "group", 1, 1, "new", None),
     ]
-    for iid, stype, sid, team, status, who in items:
-        conn.execute(
-            insert(review_items).values(
-                id=iid,
-                subject_type=stype,
-                subject_id=sid,
-                team_id=team,
-                status=status,
-                assigned_to=who,
-                priority=10.0 - iid,
-                score_breakdown='{"closed_despite_group_link": 5.0}',
-                evidence_hash="0",
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    add_review_items(
+        conn,
+        now,
+        [
+            {
+                "id": iid,
+                "subject_type": stype,
+                "subject_id": sid,
+                "team_id": team,
+                "status": status,
+                "assigned_to": who,
+                "priority": 10.0 - iid,
+                "score_breakdown": '{"closed_despite_group_link": 5.0}',
+            }
+            for iid, stype, sid, team, status, who in items
+        ],
+    )
     return ids
 
 
