@@ -23,7 +23,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 from link_synth_eval import predicted_by_mention_id, truth_by_mention_id
 
 from casereview.link.evaluate import bcubed, blocking_recall, pairwise
-from casereview.link.frame import build_frame, guard_blocks, load_mention_rows
+from casereview.link.frame import (
+    build_frame,
+    guard_blocks,
+    load_mention_rows,
+    select_blocking_keys,
+)
 from casereview.link.stage import run_link
 from casereview.settings import get_settings
 from casereview.store.db import make_engine, reading
@@ -74,7 +79,9 @@ def main() -> None:
         truth = truth_by_mention_id(engine, world)
         with reading(engine) as conn:
             frame = build_frame(load_mention_rows(conn))
-        guard_blocks(frame, get_settings().link.max_block_size)
+        link = get_settings().link
+        frame = select_blocking_keys(frame, addresses=link.compare_addresses)
+        guard_blocks(frame, link.max_block_size)
         recall, n_true = blocking_recall(frame, truth)
         started = time.perf_counter()
         result = run_link(engine)

@@ -70,7 +70,12 @@ class LinkSettings(Section):
         description="Blocking keys shared by more mentions than this are skipped (skewed-block guard)",
     )
     u_max_pairs: float = Field(
-        5e6, description="Random pairs sampled to estimate the u probabilities (no labels)"
+        5e6, description="Random pairs sampled to estimate the u probabilities (no labels), at most"
+    )
+    u_pairs_per_mention: int = Field(
+        100,
+        description="Random pairs for u per mention trained on (at least 500,000, at most u_max_pairs): "
+        "enough to see an identifier agree by chance about 100 times",
     )
     em_record_sample_proportion: float = Field(
         1.0,

@@ -13,6 +13,7 @@ from casereview.link.frame import (
     blocking_columns,
     build_frame,
     guard_blocks,
+    select_blocking_keys,
 )
 from casereview.values.name_variants import (
     fold_spelling,
@@ -123,6 +124,36 @@ def test_frame_normalises_and_keeps_no_protected_characteristic() -> None:
     assert second.forename1 is None and second.surname is None and second.sex is None
     assert (second.yob_lo, second.yob_hi) == (2002, 2003)
     assert not {"ethnicity", "nationality", "religion", "role"} & set(frame.columns)
+
+
+def test_identifiers_become_evidence_keyed_by_scheme() -> None:
+    frame = build_frame(
+        [
+            _row(1, surname="Webb", identifiers='{"ssn": "8331654", "pnc": "12/3456A"}'),
+            _row(2, surname="Webxb", identifiers='{"ssn": "8331654"}'),
+            _row(3, surname="Webb", identifiers='{"nhs": "8331654"}'),
+            _row(4, surname="Webb", identifiers="{}"),
+        ]
+    )
+    # The first scheme in sorted order is the mention's identifier ("pnc" < "ssn").
+    assert frame["id_scheme"].tolist() == ["pnc", "ssn", "nhs", None]
+    assert frame["identifier"].tolist() == ["12/3456A", "8331654", "8331654", None]
+    # The blocking key carries the scheme: the same digits under another scheme do not block.
+    keys = frame["bk_identifier"].tolist()
+    assert keys[1] == "ssn|8331654" and keys[2] == "nhs|8331654" and keys[3] is None
+
+
+def test_household_key_only_with_address_evidence() -> None:
+    rows = [
+        _row(i, forenames=f, surname="Berry", postcode="E1 6AN", address="95 Leahy Place")
+        for i, f in ((1, "Joshua"), (2, "Zachary"))
+    ]
+    frame = build_frame(rows)
+    assert frame["bk_postcode_number"].tolist() == ["E1 6AN|95", "E1 6AN|95"]
+    assert "bk_postcode_number" in blocking_columns(select_blocking_keys(frame, addresses=True))
+    without = select_blocking_keys(frame, addresses=False)
+    assert "bk_postcode_number" not in without.columns
+    assert "bk_postcode_number" not in blocking_columns(without)
 
 
 def test_guard_refines_a_planted_mega_block_and_says_so() -> None:

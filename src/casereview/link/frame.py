@@ -30,6 +30,7 @@ from casereview.values.phone import normalise_phone
 from casereview.values.postcode import normalise_postcode, postcode_district
 
 __all__ = [
+    "ADDRESS_KEYS",
     "BLOCKING_KEYS",
     "REFINEMENTS",
     "BlockGuardReport",
@@ -39,6 +40,7 @@ __all__ = [
     "effective_block_cap",
     "guard_blocks",
     "load_mention_rows",
+    "select_blocking_keys",
 ]
 
 # Every blocking key: name of its column -> what it joins on (for the run log and docs).
@@ -47,12 +49,19 @@ BLOCKING_KEYS: dict[str, str] = {
     "bk_dob": "full date of birth (catches both names changed, mistyped or a street name)",
     "bk_forename_yob": "forename key and year of birth (surname changes, hyphenation)",
     "bk_postcode_initial": "postcode and first letter of the forename",
+    "bk_postcode_number": "postcode and house number (people at one address; only with "
+    "link.compare_addresses, when the model has the address evidence to tell a household "
+    "apart)",
     "bk_phone": "first phone number",
     "bk_identifier": "a reference number the source gives (when a mapping supplies one)",
     "bk_forename_surname1": "forename key and first letter of the last surname part "
     "(surname typos, double-barrelled surnames)",
     "bk_surname_initial": "surname key and first letter of the forename (forename typos)",
 }
+
+# Keys that bring in pairs only address evidence can judge (a household's members share a
+# postcode, a house number, often a surname and a phone): used with link.compare_addresses.
+ADDRESS_KEYS: tuple[str, ...] = ("bk_postcode_number",)
 
 # How the skewed-block guard refines an over-large block of a key: the key joined with each
 # of these columns in turn, each refinement a blocking key of its own (`<key>__<column>`).
@@ -118,8 +127,9 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
         "bk_dob": (f["dob"],),
         "bk_forename_yob": (f["forename_std"], yob),
         "bk_postcode_initial": (f["postcode"], initial),
+        "bk_postcode_number": (f["postcode"], f["street_number"]),
         "bk_phone": (phone1,),
-        "bk_identifier": (f["identifier"],),
+        "bk_identifier": (f["id_scheme"], f["identifier"]),
         "bk_forename_surname1": (f["forename_std"], last_initial),
         "bk_surname_initial": (f["surname_std"], initial),
     }
@@ -127,6 +137,13 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
         if name in cols:
             out[name] = _join(*cols[name])
     return out
+
+
+def select_blocking_keys(frame: pd.DataFrame, *, addresses: bool) -> pd.DataFrame:
+    """`frame` without the `ADDRESS_KEYS` columns unless addresses are compared."""
+    if addresses:
+        return frame
+    return frame.drop(columns=[k for k in ADDRESS_KEYS if k in frame.columns])
 
 
 def blocking_columns(frame: pd.DataFrame) -> list[str]:
@@ -354,6 +371,11 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     address_text = _unique_map(_column(raw, "address"), _text)
     sex = _unique_map(_column(raw, "sex"), lambda v: (_text(v) or "").lower() if _text(v) else None)
     ids = pd.to_numeric(_column(raw, "record_id"), errors="coerce")
+    identified = _unique_map(_column(raw, "identifier"), _text)
+    if "identifiers" in raw.columns:
+        from_json_ids = _unique_map(_column(raw, "identifiers"), _first_identifier)
+        identified = [a or b for a, b in zip(identified, from_json_ids, strict=True)]
+    scheme_value = _unique_map(identified, _scheme_value)
     frame = pd.DataFrame(
         {
             "unique_id": raw["mention_id"].astype("int64").to_numpy(),
@@ -374,7 +396,8 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
             "street_number": _unique_map(address_text, _street_number),
             "address": _unique_map(address_text, normalise_address),
             "phones": _unique_map(_column(raw, "phones").map(_hashable), _phone_list),
-            "identifier": _unique_map(_column(raw, "identifier"), _text),
+            "identifier": [v[1] if v else None for v in scheme_value],
+            "id_scheme": [v[0] if v else None for v in scheme_value],
             "record_id": pd.array(ids.to_numpy(), dtype="Int64"),
         }
     )
@@ -382,6 +405,27 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
         frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
     frame = frame.sort_values("unique_id", kind="stable").reset_index(drop=True)
     return add_blocking_keys(frame)
+
+
+def _first_identifier(value: Any) -> str | None:
+    """A mention's identifier as `scheme:value`, from `mentions.identifiers` (a JSON object
+    of scheme -> value): the first scheme in sorted order (a mention rarely has two)."""
+    found = from_json(value, {}) if isinstance(value, str) else value
+    if not isinstance(found, dict):
+        return None
+    for scheme in sorted(found):
+        text = _text(found[scheme])
+        if text:
+            return f"{scheme}:{text}"
+    return None
+
+
+def _scheme_value(identifier: str | None) -> tuple[str, str] | None:
+    """("ssn", "1234567") from "ssn:1234567"; a bare value has the scheme "id"."""
+    if not identifier:
+        return None
+    scheme, sep, value = identifier.partition(":")
+    return (scheme, value) if sep and value else ("id", identifier)
 
 
 def _hashable(value: Any) -> Any:
@@ -432,6 +476,7 @@ def load_mention_rows(conn: Connection) -> list[dict[str, Any]]:
             mentions.c.address,
             mentions.c.postcode,
             mentions.c.phones,
+            mentions.c.identifiers,
             records.c.occurred_at,
             records.c.recorded_at,
         )

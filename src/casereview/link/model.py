@@ -39,6 +39,7 @@ __all__ = [
     "score_frame",
     "train",
     "training_sample",
+    "u_pairs",
 ]
 
 Progress = Callable[[str], None]
@@ -148,6 +149,13 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
                     cll.CustomLevel(
                         "postcode_district_l = postcode_district_r", "Same postcode district"
                     ),
+                    # Mistyped postcodes: one character wrong, or two swapped (2134 / 2143).
+                    cll.LevenshteinLevel("postcode", 1).configure(
+                        label_for_charts="One character differs"
+                    ),
+                    cll.JaroWinklerLevel("postcode", 0.9).configure(
+                        label_for_charts="Similar (characters swapped)"
+                    ),
                     cll.ElseLevel(),
                 ],
                 output_column_name="postcode",
@@ -200,7 +208,25 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
             )
         )
     if present("identifier"):
-        comparisons.append(cl.ExactMatch("identifier"))
+        cll = _cl()
+        comparisons.append(
+            cl.CustomComparison(
+                [
+                    # Identifiers of different schemes (a PNC ID and an NHS number) say nothing.
+                    cll.CustomLevel(
+                        "identifier_l IS NULL OR identifier_r IS NULL OR id_scheme_l <> id_scheme_r"
+                    ).configure(is_null_level=True),
+                    cll.ExactMatchLevel("identifier"),
+                    # Levenshtein, not Damerau-Levenshtein: a transposition costs 2 and is
+                    # still caught, and DuckDB's Damerau-Levenshtein is about 8x slower.
+                    cll.LevenshteinLevel("identifier", 2).configure(
+                        label_for_charts="Same scheme, up to two characters differ"
+                    ),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="identifier",
+            )
+        )
     keys = list(BLOCKING_KEYS) if frame is None else blocking_columns(frame)
     rules: list[Any] = [block_on(key) for key in keys]
     for bare, big in [] if frame is None else bare_blocking_columns(frame):
@@ -370,6 +396,17 @@ def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> Tr
             rule, record_sample_proportion=em_sample, estimate_without_term_frequencies=True
         )
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())))
+
+
+U_MIN_PAIRS = 500_000
+
+
+def u_pairs(mentions: int, per_mention: int, most: float) -> float:
+    """Random pairs to sample for u: `per_mention` per mention trained on, at least
+    `U_MIN_PAIRS`, at most `most`. The rarest level that matters (two mentions sharing an
+    identifier or a full date of birth by chance) agrees about once in `mentions` random
+    pairs, so a fixed count would see it too rarely on large data and waste time on small."""
+    return float(min(most, max(U_MIN_PAIRS, per_mention * mentions)))
 
 
 def training_sample(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:

@@ -33,6 +33,7 @@ from casereview.link.frame import (
     effective_block_cap,
     guard_blocks,
     load_mention_rows,
+    select_blocking_keys,
 )
 from casereview.link.judgements import active_judgements
 from casereview.link.model import (
@@ -44,6 +45,7 @@ from casereview.link.model import (
     score_frame,
     train,
     training_sample,
+    u_pairs,
 )
 from casereview.link.places import resolve_places
 from casereview.link.score import duckdb_settings_from_saved
@@ -110,6 +112,7 @@ def predict_persons(
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    frame = select_blocking_keys(frame, addresses=link.compare_addresses)
     cap = effective_block_cap(link.max_block_size, len(frame), link.block_cap_reference_mentions)
     report = guard_blocks(frame, cap)
     notes = report.notes()
@@ -129,7 +132,7 @@ def predict_persons(
             )
             trained = train(
                 linker,
-                u_max_pairs=link.u_max_pairs,
+                u_max_pairs=u_pairs(len(sample), link.u_pairs_per_mention, link.u_max_pairs),
                 seed=link.random_seed,
                 em_sample=link.em_record_sample_proportion,
             ).settings
@@ -355,6 +358,7 @@ def run_link(
         "match_weight_threshold": link.match_weight_threshold,
         "max_block_size": link.max_block_size,
         "u_max_pairs": link.u_max_pairs,
+        "u_pairs_per_mention": link.u_pairs_per_mention,
         "em_record_sample_proportion": link.em_record_sample_proportion,
         "random_seed": link.random_seed,
         "judgements": len(judgements),
