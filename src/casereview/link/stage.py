@@ -121,38 +121,50 @@ def predict_persons(
     dialect = "spark" if engine_name == "spark" else "duckdb"
     given = trained is not None
     second_pass = context and not given and bool(frame["record_id"].dropna().duplicated().any())
-    if trained is None:
-        sample = training_sample(frame, link.train_sample_size, link.random_seed)
-        say(f"training the model on {len(sample)} of {len(frame)} mentions ({engine_name})")
-        # Its own backend: Splink caches term-frequency tables per backend, and those of
-        # a sample must never score the whole frame.
-        with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as train_api:
+    min_weight = link.match_weight_threshold - link.near_miss_margin
+    sample = None if given else training_sample(frame, link.train_sample_size, link.random_seed)
+    if sample is not None and sample is frame:
+        # Trained on every mention: the training linker scores too (one backend, one set
+        # of term-frequency tables, Splink's setup paid once).
+        say(f"training the model on all {len(frame)} mentions ({engine_name})")
+        with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
             linker = linker_for(
-                train_api, sample, model_settings(frame, addresses=link.compare_addresses)
+                db_api, frame, model_settings(frame, addresses=link.compare_addresses)
             )
-            trained = train(
-                linker,
-                u_max_pairs=u_pairs(len(sample), link.u_pairs_per_mention, link.u_max_pairs),
-                seed=link.random_seed,
-                em_sample=link.em_record_sample_proportion,
-            ).settings
-            del linker
-        del sample
-    with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
-        settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
-        if not detail or second_pass:
-            # Ids, weights and probabilities only: the per-comparison columns of every pair
-            # (values, gammas, Bayes factors) cost most of predict's time and memory at 1M.
-            settings_dict["retain_matching_columns"] = False
-            settings_dict["retain_intermediate_calculation_columns"] = False
-        linker = linker_for(db_api, frame, settings_dict)
-        model = TrainedModel(settings_dict)
-        timings["train_s"] = time.perf_counter() - t0
-        say("scoring candidate pairs")
-        t1 = time.perf_counter()
-        min_weight = link.match_weight_threshold - link.near_miss_margin
-        scored = score_frame(linker, model, min_weight=min_weight, detail=detail)
-        timings["predict_s"] = time.perf_counter() - t1
+            model = _train(linker, link, len(frame))
+            timings["train_s"] = time.perf_counter() - t0
+            say("scoring candidate pairs")
+            t1 = time.perf_counter()
+            scored = score_frame(linker, model, min_weight=min_weight, detail=detail)
+            timings["predict_s"] = time.perf_counter() - t1
+    else:
+        if sample is not None:
+            say(f"training the model on {len(sample)} of {len(frame)} mentions ({engine_name})")
+            # Its own backend: Splink caches term-frequency tables per backend, and those of
+            # a sample must never score the whole frame.
+            with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as train_api:
+                linker = linker_for(
+                    train_api, sample, model_settings(frame, addresses=link.compare_addresses)
+                )
+                trained = _train(linker, link, len(sample)).settings
+                del linker
+            del sample
+        assert trained is not None
+        with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
+            settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
+            if not detail or second_pass:
+                # Ids, weights and probabilities only: the per-comparison columns of every
+                # pair (values, gammas, Bayes factors) cost most of predict's time and memory
+                # at 1M.
+                settings_dict["retain_matching_columns"] = False
+                settings_dict["retain_intermediate_calculation_columns"] = False
+            linker = linker_for(db_api, frame, settings_dict)
+            model = TrainedModel(settings_dict)
+            timings["train_s"] = time.perf_counter() - t0
+            say("scoring candidate pairs")
+            t1 = time.perf_counter()
+            scored = score_frame(linker, model, min_weight=min_weight, detail=detail)
+            timings["predict_s"] = time.perf_counter() - t1
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
     pairs = scored.pairs
@@ -184,6 +196,15 @@ def predict_persons(
     if clustering.edges_cut:
         notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
     return Prediction(frame, scored.pairs, model.settings, clustering, notes, timings)
+
+
+def _train(linker: Any, link: Any, mentions: int) -> TrainedModel:
+    return train(
+        linker,
+        u_max_pairs=u_pairs(mentions, link.u_pairs_per_mention, link.u_max_pairs),
+        seed=link.random_seed,
+        em_sample=link.em_record_sample_proportion,
+    )
 
 
 def _display_names(rows: list[dict[str, Any]], person_of: dict[int, int]) -> dict[int, str]:
