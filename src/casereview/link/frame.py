@@ -457,9 +457,11 @@ def add_context(frame: pd.DataFrame, labels: Mapping[int, int]) -> pd.DataFrame:
     return out
 
 
-def load_mention_rows(conn: Connection) -> list[dict[str, Any]]:
+def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
     """Every mention's identifying values, with its source's name and the record's date
-    (an age at the event becomes a range of birth years)."""
+    (an age at the event becomes a range of birth years), one column per value.
+
+    Read in chunks straight into columns: a list of a million row dicts held 1.5 GB."""
     query = (
         select(
             mentions.c.id.label("mention_id"),
@@ -487,10 +489,14 @@ def load_mention_rows(conn: Connection) -> list[dict[str, Any]]:
         )
         .order_by(mentions.c.id)
     )
-    out = []
-    for row in conn.execute(query).mappings():
-        item = dict(row)
-        item["event_date"] = item.pop("occurred_at") or item.pop("recorded_at", None)
-        item.pop("recorded_at", None)
-        out.append(item)
-    return out
+    result = conn.execute(query)
+    names = list(result.keys())
+    columns: list[list[Any]] = [[] for _ in names]
+    while batch := result.fetchmany(chunk):
+        for column, values in zip(columns, zip(*batch, strict=True), strict=True):
+            column.extend(values)
+    data = {name: pd.Series(col, dtype="object") for name, col in zip(names, columns, strict=True)}
+    del columns
+    occurred, recorded = data.pop("occurred_at"), data.pop("recorded_at")
+    data["event_date"] = occurred.where(occurred.notna(), recorded)
+    return pd.DataFrame(data)

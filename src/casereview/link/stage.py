@@ -105,19 +105,25 @@ def predict_persons(
     progress: Progress | None = None,
     trained: dict[str, Any] | None = None,
     context: bool = True,
+    guarded: bool = False,
 ) -> Prediction:
     """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
-    No store is involved; the benchmarks and the Spark test use it directly."""
+    No store is involved; the benchmarks and the Spark test use it directly. `guarded`: the
+    frame's blocking keys have been through the skewed-block guard already (second pass)."""
     link = (settings or get_settings()).link
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    frame = select_blocking_keys(frame, addresses=link.compare_addresses)
-    cap = effective_block_cap(link.max_block_size, len(frame), link.block_cap_reference_mentions)
-    report = guard_blocks(frame, cap)
-    notes = report.notes()
-    if report.dropped:
-        say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
+    notes: list[str] = []
+    if not guarded:  # the second pass reuses the first pass's guarded keys
+        frame = select_blocking_keys(frame, addresses=link.compare_addresses)
+        cap = effective_block_cap(
+            link.max_block_size, len(frame), link.block_cap_reference_mentions
+        )
+        report = guard_blocks(frame, cap)
+        notes = report.notes()
+        if report.dropped:
+            say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
     dialect = "spark" if engine_name == "spark" else "duckdb"
     given = trained is not None
     second_pass = context and not given and bool(frame["record_id"].dropna().duplicated().any())
@@ -187,6 +193,7 @@ def predict_persons(
             detail=detail,
             progress=progress,
             context=False,
+            guarded=True,
         )
         for key, value in timings.items():
             second.timings[key] = second.timings.get(key, 0.0) + value
@@ -207,14 +214,20 @@ def _train(linker: Any, link: Any, mentions: int) -> TrainedModel:
     )
 
 
-def _display_names(rows: list[dict[str, Any]], person_of: dict[int, int]) -> dict[int, str]:
+def _display_names(rows: pd.DataFrame, person_of: dict[int, int]) -> dict[int, str]:
     """The name each person is most often written with (forenames surname, title case)."""
     counts: dict[int, Counter[str]] = {}
-    for row in rows:
-        parts = [str(row.get(k) or "").strip() for k in ("forenames", "surname")]
-        name = " ".join(p for p in parts if p) or str(row.get("name_raw") or "").strip()
+    for mention, forenames, surname, raw in zip(
+        rows["mention_id"].tolist(),
+        rows["forenames"].tolist(),
+        rows["surname"].tolist(),
+        rows["name_raw"].tolist(),
+        strict=True,
+    ):
+        parts = [str(v or "").strip() for v in (forenames, surname)]
+        name = " ".join(p for p in parts if p) or str(raw or "").strip()
         if name:
-            pid = person_of[int(row["mention_id"])]
+            pid = person_of[int(mention)]
             counts.setdefault(pid, Counter())[name.title()] += 1
     return {pid: c.most_common(1)[0][0][:400] for pid, c in counts.items()}
 
@@ -248,7 +261,7 @@ def _edge_strength(pairs: pd.DataFrame, labels: dict[int, int]) -> dict[int, tup
 def _write(
     conn: Connection,
     run_id: int,
-    rows: list[dict[str, Any]],
+    rows: pd.DataFrame,
     prediction: Prediction,
     ids: IdAssignment,
     threshold: float,
@@ -368,7 +381,7 @@ def run_link(
             conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id)).all()
         )
         judgements = active_judgements(conn)
-    if not rows:
+    if rows.empty:
         raise StageError("the store has no person mentions: import source exports first")
     frame = build_frame(rows)
     prediction = predict_persons(
