@@ -47,6 +47,10 @@ class IngestSettings(Section):
         100_000,
         description="Files of about this many rows or more are read and validated in a forked child process while the main process writes (two cores); 0 = never",
     )
+    parallel_max_busy_cores: float = Field(
+        0.5,
+        description="The two-core pipeline is used only while other processes keep at most this many of our cores busy (measured as the file is hashed), so that it has a second core to itself; negative = do not check",
+    )
     max_file_bytes: int = Field(2 * 1024**3, description="Largest input file accepted, in bytes")
     max_xlsx_uncompressed_bytes: int = Field(
         512 * 1024**2,

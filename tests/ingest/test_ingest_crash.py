@@ -99,7 +99,8 @@ def _import(folder: Path, db: Path, point: str | float | None) -> subprocess.Com
                str(folder)]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEREVIEW_")}
     env["CASEREVIEW_INGEST__CHUNK_ROWS"] = str(CHUNK_ROWS)
-    env["CASEREVIEW_INGEST__PARALLEL_MIN_ROWS"] = "1000"  # the two-core pipeline
+    env["CASEREVIEW_INGEST__PARALLEL_MIN_ROWS"] = "1000"  # the two-core pipeline,
+    env["CASEREVIEW_INGEST__PARALLEL_MAX_BUSY_CORES"] = "-1"  # also on a busy machine
     if isinstance(point, str):
         env[CRASH_ENV] = point
     if not isinstance(point, float):

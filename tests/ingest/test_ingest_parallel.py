@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from casereview.errors import SourceFileError
 from casereview.ingest import ingest_directory, ingest_mapping
 from casereview.ingest.load import _use_parallel
-from casereview.ingest.pipeline import parallel_available
+from casereview.ingest.pipeline import OtherLoad, parallel_available
 from casereview.model import tables as t
 from casereview.settings import IngestSettings
 from casereview.store.db import make_engine
@@ -25,7 +25,8 @@ pytestmark = pytest.mark.skipif(not parallel_available(), reason="needs fork and
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 SINGLE = IngestSettings(parallel_min_rows=0, chunk_rows=7)
-PARALLEL = IngestSettings(parallel_min_rows=1, chunk_rows=7)  # every file, many chunks
+# Every file, many chunks, whatever else runs on the machine.
+PARALLEL = IngestSettings(parallel_min_rows=1, chunk_rows=7, parallel_max_busy_cores=-1)
 # Columns set from the clock (or chained from such columns): left out of the comparison.
 VOLATILE = {
     "imports": {"started_at", "finished_at"},
@@ -152,6 +153,45 @@ def test_only_large_files_use_the_child(tmp_path: Path) -> None:
     assert _use_parallel(settings, "csv", path, 100_000)
     assert not _use_parallel(IngestSettings(parallel_min_rows=0), "csv", path, 10**9)
     assert not _use_parallel(settings, "xlsx", path, 10**9)  # 20 bytes: about no rows
+
+
+def test_the_child_only_when_other_work_leaves_a_core_free(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a\n" * 10)
+    settings = IngestSettings()
+    assert settings.parallel_max_busy_cores == 0.5
+    assert _use_parallel(settings, "csv", path, 10**6, lambda: 0.3)
+    assert not _use_parallel(settings, "csv", path, 10**6, lambda: 0.9)
+    unchecked = IngestSettings(parallel_max_busy_cores=-1)
+    assert _use_parallel(unchecked, "csv", path, 10**6, lambda: 5.0)
+
+
+def test_other_load_measures_a_busy_core_and_not_this_process() -> None:
+    """A spinning child process is counted; this process's own work is not."""
+    import multiprocessing
+    import time
+
+    def spin(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pass
+
+    idle = OtherLoad()
+    idle.start()
+    spin(0.3)  # this process's own work
+    baseline = idle.busy_cores()
+    spinner = multiprocessing.get_context("fork").Process(target=spin, args=(1.5,))
+    spinner.start()
+    try:
+        time.sleep(0.2)
+        busy = OtherLoad()
+        busy.start()
+        time.sleep(0.5)
+        measured = busy.busy_cores()
+    finally:
+        spinner.join()
+    # Other engineers' work shares this machine: compare, do not expect exact figures.
+    assert measured >= baseline + 0.5 or measured >= 0.9
 
 
 def test_parallel_path_loads_the_world_on_each_backend(fresh_store: Engine, tmp_path: Path) -> None:

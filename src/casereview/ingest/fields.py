@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 from casereview.ingest.mapping import CodeTable, Mapping, Value
@@ -39,10 +40,13 @@ __all__ = [
     "column_getter",
     "compile_value",
     "date_value",
+    "dated_value",
     "day_value",
     "dumps",
     "extractor",
+    "json_list_value",
     "raw_text",
+    "text_row_json",
     "text_value",
     "typed_value",
 ]
@@ -75,6 +79,21 @@ def dumps(value: Any) -> str:
     if not value and isinstance(value, list):
         return "[]"
     return _encode(value)
+
+
+def text_row_json(columns: Sequence[str]) -> Callable[[dict[str, Any]], str]:
+    """row -> the same text as `dumps(row)`, for rows whose keys are exactly `columns` and
+    whose values are all text (a CSV reader's rows): the keys are sorted and encoded once,
+    and each value goes through the JSON encoder's own string escaper."""
+    keys = sorted(columns)
+    prefixes = [encode_basestring(k) + ":" for k in keys]
+    pairs = list(zip(prefixes, keys, strict=True))
+    escape = encode_basestring
+
+    def row_json(row: dict[str, Any]) -> str:
+        return "{" + ",".join([prefix + escape(row[key]) for prefix, key in pairs]) + "}"
+
+    return row_json
 
 
 class RowProblem(Exception):
@@ -440,6 +459,73 @@ def date_value(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
         return parsed, text
 
     return as_date
+
+
+def dated_value(
+    spec: Value | None, field_name: str, mapping: Mapping, *, iso_dates: bool
+) -> Callable[[dict[str, Any]], tuple[Any, str | None, str | None]]:
+    """row -> (day, precision value, raw text), each None when the value is empty; the day
+    is a `datetime.date`, or ISO text with `iso_dates` (as SQLite stores it). Answers are
+    memoised per text, as `date_value` would give them (a problem raised is not)."""
+    if spec is None:
+        return lambda row: (None, None, None)
+    get = date_value(spec, field_name, mapping)
+    memo: dict[Any, tuple[Any, str | None, str | None]] = {}
+    column = spec.column if spec.column is not None and "." not in spec.column else None
+
+    def convert(row: dict[str, Any]) -> tuple[Any, str | None, str | None]:
+        parsed, text = get(row)
+        if parsed is None:
+            return None, None, text
+        day = parsed.value
+        if iso_dates and day is not None:
+            day = day.isoformat()
+        return day, parsed.precision.value, text
+
+    if column is None or spec.constant is not None or spec.columns is not None:
+        return convert
+
+    def dated(row: dict[str, Any]) -> tuple[Any, str | None, str | None]:
+        # A plain column: the answer depends on that cell's text only.
+        key = row.get(column)
+        found = memo.get(key, _MISSING) if key.__class__ is str else _MISSING
+        if found is _MISSING:
+            found = convert(row)
+            if key.__class__ is str:
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = found
+        return found  # type: ignore[return-value]
+
+    return dated
+
+
+def json_list_value(
+    spec: Value | None, field_name: str, mapping: Mapping, *, normaliser: str | None = None
+) -> Getter:
+    """row -> canonical JSON of the value's cleaned list (as `compile_value(as_list=True)`),
+    memoised per text of a plain column."""
+    if spec is None:
+        return lambda row: "[]"
+    get = compile_value(spec, field_name, mapping, normaliser=normaliser, as_list=True)
+    if spec.column is None or "." in spec.column or spec.constant is not None:
+        return lambda row: dumps(get(row))
+    column = spec.column
+    memo: dict[str, str] = {}
+
+    def json_list(row: dict[str, Any]) -> str:
+        key = row.get(column)
+        if key.__class__ is not str:
+            return dumps(get(row))
+        found = memo.get(key)
+        if found is None:
+            found = dumps(get(row))
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = found
+        return found
+
+    return json_list
 
 
 def day_value(get: Getter) -> Callable[[dict[str, Any]], dt.date | None]:

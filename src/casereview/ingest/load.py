@@ -30,7 +30,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from casereview.errors import SourceFileError, StoreError
 from casereview.ingest.bulk import BulkWriter
 from casereview.ingest.mapping import FileSpec, Mapping, load_mapping
-from casereview.ingest.pipeline import ChunkSource, Item, Transformer, parallel_available
+from casereview.ingest.pipeline import (
+    ChunkSource,
+    Item,
+    OtherLoad,
+    Transformer,
+    parallel_available,
+)
 from casereview.ingest.readers import read_rows
 from casereview.ingest.transform import MentionOut, RecordOut, RowProblem
 from casereview.model.codes import AuditAction, QuarantineReason
@@ -134,14 +140,26 @@ def _sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), lines
 
 
-def _use_parallel(settings: IngestSettings, file_format: str, path: Path, lines: int) -> bool:
+def _use_parallel(
+    settings: IngestSettings,
+    file_format: str,
+    path: Path,
+    lines: int,
+    others_busy: Callable[[], float] = lambda: 0.0,
+) -> bool:
     """Read and transform in a forked child while this process writes: for files of about
     `parallel_min_rows` rows or more (CSV and JSON lines: their lines; XLSX: one row per
-    50 bytes of the compressed file; a JSON array: its lines), when there is a second core."""
+    50 bytes of the compressed file; a JSON array: its lines), when there is a second core
+    and other processes leave it free (`parallel_max_busy_cores`; `others_busy()` measures
+    how many cores they keep busy): both halves of the pipeline need a core of their own,
+    and on a shared core the pipeline is slower than one process."""
     if settings.parallel_min_rows <= 0:
         return False
     rows = path.stat().st_size // 50 if file_format == "xlsx" else lines
-    return rows >= settings.parallel_min_rows and parallel_available()
+    if rows < settings.parallel_min_rows or not parallel_available():
+        return False
+    limit = settings.parallel_max_busy_cores
+    return limit < 0 or others_busy() <= limit
 
 
 def _source_id(conn: Connection, mapping: Mapping) -> int:
@@ -288,13 +306,16 @@ def ingest_file(
     path = resolve_data_path(data_dir, spec.path)
     if not path.is_file():
         raise SourceFileError(f"{spec.path}: no such file in {data_dir}")
+    others = OtherLoad()
+    others.start()  # measured while this process hashes the file (one core's work)
     sha, lines = _sha256(path)
     crash_chunk = os.environ.get(CRASH_ENV, "")
     dbapi_error: type[Exception] = getattr(engine.dialect.loaded_dbapi, "Error", SQLAlchemyError)
     try:
         with _gc_paused():
             return _load_file(engine, mapping, mapping_name, mapping_sha, spec, path, sha,
-                              lines, actor, settings, crash_chunk, started, started_at)  # fmt: skip
+                              lines, others, actor, settings, crash_chunk, started,
+                              started_at)  # fmt: skip
     except (SQLAlchemyError, dbapi_error) as e:
         cause = getattr(e, "orig", None) or e
         raise StoreError(
@@ -311,6 +332,7 @@ def _load_file(
     path: Path,
     sha: str,
     lines: int,
+    others: OtherLoad,
     actor: str,
     settings: IngestSettings,
     crash_chunk: str,
@@ -356,7 +378,7 @@ def _load_file(
             max_xlsx_uncompressed=settings.max_xlsx_uncompressed_bytes,
             max_xlsx_ratio=settings.max_xlsx_compression_ratio,
         )
-        parallel = _use_parallel(settings, spec.file_format, path, lines)
+        parallel = _use_parallel(settings, spec.file_format, path, lines, others.busy_cores)
         source = ChunkSource(rows, transformer, settings.chunk_rows, parallel=parallel,
                              crash_point=crash_chunk)  # fmt: skip
         with source as chunks:

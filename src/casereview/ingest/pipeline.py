@@ -28,6 +28,7 @@ import pickle  # nosec B403
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -35,7 +36,7 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from casereview.errors import CaseReviewError, SourceFileError
-from casereview.ingest.fields import compile_value
+from casereview.ingest.fields import compile_value, text_row_json
 from casereview.ingest.mapping import FileSpec, Mapping
 from casereview.ingest.readers import Malformed, Row, text_of
 from casereview.ingest.transform import (
@@ -53,6 +54,7 @@ __all__ = [
     "CHILD_CRASH_PREFIX",
     "ChunkSource",
     "Item",
+    "OtherLoad",
     "Problem",
     "Transformer",
     "parallel_available",
@@ -88,8 +90,10 @@ class Transformer:
     ) -> None:
         self.path = spec.path
         salt = mapping_sha + "|" + spec.role
-        self.record: Callable[[dict[str, Any]], RecordOut] | None = None
-        self.person: Callable[[dict[str, Any], str | None], MentionOut] | None = None
+        self.record: Callable[[dict[str, Any], str | None], RecordOut] | None = None
+        self.person: Callable[[dict[str, Any], str | None, str | None], MentionOut] | None = None
+        # A CSV row's canonical JSON, built faster from its header (all its values are text).
+        self.row_json: Callable[[dict[str, Any]], str] | None = None
         if spec.records is not None:
             self.record = compile_record(spec.records, mapping, salt, iso_dates=iso_dates)
             self.columns = referenced_columns(spec.records)
@@ -105,6 +109,7 @@ class Transformer:
                 spec.persons.record_key
             )
         self.check_header = spec.file_format in ("csv", "xlsx")
+        self.text_rows = spec.file_format == "csv"
         # JSON has no header: the columns seen are collected until every required one was.
         self.json_columns: set[str] | None = (
             set() if not self.check_header and self.required else None
@@ -127,6 +132,8 @@ class Transformer:
             if first is not None:
                 self._header(first, chunk[0][0])
                 self.check_header = False
+                if self.text_rows:
+                    self.row_json = text_row_json(list(first))
         seen = self.json_columns
         if seen is not None and not self.required <= seen:
             for _, r in chunk:
@@ -134,18 +141,19 @@ class Transformer:
                     seen.update(r)
         self.read += len(chunk)
         items: list[tuple[int, Item]] = []
-        record, person = self.record, self.person
+        record, person, row_json = self.record, self.person, self.row_json
         for row_number, row in chunk:
             if isinstance(row, Malformed):
                 problem = Problem(None, QuarantineReason.MALFORMED_ROW.value, row.message, row.raw)
                 items.append((row_number, problem))
                 continue
             try:
+                raw = row_json(row) if row_json is not None else None
                 if record is not None:
-                    items.append((row_number, record(row)))
+                    items.append((row_number, record(row, raw)))
                 else:
                     assert person is not None
-                    items.append((row_number, person(row, self.record_key(row))))
+                    items.append((row_number, person(row, self.record_key(row), raw)))
             except RowProblem as p:
                 items.append(
                     (row_number, Problem(p.field, p.reason.value, p.message, text_of(row)))
@@ -171,13 +179,72 @@ def _chunks(rows: Iterator[tuple[int, Row]], size: int) -> Iterator[list[tuple[i
         yield chunk
 
 
-def parallel_available() -> bool:
-    """Forking is possible and there is a second core to use."""
+def _our_cpus() -> set[int] | None:
     try:
-        cores = len(os.sched_getaffinity(0))
+        return os.sched_getaffinity(0)
     except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
+        return None
+
+
+def parallel_available() -> bool:
+    """Forking is possible and this process may run on two cores or more."""
+    cpus = _our_cpus()
+    cores = len(cpus) if cpus is not None else (os.cpu_count() or 1)
     return cores >= 2 and "fork" in multiprocessing.get_all_start_methods()
+
+
+class OtherLoad:
+    """How many of our CPUs other processes keep busy, measured over a stretch of this
+    process's own work (the file's hashing): `start()` before it, `busy_cores()` after.
+
+    Read from the per-CPU lines of /proc/stat for the CPUs this process may use, minus this
+    process's own CPU time; a stretch shorter than `_MIN_WINDOW_S` is lengthened by waiting.
+    Without /proc/stat (not Linux), the 1-minute load average stands in (it lags by about
+    a minute and counts this process too, so it is the cruder measure)."""
+
+    _MIN_WINDOW_S = 0.25
+
+    def __init__(self) -> None:
+        self.cpus = _our_cpus()
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.first: tuple[float, float, float] | None = None
+
+    def _sample(self) -> tuple[float, float, float] | None:
+        """(monotonic seconds, busy seconds of our CPUs, this process's CPU seconds)."""
+        if self.cpus is None:
+            return None
+        busy = 0
+        try:
+            with open("/proc/stat", encoding="ascii") as stat:
+                for line in stat:
+                    if not line.startswith("cpu"):
+                        break
+                    name, *fields = line.split()
+                    if name == "cpu" or int(name[3:]) not in self.cpus:
+                        continue
+                    # user nice system idle iowait irq softirq steal (guest is within user)
+                    ticks = [int(f) for f in fields[:8]]
+                    busy += sum(ticks) - ticks[3] - ticks[4]
+        except (OSError, ValueError):
+            return None
+        own = os.times()
+        return time.monotonic(), busy / self.tick, own.user + own.system
+
+    def start(self) -> None:
+        self.first = self._sample()
+
+    def busy_cores(self) -> float:
+        first = self.first
+        if first is None:
+            return os.getloadavg()[0]
+        waited = time.monotonic() - first[0]
+        if waited < self._MIN_WINDOW_S:
+            time.sleep(self._MIN_WINDOW_S - waited)
+        last = self._sample()
+        if last is None:
+            return os.getloadavg()[0]
+        wall = last[0] - first[0]
+        return max(0.0, ((last[1] - first[1]) - (last[2] - first[2])) / wall)
 
 
 class _Sender:

@@ -20,10 +20,10 @@ from casereview.ingest.fields import (
     bool_value,
     column_getter,
     compile_value,
-    date_value,
-    day_value,
+    dated_value,
     dumps,
     extractor,
+    json_list_value,
     raw_text,
     text_value,
     typed_value,
@@ -249,6 +249,22 @@ def _locations(specs: list[LocationSpec], prefix: str, mapping: Mapping) -> Call
             required=False,
         )
         compiled.append((spec.relation, address_raw, postcode, kind))
+    # (relation, address, postcode, type) -> its LocationOut: one shared instance per place
+    # (never changed once made), which also pickles once per chunk.
+    made: dict[tuple[str, str | None, str | None, str | None], LocationOut] = {}
+
+    def location(
+        relation: str, address: str | None, pc: str | None, kind: str | None
+    ) -> LocationOut:
+        found = made.get((relation, address, pc, kind))
+        if found is None:
+            key = f"{pc or ''}|{normalise_address(address) or ''}"
+            raw = f"{address}, {pc}" if address and pc else (address or pc or "")
+            found = LocationOut(key, kind, address, pc, relation, raw)
+            if len(made) >= _MEMO_LIMIT:
+                made.clear()
+            made[(relation, address, pc, kind)] = found
+        return found
 
     def locations(row: dict[str, Any]) -> list[LocationOut]:
         out: list[LocationOut] = []
@@ -257,9 +273,7 @@ def _locations(specs: list[LocationSpec], prefix: str, mapping: Mapping) -> Call
             for address in addresses if isinstance(addresses, list) else [addresses]:
                 if address is None and pc is None:
                     continue
-                key = f"{pc or ''}|{normalise_address(address) or ''}"
-                raw = ", ".join(p for p in (address, pc) if p)
-                out.append(LocationOut(key, kind(row), address, pc, relation, raw))
+                out.append(location(relation, address, pc, kind(row)))
         return out
 
     return locations
@@ -297,6 +311,9 @@ def _identifiers(specs: dict[str, Value], prefix: str, mapping: Mapping) -> Call
     return identifiers
 
 
+_MEMO_LIMIT = 65_536  # places remembered per mapping entry; cleared when full
+
+
 def _content_hash(salt: str, raw: str) -> str:
     return hashlib.sha256((salt + raw).encode("utf-8")).hexdigest()
 
@@ -306,8 +323,8 @@ def _content_hash(salt: str, raw: str) -> str:
 
 def compile_person(
     spec: PersonSpec, mapping: Mapping, salt: str, prefix: str = "", *, iso_dates: bool = False
-) -> Callable[[dict[str, Any], str | None], MentionOut]:
-    """A function (person item, record ref) -> MentionOut, raising RowProblem. Dates are
+) -> Callable[[dict[str, Any], str | None, str | None], MentionOut]:
+    """A function (person item, record ref, raw JSON or None) -> MentionOut, raising RowProblem. Dates are
     `datetime.date`s, or ISO text with `iso_dates` (as SQLite stores them)."""
     p = prefix
     key = compile_value(spec.key.model_copy(update={"required": True}), f"{p}key", mapping)
@@ -318,8 +335,8 @@ def compile_person(
     order = spec.name_order
     forenames = text_value(spec.forenames, f"{p}forenames", mapping)
     surname = text_value(spec.surname, f"{p}surname", mapping)
-    aliases = compile_value(spec.aliases, f"{p}aliases", mapping, as_list=True)
-    dob = date_value(spec.dob, f"{p}dob", mapping)
+    aliases = json_list_value(spec.aliases, f"{p}aliases", mapping)
+    dob = dated_value(spec.dob, f"{p}dob", mapping, iso_dates=iso_dates)
     age = age_value(spec.age, f"{p}age", mapping)
     sex = typed_value(compile_value(spec.sex, f"{p}sex", mapping), f"{p}sex", Sex, required=False)
     ethnicity_raw = raw_text(spec.ethnicity)
@@ -333,32 +350,33 @@ def compile_person(
     relationship = text_value(spec.relationship, f"{p}relationship", mapping)
     address = text_value(spec.address, f"{p}address", mapping)
     postcode = compile_value(spec.postcode, f"{p}postcode", mapping, normaliser="postcode")
-    phones = compile_value(spec.phones, f"{p}phones", mapping, normaliser="phone", as_list=True)
+    phones = json_list_value(spec.phones, f"{p}phones", mapping, normaliser="phone")
     identifiers = _identifiers(spec.identifiers, p, mapping)
     objects = _objects(spec.objects, p, mapping)
     locations = _locations(spec.locations, p, mapping)
 
-    def person(item: dict[str, Any], record_ref: str | None) -> MentionOut:
+    age_precision, no_precision = DobPrecision.AGE.value, DobPrecision.NONE.value
+
+    def person(item: dict[str, Any], record_ref: str | None, raw: str | None = None) -> MentionOut:
+        """`raw`: the item's canonical JSON when the caller has it already."""
         if spec.name is not None:
             name_raw = full_name(item)
             given, family = split_full_name(name_raw, order)
         else:
             given, family = forenames(item), surname(item)
-            name_raw = " ".join(n for n in (given, family) if n) or None
-        parsed, dob_raw = dob(item)
+            # Both are stripped text or None.
+            name_raw = f"{given} {family}" if given and family else (given or family)
+        day, precision, dob_raw = dob(item)
         age_at_event = age(item)
-        if parsed is not None:
-            precision = parsed.precision.value
-        else:
-            precision = (DobPrecision.AGE if age_at_event is not None else DobPrecision.NONE).value
-        day = parsed.value if parsed is not None else None
+        if precision is None:
+            precision = age_precision if age_at_event is not None else no_precision
         values = (
             role(item),
             given,
             family,
             name_raw,
-            dumps(aliases(item)),
-            day.isoformat() if iso_dates and day is not None else day,
+            aliases(item),
+            day,
             dob_raw,
             precision,
             age_at_event,
@@ -369,10 +387,11 @@ def compile_person(
             relationship(item),
             address(item),
             postcode(item),
-            dumps(phones(item)),
+            phones(item),
             identifiers(item),
         )
-        raw = dumps(item)
+        if raw is None:
+            raw = dumps(item)
         return MentionOut(
             key(item),
             values,
@@ -388,8 +407,9 @@ def compile_person(
 
 def compile_record(
     spec: RecordSpec, mapping: Mapping, salt: str, *, iso_dates: bool = False
-) -> Callable[[dict[str, Any]], RecordOut]:
-    """A function row -> RecordOut (with its nested persons), raising RowProblem."""
+) -> Callable[[dict[str, Any], str | None], RecordOut]:
+    """A function (row, raw JSON or None) -> RecordOut (with its nested persons), raising
+    RowProblem."""
     key = compile_value(spec.key.model_copy(update={"required": True}), "key", mapping)
     record_type = typed_value(
         compile_value(spec.record_type, "record_type", mapping),
@@ -398,7 +418,7 @@ def compile_record(
         required=True,
     )
     dates = [
-        day_value(date_value(getattr(spec, name), name, mapping))
+        dated_value(getattr(spec, name), name, mapping, iso_dates=iso_dates)
         for name in ("occurred_at", "occurred_to", "recorded_at", "closed_at")
     ]
     borough_raw = raw_text(spec.borough)
@@ -432,15 +452,13 @@ def compile_record(
         members = (ConcernFactor.parse(v) for v in factors_get(row))
         return sorted({m.value for m in members if m is not None})
 
-    def record(row: dict[str, Any]) -> RecordOut:
+    def record(row: dict[str, Any], raw: str | None = None) -> RecordOut:
+        """`raw`: the row's canonical JSON when the caller has it already."""
         ref = key(row)
         kind = record_type(row)
-        days: list[Any] = [get(row) for get in dates]
-        if iso_dates:
-            days = [d.isoformat() if d is not None else None for d in days]
         values = (
             kind,
-            *days,
+            *[get(row)[0] for get in dates],
             borough(row),
             borough_raw(row),
             cse_flag(row),
@@ -452,20 +470,21 @@ def compile_record(
             referral(row),
             narrative(row),
         )
-        raw = dumps(row)
+        if raw is None:
+            raw = dumps(row)
         out = RecordOut(
             ref, values, raw, _content_hash(salt, raw), links(row), objects(row), locations(row)
         )
         for each, person in persons:
             if each is None:
-                out.persons.append(person(row, ref))
+                out.persons.append(person(row, ref, raw))
                 continue
             items = column_getter(each)(row)
             if items is None:
                 continue
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
                 raise RowProblem(QuarantineReason.MALFORMED_ROW, each, "expected a list of objects")
-            out.persons.extend(person(item, ref) for item in items)
+            out.persons.extend(person(item, ref, None) for item in items)
         return out
 
     return record
