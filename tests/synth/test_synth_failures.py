@@ -69,6 +69,22 @@ def test_failure_rates_are_knobs(tmp_path: Path) -> None:
     assert {ref for ref, _ in _failures(world, "missing_cse_flag")} == cse
 
 
+def test_police_link_an_offenders_crimes_unless_planted(tmp_path: Path) -> None:
+    """Outside detected groups, a repeat suspect's closed crimes are left unlinked exactly when
+    `suspect_unlinked` says so (group offenders' crimes follow `police_link_group`)."""
+    def ungrouped_unlinked(rate: float) -> set[tuple[str, str]]:
+        out = tmp_path / f"w{rate}"
+        generate_world(SynthConfig(cases=2000, seed=5,
+                                   failures=FailureRates(suspect_unlinked=rate)), out)
+        world = World(out)
+        members = {r["person_id"] for r in world.csv("truth/groups.csv")}
+        return {(ref, pid) for ref, pid in _failures(world, "unlinked_repeat_suspect")
+                if pid not in members}
+
+    assert ungrouped_unlinked(0.0) == set()
+    assert len(ungrouped_unlinked(1.0)) > 20
+
+
 def _suspect_crimes(world: World) -> dict[str, set[str]]:
     person_of = world.person_of()
     crimes: dict[str, set[str]] = defaultdict(set)

@@ -29,6 +29,13 @@ OUTCOMES = {
 }
 
 
+# Missing episodes around a CSE victim's exploitation: children exploited by a group (taken
+# to hotels and flats) go missing far more often than children abused by one person.
+_MISSING_COUNTS = (0, 1, 2, 3, 4, 5, 6, 8)
+_MISSING_IN_GROUP = (44, 25, 15, 7, 4, 2.5, 1.5, 1)  # 16% three or more
+_MISSING_OTHER = (66, 22, 9, 1.5, 0.9, 0.4, 0.2, 0)  # 3% three or more
+
+
 def pick(world: ChunkWorld, table: tuple[tuple[str, int], ...]) -> str:
     """A value drawn from a (value, weight) table."""
     return world.rng.choices([v for v, _ in table], weights=[w for _, w in table])[0]
@@ -70,9 +77,9 @@ class AgencyContacts:
         referred = not w.chance(rates.victim_no_la_referral)
         concern = referred and not w.chance(rates.la_no_cse_marker)
         alias = next((o.alias for o in offenders if o.alias), "")
+        weights = _MISSING_IN_GROUP if gid else _MISSING_OTHER
         self.missing_run(kid, start, end, "cse", typology, gid, concern,
-                         count=self.rng.choices((0, 1, 2, 3, 4, 5, 6, 8),
-                                                weights=(25, 18, 14, 14, 11, 8, 6, 4))[0],
+                         count=self.rng.choices(_MISSING_COUNTS, weights=weights)[0],
                          alias=alias)
         if referred:
             for _ in range(self.rng.choices((1, 2, 3), weights=(55, 30, 15))[0]):
@@ -83,7 +90,7 @@ class AgencyContacts:
                 associates = [self.parent_mention(kid)]
                 if offenders and w.chance(0.5):
                     off = self.rng.choice(offenders)
-                    rel = "boyfriend" if w.chance(0.5) else "older male friend"
+                    rel = "boyfriend" if w.chance(rates.boyfriend) else "older male friend"
                     associates.append(Mention(off, rel, rel))
                 factors = ["CSE"] if concern else []
                 factors += self.rng.sample(("MISS", "SUB", "SH", "DA", "SA", "NEG"),

@@ -39,10 +39,27 @@ OTHER_OFFENCES = (
     "Possession of cannabis", "Harassment", "Malicious communications",
     "Possession of an offensive weapon", "Sexual assault on a female", "Domestic abuse - assault",
 )
-# Story kind -> weight; tuned so that about 45% of police crimes are CSE.
-_STORY_WEIGHTS = (("group", 1.3), ("gang", 0.35), ("lone", 3.0), ("online", 2.0),
-                  ("intra", 3.6), ("peer", 4.0), ("institutional", 0.9), ("cce", 4.0),
-                  ("other", 36.0))
+# Story kind -> weight; tuned so that about 40-45% of police crimes are CSE and there are
+# about 10 offender groups per 1,000 crimes (docs/synthetic-data.md, "Calibration").
+_STORY_WEIGHTS = (("group", 0.4), ("gang", 0.12), ("lone", 5.2), ("online", 3.4),
+                  ("intra", 5.6), ("peer", 5.8), ("institutional", 0.75), ("cce", 3.0),
+                  ("other", 32.0))
+# Most single-offender cases are one crime record about one child: a second victim, or a
+# second crime about the same child, is the exception.
+_LONE_VICTIMS = (94, 5, 1)  # 1, 2 or 3 victims
+_REPEAT_CRIMES = (96, 4)  # 1 or 2 crime records about one child
+_INTRA_CRIMES = (95, 4, 1)  # 1, 2 or 3 crime records
+_INSTITUTION_VICTIMS = (75, 17, 6, 2)  # 1-4 children
+_RUNNER_CRIMES = (75, 25)  # 1 or 2 arrests of a county-lines runner
+_RUNNER_NAMES_BOSS = 0.5  # an arrested runner's crime names an adult of the line
+_RUNNER_MISSING = (50, 30, 12, 6, 2)  # 0-4 missing episodes of a county-lines runner
+_LA_ONLY_MISSING = (45, 30, 17, 8)  # 0-3 missing episodes of a child known only to social care
+_PROLIFIC_SHARE = 0.02
+# Children who go missing with no exploitation recorded anywhere (per crime), and how often:
+# most of a missing-persons export; a few children (often in care) go missing many times.
+_MISSING_ONLY_CHILDREN = 0.2
+_MISSING_ONLY_COUNTS = (1, 2, 3, 4, 5, 6, 8, 10)
+_MISSING_ONLY_WEIGHTS = (25, 18, 13, 11, 9, 8, 9, 7)  # ordinary crimes whose suspect is a repeat offender of the chunk
 
 
 def build_chunk(world: ChunkWorld) -> ChunkWorld:
@@ -56,7 +73,7 @@ def build_chunk(world: ChunkWorld) -> ChunkWorld:
         stories.run(world.rng.choice(("other", "other", "other", "lone", "peer", "intra")))
     while world.remaining() > 0:
         stories.other()
-    for _ in range(round(0.12 * world.target)):
+    for _ in range(round(_MISSING_ONLY_CHILDREN * world.target)):
         stories.missing_only()
     for _ in range(round(world.failures.la_only_concern * world.target)):
         stories.la_only()
@@ -71,6 +88,8 @@ class Stories(AgencyContacts):
     def __init__(self, world: ChunkWorld) -> None:
         super().__init__(world)
         self.prolific: list[Person] = []  # repeat non-CSE offenders of the chunk
+        self.crimes_of: dict[str, list[Record]] = {}  # a repeat offender's crimes so far
+        self.linked_offender: dict[str, bool] = {}  # whether police link a repeat offender's crimes
 
     def run(self, kind: str) -> None:
         """Run one story of a kind."""
@@ -197,28 +216,39 @@ class Stories(AgencyContacts):
                 if self.w.chance(0.4):
                     rec.linked = [prev.ref]
 
+    def _police_link_suspect(self, crimes: list[Record]) -> None:
+        """The police linked one offender's crimes to one another, unless planted otherwise."""
+        if len(crimes) < 2 or self.w.chance(self.w.failures.suspect_unlinked):
+            return
+        ordered = sorted(crimes, key=lambda r: r.when)
+        for i, rec in enumerate(ordered):
+            rec.linked = [*rec.linked, *(r.ref for r in ordered[:i])]
+
     def _gang_lines(self, gang: list[Person], borough: int, start: date, end: date,
                     gid: str) -> None:
         """County-lines crimes of a gang: children arrested for supply (not CSE)."""
         w, rng = self.w, self.rng
+        line: list[Record] = []
         for _ in range(rng.randint(1, 3)):
             first = w.day_between(start, end)
             kid = w.child(w.places.near(borough), rng.randint(14, 16), first,
                           sex="M" if w.chance(0.85) else "F")
             days = []
-            for _ in range(rng.randint(1, 2)):
+            for _ in range(rng.choices((1, 2), weights=_RUNNER_CRIMES)[0]):
                 day = w.day_between(first, first + timedelta(days=200))
                 days.append(day)
                 boss = rng.choice(gang)
                 mentions = [Mention(kid, "S", arrested=True)]
-                if w.chance(0.5):
+                if w.chance(_RUNNER_NAMES_BOSS):
                     mentions.append(Mention(boss, "S", "associate"))
-                w.crime(w.moment(day), borough, rng.choice(CCE_OFFENCES), mentions,
-                        is_cse=False, group_id=gid, outcome=pick(w, OUTCOMES["cce"]),
-                        narrative=self.say.cce_crime(sex=kid.sex, age=age_at(kid.birth, day),
-                                                     alias=boss.alias), cce=True)
+                line.append(w.crime(
+                    w.moment(day), borough, rng.choice(CCE_OFFENCES), mentions, is_cse=False,
+                    group_id=gid, outcome=pick(w, OUTCOMES["cce"]),
+                    narrative=self.say.cce_crime(sex=kid.sex, age=age_at(kid.birth, day),
+                                                 alias=boss.alias), cce=True))
             self.missing_run(kid, min(days), max(days), "cce", (), gid, False,
-                             count=rng.randint(1, 4))
+                             count=rng.choices(range(5), weights=_RUNNER_MISSING)[0])
+        self._police_link_suspect(line)  # one county line's arrests, linked as one operation
 
     def _group_intel(self, offenders: list[Person], venues: list[Place], crimes: list[Record],
                      borough: int, start: date, end: date, gid: str,
@@ -239,12 +269,12 @@ class Stories(AgencyContacts):
             off.handle = f"{off.given.lower()}{rng.randint(10, 99)}"
         typ = ("lone_offender", "online_facilitated") if online else ("lone_offender",)
         crimes: list[Record] = []
-        for _ in range(rng.choices((1, 2, 3), weights=(60, 28, 12))[0]):
+        for _ in range(rng.choices((1, 2, 3), weights=_LONE_VICTIMS)[0]):
             kid = w.child(w.places.near(borough), rng.randint(11, 16), start)
             days = []
             rel = "boyfriend" if w.chance(w.failures.boyfriend) else rng.choice(
                 ("online contact" if online else "friend", "stranger", "known to family", ""))
-            for _ in range(rng.choices((1, 2), weights=(65, 35))[0]):
+            for _ in range(rng.choices((1, 2), weights=_REPEAT_CRIMES)[0]):
                 day = w.child_day(kid, start, start + timedelta(days=400)) or start
                 days.append(day)
                 place = (Place("Online", "", "", borough, "online") if online
@@ -264,6 +294,7 @@ class Stories(AgencyContacts):
                                                  venue=place.kind, alias=off.alias,
                                                  oage=age_at(off.birth, day))))
             self.cse_agency(kid, min(days) - timedelta(days=30), max(days), typ, "", [off], days)
+        self._police_link_suspect(crimes)
         if w.chance(0.3):
             self._intel_about([off], w.day_between(start, start + timedelta(days=500)), borough,
                               crimes, "group", [], True, typ, "")
@@ -285,15 +316,17 @@ class Stories(AgencyContacts):
                        home=home if rel not in ("uncle", "cousin") else None)
         typ = ("intra_familial", "peer_on_peer") if young else ("intra_familial",)
         days = []
-        for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0]):
+        crimes = []
+        for _ in range(rng.choices((1, 2, 3), weights=_INTRA_CRIMES)[0]):
             day = w.child_day(kid, start, start + timedelta(days=300)) or start
             days.append(day)
             mentions = [Mention(kid, "V"), Mention(off, "S", rel)]
             self.reporter(kid, mentions)
-            w.crime(w.moment(day), borough, rng.choice(INTRA_OFFENCES), mentions, is_cse=True,
+            crimes.append(w.crime(w.moment(day), borough, rng.choice(INTRA_OFFENCES), mentions, is_cse=True,
                     typology=typ, outcome=pick(w, OUTCOMES["cse"]), place=home,
                     narrative=self.say.cse_crime("intra", sex=kid.sex,
-                                                 age=age_at(kid.birth, day), rel=rel))
+                                                 age=age_at(kid.birth, day), rel=rel)))
+        self._police_link_suspect(crimes)
         self.cse_agency(kid, min(days) - timedelta(days=30), max(days), typ, "", [off], days)
 
     def peer(self) -> None:
@@ -307,16 +340,18 @@ class Stories(AgencyContacts):
         online = w.chance(0.3)
         typ = ("peer_on_peer", "online_facilitated") if online else ("peer_on_peer",)
         days = []
-        for _ in range(rng.choices((1, 2), weights=(75, 25))[0]):
+        crimes = []
+        for _ in range(rng.choices((1, 2), weights=_REPEAT_CRIMES)[0]):
             day = w.child_day(kid, start, start + timedelta(days=200)) or start
             days.append(day)
             place = w.places.venue(rng.choice(("park", "school", "youth_club")), borough)
             mentions = [Mention(kid, "V"), Mention(off, "S", rel)]
             self.reporter(kid, mentions)
-            w.crime(w.moment(day), borough, rng.choice(CSE_OFFENCES[:4]), mentions, is_cse=True,
+            crimes.append(w.crime(w.moment(day), borough, rng.choice(CSE_OFFENCES[:4]), mentions, is_cse=True,
                     typology=typ, outcome=pick(w, OUTCOMES["cse"]), place=place,
                     narrative=self.say.cse_crime("peer", sex=kid.sex, age=age_at(kid.birth, day),
-                                                 oage=age_at(off.birth, day)))
+                                                 oage=age_at(off.birth, day))))
+        self._police_link_suspect(crimes)
         self.cse_agency(kid, min(days) - timedelta(days=30), max(days), typ, "", [off], days)
 
     def institutional(self) -> None:
@@ -329,13 +364,14 @@ class Stories(AgencyContacts):
         rel = {"care_home": "carer", "school": "teacher", "youth_club": "coach"}[kind]
         off = w.person("adult_offender", "M" if w.chance(0.85) else "F",
                        w.birth_for_age(rng.randint(24, 58), start), borough)
-        for _ in range(rng.randint(1, 4)):
+        crimes: list[Record] = []
+        for _ in range(rng.choices((1, 2, 3, 4), weights=_INSTITUTION_VICTIMS)[0]):
             kid = w.child(w.places.near(borough), rng.randint(11, 16), start)
             if kind == "care_home":
                 kid.homes.append((start - timedelta(days=rng.randint(30, 300)), venue))
                 kid.homes.sort(key=lambda home: home[0])
             days = []
-            for _ in range(rng.choices((1, 2), weights=(70, 30))[0]):
+            for _ in range(rng.choices((1, 2), weights=_REPEAT_CRIMES)[0]):
                 day = w.child_day(kid, start, start + timedelta(days=500)) or start
                 days.append(day)
                 mentions = [Mention(kid, "V"), Mention(off, "S", rel)]
@@ -343,14 +379,16 @@ class Stories(AgencyContacts):
                     staff = w.person("professional", rng.choice("FM"),
                                      w.birth_for_age(rng.randint(25, 60), day), borough)
                     mentions.append(Mention(staff, "R", "professional"))
-                w.crime(w.moment(day), borough, rng.choice(CSE_OFFENCES[:4]), mentions,
-                        is_cse=True, typology=("institutional",), place=venue,
-                        outcome=pick(w, OUTCOMES["cse"]),
-                        narrative=self.say.cse_crime("institutional", sex=kid.sex,
-                                                     age=age_at(kid.birth, day),
-                                                     venue=venue.name, rel=rel))
+                crimes.append(w.crime(
+                    w.moment(day), borough, rng.choice(CSE_OFFENCES[:4]), mentions,
+                    is_cse=True, typology=("institutional",), place=venue,
+                    outcome=pick(w, OUTCOMES["cse"]),
+                    narrative=self.say.cse_crime("institutional", sex=kid.sex,
+                                                 age=age_at(kid.birth, day),
+                                                 venue=venue.name, rel=rel)))
             self.cse_agency(kid, min(days) - timedelta(days=30), max(days), ("institutional",),
                             "", [off], days)
+        self._police_link_suspect(crimes)
 
     # ---- not CSE ---------------------------------------------------------------------------
 
@@ -385,18 +423,22 @@ class Stories(AgencyContacts):
                              w.birth_for_age(rng.randint(18, 70), day), borough)
             mentions.append(Mention(adult, "V"))
         roll = rng.random()
-        if roll < 0.2 and self.prolific:
-            mentions.append(Mention(rng.choice(self.prolific), "S", "stranger"))
-        elif roll < 0.75:
+        repeat: Person | None = None
+        intel_day: date | None = None
+        if roll < _PROLIFIC_SHARE and self.prolific:
+            repeat = rng.choice(self.prolific)
+            mentions.append(Mention(repeat, "S", "stranger"))
+        elif roll < 0.55 + _PROLIFIC_SHARE:
             suspect = w.offender(borough, rng.randint(13, 45), day,
                                  child=w.chance(0.3))
             mentions.append(Mention(suspect, "S", rng.choice(("stranger", "known to victim",
                                                               "friend", ""))))
             if w.chance(0.1):
                 self.prolific.append(suspect)
+                self.linked_offender[suspect.pid] = not w.chance(w.failures.suspect_unlinked)
+                repeat = suspect
                 if w.chance(0.5):
-                    self._intel_about([suspect], w.day_between(day, day + timedelta(days=365)),
-                                      borough, [], "other", [], False, (), "")
+                    intel_day = w.day_between(day, day + timedelta(days=365))
         if w.chance(0.15):
             witness = w.person("associate", rng.choice("FM"),
                                w.birth_for_age(rng.randint(14, 60), day), borough)
@@ -405,10 +447,18 @@ class Stories(AgencyContacts):
         venue = w.places.venue(rng.choice(("takeaway", "park", "transport", "school")), borough)
         has_suspect = any(m.role == "S" for m in mentions)
         outcome = pick(w, OUTCOMES["other"]) if has_suspect else rng.choice(("18", "14", ""))
-        w.crime(w.moment(day), borough, offence, mentions, is_cse=False, outcome=outcome,
-                place=venue if w.chance(0.7) else mentions[0].person.home_at(day),
-                narrative=self.say.other_crime(offence=offence, offence_l=offence.lower(),
-                                               venue=venue.name, odesc="a male in dark clothing"))
+        rec = w.crime(w.moment(day), borough, offence, mentions, is_cse=False, outcome=outcome,
+                      place=venue if w.chance(0.7) else mentions[0].person.home_at(day),
+                      narrative=self.say.other_crime(offence=offence, offence_l=offence.lower(),
+                                                     venue=venue.name,
+                                                     odesc="a male in dark clothing"))
+        if repeat is not None:
+            previous = self.crimes_of.setdefault(repeat.pid, [])
+            if self.linked_offender[repeat.pid]:
+                rec.linked = [r.ref for r in previous]
+            previous.append(rec)
+        if repeat is not None and intel_day is not None:
+            self._intel_about([repeat], intel_day, borough, [rec], "other", [], False, (), "")
 
     def missing_only(self) -> None:
         """A child who goes missing, with no exploitation recorded anywhere."""
@@ -416,7 +466,7 @@ class Stories(AgencyContacts):
         start = w.story_start()
         kid = w.child(w.places.borough(), rng.randint(11, 16), start, sex=rng.choice("FM"))
         self.missing_run(kid, start, start + timedelta(days=300), "plain", (), "", False,
-                         count=rng.choices((1, 2, 3, 4, 5), weights=(40, 25, 15, 12, 8))[0])
+                         count=rng.choices(_MISSING_ONLY_COUNTS, weights=_MISSING_ONLY_WEIGHTS)[0])
 
     def la_only(self) -> None:
         """A child with a social-care CSE concern that never reached a police crime record."""
@@ -424,18 +474,19 @@ class Stories(AgencyContacts):
         start = w.story_start()
         kid = w.child(w.places.borough(), rng.randint(12, 16), start)
         older = w.offender(kid.home_at(start).borough, rng.randint(19, 30), start)
+        rel = "boyfriend" if w.chance(w.failures.boyfriend) else "older male friend"
         for _ in range(rng.randint(1, 2)):
             day = w.child_day(kid, start, start + timedelta(days=200)) or start
             associates = [self.parent_mention(kid)]
             if w.chance(0.6):
-                associates.append(Mention(older, "boyfriend", "boyfriend"))
+                associates.append(Mention(older, rel, rel))
             w.referral(kid, w.moment(day), sorted({"CSE", rng.choice(("MISS", "SUB", "SH"))}),
                        cse_concern=True, is_cse=True, typology=("cse_likely",),
                        associates=associates, referrer=rng.choice(("School", "Health", "Parent")),
                        summary=self.say.cse_crime("", sex=kid.sex, age=age_at(kid.birth, day),
                                                   venue="takeaway", alias=older.alias))
         self.missing_run(kid, start, start + timedelta(days=200), "cse", ("cse_likely",), "",
-                         True, count=rng.randint(0, 3))
+                         True, count=rng.choices(range(4), weights=_LA_ONLY_MISSING)[0])
 
     def background_intel(self) -> None:
         """Intelligence on adults with no crime record here (drugs, weapons, thefts)."""
