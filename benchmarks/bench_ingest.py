@@ -8,7 +8,10 @@ Each run imports into a fresh SQLite store in a fresh process (peak RSS is that 
 and that of the largest child it forked: the reader of the two-core pipeline, used for files
 of `ingest.parallel_min_rows` rows or more), then times `sqlite-utils insert` of the same
 nominals CSV; the 1-minute load average before each run is printed, since other work on the
-machine changes the figures. `--single` turns the pipeline off (one process, as before).
+machine changes the figures. The pipeline is used as ingest chooses it (only when other
+processes leave the second core free: `ingest.parallel_max_busy_cores`); `--single` turns it
+off (one process), `--pipeline` uses it however busy the machine is. Each run prints which
+path each import took and the CPU seconds of the importing process and its reader children.
 Temporary files are under /tmp/ingest_bench_*.
 """
 
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPING = ROOT / "mappings" / "met_crime.yaml"
@@ -70,28 +74,42 @@ def generate(folder: Path, persons: int, seed: int = 1) -> tuple[Path, Path]:
     return crimes_path, nominals_path
 
 
-def run_ingest(data: Path, db: Path, single: bool = False) -> tuple[float, float, float, list[str]]:
-    """(seconds, peak RSS in MB of the process and of its largest child, reconciliation
-    lines) of importing in a fresh process."""
+class IngestRun(NamedTuple):
+    seconds: float
+    peak_mb: float  # the importing process
+    child_peak_mb: float  # its largest reader child (0: no file used the pipeline)
+    cpu_s: float  # CPU seconds of the importing process, while importing
+    child_cpu_s: float  # of its reader children together
+    lines: list[str]  # reconciliation lines
+
+
+def run_ingest(data: Path, db: Path, mode: str = "auto") -> IngestRun:
+    """Import in a fresh process. `mode`: "auto" (the pipeline when ingest's own rule picks
+    it), "single" (never) or "pipeline" (for every large file, however busy the machine)."""
+    update = {"auto": {}, "single": {"parallel_min_rows": 0},
+              "pipeline": {"parallel_max_busy_cores": -1}}[mode]  # fmt: skip
     code = (
-        "import sys, time, resource\n"
+        "import os, time, resource\n"
         "from pathlib import Path\n"
         "from casereview.store.db import make_engine\n"
         "from casereview.store.migrate import upgrade\n"
         "from casereview.ingest import ingest_mapping\n"
         "from casereview.settings import get_settings\n"
         f"e = make_engine('sqlite:///{db}'); upgrade(e)\n"
-        "t = time.perf_counter()\n"
-        f"s = get_settings().ingest.model_copy(update={{'parallel_min_rows': 0}} if {single} else {{}})\n"
+        "c = os.times(); t = time.perf_counter()\n"
+        f"s = get_settings().ingest.model_copy(update={update!r})\n"
         f"rs = ingest_mapping(e, Path('{MAPPING}'), Path('{data}'), 'bench', settings=s)\n"
         "print(time.perf_counter() - t)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+        "d = os.times()\n"
+        "print(d.user + d.system - c.user - c.system)\n"
+        "print(d.children_user + d.children_system - c.children_user - c.children_system)\n"
         "for r in rs: print(r.reconciliation)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     lines = out.stdout.strip().splitlines()
-    return float(lines[0]), float(lines[1]), float(lines[2]), lines[3:]
+    return IngestRun(*(float(v) for v in lines[:5]), lines[5:])  # type: ignore[call-arg]
 
 
 def run_sqlite_utils(nominals: Path, db: Path) -> float:
@@ -144,6 +162,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="reuse (or create) generated data here")
     parser.add_argument("--fuzz-minutes", type=float, default=0)
     parser.add_argument("--single", action="store_true", help="no two-core pipeline")
+    parser.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="the two-core pipeline even when other processes keep a core busy",
+    )
     args = parser.parse_args()
     if args.fuzz_minutes:
         fuzz(args.fuzz_minutes)
@@ -158,15 +181,22 @@ def main() -> None:
             load = load_average()
             for stale in work.glob("*.db*"):
                 stale.unlink()
-            seconds, peak_mb, child_mb, lines = run_ingest(data, work / "store.db", args.single)
+            mode = "single" if args.single else "pipeline" if args.pipeline else "auto"
+            ingest = run_ingest(data, work / "store.db", mode)
             baseline = run_sqlite_utils(nominals, work / "utils.db")
-            print("\n".join(lines))
+            print("\n".join(ingest.lines))
+            how = (
+                f"two-core pipeline, reader children {ingest.child_cpu_s:.1f} s CPU"
+                if ingest.child_peak_mb
+                else "one process"
+            )
             print(
-                f"run {run} (load average before: {load}): persons {args.persons:,} "
-                f"(+ {args.persons // 4:,} crimes): casereview ingest {seconds:.1f} s, peak RSS "
-                f"{peak_mb:.0f} MB (+ reader child {child_mb:.0f} MB); sqlite-utils insert of "
-                f"nominals.csv {baseline:.1f} s; "
-                f"ratio {seconds / baseline:.2f}x",
+                f"run {run} ({mode}; load average before: {load}): persons {args.persons:,} "
+                f"(+ {args.persons // 4:,} crimes): casereview ingest {ingest.seconds:.1f} s "
+                f"({how}; importing process {ingest.cpu_s:.1f} s CPU), peak RSS "
+                f"{ingest.peak_mb:.0f} MB (+ reader child {ingest.child_peak_mb:.0f} MB); "
+                f"sqlite-utils insert of nominals.csv {baseline:.1f} s; "
+                f"ratio {ingest.seconds / baseline:.2f}x",
                 flush=True,
             )
     finally:
