@@ -209,17 +209,19 @@ class ReviewSettings(Section):
     )
     indicator_weights: dict[str, float] = Field(
         default_factory=lambda: {
-            "repeat_missing": 3.0,
-            "repeat_missing_no_referral": 6.0,
-            "unlinked_repeat_suspect": 5.0,
-            "closed_despite_group_link": 5.0,
-            "age_gap_partner": 6.0,
-            "victim_treated_as_suspect": 8.0,
-            "shared_object_across_victims": 4.0,
-            "unlinked_intelligence": 4.0,
-            "la_concern_no_police_record": 7.0,
+            "repeat_missing": 5.0,
+            "repeat_missing_no_referral": 8.0,
+            "unlinked_repeat_suspect": 7.0,
+            "closed_despite_group_link": 7.0,
+            "age_gap_partner": 8.0,
+            "victim_treated_as_suspect": 10.0,
+            "shared_object_across_victims": 6.0,
+            "unlinked_intelligence": 6.0,
+            "la_concern_no_police_record": 9.0,
         },
-        description="Triage: priority points for each missed-opportunity indicator an item carries",
+        description="Triage: priority points for each missed-opportunity indicator an item carries "
+        "(each above the most a record's flag findings and cse_likely can add, 4.5 by default, "
+        "so a missed opportunity always outranks a recording error alone)",
     )
     repeat_indicator_factor: float = Field(
         0.1,

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from casereview.model.serial import from_json
-from casereview.model.tables import indicators
+from casereview.model.tables import indicators, review_items
 from casereview.review.build import build_review
 from casereview.store.db import reading
 
@@ -131,3 +131,77 @@ def test_thresholds_come_from_settings(world: Any, planted: dict[str, int]) -> N
     assert "repeat_missing" not in codes
     assert "age_gap_partner" not in codes
     assert ("unlinked_intelligence", "record", r["I1"]) in _stored(world.engine)
+
+
+def test_a_group_carries_the_indicators_about_its_victims(world: Any) -> None:
+    """A group victim's repeat missing is part of the group's case: the group item carries it,
+    its records count it at the repeat factor; another child's stays on their own record."""
+    adult, kid = "1980-06-01", "2000-01-01"
+    for child, suspect in ((31, 30), (33, 34)):
+        world.record(
+            "met_crime", "crime", "2014-01-10", cse_flag=True, outcome="1",
+            people=[{"person": child, "role": "victim", "dob": kid},
+                    {"person": suspect, "role": "suspect", "dob": adult}],
+        )  # fmt: skip
+    world.group(200, offenders=[30, 32], victims=[31])
+    last: dict[int, int] = {}
+    for child in (31, 33):
+        for day in ("2014-02-01", "2014-05-01", "2014-09-01"):
+            last[child] = world.record(
+                "met_missing", "missing_episode", day,
+                people=[{"person": child, "role": "subject"}],
+            )  # fmt: skip
+    build_review(world.engine, actor="test")
+    assert _stored(world.engine) == {
+        ("repeat_missing", "record", last[31]),
+        ("repeat_missing_no_referral", "record", last[31]),
+        ("repeat_missing", "record", last[33]),
+        ("repeat_missing_no_referral", "record", last[33]),
+        ("repeat_missing", "group", 200),
+        ("repeat_missing_no_referral", "group", 200),
+    }
+    with reading(world.engine) as conn:
+        group_evidence = {
+            str(c): from_json(e)
+            for c, e in conn.execute(
+                select(indicators.c.code, indicators.c.evidence).where(
+                    indicators.c.subject_type == "group"
+                )
+            )
+        }
+        breakdowns = {
+            int(i): from_json(b)
+            for i, b in conn.execute(
+                select(review_items.c.subject_id, review_items.c.score_breakdown).where(
+                    review_items.c.subject_type == "record"
+                )
+            )
+        }
+    assert group_evidence["repeat_missing"] == {
+        "persons": [31], "groups": [200], "fired": [{"record": last[31]}],
+    }  # fmt: skip
+    on_group = {c["code"]: c.get("also_on") for c in breakdowns[last[31]]["contributions"]}
+    assert on_group == {
+        "repeat_missing": {"subject_type": "group", "subject_id": 200},
+        "repeat_missing_no_referral": {"subject_type": "group", "subject_id": 200},
+    }
+    own = {c["code"]: c.get("also_on") for c in breakdowns[last[33]]["contributions"]}
+    assert own == {"repeat_missing": None, "repeat_missing_no_referral": None}
+
+
+def test_an_unresolved_police_mention_of_the_same_child_is_a_police_record(world: Any) -> None:
+    """la_concern_no_police_record asserts an absence: a police crime naming the child with the
+    same name words (in any order) and date of birth counts, even where linkage left it apart;
+    the same name with another date of birth does not."""
+    emily = {"forenames": "Emily", "surname": "Edwards"}
+    swapped = {"forenames": "EDWARDS", "surname": "emily"}
+    world.record("met_crime", "crime", "2019-01-01", cse_flag=True,
+                 people=[{"person": 41, "role": "victim", "dob": "2005-05-06", **swapped}])  # fmt: skip
+    same = world.record("la_csc", "referral", "2019-02-01", cse_flag=True,
+                        people=[{"person": 40, "role": "subject", "dob": "2005-05-06", **emily}])  # fmt: skip
+    other = world.record("la_csc", "referral", "2019-02-01", cse_flag=True,
+                         people=[{"person": 42, "role": "subject", "dob": "2006-05-06", **emily}])  # fmt: skip
+    build_review(world.engine, actor="test")
+    fired = {(c, i) for c, t, i in _stored(world.engine) if c == "la_concern_no_police_record"}
+    assert same != other
+    assert fired == {("la_concern_no_police_record", other)}

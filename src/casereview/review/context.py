@@ -8,6 +8,8 @@ can depend on them (a test checks this module and the rest of `review/` statical
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -36,7 +38,7 @@ from casereview.model.tables import (
 from casereview.review.narrative import child_age_in_text, partner_age_in_text
 from casereview.settings import ReviewSettings, get_settings
 
-__all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context"]
+__all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context", "same_name_and_birth"]
 
 # Location relations that describe where a person lives, not where something happened.
 _HOME_RELATIONS = frozenset({"home_address", "address", "home", "residence"})
@@ -68,6 +70,37 @@ class MentionFacts:
     relationship: str | None
     person_id: int | None
     age_from_text: bool = False  # the age was read from the record's narrative (narrative.py)
+    # name words in any order (lower case, letters only) and the date of birth as written, to
+    # tell whether an unresolved mention plainly names the same person (same_name_and_birth)
+    name_key: frozenset[str] = frozenset()
+    dob: dt.date | None = None
+    dob_precision: str = "none"
+
+
+def same_name_and_birth(a: MentionFacts, b: MentionFacts) -> bool:
+    """Both mentions write the same name words (in any order) and agreeing dates of birth: the
+    same day (or day and month swapped), or the same year where one gives a year only."""
+    if not a.name_key or a.name_key != b.name_key or a.dob is None or b.dob is None:
+        return False
+    if "year" in (a.dob_precision, b.dob_precision):
+        return a.dob.year == b.dob.year
+    if "month" in (a.dob_precision, b.dob_precision):
+        return (a.dob.year, a.dob.month) == (b.dob.year, b.dob.month)
+    return a.dob == b.dob or (a.dob.year, a.dob.month, a.dob.day) == (
+        b.dob.year,
+        b.dob.day,
+        b.dob.month,
+    )
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]+")
+
+
+@lru_cache(maxsize=65536)
+def _name_key(forenames: str | None, surname: str | None) -> frozenset[str]:
+    text = unicodedata.normalize("NFKD", f"{forenames or ''} {surname or ''}".lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return frozenset(_NAME_WORD.findall(text))
 
 
 @dataclass
@@ -85,6 +118,8 @@ class ReviewContext:
     findings: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     group_offenders: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     groups_of_person: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # person -> the active groups they are a member of in any role (offender or victim)
+    member_of: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     group_boroughs: dict[int, list[str]] = field(default_factory=dict)
 
     def is_exploitation(self, record_id: int) -> bool:
@@ -163,6 +198,9 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
             mentions.c.record_id,
             mentions.c.role,
             mentions.c.dob,
+            mentions.c.dob_precision,
+            mentions.c.forenames,
+            mentions.c.surname,
             mentions.c.age_at_event,
             mentions.c.relationship,
             mentions.c.phones,
@@ -184,6 +222,9 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
                 ),
                 relationship=(m.relationship or "").strip().lower() or None,
                 person_id=None if m.person_id is None else int(m.person_id),
+                name_key=_name_key(m.forenames, m.surname),
+                dob=m.dob,
+                dob_precision=str(m.dob_precision or "none"),
             )
         )
         if m.role == MentionRole.SUSPECT.value:
@@ -216,13 +257,15 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
         select(flag_findings.c.record_id, flag_findings.c.code).order_by(flag_findings.c.id)
     ):
         ctx.findings[int(rid)].append(str(code))
-    for gid, pid in conn.execute(
-        select(group_members.c.group_id, group_members.c.person_id)
+    for gid, pid, role in conn.execute(
+        select(group_members.c.group_id, group_members.c.person_id, group_members.c.role)
         .join(groups, groups.c.id == group_members.c.group_id)
-        .where(groups.c.active.is_(True), group_members.c.role == "offender")
+        .where(groups.c.active.is_(True))
     ):
-        ctx.group_offenders[int(gid)].add(int(pid))
-        ctx.groups_of_person[int(pid)].add(int(gid))
+        ctx.member_of[int(pid)].add(int(gid))
+        if role == "offender":
+            ctx.group_offenders[int(gid)].add(int(pid))
+            ctx.groups_of_person[int(pid)].add(int(gid))
     for gid, boroughs in conn.execute(
         select(groups.c.id, groups.c.boroughs).where(groups.c.active.is_(True))
     ):

@@ -18,7 +18,13 @@ from functools import lru_cache
 from typing import Any
 
 from casereview.model.codes import IndicatorCode, MentionRole, OutcomeType, RecordType
-from casereview.review.context import MentionFacts, ReviewContext, local_authority, police
+from casereview.review.context import (
+    MentionFacts,
+    ReviewContext,
+    local_authority,
+    police,
+    same_name_and_birth,
+)
 from casereview.settings import ReviewSettings
 
 __all__ = ["RULES", "Indicator", "compute_indicators", "group_indicators"]
@@ -343,16 +349,38 @@ def unlinked_intelligence(ctx: ReviewContext, s: ReviewSettings, found: _Found) 
 
 
 def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
-    """A local-authority CSE concern about a child named in no police crime record."""
+    """A local-authority CSE concern about a child named in no police crime record.
+
+    The rule asserts an absence, so an unresolved police mention that plainly names the same
+    child (the same name words and an agreeing date of birth, on any mention of the child) is
+    taken as a police record: linkage left it apart, and a reviewer would find it at once.
+    """
     in_police_crime: set[int] = set()
+    police_names: dict[frozenset[str], list[MentionFacts]] = defaultdict(list)
     for rid, rec in ctx.records.items():
         if police(rec) and rec.record_type == RecordType.CRIME.value:
             in_police_crime |= ctx.persons_in(rid)
+            for m in ctx.mentions_of.get(rid, []):
+                if m.name_key and m.dob is not None:
+                    police_names[m.name_key].append(m)
+    mentions_of_person: dict[int, list[MentionFacts]] = defaultdict(list)
+    for ms in ctx.mentions_of.values():
+        for m in ms:
+            if m.person_id is not None:
+                mentions_of_person[m.person_id].append(m)
+
+    def named_by_police(pid: int) -> bool:
+        return any(
+            same_name_and_birth(mine, theirs)
+            for mine in mentions_of_person.get(pid, [])
+            for theirs in police_names.get(mine.name_key, [])
+        )
+
     for rid, rec in ctx.records.items():
         if not local_authority(rec) or not (rec.cse_flag or "cse" in rec.factors):
             continue
         for pid in sorted(ctx.persons_in(rid, *_CHILD_ROLES)):
-            if pid not in in_police_crime:
+            if pid not in in_police_crime and not named_by_police(pid):
                 found.add(
                     IndicatorCode.LA_CONCERN_NO_POLICE_RECORD,
                     rid,
@@ -382,18 +410,25 @@ def compute_indicators(ctx: ReviewContext, settings: ReviewSettings) -> list[Ind
 
 
 def group_indicators(ctx: ReviewContext, record_indicators: list[Indicator]) -> list[Indicator]:
-    """Each group carries each code found on records naming one of its offenders.
+    """Each group carries each code found on records naming one of its offenders, or about
+    one of its members (an offender, or a victim: a group victim's repeat missing episodes are
+    part of the group's case).
 
     The `record_id` of a group indicator is its first such record; evidence lists them all.
+    Its persons are the group's offenders named in those records and the members the
+    indicators are about.
     """
     rolled: dict[tuple[int, IndicatorCode], Indicator] = {}
     for ind in record_indicators:
         offenders = ctx.persons_in(
             ind.record_id, MentionRole.SUSPECT.value, MentionRole.SUBJECT.value
         )
-        for gid in sorted({g for p in offenders for g in ctx.groups_of_person.get(p, ())}):
+        by_offender = {g for p in offenders for g in ctx.groups_of_person.get(p, ())}
+        by_member = {g for p in ind.person_ids for g in ctx.member_of.get(p, ())}
+        for gid in sorted(by_offender | by_member):
             item = rolled.setdefault((gid, ind.code), Indicator(ind.code, ind.record_id))
             item.group_ids.add(gid)
             item.person_ids |= offenders & ctx.group_offenders[gid]
+            item.person_ids |= {p for p in ind.person_ids if gid in ctx.member_of.get(p, ())}
             item.evidence.append({"record": ind.record_id})
     return [rolled[k] for k in sorted(rolled, key=lambda k: (k[0], k[1].value))]
