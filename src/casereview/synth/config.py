@@ -20,7 +20,7 @@ __all__ = [
     "parse_overrides",
 ]
 
-GENERATOR_VERSION = "2.0.0"
+GENERATOR_VERSION = "2.1.0"
 
 # Police crime records per chunk. Each chunk is an independent slice of London
 # 2010-2025 with its own people, so memory does not grow with --cases and the
