@@ -77,9 +77,9 @@ class LinkSettings(Section):
         5e6, description="Random pairs sampled to estimate the u probabilities (no labels), at most"
     )
     u_pairs_per_mention: int = Field(
-        100,
-        description="Random pairs for u per mention trained on (at least 500,000, at most u_max_pairs): "
-        "enough to see an identifier agree by chance about 100 times",
+        50,
+        description="Random pairs for u per mention trained on (at least 250,000, at most u_max_pairs): "
+        "enough to see an identifier agree by chance about 50 times",
     )
     em_record_sample_proportion: float = Field(
         1.0,

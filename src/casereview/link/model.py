@@ -398,7 +398,7 @@ def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> Tr
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())))
 
 
-U_MIN_PAIRS = 500_000
+U_MIN_PAIRS = 250_000
 
 
 def u_pairs(mentions: int, per_mention: int, most: float) -> float:
