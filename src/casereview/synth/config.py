@@ -20,7 +20,7 @@ __all__ = [
     "parse_overrides",
 ]
 
-GENERATOR_VERSION = "2.1.0"
+GENERATOR_VERSION = "2.2.0"
 
 # Police crime records per chunk. Each chunk is an independent slice of London
 # 2010-2025 with its own people, so memory does not grow with --cases and the
@@ -68,15 +68,15 @@ class FailureRates:
     missing_cse_flag: float = 0.25  # a CSE crime exported without the CSE flag
     wrong_flag_cce_pre2019: float = 0.35  # a criminal-exploitation crime before 2019 flagged CSE
     wrong_flag_other: float = 0.01  # any other non-CSE crime flagged CSE
-    intel_unlinked: float = 0.15  # an intelligence report on a known suspect with no linked crime
+    intel_unlinked: float = 0.12  # an intelligence report on a known suspect with no linked crime
     police_link_group: float = 0.3  # police linked a group's crimes to one another
     suspect_unlinked: float = 0.3  # a lone offender's crimes left unlinked to one another
     missing_no_referral: float = 0.75  # a child's repeat missing run followed by no referral
     victim_no_la_referral: float = 0.2  # a CSE victim never referred to social care
     la_no_cse_marker: float = 0.15  # a referred CSE victim's referrals carry no CSE concern
-    la_only_concern: float = 0.02  # children with an LA CSE concern and no crime, per crime
+    la_only_concern: float = 0.015  # children with an LA CSE concern and no crime, per crime
     victim_arrested: float = 0.04  # a CSE victim recorded as a suspect near the exploitation
-    boyfriend: float = 0.06  # an adult offender described as the child's boyfriend
+    boyfriend: float = 0.05  # an adult offender described as the child's boyfriend
 
 
 @dataclass(frozen=True, slots=True)

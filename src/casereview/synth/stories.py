@@ -46,15 +46,15 @@ _STORY_WEIGHTS = (("group", 0.4), ("gang", 0.12), ("lone", 5.2), ("online", 3.4)
                   ("other", 32.0))
 # Most single-offender cases are one crime record about one child: a second victim, or a
 # second crime about the same child, is the exception.
-_LONE_VICTIMS = (94, 5, 1)  # 1, 2 or 3 victims
-_REPEAT_CRIMES = (96, 4)  # 1 or 2 crime records about one child
-_INTRA_CRIMES = (95, 4, 1)  # 1, 2 or 3 crime records
-_INSTITUTION_VICTIMS = (75, 17, 6, 2)  # 1-4 children
+_LONE_VICTIMS = (95, 4, 1)  # 1, 2 or 3 victims
+_REPEAT_CRIMES = (97, 3)  # 1 or 2 crime records about one child
+_INTRA_CRIMES = (96, 3, 1)  # 1, 2 or 3 crime records
+_INSTITUTION_VICTIMS = (80, 14, 5, 1)  # 1-4 children
 _RUNNER_CRIMES = (75, 25)  # 1 or 2 arrests of a county-lines runner
 _RUNNER_NAMES_BOSS = 0.5  # an arrested runner's crime names an adult of the line
 _RUNNER_MISSING = (50, 30, 12, 6, 2)  # 0-4 missing episodes of a county-lines runner
 _LA_ONLY_MISSING = (45, 30, 17, 8)  # 0-3 missing episodes of a child known only to social care
-_PROLIFIC_SHARE = 0.02
+_PROLIFIC_SHARE = 0.015
 # Children who go missing with no exploitation recorded anywhere (per crime), and how often:
 # most of a missing-persons export; a few children (often in care) go missing many times.
 _MISSING_ONLY_CHILDREN = 0.2
@@ -248,6 +248,12 @@ class Stories(AgencyContacts):
                                                  alias=boss.alias), cce=True))
             self.missing_run(kid, min(days), max(days), "cce", (), gid, False,
                              count=rng.choices(range(5), weights=_RUNNER_MISSING)[0])
+        if gid and not any(m.role == "S" and m.person in gang for r in line for m in r.mentions):
+            # A CSE group is gang-associated in the truth because the police know it runs the
+            # line: at least one arrest names one of its members.
+            named = Mention(rng.choice(gang), "S", "associate")
+            w.show_objects(named, line[0].when.date(), 0.55)
+            line[0].mentions.append(named)
         self._police_link_suspect(line)  # one county line's arrests, linked as one operation
 
     def _group_intel(self, offenders: list[Person], venues: list[Place], crimes: list[Record],
