@@ -166,6 +166,32 @@ def test_explanation_bars_sum_to_the_match_weight(people_store: People) -> None:
     assert explain_pair(engine, a, stranger).same_person is False
 
 
+def test_cli_explain_is_audited_as_a_consultation(
+    people_store: People, store_url: str, capsys: Any
+) -> None:
+    from casereview.cli import main
+
+    engine, rows, ids = people_store
+    run_link(engine)
+    a, b = ids[rows[0]["key"]], ids[rows[1]["key"]]
+    with reading(engine) as conn:
+        before = conn.execute(select(audit_log.c.seq)).all()
+    capsys.readouterr()
+    assert main(["--database", store_url, "explain", str(a), str(b), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["mention_a"], shown["mention_b"]) == (a, b)
+    with reading(engine) as conn:
+        new = conn.execute(select(audit_log).where(audit_log.c.seq > len(before))).mappings().all()
+    assert [(e["action"], e["object_type"], e["object_id"]) for e in new] == [
+        ("consult", "mention_pair", f"{a}-{b}")
+    ]
+    assert json.loads(new[0]["details"])["view"] == "explain"
+    # An unknown mention is a clear error, and nothing is consulted.
+    assert main(["--database", store_url, "explain", "999999", str(b)]) != 0
+    with reading(engine) as conn:
+        assert conn.execute(select(audit_log.c.seq)).all()[-1][0] == len(before) + 1
+
+
 def test_export_persons_columns_and_audit(people_store: People, tmp_path: Path) -> None:
     engine, _rows, ids = people_store
     add_mentions(

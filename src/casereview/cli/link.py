@@ -10,15 +10,18 @@ from pathlib import Path
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
 
 from casereview.cli.app import app
-from casereview.cli.common import console, open_store, print_json, run_export, settings_for
+from casereview.cli.common import console, print_json, run_export, settings_for, store_engine
 from casereview.errors import NotFound
 from casereview.link.explain import explain_pair
 from casereview.link.export import export_persons
 from casereview.link.stage import run_link
+from casereview.model.codes import AuditAction
 from casereview.model.tables import mentions, sources
-from casereview.store.db import reading
+from casereview.store import audit
+from casereview.store.db import reading, writing
 
 __all__ = ["export_app"]
 
@@ -38,8 +41,7 @@ def link_command(
 ) -> None:
     """Resolve person mentions into persons (Splink), with stable ids and explanations."""
     settings = settings_for(ctx)
-    store = open_store(ctx)
-    with Progress(
+    with store_engine(ctx) as store, Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
@@ -77,7 +79,7 @@ def link_command(
         console.print(f"  {line}", highlight=False)
 
 
-def _mention_id(ctx: typer.Context, text: str) -> int:
+def _mention_id(store: Engine, text: str) -> int:
     """A mention id, or SOURCE:MENTION_KEY."""
     if text.isdigit():
         return int(text)
@@ -86,7 +88,7 @@ def _mention_id(ctx: typer.Context, text: str) -> int:
         raise NotFound(f"mention {text!r}: give an id or SOURCE:MENTION_KEY")
     from sqlalchemy import select
 
-    with reading(open_store(ctx)) as conn:
+    with reading(store) as conn:
         found = conn.execute(
             select(mentions.c.id)
             .join(sources, sources.c.id == mentions.c.source_id)
@@ -105,7 +107,18 @@ def explain_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Why two mentions are (or are not) one person: each comparison's level and weight."""
-    expl = explain_pair(open_store(ctx), _mention_id(ctx, mention_a), _mention_id(ctx, mention_b))
+    with store_engine(ctx) as store:
+        expl = explain_pair(store, _mention_id(store, mention_a), _mention_id(store, mention_b))
+        # The explanation shows both mentions' identifying values: a consultation.
+        with writing(store) as conn:
+            audit.append(
+                conn,
+                actor=settings_for(ctx).user,
+                action=AuditAction.CONSULT,
+                object_type="mention_pair",
+                object_id=f"{expl.mention_a}-{expl.mention_b}",
+                details={"view": "explain", "match_weight": round(expl.match_weight, 4)},
+            )
     if as_json:
         print_json(expl.to_dict())
         return
