@@ -196,6 +196,28 @@ def test_guard_refines_a_planted_mega_block_and_says_so() -> None:
     assert isinstance(frame, pd.DataFrame)
 
 
+def test_guard_never_refines_a_key_by_what_it_already_holds() -> None:
+    # 400 people born on one day, in 4 postcode districts: refining the date-of-birth key
+    # by year of birth would rebuild the same block; by district it splits into 4 of 100.
+    districts = ["N1 1AA", "E2 7QB", "SE5 8RS", "W9 3HJ"]
+    rows = [
+        _row(
+            i,
+            forenames=_word(i),
+            surname=_word(i + 5000),
+            dob="2004-03-02",
+            dob_precision="day",
+            postcode=districts[i % 4],
+        )
+        for i in range(1, 401)
+    ]
+    frame = build_frame(rows)
+    report = guard_blocks(frame, max_block_size=300)
+    assert report.refined["bk_dob"]["by"] == ["postcode_district"]
+    assert "bk_dob__yob_hi" not in frame.columns
+    assert frame["bk_dob__postcode_district"].value_counts().tolist() == [100] * 4
+
+
 def test_guard_drops_a_block_it_cannot_refine() -> None:
     # 1,000 mentions with one phone and nothing else: no refinement, too many to compare.
     rows = [

@@ -66,6 +66,14 @@ ADDRESS_KEYS: tuple[str, ...] = ("bk_postcode_number",)
 # How the skewed-block guard refines an over-large block of a key: the key joined with each
 # of these columns in turn, each refinement a blocking key of its own (`<key>__<column>`).
 REFINEMENTS: tuple[str, ...] = ("yob_hi", "postcode_district")
+# Refinements a key already contains (a full date of birth holds its year; a postcode its
+# district): refining by them would rebuild the same block, so they are skipped.
+_IMPLIED: dict[str, frozenset[str]] = {
+    "bk_dob": frozenset({"yob_hi"}),
+    "bk_forename_yob": frozenset({"yob_hi"}),
+    "bk_postcode_initial": frozenset({"postcode_district"}),
+    "bk_postcode_number": frozenset({"postcode_district"}),
+}
 # Mentions of an over-large block that have neither refinement column are compared with the
 # whole block (`<key>__bare` against `<key>__big`) while that costs at most this many times
 # max_block_size squared comparisons per key; beyond that they are dropped.
@@ -247,7 +255,7 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
         else:
             info["by"] = []
             for column in REFINEMENTS:
-                if column not in frame.columns:
+                if column not in frame.columns or column in _IMPLIED.get(key, frozenset()):
                     continue
                 part = frame[column].astype("string").where(mask)
                 refined = (frame[key].astype("string") + "|" + part).astype("object")
