@@ -6,7 +6,8 @@ no-op; a changed file upserts by source ref and mention key, keeping ids. A row 
 is quarantined and the load goes on; a file that cannot be used raises SourceFileError and
 stores nothing from that file. Rows are read and transformed by `pipeline.ChunkSource`: in
 this process, or for large files (`ingest.parallel_min_rows`) in a forked child while this
-process checks keys and writes; the transaction is always this process's.
+process checks keys and writes, when other work leaves the second core free
+(`ingest.parallel_max_busy_cores`); the transaction is always this process's.
 """
 
 from __future__ import annotations
