@@ -4,7 +4,7 @@
 The workflow rules themselves are tested in tests/review/test_workflow.py; these tests check
 what the command line adds: users named by `--as`, teams by name, one clear line and the
 documented exit code on every refusal, nothing changed by a refusal, one audit entry per
-change, and a chain that still verifies.
+change or queue listing (and per refused `--as`), and a chain that still verifies.
 """
 
 from __future__ import annotations
@@ -15,18 +15,19 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from casereview.cli import main
 from casereview.model.codes import DecisionOutcome, UserRole
 from casereview.model.serial import from_json
-from casereview.model.tables import audit_log, decisions, review_items
+from casereview.model.tables import audit_log, decisions, review_items, users
 from casereview.review import workflow
 from casereview.review.build import build_review
 from casereview.review.triage import queue
+from casereview.settings import reset_settings
 from casereview.store import audit
 from casereview.store.access import Actor, load_actor
-from casereview.store.db import reading
+from casereview.store.db import reading, writing
 from review.conftest import ReviewWorld, indicator_world  # type: ignore[import-not-found]
 
 NFA = "no_further_action"
@@ -153,6 +154,27 @@ def _audit_since(engine: Engine, seq: int) -> list[tuple[str, str, str, str | No
     ]
 
 
+def _entries_since(engine: Engine, seq: int) -> list[tuple[Any, ...]]:
+    """(actor, action, object type, object id, details) of every entry after `seq`."""
+    with reading(engine) as conn:
+        return [
+            (e.actor, e.action, e.object_type, e.object_id, e.details_dict)
+            for e in audit.iter_entries(conn)
+            if e.seq > seq
+        ]
+
+
+def _listing(who: str, items: int, **filters: Any) -> tuple[Any, ...]:
+    """The CONSULT entry of one queue listing, as the web app's queue page writes it."""
+    details = {"items": items, "team": None, "status": None, "indicator": None, "limit": 50}
+    return (who, "consult", "queue", None, details | filters)
+
+
+def _denial(who: str, reason: str) -> tuple[Any, ...]:
+    """The DENIED entry of a refused `queue --as`, as the web app's `require` writes it."""
+    return (who, "denied", "function", "queue", {"command": "queue", "reason": reason})
+
+
 # ---------------------------------------------------------------------------------- the queue
 
 
@@ -225,24 +247,90 @@ def test_queue_filters_by_user_team_status_and_indicator(cli_world: CliWorld) ->
     assert with_code and ids("--indicator", "unlinked_intelligence") == with_code
 
 
+def test_every_queue_listing_is_audited_once_with_its_filters(
+    cli_world: CliWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = cli_world
+    monkeypatch.setenv("CASEREVIEW_USER", "operator")
+    reset_settings()
+    seq = _audit_head(w.engine)
+
+    def listed(*args: str, as_json: bool = True) -> list[tuple[Any, ...]]:
+        """Run `queue` (it must succeed); the audit entries it wrote."""
+        nonlocal seq
+        if as_json:
+            w.run_json("queue", *args)
+        else:
+            assert w.run("queue", *args).code == 0
+        written = _entries_since(w.engine, seq)
+        seq = _audit_head(w.engine)
+        return written
+
+    # Without `--as` the command-line actor (the `user` setting) is the one who looked.
+    assert listed() == [_listing("operator", 8)]
+    assert listed(as_json=False) == [_listing("operator", 8)]
+    # An empty listing is still a look at the queue.
+    assert listed("--team", "south") == [_listing("operator", 0, team="south")]
+
+    top = w.top_item
+    code = queue(w.engine)[0].indicators[0]
+    assert w.run("assign", str(top), "--to", "rev", "--team", "north", "--as", "sup").code == 0
+    seq = _audit_head(w.engine)
+    # With `--as` the entry names that user, and every filter given, as given.
+    assert listed("--as", "rev", "--status", "assigned", "--indicator", code, "--limit", "5") == [
+        _listing("rev", 1, status="assigned", indicator=code, limit=5)
+    ]
+    assert listed("--as", "sup", "--team", "north", "--limit", "3") == [
+        _listing("sup", 1, team="north", limit=3)
+    ]
+    assert listed("--as", "sup", "--limit", "3") == [_listing("sup", 3, limit=3)]
+
+    verified = w.run_json("audit", "verify")
+    assert (verified["ok"], verified["first_bad_seq"], verified["entries"]) == (True, None, seq)
+
+
 @pytest.mark.parametrize(
-    ("args", "code", "message"),
+    ("args", "code", "message", "denied"),
     [
         # Was a traceback (ValueError from the library) before `--indicator` took the code set.
-        (("--indicator", "bogus"), 2, "Invalid value for '--indicator'"),
-        (("--status", "bogus"), 2, "Invalid value for '--status'"),
-        (("--as", "aud"), 1, "error: auditor may not do this (needs reviewer, supervisor)"),
-        (("--as", "ana"), 1, "error: analyst may not do this (needs reviewer, supervisor)"),
-        (("--as", "ghost"), 2, "error: no such user: ghost"),
+        (("--indicator", "bogus"), 2, "Invalid value for '--indicator'", None),
+        (("--status", "bogus"), 2, "Invalid value for '--status'", None),
+        (("--as", "aud"), 1, "error: auditor may not do this (needs reviewer, supervisor)",
+         _denial("aud", "auditor may not do this (needs reviewer, supervisor)")),
+        (("--as", "ana", "--team", "north"), 1,
+         "error: analyst may not do this (needs reviewer, supervisor)",
+         _denial("ana", "analyst may not do this (needs reviewer, supervisor)")),
+        # A name that is no user is bad input, not a refusal of access: nothing to record.
+        (("--as", "ghost"), 2, "error: no such user: ghost", None),
     ],
-)
+)  # fmt: skip
 def test_queue_refusals(
-    cli_world: CliWorld, args: tuple[str, ...], code: int, message: str
+    cli_world: CliWorld,
+    args: tuple[str, ...],
+    code: int,
+    message: str,
+    denied: tuple[Any, ...] | None,
 ) -> None:
-    result = cli_world.run("queue", *args)
+    w = cli_world
+    seq = _audit_head(w.engine)
+    result = w.run("queue", *args)
     assert (result.code, result.out) == (code, "")
     assert message in result.err
     assert "Traceback" not in result.err
+    # One DENIED entry for a refused `--as`, and no listing entry: nothing was listed.
+    assert _entries_since(w.engine, seq) == ([denied] if denied else [])
+    assert w.run_json("audit", "verify")["ok"] is True
+
+
+def test_queue_as_a_disabled_user_is_refused_and_audited(cli_world: CliWorld) -> None:
+    w = cli_world
+    with writing(w.engine) as conn:
+        conn.execute(update(users).where(users.c.username == "rev2").values(disabled=True))
+    seq = _audit_head(w.engine)
+    result = w.run("queue", "--as", "rev2", "--json")
+    assert (result.code, result.out, result.err) == (1, "", "error: user rev2 is disabled\n")
+    assert _entries_since(w.engine, seq) == [_denial("rev2", "user rev2 is disabled")]
+    assert w.run_json("audit", "verify")["ok"] is True
 
 
 # ------------------------------------------------------------------------------ the workflow

@@ -1,7 +1,8 @@
 """`casereview review build`, the queue and workflow commands, and `casereview pipeline`.
 
 Workflow commands act as the user named by `--as` (looked up in the users table), with that
-user's role and teams, exactly as the web app would.
+user's role and teams, exactly as the web app would. Like the web app's queue page, `queue`
+records each listing as one CONSULT audit entry and each refused `--as` as one DENIED entry.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from sqlalchemy import Engine, select
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, settings_for, store_engine
-from casereview.errors import NotFound, WorkflowError
-from casereview.model.codes import DecisionOutcome, IndicatorCode, ReviewStatus
+from casereview.errors import AccessDenied, NotFound, WorkflowError
+from casereview.model.codes import AuditAction, DecisionOutcome, IndicatorCode, ReviewStatus
 from casereview.model.tables import review_items, teams, users
 from casereview.review import workflow
 from casereview.review.build import build_review
 from casereview.review.triage import queue
+from casereview.store import audit
 from casereview.store.access import Actor, load_actor
-from casereview.store.db import reading
+from casereview.store.db import reading, writing
 
 __all__ = ["review_app"]
 
@@ -128,11 +130,26 @@ def queue_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The review queue, highest priority first, with each item's indicators and points."""
+    who = username or settings_for(ctx).user
     with store_engine(ctx) as store:
-        actor = _actor(store, username) if username else None
-        entries = queue(
-            store, actor=actor, team=team, status=status, indicator=indicator, limit=limit
-        )
+        try:
+            actor = _actor(store, username) if username else None
+            entries = queue(
+                store, actor=actor, team=team, status=status, indicator=indicator, limit=limit
+            )
+        except AccessDenied as refused:
+            # As the web app's `require`: the refused function, by name, with the reason.
+            denial = {"command": "queue", "reason": str(refused)}
+            _audit_queue(store, who, AuditAction.DENIED, "function", "queue", denial)
+            raise
+        filters = {
+            "team": team,
+            "status": status.value if status else None,
+            "indicator": indicator.value if indicator else None,
+            "limit": limit,
+        }
+        listing = {"items": len(entries), **filters}
+        _audit_queue(store, who, AuditAction.CONSULT, "queue", None, listing)
     if as_json:
         print_json([e.as_dict() for e in entries])
         return
@@ -152,6 +169,26 @@ def queue_command(
             why,
         )
     console.print(table)
+
+
+def _audit_queue(
+    store: Engine,
+    who: str,
+    action: AuditAction,
+    object_type: str,
+    object_id: str | None,
+    details: dict[str, Any],
+) -> None:
+    """One audit entry for a queue listing or its refusal, in its own transaction."""
+    with writing(store) as conn:
+        audit.append(
+            conn,
+            actor=who,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            details=details,
+        )
 
 
 @app.command("assign")
