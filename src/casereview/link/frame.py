@@ -148,10 +148,13 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def select_blocking_keys(frame: pd.DataFrame, *, addresses: bool) -> pd.DataFrame:
-    """`frame` without the `ADDRESS_KEYS` columns unless addresses are compared."""
-    if addresses:
-        return frame
-    return frame.drop(columns=[k for k in ADDRESS_KEYS if k in frame.columns])
+    """`frame` without the `ADDRESS_KEYS` columns unless addresses are compared, in place
+    (like `guard_blocks`: at a million mentions a copy of the frame is over a gigabyte)."""
+    if not addresses:
+        for key in ADDRESS_KEYS:
+            if key in frame.columns:
+                del frame[key]
+    return frame
 
 
 def blocking_columns(frame: pd.DataFrame) -> list[str]:
@@ -448,8 +451,9 @@ def _phone_list(value: Any) -> list[str] | None:
 def add_context(frame: pd.DataFrame, labels: Mapping[int, int]) -> pd.DataFrame:
     """Add `context`: for each mention, the first-pass persons of the *other* mentions in its
     record (a mother named on two referrals about the same child shares that child). NULL
-    when the record names nobody else or the record is unknown."""
-    out = frame.copy()
+    when the record names nobody else or the record is unknown. The columns are shared with
+    `frame`, not copied."""
+    out = frame.copy(deep=False)
     context: list[list[str] | None] = [None] * len(out)
     by_record: dict[int, list[tuple[int, int]]] = {}
     for pos, (uid, rid) in enumerate(zip(out["unique_id"], out["record_id"], strict=True)):
