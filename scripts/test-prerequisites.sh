@@ -21,3 +21,21 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "chromium is not installed and cannot be installed here: browser tests will be skipped" >&2
   fi
 fi
+
+# WeasyPrint (the PDF report, tests/report/test_pdf.py) loads Pango, Pango's FreeType backend
+# and HarfBuzz's font subsetter at run time, and needs at least one font to draw text with.
+pdf_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for package in "${pdf_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+  done
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing[*]} for the PDF report tests"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "${missing[*]} not installed and cannot be installed here: the PDF tests will fail" >&2
+  fi
+fi
