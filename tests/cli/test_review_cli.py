@@ -333,6 +333,31 @@ def test_queue_as_a_disabled_user_is_refused_and_audited(cli_world: CliWorld) ->
     assert w.run_json("audit", "verify")["ok"] is True
 
 
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        ("assign", ("--to", "rev", "--team", "north")),
+        ("start", ()),
+        ("decide", ("--outcome", "no_further_action", "--rationale", "Seen.")),
+        ("sign-off", ()),
+        ("return", ("--reason", "Check the dates.")),
+        ("reopen", ("--reason", "New information.")),
+    ],
+)  # fmt: skip
+def test_workflow_as_a_disabled_user_is_refused_and_audited(
+    cli_world: CliWorld, command: str, args: tuple[str, ...]
+) -> None:
+    w = cli_world
+    with writing(w.engine) as conn:
+        conn.execute(update(users).where(users.c.username == "sup").values(disabled=True))
+    seq = _audit_head(w.engine)
+    result = w.run(command, str(w.top_item), *args, "--as", "sup")
+    assert (result.code, result.out, result.err) == (1, "", "error: user sup is disabled\n")
+    reason = {"command": command, "reason": "user sup is disabled"}
+    assert _entries_since(w.engine, seq) == [("sup", "denied", "function", command, reason)]
+    assert w.run_json("audit", "verify")["ok"] is True
+
+
 # ------------------------------------------------------------------------------ the workflow
 
 

@@ -45,9 +45,17 @@ JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
 AS_OPTION = typer.Option(..., "--as", help="Username to act as (role and teams from the store).")
 
 
-def _actor(store: Engine, username: str) -> Actor:
-    with reading(store) as conn:
-        return load_actor(conn, username)
+def _actor(store: Engine, username: str, command: str | None = None) -> Actor:
+    """The `--as` user; a disabled one is refused, and for a `command` the refusal is audited
+    (DENIED on the function, as the web app records a refused route)."""
+    try:
+        with reading(store) as conn:
+            return load_actor(conn, username)
+    except AccessDenied as refused:
+        if command is not None:
+            denial = {"command": command, "reason": str(refused)}
+            _audit_cli(store, username, AuditAction.DENIED, "function", command, denial)
+        raise
 
 
 def _user_id(store: Engine, username: str) -> int:
@@ -140,7 +148,7 @@ def queue_command(
         except AccessDenied as refused:
             # As the web app's `require`: the refused function, by name, with the reason.
             denial = {"command": "queue", "reason": str(refused)}
-            _audit_queue(store, who, AuditAction.DENIED, "function", "queue", denial)
+            _audit_cli(store, who, AuditAction.DENIED, "function", "queue", denial)
             raise
         filters = {
             "team": team,
@@ -149,7 +157,7 @@ def queue_command(
             "limit": limit,
         }
         listing = {"items": len(entries), **filters}
-        _audit_queue(store, who, AuditAction.CONSULT, "queue", None, listing)
+        _audit_cli(store, who, AuditAction.CONSULT, "queue", None, listing)
     if as_json:
         print_json([e.as_dict() for e in entries])
         return
@@ -171,7 +179,7 @@ def queue_command(
     console.print(table)
 
 
-def _audit_queue(
+def _audit_cli(
     store: Engine,
     who: str,
     action: AuditAction,
@@ -179,7 +187,7 @@ def _audit_queue(
     object_id: str | None,
     details: dict[str, Any],
 ) -> None:
-    """One audit entry for a queue listing or its refusal, in its own transaction."""
+    """One audit entry for a command's listing or refusal, in its own transaction."""
     with writing(store) as conn:
         audit.append(
             conn,
@@ -202,7 +210,7 @@ def assign_command(
 ) -> None:
     """Allocate an item to a reviewer (and a team): supervisors of that team only."""
     with store_engine(ctx) as store:
-        actor = _actor(store, username)
+        actor = _actor(store, username, "assign")
         team_id = _team_id(store, team) if team else None
         result = workflow.assign(
             store, item, assignee_id=_user_id(store, to), team_id=team_id, actor=actor
@@ -219,7 +227,7 @@ def start_command(
 ) -> None:
     """Start work on an item assigned to you."""
     with store_engine(ctx) as store:
-        result = workflow.start_review(store, item, actor=_actor(store, username))
+        result = workflow.start_review(store, item, actor=_actor(store, username, "start"))
     _done(result, as_json)
 
 
@@ -239,7 +247,7 @@ def decide_command(
         raise WorkflowError("a rationale is required and must not be empty")
     started: workflow.Transition | None = None
     with store_engine(ctx) as store:
-        actor = _actor(store, username)
+        actor = _actor(store, username, "decide")
         with reading(store) as conn:
             status = conn.execute(
                 select(review_items.c.status).where(review_items.c.id == item)
@@ -261,7 +269,7 @@ def sign_off_command(
 ) -> None:
     """Sign a decision off (a supervisor of the item's team who did not decide it)."""
     with store_engine(ctx) as store:
-        result = workflow.sign_off(store, item, actor=_actor(store, username))
+        result = workflow.sign_off(store, item, actor=_actor(store, username, "sign-off"))
     _done(result, as_json)
 
 
@@ -275,7 +283,7 @@ def return_command(
 ) -> None:
     """Return a decision to the reviewer (a supervisor of the item's team)."""
     with store_engine(ctx) as store:
-        result = workflow.return_decision(store, item, reason=reason, actor=_actor(store, username))
+        result = workflow.return_decision(store, item, reason=reason, actor=_actor(store, username, "return"))
     _done(result, as_json)
 
 
@@ -289,7 +297,7 @@ def reopen_command(
 ) -> None:
     """Reopen a closed item (a supervisor of the item's team)."""
     with store_engine(ctx) as store:
-        result = workflow.reopen(store, item, reason=reason, actor=_actor(store, username))
+        result = workflow.reopen(store, item, reason=reason, actor=_actor(store, username, "reopen"))
     _done(result, as_json)
 
 
