@@ -20,8 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import pandas as pd
 from link_synth_eval import predicted_by_mention_id, truth_by_mention_id
+from sqlalchemy import select
 
+from casereview.link.cluster import cluster_mentions
 from casereview.link.evaluate import bcubed, blocking_recall, pairwise
 from casereview.link.frame import (
     build_frame,
@@ -30,6 +33,7 @@ from casereview.link.frame import (
     select_blocking_keys,
 )
 from casereview.link.stage import run_link
+from casereview.model.tables import match_pairs
 from casereview.settings import get_settings
 from casereview.store.db import make_engine, reading
 
@@ -42,6 +46,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=9000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--thresholds",
+        type=float,
+        nargs="*",
+        default=[8.0, 9.0, 10.0],
+        help="also cluster the stored pairs at these match weights (no new model)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         world, db = Path(tmp) / "world", Path(tmp) / "store.db"
@@ -98,6 +109,22 @@ def main() -> None:
             f"predict {result.timings['predict_s']:.1f}, cluster {result.timings['cluster_s']:.1f}); "
             f"{result.pairs_scored} pairs scored, {result.pairs_stored} stored"
         )
+        # The stored pairs (down to threshold - near-miss margin) clustered at other weights.
+        with reading(engine) as conn:
+            stored = pd.DataFrame(
+                conn.execute(
+                    select(
+                        match_pairs.c.mention_a_id.label("unique_id_l"),
+                        match_pairs.c.mention_b_id.label("unique_id_r"),
+                        match_pairs.c.match_weight,
+                    )
+                ).all(),
+                columns=["unique_id_l", "unique_id_r", "match_weight"],
+            )
+        for threshold in args.thresholds:
+            other = cluster_mentions(list(pred), stored, threshold)
+            sw = pairwise(other.labels, truth)
+            print(f"  at match weight {threshold}: P {sw.precision:.4f} R {sw.recall:.4f} F1 {sw.f1:.4f}")
         engine.dispose()
 
 
