@@ -11,7 +11,7 @@ from casereview.errors import ConfigError
 from casereview.model.codes import AuditAction
 from casereview.settings import iter_settings
 from casereview.store import audit
-from casereview.store.db import reading, writing
+from casereview.store.db import reading
 from casereview.store.migrate import upgrade
 from casereview.store.summary import store_summary
 
@@ -29,15 +29,14 @@ def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     with store_engine(ctx, need_schema=False) as engine:
         before, after = upgrade(engine)
         if before != after:
-            with writing(engine) as conn:
-                audit.append(
-                    conn,
-                    actor=settings_for(ctx).user,
-                    action=AuditAction.ALTER,
-                    object_type="schema",
-                    object_id=after,
-                    details={"from_revision": before, "to_revision": after},
-                )
+            audit.append_alone(
+                engine,
+                actor=settings_for(ctx).user,
+                action=AuditAction.ALTER,
+                object_type="schema",
+                object_id=after,
+                details={"from_revision": before, "to_revision": after},
+            )
         summary = store_summary(engine)
     summary |= {"changed": before != after, "previous_revision": before}
     if as_json:
@@ -90,18 +89,17 @@ def audit_verify(
     expected = _parse_head(expect_head)
     with store_engine(ctx) as engine:
         result = audit.verify(engine, expected_head=expected)
-        with writing(engine) as conn:
-            audit.append(
-                conn,
-                actor=settings_for(ctx).user,
-                action=AuditAction.VERIFY,
-                object_type="audit_log",
-                details={
-                    "ok": result.ok,
-                    "entries": result.entries,
-                    "first_bad_seq": result.first_bad_seq,
-                },
-            )
+        audit.append_alone(
+            engine,
+            actor=settings_for(ctx).user,
+            action=AuditAction.VERIFY,
+            object_type="audit_log",
+            details={
+                "ok": result.ok,
+                "entries": result.entries,
+                "first_bad_seq": result.first_bad_seq,
+            },
+        )
     if as_json:
         print_json(result.__dict__)
     elif result.ok:

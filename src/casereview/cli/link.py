@@ -21,7 +21,7 @@ from casereview.link.stage import run_link
 from casereview.model.codes import AuditAction
 from casereview.model.tables import mentions, sources
 from casereview.store import audit
-from casereview.store.db import reading, writing
+from casereview.store.db import reading
 
 __all__ = ["export_app"]
 
@@ -41,14 +41,17 @@ def link_command(
 ) -> None:
     """Resolve person mentions into persons (Splink), with stable ids and explanations."""
     settings = settings_for(ctx)
-    with store_engine(ctx) as store, Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=as_json,
-    ) as progress:
+    with (
+        store_engine(ctx) as store,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=as_json,
+        ) as progress,
+    ):
         task = progress.add_task("link", total=None)
         result = run_link(
             store,
@@ -110,15 +113,14 @@ def explain_command(
     with store_engine(ctx) as store:
         expl = explain_pair(store, _mention_id(store, mention_a), _mention_id(store, mention_b))
         # The explanation shows both mentions' identifying values: a consultation.
-        with writing(store) as conn:
-            audit.append(
-                conn,
-                actor=settings_for(ctx).user,
-                action=AuditAction.CONSULT,
-                object_type="mention_pair",
-                object_id=f"{expl.mention_a}-{expl.mention_b}",
-                details={"view": "explain", "match_weight": round(expl.match_weight, 4)},
-            )
+        audit.append_alone(
+            store,
+            actor=settings_for(ctx).user,
+            action=AuditAction.CONSULT,
+            object_type="mention_pair",
+            object_id=f"{expl.mention_a}-{expl.mention_b}",
+            details={"view": "explain", "match_weight": round(expl.match_weight, 4)},
+        )
     if as_json:
         print_json(expl.to_dict())
         return

@@ -32,7 +32,7 @@ from casereview.review.build import build_review
 from casereview.review.triage import queue
 from casereview.store import audit
 from casereview.store.access import Actor, load_actor
-from casereview.store.db import reading, writing
+from casereview.store.db import reading
 
 __all__ = ["review_app"]
 
@@ -188,15 +188,14 @@ def _audit_cli(
     details: dict[str, Any],
 ) -> None:
     """One audit entry for a command's listing or refusal, in its own transaction."""
-    with writing(store) as conn:
-        audit.append(
-            conn,
-            actor=who,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            details=details,
-        )
+    audit.append_alone(
+        store,
+        actor=who,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+    )
 
 
 @app.command("assign")
@@ -283,7 +282,9 @@ def return_command(
 ) -> None:
     """Return a decision to the reviewer (a supervisor of the item's team)."""
     with store_engine(ctx) as store:
-        result = workflow.return_decision(store, item, reason=reason, actor=_actor(store, username, "return"))
+        result = workflow.return_decision(
+            store, item, reason=reason, actor=_actor(store, username, "return")
+        )
     _done(result, as_json)
 
 
@@ -297,7 +298,9 @@ def reopen_command(
 ) -> None:
     """Reopen a closed item (a supervisor of the item's team)."""
     with store_engine(ctx) as store:
-        result = workflow.reopen(store, item, reason=reason, actor=_actor(store, username, "reopen"))
+        result = workflow.reopen(
+            store, item, reason=reason, actor=_actor(store, username, "reopen")
+        )
     _done(result, as_json)
 
 

@@ -23,7 +23,7 @@ from casereview.errors import AuditIntegrityError
 from casereview.model.codes import AuditAction
 from casereview.model.serial import canonical_json, from_json
 from casereview.model.tables import audit_head, audit_log
-from casereview.store.db import reading
+from casereview.store.db import reading, writing
 
 __all__ = [
     "GENESIS_HASH",
@@ -152,6 +152,15 @@ def append(
         .values(seq=fields["seq"], hash=fields["hash"])
     )
     return AuditEntry(**fields)
+
+
+def append_alone(
+    engine: Engine, *, actor: str, action: AuditAction | str, **fields: Any
+) -> AuditEntry:
+    """`append` in a write transaction of its own: for a consultation, refusal or check that
+    changes nothing else (the CLI's views, denials and verifications)."""
+    with writing(engine) as conn:
+        return append(conn, actor=actor, action=action, **fields)
 
 
 def head(conn: Connection) -> tuple[int, str]:
