@@ -124,6 +124,9 @@ def _dob_comparison() -> Any:
     return cl.CustomComparison(levels, output_column_name="dob")
 
 
+_NO_DISTRICT = "(postcode_district_l IS NULL OR postcode_district_r IS NULL)"
+
+
 def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False) -> Any:
     """The Splink settings: comparisons for the evidence present in `frame` (all when None)."""
     import splink.comparison_library as cl
@@ -149,12 +152,17 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
                     cll.CustomLevel(
                         "postcode_district_l = postcode_district_r", "Same postcode district"
                     ),
-                    # Mistyped postcodes: one character wrong, or two swapped (2134 / 2143).
-                    cll.LevenshteinLevel("postcode", 1).configure(
-                        label_for_charts="One character differs"
+                    # Mistyped postcodes without a district (not UK-shaped: a UK one that
+                    # differs inside its district is the level above): one character wrong,
+                    # or two swapped (2134 / 2143). The district test comes first, so the
+                    # string distances are not computed for UK pairs (millions at scale).
+                    cll.CustomLevel(
+                        f"{_NO_DISTRICT} AND levenshtein(postcode_l, postcode_r) <= 1",
+                        "One character differs",
                     ),
-                    cll.JaroWinklerLevel("postcode", 0.9).configure(
-                        label_for_charts="Similar (characters swapped)"
+                    cll.CustomLevel(
+                        f"{_NO_DISTRICT} AND jaro_winkler_similarity(postcode_l, postcode_r) >= 0.9",
+                        "Similar (characters swapped)",
                     ),
                     cll.ElseLevel(),
                 ],
