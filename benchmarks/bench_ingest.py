@@ -186,9 +186,10 @@ def main() -> None:
             baseline = run_sqlite_utils(nominals, work / "utils.db")
             print("\n".join(ingest.lines))
             how = (
-                f"two-core pipeline, reader children {ingest.child_cpu_s:.1f} s CPU"
+                f"two-core pipeline for one file or both, reader children "
+                f"{ingest.child_cpu_s:.1f} s CPU"
                 if ingest.child_peak_mb
-                else "one process"
+                else "one process for both files"
             )
             print(
                 f"run {run} ({mode}; load average before: {load}): persons {args.persons:,} "
