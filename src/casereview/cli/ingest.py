@@ -10,12 +10,13 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from casereview.cli.app import app
-from casereview.cli.common import console, open_store, print_json, settings_for
+from casereview.cli.common import console, open_store, print_json, settings_for, store_engine
 from casereview.errors import NotFound
 from casereview.ingest import ImportResult, ingest_mapping
-from casereview.model.codes import QuarantineReason
+from casereview.model.codes import AuditAction, QuarantineReason
 from casereview.model.serial import from_json
 from casereview.model.tables import imports, quarantine, sources
+from casereview.store import audit
 from casereview.store.db import reading
 
 __all__ = ["ingest_command", "quarantine_list", "quarantine_show"]
@@ -70,7 +71,6 @@ def quarantine_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List quarantined rows (newest first) with file, row number, field and reason."""
-    engine = open_store(ctx)
     query = (
         select(
             quarantine.c.id, quarantine.c.import_id, sources.c.name.label("source"),
@@ -88,10 +88,23 @@ def quarantine_list(
     if reason is not None:
         query = query.where(quarantine.c.reason == reason.value)
         counted = counted.where(quarantine.c.reason == reason.value)
-    with reading(engine) as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-        total = int(conn.execute(counted).scalar_one())
-    engine.dispose()
+    with store_engine(ctx) as engine:
+        with reading(engine) as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+            total = int(conn.execute(counted).scalar_one())
+        # Messages can quote the values that failed: a consultation, audited.
+        audit.append_alone(
+            engine,
+            actor=settings_for(ctx).user,
+            action=AuditAction.CONSULT,
+            object_type="quarantine",
+            details={
+                "rows": len(rows),
+                "import": import_id,
+                "reason": reason.value if reason else None,
+                "limit": limit,
+            },
+        )
     if as_json:
         print_json({"total": total, "rows": rows})
         return
@@ -112,17 +125,25 @@ def quarantine_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one quarantined row: where it came from, why, and the row as read."""
-    engine = open_store(ctx)
-    with reading(engine) as conn:
-        row = conn.execute(
-            select(quarantine, sources.c.name.label("source"), imports.c.sha256)
-            .join(sources, sources.c.id == quarantine.c.source_id)
-            .join(imports, imports.c.id == quarantine.c.import_id)
-            .where(quarantine.c.id == entry_id)
-        ).first()
-    engine.dispose()
-    if row is None:
-        raise NotFound(f"no quarantine entry {entry_id}")
+    with store_engine(ctx) as engine:
+        with reading(engine) as conn:
+            row = conn.execute(
+                select(quarantine, sources.c.name.label("source"), imports.c.sha256)
+                .join(sources, sources.c.id == quarantine.c.source_id)
+                .join(imports, imports.c.id == quarantine.c.import_id)
+                .where(quarantine.c.id == entry_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no quarantine entry {entry_id}")
+        # The raw row as read holds personal data: a consultation, audited.
+        audit.append_alone(
+            engine,
+            actor=settings_for(ctx).user,
+            action=AuditAction.CONSULT,
+            object_type="quarantine",
+            object_id=entry_id,
+            details={"import": int(row.import_id), "row_number": row.row_number},
+        )
     entry = dict(row._mapping)
     with contextlib.suppress(ValueError):  # a malformed row stays the text that was read
         entry["raw"] = from_json(entry["raw"], entry["raw"])
