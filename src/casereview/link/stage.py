@@ -384,6 +384,9 @@ def run_link(
     if rows.empty:
         raise StageError("the store has no person mentions: import source exports first")
     frame = build_frame(rows)
+    # Only the names are needed again (persons' display names): the rest of what was read
+    # (addresses, phones, identifiers) would sit in memory through training and scoring.
+    rows = rows[["mention_id", "forenames", "surname", "name_raw"]].copy()
     prediction = predict_persons(
         frame, engine_name=engine_name, settings=settings, judgements=judgements, progress=say
     )
