@@ -258,6 +258,9 @@ def _edge_strength(pairs: pd.DataFrame, labels: dict[int, int]) -> dict[int, tup
     }
 
 
+_WRITE_SLICE = 20_000
+
+
 def _write(
     conn: Connection,
     run_id: int,
@@ -336,28 +339,31 @@ def _write(
     if not pairs.empty:
         same = pairs["unique_id_l"].map(labels) == pairs["unique_id_r"].map(labels)
         keep = pairs[same | (pairs["match_weight"] >= threshold - margin)]
-        texts = explanations_from_pairs(keep, prediction.model_json)
-        batch = [
-            {
-                "mention_a_id": int(a),
-                "mention_b_id": int(b),
-                "match_weight": float(w),
-                "match_probability": float(p),
-                "comparison": text,
-                "run_id": run_id,
-            }
-            for a, b, w, p, text in zip(
-                keep["unique_id_l"],
-                keep["unique_id_r"],
-                keep["match_weight"],
-                keep["match_probability"],
-                texts,
-                strict=True,
-            )
-        ]
-        for start in range(0, len(batch), 5000):
-            conn.execute(insert(match_pairs), batch[start : start + 5000])
-        stored = len(batch)
+        # Explained and written a slice at a time: at a million mentions the explanations
+        # and rows of every pair at once held gigabytes.
+        for start in range(0, len(keep), _WRITE_SLICE):
+            part = keep.iloc[start : start + _WRITE_SLICE]
+            texts = explanations_from_pairs(part, prediction.model_json)
+            batch = [
+                {
+                    "mention_a_id": int(a),
+                    "mention_b_id": int(b),
+                    "match_weight": float(w),
+                    "match_probability": float(p),
+                    "comparison": text,
+                    "run_id": run_id,
+                }
+                for a, b, w, p, text in zip(
+                    part["unique_id_l"],
+                    part["unique_id_r"],
+                    part["match_weight"],
+                    part["match_probability"],
+                    texts,
+                    strict=True,
+                )
+            ]
+            conn.execute(insert(match_pairs), batch)
+            stored += len(batch)
     return {"persons": len(sizes), "pairs_stored": stored}
 
 
