@@ -382,11 +382,10 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     address_text = _unique_map(_column(raw, "address"), _text)
     sex = _unique_map(_column(raw, "sex"), lambda v: (_text(v) or "").lower() if _text(v) else None)
     ids = pd.to_numeric(_column(raw, "record_id"), errors="coerce")
-    identified = _unique_map(_column(raw, "identifier"), _text)
+    scheme_value = _unique_map(_column(raw, "identifier"), _bare_identifier)
     if "identifiers" in raw.columns:
         from_json_ids = _unique_map(_column(raw, "identifiers"), _first_identifier)
-        identified = [a or b for a, b in zip(identified, from_json_ids, strict=True)]
-    scheme_value = _unique_map(identified, _scheme_value)
+        scheme_value = [a or b for a, b in zip(scheme_value, from_json_ids, strict=True)]
     frame = pd.DataFrame(
         {
             "unique_id": raw["mention_id"].astype("int64").to_numpy(),
@@ -418,25 +417,23 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     return add_blocking_keys(frame)
 
 
-def _first_identifier(value: Any) -> str | None:
-    """A mention's identifier as `scheme:value`, from `mentions.identifiers` (a JSON object
-    of scheme -> value): the first scheme in sorted order (a mention rarely has two)."""
+def _first_identifier(value: Any) -> tuple[str, str] | None:
+    """A mention's (scheme, identifier) from `mentions.identifiers` (a JSON object of
+    scheme -> value): the first scheme in sorted order (a mention rarely has two)."""
     found = from_json(value, {}) if isinstance(value, str) else value
     if not isinstance(found, dict):
         return None
     for scheme in sorted(found):
         text = _text(found[scheme])
         if text:
-            return f"{scheme}:{text}"
+            return (scheme, text)
     return None
 
 
-def _scheme_value(identifier: str | None) -> tuple[str, str] | None:
-    """("ssn", "1234567") from "ssn:1234567"; a bare value has the scheme "id"."""
-    if not identifier:
-        return None
-    scheme, sep, value = identifier.partition(":")
-    return (scheme, value) if sep and value else ("id", identifier)
+def _bare_identifier(value: Any) -> tuple[str, str] | None:
+    """An identifier given without a scheme (a frame built directly): scheme "id"."""
+    text = _text(value)
+    return ("id", text) if text else None
 
 
 def _hashable(value: Any) -> Any:
