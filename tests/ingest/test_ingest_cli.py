@@ -8,25 +8,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from casereview.cli import main
-from casereview.model.tables import audit_log
+from casereview.store import audit
 from casereview.store.db import reading
 from ingest.test_ingest_load import _write
 
 
 def _audit_since(engine: Engine, seq: int) -> list[dict[str, Any]]:
     with reading(engine) as conn:
-        rows = conn.execute(select(audit_log).where(audit_log.c.seq > seq)).mappings().all()
-    return [dict(r) for r in rows]
+        return [
+            {**e.__dict__, "details": e.details_dict}
+            for e in audit.iter_entries(conn)
+            if e.seq > seq
+        ]
 
 
 def _head(engine: Engine) -> int:
     with reading(engine) as conn:
-        return int(
-            conn.execute(select(audit_log.c.seq).order_by(audit_log.c.seq.desc())).scalar() or 0
-        )
+        return audit.head(conn)[0]
 
 
 def test_quarantine_list_and_show_are_audited(
@@ -48,7 +49,7 @@ def test_quarantine_list_and_show_are_audited(
         "quarantine",
         None,
     )
-    assert json.loads(entry["details"]) == {"rows": 8, "import": None, "reason": None, "limit": 100}
+    assert entry["details"] == {"rows": 8, "import": None, "reason": None, "limit": 100}
 
     # The orphan person (crime 9 does not exist): its row as read, and one audit entry.
     orphan = next(r for r in listed["rows"] if r["reason"] == "orphan")
@@ -62,7 +63,7 @@ def test_quarantine_list_and_show_are_audited(
         "quarantine",
         str(orphan["id"]),
     )
-    assert json.loads(entry["details"]) == {
+    assert entry["details"] == {
         "import": orphan["import_id"],
         "row_number": orphan["row_number"],
     }

@@ -23,6 +23,7 @@ from casereview.model.tables import (
     persons,
     run_artifacts,
 )
+from casereview.store import audit
 from casereview.store.db import reading
 from casereview.store.exports import neutralise_cell
 
@@ -175,21 +176,21 @@ def test_cli_explain_is_audited_as_a_consultation(
     run_link(engine)
     a, b = ids[rows[0]["key"]], ids[rows[1]["key"]]
     with reading(engine) as conn:
-        before = conn.execute(select(audit_log.c.seq)).all()
+        before = audit.head(conn)[0]
     capsys.readouterr()
     assert main(["--database", store_url, "explain", str(a), str(b), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert (shown["mention_a"], shown["mention_b"]) == (a, b)
     with reading(engine) as conn:
-        new = conn.execute(select(audit_log).where(audit_log.c.seq > len(before))).mappings().all()
-    assert [(e["action"], e["object_type"], e["object_id"]) for e in new] == [
+        new = [e for e in audit.iter_entries(conn) if e.seq > before]
+    assert [(e.action, e.object_type, e.object_id) for e in new] == [
         ("consult", "mention_pair", f"{a}-{b}")
     ]
-    assert json.loads(new[0]["details"])["view"] == "explain"
+    assert new[0].details_dict["view"] == "explain"
     # An unknown mention is a clear error, and nothing is consulted.
     assert main(["--database", store_url, "explain", "999999", str(b)]) != 0
     with reading(engine) as conn:
-        assert conn.execute(select(audit_log.c.seq)).all()[-1][0] == len(before) + 1
+        assert audit.head(conn)[0] == before + 1
 
 
 def test_export_persons_columns_and_audit(people_store: People, tmp_path: Path) -> None:
