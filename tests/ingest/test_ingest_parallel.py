@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from casereview.errors import SourceFileError
-from casereview.ingest import ingest_directory, ingest_mapping
+from casereview.ingest import ingest_directory, ingest_mapping, load
+from casereview.ingest.bulk import BulkWriter
 from casereview.ingest.load import _use_parallel
 from casereview.ingest.pipeline import OtherLoad, parallel_available
+from casereview.ingest.prepared import PreparedMentions
 from casereview.model import tables as t
 from casereview.settings import IngestSettings
 from casereview.store.db import make_engine
@@ -65,6 +67,16 @@ files:
         identifiers:
           pnc: {column: pnc, normalise: identifier}
 """
+# The same files into a source whose records have no nested persons: the people file is then
+# the source's first mentions, prepared in the reader child when it runs.
+FLAT_MAPPING = BAD_MAPPING.replace("name: bad_rows", "name: bad_flat").replace(
+    """      persons:
+        - key: {column: person, prefix: "R-"}
+          role: {constant: victim}
+          name: name
+""",
+    "",
+)
 BAD_CRIMES = "ref,date,person,name\n" + "".join(
     f"{i % 23},{'32/01/2015' if i % 17 == 0 else '01/02/2015'},"
     f"{i % 41 if i % 13 else i},Person {i}\n"
@@ -95,29 +107,120 @@ def _store(folder: Path, name: str) -> Engine:
     return engine
 
 
-def test_parallel_path_stores_what_the_single_process_path_stores(tmp_path: Path) -> None:
+def _count_prepared_chunks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on the writer: one entry (its mention count) per chunk the reader child prepared."""
+    calls: list[int] = []
+    insert_prepared = BulkWriter.insert_prepared
+
+    def spy(self: BulkWriter, chunk: PreparedMentions) -> None:
+        calls.append(len(chunk.mentions))
+        insert_prepared(self, chunk)
+
+    monkeypatch.setattr(BulkWriter, "insert_prepared", spy)
+    return calls
+
+
+def test_parallel_path_stores_what_the_single_process_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Persons files come prepared from the child (ids, keys and orphan checks made there);
+    records files as items: both give the single-process path's store, row for row."""
     world = tmp_path / "world"
     generate_world(SynthConfig(cases=60, seed=5), world, workers=1)
     (world / "crimes.csv").write_text(BAD_CRIMES, encoding="utf-8")
     (world / "people.csv").write_text(BAD_PEOPLE, encoding="utf-8")
-    bad = tmp_path / "bad.yaml"
+    bad, flat = tmp_path / "bad.yaml", tmp_path / "flat.yaml"
     bad.write_text(BAD_MAPPING, encoding="utf-8")
+    flat.write_text(FLAT_MAPPING, encoding="utf-8")
+    prepared = _count_prepared_chunks(monkeypatch)
     dumps, results = [], []
     for name, settings in (("single.db", SINGLE), ("parallel.db", PARALLEL)):
         engine = _store(tmp_path, name)
         got = ingest_directory(engine, MAPPINGS, world, "tester", settings=settings)
         got += ingest_mapping(engine, bad, world, "tester", settings=settings)
+        got += ingest_mapping(engine, flat, world, "tester", settings=settings)
         results.append([(r.file_name, r.rows_read, r.rows_loaded, r.rows_quarantined,
                          r.records_written, r.mentions_written) for r in got])  # fmt: skip
         dumps.append(_dump(engine))
         engine.dispose()
+        if settings is SINGLE:
+            assert prepared == [], "one process writes items, never prepared rows"
+    # Persons files whose source had no mentions before them (the other persons file,
+    # people.csv of bad_rows, follows records with nested persons: not prepared).
+    first_mentions = [r for r in got if (r.source, r.file_role) in
+                      {("met_crime", "nominals"), ("bad_flat", "people")}]  # fmt: skip
+    assert [r.rows_quarantined > 0 for r in first_mentions] == [False, True]
+    assert sum(prepared) == sum(r.mentions_written for r in first_mentions) > 0
     assert results[0] == results[1]
     single, parallel = dumps
     assert single["quarantine"], "the bad rows must reach quarantine"
     assert {r[6] for r in single["quarantine"]} >= {"duplicate_key", "orphan", "bad_date"}
+    flat_source = next(r[0] for r in single["sources"] if r[1] == "bad_flat")
+    assert {r[6] for r in single["quarantine"] if r[2] == flat_source} >= {
+        "duplicate_key",
+        "orphan",
+        "unknown_code",
+    }
     assert sum(len(rows) for rows in single.values()) > 1000
     for name in TABLES:
         assert parallel[name] == single[name], name
+
+
+def test_a_changed_persons_file_upserts_alike_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first import of people.csv is prepared in the child; a changed file (the source
+    has mentions now) goes the general way, with upserts that keep ids."""
+    (tmp_path / "crimes.csv").write_text(BAD_CRIMES, encoding="utf-8")
+    (tmp_path / "people.csv").write_text(BAD_PEOPLE, encoding="utf-8")
+    changed = BAD_PEOPLE.replace("Person 3,", "Person Three,").replace("\nP7,", "\nP7b,")
+    changed += "P200,4,S,Person New,07700 900456,12/12345a\n"
+    flat = tmp_path / "flat.yaml"
+    flat.write_text(FLAT_MAPPING, encoding="utf-8")
+    prepared = _count_prepared_chunks(monkeypatch)
+    dumps = []
+    for name, settings in (("single.db", SINGLE), ("parallel.db", PARALLEL)):
+        (tmp_path / "people.csv").write_text(BAD_PEOPLE, encoding="utf-8")
+        engine = _store(tmp_path, name)
+        ingest_mapping(engine, flat, tmp_path, "tester", settings=settings)
+        first_import = len(prepared)
+        (tmp_path / "people.csv").write_text(changed, encoding="utf-8")
+        again = ingest_mapping(engine, flat, tmp_path, "tester", settings=settings)
+        assert [r.status for r in again] == ["unchanged", "imported"]
+        assert again[1].mentions_written == 3  # Person Three, P7b, P200
+        assert len(prepared) == first_import, "the changed file is not prepared"
+        dumps.append(_dump(engine))
+        engine.dispose()
+    assert prepared, "the first import of the persons file was prepared in the child"
+    single, parallel = dumps
+    for name in TABLES:
+        assert parallel[name] == single[name], name
+
+
+def test_a_source_of_many_records_is_not_prepared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the limit of record refs held in memory the persons file goes the general way,
+    with the same result."""
+    (tmp_path / "crimes.csv").write_text(BAD_CRIMES, encoding="utf-8")
+    (tmp_path / "people.csv").write_text(BAD_PEOPLE, encoding="utf-8")
+    flat = tmp_path / "flat.yaml"
+    flat.write_text(FLAT_MAPPING, encoding="utf-8")
+    prepared = _count_prepared_chunks(monkeypatch)
+    monkeypatch.setattr(load, "_PREPARED_MAX_RECORDS", 22)  # the file has 23 records
+    dumps = []
+    for name, settings in (("single.db", SINGLE), ("parallel.db", PARALLEL)):
+        engine = _store(tmp_path, name)
+        ingest_mapping(engine, flat, tmp_path, "tester", settings=settings)
+        dumps.append(_dump(engine))
+        engine.dispose()
+    assert prepared == []
+    assert dumps[0] == dumps[1]
+    monkeypatch.setattr(load, "_PREPARED_MAX_RECORDS", 23)
+    engine = _store(tmp_path, "at_limit.db")
+    ingest_mapping(engine, flat, tmp_path, "tester", settings=PARALLEL)
+    assert prepared and _dump(engine) == dumps[0]
+    engine.dispose()
 
 
 def test_errors_in_the_child_reach_the_caller_and_store_nothing(

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from casereview.ingest.prepared import PreparedMentions
 from casereview.ingest.transform import (
     BOROUGH,
     MENTION_COLUMNS,
@@ -30,6 +31,14 @@ __all__ = ["BulkWriter"]
 _RECORD_COLUMNS = RECORD_COLUMNS
 _MENTION_COLUMNS = MENTION_COLUMNS
 _IN_BATCH = 2000
+_RECORD_OBJECTS_SQL = (
+    "INSERT INTO record_objects (record_id, object_id, mention_id, relation, raw_value) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+_RECORD_LOCATIONS_SQL = (
+    "INSERT INTO record_locations (record_id, location_id, mention_id, relation, raw_value) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
 
 
 class BulkWriter:
@@ -273,6 +282,48 @@ class BulkWriter:
             record_owned=False,
         )
 
+    # ----------------------------------------------------------------- prepared mentions
+
+    def prepares_mentions(self) -> bool:
+        """Whether a persons file's mention rows may be prepared ahead (`FreshMentionRows`):
+        on SQLite (BEGIN IMMEDIATE holds the write lock, ids can be numbered ahead) while
+        the source has no mentions (no existence look-ups or upserts needed)."""
+        return self.sqlite and self.mentions_fresh
+
+    def all_record_ids(self, limit: int) -> dict[str, int] | None:
+        """This source's record ids by source ref, every one of them; None when there are
+        more than `limit` (memory)."""
+        self.cursor.execute(
+            self._sql("SELECT source_ref, id FROM records WHERE source_id = ? LIMIT ?"),
+            (self.source_id, limit + 1),
+        )
+        found = dict(self.cursor.fetchall())
+        return found if len(found) <= limit else None
+
+    def first_free_mention_id(self) -> int:
+        return self._next_id("mentions")
+
+    def insert_prepared(self, chunk: PreparedMentions) -> None:
+        """Insert one chunk of `FreshMentionRows` output: its mentions as they are, their
+        objects and places with ids resolved here (they are shared by every source)."""
+        self._many(self._mention_insert_sql, chunk.mentions)
+        self.mentions_written += len(chunk.mentions)
+        self._ensure_objects(chunk.objects - self._object_ids.keys())
+        self._ensure_locations(
+            {k: (*v, None) for k, v in chunk.locations.items() if k not in self._location_ids}
+        )
+        object_ids, location_ids = self._object_ids, self._location_ids
+        self._many(
+            _RECORD_OBJECTS_SQL,
+            [(rid, object_ids[(kind, value)], mid, relation, raw)
+             for rid, kind, value, mid, relation, raw in chunk.object_links],
+        )  # fmt: skip
+        self._many(
+            _RECORD_LOCATIONS_SQL,
+            [(rid, location_ids[key], mid, relation, raw)
+             for rid, key, mid, relation, raw in chunk.location_links],
+        )  # fmt: skip
+
     # ----------------------------------------------------------------- attachments
 
     def _attach(
@@ -284,7 +335,11 @@ class BulkWriter:
         """Objects and places of records (`record_owned`: mention id None) or of mentions."""
         objects = {(o.kind, o.value) for _, _, objs, _, _ in owners for o in objs}
         self._ensure_objects(objects - self._object_ids.keys())
-        locations = {loc.key: (loc, b) for _, _, _, locs, b in owners for loc in locs}
+        locations = {
+            loc.key: (loc.location_type, loc.address, loc.postcode, b)
+            for _, _, _, locs, b in owners
+            for loc in locs
+        }
         self._ensure_locations({k: v for k, v in locations.items() if k not in self._location_ids})
         object_ids, location_ids = self._object_ids, self._location_ids
         object_rows = [
@@ -302,16 +357,8 @@ class BulkWriter:
             # distinct in a unique constraint): drop repeats of a record's own attachments.
             object_rows = list({r[:3]: r for r in object_rows}.values())
             location_rows = list({r[:4]: r for r in location_rows}.values())
-        self._many(
-            "INSERT INTO record_objects (record_id, object_id, mention_id, relation, raw_value) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            object_rows,
-        )
-        self._many(
-            "INSERT INTO record_locations (record_id, location_id, mention_id, relation, raw_value) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            location_rows,
-        )
+        self._many(_RECORD_OBJECTS_SQL, object_rows)
+        self._many(_RECORD_LOCATIONS_SQL, location_rows)
 
     def _ensure_objects(self, wanted: set[tuple[str, str]]) -> None:
         if not wanted:
@@ -326,16 +373,16 @@ class BulkWriter:
         for kind, value, oid in rows:
             self._object_ids[(kind, value)] = oid
 
-    def _ensure_locations(self, wanted: dict[str, tuple[LocationOut, str | None]]) -> None:
+    def _ensure_locations(
+        self, wanted: dict[str, tuple[str | None, str | None, str | None, str | None]]
+    ) -> None:
+        """Places by key -> (type, address, postcode, borough), inserted unless stored."""
         if not wanted:
             return
         self._many(
             "INSERT INTO locations (location_key, location_type, address, postcode, borough) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (location_key) DO NOTHING",
-            [
-                (key, loc.location_type, loc.address, loc.postcode, borough)
-                for key, (loc, borough) in sorted(wanted.items())
-            ],
+            [(key, *place) for key, place in sorted(wanted.items())],
         )
         rows = self._select_in(
             "SELECT location_key, id FROM locations WHERE location_key", (), sorted(wanted)

@@ -7,7 +7,9 @@ is quarantined and the load goes on; a file that cannot be used raises SourceFil
 stores nothing from that file. Rows are read and transformed by `pipeline.ChunkSource`: in
 this process, or for large files (`ingest.parallel_min_rows`) in a forked child while this
 process checks keys and writes, when other work leaves the second core free
-(`ingest.parallel_max_busy_cores`); the transaction is always this process's.
+(`ingest.parallel_max_busy_cores`); the transaction is always this process's. There, a
+persons file that brings a SQLite source its first mentions comes from the child as rows
+ready to insert (`prepared.FreshMentionRows`).
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from casereview.ingest.pipeline import (
     ChunkSource,
     Item,
     OtherLoad,
+    Prepare,
     Transformer,
     parallel_available,
 )
+from casereview.ingest.prepared import FreshMentionRows, PreparedMentions
 from casereview.ingest.readers import read_rows
 from casereview.ingest.transform import MentionOut, RecordOut, RowProblem
 from casereview.model.codes import AuditAction, QuarantineReason
@@ -53,6 +57,9 @@ __all__ = ["ImportResult", "ingest_directory", "ingest_file", "ingest_mapping", 
 # before the COMMIT that kills the process S seconds later (while SQLite writes the commit).
 CRASH_ENV = "CASEREVIEW_INGEST_CRASH_AT"
 _SQLITE_CACHE_KIB = 256 * 1024
+# A persons file is prepared in the reader child only for a source of at most this many
+# records: their refs are read into memory first (about 120 bytes each).
+_PREPARED_MAX_RECORDS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -283,6 +290,14 @@ class _FileLoad:
             self.loaded += len({row_number for row_number, _ in persons} - orphan_rows)
         self.flush_quarantine()
 
+    def apply_prepared(self, read: int, chunk: PreparedMentions) -> None:
+        """Write one chunk that the reader child prepared (`FreshMentionRows`)."""
+        self.read += read
+        self.writer.insert_prepared(chunk)
+        self.loaded += chunk.loaded
+        self.quarantined.extend(chunk.quarantine)
+        self.flush_quarantine()
+
     def flush_quarantine(self) -> None:
         if self.quarantined:
             self.writer.quarantine(self.spec.path, self.quarantined)
@@ -380,11 +395,21 @@ def _load_file(
             max_xlsx_ratio=settings.max_xlsx_compression_ratio,
         )
         parallel = _use_parallel(settings, spec.file_format, path, lines, others.busy_cores)
+        # With a reader child, a persons file's first load into a source is prepared there
+        # down to the INSERT rows (this process, the writer, is the pipeline's bottleneck).
+        prepare: Prepare | None = None
+        if parallel and spec.persons is not None and writer.prepares_mentions():
+            record_ids = writer.all_record_ids(_PREPARED_MAX_RECORDS)
+            if record_ids is not None:
+                prepare = FreshMentionRows(source_id, record_ids, writer.first_free_mention_id())
         source = ChunkSource(rows, transformer, settings.chunk_rows, parallel=parallel,
-                             crash_point=crash_chunk)  # fmt: skip
+                             prepare=prepare, crash_point=crash_chunk)  # fmt: skip
         with source as chunks:
-            for n, (read, items) in enumerate(chunks, start=1):
-                load.apply(read, items)
+            for n, (read, payload) in enumerate(chunks, start=1):
+                if prepare is None:
+                    load.apply(read, payload)
+                else:
+                    load.apply_prepared(read, payload)
                 if crash_chunk == f"chunk:{n}":
                     _crash_point(crash_chunk)
         all_sources = conn.execute(select(sources.c.id).order_by(sources.c.id)).scalars().all()

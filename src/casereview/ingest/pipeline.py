@@ -8,7 +8,9 @@ checks), so it may run in another process; everything that depends on the rows b
 (duplicate keys, orphans) and every write stay with the loader, in the file's one
 transaction, in this process.
 
-`ChunkSource` gives the loader `(rows read, items)` per chunk. In parallel mode it forks a
+`ChunkSource` gives the loader `(rows read, items)` per chunk, or `(rows read, prepared)`
+when given a `prepare` step (items -> rows ready to insert, `prepared.FreshMentionRows`),
+which then runs where the transform runs. In parallel mode it forks a
 child (multiprocessing, fork context) that reads and transforms and sends each chunk through
 a one-way pipe; a pipe holds 64 KiB, so the child blocks on a chunk until the parent takes
 it: at most one chunk waits while the parent writes another (bounded memory). The child
@@ -55,6 +57,7 @@ __all__ = [
     "ChunkSource",
     "Item",
     "OtherLoad",
+    "Prepare",
     "Problem",
     "Transformer",
     "parallel_available",
@@ -79,7 +82,8 @@ class Problem(NamedTuple):
 
 
 Item = RecordOut | MentionOut | Problem
-Chunk = tuple[int, list[tuple[int, Item]]]  # (rows read, (row number, item) per row)
+Chunk = tuple[int, Any]  # (rows read, (row number, item) per row, or what `prepare` made of them)
+Prepare = Callable[[list[tuple[int, Item]]], Any]
 
 
 class Transformer:
@@ -287,10 +291,12 @@ def _child(
     parent_end: Connection,
     rows: Iterator[tuple[int, Row]],
     transformer: Transformer,
+    prepare: Prepare | None,
     chunk_rows: int,
     crash_after: int,
 ) -> None:
-    """The forked child: read, transform and send every chunk, then ("end", None)."""
+    """The forked child: read, transform (and prepare) and send every chunk, then
+    ("end", None)."""
     # The fork copied the parent's read end: closed, so that when the parent is gone (or
     # killed) no reader is left and a write fails (EPIPE) instead of blocking for ever.
     parent_end.close()
@@ -300,7 +306,7 @@ def _child(
             items = transformer.transform(chunk)
             if n == crash_after:
                 os.kill(os.getpid(), signal.SIGKILL)
-            sender.send(("chunk", (len(chunk), items)))
+            sender.send(("chunk", (len(chunk), items if prepare is None else prepare(items))))
         transformer.finish()
         sender.send(("end", None))
     except BrokenPipeError:
@@ -327,9 +333,11 @@ class ChunkSource:
         chunk_rows: int,
         *,
         parallel: bool,
+        prepare: Prepare | None = None,
         crash_point: str = "",
     ) -> None:
         self.rows, self.transformer, self.chunk_rows = rows, transformer, chunk_rows
+        self.prepare = prepare
         self.parallel = parallel
         crash_after = 0
         if crash_point.startswith(CHILD_CRASH_PREFIX):
@@ -354,7 +362,15 @@ class ChunkSource:
             pass
         self.process = context.Process(
             target=_child,
-            args=(send, receive, self.rows, self.transformer, self.chunk_rows, self.crash_after),
+            args=(
+                send,
+                receive,
+                self.rows,
+                self.transformer,
+                self.prepare,
+                self.chunk_rows,
+                self.crash_after,
+            ),
             name="casereview-ingest-reader",
             daemon=True,
         )
@@ -412,8 +428,10 @@ class ChunkSource:
                 return
 
     def _local(self) -> Iterator[Chunk]:
+        prepare = self.prepare
         for chunk in _chunks(self.rows, self.chunk_rows):
-            yield len(chunk), self.transformer.transform(chunk)
+            items = self.transformer.transform(chunk)
+            yield len(chunk), items if prepare is None else prepare(items)
         self.transformer.finish()
 
     def _remote(self) -> Iterator[Chunk]:
