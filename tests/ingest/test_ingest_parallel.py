@@ -207,7 +207,7 @@ def test_a_source_of_many_records_is_not_prepared(
     flat = tmp_path / "flat.yaml"
     flat.write_text(FLAT_MAPPING, encoding="utf-8")
     prepared = _count_prepared_chunks(monkeypatch)
-    monkeypatch.setattr(load, "_PREPARED_MAX_RECORDS", 22)  # the file has 23 records
+    monkeypatch.setattr(load, "_PREPARED_MAX_KEYS", 22)  # the file has 23 records
     dumps = []
     for name, settings in (("single.db", SINGLE), ("parallel.db", PARALLEL)):
         engine = _store(tmp_path, name)
@@ -216,7 +216,7 @@ def test_a_source_of_many_records_is_not_prepared(
         engine.dispose()
     assert prepared == []
     assert dumps[0] == dumps[1]
-    monkeypatch.setattr(load, "_PREPARED_MAX_RECORDS", 23)
+    monkeypatch.setattr(load, "_PREPARED_MAX_KEYS", 23)
     engine = _store(tmp_path, "at_limit.db")
     ingest_mapping(engine, flat, tmp_path, "tester", settings=PARALLEL)
     assert prepared and _dump(engine) == dumps[0]

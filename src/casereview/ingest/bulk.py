@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from casereview.ingest.prepared import PreparedMentions
+from casereview.ingest.prepared import KnownIds, PreparedMentions
 from casereview.ingest.transform import (
     BOROUGH,
     MENTION_COLUMNS,
@@ -290,39 +290,48 @@ class BulkWriter:
         the source has no mentions (no existence look-ups or upserts needed)."""
         return self.sqlite and self.mentions_fresh
 
-    def all_record_ids(self, limit: int) -> dict[str, int] | None:
-        """This source's record ids by source ref, every one of them; None when there are
-        more than `limit` (memory)."""
-        self.cursor.execute(
-            self._sql("SELECT source_ref, id FROM records WHERE source_id = ? LIMIT ?"),
-            (self.source_id, limit + 1),
-        )
-        found = dict(self.cursor.fetchall())
-        return found if len(found) <= limit else None
+    def _rows_up_to(self, sql: str, params: tuple[Any, ...], limit: int) -> list[Any] | None:
+        """The query's rows, or None when there are more than `limit` (memory)."""
+        self.cursor.execute(self._sql(f"{sql} LIMIT ?"), (*params, limit + 1))
+        rows = list(self.cursor.fetchall())
+        return rows if len(rows) <= limit else None
 
-    def first_free_mention_id(self) -> int:
-        return self._next_id("mentions")
+    def known_ids(self, limit: int) -> KnownIds | None:
+        """What `FreshMentionRows` numbers from: this source's records by source ref, every
+        place and object by key, the first free ids; None when a table has more than `limit`
+        of these rows."""
+        records = self._rows_up_to(
+            "SELECT source_ref, id FROM records WHERE source_id = ?", (self.source_id,), limit
+        )
+        places = self._rows_up_to("SELECT location_key, id FROM locations", (), limit)
+        things = self._rows_up_to("SELECT kind, value, id FROM objects", (), limit)
+        if records is None or places is None or things is None:
+            return None
+        return KnownIds(
+            dict(records),
+            dict(places),
+            {(kind, value): oid for kind, value, oid in things},
+            self._next_id("mentions"),
+            self._next_id("locations"),
+            self._next_id("objects"),
+        )
 
     def insert_prepared(self, chunk: PreparedMentions) -> None:
-        """Insert one chunk of `FreshMentionRows` output: its mentions as they are, their
-        objects and places with ids resolved here (they are shared by every source)."""
+        """Insert one chunk of `FreshMentionRows` output as it is."""
         self._many(self._mention_insert_sql, chunk.mentions)
         self.mentions_written += len(chunk.mentions)
-        self._ensure_objects(chunk.objects - self._object_ids.keys())
-        self._ensure_locations(
-            {k: (*v, None) for k, v in chunk.locations.items() if k not in self._location_ids}
+        # Plain INSERTs: a key stored already would be an error (the ids were known).
+        self._many(
+            "INSERT INTO objects (id, kind, value) VALUES (?, ?, ?)",
+            chunk.objects,
         )
-        object_ids, location_ids = self._object_ids, self._location_ids
         self._many(
-            _RECORD_OBJECTS_SQL,
-            [(rid, object_ids[(kind, value)], mid, relation, raw)
-             for rid, kind, value, mid, relation, raw in chunk.object_links],
-        )  # fmt: skip
-        self._many(
-            _RECORD_LOCATIONS_SQL,
-            [(rid, location_ids[key], mid, relation, raw)
-             for rid, key, mid, relation, raw in chunk.location_links],
-        )  # fmt: skip
+            "INSERT INTO locations (id, location_key, location_type, address, postcode, "
+            "borough) VALUES (?, ?, ?, ?, ?, ?)",
+            chunk.locations,
+        )
+        self._many(_RECORD_OBJECTS_SQL, chunk.object_links)
+        self._many(_RECORD_LOCATIONS_SQL, chunk.location_links)
 
     # ----------------------------------------------------------------- attachments
 

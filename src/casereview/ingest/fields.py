@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any
 
 from casereview.ingest.mapping import CodeTable, Mapping, Value
@@ -86,12 +87,15 @@ def text_row_json(columns: Sequence[str]) -> Callable[[dict[str, Any]], str]:
     whose values are all text (a CSV reader's rows): the keys are sorted and encoded once,
     and each value goes through the JSON encoder's own string escaper."""
     keys = sorted(columns)
-    prefixes = [encode_basestring(k) + ":" for k in keys]
-    pairs = list(zip(prefixes, keys, strict=True))
     escape = encode_basestring
+    if len(keys) < 2:  # itemgetter of one key gives the value, not a tuple
+        return lambda row: "{" + "".join(escape(k) + ":" + escape(row[k]) for k in keys) + "}"
+    # One %-template with the encoded keys in place: {"a":%s,"b":%s}
+    template = "{" + ",".join(escape(k).replace("%", "%%") + ":%s" for k in keys) + "}"
+    values = itemgetter(*keys)
 
     def row_json(row: dict[str, Any]) -> str:
-        return "{" + ",".join([prefix + escape(row[key]) for prefix, key in pairs]) + "}"
+        return template % tuple(map(escape, values(row)))
 
     return row_json
 

@@ -57,9 +57,10 @@ __all__ = ["ImportResult", "ingest_directory", "ingest_file", "ingest_mapping", 
 # before the COMMIT that kills the process S seconds later (while SQLite writes the commit).
 CRASH_ENV = "CASEREVIEW_INGEST_CRASH_AT"
 _SQLITE_CACHE_KIB = 256 * 1024
-# A persons file is prepared in the reader child only for a source of at most this many
-# records: their refs are read into memory first (about 120 bytes each).
-_PREPARED_MAX_RECORDS = 4_000_000
+# A persons file is prepared in the reader child only while the source's records, and the
+# store's places and objects, are at most this many each: their keys are read into memory
+# first (about 120 bytes each).
+_PREPARED_MAX_KEYS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -399,9 +400,9 @@ def _load_file(
         # down to the INSERT rows (this process, the writer, is the pipeline's bottleneck).
         prepare: Prepare | None = None
         if parallel and spec.persons is not None and writer.prepares_mentions():
-            record_ids = writer.all_record_ids(_PREPARED_MAX_RECORDS)
-            if record_ids is not None:
-                prepare = FreshMentionRows(source_id, record_ids, writer.first_free_mention_id())
+            known = writer.known_ids(_PREPARED_MAX_KEYS)
+            if known is not None:
+                prepare = FreshMentionRows(source_id, known)
         source = ChunkSource(rows, transformer, settings.chunk_rows, parallel=parallel,
                              prepare=prepare, crash_point=crash_chunk)  # fmt: skip
         with source as chunks:

@@ -102,7 +102,7 @@ def read_csv(
             for cells in reader:
                 row_number += 1
                 if len(cells) == width:
-                    yield row_number, dict(zip(columns, cells, strict=True))
+                    yield row_number, dict(zip(columns, cells))  # noqa: B905 - width checked
                 elif not cells or (len(cells) == 1 and not cells[0].strip()):
                     row_number -= 1  # blank lines are not rows
                 else:
