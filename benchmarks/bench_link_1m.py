@@ -42,9 +42,6 @@ def main() -> None:
     parser.add_argument("--store", default="/tmp/link_1m/store.db")
     parser.add_argument("--world", default="/tmp/link_1m/world")
     parser.add_argument("--thresholds", type=float, nargs="*", default=[8.0, 9.0, 10.0, 11.0])
-    parser.add_argument(
-        "--no-context", action="store_true", help="one pass, without the record-context pass"
-    )
     args = parser.parse_args()
     engine = make_engine(f"sqlite:///{args.store}")
     started = time.perf_counter()
@@ -55,9 +52,7 @@ def main() -> None:
     built = time.perf_counter() - started
     truth = truth_by_mention_id(engine, Path(args.world))
     started = time.perf_counter()
-    prediction = predict_persons(
-        frame, detail=False, progress=lambda m: print("  ..", m), context=not args.no_context
-    )
+    prediction = predict_persons(frame, detail=False, progress=lambda m: print("  ..", m))
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     pw = pairwise(prediction.clustering.labels, truth)

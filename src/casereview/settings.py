@@ -103,6 +103,14 @@ class LinkSettings(Section):
         3.0,
         description="Scored pairs this far below the threshold are kept for explanations as near misses",
     )
+    context_max_weight: float = Field(
+        10.0,
+        description="Record context (both named in one record; their records name a person in common) moves a pair's match weight by at most this much either way",
+    )
+    context_random_pairs: int = Field(
+        2_000_000,
+        description="Random pairs of mentions sampled to estimate how often record context agrees by chance (its u)",
+    )
     compare_addresses: bool = Field(
         False,
         description="Compare normalised addresses (street number, then similar address text) as evidence",

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from casereview.link.evaluate import blocking_recall
 from casereview.link.frame import (
     BLOCKING_KEYS,
+    LIST_KEYS,
     bare_blocking_columns,
     blocking_columns,
     build_frame,
@@ -140,7 +141,14 @@ def test_identifiers_become_evidence_keyed_by_scheme() -> None:
     assert frame["identifier"].tolist() == ["12/3456A", "8331654", "8331654", None]
     # The blocking key carries the scheme: the same digits under another scheme do not block.
     keys = frame["bk_identifier"].tolist()
-    assert keys[1] == "ssn|8331654" and keys[2] == "nhs|8331654" and keys[3] is None
+    assert len({keys[0], keys[1], keys[2]}) == 3 and keys[3] is pd.NA
+    again = build_frame(
+        [
+            _row(9, surname="Other", identifiers='{"ssn": "8331654"}'),
+            *[_row(i, surname="Webb", identifiers='{"nhs": "8331654"}') for i in (10, 11)],
+        ]
+    )["bk_identifier"].tolist()
+    assert again[1] == again[2] != again[0]
 
 
 def test_household_key_only_with_address_evidence() -> None:
@@ -149,7 +157,10 @@ def test_household_key_only_with_address_evidence() -> None:
         for i, f in ((1, "Joshua"), (2, "Zachary"))
     ]
     frame = build_frame(rows)
-    assert frame["bk_postcode_number"].tolist() == ["E1 6AN|95", "E1 6AN|95"]
+    keys = frame["bk_postcode_number"].tolist()
+    assert keys[0] == keys[1] and keys[0] is not pd.NA
+    other = build_frame([*rows, _row(3, forenames="Ann", surname="Berry", postcode="E1 6AN")])
+    assert other["bk_postcode_number"].tolist()[2] is pd.NA  # no house number: no key
     assert "bk_postcode_number" in blocking_columns(select_blocking_keys(frame, addresses=True))
     without = select_blocking_keys(frame, addresses=False)
     assert "bk_postcode_number" not in without.columns
@@ -185,7 +196,7 @@ def test_guard_refines_a_planted_mega_block_and_says_so() -> None:
     assert "bk_phone__yob_hi" in blocking_columns(frame)
     assert "bk_phone__postcode_district" not in blocking_columns(frame)
     notes = report.notes()
-    assert len(notes) == len(BLOCKING_KEYS) + 2
+    assert len(notes) == len(BLOCKING_KEYS) + len(LIST_KEYS) + 2
     assert any(
         n.startswith(
             "skewed-block guard: bk_phone: 1 block(s) larger than 300 mentions "

@@ -80,12 +80,17 @@ def cluster_mentions(
             same.append((a, b))
         elif j.judgement == "not_same":
             apart.append((min(a, b), max(a, b)))
-    apart_set = set(apart)
-    keep = np.array(
-        [(min(a, b), max(a, b)) not in apart_set for a, b in zip(edges_l, edges_r, strict=True)],
-        dtype=bool,
-    )
-    edge_list = list(zip(edges_l[keep].tolist(), edges_r[keep].tolist(), strict=True))
+    keep = np.ones(len(edges_l), dtype=bool)
+    if apart:
+        apart_set = set(apart)
+        keep = np.array(
+            [
+                (min(a, b), max(a, b)) not in apart_set
+                for a, b in zip(edges_l, edges_r, strict=True)
+            ],
+            dtype=bool,
+        )
+    edge_list = np.column_stack([edges_l[keep], edges_r[keep]]).tolist()
     caps = capacity[keep].tolist()
     edge_list += same
     caps += [_SAME_CAPACITY] * len(same)
@@ -94,11 +99,11 @@ def cluster_mentions(
     result = Clustering(labels={})
     if apart:
         _separate(graph, apart, result)
-    membership = graph.connected_components().membership
-    label_of: dict[int, int] = {}
-    for i, comp in enumerate(membership):
-        label_of.setdefault(comp, int(ids[i]))
-    result.labels = {int(ids[i]): label_of[comp] for i, comp in enumerate(membership)}
+    membership = np.asarray(graph.connected_components().membership, dtype=np.int64)
+    # Each component's label is its smallest mention id (ids are sorted: its first member).
+    _, first = np.unique(membership, return_index=True)
+    label = ids[first][membership] if len(ids) else ids
+    result.labels = dict(zip(ids.tolist(), label.tolist(), strict=True))
     return result
 
 

@@ -12,7 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from casereview.link.frame import bare_blocking_columns, blocking_columns
+from casereview.link.frame import (
+    bare_blocking_columns,
+    blocking_columns,
+    list_blocking_columns,
+)
 
 __all__ = ["Scores", "bcubed", "blocking_recall", "pairwise", "true_pairs"]
 
@@ -82,4 +86,13 @@ def blocking_recall(frame: pd.DataFrame, truth: Mapping[int, Hashable]) -> tuple
             left = pairs[a].map(indexed[bare])
             right = pairs[b].map(indexed[big])
             found |= left.notna() & (left == right)
+    for key in list_blocking_columns(frame):
+        keys = indexed[key]
+        left = pairs["unique_id_l"].map(keys).tolist()
+        right = pairs["unique_id_r"].map(keys).tolist()
+        shared = [
+            isinstance(a, list) and isinstance(b, list) and not set(a).isdisjoint(b)
+            for a, b in zip(left, right, strict=True)
+        ]
+        found |= pd.Series(shared, index=pairs.index)
     return float(found.mean()), len(pairs)

@@ -32,14 +32,21 @@ from casereview.values.postcode import normalise_postcode, postcode_district
 __all__ = [
     "ADDRESS_KEYS",
     "BLOCKING_KEYS",
+    "LIST_KEYS",
+    "MAX_RECORD_MATES",
     "REFINEMENTS",
     "BlockGuardReport",
+    "add_context",
     "bare_blocking_columns",
     "blocking_columns",
     "build_frame",
+    "context_lists",
+    "context_matrix",
     "effective_block_cap",
     "guard_blocks",
+    "list_blocking_columns",
     "load_mention_rows",
+    "record_mates",
     "select_blocking_keys",
 ]
 
@@ -47,7 +54,6 @@ __all__ = [
 BLOCKING_KEYS: dict[str, str] = {
     "bk_name": "forename and surname keys, in either order (nicknames, variants, swaps)",
     "bk_dob": "full date of birth (catches both names changed, mistyped or a street name)",
-    "bk_forename_yob": "forename key and year of birth (surname changes, hyphenation)",
     "bk_postcode_initial": "postcode and first letter of the forename",
     "bk_postcode_number": "postcode and house number (people at one address; only with "
     "link.compare_addresses, when the model has the address evidence to tell a household "
@@ -66,14 +72,24 @@ ADDRESS_KEYS: tuple[str, ...] = ("bk_postcode_number",)
 # How the skewed-block guard refines an over-large block of a key: the key joined with each
 # of these columns in turn, each refinement a blocking key of its own (`<key>__<column>`).
 REFINEMENTS: tuple[str, ...] = ("yob_hi", "postcode_district")
-# Refinements a key already contains (a full date of birth holds its year; a postcode its
-# district): refining by them would rebuild the same block, so they are skipped.
-_IMPLIED: dict[str, frozenset[str]] = {
+# Refinements skipped: those a key already contains (a full date of birth holds its year; a
+# postcode its district), which would rebuild the same block, and the surname key's
+# refinement by district, which at a million mentions cost 0.9M comparisons for 9 true
+# pairs no other key found (benchmarks/RESULTS.md, "Linkage").
+_SKIPPED: dict[str, frozenset[str]] = {
     "bk_dob": frozenset({"yob_hi"}),
-    "bk_forename_yob": frozenset({"yob_hi"}),
     "bk_postcode_initial": frozenset({"postcode_district"}),
     "bk_postcode_number": frozenset({"postcode_district"}),
+    "bk_surname_initial": frozenset({"postcode_district"}),
 }
+# A record naming more people than this besides a mention gives it no record-mates.
+MAX_RECORD_MATES = 12
+# List-valued blocking keys (Splink explodes them, one key per element; see add_record_mates).
+LIST_KEYS: dict[str, str] = {
+    "bka_mates": "forename key, or surname key, joined with the name of someone else the "
+    "record names (the same associate on two referrals about one child)",
+}
+
 # Mentions of an over-large block that have neither refinement column are compared with the
 # whole block (`<key>__bare` against `<key>__big`) while that costs at most this many times
 # max_block_size squared comparisons per key; beyond that they are dropped.
@@ -107,18 +123,31 @@ def _street_number(address: str | None) -> str | None:
     return None
 
 
-def _join(*parts: pd.Series) -> pd.Series:
-    """Parts joined with "|"; NULL where any part is missing (blanks never block)."""
-    out = parts[0].astype("string")
-    for part in parts[1:]:
-        out = out + "|" + part.astype("string")
-    return out.astype("object").where(out.notna(), None)
+def _code(*parts: pd.Series | np.ndarray) -> pd.Series:
+    """A blocking key as integer codes: rows with equal parts get the same code, NULL where
+    any part is missing (blanks never block). Integers rather than the joined text: DuckDB
+    joins and compares them several times faster, and they take a fraction of the memory."""
+    combined: np.ndarray | None = None
+    missing: np.ndarray | None = None
+    for part in parts:
+        codes, uniques = pd.factorize(np.asarray(part, dtype=object), use_na_sentinel=True)
+        codes = codes.astype(np.int64)
+        gone = codes < 0
+        missing = gone if missing is None else missing | gone
+        if combined is None:
+            combined = codes
+        else:
+            combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
+            combined = combined.astype(np.int64)
+    assert combined is not None and missing is not None
+    out = pd.array(combined, dtype="Int64")
+    out[missing] = pd.NA
+    return pd.Series(out)
 
 
 def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Add the `bk_*` columns (NULL where a part is missing, so that blanks never block)."""
     f = frame
-    yob = f["yob_hi"].astype("Int64")
     initial = f["forename1"].str[:1]
     last_initial = f["surname"].map(lambda s: s.split()[-1][:1] if isinstance(s, str) else None)
     phone1 = f["phones"].map(lambda p: p[0] if isinstance(p, list | tuple) and len(p) else None)
@@ -130,10 +159,9 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
         for a, b in zip(fkey.tolist(), skey.tolist(), strict=True)
     ]
     out = f.copy()
-    out["bk_name"] = pd.Series(pair, index=f.index, dtype="object")
+    out["bk_name"] = _code(np.array(pair, dtype=object)).set_axis(f.index)
     cols: dict[str, tuple[pd.Series, ...]] = {
         "bk_dob": (f["dob"],),
-        "bk_forename_yob": (f["forename_std"], yob),
         "bk_postcode_initial": (f["postcode"], initial),
         "bk_postcode_number": (f["postcode"], f["street_number"]),
         "bk_phone": (phone1,),
@@ -143,7 +171,7 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     }
     for name in BLOCKING_KEYS:
         if name in cols:
-            out[name] = _join(*cols[name])
+            out[name] = _code(*cols[name]).set_axis(f.index)
     return out
 
 
@@ -167,6 +195,11 @@ def blocking_columns(frame: pd.DataFrame) -> list[str]:
         if c.startswith("bk_") and "__" in c and not c.endswith(("__bare", "__big"))
     ]
     return [c for c in cols if bool(frame[c].notna().any())]
+
+
+def list_blocking_columns(frame: pd.DataFrame) -> list[str]:
+    """The list-valued blocking-key columns (`LIST_KEYS`) of `frame` holding a value."""
+    return [k for k in LIST_KEYS if k in frame.columns and bool(frame[k].notna().any())]
 
 
 def bare_blocking_columns(frame: pd.DataFrame) -> list[tuple[str, str]]:
@@ -258,11 +291,10 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
         else:
             info["by"] = []
             for column in REFINEMENTS:
-                if column not in frame.columns or column in _IMPLIED.get(key, frozenset()):
+                if column not in frame.columns or column in _SKIPPED.get(key, frozenset()):
                     continue
-                part = frame[column].astype("string").where(mask)
-                refined = (frame[key].astype("string") + "|" + part).astype("object")
-                refined = refined.where(refined.notna(), None)
+                part = frame[column].astype("object").where(mask, None)
+                refined = _code(frame[key].astype("object"), part).set_axis(frame.index)
                 if refined.notna().any():
                     frame[f"{key}__{column}"] = refined
                     pending.append(f"{key}__{column}")
@@ -278,12 +310,40 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
             per_block = frame.loc[bare, key].value_counts()
             cost = int((per_block * big.reindex(per_block.index)).sum())
             if len(per_block) and cost <= _BARE_BUDGET * max_block_size * max_block_size:
-                frame[f"{key}__bare"] = frame[key].where(bare, None)
-                frame[f"{key}__big"] = frame[key].where(mask, None)
+                frame[f"{key}__bare"] = frame[key].where(bare)
+                frame[f"{key}__big"] = frame[key].where(mask)
                 info["by"].append(f"name-only mentions against the block ({cost} comparisons)")
             (report.refined if info["by"] else report.dropped)[key] = info
-        frame.loc[mask, key] = None
+        frame.loc[mask, key] = pd.NA
+    for key in LIST_KEYS:
+        if key in frame.columns:
+            _guard_list_key(frame, key, max_block_size, report)
     return report
+
+
+def _guard_list_key(
+    frame: pd.DataFrame, key: str, max_block_size: int, report: BlockGuardReport
+) -> None:
+    """The guard for a list-valued key: elements shared by more than `max_block_size`
+    mentions are removed from every list (refining them would need the list's structure)."""
+    counts = frame[key].explode().value_counts(dropna=True)
+    big = counts[counts > max_block_size]
+    report.comparisons[key] = _pairs_in(counts[counts <= max_block_size])
+    if not len(big):
+        return
+    report.dropped[key] = {
+        "blocks": len(big),
+        "largest": int(big.max()),
+        "mentions": int(big.sum()),
+        "comparisons_avoided": _pairs_in(big),
+    }
+    drop = set(big.index)
+    frame[key] = [
+        v
+        if not isinstance(v, list) or drop.isdisjoint(v)
+        else ([k for k in v if k not in drop] or None)
+        for v in frame[key].tolist()
+    ]
 
 
 def _unique_map(values: Any, fn: Callable[[Any], Any]) -> list[Any]:
@@ -414,7 +474,7 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     for col in ("dob", "dob_ym"):
         frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
     frame = frame.sort_values("unique_id", kind="stable").reset_index(drop=True)
-    return add_blocking_keys(frame)
+    return add_record_mates(add_blocking_keys(frame))
 
 
 def _first_identifier(value: Any) -> tuple[str, str] | None:
@@ -445,24 +505,104 @@ def _phone_list(value: Any) -> list[str] | None:
     return list(found) if found else None
 
 
+def _person_key(forename_std: pd.Series, surname_std: pd.Series) -> pd.Series:
+    """Both name keys in either order ("ali|muhammad"), NULL unless both are known: how a
+    record-mate is recognised whichever way round, or with whichever nickname, it is written."""
+    out = [
+        None if f is None or s is None else (f"{f}|{s}" if f <= s else f"{s}|{f}")
+        for f, s in zip(forename_std.tolist(), surname_std.tolist(), strict=True)
+    ]
+    return pd.Series(out, index=forename_std.index, dtype="object")
+
+
+def _lists_by_position(pos: np.ndarray, values: np.ndarray, n: int) -> list[list[Any] | None]:
+    """Per position 0..n-1, the sorted distinct `values` given for it (None when none)."""
+    out: list[list[Any] | None] = [None] * n
+    if not len(pos):
+        return out
+    table = pd.DataFrame({"pos": pos, "v": values}).drop_duplicates().sort_values(["pos", "v"])
+    p = table["pos"].to_numpy()
+    v = table["v"].to_numpy()
+    cuts = np.flatnonzero(np.diff(p)) + 1
+    for start, chunk in zip(np.concatenate([[0], cuts]), np.split(v, cuts), strict=True):
+        out[int(p[start])] = chunk.tolist()
+    return out
+
+
+def record_mates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(row position, row position of another mention its record names) for every such
+    pair of rows, sorted by the first. Records naming more than `MAX_RECORD_MATES` others
+    give none (a crowd says little about any one of them)."""
+    rid = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    members = pd.DataFrame({"pos": np.arange(len(frame)), "rid": rid}).dropna(subset=["rid"])
+    size = members.groupby("rid")["pos"].transform("size")
+    members = members[(size >= 2) & (size <= MAX_RECORD_MATES + 1)]
+    pairs = members.merge(members, on="rid", suffixes=("", "_mate"))
+    pairs = pairs[pairs["pos"] != pairs["pos_mate"]].sort_values(["pos", "pos_mate"])
+    return pairs["pos"].to_numpy(np.int64), pairs["pos_mate"].to_numpy(np.int64)
+
+
+def add_record_mates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the list-valued blocking key `bka_mates`, in place: the mention's forename key
+    and, apart, its surname key, each joined with the name key (`_person_key`) of one other
+    person its record names (`record_mates`). It brings in the mentions that carry a name
+    and nothing else (parents and associates in referrals), which at scale sit in name
+    blocks too large to compare whole: the same associate on two referrals about one child
+    shares the child's name. Splink explodes the list (one key per element)."""
+    mate = _person_key(frame["forename_std"], frame["surname_std"]).to_numpy(dtype=object)
+    pos, other = record_mates(frame)
+    named = pd.notna(mate[other])
+    pos, names = pos[named], mate[other[named]]
+    keys_pos: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    for prefix, col in (("f:", "forename_std"), ("s:", "surname_std")):
+        own = frame[col].to_numpy(dtype=object)[pos]
+        known = pd.notna(own)
+        joined = (
+            prefix
+            + pd.Series(own[known], dtype="object")
+            + "="
+            + pd.Series(names[known], dtype="object")
+        )
+        keys_pos.append(pos[known])
+        keys.append(joined.to_numpy(dtype=object))
+    codes, _ = pd.factorize(np.concatenate(keys))
+    frame["bka_mates"] = pd.Series(
+        _lists_by_position(np.concatenate(keys_pos), codes.astype(np.int64), len(frame)),
+        index=frame.index,
+    )
+    return frame
+
+
+def context_matrix(frame: pd.DataFrame, labels: Mapping[int, int]) -> np.ndarray:
+    """Each row's context as an n x k matrix padded with -1: the first-pass persons (cluster
+    labels in `labels`) of the *other* mentions its record names (`record_mates`), distinct,
+    ascending. A row of -1 when the record names nobody else."""
+    uid = frame["unique_id"].to_numpy(dtype=np.int64)
+    label = pd.Series(uid).map(labels).fillna(-1).to_numpy(np.int64)
+    pos, other = record_mates(frame)
+    table = pd.DataFrame({"pos": pos, "label": label[other]})
+    table = table[table["label"] >= 0].drop_duplicates().sort_values(["pos", "label"])
+    rank = table.groupby("pos").cumcount().to_numpy()
+    matrix = np.full((len(frame), int(rank.max()) + 1 if len(rank) else 1), -1, dtype=np.int64)
+    matrix[table["pos"].to_numpy(), rank] = table["label"].to_numpy()
+    return matrix
+
+
+def context_lists(matrix: np.ndarray) -> list[list[str] | None]:
+    """Rows of a `context_matrix` as lists of label strings (None for an empty row)."""
+    return [[str(v) for v in row if v >= 0] or None for row in matrix.tolist()]
+
+
 def add_context(frame: pd.DataFrame, labels: Mapping[int, int]) -> pd.DataFrame:
-    """Add `context`: for each mention, the first-pass persons of the *other* mentions in its
-    record (a mother named on two referrals about the same child shares that child). NULL
-    when the record names nobody else or the record is unknown. The columns are shared with
-    `frame`, not copied."""
+    """Add `context` (`context_matrix` as lists of strings, NULL when empty): for each
+    mention, the first-pass persons of the *other* mentions its record names (a mother
+    named on two referrals about the same child shares that child). The columns are shared
+    with `frame`, not copied."""
     out = frame.copy(deep=False)
-    context: list[list[str] | None] = [None] * len(out)
-    by_record: dict[int, list[tuple[int, int]]] = {}
-    for pos, (uid, rid) in enumerate(zip(out["unique_id"], out["record_id"], strict=True)):
-        if not pd.isna(rid):
-            by_record.setdefault(int(rid), []).append((pos, int(uid)))
-    for members in by_record.values():
-        if len(members) < 2:
-            continue
-        for pos, uid in members:
-            others = sorted({str(labels[o]) for _p, o in members if o != uid and o in labels})
-            context[pos] = others or None
-    out["context"] = pd.Series(context, index=out.index, dtype="object")
+    out["context"] = pd.Series(
+        context_lists(context_matrix(frame, labels)), index=out.index, dtype="object"
+    )
     return out
 
 

@@ -27,12 +27,19 @@ from typing import Any
 import pandas as pd
 
 from casereview.errors import LinkageError
-from casereview.link.frame import BLOCKING_KEYS, bare_blocking_columns, blocking_columns
+from casereview.link.frame import (
+    BLOCKING_KEYS,
+    LIST_KEYS,
+    bare_blocking_columns,
+    blocking_columns,
+    list_blocking_columns,
+)
 
 __all__ = [
     "ScoredPairs",
     "TrainedModel",
     "comparison_names",
+    "context_comparison",
     "linker_for",
     "model_settings",
     "open_backend",
@@ -97,6 +104,29 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
     levels.append(cll.JaroWinklerLevel(col, 0.80))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=prefix)
+
+
+def context_comparison() -> Any:
+    """Record context (casereview.link.context): both named in one record, their records
+    name a person in common, else; no value when either record names nobody else."""
+    import splink.comparison_library as cl
+
+    cll = _cl()
+    return cl.CustomComparison(
+        [
+            cll.CustomLevel(
+                "(context_l IS NULL OR context_r IS NULL) "
+                "AND (record_id_l IS NULL OR record_id_r IS NULL "
+                "OR record_id_l <> record_id_r)"
+            ).configure(is_null_level=True),
+            cll.CustomLevel("record_id_l = record_id_r", "Both named in one record"),
+            cll.ArrayIntersectLevel("context", 1).configure(
+                label_for_charts="Records name a person in common"
+            ),
+            cll.ElseLevel(),
+        ],
+        output_column_name="context",
+    )
 
 
 def _dob_comparison() -> Any:
@@ -178,24 +208,7 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
             )
         )
     if frame is not None and "context" in frame.columns and present("context"):
-        cll = _cl()
-        comparisons.append(
-            cl.CustomComparison(
-                [
-                    cll.CustomLevel(
-                        "(context_l IS NULL OR context_r IS NULL) "
-                        "AND (record_id_l IS NULL OR record_id_r IS NULL "
-                        "OR record_id_l <> record_id_r)"
-                    ).configure(is_null_level=True),
-                    cll.CustomLevel("record_id_l = record_id_r", "Both named in one record"),
-                    cll.ArrayIntersectLevel("context", 1).configure(
-                        label_for_charts="Records name a person in common"
-                    ),
-                    cll.ElseLevel(),
-                ],
-                output_column_name="context",
-            )
-        )
+        comparisons.append(context_comparison())
     if addresses and present("address"):
         cll = _cl()
         comparisons.append(
@@ -240,6 +253,10 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
     for bare, big in [] if frame is None else bare_blocking_columns(frame):
         rules.append(f"l.{bare} = r.{big}")
         rules.append(f"l.{big} = r.{bare}")
+    # List-valued keys come last: Splink excludes the pairs of earlier rules from an
+    # exploded rule's pairs, but not the other way round.
+    for key in list(LIST_KEYS) if frame is None else list_blocking_columns(frame):
+        rules.append(block_on(key, arrays_to_explode=[key]))
     creator = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -315,17 +332,18 @@ def _spark_frame(db_api: Any, frame: pd.DataFrame) -> Any:
     """A Spark DataFrame with explicit types (pandas' nullable ints and lists need them)."""
     from pyspark.sql import types as T
 
-    array = T.ArrayType(T.StringType())
     fields = []
     for col in frame.columns:
-        if col in ("forename_keys", "surname_parts", "phones"):
-            kind: Any = array
-        elif col in _INT_COLUMNS:
+        if col in LIST_KEYS:
+            kind: Any = T.ArrayType(T.LongType())
+        elif col in _LIST_COLUMNS:
+            kind = T.ArrayType(T.StringType())
+        elif _is_int(col):
             kind = T.LongType()
         else:
             kind = T.StringType()
         fields.append(T.StructField(col, kind, True))
-    ints = frame.astype({c: "Int64" for c in _INT_COLUMNS if c in frame.columns})
+    ints = frame.astype({c: "Int64" for c in frame.columns if _is_int(c)})
     rows = [
         tuple(None if (not isinstance(v, list) and pd.isna(v)) else v for v in rec)
         for rec in ints.astype(object).itertuples(index=False, name=None)
@@ -333,8 +351,13 @@ def _spark_frame(db_api: Any, frame: pd.DataFrame) -> Any:
     return db_api.spark.createDataFrame(rows, schema=T.StructType(fields))
 
 
-_LIST_COLUMNS = ("forename_keys", "surname_parts", "phones", "context")
+_LIST_COLUMNS = ("forename_keys", "surname_parts", "phones", "context", *LIST_KEYS)
 _INT_COLUMNS = ("unique_id", "yob_lo", "yob_hi", "record_id")
+
+
+def _is_int(col: str) -> bool:
+    """Integer columns: ids, years and the blocking keys (integer codes)."""
+    return col in _INT_COLUMNS or col.startswith("bk_")
 
 
 def _arrow_frame(frame: pd.DataFrame) -> Any:
@@ -346,9 +369,11 @@ def _arrow_frame(frame: pd.DataFrame) -> Any:
     arrays = []
     fields = []
     for col in frame.columns:
-        if col in _LIST_COLUMNS:
-            kind: Any = pa.list_(pa.string())
-        elif col in _INT_COLUMNS:
+        if col in LIST_KEYS:
+            kind: Any = pa.list_(pa.int64())
+        elif col in _LIST_COLUMNS:
+            kind = pa.list_(pa.string())
+        elif _is_int(col):
             kind = pa.int64()
         else:
             kind = pa.string()

@@ -14,22 +14,34 @@ recording decisions) are not held up while the model trains.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from casereview.errors import LinkageError, StageError
 from casereview.link.cluster import Clustering, cluster_mentions, one_to_one
+from casereview.link.context import (
+    COMMON,
+    ELSE,
+    SAME_RECORD,
+    apply_context,
+    context_levels,
+    estimate_context,
+    record_ids,
+)
 from casereview.link.explain import explanations_from_pairs
 from casereview.link.frame import (
     BLOCKING_KEYS,
-    add_context,
     build_frame,
+    context_lists,
+    context_matrix,
     effective_block_cap,
     guard_blocks,
     load_mention_rows,
@@ -39,6 +51,7 @@ from casereview.link.judgements import active_judgements
 from casereview.link.model import (
     ScoredPairs,
     TrainedModel,
+    context_comparison,
     linker_for,
     model_settings,
     open_backend,
@@ -104,30 +117,25 @@ def predict_persons(
     detail: bool = True,
     progress: Progress | None = None,
     trained: dict[str, Any] | None = None,
-    context: bool = True,
-    guarded: bool = False,
 ) -> Prediction:
     """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
-    No store is involved; the benchmarks and the Spark test use it directly. `guarded`: the
-    frame's blocking keys have been through the skewed-block guard already (second pass)."""
+    No store is involved; the benchmarks and the Spark test use it directly."""
     link = (settings or get_settings()).link
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    notes: list[str] = []
-    if not guarded:  # the second pass reuses the first pass's guarded keys
-        frame = select_blocking_keys(frame, addresses=link.compare_addresses)
-        cap = effective_block_cap(
-            link.max_block_size, len(frame), link.block_cap_reference_mentions
-        )
-        report = guard_blocks(frame, cap)
-        notes = report.notes()
-        if report.dropped:
-            say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
+    frame = select_blocking_keys(frame, addresses=link.compare_addresses)
+    cap = effective_block_cap(link.max_block_size, len(frame), link.block_cap_reference_mentions)
+    report = guard_blocks(frame, cap)
+    notes = report.notes()
+    if report.dropped:
+        say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
     dialect = "spark" if engine_name == "spark" else "duckdb"
     given = trained is not None
-    second_pass = context and not given and bool(frame["record_id"].dropna().duplicated().any())
     min_weight = link.match_weight_threshold - link.near_miss_margin
+    # Record context can lift a pair by up to context_max_weight: score down to there.
+    use_context = bool(frame["record_id"].dropna().duplicated().any())
+    floor = min_weight - (link.context_max_weight if use_context else 0.0)
     sample = None if given else training_sample(frame, link.train_sample_size, link.random_seed)
     if sample is not None and sample is frame:
         # Trained on every mention: the training linker scores too (one backend, one set
@@ -141,7 +149,7 @@ def predict_persons(
             timings["train_s"] = time.perf_counter() - t0
             say("scoring candidate pairs")
             t1 = time.perf_counter()
-            scored = score_frame(linker, model, min_weight=min_weight, detail=detail)
+            scored = score_frame(linker, model, min_weight=floor, detail=detail)
             timings["predict_s"] = time.perf_counter() - t1
     else:
         if sample is not None:
@@ -158,7 +166,7 @@ def predict_persons(
         assert trained is not None
         with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
             settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
-            if not detail or second_pass:
+            if not detail:
                 # Ids, weights and probabilities only: the per-comparison columns of every
                 # pair (values, gammas, Bayes factors) cost most of predict's time and memory
                 # at 1M.
@@ -169,7 +177,7 @@ def predict_persons(
             timings["train_s"] = time.perf_counter() - t0
             say("scoring candidate pairs")
             t1 = time.perf_counter()
-            scored = score_frame(linker, model, min_weight=min_weight, detail=detail)
+            scored = score_frame(linker, model, min_weight=floor, detail=detail)
             timings["predict_s"] = time.perf_counter() - t1
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
@@ -180,29 +188,65 @@ def predict_persons(
     clustering = cluster_mentions(
         frame["unique_id"].tolist(), pairs, link.match_weight_threshold, judgements or []
     )
-    timings["cluster_s"] = time.perf_counter() - t2
-    if second_pass:
-        # Second pass: the persons that each mention's record names besides it are evidence.
-        say("second pass with record context")
-        frame = add_context(frame, clustering.labels)
-        second = predict_persons(
-            frame,
-            engine_name=engine_name,
-            settings=settings,
-            judgements=judgements,
-            detail=detail,
-            progress=progress,
-            context=False,
-            guarded=True,
+    if use_context:
+        say("adding record context and clustering again")
+        frame, scored, contexts = _with_context(frame, scored, clustering, link, dialect, detail)
+        notes.append(contexts)
+        pairs = scored.pairs
+        if link.one_to_one_sources:
+            pairs = one_to_one(pairs, link.match_weight_threshold)
+            scored = ScoredPairs(pairs=pairs, model=scored.model)
+        clustering = cluster_mentions(
+            frame["unique_id"].tolist(), pairs, link.match_weight_threshold, judgements or []
         )
-        for key, value in timings.items():
-            second.timings[key] = second.timings.get(key, 0.0) + value
-        second.notes = notes + [n for n in second.notes if n not in notes]
-        return second
+    timings["cluster_s"] = time.perf_counter() - t2
     notes.extend(clustering.notes)
     if clustering.edges_cut:
         notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
     return Prediction(frame, scored.pairs, model.settings, clustering, notes, timings)
+
+
+def _with_context(
+    frame: pd.DataFrame,
+    scored: ScoredPairs,
+    first: Clustering,
+    link: Any,
+    dialect: str,
+    detail: bool,
+) -> tuple[pd.DataFrame, ScoredPairs, str]:
+    """The scored pairs with record context added (see `casereview.link.context`), those
+    below the near-miss floor dropped, and the model with the context comparison."""
+    matrix = context_matrix(frame, first.labels)
+    record = record_ids(frame)
+    pairs = scored.pairs
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    left = np.searchsorted(ids, pairs["unique_id_l"].to_numpy(dtype=np.int64))
+    right = np.searchsorted(ids, pairs["unique_id_r"].to_numpy(dtype=np.int64))
+    level = context_levels(left, right, record, matrix)
+    model = estimate_context(
+        level,
+        pairs["match_weight"].to_numpy(dtype=float),
+        record,
+        matrix,
+        max_weight=link.context_max_weight,
+        random_pairs=link.context_random_pairs,
+        seed=link.random_seed,
+    )
+    pairs = apply_context(pairs, level, model, detail=detail)
+    keep = pairs["match_weight"].to_numpy() >= link.match_weight_threshold - link.near_miss_margin
+    pairs = pairs[keep].reset_index(drop=True)
+    if detail:  # the values an explanation shows beside the context bar
+        pairs["context_l"] = context_lists(matrix[left[keep]])
+        pairs["context_r"] = context_lists(matrix[right[keep]])
+    settings = copy.deepcopy(scored.model.settings)
+    template = context_comparison().get_comparison(dialect).as_dict()
+    settings["comparisons"].append(model.comparison(template))
+    weights = ", ".join(
+        f"{name} {model.weight(g):+.1f}"
+        for name, g in (("one record", SAME_RECORD), ("a person in common", COMMON), ("else", ELSE))
+    )
+    note = f"record context added to {len(level)} scored pairs: {weights}"
+    return frame, ScoredPairs(pairs=pairs, model=TrainedModel(settings)), note
 
 
 def _train(linker: Any, link: Any, mentions: int) -> TrainedModel:
