@@ -94,11 +94,13 @@ def crash_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _import(folder: Path, db: Path, point: str | float | None) -> subprocess.CompletedProcess:
+def _import(
+    folder: Path, db: Path, point: str | float | None, chunk_rows: int = CHUNK_ROWS
+) -> subprocess.CompletedProcess:
     command = [sys.executable, "-c", IMPORT, f"sqlite:///{db}", str(folder / "crash.yaml"),
                str(folder)]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEREVIEW_")}
-    env["CASEREVIEW_INGEST__CHUNK_ROWS"] = str(CHUNK_ROWS)
+    env["CASEREVIEW_INGEST__CHUNK_ROWS"] = str(chunk_rows)
     env["CASEREVIEW_INGEST__PARALLEL_MIN_ROWS"] = "1000"  # the two-core pipeline,
     env["CASEREVIEW_INGEST__PARALLEL_MAX_BUSY_CORES"] = "-1"  # also on a busy machine
     if isinstance(point, str):
@@ -175,3 +177,99 @@ def test_killing_the_reader_child_aborts_the_file_cleanly(crash_input: Path) -> 
     assert rerun.returncode == 0, rerun.stderr
     assert rerun.stdout.split()[0] == "imported"
     assert _state(db) == FULL
+
+
+PEOPLE_ROWS = 40_000  # 20 chunks of 2,000
+RECORDS_MAPPING = """\
+source: {name: crash_people, kind: police}
+files:
+  - role: reports
+    path: reports.csv
+    records:
+      key: ref
+      record_type: {constant: incident}
+      occurred_at: date
+"""
+PEOPLE_MAPPING = """\
+source: {name: crash_people, kind: police}
+files:
+  - role: people
+    path: people.csv
+    persons:
+      record_key: ref
+      person:
+        key: id
+        role: {constant: subject}
+        name: name
+        phones: phone
+        locations:
+          - relation: home_address
+            address: address
+            postcode: postcode
+"""
+
+
+def _people_state(db: Path) -> tuple[int, int, int, int, str]:
+    """(records, mentions, distinct mention keys, largest mention id or 0, integrity)."""
+    with sqlite3.connect(db) as conn:
+        records = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+        mentions, keys, top = conn.execute(
+            "SELECT count(*), count(DISTINCT mention_key), coalesce(max(id), 0) FROM mentions"
+        ).fetchone()
+        check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    return records, mentions, keys, top, check
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not parallel_available(), reason="needs fork and two cores")
+def test_kills_while_a_prepared_persons_file_loads_leave_all_or_nothing(tmp_path: Path) -> None:
+    """A persons file that brings its source its first mentions comes from the reader child
+    as rows ready to insert; killing the writer (after chunks, before or during COMMIT) or
+    the child stores none of it, and a rerun stores every person once, numbered from 1."""
+    reports = 2_000
+    with (tmp_path / "reports.csv").open("w", encoding="utf-8") as handle:
+        handle.write("ref,date\n")
+        handle.writelines(f"R{i},2015-01-{i % 28 + 1:02d}\n" for i in range(reports))
+    with (tmp_path / "people.csv").open("w", encoding="utf-8") as handle:
+        handle.write("id,ref,name,phone,address,postcode\n")
+        handle.writelines(
+            f"P{i},R{i % reports},Person{i % 977} SURNAME{i % 313},07700 9{i % 100000:05d},"
+            f"{i % 300} Church Road,E1 {i % 9}AB\n"
+            for i in range(PEOPLE_ROWS)
+        )
+    (tmp_path / "crash.yaml").write_text(RECORDS_MAPPING, encoding="utf-8")
+    base = tmp_path / "records.db"
+    engine = make_engine(f"sqlite:///{base}")
+    upgrade(engine)
+    engine.dispose()
+    assert _import(tmp_path, base, None).returncode == 0
+    with sqlite3.connect(base) as conn:  # all in the file itself, to copy it
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (tmp_path / "crash.yaml").write_text(PEOPLE_MAPPING, encoding="utf-8")
+    empty = (reports, 0, 0, 0, "ok")
+    full = (reports, PEOPLE_ROWS, PEOPLE_ROWS, PEOPLE_ROWS, "ok")
+
+    def kill(point: str) -> tuple[Path, int, str, tuple]:
+        db = tmp_path / f"{point.replace(':', '_')}.db"
+        shutil.copyfile(base, db)
+        proc = _import(tmp_path, db, point, chunk_rows=2000)
+        return db, proc.returncode, proc.stderr, _people_state(db)
+
+    points = ["chunk:1", "chunk:10", "chunk:20", "before_commit", "during_commit:0.01",
+              "child_chunk:5"]  # fmt: skip
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(zip(points, pool.map(kill, points), strict=True))
+    for point, (_, returncode, _, state) in runs.items():
+        assert state in {empty, full}, (point, state)
+        if point.startswith(("chunk:", "before_commit")):
+            assert (returncode, state) == (-9, empty), point
+    _, returncode, stderr, state = runs["child_chunk:5"]
+    assert (returncode, state) == (1, empty)
+    assert "was killed by SIGKILL" in stderr and "nothing from this file was stored" in stderr
+
+    for point in ("chunk:20", "child_chunk:5", "during_commit:0.01"):
+        db = runs[point][0]
+        first, second = _import(tmp_path, db, None), _import(tmp_path, db, None)
+        assert first.returncode == second.returncode == 0, (first.stderr, second.stderr)
+        assert second.stdout.split()[0] == "unchanged"
+        assert _people_state(db) == full, point
