@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from casereview.link.cluster import cluster_mentions, strongest_only
 from casereview.link.context import (
     COMMON,
     ELSE,
@@ -129,3 +130,26 @@ def test_context_weights_are_estimated_bounded_and_added() -> None:
     for level, gamma in zip(saved[1:], (SAME_RECORD, COMMON, ELSE), strict=True):
         weight = math.log2(level["m_probability"] / level["u_probability"])
         assert math.isclose(weight, model.weight(gamma), abs_tol=1e-9)
+
+
+def test_a_name_only_mention_never_bridges_two_people_of_its_name() -> None:
+    # 1-2 and 3-4 are two people called Karolina Nowak (dates of birth apart); 9 says
+    # "Karolina Nowak" and nothing else and scores above the threshold against both.
+    pairs = pd.DataFrame(
+        {
+            "unique_id_l": [1, 3, 1, 3, 2, 9, 8],
+            "unique_id_r": [2, 4, 9, 9, 9, 10, 9],
+            "match_weight": [15.0, 14.0, 8.5, 9.5, 7.5, 12.0, 5.0],
+        }
+    )
+    weak = np.array([8, 9, 10])
+    kept = strongest_only(pairs, weak, threshold=7.0)
+    # 9 keeps its pairs into the cluster its strongest pair reaches (3-4), and the pair
+    # with the other weak mention 10 (not attached elsewhere); the near miss 8-9 stays.
+    assert sorted(zip(kept["unique_id_l"], kept["unique_id_r"], strict=True)) == [
+        (1, 2), (3, 4), (3, 9), (8, 9), (9, 10)
+    ]  # fmt: skip
+    labels = cluster_mentions(range(1, 11), kept, 7.0).labels
+    assert labels[1] == labels[2] != labels[3] == labels[4] == labels[9] == labels[10]
+    # Without weak mentions nothing changes.
+    assert strongest_only(pairs, np.array([], dtype=np.int64), 7.0) is pairs

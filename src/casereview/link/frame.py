@@ -589,6 +589,14 @@ def context_matrix(frame: pd.DataFrame, labels: Mapping[int, int]) -> np.ndarray
     return matrix
 
 
+def name_only(frame: pd.DataFrame) -> np.ndarray:
+    """Unique ids of the mentions that carry a name and nothing else that could tell two
+    people of one name apart (no birth year, postcode, phone, identifier or address)."""
+    bare = frame["yob_lo"].isna() & frame["postcode"].isna() & frame["phones"].isna()
+    bare &= frame["identifier"].isna() & frame["address"].isna()
+    return frame.loc[bare, "unique_id"].to_numpy(dtype=np.int64)
+
+
 def context_lists(matrix: np.ndarray) -> list[list[str] | None]:
     """Rows of a `context_matrix` as lists of label strings (None for an empty row)."""
     return [[str(v) for v in row if v >= 0] or None for row in matrix.tolist()]

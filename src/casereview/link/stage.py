@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from casereview.errors import LinkageError, StageError
-from casereview.link.cluster import Clustering, cluster_mentions, one_to_one
+from casereview.link.cluster import Clustering, cluster_mentions, one_to_one, strongest_only
 from casereview.link.context import (
     COMMON,
     ELSE,
@@ -45,6 +45,7 @@ from casereview.link.frame import (
     effective_block_cap,
     guard_blocks,
     load_mention_rows,
+    name_only,
     select_blocking_keys,
 )
 from casereview.link.judgements import active_judgements
@@ -181,24 +182,23 @@ def predict_persons(
             timings["predict_s"] = time.perf_counter() - t1
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
-    pairs = scored.pairs
-    if link.one_to_one_sources:
-        pairs = one_to_one(pairs, link.match_weight_threshold)
-        scored = ScoredPairs(pairs=pairs, model=scored.model)
-    clustering = cluster_mentions(
-        frame["unique_id"].tolist(), pairs, link.match_weight_threshold, judgements or []
-    )
-    if use_context:
-        say("adding record context and clustering again")
-        frame, scored, contexts = _with_context(frame, scored, clustering, link, dialect, detail)
-        notes.append(contexts)
+    weak = name_only(frame)
+
+    def clustered(scored: ScoredPairs) -> tuple[ScoredPairs, Clustering]:
         pairs = scored.pairs
         if link.one_to_one_sources:
             pairs = one_to_one(pairs, link.match_weight_threshold)
             scored = ScoredPairs(pairs=pairs, model=scored.model)
-        clustering = cluster_mentions(
-            frame["unique_id"].tolist(), pairs, link.match_weight_threshold, judgements or []
-        )
+        pairs = strongest_only(pairs, weak, link.match_weight_threshold)
+        ids = frame["unique_id"].tolist()
+        return scored, cluster_mentions(ids, pairs, link.match_weight_threshold, judgements or [])
+
+    scored, clustering = clustered(scored)
+    if use_context:
+        say("adding record context and clustering again")
+        frame, scored, contexts = _with_context(frame, scored, clustering, link, dialect, detail)
+        notes.append(contexts)
+        scored, clustering = clustered(scored)
     timings["cluster_s"] = time.perf_counter() - t2
     notes.extend(clustering.notes)
     if clustering.edges_cut:
