@@ -12,6 +12,8 @@ machine changes the figures. The pipeline is used as ingest chooses it (only whe
 processes leave the second core free: `ingest.parallel_max_busy_cores`); `--single` turns it
 off (one process), `--pipeline` uses it however busy the machine is. Each run prints which
 path each import took and the CPU seconds of the importing process and its reader children.
+With the pipeline, nominals.csv (the source's first mentions) comes from the child as rows
+ready to insert (`casereview.ingest.prepared`); crimes.csv as transformed items.
 Temporary files are under /tmp/ingest_bench_*.
 """
 
