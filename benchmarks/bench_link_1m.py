@@ -83,6 +83,7 @@ def main() -> None:
     gc.collect()
     _give_back()
     reset = _reset_peak()
+    at_reset = _peak_mib() if reset else float("nan")
     truth = truth_by_mention_id(engine, Path(args.world))
     started = time.perf_counter()
     prediction = predict_persons(frame, detail=False, progress=lambda m: print("  ..", m))
@@ -95,7 +96,7 @@ def main() -> None:
         f"{seconds:.1f} s (train {t['train_s']:.1f}, predict {t['predict_s']:.1f}, "
         f"cluster {t['cluster_s']:.1f}); {len(prediction.pairs)} pairs; peak RSS "
         f"{peak_mib:.0f} MiB {'from the frame on' if reset else 'of the whole process'} "
-        f"(read + frame: {read_peak:.0f} MiB)\n  pairwise P {pw.precision:.4f} R {pw.recall:.4f} F1 {pw.f1:.4f}"
+        f"(RSS when linkage starts {at_reset:.0f} MiB; read + frame peak {read_peak:.0f} MiB)\n  pairwise P {pw.precision:.4f} R {pw.recall:.4f} F1 {pw.f1:.4f}"
     )
     for note in prediction.notes:
         if note.startswith("skewed-block guard"):

@@ -24,12 +24,13 @@ import pandas as pd
 from link_synth_eval import predicted_by_mention_id, truth_by_mention_id
 from sqlalchemy import select
 
-from casereview.link.cluster import cluster_mentions
+from casereview.link.cluster import cluster_mentions, strongest_only
 from casereview.link.evaluate import bcubed, blocking_recall, pairwise
 from casereview.link.frame import (
     build_frame,
     guard_blocks,
     load_mention_rows,
+    name_only,
     select_blocking_keys,
 )
 from casereview.link.stage import run_link
@@ -121,10 +122,14 @@ def main() -> None:
                 ).all(),
                 columns=["unique_id_l", "unique_id_r", "match_weight"],
             )
+        weak = name_only(frame)
         for threshold in args.thresholds:
-            other = cluster_mentions(list(pred), stored, threshold)
+            kept = strongest_only(stored, weak, threshold)
+            other = cluster_mentions(list(pred), kept, threshold)
             sw = pairwise(other.labels, truth)
-            print(f"  at match weight {threshold}: P {sw.precision:.4f} R {sw.recall:.4f} F1 {sw.f1:.4f}")
+            print(
+                f"  at match weight {threshold}: P {sw.precision:.4f} R {sw.recall:.4f} F1 {sw.f1:.4f}"
+            )
         engine.dispose()
 
 

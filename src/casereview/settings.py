@@ -97,7 +97,8 @@ class LinkSettings(Section):
         description="Above this many mentions max_block_size shrinks with the square root of the size (comparisons grow linearly); 0 = fixed cap",
     )
     duckdb_memory_limit: str = Field(
-        "3GB", description="DuckDB's memory limit for linkage (it spills to disk beyond it)"
+        "1750MB",
+        description="DuckDB's memory limit for linkage (it spills to disk beyond it; 1750MB keeps a 1M-mention run under 4 GB in all)",
     )
     near_miss_margin: float = Field(
         3.0,

@@ -278,7 +278,7 @@ def comparison_names(settings: dict[str, Any]) -> list[str]:
 
 
 @contextmanager
-def open_backend(engine_name: str, *, memory_limit: str = "3GB") -> Iterator[Any]:
+def open_backend(engine_name: str, *, memory_limit: str = "1750MB") -> Iterator[Any]:
     """A Splink database API for `engine_name` ("duckdb" or "spark"), closed at the end.
     DuckDB: two threads, `memory_limit` (it spills beyond it), no insertion order kept."""
     if engine_name == "duckdb":
