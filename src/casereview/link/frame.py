@@ -45,6 +45,7 @@ __all__ = [
     "effective_block_cap",
     "guard_blocks",
     "list_blocking_columns",
+    "lists_by_position",
     "load_mention_rows",
     "record_mates",
     "select_blocking_keys",
@@ -515,7 +516,7 @@ def _person_key(forename_std: pd.Series, surname_std: pd.Series) -> pd.Series:
     return pd.Series(out, index=forename_std.index, dtype="object")
 
 
-def _lists_by_position(pos: np.ndarray, values: np.ndarray, n: int) -> list[list[Any] | None]:
+def lists_by_position(pos: np.ndarray, values: np.ndarray, n: int) -> list[list[Any] | None]:
     """Per position 0..n-1, the sorted distinct `values` given for it (None when none)."""
     out: list[list[Any] | None] = [None] * n
     if not len(pos):
@@ -568,7 +569,7 @@ def add_record_mates(frame: pd.DataFrame) -> pd.DataFrame:
         keys.append(joined.to_numpy(dtype=object))
     codes, _ = pd.factorize(np.concatenate(keys))
     frame["bka_mates"] = pd.Series(
-        _lists_by_position(np.concatenate(keys_pos), codes.astype(np.int64), len(frame)),
+        lists_by_position(np.concatenate(keys_pos), codes.astype(np.int64), len(frame)),
         index=frame.index,
     )
     return frame

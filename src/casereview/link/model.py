@@ -334,7 +334,7 @@ def _spark_frame(db_api: Any, frame: pd.DataFrame) -> Any:
 
     fields = []
     for col in frame.columns:
-        if col in LIST_KEYS:
+        if col.startswith("bka_"):
             kind: Any = T.ArrayType(T.LongType())
         elif col in _LIST_COLUMNS:
             kind = T.ArrayType(T.StringType())
@@ -351,7 +351,7 @@ def _spark_frame(db_api: Any, frame: pd.DataFrame) -> Any:
     return db_api.spark.createDataFrame(rows, schema=T.StructType(fields))
 
 
-_LIST_COLUMNS = ("forename_keys", "surname_parts", "phones", "context", *LIST_KEYS)
+_LIST_COLUMNS = ("forename_keys", "surname_parts", "phones", "context")
 _INT_COLUMNS = ("unique_id", "yob_lo", "yob_hi", "record_id")
 
 
@@ -369,7 +369,7 @@ def _arrow_frame(frame: pd.DataFrame) -> Any:
     arrays = []
     fields = []
     for col in frame.columns:
-        if col in LIST_KEYS:
+        if col.startswith("bka_"):  # list-valued blocking keys: integer codes
             kind: Any = pa.list_(pa.int64())
         elif col in _LIST_COLUMNS:
             kind = pa.list_(pa.string())
@@ -395,7 +395,9 @@ def linker_for(db_api: Any, frame: pd.DataFrame, settings: Any) -> Any:
         table = _spark_frame(db_api, frame)
     else:
         table = _arrow_frame(frame)
-    registered = db_api.register(table, table_name="mentions_frame")
+    # A name Splink generates: a Spark session outlives the backend (getOrCreate), and a
+    # fixed name would clash with the table of an earlier linker in the same session.
+    registered = db_api.register(table)
     return Linker(registered, settings, log_level=logging.ERROR)
 
 

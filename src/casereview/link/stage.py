@@ -44,6 +44,7 @@ from casereview.link.frame import (
     context_matrix,
     effective_block_cap,
     guard_blocks,
+    lists_by_position,
     load_mention_rows,
     name_only,
     select_blocking_keys,
@@ -150,7 +151,7 @@ def predict_persons(
             timings["train_s"] = time.perf_counter() - t0
             say("scoring candidate pairs")
             t1 = time.perf_counter()
-            scored = score_frame(linker, model, min_weight=floor, detail=detail)
+            scored = score_frame(linker, model, min_weight=floor, detail=False)
             timings["predict_s"] = time.perf_counter() - t1
     else:
         if sample is not None:
@@ -167,18 +168,17 @@ def predict_persons(
         assert trained is not None
         with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
             settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
-            if not detail:
-                # Ids, weights and probabilities only: the per-comparison columns of every
-                # pair (values, gammas, Bayes factors) cost most of predict's time and memory
-                # at 1M.
-                settings_dict["retain_matching_columns"] = False
-                settings_dict["retain_intermediate_calculation_columns"] = False
+            # Ids, weights and probabilities only: the per-comparison columns of every pair
+            # (values, gammas, Bayes factors) cost most of predict's time and memory at 1M;
+            # the pairs kept get them afterwards (`_with_detail`).
+            settings_dict["retain_matching_columns"] = False
+            settings_dict["retain_intermediate_calculation_columns"] = False
             linker = linker_for(db_api, frame, settings_dict)
             model = TrainedModel(settings_dict)
             timings["train_s"] = time.perf_counter() - t0
             say("scoring candidate pairs")
             t1 = time.perf_counter()
-            scored = score_frame(linker, model, min_weight=floor, detail=detail)
+            scored = score_frame(linker, model, min_weight=floor, detail=False)
             timings["predict_s"] = time.perf_counter() - t1
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
@@ -200,10 +200,63 @@ def predict_persons(
         notes.append(contexts)
         scored, clustering = clustered(scored)
     timings["cluster_s"] = time.perf_counter() - t2
+    if detail and len(scored.pairs):
+        say(f"explaining the {len(scored.pairs)} pairs kept")
+        t3 = time.perf_counter()
+        pairs = _with_detail(frame, scored.pairs, model.settings, engine_name, link, dialect)
+        scored = ScoredPairs(pairs=pairs, model=scored.model)
+        timings["explain_s"] = time.perf_counter() - t3
     notes.extend(clustering.notes)
     if clustering.edges_cut:
         notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
     return Prediction(frame, scored.pairs, model.settings, clustering, notes, timings)
+
+
+def _with_detail(
+    frame: pd.DataFrame,
+    pairs: pd.DataFrame,
+    trained: dict[str, Any],
+    engine_name: str,
+    link: Any,
+    dialect: str,
+) -> pd.DataFrame:
+    """`pairs` with Splink's per-comparison columns (both values, gamma, weight and
+    term-frequency adjustment of every comparison) for the explanations, by scoring exactly
+    these pairs again with the `trained` model: each mention lists the pairs it is in
+    (`bka_pair`), the only blocking rule joins on one of them. The weights and
+    probabilities stay those of `pairs` (record context included)."""
+    from splink import block_on
+
+    left = np.searchsorted(
+        frame["unique_id"].to_numpy(np.int64), pairs["unique_id_l"].to_numpy(np.int64)
+    )
+    right = np.searchsorted(
+        frame["unique_id"].to_numpy(np.int64), pairs["unique_id_r"].to_numpy(np.int64)
+    )
+    number = np.arange(len(pairs), dtype=np.int64)
+    keyed = frame.copy(deep=False)
+    keyed["bka_pair"] = pd.Series(
+        lists_by_position(
+            np.concatenate([left, right]), np.concatenate([number, number]), len(frame)
+        ),
+        index=frame.index,
+        dtype="object",
+    )
+    settings_dict = duckdb_settings_from_saved(keyed, trained, dialect)
+    settings_dict["blocking_rules_to_generate_predictions"] = [
+        block_on("bka_pair", arrays_to_explode=["bka_pair"]).create_blocking_rule_dict(dialect)
+    ]
+    settings_dict["retain_matching_columns"] = True
+    settings_dict["retain_intermediate_calculation_columns"] = True
+    with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
+        linker = linker_for(db_api, keyed, settings_dict)
+        scored = linker.inference.predict().as_pandas_dataframe()
+    ours = [c for c in pairs.columns if c not in ("unique_id_l", "unique_id_r")]
+    scored = scored.drop(columns=[c for c in ours if c in scored.columns])
+    detail = pairs.merge(scored, on=["unique_id_l", "unique_id_r"], how="left")
+    if len(detail) != len(pairs) or detail["match_key"].isna().any():
+        raise LinkageError("explaining the kept pairs did not score every one of them")
+    return detail
 
 
 def _with_context(
