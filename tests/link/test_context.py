@@ -19,6 +19,7 @@ from casereview.link.context import (
     estimate_context,
     record_ids,
 )
+from casereview.link.evaluate import blocking_recall
 from casereview.link.frame import add_context, build_frame, context_matrix, guard_blocks
 
 
@@ -153,3 +154,18 @@ def test_a_name_only_mention_never_bridges_two_people_of_its_name() -> None:
     assert labels[1] == labels[2] != labels[3] == labels[4] == labels[9] == labels[10]
     # Without weak mentions nothing changes.
     assert strongest_only(pairs, np.array([], dtype=np.int64), 7.0) is pairs
+
+
+def test_blocking_recall_counts_a_pair_only_when_both_keys_are_known_and_equal() -> None:
+    # Integer-coded keys are nullable: a key missing on one side must never count as shared.
+    frame = build_frame(
+        [
+            _row(1, forenames="Leah", surname="Quinn", dob="2009-03-04"),
+            _row(2, forenames="Leah", surname="Quinn", dob="2009-03-04"),
+            _row(3, forenames="Tyler", surname="Boyd", dob="2001-05-06"),
+            _row(4, forenames=None, surname=None, name_raw=None),
+        ]
+    )
+    truth = {1: "a", 2: "a", 3: "b", 4: "b"}
+    recall, n = blocking_recall(frame, truth)
+    assert (recall, n) == (0.5, 2)

@@ -80,12 +80,12 @@ def blocking_recall(frame: pd.DataFrame, truth: Mapping[int, Hashable]) -> tuple
     for key in blocking_columns(frame):
         left = pairs["unique_id_l"].map(indexed[key])
         right = pairs["unique_id_r"].map(indexed[key])
-        found |= left.notna() & (left == right)
+        found |= (left.notna() & (left == right)).fillna(False).astype(bool)
     for bare, big in bare_blocking_columns(frame):
         for a, b in (("unique_id_l", "unique_id_r"), ("unique_id_r", "unique_id_l")):
             left = pairs[a].map(indexed[bare])
             right = pairs[b].map(indexed[big])
-            found |= left.notna() & (left == right)
+            found |= (left.notna() & (left == right)).fillna(False).astype(bool)
     for key in list_blocking_columns(frame):
         keys = indexed[key]
         left = pairs["unique_id_l"].map(keys).tolist()
