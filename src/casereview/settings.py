@@ -97,15 +97,15 @@ class LinkSettings(Section):
         description="Above this many mentions max_block_size shrinks with the square root of the size (comparisons grow linearly); 0 = fixed cap",
     )
     duckdb_memory_limit: str = Field(
-        "1750MB",
-        description="DuckDB's memory limit for linkage (it spills to disk beyond it; 1750MB keeps a 1M-mention run under 4 GB in all)",
+        "1600MB",
+        description="DuckDB's memory limit for linkage (it spills to disk beyond it; 1600MB keeps a 1M-mention run under 4 GiB in all)",
     )
     near_miss_margin: float = Field(
         3.0,
         description="Scored pairs this far below the threshold are kept for explanations as near misses",
     )
     context_max_weight: float = Field(
-        10.0,
+        12.0,
         description="Record context (both named in one record; their records name a person in common) moves a pair's match weight by at most this much either way",
     )
     context_random_pairs: int = Field(

@@ -140,7 +140,8 @@ def _code(*parts: pd.Series | np.ndarray) -> pd.Series:
         else:
             combined, _ = pd.factorize(combined * (len(uniques) + 1) + codes)
             combined = combined.astype(np.int64)
-    assert combined is not None and missing is not None
+    if combined is None or missing is None:
+        raise ValueError("a blocking key needs at least one part")
     out = pd.array(combined, dtype="Int64")
     out[missing] = pd.NA
     return pd.Series(out)

@@ -278,7 +278,7 @@ def comparison_names(settings: dict[str, Any]) -> list[str]:
 
 
 @contextmanager
-def open_backend(engine_name: str, *, memory_limit: str = "1750MB") -> Iterator[Any]:
+def open_backend(engine_name: str, *, memory_limit: str = "1600MB") -> Iterator[Any]:
     """A Splink database API for `engine_name` ("duckdb" or "spark"), closed at the end.
     DuckDB: two threads, `memory_limit` (it spills beyond it), no insertion order kept."""
     if engine_name == "duckdb":
@@ -462,13 +462,25 @@ class ScoredPairs:
 
 
 def score_frame(
-    linker: Any, model: TrainedModel, *, min_weight: float, detail: bool = True
+    linker: Any,
+    model: TrainedModel,
+    *,
+    min_weight: float,
+    detail: bool = True,
+    sources: bool = True,
 ) -> ScoredPairs:
-    """Score every blocked pair and keep those with match weight >= `min_weight`."""
+    """Score every blocked pair and keep those with match weight >= `min_weight`: every
+    column Splink gives with `detail`, else ids, weight and probability (and the two
+    sources with `sources`), read from the backend as only those columns (at a million
+    mentions two text columns of a few million pairs are hundreds of megabytes)."""
     predictions = linker.inference.predict(threshold_match_weight=min_weight)
-    pairs = predictions.as_pandas_dataframe()
-    if not detail:
+    if detail:
+        pairs = predictions.as_pandas_dataframe()
+    else:
         keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
-        keep += [c for c in ("source_l", "source_r") if c in pairs.columns]
-        pairs = pairs[keep]
+        if sources:
+            keep += ["source_l", "source_r"]
+        # Fixed column names and Splink's own table name: nothing from the data.
+        sql = f"select {', '.join(keep)} from {predictions.physical_name}"  # noqa: S608  # nosec B608
+        pairs = linker.misc.query_sql(sql, output_type="pandas")
     return ScoredPairs(pairs=pairs, model=model)

@@ -151,7 +151,9 @@ def predict_persons(
             timings["train_s"] = time.perf_counter() - t0
             say("scoring candidate pairs")
             t1 = time.perf_counter()
-            scored = score_frame(linker, model, min_weight=floor, detail=False)
+            scored = score_frame(
+                linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
+            )
             timings["predict_s"] = time.perf_counter() - t1
     else:
         if sample is not None:
@@ -178,7 +180,9 @@ def predict_persons(
             timings["train_s"] = time.perf_counter() - t0
             say("scoring candidate pairs")
             t1 = time.perf_counter()
-            scored = score_frame(linker, model, min_weight=floor, detail=False)
+            scored = score_frame(
+                linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
+            )
             timings["predict_s"] = time.perf_counter() - t1
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
