@@ -37,7 +37,7 @@ from link_synth_eval import truth_by_mention_id
 
 from casereview.link.cluster import cluster_mentions, strongest_only
 from casereview.link.evaluate import pairwise
-from casereview.link.frame import build_frame, load_mention_rows, name_only
+from casereview.link.frame import build_frame, load_mention_rows, unanchored
 from casereview.link.stage import predict_persons
 from casereview.store.db import make_engine, reading
 
@@ -103,7 +103,7 @@ def main() -> None:
             print("  " + note)
     # The same scored pairs clustered at other thresholds (weights do not scale with size).
     ids = frame["unique_id"].tolist()
-    weak = name_only(frame)
+    weak = unanchored(frame)
     for threshold in args.thresholds:
         kept = strongest_only(prediction.pairs, weak, threshold)
         other = cluster_mentions(ids, kept, threshold)

@@ -30,8 +30,8 @@ from casereview.link.frame import (
     build_frame,
     guard_blocks,
     load_mention_rows,
-    name_only,
     select_blocking_keys,
+    unanchored,
 )
 from casereview.link.stage import run_link
 from casereview.model.tables import match_pairs
@@ -122,7 +122,7 @@ def main() -> None:
                 ).all(),
                 columns=["unique_id_l", "unique_id_r", "match_weight"],
             )
-        weak = name_only(frame)
+        weak = unanchored(frame)
         for threshold in args.thresholds:
             kept = strongest_only(stored, weak, threshold)
             other = cluster_mentions(list(pred), kept, threshold)

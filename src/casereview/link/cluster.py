@@ -172,8 +172,8 @@ def one_to_one(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
 
 
 def strongest_only(pairs: pd.DataFrame, weak: np.ndarray, threshold: float) -> pd.DataFrame:
-    """`pairs` without the links by which a mention of `weak` (mention ids that carry a
-    name and nothing else to tell two people of that name apart) would bridge two people of
+    """`pairs` without the links by which a mention of `weak` (mention ids with nothing
+    that places or identifies the person, `frame.unanchored`) would bridge two people of
     its name: the mentions that are not weak are clustered on their own pairs first; a weak
     mention whose pairs at or above `threshold` reach several of those clusters keeps only
     its pairs into the one its strongest pair reaches; a pair of two weak mentions attached

@@ -591,11 +591,13 @@ def context_matrix(frame: pd.DataFrame, labels: Mapping[int, int]) -> np.ndarray
     return matrix
 
 
-def name_only(frame: pd.DataFrame) -> np.ndarray:
-    """Unique ids of the mentions that carry a name and nothing else that could tell two
-    people of one name apart (no birth year, postcode, phone, identifier or address)."""
-    bare = frame["yob_lo"].isna() & frame["postcode"].isna() & frame["phones"].isna()
-    bare &= frame["identifier"].isna() & frame["address"].isna()
+def unanchored(frame: pd.DataFrame) -> np.ndarray:
+    """Unique ids of the mentions with nothing that places or identifies the person: no
+    postcode, address or identifier (a name, perhaps a date of birth or a phone). At scale
+    many people share a name and a date of birth, and where they live is what tells them
+    apart (the postcode agrees for 98% of true pairs that both have one), so such a mention
+    may join only one of the people formed by mentions that have it (`strongest_only`)."""
+    bare = frame["postcode"].isna() & frame["identifier"].isna() & frame["address"].isna()
     return frame.loc[bare, "unique_id"].to_numpy(dtype=np.int64)
 
 

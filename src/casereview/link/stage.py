@@ -46,8 +46,8 @@ from casereview.link.frame import (
     guard_blocks,
     lists_by_position,
     load_mention_rows,
-    name_only,
     select_blocking_keys,
+    unanchored,
 )
 from casereview.link.judgements import active_judgements
 from casereview.link.model import (
@@ -186,7 +186,7 @@ def predict_persons(
             timings["predict_s"] = time.perf_counter() - t1
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
-    weak = name_only(frame)
+    weak = unanchored(frame)
 
     def clustered(scored: ScoredPairs) -> tuple[ScoredPairs, Clustering]:
         pairs = scored.pairs
