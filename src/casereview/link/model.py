@@ -328,10 +328,11 @@ def open_backend(engine_name: str, *, memory_limit: str = "1600MB") -> Iterator[
     raise LinkageError(f"unknown linkage engine {engine_name!r}: use duckdb or spark")
 
 
-def _spark_frame(db_api: Any, frame: pd.DataFrame) -> Any:
+def _spark_frame(db_api: Any, frame: pd.DataFrame, skip: set[str]) -> Any:
     """A Spark DataFrame with explicit types (pandas' nullable ints and lists need them)."""
     from pyspark.sql import types as T
 
+    frame = frame[[c for c in frame.columns if c not in skip]]
     fields = []
     for col in frame.columns:
         if col.startswith("bka_"):
@@ -360,7 +361,7 @@ def _is_int(col: str) -> bool:
     return col in _INT_COLUMNS or col.startswith("bk_")
 
 
-def _arrow_frame(frame: pd.DataFrame) -> Any:
+def _arrow_frame(frame: pd.DataFrame, skip: set[str]) -> Any:
     """The frame as an Arrow table with explicit types, which DuckDB scans without
     converting Python objects row by row (a pandas frame of strings and lists does, and at a
     million mentions that conversion held gigabytes)."""
@@ -369,6 +370,8 @@ def _arrow_frame(frame: pd.DataFrame) -> Any:
     arrays = []
     fields = []
     for col in frame.columns:
+        if col in skip:
+            continue
         if col.startswith("bka_"):  # list-valued blocking keys: integer codes
             kind: Any = pa.list_(pa.int64())
         elif col in _LIST_COLUMNS:
@@ -386,15 +389,32 @@ def _arrow_frame(frame: pd.DataFrame) -> Any:
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
+def _unused_columns(settings: Any) -> set[str]:
+    """Frame columns the model does not read: the address and house number unless addresses
+    are compared, the record id unless record context is (at a million mentions the backend's
+    copy of an unused text column is tens of megabytes)."""
+    as_dict = settings if isinstance(settings, dict) else settings.get_settings("duckdb").as_dict()
+    names = set(comparison_names(as_dict))
+    unused = set()
+    if "address" not in names:
+        unused |= {"address", "street_number"}
+    if "context" not in names:
+        unused.add("record_id")
+    return unused
+
+
 def linker_for(db_api: Any, frame: pd.DataFrame, settings: Any) -> Any:
     """A Splink linker over `frame` on `db_api`."""
     from splink import Linker
 
+    # Columns are left out of the backend's copy, not sliced from `frame` (that would copy
+    # the frame itself).
+    skip = _unused_columns(settings)
     table: Any = frame
     if type(db_api).__name__ == "SparkAPI":
-        table = _spark_frame(db_api, frame)
+        table = _spark_frame(db_api, frame, skip)
     else:
-        table = _arrow_frame(frame)
+        table = _arrow_frame(frame, skip)
     # A name Splink generates: a Spark session outlives the backend (getOrCreate), and a
     # fixed name would clash with the table of an earlier linker in the same session.
     registered = db_api.register(table)
