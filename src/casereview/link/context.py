@@ -98,6 +98,11 @@ class ContextModel:
         raw = math.log2(m / u) if m > 0 else -math.inf
         return max(-self.max_weight, min(self.max_weight, raw))
 
+    def weights(self, level: np.ndarray) -> np.ndarray:
+        """The weight of each level in `level` (gamma values NULL..SAME_RECORD)."""
+        table = np.array([self.weight(g) for g in (NULL, ELSE, COMMON, SAME_RECORD)])
+        return table[level.astype(np.int64) - NULL]
+
     def comparison(self, template: dict[str, Any]) -> dict[str, Any]:
         """Splink's comparison dict for context (`template`: the one model_settings builds)
         with m and u set so that each level's log2(m/u) is its bounded weight."""
@@ -146,10 +151,7 @@ def estimate_context(
     base = weight[counted]
     model = ContextModel(m={SAME_RECORD: 0.0, COMMON: 0.5, ELSE: 0.5}, u=u, max_weight=max_weight)
     for _ in range(iterations):
-        added = np.zeros(len(lv))
-        for g in _NON_NULL:
-            added[lv == g] = model.weight(g)
-        probability = 1.0 / (1.0 + np.exp2(-(base + added)))
+        probability = 1.0 / (1.0 + np.exp2(-(base + model.weights(lv))))
         total = float(probability.sum())
         m = {
             g: (float(probability[lv == g].sum()) / total if total > 0 else 0.0) for g in _NON_NULL
@@ -167,8 +169,7 @@ def apply_context(
 ) -> pd.DataFrame:
     """`pairs` with each pair's context weight added to its match weight and probability
     (and, with `detail`, the `gamma_context` and `mw_context` columns of an explanation)."""
-    table = {g: model.weight(g) for g in (NULL, *_NON_NULL)}
-    added = np.vectorize(table.__getitem__, otypes=[float])(level) if len(level) else level
+    added = model.weights(level)
     out = pairs.copy()
     out["match_weight"] = out["match_weight"].to_numpy(dtype=float) + added
     out["match_probability"] = 1.0 / (1.0 + np.exp2(-out["match_weight"].to_numpy(dtype=float)))

@@ -216,6 +216,15 @@ def predict_persons(
     return Prediction(frame, scored.pairs, model.settings, clustering, notes, timings)
 
 
+def _positions(frame: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions in `frame` (sorted by unique id) of each pair's two mentions."""
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    return (
+        np.searchsorted(ids, pairs["unique_id_l"].to_numpy(dtype=np.int64)),
+        np.searchsorted(ids, pairs["unique_id_r"].to_numpy(dtype=np.int64)),
+    )
+
+
 def _with_detail(
     frame: pd.DataFrame,
     pairs: pd.DataFrame,
@@ -231,12 +240,7 @@ def _with_detail(
     probabilities stay those of `pairs` (record context included)."""
     from splink import block_on
 
-    left = np.searchsorted(
-        frame["unique_id"].to_numpy(np.int64), pairs["unique_id_l"].to_numpy(np.int64)
-    )
-    right = np.searchsorted(
-        frame["unique_id"].to_numpy(np.int64), pairs["unique_id_r"].to_numpy(np.int64)
-    )
+    left, right = _positions(frame, pairs)
     number = np.arange(len(pairs), dtype=np.int64)
     keyed = frame.copy(deep=False)
     keyed["bka_pair"] = pd.Series(
@@ -276,9 +280,7 @@ def _with_context(
     matrix = context_matrix(frame, first.labels)
     record = record_ids(frame)
     pairs = scored.pairs
-    ids = frame["unique_id"].to_numpy(dtype=np.int64)
-    left = np.searchsorted(ids, pairs["unique_id_l"].to_numpy(dtype=np.int64))
-    right = np.searchsorted(ids, pairs["unique_id_r"].to_numpy(dtype=np.int64))
+    left, right = _positions(frame, pairs)
     level = context_levels(left, right, record, matrix)
     model = estimate_context(
         level,
