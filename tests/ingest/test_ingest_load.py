@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select, text
 
 from casereview.errors import MappingError, SourceFileError, StoreError
 from casereview.ingest import ingest_mapping, parse_mapping
+from casereview.ingest.pipeline import parallel_available
 from casereview.model.tables import (
     audit_log,
     imports,
@@ -22,6 +23,7 @@ from casereview.model.tables import (
     record_objects,
     records,
 )
+from casereview.settings import IngestSettings
 
 MAPPING = """\
 source: {name: test_police, kind: police}
@@ -354,3 +356,41 @@ def test_object_raw_value_is_its_own_text_when_an_item_is_dropped(
         ("+442079460018", "0207 946 0018"),
         ("+447700900123", "07700 900123"),
     ]
+
+
+ORPHAN_FIRST = """\
+id,ref,role,name,dob,age,phone,vrm
+P1,9,V,Orphan Person,,,,
+P2,1,V,Ann Other,,,,
+P1,1,S,John Doe,,34,,
+P2,2,S,Ann Other,,,,
+"""
+
+
+@pytest.mark.parametrize("pipeline", [False, True], ids=["one process", "pipeline"])
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 100])
+def test_an_orphan_never_takes_its_key_wherever_chunks_end(
+    fresh_store: Engine, tmp_path: Path, chunk_rows: int, pipeline: bool
+) -> None:
+    """Row 2 is an orphan with key P1: row 4's P1 loads, in the same chunk or a later one;
+    row 5 repeats P2 and is a duplicate. The same result for every chunk size, in one
+    process and on the two-core pipeline (on SQLite its child prepares the rows)."""
+    if pipeline and not parallel_available():
+        pytest.skip("needs fork and two cores")
+    mapping = _write(tmp_path, people=ORPHAN_FIRST)
+    settings = IngestSettings(chunk_rows=chunk_rows, parallel_min_rows=1 if pipeline else 0,
+                              parallel_max_busy_cores=-1)  # fmt: skip
+    results = ingest_mapping(fresh_store, mapping, tmp_path, "tester", settings=settings)
+    people = results[1]
+    assert (people.rows_read, people.rows_loaded, people.rows_quarantined) == (4, 2, 2)
+    with fresh_store.connect() as conn:
+        loaded = conn.execute(
+            select(mentions.c.mention_key, mentions.c.name_raw).order_by(mentions.c.mention_key)
+        ).all()
+        held = conn.execute(
+            select(quarantine.c.row_number, quarantine.c.reason)
+            .where(quarantine.c.import_id == people.import_id)
+            .order_by(quarantine.c.id)
+        ).all()
+    assert [tuple(r) for r in loaded] == [("P1", "John Doe"), ("P2", "Ann Other")]
+    assert [tuple(r) for r in held] == [(2, "orphan"), (5, "duplicate_key")]

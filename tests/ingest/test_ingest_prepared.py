@@ -1,6 +1,7 @@
 """A persons file's chunks made ready to insert (`FreshMentionRows`): ids numbered on across
-chunks, repeated keys and orphans quarantined in the writer's order, a key freed again by an
-orphan, new places and objects numbered in key order and inserted once. (That the stored result equals the general
+chunks, orphans and repeated keys quarantined in the writer's order (row order; a row's record
+is checked before its key, so an orphan never takes its key), new places and objects numbered
+in key order and inserted once. (That the stored result equals the general
 path's is tested on whole stores in test_ingest_parallel.py.)"""
 
 from __future__ import annotations
@@ -39,16 +40,17 @@ def test_two_chunks_give_the_writers_rows_and_quarantine() -> None:
         [
             (2, _mention("P1", "C1", HOME)),
             (3, _mention("P2", "C9")),  # orphan
-            (4, _mention("P2", "C2")),  # repeats P2 in the same chunk: still a duplicate
+            (4, _mention("P2", "C2")),  # P2 again: loads (the orphan did not take the key)
             (5, bad),
             (6, _mention("P3", "C2", HOME, OLD_PLACE, AWAY, car=True)),
         ]
     )
     assert first == PreparedMentions(
-        loaded=2,
+        loaded=3,
         mentions=[
             (100, 10, 3, "P1", "victim", "p1", '{"id":"P1"}', "hash-P1"),
-            (101, 11, 3, "P3", "victim", "p3", '{"id":"P3"}', "hash-P3"),
+            (101, 11, 3, "P2", "victim", "p2", '{"id":"P2"}', "hash-P2"),
+            (102, 11, 3, "P3", "victim", "p3", '{"id":"P3"}', "hash-P3"),
         ],
         # New places numbered in key order (AWAY's key sorts first), as the writer's INSERT.
         locations=[
@@ -58,30 +60,28 @@ def test_two_chunks_give_the_writers_rows_and_quarantine() -> None:
         objects=[(1, "vehicle", "AB12CDE")],
         location_links=[
             (10, 6, 100, "home_address", "1 High St, E1 1AA"),
-            (11, 6, 101, "home_address", "1 High St, E1 1AA"),
-            (11, 4, 101, "home_address", "3 Old Lane, E3 3CC"),
-            (11, 5, 101, "seen_at", "2 Low Rd, D2 2BB"),
+            (11, 6, 102, "home_address", "1 High St, E1 1AA"),
+            (11, 4, 102, "home_address", "3 Old Lane, E3 3CC"),
+            (11, 5, 102, "seen_at", "2 Low Rd, D2 2BB"),
         ],
-        object_links=[(11, 1, 101, "used_by", "ab12 cde")],
+        object_links=[(11, 1, 102, "used_by", "ab12 cde")],
         quarantine=[
-            (4, "key", "duplicate_key", "mention key 'P2' appears twice in the file",
-             '{"id":"P2"}'),
-            (5, "role", "unknown_code", "code 'X' is not in the table", '{"id":"P9"}'),
             (3, "record_key", "orphan", "no record with source ref 'C9' in source",
              '{"id":"P2"}'),
+            (5, "role", "unknown_code", "code 'X' is not in the table", '{"id":"P9"}'),
         ],
     )  # fmt: skip
-    # The orphan freed P2; P1 stays taken; the places and the car have their ids now.
-    second = build([(7, _mention("P2", "C1", HOME, car=True)), (8, _mention("P1", "C1"))])
+    # Ids go on; P2 is taken now; the places and the car have their ids.
+    second = build([(7, _mention("P4", "C1", HOME, car=True)), (8, _mention("P2", "C1"))])
     assert second == PreparedMentions(
         loaded=1,
-        mentions=[(102, 10, 3, "P2", "victim", "p2", '{"id":"P2"}', "hash-P2")],
+        mentions=[(103, 10, 3, "P4", "victim", "p4", '{"id":"P4"}', "hash-P4")],
         locations=[],
         objects=[],
-        location_links=[(10, 6, 102, "home_address", "1 High St, E1 1AA")],
-        object_links=[(10, 1, 102, "used_by", "ab12 cde")],
-        quarantine=[(8, "key", "duplicate_key", "mention key 'P1' appears twice in the file",
-                     '{"id":"P1"}')],
+        location_links=[(10, 6, 103, "home_address", "1 High St, E1 1AA")],
+        object_links=[(10, 1, 103, "used_by", "ab12 cde")],
+        quarantine=[(8, "key", "duplicate_key", "mention key 'P2' appears twice in the file",
+                     '{"id":"P2"}')],
     )  # fmt: skip
 
 

@@ -240,14 +240,26 @@ class _FileLoad:
             records.append(out)
 
     def apply(self, read: int, items: list[tuple[int, Item]]) -> None:
-        """Check one chunk's items for repeated keys, then write them (and quarantine)."""
+        """Check one chunk's items for orphans and repeated keys, then write them (and
+        quarantine). A persons file's row is checked for its record first: an orphan never
+        takes its mention key, so a later row with that key loads wherever chunks end."""
         self.read += read
         records: list[RecordOut] = []
-        persons: list[tuple[int, MentionOut]] = []
-        seen_mentions, add_person = self.seen_mentions, persons.append
+        persons: list[tuple[int, MentionOut]] = []  # the nested persons of records
+        seen_mentions = self.seen_mentions
+        refs = {i.record_ref for _, i in items if isinstance(i, MentionOut) and i.record_ref}
+        parents = self.writer.record_ids(refs) if refs else {}
+        found: list[tuple[int, MentionOut]] = []  # a persons file's rows, with their record
         for row_number, item in items:
             try:
                 if isinstance(item, MentionOut):
+                    rid = parents.get(item.record_ref or "")
+                    if rid is None:
+                        raise RowProblem(
+                            QuarantineReason.ORPHAN,
+                            "record_key",
+                            f"no record with source ref {item.record_ref!r} in source",
+                        )
                     key = item.key
                     if key in seen_mentions:
                         raise RowProblem(
@@ -256,7 +268,7 @@ class _FileLoad:
                             f"mention key {key!r} appears twice in the file",
                         )
                     seen_mentions.add(key)
-                    add_person((row_number, item))
+                    found.append((rid, item))
                 elif isinstance(item, RecordOut):
                     self._record(item, row_number, records, persons)
                 else:
@@ -269,26 +281,26 @@ class _FileLoad:
         if records:
             self.writer.write_records(records)
             self.loaded += len(records)
+        file_rows = len(found)
         if persons:
+            # Further rows of records (repeated_rows) add persons to records written in
+            # this chunk or an earlier one.
             ids = self.writer.record_ids(m.record_ref for _, m in persons if m.record_ref)
-            found: list[tuple[int, MentionOut]] = []
             orphan_rows: set[int] = set()
             for row_number, m in persons:
                 rid = ids.get(m.record_ref or "")
-                if rid is None:
+                if rid is None:  # not expected: their record was loaded
                     orphan_rows.add(row_number)
                     self.seen_mentions.discard(m.key)
-                    self._quarantine(
-                        row_number,
-                        "record_key",
-                        QuarantineReason.ORPHAN.value,
-                        f"no record with source ref {m.record_ref!r} in source",
-                        m.raw,
-                    )
+                    self._quarantine(row_number, "record_key", QuarantineReason.ORPHAN.value,
+                                     f"no record with source ref {m.record_ref!r} in source",
+                                     m.raw)  # fmt: skip
                 else:
                     found.append((rid, m))
-            self.writer.write_mentions(found)
             self.loaded += len({row_number for row_number, _ in persons} - orphan_rows)
+        if found:
+            self.writer.write_mentions(found)
+        self.loaded += file_rows
         self.flush_quarantine()
 
     def apply_prepared(self, read: int, chunk: PreparedMentions) -> None:

@@ -9,8 +9,8 @@ key) and the INSERT parameter tuples. The writing process is left with executema
 
 Rows, ids and quarantine entries come out the same, in the same order, as `load._FileLoad`
 with `bulk.BulkWriter` make them from the items (tests/ingest/test_ingest_parallel.py
-compares whole stores): the same per-chunk order (repeated keys and problems in row order,
-then orphans), a key freed again when its row was an orphan.
+compares whole stores): problems in row order, each row checked for its record before its
+key (an orphan never takes its key).
 """
 
 from __future__ import annotations
@@ -74,10 +74,6 @@ class FreshMentionRows:
         record_ids, sid, mid = self.records, self.source_id, self.next_mention
         location_ids, object_ids = self.locations, self.objects
         quarantine: list[tuple[int, str | None, str, str, str]] = []
-        # The writer checks a chunk's keys first, then its orphans: an orphan's key is
-        # taken for the rest of its chunk, and orphans are quarantined after the others.
-        orphans: list[tuple[int, str | None, str, str, str]] = []
-        freed: list[str] = []
         mentions: list[tuple[Any, ...]] = []
         location_links: list[Any] = []
         object_links: list[Any] = []
@@ -93,18 +89,18 @@ class FreshMentionRows:
                     raise TypeError(f"row {row_number}: {type(m).__name__} in a persons file")
                 quarantine.append((row_number, *m))
                 continue
+            # As the writer: the record first (an orphan never takes its key), then the key.
+            rid = record_ids.get(m.record_ref or "")
+            if rid is None:
+                message = f"no record with source ref {m.record_ref!r} in source"
+                quarantine.append((row_number, "record_key", _ORPHAN, message, m.raw))
+                continue
             key = m.key
             if key in seen:
                 message = f"mention key {key!r} appears twice in the file"
                 quarantine.append((row_number, "key", _DUPLICATE, message, m.raw))
                 continue
             add_key(key)
-            rid = record_ids.get(m.record_ref or "")
-            if rid is None:
-                freed.append(key)
-                message = f"no record with source ref {m.record_ref!r} in source"
-                orphans.append((row_number, "record_key", _ORPHAN, message, m.raw))
-                continue
             mentions.append((mid, rid, sid, key, *m.values, m.raw, m.content_hash))
             for loc in m.locations:
                 lid = location_ids.get(loc.key)
@@ -127,8 +123,6 @@ class FreshMentionRows:
                     object_links.append((rid, oid, mid, o.relation, o.raw[:200]))
             mid += 1
         self.next_mention = mid
-        seen.difference_update(freed)
-        quarantine += orphans
         locations = []
         for key in sorted(new_places):
             location_ids[key] = self.next_location
