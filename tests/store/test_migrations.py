@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from casereview.errors import ConfigError
 from casereview.model import tables as t
 from casereview.store.db import writing
 from casereview.store.migrate import head_revision, upgrade
@@ -180,3 +182,33 @@ def test_foreign_keys_are_enforced(fresh_store: Engine) -> None:
     with pytest.raises(IntegrityError):
         with writing(fresh_store) as conn:
             conn.execute(insert(t.record_links).values(record_id=999, to_source_ref="X"))
+
+
+def test_a_new_sqlite_store_gets_the_configured_page_size_and_an_old_one_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from casereview.settings import reset_settings
+    from casereview.store.db import make_engine
+
+    def page_size(path: Path) -> int:
+        with sqlite3.connect(path) as conn:
+            return int(conn.execute("PRAGMA page_size").fetchone()[0])
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:  # a store made with SQLite's default pages
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("CREATE TABLE t (x)")
+    monkeypatch.setenv("CASEREVIEW_STORE__SQLITE_PAGE_SIZE", "8192")
+    reset_settings()
+    for name in ("new.db", "old.db"):
+        engine = make_engine(f"sqlite:///{tmp_path / name}")
+        upgrade(engine)
+        engine.dispose()
+    assert page_size(tmp_path / "new.db") == 8192
+    assert page_size(old) == 4096
+    monkeypatch.setenv("CASEREVIEW_STORE__SQLITE_PAGE_SIZE", "3000")
+    reset_settings()
+    with pytest.raises(ConfigError, match="power of two"):
+        make_engine(f"sqlite:///{tmp_path / 'other.db'}")

@@ -62,11 +62,11 @@ def make_engine(url: str | None = None, *, busy_timeout_s: float | None = None) 
     except (ArgumentError, ImportError) as e:
         raise ConfigError(f"cannot use database URL {parsed!r}: {e}") from e
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, timeout)
+        _configure_sqlite(engine, timeout, settings.store.sqlite_page_size)
     return engine
 
 
-def _configure_sqlite(engine: Engine, timeout: float) -> None:
+def _configure_sqlite(engine: Engine, timeout: float, page_size: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the sqlite3 module; SQLAlchemy emits BEGIN.
@@ -74,6 +74,9 @@ def _configure_sqlite(engine: Engine, timeout: float) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        # Takes effect only on a database with nothing written yet (a new store), and must
+        # come before WAL mode is set; an existing store keeps its page size.
+        cursor.execute(f"PRAGMA page_size = {int(page_size)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
