@@ -4,6 +4,7 @@ lists) give exactly what the general path gives."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -16,9 +17,11 @@ from casereview.ingest.fields import (
     dumps,
     json_list_value,
     text_row_json,
+    typed_value,
 )
-from casereview.ingest.mapping import Mapping, Value
-from casereview.model.codes import QuarantineReason
+from casereview.ingest.mapping import Mapping, PersonSpec, Value
+from casereview.ingest.transform import compile_person
+from casereview.model.codes import MentionRole, QuarantineReason
 
 MAPPING = Mapping.model_validate(
     {
@@ -75,3 +78,62 @@ def test_a_problem_is_raised_every_time_not_memoised() -> None:
         with pytest.raises(RowProblem) as raised:
             dob({"dob": "31/02/2001"})
         assert raised.value.reason == QuarantineReason.BAD_DATE
+
+
+CODED = Mapping.model_validate(
+    {
+        "source": {"name": "s", "kind": "police"},
+        "codes": {
+            "role": {"values": {"V": "victim", "S": "suspect", "N": "no such role"},
+                     "unknown": "strict"},
+        },
+        "files": [{"role": "r", "path": "r.csv", "records": {"key": "k", "record_type": "t"}}],
+    }
+)  # fmt: skip
+
+
+def _outcome(get: Any, row: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        return "value", get(row)
+    except RowProblem as p:
+        return "problem", (p.reason, p.field, p.message)
+
+
+@given(st.lists(st.sampled_from(["V", " S ", "v", "N", "X", "", "  ", "victim"]), max_size=30))
+def test_a_code_read_from_one_cell_is_remembered_per_cell_as_computed(cells: list[str]) -> None:
+    """typed_value over a one-cell getter remembers each cell's member; it gives what the
+    same steps give through a getter that does not say which cell it reads, problems included
+    (raised every time: an unknown code, a code whose target is not a role, an empty cell)."""
+    spec = Value(column="role", codes="role")
+    fast = typed_value(compile_value(spec, "role", CODED), "role", MentionRole, required=True)
+    inner = compile_value(spec, "role", CODED)
+    general = typed_value(lambda row: inner(row), "role", MentionRole, required=True)
+    assert getattr(inner, "cell_column", None) == "role"
+    for cell in cells + cells:  # each cell again, from the memo
+        assert _outcome(fast, {"role": cell}) == _outcome(general, {"role": cell})
+    assert _outcome(fast, {"role": "V"}) == ("value", "victim")
+    assert _outcome(fast, {"role": "X"})[0] == "problem"
+    assert _outcome(fast, {})[0] == "problem"  # no cell: the general path
+
+
+@given(st.lists(st.sampled_from(["", "   ", "ab12 cde", "AB12CDE", "x", None, 7]), max_size=20))
+def test_objects_of_empty_cells_are_none_without_the_general_path(cells: list[Any]) -> None:
+    def spec(vehicle: Any) -> PersonSpec:
+        return PersonSpec.model_validate(
+            {"key": "id", "role": "r", "objects": [{"kind": "vehicle", "value": vehicle}]}
+        )
+
+    objects = compile_person(spec("vrm"), CODED, "salt")
+    strict = compile_person(spec({"column": "vrm", "required": True}), CODED, "salt")
+    for cell in cells:
+        row = {"id": "P1", "r": "victim"} | ({} if cell is None else {"vrm": cell})
+        made = _outcome(lambda r: objects(r, "C1").objects, row)
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            assert made == ("value", [])
+            assert _outcome(lambda r: strict(r, "C1"), row)[0] == "problem"  # required: checked
+        elif cell in ("x", 7):  # not a registration mark: the general path's problem
+            message = f"{str(cell)!r} is not a valid vrm"
+            assert made == ("problem", (QuarantineReason.BAD_VALUE, "objects[0]", message))
+        else:
+            assert made[0] == "value"
+            assert [(o.kind, o.value) for o in made[1]] == [("vehicle", "AB12CDE")]

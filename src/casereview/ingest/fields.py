@@ -225,6 +225,7 @@ def _plain_getter(column: str, field_name: str, required: bool) -> Getter:
             )
         return None
 
+    get.cell_column = column  # type: ignore[attr-defined] # its value depends on that cell only
     return get
 
 
@@ -359,6 +360,7 @@ def compile_value(
                 return clean_one(text)
             return found
 
+        get_column.cell_column = column  # type: ignore[attr-defined]
         return get_column
     if spec.constant is not None:
         # A constant is cleaned once, here; a constant that fails fails on every row.
@@ -424,7 +426,26 @@ def typed_value(get: Getter, field_name: str, code_set: type[CodeSet], *, requir
             return None
         return member
 
-    return typed
+    column: str | None = getattr(get, "cell_column", None)
+    if column is None:
+        return typed
+    # `get` reads one cell: the member is remembered per text of that cell (one look-up
+    # instead of two closures for a code read from a column); a problem is not remembered.
+    by_cell: dict[str, Any] = {}
+
+    def typed_cell(row: dict[str, Any]) -> Any:
+        cell = row.get(column)
+        if cell.__class__ is str:
+            found = by_cell.get(cell, _MISSING)
+            if found is _MISSING:
+                found = typed(row)
+                if len(by_cell) >= _MEMO_LIMIT:
+                    by_cell.clear()
+                by_cell[cell] = found
+            return found
+        return typed(row)
+
+    return typed_cell
 
 
 def bool_value(get: Getter, field_name: str) -> Getter:

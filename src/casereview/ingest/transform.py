@@ -213,7 +213,25 @@ def _objects(specs: list[ObjectSpec], prefix: str, mapping: Mapping) -> Callable
         items = _items(spec.value)
         compiled.append((name, spec.kind.value, spec.relation, items, clean, spec.value.required))
 
+    # A column that is empty in most rows (a vehicle, a second phone): an empty cell of a
+    # plain column without default or constant gives no object, checked before the rest.
+    plain = [
+        spec.value.column
+        for spec in specs
+        if spec.value.column is not None and "." not in spec.value.column
+        and spec.value.default is None and spec.value.constant is None
+        and not spec.value.required
+    ]  # fmt: skip
+    empty_skip = plain if len(plain) == len(specs) else None
+
     def objects(row: dict[str, Any]) -> list[ObjectOut]:
+        if empty_skip is not None:
+            for column in empty_skip:
+                cell = row.get(column)
+                if cell.__class__ is not str or cell.strip():
+                    break
+            else:
+                return []
         out: list[ObjectOut] = []
         for field_name, kind, relation, items, clean, required in compiled:
             seen: set[str] = set()
