@@ -284,20 +284,11 @@ class _FileLoad:
         file_rows = len(found)
         if persons:
             # Further rows of records (repeated_rows) add persons to records written in
-            # this chunk or an earlier one.
+            # this chunk or an earlier one (a record's first row is written or quarantined
+            # before any further row is taken as one): their records exist.
             ids = self.writer.record_ids(m.record_ref for _, m in persons if m.record_ref)
-            orphan_rows: set[int] = set()
-            for row_number, m in persons:
-                rid = ids.get(m.record_ref or "")
-                if rid is None:  # not expected: their record was loaded
-                    orphan_rows.add(row_number)
-                    self.seen_mentions.discard(m.key)
-                    self._quarantine(row_number, "record_key", QuarantineReason.ORPHAN.value,
-                                     f"no record with source ref {m.record_ref!r} in source",
-                                     m.raw)  # fmt: skip
-                else:
-                    found.append((rid, m))
-            self.loaded += len({row_number for row_number, _ in persons} - orphan_rows)
+            found += [(ids[m.record_ref or ""], m) for _, m in persons]
+            self.loaded += len({row_number for row_number, _ in persons})
         if found:
             self.writer.write_mentions(found)
         self.loaded += file_rows
