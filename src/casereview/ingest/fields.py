@@ -47,6 +47,7 @@ __all__ = [
     "extractor",
     "json_list_value",
     "raw_text",
+    "remember",
     "text_row_json",
     "text_value",
     "typed_value",
@@ -57,6 +58,15 @@ _TRUE = frozenset({"y", "yes", "true", "t", "1"})
 _FALSE = frozenset({"n", "no", "false", "f", "0"})
 _MEMO_LIMIT = 65_536  # per-field memo of cleaned values; cleared when full (bounded memory)
 _MISSING = object()
+
+
+def remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
+    """memo[key] = value, in a memo bounded to _MEMO_LIMIT entries (emptied when full);
+    returns the value."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _json_default(value: Any) -> Any:
@@ -292,10 +302,7 @@ def compile_value(
     def clean_one(text: str) -> Any:
         found = memo.get(text, _MISSING)
         if found is _MISSING:
-            found = clean_text(text)
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[text] = found
+            found = remember(memo, text, clean_text(text))
         return found
 
     def get(row: dict[str, Any]) -> Any:
@@ -412,10 +419,7 @@ def typed_value(get: Getter, field_name: str, code_set: type[CodeSet], *, requir
         member = parsed.get(value, _MISSING)
         if member is _MISSING:
             found = code_set.parse(value)
-            member = found.value if found is not None else None
-            if len(parsed) >= _MEMO_LIMIT:
-                parsed.clear()
-            parsed[value] = member
+            member = remember(parsed, value, found.value if found is not None else None)
         if member is None:
             if required:
                 raise RowProblem(
@@ -438,10 +442,7 @@ def typed_value(get: Getter, field_name: str, code_set: type[CodeSet], *, requir
         if cell.__class__ is str:
             found = by_cell.get(cell, _MISSING)
             if found is _MISSING:
-                found = typed(row)
-                if len(by_cell) >= _MEMO_LIMIT:
-                    by_cell.clear()
-                by_cell[cell] = found
+                found = remember(by_cell, cell, typed(row))
             return found
         return typed(row)
 
@@ -517,9 +518,7 @@ def dated_value(
         if found is _MISSING:
             found = convert(row)
             if key.__class__ is str:
-                if len(memo) >= _MEMO_LIMIT:
-                    memo.clear()
-                memo[key] = found
+                remember(memo, key, found)
         return found  # type: ignore[return-value]
 
     return dated
@@ -544,10 +543,7 @@ def json_list_value(
             return dumps(get(row))
         found = memo.get(key)
         if found is None:
-            found = dumps(get(row))
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[key] = found
+            found = remember(memo, key, dumps(get(row)))
         return found
 
     return json_list

@@ -25,6 +25,7 @@ from casereview.ingest.fields import (
     extractor,
     json_list_value,
     raw_text,
+    remember,
     text_value,
     typed_value,
 )
@@ -279,9 +280,7 @@ def _locations(specs: list[LocationSpec], prefix: str, mapping: Mapping) -> Call
             key = f"{pc or ''}|{normalise_address(address) or ''}"
             raw = f"{address}, {pc}" if address and pc else (address or pc or "")
             found = LocationOut(key, kind, address, pc, relation, raw)
-            if len(made) >= _MEMO_LIMIT:
-                made.clear()
-            made[(relation, address, pc, kind)] = found
+            remember(made, (relation, address, pc, kind), found)
         return found
 
     def locations(row: dict[str, Any]) -> list[LocationOut]:
@@ -327,9 +326,6 @@ def _identifiers(specs: dict[str, Value], prefix: str, mapping: Mapping) -> Call
         return dumps(found) if found else "{}"
 
     return identifiers
-
-
-_MEMO_LIMIT = 65_536  # places remembered per mapping entry; cleared when full
 
 
 def _content_hash(salt: str, raw: str) -> str:
