@@ -41,7 +41,7 @@ from casereview.ingest.pipeline import (
     Transformer,
     parallel_available,
 )
-from casereview.ingest.prepared import FreshMentionRows, PreparedMentions
+from casereview.ingest.prepared import FreshMentionRows, PreparedMentions, take_mention
 from casereview.ingest.readers import read_rows
 from casereview.ingest.transform import MentionOut, RecordOut, RowProblem
 from casereview.model.codes import AuditAction, QuarantineReason
@@ -240,9 +240,8 @@ class _FileLoad:
             records.append(out)
 
     def apply(self, read: int, items: list[tuple[int, Item]]) -> None:
-        """Check one chunk's items for orphans and repeated keys, then write them (and
-        quarantine). A persons file's row is checked for its record first: an orphan never
-        takes its mention key, so a later row with that key loads wherever chunks end."""
+        """Check one chunk's items for orphans and repeated keys (`take_mention`), then
+        write them (and quarantine)."""
         self.read += read
         records: list[RecordOut] = []
         persons: list[tuple[int, MentionOut]] = []  # the nested persons of records
@@ -253,22 +252,7 @@ class _FileLoad:
         for row_number, item in items:
             try:
                 if isinstance(item, MentionOut):
-                    rid = parents.get(item.record_ref or "")
-                    if rid is None:
-                        raise RowProblem(
-                            QuarantineReason.ORPHAN,
-                            "record_key",
-                            f"no record with source ref {item.record_ref!r} in source",
-                        )
-                    key = item.key
-                    if key in seen_mentions:
-                        raise RowProblem(
-                            QuarantineReason.DUPLICATE_KEY,
-                            "key",
-                            f"mention key {key!r} appears twice in the file",
-                        )
-                    seen_mentions.add(key)
-                    found.append((rid, item))
+                    found.append((take_mention(item, parents, seen_mentions), item))
                 elif isinstance(item, RecordOut):
                     self._record(item, row_number, records, persons)
                 else:

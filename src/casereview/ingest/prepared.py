@@ -18,13 +18,32 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from casereview.ingest.pipeline import Item, Problem
-from casereview.ingest.transform import MentionOut
+from casereview.ingest.transform import MentionOut, RowProblem
 from casereview.model.codes import QuarantineReason
 
-__all__ = ["FreshMentionRows", "KnownIds", "PreparedMentions"]
+__all__ = ["FreshMentionRows", "KnownIds", "PreparedMentions", "take_mention"]
 
-_DUPLICATE = QuarantineReason.DUPLICATE_KEY.value
-_ORPHAN = QuarantineReason.ORPHAN.value
+
+def take_mention(m: MentionOut, record_ids: dict[str, int], seen: set[str]) -> int:
+    """The id of the record a persons file's row belongs to, its mention key now taken
+    (added to `seen`). RowProblem if the row is an orphan (checked first: an orphan never
+    takes its key, so a later row with that key loads wherever chunks end) or repeats a key.
+    The one rule of both writers (`load._FileLoad` and `FreshMentionRows`)."""
+    rid = record_ids.get(m.record_ref or "")
+    if rid is None:
+        raise RowProblem(
+            QuarantineReason.ORPHAN,
+            "record_key",
+            f"no record with source ref {m.record_ref!r} in source",
+        )
+    if m.key in seen:
+        raise RowProblem(
+            QuarantineReason.DUPLICATE_KEY,
+            "key",
+            f"mention key {m.key!r} appears twice in the file",
+        )
+    seen.add(m.key)
+    return rid
 
 
 class KnownIds(NamedTuple):
@@ -70,7 +89,7 @@ class FreshMentionRows:
         self.seen_keys: set[str] = set()
 
     def __call__(self, items: list[tuple[int, Item]]) -> PreparedMentions:
-        seen, add_key = self.seen_keys, self.seen_keys.add
+        seen = self.seen_keys
         record_ids, sid, mid = self.records, self.source_id, self.next_mention
         location_ids, object_ids = self.locations, self.objects
         quarantine: list[tuple[int, str | None, str, str, str]] = []
@@ -89,18 +108,12 @@ class FreshMentionRows:
                     raise TypeError(f"row {row_number}: {type(m).__name__} in a persons file")
                 quarantine.append((row_number, *m))
                 continue
-            # As the writer: the record first (an orphan never takes its key), then the key.
-            rid = record_ids.get(m.record_ref or "")
-            if rid is None:
-                message = f"no record with source ref {m.record_ref!r} in source"
-                quarantine.append((row_number, "record_key", _ORPHAN, message, m.raw))
+            try:
+                rid = take_mention(m, record_ids, seen)
+            except RowProblem as p:
+                quarantine.append((row_number, p.field, p.reason.value, p.message, m.raw))
                 continue
             key = m.key
-            if key in seen:
-                message = f"mention key {key!r} appears twice in the file"
-                quarantine.append((row_number, "key", _DUPLICATE, message, m.raw))
-                continue
-            add_key(key)
             mentions.append((mid, rid, sid, key, *m.values, m.raw, m.content_hash))
             for loc in m.locations:
                 lid = location_ids.get(loc.key)
