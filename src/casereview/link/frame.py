@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from casereview.model.serial import from_json
 from casereview.model.tables import mentions, records, sources
 from casereview.values.address import normalise_address
+from casereview.values.missing import is_missing, present_text
 from casereview.values.name import clean_name, split_full_name
 from casereview.values.name_variants import forename_key, forename_keys, name_key, surname_key
 from casereview.values.phone import normalise_phone
@@ -100,10 +101,7 @@ _SEXES = {"female", "male"}
 
 
 def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    text = str(value).strip()
-    return text or None
+    return present_text(value)
 
 
 def _first_forename(forenames: str | None) -> str | None:
@@ -156,12 +154,8 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     # Both parts keyed the same way (no nickname expansion) so that a swapped order matches.
     fkey = pd.Series(_unique_map(f["forename1"], name_key), index=f.index, dtype="object")
     skey = f["surname_std"]
-    pair = [
-        None if a is None or b is None else (f"{a}|{b}" if a <= b else f"{b}|{a}")
-        for a, b in zip(fkey.tolist(), skey.tolist(), strict=True)
-    ]
     out = f.copy()
-    out["bk_name"] = _code(np.array(pair, dtype=object)).set_axis(f.index)
+    out["bk_name"] = _code(_person_key(fkey, skey).to_numpy(dtype=object)).set_axis(f.index)
     cols: dict[str, tuple[pd.Series, ...]] = {
         "bk_dob": (f["dob"],),
         "bk_postcode_initial": (f["postcode"], initial),
@@ -366,7 +360,7 @@ def _column(raw: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _iso(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+    if is_missing(value):
         return None
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
@@ -388,7 +382,7 @@ def _phones(value: Any) -> tuple[str, ...] | None:
     raw = value
     if isinstance(raw, str):
         raw = from_json(raw, [])
-    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+    if not isinstance(raw, list | tuple | np.ndarray) and is_missing(raw):
         return None
     found = sorted({p for p in (normalise_phone(str(x)) for x in raw) if p})
     return tuple(found) or None
@@ -403,8 +397,11 @@ def _surname_parts(surname: str) -> list[str] | None:
     return sorted({name_key(p) for p in surname.split()} - {""}) or None
 
 
-def _nullable(values: list[Any]) -> pd.Series:
-    return pd.Series(values, dtype="object")
+def as_object(column: pd.Series) -> pd.Series:
+    """`column` as an object column whose missing values are all None: pandas 3 stores text
+    in a string dtype that spells a missing value NaN, which sorts and compares as a value."""
+    out = column.astype("object")
+    return out.where(out.notna(), None)
 
 
 def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
@@ -473,8 +470,9 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
             "record_id": pd.array(ids.to_numpy(), dtype="Int64"),
         }
     )
-    for col in ("dob", "dob_ym"):
-        frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype):
+            frame[col] = as_object(frame[col])
     frame = frame.sort_values("unique_id", kind="stable").reset_index(drop=True)
     return add_record_mates(add_blocking_keys(frame))
 
@@ -511,7 +509,7 @@ def _person_key(forename_std: pd.Series, surname_std: pd.Series) -> pd.Series:
     """Both name keys in either order ("ali|muhammad"), NULL unless both are known: how a
     record-mate is recognised whichever way round, or with whichever nickname, it is written."""
     out = [
-        None if f is None or s is None else (f"{f}|{s}" if f <= s else f"{s}|{f}")
+        None if is_missing(f) or is_missing(s) else (f"{f}|{s}" if f <= s else f"{s}|{f}")
         for f, s in zip(forename_std.tolist(), surname_std.tolist(), strict=True)
     ]
     return pd.Series(out, index=forename_std.index, dtype="object")
