@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-import casereview.cli.common
+import casereview.store.db
 from casereview.cli import main
 
 
@@ -21,7 +21,7 @@ from casereview.cli import main
 def engines(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Engine, list[bool]]]:
     """Every engine a command makes through `open_store`, with whether it was disposed."""
     made: list[tuple[Engine, list[bool]]] = []
-    real = casereview.cli.common.make_engine
+    real = casereview.store.db.make_engine
 
     def spy(*args: Any, **kwargs: Any) -> Engine:
         engine = real(*args, **kwargs)
@@ -36,7 +36,7 @@ def engines(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Engine, list[bool]]]:
         made.append((engine, disposed))
         return engine
 
-    monkeypatch.setattr(casereview.cli.common, "make_engine", spy)
+    monkeypatch.setattr(casereview.store.db, "make_engine", spy)
     return made
 
 
@@ -61,6 +61,8 @@ def test_every_command_disposes_its_engine(
         (["teams", "list"], 0),
         (["users", "add", "rev", "--role", "reviewer"], 0),
         (["users", "list"], 0),
+        (["users", "reset-password", "rev"], 0),
+        (["users", "reset-password", "ghost"], 2),
         (["teams", "add-member", "north", "rev"], 0),
         (["teams", "remove-member", "north", "rev"], 0),
         (["users", "disable", "rev"], 0),

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from casereview.classify import run_classify
-from casereview.classify.export import export_findings
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, run_export, settings_for, store_engine
 from casereview.cli.link import export_app
-from casereview.network import run_network
-from casereview.network.export import export_groups
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__: list[str] = []
 
@@ -21,6 +20,8 @@ JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
 def _spinner(label: str, quiet: bool) -> Progress:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -36,6 +37,8 @@ def _spinner(label: str, quiet: bool) -> Progress:
 @app.command("classify")
 def classify_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Apply the typology rules to every record and find CSE-flag inconsistencies."""
+    from casereview.classify import run_classify
+
     settings = settings_for(ctx)
     with store_engine(ctx) as store, _spinner("classify: typology and flag findings", as_json):
         result = run_classify(store, actor=settings.user, settings=settings.classify)
@@ -61,6 +64,8 @@ def classify_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @app.command("network")
 def network_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Build the network and detect offender groups (stable ids, measures, stability)."""
+    from casereview.network import run_network
+
     settings = settings_for(ctx)
     with (
         store_engine(ctx) as store,
@@ -92,6 +97,8 @@ def export_groups_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write group_id, person_id, role for every active group (audited as a disclosure)."""
+    from casereview.network.export import export_groups
+
     run_export(ctx, export_groups, out, purpose, recipient, as_json)
 
 
@@ -104,4 +111,6 @@ def export_findings_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write source, record_ref, finding for every flag finding and record indicator (audited)."""
+    from casereview.classify.export import export_findings
+
     run_export(ctx, export_findings, out, purpose, recipient, as_json)

@@ -7,14 +7,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine
 
-from casereview.settings import Settings, get_settings
-from casereview.store.db import make_engine, require_schema
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from casereview.settings import Settings
+
+# Command modules import only what `--help` needs (typer, rich, the code sets) at module level;
+# the store, the settings and every stage are imported inside the commands that use them, so
+# that `casereview --help` starts fast (tests/cli/test_startup.py).
 
 __all__ = [
     "console",
@@ -32,6 +37,8 @@ err_console = Console(stderr=True)
 
 def settings_for(ctx: typer.Context) -> Settings:
     """The settings, with the global `--database` option applied."""
+    from casereview.settings import get_settings
+
     url = (ctx.find_root().obj or {}).get("database")
     return get_settings(database_url=url) if url else get_settings()
 
@@ -41,10 +48,12 @@ def open_store(ctx: typer.Context, *, need_schema: bool = True) -> Engine:
 
     The caller disposes of it; commands use `store_engine`, which does.
     """
-    engine = make_engine(settings_for(ctx).database_url)
+    from casereview.store import db
+
+    engine = db.make_engine(settings_for(ctx).database_url)
     if need_schema:
         try:
-            require_schema(engine)
+            db.require_schema(engine)
         except BaseException:
             engine.dispose()
             raise

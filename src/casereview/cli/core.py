@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, settings_for, store_engine
 from casereview.errors import ConfigError
 from casereview.model.codes import AuditAction
-from casereview.settings import iter_settings
-from casereview.store import audit
-from casereview.store.db import reading
-from casereview.store.migrate import upgrade
-from casereview.store.summary import store_summary
 
 config_app = typer.Typer(help="Show the settings in force.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the tamper-evident audit log.", no_args_is_help=True)
@@ -26,6 +20,12 @@ JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
 @app.command("init")
 def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Create the store's schema, or upgrade it to this version; safe to run again."""
+    from rich.table import Table
+
+    from casereview.store import audit
+    from casereview.store.migrate import upgrade
+    from casereview.store.summary import store_summary
+
     with store_engine(ctx, need_schema=False) as engine:
         before, after = upgrade(engine)
         if before != after:
@@ -55,6 +55,10 @@ def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @config_app.command("show")
 def config_show(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Print every setting with its current value and description."""
+    from rich.table import Table
+
+    from casereview.settings import iter_settings
+
     rows = iter_settings(settings_for(ctx))
     if as_json:
         print_json([{"name": n, "value": v, "description": d} for n, v, d in rows])
@@ -86,6 +90,8 @@ def audit_verify(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Walk the hash chain and name the first broken sequence number (exit 1 if broken)."""
+    from casereview.store import audit
+
     expected = _parse_head(expect_head)
     with store_engine(ctx) as engine:
         result = audit.verify(engine, expected_head=expected)
@@ -115,6 +121,9 @@ def audit_verify(
 @audit_app.command("head")
 def audit_head(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Print the chain's head (SEQ:HASH) to keep outside the store for later verification."""
+    from casereview.store import audit
+    from casereview.store.db import reading
+
     with store_engine(ctx) as engine, reading(engine) as conn:
         seq, digest = audit.head(conn)
     if as_json:

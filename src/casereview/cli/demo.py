@@ -11,24 +11,33 @@ import os
 import secrets
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy import Engine
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json
 from casereview.errors import ConfigError
 from casereview.model.codes import UserRole
-from casereview.settings import get_settings, reset_settings
-from casereview.store.db import make_engine, writing
-from casereview.store.migrate import upgrade
-from casereview.store.summary import store_summary
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DEMO_TEAM = "Review team"
 _TEAM_ENV = "CASEREVIEW_REVIEW__DEFAULT_TEAM"
 _REPO_MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
+# The demo's users and passwords, kept beside its store (mode 0600) so that `make serve` can
+# show them again: a convenience of the synthetic demo only; real users get theirs once.
+USERS_FILE = "demo-users.txt"
+# Review items the demo supervisor allocates to the demo reviewer, so there is work waiting.
+DEMO_ALLOCATION = 25
+FIRST_STEPS = (
+    "Sign in first as 'reviewer': 'My queue' holds the items the supervisor allocated; open "
+    "the top one, read why it is there and its evidence, follow it to the person or group, "
+    "and record a decision. Then sign in as 'supervisor' to sign it off or allocate more "
+    "work, as 'analyst' for groups and the published report, as 'auditor' to verify the "
+    "audit chain. Every page you open is written to the audit log."
+)
 
 
 def _find_mappings(given: Path | None) -> Path:
@@ -47,6 +56,7 @@ def _fresh_store_url(out: Path) -> str:
 
 def _create_users(url: str) -> list[tuple[str, str, str]]:
     """One user per role (reviewers and supervisors in the demo team); passwords generated."""
+    from casereview.store.db import make_engine, writing
     from casereview.store.users import add_member, create_team, create_user
 
     made = []
@@ -71,7 +81,11 @@ def _build(
 ) -> tuple[Engine, list[tuple[str, str, str]], dict[str, float]]:
     """World, store, users and every stage; returns the engine (the caller disposes of it),
     users and stage timings."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from casereview.pipeline import run_pipeline
+    from casereview.store.db import make_engine
+    from casereview.store.migrate import upgrade
     from casereview.synth import SynthConfig, generate_world
 
     data = out / "data"
@@ -109,11 +123,110 @@ def _build(
                 mappings=mapping_dir,
                 report_dir=out / "report",
             )
+            progress.update(task, description="allocating work to the demo reviewer")
+            _allocate_demo_work(engine)
         except BaseException:
             engine.dispose()
             raise
         timings.update({s.stage: s.seconds for s in result.stages})
     return engine, users, timings
+
+
+def _allocate_demo_work(engine: Engine, count: int = DEMO_ALLOCATION) -> int:
+    """The demo supervisor allocates the top `count` items of the queue to the demo reviewer,
+    each through the workflow (audited), as a supervisor would on the first morning."""
+    from sqlalchemy import select
+
+    from casereview.model.tables import users
+    from casereview.review import workflow
+    from casereview.review.triage import queue
+    from casereview.store.access import load_actor
+    from casereview.store.db import reading
+
+    with reading(engine) as conn:
+        supervisor = load_actor(conn, UserRole.SUPERVISOR.value)
+        reviewer_id = int(
+            conn.execute(
+                select(users.c.id).where(users.c.username == UserRole.REVIEWER.value)
+            ).scalar_one()
+        )
+    entries = queue(engine, actor=supervisor, limit=count)
+    for entry in entries:
+        workflow.assign(engine, entry.item_id, assignee_id=reviewer_id, actor=supervisor)
+    return len(entries)
+
+
+def _save_users(out: Path, users: list[tuple[str, str, str]]) -> Path:
+    """Write the demo's users and passwords beside its store, readable by the owner only."""
+    path = out / USERS_FILE
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("# casereview demo users (synthetic demo only; built by `casereview demo`)\n")
+        for username, role, password in users:
+            f.write(f"{username}\t{role}\t{password}\n")
+    return path
+
+
+def _read_users(out: Path) -> list[tuple[str, str, str]]:
+    path = out / USERS_FILE
+    if not path.is_file():
+        return []
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and not line.startswith("#"):
+            found.append((parts[0], parts[1], parts[2]))
+    return found
+
+
+def _print_users(users: list[tuple[str, str, str]]) -> None:
+    from rich.table import Table
+
+    users_table = Table("user", "role", "password", title="demo users")
+    for username, role, password in users:
+        users_table.add_row(username, role, password)
+    console.print(users_table)
+    console.print(FIRST_STEPS, highlight=False)
+
+
+def _serve(engine: Engine, port: int) -> None:
+    import uvicorn
+
+    from casereview.settings import get_settings
+    from casereview.web.app import create_app
+
+    console.print(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(
+        create_app(engine, settings=get_settings().web),
+        host="127.0.0.1",
+        port=port,
+        server_header=False,
+        log_level="warning",
+    )
+
+
+def _serve_existing(out: Path, port: int) -> None:
+    """Serve a demo built earlier, with its users and passwords as they were made."""
+    from casereview.store.db import make_engine, require_schema
+
+    db = out / "casereview.db"
+    if not db.is_file():
+        raise ConfigError(f"no demo store at {db}: build one first with `make demo`")
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        require_schema(engine)
+        users = _read_users(out)
+        if users:
+            _print_users(users)
+        else:
+            console.print(
+                f"no {USERS_FILE} beside the store: give a user a new password with "
+                "`casereview users reset-password NAME`"
+            )
+        _serve(engine, port)
+    finally:
+        engine.dispose()
 
 
 @app.command("demo")
@@ -129,12 +242,33 @@ def demo(
         None, "--mappings", help="Mapping folder (default: ./mappings or the repository's)."
     ),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web app when built."),
-    port: int = typer.Option(8000, "--port", help="Port for the web app on 127.0.0.1."),
+    serve_only: bool = typer.Option(
+        False,
+        "--serve-only",
+        help="Serve the demo already built in --out again (same users); build nothing.",
+    ),
+    port: int = typer.Option(
+        None,
+        "--port",
+        min=1,
+        max=65535,
+        help="Port for the web app on 127.0.0.1 (default: web.port, CASEREVIEW_WEB__PORT).",
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print the summary as JSON (implies --no-serve)."
     ),
 ) -> None:
     """Build the demo: synthetic world -> fresh SQLite store -> every stage -> users -> web app."""
+    from rich.table import Table
+
+    from casereview.settings import get_settings, reset_settings
+
+    port = port or get_settings().web.port
+    if serve_only:
+        _serve_existing(out, port)
+        return
+    from casereview.store.summary import store_summary
+
     mapping_dir = _find_mappings(mappings)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -151,11 +285,14 @@ def demo(
             os.environ[_TEAM_ENV] = previous
         reset_settings()
     try:
+        users_file = _save_users(out, users)
         summary = store_summary(engine) | {
             "seconds": round(time.perf_counter() - started, 1),
-            "stages": {k: round(v, 1) for k, v in timings.items()},
+            "stages": {k: round(v, 2) for k, v in timings.items()},
             "report": str(out / "report"),
             "users": [{"username": u, "role": r} for u, r, _ in users],
+            "users_file": str(users_file),
+            "allocated_to_reviewer": _allocated(engine),
         }
         if as_json:
             print_json(summary)
@@ -167,26 +304,30 @@ def demo(
         rows = summary["tables"]
         console.print(
             f"store {summary['url']}: {rows['records']:,} records, {rows['mentions']:,} mentions, "
-            f"{rows['persons']:,} persons, {rows['groups']:,} groups, {rows['review_items']:,} review items"
+            f"{rows['persons']:,} persons, {rows['groups']:,} groups, {rows['review_items']:,} review items "
+            f"({summary['allocated_to_reviewer']} allocated to 'reviewer')"
         )
         console.print(f"transparency report: {out / 'report'}")
-        users_table = Table("user", "role", "password (shown once)", title="demo users")
-        for username, role, password in users:
-            users_table.add_row(username, role, password)
-        console.print(users_table)
-        if not serve:
-            return
-        import uvicorn
-
-        from casereview.web.app import create_app
-
-        console.print(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
-        uvicorn.run(
-            create_app(engine, settings=get_settings().web),
-            host="127.0.0.1",
-            port=port,
-            server_header=False,
-            log_level="warning",
-        )
+        _print_users(users)
+        console.print(f"(users and passwords also in {users_file}, readable by you only)")
+        if serve:
+            _serve(engine, port)
     finally:
         engine.dispose()
+
+
+def _allocated(engine: Engine) -> int:
+    """Items assigned to the demo reviewer."""
+    from sqlalchemy import func, select
+
+    from casereview.model.tables import review_items, users
+    from casereview.store.db import reading
+
+    with reading(engine) as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(review_items.join(users, users.c.id == review_items.c.assigned_to))
+                .where(users.c.username == UserRole.REVIEWER.value)
+            ).scalar_one()
+        )

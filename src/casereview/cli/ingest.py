@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
-from sqlalchemy import func, select
 
 from casereview.cli.app import app
 from casereview.cli.common import console, open_store, print_json, settings_for, store_engine
 from casereview.errors import NotFound
-from casereview.ingest import ImportResult, ingest_mapping
 from casereview.model.codes import AuditAction, QuarantineReason
-from casereview.model.serial import from_json
-from casereview.model.tables import imports, quarantine, sources
-from casereview.store import audit
-from casereview.store.db import reading
+
+if TYPE_CHECKING:
+    from casereview.ingest import ImportResult
 
 __all__ = ["ingest_command", "quarantine_list", "quarantine_show"]
 
@@ -45,6 +42,8 @@ def ingest_command(
     Prints a reconciliation line per file: rows read = loaded + quarantined. Importing the
     same bytes again is a reported no-op; a changed file upserts by source ref and mention key.
     """
+    from casereview.ingest import ingest_mapping
+
     settings = settings_for(ctx)
     engine = open_store(ctx)
 
@@ -71,6 +70,13 @@ def quarantine_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List quarantined rows (newest first) with file, row number, field and reason."""
+    from rich.table import Table
+    from sqlalchemy import func, select
+
+    from casereview.model.tables import quarantine, sources
+    from casereview.store import audit
+    from casereview.store.db import reading
+
     query = (
         select(
             quarantine.c.id, quarantine.c.import_id, sources.c.name.label("source"),
@@ -125,6 +131,13 @@ def quarantine_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one quarantined row: where it came from, why, and the row as read."""
+    from sqlalchemy import select
+
+    from casereview.model.serial import from_json
+    from casereview.model.tables import imports, quarantine, sources
+    from casereview.store import audit
+    from casereview.store.db import reading
+
     with store_engine(ctx) as engine:
         with reading(engine) as conn:
             row = conn.execute(

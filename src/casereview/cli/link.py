@@ -7,21 +7,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, run_export, settings_for, store_engine
 from casereview.errors import NotFound
-from casereview.link.explain import explain_pair
-from casereview.link.export import export_persons
-from casereview.link.stage import run_link
 from casereview.model.codes import AuditAction
-from casereview.model.tables import mentions, sources
-from casereview.store import audit
-from casereview.store.db import reading
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["export_app"]
 
@@ -40,6 +36,10 @@ def link_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Resolve person mentions into persons (Splink), with stable ids and explanations."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from casereview.link.stage import run_link
+
     settings = settings_for(ctx)
     with (
         store_engine(ctx) as store,
@@ -91,6 +91,9 @@ def _mention_id(store: Engine, text: str) -> int:
         raise NotFound(f"mention {text!r}: give an id or SOURCE:MENTION_KEY")
     from sqlalchemy import select
 
+    from casereview.model.tables import mentions, sources
+    from casereview.store.db import reading
+
     with reading(store) as conn:
         found = conn.execute(
             select(mentions.c.id)
@@ -110,6 +113,9 @@ def explain_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Why two mentions are (or are not) one person: each comparison's level and weight."""
+    from casereview.link.explain import explain_pair
+    from casereview.store import audit
+
     with store_engine(ctx) as store:
         expl = explain_pair(store, _mention_id(store, mention_a), _mention_id(store, mention_b))
         # The explanation shows both mentions' identifying values: a consultation.
@@ -152,4 +158,6 @@ def export_persons_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Write source, mention_key, person_id for every mention (audited as a disclosure)."""
+    from casereview.link.export import export_persons
+
     run_export(ctx, export_persons, out, purpose, recipient, as_json)

@@ -9,8 +9,6 @@ import typer
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, settings_for, store_engine
-from casereview.store.backup import backup_store
-from casereview.store.retention import purge_before
 
 
 @app.command("backup")
@@ -23,6 +21,8 @@ def backup(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Copy the whole store consistently while it is in use (SQLite backup API or pg_dump)."""
+    from casereview.store.backup import backup_store
+
     with store_engine(ctx) as engine:
         result = backup_store(engine, out, actor=settings_for(ctx).user, purpose=purpose)
     if as_json:
@@ -46,6 +46,8 @@ def purge(
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
 ) -> None:
     """Erase records past their retention date (metadata-only audit entry; audit log kept)."""
+    from casereview.store.retention import purge_before
+
     with store_engine(ctx) as engine:
         result = purge_before(
             engine, before.date(), actor=settings_for(ctx).user, reason=reason, dry_run=dry_run

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from casereview.cli.app import app
 from casereview.cli.common import console, err_console, print_json, settings_for, store_engine
-from casereview.report import DisclosureRule, build_report
 
 __all__: list[str] = []
 
@@ -49,6 +47,10 @@ def report_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Build the transparency report (HTML, CSVs, charts; PDF where WeasyPrint is installed)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from casereview.report import DisclosureRule, build_report
+
     settings = settings_for(ctx)
     with (
         store_engine(ctx) as store,

@@ -8,31 +8,20 @@ records each listing as one CONSULT audit entry and each refused `--as` as one D
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
-from sqlalchemy import Engine, select
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, settings_for, store_engine
 from casereview.errors import AccessDenied, NotFound, WorkflowError
 from casereview.model.codes import AuditAction, DecisionOutcome, IndicatorCode, ReviewStatus
-from casereview.model.tables import review_items, teams, users
-from casereview.review import workflow
-from casereview.review.build import build_review
-from casereview.review.triage import queue
-from casereview.store import audit
-from casereview.store.access import Actor, load_actor
-from casereview.store.db import reading
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from casereview.review.workflow import Transition
+    from casereview.store.access import Actor
 
 __all__ = ["review_app"]
 
@@ -46,6 +35,9 @@ AS_OPTION = typer.Option(..., "--as", help="Username to act as (role and teams f
 
 
 def _actor(store: Engine, username: str, command: str | None = None) -> Actor:
+    from casereview.store.access import load_actor
+    from casereview.store.db import reading
+
     """The `--as` user; a disabled one is refused, and for a `command` the refusal is audited
     (DENIED on the function, as the web app records a refused route)."""
     try:
@@ -59,6 +51,11 @@ def _actor(store: Engine, username: str, command: str | None = None) -> Actor:
 
 
 def _user_id(store: Engine, username: str) -> int:
+    from sqlalchemy import select
+
+    from casereview.model.tables import users
+    from casereview.store.db import reading
+
     with reading(store) as conn:
         uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
     if uid is None:
@@ -67,6 +64,11 @@ def _user_id(store: Engine, username: str) -> int:
 
 
 def _team_id(store: Engine, name: str) -> int:
+    from sqlalchemy import select
+
+    from casereview.model.tables import teams
+    from casereview.store.db import reading
+
     with reading(store) as conn:
         tid = conn.execute(select(teams.c.id).where(teams.c.name == name)).scalar()
     if tid is None:
@@ -74,7 +76,7 @@ def _team_id(store: Engine, name: str) -> int:
     return int(tid)
 
 
-def _done(result: workflow.Transition, as_json: bool) -> None:
+def _done(result: Transition, as_json: bool) -> None:
     summary = {
         "item": result.item_id,
         "transition": result.transition,
@@ -92,6 +94,10 @@ def _done(result: workflow.Transition, as_json: bool) -> None:
 @review_app.command("build")
 def build_command(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Recompute indicators and update the queue; human work is never touched."""
+    from rich.table import Table
+
+    from casereview.review.build import build_review
+
     settings = settings_for(ctx)
     with (
         store_engine(ctx) as store,
@@ -138,6 +144,10 @@ def queue_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The review queue, highest priority first, with each item's indicators and points."""
+    from rich.table import Table
+
+    from casereview.review.triage import queue
+
     who = username or settings_for(ctx).user
     with store_engine(ctx) as store:
         try:
@@ -188,6 +198,8 @@ def _audit_cli(
     details: dict[str, Any],
 ) -> None:
     """One audit entry for a command's listing or refusal, in its own transaction."""
+    from casereview.store import audit
+
     audit.append_alone(
         store,
         actor=who,
@@ -208,6 +220,8 @@ def assign_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Allocate an item to a reviewer (and a team): supervisors of that team only."""
+    from casereview.review import workflow
+
     with store_engine(ctx) as store:
         actor = _actor(store, username, "assign")
         team_id = _team_id(store, team) if team else None
@@ -225,6 +239,8 @@ def start_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Start work on an item assigned to you."""
+    from casereview.review import workflow
+
     with store_engine(ctx) as store:
         result = workflow.start_review(store, item, actor=_actor(store, username, "start"))
     _done(result, as_json)
@@ -240,11 +256,17 @@ def decide_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record your decision on an item assigned to you (starting the review if needed)."""
+    from sqlalchemy import select
+
+    from casereview.model.tables import review_items
+    from casereview.review import workflow
+    from casereview.store.db import reading
+
     # Starting the review and then refusing the decision would leave the item in review with
     # nothing decided, so the one check that can fail after a successful start comes first.
     if not rationale.strip():
         raise WorkflowError("a rationale is required and must not be empty")
-    started: workflow.Transition | None = None
+    started: Transition | None = None
     with store_engine(ctx) as store:
         actor = _actor(store, username, "decide")
         with reading(store) as conn:
@@ -267,6 +289,8 @@ def sign_off_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Sign a decision off (a supervisor of the item's team who did not decide it)."""
+    from casereview.review import workflow
+
     with store_engine(ctx) as store:
         result = workflow.sign_off(store, item, actor=_actor(store, username, "sign-off"))
     _done(result, as_json)
@@ -281,6 +305,8 @@ def return_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Return a decision to the reviewer (a supervisor of the item's team)."""
+    from casereview.review import workflow
+
     with store_engine(ctx) as store:
         result = workflow.return_decision(
             store, item, reason=reason, actor=_actor(store, username, "return")
@@ -297,6 +323,8 @@ def reopen_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Reopen a closed item (a supervisor of the item's team)."""
+    from casereview.review import workflow
+
     with store_engine(ctx) as store:
         result = workflow.reopen(
             store, item, reason=reason, actor=_actor(store, username, "reopen")
@@ -315,6 +343,16 @@ def pipeline_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Run every stage in order (ingest, link, classify, network, review, report)."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskID,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.table import Table
+
     from casereview.pipeline import run_pipeline
 
     if (data is None) != (mappings is None):

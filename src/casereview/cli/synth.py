@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from casereview.errors import CaseReviewError
-from casereview.synth import (
-    FailureRates,
-    NoiseRates,
-    SynthConfig,
-    SynthSummary,
-    generate_world,
-    parse_overrides,
-)
+from casereview.synth.config import FailureRates, NoiseRates, SynthConfig, parse_overrides
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from casereview.synth import SynthSummary
 
 __all__ = ["register", "synth"]
 
@@ -37,6 +33,8 @@ HELP = (
 )
 
 def _summary_table(summary: SynthSummary) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"Synthetic world in {summary.out_dir}", show_edge=False)
     table.add_column("source")
     table.add_column("records", justify="right")
@@ -76,6 +74,10 @@ def synth(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Build a synthetic world of CSE case records with ground truth."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from casereview.synth import generate_world
+
     err = Console(stderr=True)
     try:
         config = SynthConfig(

@@ -10,16 +10,6 @@ import typer
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, settings_for, store_engine
 from casereview.model.codes import UserRole
-from casereview.store.db import reading, writing
-from casereview.store.users import (
-    add_member,
-    create_team,
-    create_user,
-    disable_user,
-    list_teams,
-    list_users,
-    remove_member,
-)
 
 users_app = typer.Typer(help="Manage web users (every change is audited).", no_args_is_help=True)
 teams_app = typer.Typer(help="Manage teams and their members (audited).", no_args_is_help=True)
@@ -62,6 +52,9 @@ def users_add(
     ),
 ) -> None:
     """Create a user; without --password-stdin a strong password is generated and printed once."""
+    from casereview.store.db import writing
+    from casereview.store.users import create_user
+
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(18)
     with store_engine(ctx) as engine, writing(engine) as conn:
         user_id = create_user(
@@ -83,9 +76,35 @@ def users_disable(
     ctx: typer.Context, username: str = typer.Argument(..., help="Login name.")
 ) -> None:
     """Disable a user and end all their web sessions at once."""
+    from casereview.store.db import writing
+    from casereview.store.users import disable_user
+
     with store_engine(ctx) as engine, writing(engine) as conn:
         disable_user(conn, username, actor=settings_for(ctx).user, client="cli")
     console.print(f"user {username} disabled")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="Login name."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the new password from stdin."
+    ),
+) -> None:
+    """Give a user a new password and end all their web sessions (audited).
+
+    Without --password-stdin a strong password is generated and printed once; hand it to the
+    user by a secure route. The password policy applies to one read from stdin."""
+    from casereview.store.db import writing
+    from casereview.store.users import set_password
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(18)
+    with store_engine(ctx) as engine, writing(engine) as conn:
+        set_password(conn, username, password, actor=settings_for(ctx).user, client="cli")
+    console.print(f"password of {username} reset; their web sessions were ended")
+    if not password_stdin:
+        console.print(f"new password (shown once): {password}", highlight=False)
 
 
 @users_app.command("list")
@@ -93,6 +112,9 @@ def users_list(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """List users with role, teams and state."""
+    from casereview.store.db import reading
+    from casereview.store.users import list_users
+
     with store_engine(ctx) as engine, reading(engine) as conn:
         users = list_users(conn)
     if as_json:
@@ -120,6 +142,9 @@ def users_list(
 @teams_app.command("add")
 def teams_add(ctx: typer.Context, name: str = typer.Argument(..., help="Team name.")) -> None:
     """Create a team."""
+    from casereview.store.db import writing
+    from casereview.store.users import create_team
+
     with store_engine(ctx) as engine, writing(engine) as conn:
         team_id = create_team(conn, name, actor=settings_for(ctx).user, client="cli")
     console.print(f"team {name} created (id {team_id})")
@@ -132,6 +157,9 @@ def teams_add_member(
     user: str = typer.Argument(..., help="Login name."),
 ) -> None:
     """Put a user in a team: they see that team's work from their next request."""
+    from casereview.store.db import writing
+    from casereview.store.users import add_member
+
     with store_engine(ctx) as engine, writing(engine) as conn:
         add_member(conn, team, user, actor=settings_for(ctx).user, client="cli")
     console.print(f"{user} added to {team}")
@@ -144,6 +172,9 @@ def teams_remove_member(
     user: str = typer.Argument(..., help="Login name."),
 ) -> None:
     """Take a user out of a team: their next request no longer sees that team's work."""
+    from casereview.store.db import writing
+    from casereview.store.users import remove_member
+
     with store_engine(ctx) as engine, writing(engine) as conn:
         remove_member(conn, team, user, actor=settings_for(ctx).user, client="cli")
     console.print(f"{user} removed from {team}")
@@ -154,6 +185,9 @@ def teams_list(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 ) -> None:
     """List teams and their members."""
+    from casereview.store.db import reading
+    from casereview.store.users import list_teams
+
     with store_engine(ctx) as engine, reading(engine) as conn:
         teams = list_teams(conn)
     if as_json:

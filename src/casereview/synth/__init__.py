@@ -9,6 +9,8 @@ The package never imports `casereview.ingest`: it writes files as a foreign syst
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from casereview.synth.config import (
     CHUNK_CASES,
     GENERATOR_VERSION,
@@ -17,7 +19,21 @@ from casereview.synth.config import (
     SynthConfig,
     parse_overrides,
 )
-from casereview.synth.generate import TRUTH_HEADERS, SynthSummary, generate_world
+
+if TYPE_CHECKING:
+    from casereview.synth.generate import TRUTH_HEADERS, SynthSummary, generate_world
+
+# The generator is imported on first use, so that the command line's `--help` (which lists
+# the rate names of `config`) does not load it.
+_FROM_GENERATE = ("TRUTH_HEADERS", "SynthSummary", "generate_world")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_GENERATE:
+        from casereview.synth import generate
+
+        return getattr(generate, name)
+    raise AttributeError(f"module 'casereview.synth' has no attribute {name!r}")
 
 __all__ = [
     "CHUNK_CASES",
