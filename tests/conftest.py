@@ -13,12 +13,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from casereview.settings import reset_settings
 from casereview.store.db import make_engine
 from casereview.store.migrate import upgrade
+
+# No timings in tests: Hypothesis's per-example deadline is a timing, and fails on a loaded
+# machine. Speed is measured in benchmarks/, never asserted here.
+hypothesis_settings.register_profile("casereview", deadline=None)
+hypothesis_settings.load_profile("casereview")
 
 PG_ENV = "CASEREVIEW_TEST_DATABASE_URL"
 BACKENDS = [

@@ -20,6 +20,7 @@ import pandas as pd
 from casereview.model.serial import canonical_json
 from casereview.network.graph import NetworkInputs, cse_people
 from casereview.network.metrics import centralities, source_linked_share
+from casereview.values.missing import is_missing
 
 __all__ = ["DetectedGroup", "describe_groups"]
 
@@ -115,9 +116,7 @@ def describe_groups(
 def _describe(g: int, offenders: frozenset[int], cut: dict[str, _Slices]) -> DetectedGroup:
     record_ids = sorted({int(r) for r in cut["records"].column("record_id", g)})
     victim_ids = sorted({int(v) for v in cut["victims"].column("victim", g)} - offenders)
-    days = sorted(
-        d for d in cut["recs"].column("occurred_at", g) if d is not None and not pd.isna(d)
-    )
+    days = sorted(d for d in cut["recs"].column("occurred_at", g) if not is_missing(d))
     boroughs = sorted({b for b in cut["recs"].column("borough", g) if isinstance(b, str) and b})
     kinds = Counter(k for ks in cut["inner"].column("kinds", g) for k in ks.split(","))
     measures = centralities(
