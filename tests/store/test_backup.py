@@ -46,6 +46,47 @@ def test_sqlite_backup_while_writing(sqlite_store: Engine, tmp_path: Path) -> No
     assert verified.ok and verified.entries >= result.audit_head_seq > 200
 
 
+def _backup_in_child(url: str, out: str) -> None:
+    engine = make_engine(url)
+    backup_store(engine, Path(out), actor="ops", purpose="killed")
+
+
+def test_a_killed_backup_leaves_nothing_at_out(sqlite_store: Engine, tmp_path: Path) -> None:
+    """SIGKILL at any moment: `--out` is absent or a complete, sound copy; never a partial
+    file that blocks the next backup. A dead backup's temporary file is cleared next time."""
+    import multiprocessing
+    import os
+    import random
+    import signal
+    import time
+
+    with writing(sqlite_store) as conn:
+        for i in range(3000):
+            audit.append(conn, actor="seed", action=AuditAction.CONSULT, object_id=i,
+                         details={"padding": "x" * 2000})  # fmt: skip
+    url = sqlite_store.url.render_as_string(hide_password=False)
+    chance = random.Random(19)
+    outcomes = set()
+    for attempt in range(6):
+        out = tmp_path / f"copy{attempt}.db"
+        child = multiprocessing.get_context("fork").Process(target=_backup_in_child, args=(url, str(out)))
+        child.start()
+        time.sleep(chance.uniform(0.0, 0.4))
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.join()
+        if out.exists():
+            assert sqlite_integrity_check(out) == "ok"
+            outcomes.add("complete")
+        else:
+            outcomes.add("absent")
+            # The next backup to the same name works, and removes the dead one's partial file.
+            result = backup_store(sqlite_store, out, actor="ops", purpose="again")
+            assert sqlite_integrity_check(result.path) == "ok"
+            assert [p.name for p in tmp_path.glob(f".{out.name}.partial-*")] == []
+    assert "absent" in outcomes
+
+
 def test_backup_refuses_to_overwrite(sqlite_store: Engine, tmp_path: Path) -> None:
     target = tmp_path / "exists.db"
     target.write_text("keep me")
