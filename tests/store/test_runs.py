@@ -52,3 +52,74 @@ def test_failed_run_rolls_back_output_and_is_recorded(fresh_store: Engine) -> No
         row = conn.execute(select(runs)).one()._mapping
         assert latest_run(conn, "classify") is None
     assert (row["status"], row["error"]) == ("failed", "ValueError: boom")
+
+
+def _run_then_hang(url: str, ready: str) -> None:
+    """A child process: start a stage run, say so, and wait to be killed."""
+    import time
+    from pathlib import Path
+
+    from casereview.store.db import make_engine
+
+    engine = make_engine(url)
+    with stage_run(engine, "link", {}, actor="killed"):
+        Path(ready).write_text("running")
+        time.sleep(600)
+
+
+def test_a_killed_run_is_shown_abandoned_and_never_blocks(store_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL leaves the run `running` in the table; its process is gone, so it is listed
+    `abandoned`, the next run records it so, and the next run itself succeeds."""
+    import multiprocessing
+    import os
+    import signal
+    import time
+
+    from casereview.store.db import make_engine
+    from casereview.store.runs import list_runs
+
+    ready = tmp_path / "ready"
+    child = multiprocessing.get_context("fork").Process(
+        target=_run_then_hang, args=(store_url, str(ready))
+    )
+    child.start()
+    engine = make_engine(store_url)
+    try:
+        for _ in range(600):
+            if ready.exists() or not child.is_alive():
+                break
+            time.sleep(0.1)
+        assert ready.exists()
+        live = list_runs(engine)
+        assert [(r.stage, r.status, r.started_by) for r in live] == [("link", "running", "killed")]
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.join()
+        listed = list_runs(engine)
+        assert [(r.stage, r.status) for r in listed] == [("link", "abandoned")]
+        with reading(engine) as conn:  # listing writes nothing
+            assert conn.execute(select(runs.c.status)).scalar_one() == "running"
+        with stage_run(engine, "link", {}, actor="next") as run:
+            run.counts["ok"] = 1
+        with reading(engine) as conn:
+            rows = [tuple(r) for r in conn.execute(select(runs.c.started_by, runs.c.status).order_by(runs.c.id))]
+        assert rows == [("killed", "abandoned"), ("next", "succeeded")]
+    finally:
+        if child.is_alive():
+            child.kill()
+        engine.dispose()
+
+
+def test_a_reused_process_id_is_not_the_owner() -> None:
+    """A pid alive now but started at another time (the pid was reused) is not the owner."""
+    import os
+
+    from casereview.store.runs import _owner_alive_here, process_identity
+
+    me = process_identity()
+    assert _owner_alive_here(me) is True
+    assert me["start"] is not None  # Linux: the start time is known
+    assert _owner_alive_here(me | {"start": me["start"] + 1}) is False
+    assert _owner_alive_here(me | {"pid": 2**22 + 7}) is False  # no such process
+    assert _owner_alive_here(me | {"host": "elsewhere"}) is None
+    assert os.getpid() == me["pid"]

@@ -130,3 +130,34 @@ def audit_head(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         print_json({"seq": seq, "hash": digest})
     else:
         typer.echo(f"{seq}:{digest}")
+
+
+@app.command("runs")
+def runs_list(
+    ctx: typer.Context,
+    stage: str = typer.Option(None, "--stage", help="Only runs of this stage (link, classify...)."),
+    limit: int = typer.Option(20, "--limit", min=1, help="At most this many runs, newest first."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Stage runs, newest first: running, succeeded, failed, or abandoned (its process died)."""
+    from rich.table import Table
+
+    from casereview.store.runs import list_runs
+
+    with store_engine(ctx) as engine:
+        found = list_runs(engine, stage=stage, limit=limit)
+    if as_json:
+        print_json([r.as_dict() for r in found])
+        return
+    table = Table("run", "stage", "status", "by", "started", "finished", "note")
+    for r in found:
+        table.add_row(
+            str(r.id),
+            r.stage,
+            r.status,
+            r.started_by or "",
+            r.started_at.isoformat(timespec="seconds"),
+            r.finished_at.isoformat(timespec="seconds") if r.finished_at else "",
+            (r.error or "")[:80],
+        )
+    console.print(table)

@@ -406,9 +406,13 @@ class UserRole(CodeSet):
 class RunStatus(CodeSet):
     """State of a stage run."""
 
-    RUNNING = ("running", "Started and not finished (or the process died)")
+    RUNNING = ("running", "Started and not finished; its process is still at work")
     SUCCEEDED = ("succeeded", "Finished; its output is committed")
     FAILED = ("failed", "Failed; nothing of its output was committed")
+    ABANDONED = (
+        "abandoned",
+        "Its process ended without finishing (killed, or its machine stopped); nothing of its output was committed",
+    )
 
 
 class QuarantineReason(CodeSet):

@@ -158,6 +158,9 @@ runs = Table(
     Column("started_by", String(64), nullable=True),
     Column("started_at", UtcTime, nullable=False),
     Column("finished_at", UtcTime, nullable=True),
+    # The process that runs it (JSON: host, pid, process start time), so that a run whose
+    # process was killed is recognised as abandoned instead of shown running forever.
+    Column("owner", Text, nullable=True),
     Index(None, "stage", "started_at"),
 )
 
