@@ -78,6 +78,11 @@ def _parse_head(text: str | None) -> tuple[int, str] | None:
     return int(seq), digest
 
 
+# `audit verify` exit codes: 0 verified, 1 chain broken, 3 the verification could not run or
+# could not be recorded (store unreadable, disk full); docs/audit.md.
+VERIFY_COULD_NOT_RUN = 3
+
+
 @audit_app.command("verify")
 def audit_verify(
     ctx: typer.Context,
@@ -89,33 +94,57 @@ def audit_verify(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Walk the hash chain and name the first broken sequence number (exit 1 if broken)."""
+    """Walk the hash chain and name the first broken sequence number.
+
+    Exit codes: 0 the chain verified (and this check was recorded in it), 1 the chain is
+    broken, 3 the check could not run, or could not be recorded (e.g. a full disk)."""
+    from contextlib import ExitStack
+
+    from casereview.errors import CaseReviewError, SchemaNotReady
     from casereview.store import audit
 
     expected = _parse_head(expect_head)
-    with store_engine(ctx) as engine:
-        result = audit.verify(engine, expected_head=expected)
-        audit.append_alone(
-            engine,
-            actor=settings_for(ctx).user,
-            action=AuditAction.VERIFY,
-            object_type="audit_log",
-            details={
-                "ok": result.ok,
-                "entries": result.entries,
-                "first_bad_seq": result.first_bad_seq,
-            },
-        )
+    with ExitStack() as stack:
+        try:
+            engine = stack.enter_context(store_engine(ctx))
+            result = audit.verify(engine, expected_head=expected)
+        except SchemaNotReady:
+            raise
+        except CaseReviewError as e:
+            console.print(f"[bold red]audit chain could not be verified:[/] {e}", highlight=False)
+            raise typer.Exit(VERIFY_COULD_NOT_RUN) from None
+        recorded: str | None = None
+        try:
+            audit.append_alone(
+                engine,
+                actor=settings_for(ctx).user,
+                action=AuditAction.VERIFY,
+                object_type="audit_log",
+                details={
+                    "ok": result.ok,
+                    "entries": result.entries,
+                    "first_bad_seq": result.first_bad_seq,
+                },
+            )
+        except CaseReviewError as e:
+            recorded = str(e)
     if as_json:
-        print_json(result.__dict__)
+        print_json(result.__dict__ | {"recorded": recorded is None, "record_error": recorded})
     elif result.ok:
         console.print(f"audit chain verified: {result.entries} entries, head {result.head_seq}")
     else:
         console.print(
             f"[bold red]audit chain BROKEN at sequence {result.first_bad_seq}[/]: {result.problem}"
         )
+    if recorded is not None and not as_json:
+        console.print(
+            f"[bold red]this verification could not be recorded in the audit log:[/] {recorded}",
+            highlight=False,
+        )
     if not result.ok:
         raise typer.Exit(1)
+    if recorded is not None:
+        raise typer.Exit(VERIFY_COULD_NOT_RUN)
 
 
 @audit_app.command("head")
