@@ -27,7 +27,7 @@ SECTIONS = ["records", "typology", "groups", "review", "quality", "method"]
 TABLES = [
     "records_by_year",
     "records_by_borough",
-    "records_by_year_borough",
+    "records_by_borough_year",
     "records_by_type",
     "records_by_source_flag",
     "records_by_flag_status",
