@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404  (pg_dump only, fixed argument list)
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from casereview.errors import StoreError
 from casereview.model.codes import AuditAction
 from casereview.store import audit
 from casereview.store.db import is_sqlite, writing
+from casereview.store.files import create_private
 
 __all__ = ["BackupResult", "backup_store", "sqlite_integrity_check"]
 
@@ -45,6 +46,7 @@ def backup_store(engine: Engine, out: Path, *, actor: str, purpose: str) -> Back
     if out.exists():
         raise StoreError(f"backup target exists, refusing to overwrite: {out}")
     out.parent.mkdir(parents=True, exist_ok=True)
+    create_private(out)  # a copy of everything: owner-only before a byte is written
     # Audit first: the copy then contains the entry that records its own making.
     with writing(engine) as conn:
         entry = audit.append(
@@ -57,10 +59,14 @@ def backup_store(engine: Engine, out: Path, *, actor: str, purpose: str) -> Back
             recipient=str(out.name),
             details={"target": out.name},
         )
-    if is_sqlite(engine):
-        _backup_sqlite(engine, out)
-    else:
-        _backup_postgres(engine, out)
+    try:
+        if is_sqlite(engine):
+            _backup_sqlite(engine, out)
+        else:
+            _backup_postgres(engine, out)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
     return BackupResult(out, out.stat().st_size, entry.seq)
 
 
@@ -86,7 +92,7 @@ def _backup_postgres(engine: Engine, out: Path) -> None:
         raise StoreError("pg_dump is not installed: install the PostgreSQL client tools")
     url = engine.url.set(drivername="postgresql")
     try:
-        subprocess.run(  # noqa: S603  (fixed argument list, no shell)
+        subprocess.run(  # noqa: S603  # nosec B603  (fixed argument list, no shell)
             [pg_dump, "--format=custom", "--file", str(out), url.render_as_string(hide_password=False)],
             check=True,
             capture_output=True,
