@@ -1,17 +1,20 @@
-"""Store-level commands: `init`, `config show`, `audit verify`, `audit head`."""
+"""Store-level commands: `init`, `config show`, `audit verify`, `audit head`, `login`, `logout`."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, settings_for, store_engine
-from casereview.errors import ConfigError
+from casereview.errors import AccessDenied, ConfigError
 from casereview.model.codes import AuditAction
 from casereview.settings import iter_settings
 from casereview.store import audit
-from casereview.store.db import reading
+from casereview.store.db import reading, writing
 from casereview.store.migrate import upgrade
 from casereview.store.summary import store_summary
 
@@ -121,3 +124,65 @@ def audit_head(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         print_json({"seq": seq, "hash": digest})
     else:
         typer.echo(f"{seq}:{digest}")
+
+
+@app.command("login")
+def login(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="Your casereview username."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin (for scripts)."
+    ),
+    hours: float = typer.Option(12, "--hours", min=0.1, max=24 * 7, help="How long it lasts."),
+    token_out: Path = typer.Option(
+        None,
+        "--token-file",
+        help="Where to keep the token (default CASEREVIEW_TOKEN_FILE or "
+        "~/.config/casereview/token; created 0600).",
+    ),
+    print_token: bool = typer.Option(
+        False, "--print-token", help="Print the token instead (for CASEREVIEW_TOKEN in a script)."
+    ),
+) -> None:
+    """Sign in on this command line with your password: review commands then act as you."""
+    from casereview.store.cli_tokens import sign_in, write_token_file
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("password", hide_input=True)
+    )
+    with store_engine(ctx) as engine, writing(engine) as conn:
+        result, issued = sign_in(conn, username, password, hours=hours)
+    if issued is None:
+        why = (
+            "too many failed sign-ins: wait"
+            if result.reason == "throttled"
+            else ("unknown user or wrong password")
+        )
+        raise AccessDenied(f"sign-in refused: {why}")
+    when = issued.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    if print_token:
+        typer.echo(issued.token)
+        return
+    path = write_token_file(issued.token, token_out)
+    console.print(f"signed in as {username} until {when} (token in {path}, mode 0600)")
+
+
+@app.command("logout")
+def logout(
+    ctx: typer.Context,
+    token_in: Path = typer.Option(None, "--token-file", help="The token file to end."),
+) -> None:
+    """End this command line's sign-in: the token is revoked and its file removed."""
+    from casereview.store.cli_tokens import read_token, revoke_token, token_file
+
+    path = token_in or token_file()
+    token = read_token(path)
+    if token is None:
+        console.print("not signed in")
+        return
+    with store_engine(ctx) as engine, writing(engine) as conn:
+        revoke_token(conn, token)
+    path.unlink(missing_ok=True)
+    console.print("signed out")
