@@ -27,10 +27,28 @@ JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
 @app.command("init")
-def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+def init_store(
+    ctx: typer.Context,
+    create_roles: bool = typer.Option(
+        False,
+        "--create-roles",
+        help="PostgreSQL: also create an owner role for the schema and an application login "
+        "that cannot alter tables, disable triggers or change audit entries (docs/deployment.md).",
+    ),
+    owner_role: str = typer.Option("casereview_owner", "--owner-role", help="Owner role name."),
+    app_role: str = typer.Option("casereview_app", "--app-role", help="Application login name."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Create the store's schema, or upgrade it to this version; safe to run again."""
+    roles = None
     with store_engine(ctx, need_schema=False) as engine:
-        before, after = upgrade(engine)
+        if create_roles:
+            from casereview.store.roles import create_roles as make_roles
+
+            roles = make_roles(engine, owner_role, app_role)
+            before, after = roles.revision
+        else:
+            before, after = upgrade(engine)
         if before != after:
             audit.append_alone(
                 engine,
@@ -42,6 +60,8 @@ def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             )
         summary = store_summary(engine)
     summary |= {"changed": before != after, "previous_revision": before}
+    if roles is not None:
+        summary["roles"] = {"owner": roles.owner, "app": roles.app, "created": list(roles.created)}
     if as_json:
         print_json(summary)
         return
@@ -49,6 +69,11 @@ def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         "created" if before is None else ("upgraded" if before != after else "already up to date")
     )
     console.print(f"store {summary['url']}: schema {verb} (revision {after})")
+    if roles is not None:
+        console.print(
+            f"roles: {roles.owner} owns the schema, {roles.app} may use it "
+            f"(created: {', '.join(roles.created) or 'none'}); connect the app as {roles.app}"
+        )
     table = Table("table", "rows")
     for name, rows in summary["tables"].items():
         table.add_row(name, str(rows))
