@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -27,16 +26,13 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from casereview.classify import run_classify
-from casereview.ingest import ingest_directory
 from casereview.link.stage import run_link
 from casereview.model import tables as t
 from casereview.network import run_network
 from casereview.review.build import build_review
 from casereview.review.triage import queue
-from casereview.store.db import make_engine, reading, writing
-from casereview.store.migrate import upgrade
-from casereview.synth import SynthConfig, generate_world
-from pipeline_world import MAPPINGS
+from casereview.store.db import reading, writing
+from pipeline_world import build_ingested_store, copy_store
 
 pytestmark = pytest.mark.slow
 
@@ -48,21 +44,7 @@ SEX_KEYS = ("sex", "gender")
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synthetic world imported by the real ingest stage (nothing linked yet)."""
-    folder = tmp_path_factory.mktemp("protected")
-    generate_world(SynthConfig(cases=300, seed=7), folder / "data", workers=1)
-    path = folder / "ingested.db"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        upgrade(engine)
-        ingest_directory(engine, MAPPINGS, folder / "data", "test")
-    finally:
-        engine.dispose()
-    return path
-
-
-def _copy(source: Path, target: Path) -> Engine:
-    shutil.copyfile(source, target)
-    return make_engine(f"sqlite:///{target}")
+    return build_ingested_store(tmp_path_factory.mktemp("protected"))
 
 
 def _later_stages(engine: Engine, *, link: bool) -> None:
@@ -193,9 +175,9 @@ def _non_empty(outputs: dict[str, Any]) -> dict[str, int]:
 def test_permuting_ethnicity_and_nationality_changes_nothing(
     ingested: Path, tmp_path: Path
 ) -> None:
-    original = _copy(ingested, tmp_path / "original.db")
-    permuted = _copy(ingested, tmp_path / "permuted.db")
-    control = _copy(ingested, tmp_path / "control.db")
+    original = copy_store(ingested, tmp_path / "original.db")
+    permuted = copy_store(ingested, tmp_path / "permuted.db")
+    control = copy_store(ingested, tmp_path / "control.db")
     try:
         moved = _permute(
             permuted, ["ethnicity_raw", "ethnicity", "nationality"], PROTECTED_KEYS, seed=1
@@ -216,14 +198,14 @@ def test_permuting_ethnicity_and_nationality_changes_nothing(
 
 
 def test_permuting_sex_after_linkage_changes_nothing(ingested: Path, tmp_path: Path) -> None:
-    original = _copy(ingested, tmp_path / "original.db")
+    original = copy_store(ingested, tmp_path / "original.db")
     try:
         _later_stages(original, link=True)
     finally:
         original.dispose()
     linked = tmp_path / "original.db"
-    permuted = _copy(linked, tmp_path / "permuted.db")
-    again = _copy(linked, tmp_path / "again.db")
+    permuted = copy_store(linked, tmp_path / "permuted.db")
+    again = copy_store(linked, tmp_path / "again.db")
     try:
         moved = _permute(permuted, ["sex"], SEX_KEYS, seed=2)
         assert moved > 100
