@@ -67,8 +67,11 @@ def _import_one_record(engine: Engine, borough: str, year: str, n: int = 0) -> N
         import_id = conn.execute(
             select(func.max(t.imports.c.id)).where(t.imports.c.source_id == source)
         ).scalar_one()
+        # The fixture world writes its ids itself (PostgreSQL's sequence never moved).
+        next_id = conn.execute(select(func.max(t.records.c.id))).scalar_one() + 1
         conn.execute(
             insert(t.records).values(
+                id=next_id,
                 source_id=source, source_ref=f"REF/MET/NEW{n:03d}Q", record_type="crime",
                 occurred_at=dt.date(int(year), 6, 15), borough=borough, cse_flag=True, outcome="1",
                 narrative="A new record.", raw="{}", content_hash="f" * 64, import_id=import_id,
