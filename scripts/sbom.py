@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess  # nosec B404  (runs pip-audit only, fixed argument list)
+import subprocess  # pip-audit only, with a fixed argument list  # nosec B404
 import sys
 import sysconfig
 from dataclasses import dataclass
@@ -127,7 +127,7 @@ def vulnerability_audit(expected: list[str]) -> AuditVerdict:
         sysconfig.get_paths()["purelib"],
     ]
     try:
-        result = subprocess.run(  # noqa: S603  # nosec B603  (fixed arguments, no shell)
+        result = subprocess.run(  # noqa: S603  # fixed arguments, no shell  # nosec B603
             command, capture_output=True, text=True, timeout=300
         )
     except subprocess.TimeoutExpired:

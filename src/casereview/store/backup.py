@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump only, fixed argument list
+import subprocess  # pg_dump only, with a fixed argument list  # nosec B404
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +92,7 @@ def _backup_postgres(engine: Engine, out: Path) -> None:
         raise StoreError("pg_dump is not installed: install the PostgreSQL client tools")
     url = engine.url.set(drivername="postgresql")
     try:
-        subprocess.run(  # noqa: S603  # nosec B603 - fixed argument list, no shell
+        subprocess.run(  # noqa: S603  # fixed argument list, no shell  # nosec B603
             [pg_dump, "--format=custom", "--file", str(out), url.render_as_string(hide_password=False)],
             check=True,
             capture_output=True,

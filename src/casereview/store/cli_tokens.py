@@ -40,8 +40,8 @@ __all__ = [
     "write_token_file",
 ]
 
-TOKEN_ENV = "CASEREVIEW_TOKEN"  # noqa: S105  # nosec B105  (an environment variable name)
-TOKEN_FILE_ENV = "CASEREVIEW_TOKEN_FILE"  # noqa: S105  # nosec B105  (a variable name)
+TOKEN_ENV = "CASEREVIEW_TOKEN"  # noqa: S105  # a variable name  # nosec B105
+TOKEN_FILE_ENV = "CASEREVIEW_TOKEN_FILE"  # noqa: S105  # a variable name  # nosec B105
 
 
 @dataclass(frozen=True)
