@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from casereview.model.tables import mentions, objects, records
 from casereview.report import build_report
+from casereview.report.cellkey import load_cell_keys
 from casereview.report.disclosure import DisclosureRule
 from casereview.report.quality import collect_quality
 from casereview.report.stage import protect_all
@@ -65,7 +66,8 @@ def main(store: str, out_dir: str, population: str | None = None) -> None:
         names = load_sources(conn)
         recs = load_records(conn, names)
         tables = collect_statistics(conn, names, recs).tables | collect_quality(conn, names, recs).tables
-    protected = list(protect_all(tables, rule).values())
+        keys = load_cell_keys(conn)
+    protected = list(protect_all(tables, rule, keys).values())  # as the report published them
     start = time.perf_counter()
     narrowest = {}
     for known in (True, False):

@@ -10,6 +10,7 @@ change or queue listing (and per refused `--as`), and a chain that still verifie
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +28,11 @@ from casereview.review.triage import queue
 from casereview.settings import reset_settings
 from casereview.store import audit
 from casereview.store.access import Actor, load_actor
+from casereview.store.cli_tokens import TOKEN_ENV, issue_token
 from casereview.store.db import reading, writing
 from review.conftest import ReviewWorld, indicator_world  # type: ignore[import-not-found]
 
+WORKFLOW = ("assign", "start", "decide", "sign-off", "return", "reopen")
 NFA = "no_further_action"
 FNI = "further_investigation"
 
@@ -54,10 +57,21 @@ class CliWorld:
     north: int
     south: int
     user_ids: dict[str, int]
+    tokens: dict[str, str]
 
     def run(self, *args: str) -> Run:
+        """Run a command; a workflow command named `--as USER` runs signed in as USER (each
+        user signed in once, as `casereview login` does; tests/cli/test_cli_auth.py covers
+        the sign-in itself and what `--as` may not do)."""
         self.capsys.readouterr()
-        code = main(["--database", self.url, *args])
+        named = args[args.index("--as") + 1] if "--as" in args else None
+        signed_in = args[0] in WORKFLOW and named in self.tokens
+        if signed_in:
+            os.environ[TOKEN_ENV] = self.tokens[named]  # type: ignore[index]
+        try:
+            code = main(["--database", self.url, *args])
+        finally:
+            os.environ.pop(TOKEN_ENV, None)
         captured = self.capsys.readouterr()
         return Run(code, captured.out, captured.err)
 
@@ -92,7 +106,9 @@ def cli_world(store_url: str, fresh_store: Engine, capsys: pytest.CaptureFixture
         assert actor.user_id is not None
         user_ids[name] = actor.user_id
     build_review(fresh_store, actor="test")
-    return CliWorld(store_url, fresh_store, w, capsys, north, south, user_ids)
+    with writing(fresh_store) as conn:
+        tokens = {name: issue_token(conn, uid).token for name, uid in user_ids.items()}
+    return CliWorld(store_url, fresh_store, w, capsys, north, south, user_ids, tokens)
 
 
 def _state(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -497,7 +513,9 @@ REFUSALS = [
     ("closed", "return ITEM --reason again --as sup", 2,
      "review item ITEM is closed: 'return' needs it to be awaiting_sign_off", None),
     ("closed", "start 999 --as rev", 2, "no review item 999", None),
-    ("closed", "sign-off ITEM --as ghost", 2, "no such user: ghost", None),
+    # No one can sign in as a user who does not exist: without a sign-in, nothing to act as.
+    ("closed", "sign-off ITEM --as ghost", 2, "`sign-off` changes review state: sign in first "
+     "with `casereview login USERNAME` (or give a token in CASEREVIEW_TOKEN)", None),
 ]  # fmt: skip
 
 

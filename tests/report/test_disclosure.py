@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sdc_attack import attack
 
+from casereview.report.cellkey import MAX_PERTURBATION, CellKeys, perturb_table, perturbation
 from casereview.report.disclosure import (
     GRAND,
     SUPPRESSED_MARK,
@@ -296,3 +297,31 @@ def test_a_table_of_small_counts_is_all_withheld_and_unbounded() -> None:
     values = {i: table.value(i) for i in table.items()}
     assert protected.suppressed == set(table.items())
     assert cell_bounds(table, values, protected.suppressed, GRAND) == (2, UNBOUNDED)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(table=count_tables(), secret=st.binary(min_size=8, max_size=8))
+def test_random_perturbed_tables_resist_differencing(table: CountTable, secret: bytes) -> None:
+    """With cell-key perturbation: zeros exact, the rest within the ptable, attacks still fail."""
+    perturbed = perturb_table(table, CellKeys(secret))
+    protected = protect(table, RULE, perturbed, perturbation=MAX_PERTURBATION)
+    for item, published in protected.published.items():
+        true = table.value(item)
+        assert (perturbed[item] == 0) == (true == 0)
+        assert abs(perturbed[item] - true) <= MAX_PERTURBATION
+        if published is not None:
+            assert published == RULE.round(perturbed[item])
+            assert perturbed[item] == 0 or perturbed[item] >= RULE.suppress_below
+    assert protected.primary == {i for i in table.items() if RULE.is_primary(perturbed[i])}
+    assert_protected([protected])
+
+
+def test_cell_keys_are_stable_and_the_ptable_is_unbiased() -> None:
+    keys = CellKeys(b"secret")
+    assert keys.perturb("t|c|a|b", 12) == keys.perturb("t|c|a|b", 12)
+    # Over many cells the perturbation of a count of 3 or more averages 0, within [-2, 2].
+    drawn = [keys.perturb(f"cell {n}", 40) - 40 for n in range(20_000)]
+    assert set(drawn) == {-2, -1, 0, 1, 2}
+    assert abs(sum(drawn) / len(drawn)) < 0.03
+    assert {perturbation(0, k / 100) for k in range(100)} == {0}
+    assert {1 + perturbation(1, k / 100) for k in range(100)} == {1, 2, 3}

@@ -62,7 +62,9 @@ def test_purge_erases_old_records_and_logs_metadata_only(fresh_store: Engine) ->
     assert len(entries) == 1
     erase = entries[0]
     assert (erase.actor, erase.object_id, erase.purpose) == ("dpo", "before:2015-01-01", "retention schedule")
-    assert erase.details_dict == {"cutoff": "2015-01-01", "records": 1, "mentions": 1, "quarantined_rows": 0, "review_items_retired": 1}
+    assert erase.details_dict == {"cutoff": "2015-01-01", "records": 1, "mentions": 1, "quarantined_rows": 0,
+                                  "review_items_retired": 1, "persons_unnamed": 0, "persons_renamed": 0,
+                                  "places": 0, "objects": 0, "earlier_exports": 0}
     assert "Bloggs" not in erase.details and "Note" not in erase.details
     assert audit.verify(fresh_store).ok
 

@@ -1,4 +1,6 @@
-"""What every command shares: the store URL from `--database`, output helpers, the console."""
+"""What every command shares: the store URL from `--database`, output helpers, the console,
+and who acts: commands that change review state act as the user signed in with
+`casereview login` (its token), never merely as a name given on the command line."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
 # the store, the settings and every stage are imported inside the commands that use them, so
 # that `casereview --help` starts fast (tests/cli/test_startup.py).
 
+if TYPE_CHECKING:
+    from casereview.store.access import Actor
+
 __all__ = [
     "console",
     "err_console",
@@ -28,6 +33,7 @@ __all__ = [
     "print_json",
     "run_export",
     "settings_for",
+    "signed_in_actor",
     "store_engine",
 ]
 
@@ -95,3 +101,46 @@ def run_export(
         print_json({"rows": rows, "file": str(out)})
         return
     console.print(f"wrote {rows} rows to {out}")
+
+
+def signed_in_actor(store: Engine, named: str | None, command: str) -> Actor:
+    """The user signed in on this command line, for a command that changes review state.
+
+    The token comes from CASEREVIEW_TOKEN or the 0600 token file (`casereview login`); `--as`,
+    when given, must name that same user; CASEREVIEW_USER plays no part. The OS user is
+    recorded as the actor's client in every audit entry. A refusal of access (bad or expired
+    token, another name, a disabled user) is audited as DENIED on the command.
+    """
+    from casereview.errors import AccessDenied, ConfigError
+    from casereview.model.codes import AuditAction
+    from casereview.store import audit
+    from casereview.store.access import load_actor
+    from casereview.store.cli_tokens import TOKEN_ENV, os_user, read_token, resolve_token
+    from casereview.store.db import reading
+
+    client = f"cli os-user={os_user()}"
+    token = read_token()
+    if token is None:
+        raise ConfigError(
+            f"`{command}` changes review state: sign in first with `casereview login USERNAME` "
+            f"(or give a token in {TOKEN_ENV})"
+        )
+    who = named or "unknown"
+    try:
+        with reading(store) as conn:
+            who = resolve_token(conn, token)
+            if named is not None and named != who:
+                raise AccessDenied(f"signed in as {who}, not {named}: `--as` cannot change that")
+            return load_actor(conn, who, client=client)
+    except AccessDenied as refused:
+        denial = {"command": command, "reason": str(refused)}
+        audit.append_alone(
+            store,
+            actor=who,
+            action=AuditAction.DENIED,
+            object_type="function",
+            object_id=command,
+            client=client,
+            details=denial,
+        )
+        raise

@@ -1,12 +1,15 @@
-"""Store-level commands: `init`, `config show`, `audit verify`, `audit head`."""
+"""Store-level commands: `init`, `config show`, `audit verify`, `audit head`, `login`, `logout`."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import typer
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, settings_for, store_engine
-from casereview.errors import ConfigError
+from casereview.errors import AccessDenied, ConfigError
 from casereview.model.codes import AuditAction
 
 config_app = typer.Typer(help="Show the settings in force.", no_args_is_help=True)
@@ -18,7 +21,18 @@ JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
 @app.command("init")
-def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+def init_store(
+    ctx: typer.Context,
+    create_roles: bool = typer.Option(
+        False,
+        "--create-roles",
+        help="PostgreSQL: also create an owner role for the schema and an application login "
+        "that cannot alter tables, disable triggers or change audit entries (docs/deployment.md).",
+    ),
+    owner_role: str = typer.Option("casereview_owner", "--owner-role", help="Owner role name."),
+    app_role: str = typer.Option("casereview_app", "--app-role", help="Application login name."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Create the store's schema, or upgrade it to this version; safe to run again."""
     from rich.table import Table
 
@@ -26,8 +40,15 @@ def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     from casereview.store.migrate import upgrade
     from casereview.store.summary import store_summary
 
+    roles = None
     with store_engine(ctx, need_schema=False) as engine:
-        before, after = upgrade(engine)
+        if create_roles:
+            from casereview.store.roles import create_roles as make_roles
+
+            roles = make_roles(engine, owner_role, app_role)
+            before, after = roles.revision
+        else:
+            before, after = upgrade(engine)
         if before != after:
             audit.append_alone(
                 engine,
@@ -39,6 +60,8 @@ def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             )
         summary = store_summary(engine)
     summary |= {"changed": before != after, "previous_revision": before}
+    if roles is not None:
+        summary["roles"] = {"owner": roles.owner, "app": roles.app, "created": list(roles.created)}
     if as_json:
         print_json(summary)
         return
@@ -46,6 +69,11 @@ def init_store(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         "created" if before is None else ("upgraded" if before != after else "already up to date")
     )
     console.print(f"store {summary['url']}: schema {verb} (revision {after})")
+    if roles is not None:
+        console.print(
+            f"roles: {roles.owner} owns the schema, {roles.app} may use it "
+            f"(created: {', '.join(roles.created) or 'none'}); connect the app as {roles.app}"
+        )
     table = Table("table", "rows")
     for name, rows in summary["tables"].items():
         table.add_row(name, str(rows))
@@ -190,3 +218,67 @@ def runs_list(
             (r.error or "")[:80],
         )
     console.print(table)
+
+
+@app.command("login")
+def login(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="Your casereview username."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from stdin (for scripts)."
+    ),
+    hours: float = typer.Option(12, "--hours", min=0.1, max=24 * 7, help="How long it lasts."),
+    token_out: Path = typer.Option(
+        None,
+        "--token-file",
+        help="Where to keep the token (default CASEREVIEW_TOKEN_FILE or "
+        "~/.config/casereview/token; created 0600).",
+    ),
+    print_token: bool = typer.Option(
+        False, "--print-token", help="Print the token instead (for CASEREVIEW_TOKEN in a script)."
+    ),
+) -> None:
+    """Sign in on this command line with your password: review commands then act as you."""
+    from casereview.store.cli_tokens import sign_in, write_token_file
+    from casereview.store.db import writing
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("password", hide_input=True)
+    )
+    with store_engine(ctx) as engine, writing(engine) as conn:
+        result, issued = sign_in(conn, username, password, hours=hours)
+    if issued is None:
+        why = (
+            "too many failed sign-ins: wait"
+            if result.reason == "throttled"
+            else ("unknown user or wrong password")
+        )
+        raise AccessDenied(f"sign-in refused: {why}")
+    when = issued.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    if print_token:
+        typer.echo(issued.token)
+        return
+    path = write_token_file(issued.token, token_out)
+    console.print(f"signed in as {username} until {when} (token in {path}, mode 0600)")
+
+
+@app.command("logout")
+def logout(
+    ctx: typer.Context,
+    token_in: Path = typer.Option(None, "--token-file", help="The token file to end."),
+) -> None:
+    """End this command line's sign-in: the token is revoked and its file removed."""
+    from casereview.store.cli_tokens import read_token, revoke_token, token_file
+    from casereview.store.db import writing
+
+    path = token_in or token_file()
+    token = read_token(path)
+    if token is None:
+        console.print("not signed in")
+        return
+    with store_engine(ctx) as engine, writing(engine) as conn:
+        revoke_token(conn, token)
+    path.unlink(missing_ok=True)
+    console.print("signed out")

@@ -61,3 +61,15 @@ def purge(
         f"{result.quarantined_rows:,} quarantined rows; "
         f"{result.review_items_retired:,} review items retired"
     )
+    if not dry_run:
+        console.print(
+            f"{result.persons_unnamed:,} persons left with no mention lost their names, "
+            f"{result.persons_renamed:,} were renamed from their remaining mentions; "
+            f"{result.places:,} places and {result.objects:,} phones, vehicles and identifiers "
+            "no remaining record holds were deleted"
+        )
+    if result.earlier_exports:
+        console.print(
+            f"{result.earlier_exports:,} earlier exports or backups (audit log: action disclose) "
+            "may hold erased data outside the store: recall them under the retention schedule"
+        )

@@ -17,7 +17,7 @@ HELP = (
     "Writes OUT/report.html (one self-contained file), OUT/report.pdf with --format pdf "
     "(needs WeasyPrint), one CSV per published table and the charts as PNG. Counts below "
     "report.suppress_below are withheld, the rest rounded to report.round_to, with secondary "
-    "suppression. Producing the report is recorded in the audit log as a disclosure with its "
+    "suppression, after a cell-key perturbation that publishes each cell alike in every release. Producing the report is recorded in the audit log as a disclosure with its "
     "purpose and recipient. See docs/reports.md."
 )
 
@@ -90,4 +90,37 @@ def report_command(
         f"{len(result.chart_files)} charts; {d['primary_suppressed']} values withheld as small, "
         f"{d['secondary_suppressed']} more to protect them; audit entry {result.audit_seq}",
         highlight=False,
+    )
+
+
+@app.command("extract")
+def extract_command(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", help="CSV file to write (created 0600)."),
+    purpose: str = typer.Option(..., "--purpose", help="Why the extract is made (audited)."),
+    recipient: str = typer.Option(None, "--recipient", help="Who receives it (audited)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Records by type, year, borough, CSE flag and outcome, under the report's disclosure
+    control (cell key, threshold, rounding): the safe replacement of record-level extracts."""
+    from casereview.report import DisclosureRule
+    from casereview.report.extract import write_records_extract
+
+    settings = settings_for(ctx)
+    with store_engine(ctx) as store:
+        result = write_records_extract(
+            store,
+            out,
+            purpose=purpose,
+            recipient=recipient,
+            actor=settings.user,
+            rule=DisclosureRule.from_settings(settings.report),
+        )
+    if as_json:
+        print_json(
+            {"file": str(out), "combinations": result.combinations, "withheld": result.withheld}
+        )
+        return
+    console.print(
+        f"wrote {result.combinations} combinations to {out} ({result.withheld} withheld as [c])"
     )

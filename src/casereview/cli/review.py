@@ -1,7 +1,8 @@
 """`casereview review build`, the queue and workflow commands, and `casereview pipeline`.
 
-Workflow commands act as the user named by `--as` (looked up in the users table), with that
-user's role and teams, exactly as the web app would. Like the web app's queue page, `queue`
+Workflow commands act as the user signed in with `casereview login` (`common.signed_in_actor`),
+with that user's role and teams, exactly as the web app would; `--as` may name that user, and
+naming anyone else is refused. Like the web app's queue page, `queue`
 records each listing as one CONSULT audit entry and each refused `--as` as one DENIED entry.
 """
 
@@ -13,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from casereview.cli.app import app
-from casereview.cli.common import console, print_json, settings_for, store_engine
+from casereview.cli.common import (
+    console,
+    print_json,
+    settings_for,
+    signed_in_actor,
+    store_engine,
+)
 from casereview.errors import AccessDenied, NotFound, WorkflowError
 from casereview.model.codes import AuditAction, DecisionOutcome, IndicatorCode, ReviewStatus
 
@@ -31,7 +38,9 @@ review_app = typer.Typer(
 app.add_typer(review_app, name="review")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
-AS_OPTION = typer.Option(..., "--as", help="Username to act as (role and teams from the store).")
+AS_OPTION = typer.Option(
+    None, "--as", help="The signed-in user (`casereview login`); any other name is refused."
+)
 
 
 def _actor(store: Engine, username: str, command: str | None = None) -> Actor:
@@ -216,14 +225,14 @@ def assign_command(
     item: int = typer.Argument(..., help="Review item id."),
     to: str = typer.Option(..., "--to", help="Username of the reviewer."),
     team: str = typer.Option(None, "--team", help="Team (by name); default the item's team."),
-    username: str = AS_OPTION,
+    username: str | None = AS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Allocate an item to a reviewer (and a team): supervisors of that team only."""
     from casereview.review import workflow
 
     with store_engine(ctx) as store:
-        actor = _actor(store, username, "assign")
+        actor = signed_in_actor(store, username, "assign")
         team_id = _team_id(store, team) if team else None
         result = workflow.assign(
             store, item, assignee_id=_user_id(store, to), team_id=team_id, actor=actor
@@ -235,14 +244,14 @@ def assign_command(
 def start_command(
     ctx: typer.Context,
     item: int = typer.Argument(..., help="Review item id."),
-    username: str = AS_OPTION,
+    username: str | None = AS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Start work on an item assigned to you."""
     from casereview.review import workflow
 
     with store_engine(ctx) as store:
-        result = workflow.start_review(store, item, actor=_actor(store, username, "start"))
+        result = workflow.start_review(store, item, actor=signed_in_actor(store, username, "start"))
     _done(result, as_json)
 
 
@@ -252,7 +261,7 @@ def decide_command(
     item: int = typer.Argument(..., help="Review item id."),
     outcome: DecisionOutcome = typer.Option(..., "--outcome", help="The decision."),
     rationale: str = typer.Option(..., "--rationale", help="Why (required)."),
-    username: str = AS_OPTION,
+    username: str | None = AS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record your decision on an item assigned to you (starting the review if needed)."""
@@ -268,7 +277,7 @@ def decide_command(
         raise WorkflowError("a rationale is required and must not be empty")
     started: Transition | None = None
     with store_engine(ctx) as store:
-        actor = _actor(store, username, "decide")
+        actor = signed_in_actor(store, username, "decide")
         with reading(store) as conn:
             status = conn.execute(
                 select(review_items.c.status).where(review_items.c.id == item)
@@ -285,14 +294,14 @@ def decide_command(
 def sign_off_command(
     ctx: typer.Context,
     item: int = typer.Argument(..., help="Review item id."),
-    username: str = AS_OPTION,
+    username: str | None = AS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Sign a decision off (a supervisor of the item's team who did not decide it)."""
     from casereview.review import workflow
 
     with store_engine(ctx) as store:
-        result = workflow.sign_off(store, item, actor=_actor(store, username, "sign-off"))
+        result = workflow.sign_off(store, item, actor=signed_in_actor(store, username, "sign-off"))
     _done(result, as_json)
 
 
@@ -301,7 +310,7 @@ def return_command(
     ctx: typer.Context,
     item: int = typer.Argument(..., help="Review item id."),
     reason: str = typer.Option(..., "--reason", help="What the reviewer should do (required)."),
-    username: str = AS_OPTION,
+    username: str | None = AS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Return a decision to the reviewer (a supervisor of the item's team)."""
@@ -309,7 +318,7 @@ def return_command(
 
     with store_engine(ctx) as store:
         result = workflow.return_decision(
-            store, item, reason=reason, actor=_actor(store, username, "return")
+            store, item, reason=reason, actor=signed_in_actor(store, username, "return")
         )
     _done(result, as_json)
 
@@ -319,7 +328,7 @@ def reopen_command(
     ctx: typer.Context,
     item: int = typer.Argument(..., help="Review item id."),
     reason: str = typer.Option(..., "--reason", help="Why it is reopened (required)."),
-    username: str = AS_OPTION,
+    username: str | None = AS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Reopen a closed item (a supervisor of the item's team)."""
@@ -327,7 +336,7 @@ def reopen_command(
 
     with store_engine(ctx) as store:
         result = workflow.reopen(
-            store, item, reason=reason, actor=_actor(store, username, "reopen")
+            store, item, reason=reason, actor=signed_in_actor(store, username, "reopen")
         )
     _done(result, as_json)
 

@@ -554,3 +554,30 @@ notes = Table(
     Column("created_at", UtcTime, nullable=False),
     Index(None, "subject_type", "subject_id"),
 )
+
+# --------------------------------------------------------------------------- security
+
+# Secrets of the store's statistical disclosure control: the cell-key secret (name "cell_key")
+# from which every published count's perturbation is drawn, made once by migration 0005 and
+# never changed, so that the same cell is perturbed alike in every release.
+disclosure_keys = Table(
+    "disclosure_keys",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("secret", String(128), nullable=False),
+    Column("created_at", UtcTime, nullable=False),
+)
+
+# Command-line sign-ins (`casereview login`): only the SHA-256 of the token is stored; the
+# token itself lives in the user's 0600 token file or CASEREVIEW_TOKEN.
+cli_tokens = Table(
+    "cli_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    _ref("user_id", "users.id", nullable=False, ondelete="CASCADE"),
+    Column("os_user", String(64), nullable=False),
+    Column("created_at", UtcTime, nullable=False),
+    Column("expires_at", UtcTime, nullable=False),
+    Column("revoked_at", UtcTime, nullable=True),
+    Index(None, "user_id"),
+)

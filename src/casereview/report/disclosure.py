@@ -2,6 +2,11 @@
 
 The rules follow ONS practice for tables of counts about people:
 
+- *Perturbation* (report stage, `cellkey`): before anything else every count, cells and totals
+  alike, may be perturbed by the cell-key method, so that the same cell is published alike in
+  every release and differencing two releases recovers nothing. `protect` then decides on the
+  perturbed counts what is withheld and publishes them rounded; its audit (below) still works
+  on the true counts, so its guarantee holds against a reader who knew them.
 - *Primary suppression*: a count from 1 to `suppress_below - 1` is withheld (published as
   `[c]`). True zeros are shown as 0: a count of records in a year and borough being zero says
   nothing about any child, and hiding zeros would only make the other cells easier to bound.
@@ -27,7 +32,7 @@ The rules follow ONS practice for tables of counts about people:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from casereview.settings import ReportSettings
@@ -200,6 +205,7 @@ class ProtectedTable:
     primary: frozenset[Item]
     secondary: frozenset[Item]
     withheld: bool = False
+    perturbation: int = 0  # the largest perturbation the published ptable allows (0: none)
 
     @property
     def name(self) -> str:
@@ -275,13 +281,27 @@ def safe_rate(
 # --------------------------------------------------------------------------- protection
 
 
-def protect(table: CountTable, rule: DisclosureRule) -> ProtectedTable:
-    """Apply primary suppression, secondary suppression to a protected fixed point, rounding."""
+def protect(
+    table: CountTable,
+    rule: DisclosureRule,
+    perturbed: Mapping[Item, int] | None = None,
+    *,
+    perturbation: int = 0,
+) -> ProtectedTable:
+    """Apply primary suppression, secondary suppression to a protected fixed point, rounding.
+
+    With `perturbed` (every item's perturbed count, zero exactly where the true count is zero,
+    perturbed by at most `perturbation`), primary suppression and rounding apply to the
+    perturbed counts; secondary suppression and the audit still reason on the true counts.
+    """
     items = table.items()
     values = {item: table.value(item) for item in items}
-    primary = {item for item in items if rule.is_primary(values[item])}
+    shown = dict(perturbed) if perturbed is not None else values
+    if any((shown[i] == 0) != (values[i] == 0) for i in items):
+        raise ValueError(f"table {table.name}: a perturbation may not make or hide a zero")
+    primary = {item for item in items if rule.is_primary(shown[item])}
     if primary & table.pinned:
-        return _withheld(table, rule, values, primary)
+        return _withheld(table, rule, values, primary, perturbation)
     suppressed = set(primary)
     relations = table.relations()
     while True:
@@ -291,20 +311,25 @@ def protect(table: CountTable, rule: DisclosureRule) -> ProtectedTable:
             break
         complement = _complement_for(weak, relations, values, suppressed, table.pinned)
         if complement is None:
-            return _withheld(table, rule, values, primary)
+            return _withheld(table, rule, values, primary, perturbation)
         suppressed.add(complement)
-    published = {item: (None if item in suppressed else rule.round(values[item])) for item in items}
+    published = {item: (None if item in suppressed else rule.round(shown[item])) for item in items}
     return ProtectedTable(
         table=table,
         rule=rule,
         published=published,
         primary=frozenset(primary),
         secondary=frozenset(suppressed - primary),
+        perturbation=perturbation,
     )
 
 
 def _withheld(
-    table: CountTable, rule: DisclosureRule, values: dict[Item, int], primary: set[Item]
+    table: CountTable,
+    rule: DisclosureRule,
+    values: dict[Item, int],
+    primary: set[Item],
+    perturbation: int = 0,
 ) -> ProtectedTable:
     """Nothing of the table is published (zeros included: they would bound the rest)."""
     published: dict[Item, int | None] = dict.fromkeys(values)
@@ -316,6 +341,7 @@ def _withheld(
         primary=frozenset(primary),
         secondary=frozenset(positive - primary),
         withheld=True,
+        perturbation=perturbation,
     )
 
 

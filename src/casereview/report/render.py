@@ -30,18 +30,23 @@ TEMPLATES = Path(__file__).parent / "templates"
 def disclosure_rules(rule: DisclosureRule) -> list[str]:
     """The disclosure rules in words, as the report and docs/reports.md state them."""
     return [
-        f"Primary suppression: a count from 1 to {rule.suppress_below - 1} is withheld and "
-        "shown as [c].",
+        "Perturbation (cell-key method): every count, cells and totals alike, is first changed "
+        "by at most 2 either way, by an amount drawn from a fixed table by a key that depends "
+        "only on what the cell counts and its true count. The same cell is therefore published "
+        "alike in every report, and comparing two reports does not reveal the change between "
+        "them. Zeros are never perturbed and other counts never become zero.",
+        f"Primary suppression: a perturbed count from 1 to {rule.suppress_below - 1} is withheld "
+        "and shown as [c].",
         "True zeros are shown as 0 (a count of zero records discloses nothing about a child) "
         "and are never withheld to protect another cell.",
-        f"Rounding: every published count, cells and totals alike, is rounded to the nearest "
-        f"multiple of {rule.round_to}. Totals are rounded from the true totals, so published "
-        "cells need not add up to published totals.",
+        f"Rounding: every published count, cells and totals alike, is its perturbed count "
+        f"rounded to the nearest multiple of {rule.round_to}. Totals are perturbed and rounded "
+        "on their own, so published cells need not add up to published totals.",
         "Secondary suppression: wherever a row or column (with its total) has exactly one "
         "withheld value, the smallest other non-zero value is withheld too, until no withheld "
         "value can be worked out by subtraction.",
         f"Audit: for every withheld value the range of values consistent with everything the "
-        f"table publishes is computed exactly, assuming the reader knew the unrounded values; "
+        f"table publishes is computed exactly, assuming the reader knew the true values; "
         f"while any range is narrower than {rule.suppress_below}, a further value is withheld.",
         "Tables that share a total (all records, all groups) publish it identically; views of "
         "a table's totals (e.g. records by year) are taken from the same protected table. A "

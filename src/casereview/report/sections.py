@@ -39,7 +39,7 @@ def _text(value: int | None) -> str:
 
 
 def _records_section(p: Mapping[str, ProtectedTable]) -> Section:
-    grid = p["records_by_year_borough"]
+    grid = p["records_by_borough_year"]
     flags = p["records_by_source_flag"]
     section = Section(
         "records",
@@ -51,21 +51,21 @@ def _records_section(p: Mapping[str, ProtectedTable]) -> Section:
     section.tables = [
         from_margin(
             grid,
-            axis="rows",
+            axis="cols",
             name="records_by_year",
             title="Records by year",
             label="year",
             column="records",
-            description="Row totals of records by year and borough.",
+            description="Column totals of records by borough and year.",
         ),
         from_margin(
             grid,
-            axis="cols",
+            axis="rows",
             name="records_by_borough",
             title="Records by borough",
             label="borough",
             column="records",
-            description="Column totals of records by year and borough.",
+            description="Row totals of records by borough and year.",
         ),
         from_protected(grid),
         from_protected(p["records_by_type"]),

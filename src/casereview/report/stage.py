@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from casereview.errors import ConfigError
 from casereview.model.codes import AuditAction
+from casereview.report.cellkey import MAX_PERTURBATION, CellKeys, load_cell_keys, perturb_table
 from casereview.report.charts import draw_charts
 from casereview.report.disclosure import DisclosureRule, DisclosureSummary, ProtectedTable, protect
 from casereview.report.published import PublishedTable
@@ -81,9 +82,18 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def protect_all(tables: dict[str, Any], rule: DisclosureRule) -> dict[str, ProtectedTable]:
-    """Every count table through disclosure control."""
-    return {name: protect(table, rule) for name, table in tables.items()}
+def protect_all(
+    tables: dict[str, Any], rule: DisclosureRule, keys: CellKeys | None = None
+) -> dict[str, ProtectedTable]:
+    """Every count table through disclosure control (cell-key perturbation first, with `keys`)."""
+    if keys is None:
+        return {name: protect(table, rule) for name, table in tables.items()}
+    return {
+        name: protect(
+            table, rule, perturb_table(table, keys), perturbation=MAX_PERTURBATION
+        )
+        for name, table in tables.items()
+    }
 
 
 def build_report(
@@ -121,8 +131,9 @@ def build_report(
         recs = load_records(conn, names)
         stats = collect_statistics(conn, names, recs)
         quality = collect_quality(conn, names, recs, population)
+        keys = load_cell_keys(conn)
     step("read")
-    protected = protect_all(stats.tables | quality.tables, rule)
+    protected = protect_all(stats.tables | quality.tables, rule, keys)
     summary = DisclosureSummary()
     for table in protected.values():
         summary.add(table)

@@ -185,7 +185,7 @@ def _flag_status(flag: bool | None) -> str:
 def record_tables(
     conn: Connection, recs: list[RecordRow], source_order: Sequence[str]
 ) -> list[CountTable]:
-    """Records by year x borough, type, source x flag status, outcome, typology, findings."""
+    """Records by borough x year, type, source x flag status, outcome, typology, findings."""
     by_id = {r.id: r for r in recs}
     labels = conn.execute(select(classifications.c.record_id, classifications.c.label)).all()
     findings = conn.execute(select(flag_findings.c.record_id, flag_findings.c.code)).all()
@@ -193,12 +193,13 @@ def record_tables(
     outcomes_seen = {r.outcome for r in recs}
     return [
         cross_table(
-            "records_by_year_borough",
-            "Records by year and borough",
-            "year",
-            ((r.year, r.borough) for r in recs),
+            "records_by_borough_year",
+            "Records by borough and year",
+            "borough",
+            ((r.borough, r.year) for r in recs),
             shared_total="records",
-            description="All records of all sources by the year the event occurred and borough.",
+            description="All records of all sources by borough and the year the event occurred "
+            "(boroughs down the side, so that the table fits a printed page).",
         ),
         one_way(
             "records_by_type",

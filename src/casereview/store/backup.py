@@ -15,7 +15,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # pg_dump only, with a fixed argument list  # nosec B404
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from casereview.errors import StoreError
 from casereview.model.codes import AuditAction
 from casereview.store import audit
 from casereview.store.db import is_sqlite, writing
+from casereview.store.files import create_private
 
 __all__ = ["BackupResult", "backup_store", "sqlite_integrity_check"]
 
@@ -99,6 +100,7 @@ def backup_store(engine: Engine, out: Path, *, actor: str, purpose: str) -> Back
     _remove_dead_partials(out)
     partial = _partial_path(out)
     partial.unlink(missing_ok=True)
+    create_private(partial)  # a copy of everything: owner-only before a byte is written
     # Audit first: the copy then contains the entry that records its own making.
     with writing(engine) as conn:
         entry = audit.append(
@@ -143,7 +145,7 @@ def _backup_postgres(engine: Engine, out: Path) -> None:
         raise StoreError("pg_dump is not installed: install the PostgreSQL client tools")
     url = engine.url.set(drivername="postgresql")
     try:
-        subprocess.run(  # noqa: S603  (fixed argument list, no shell)
+        subprocess.run(  # noqa: S603  # fixed argument list, no shell  # nosec B603
             [pg_dump, "--format=custom", "--file", str(out), url.render_as_string(hide_password=False)],
             check=True,
             capture_output=True,

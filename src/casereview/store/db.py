@@ -1,6 +1,7 @@
 """Engines and transactions for SQLite (embedded default) and PostgreSQL (team deployment).
 
-SQLite is opened safely: foreign keys on, WAL journal, a busy timeout, and explicit
+SQLite is opened safely: a new file made mode 0600, foreign keys on, WAL journal, a busy
+timeout, and explicit
 transactions (the driver's implicit ones are switched off). Writers use `writing()`, which
 starts SQLite transactions with BEGIN IMMEDIATE so that two writers queue instead of failing
 half-way; readers use `reading()` and never block writers.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
@@ -18,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from casereview.errors import ConfigError, SchemaNotReady, StoreError
+from casereview.store.files import create_private
 
 __all__ = ["connect", "is_sqlite", "make_engine", "reading", "require_schema", "writing"]
 
@@ -54,6 +57,8 @@ def make_engine(url: str | None = None, *, busy_timeout_s: float | None = None) 
             folder = os.path.dirname(os.path.abspath(database))
             if not os.path.isdir(folder):
                 raise ConfigError(f"folder of the SQLite database does not exist: {folder}")
+            # A new store is made 0600 before SQLite opens it; its -wal and -shm files follow.
+            create_private(Path(database))
         kwargs["connect_args"] = {"timeout": timeout, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from casereview.errors import ValidationError
 from casereview.model.codes import AuditAction
 from casereview.store import audit
+from casereview.store.files import open_private
 
 __all__ = ["neutralise_cell", "require_purpose", "write_audited_csv", "write_csv"]
 
@@ -61,7 +62,7 @@ def write_audited_csv(
     """Write `rows` to `out` and append the DISCLOSE audit entry in the caller's transaction."""
     stated = require_purpose(purpose)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as handle:
+    with open_private(out) as handle:  # personal data: owner-only (0600)
         count = write_csv(handle, columns, rows)
     audit.append(
         conn,
