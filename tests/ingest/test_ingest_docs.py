@@ -75,7 +75,7 @@ def test_the_docs_have_an_example_of_every_shape() -> None:
 def _keys(model: type[BaseModel]) -> set[str]:
     found: set[str] = set()
     for name, info in model.model_fields.items():
-        found.add(name)
+        found.add(info.alias or name)
         for arg in [info.annotation, *getattr(info.annotation, "__args__", ())]:
             for inner in [arg, *getattr(arg, "__args__", ())]:
                 if isinstance(inner, type) and issubclass(inner, BaseModel):

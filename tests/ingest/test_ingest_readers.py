@@ -12,22 +12,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from casereview.errors import SourceFileError
-from casereview.ingest.readers import Malformed, read_rows
+from casereview.ingest.readers import Malformed, ReadOptions, read_rows
 
 LIMITS = {"max_file_bytes": 10**8, "max_xlsx_uncompressed": 10**7, "max_xlsx_ratio": 100.0}
 
 
 def _rows(path: Path, fmt: str, **kw: object) -> list:
-    return list(read_rows(path, fmt, **LIMITS, **kw))  # type: ignore[arg-type]
+    return list(read_rows(path, ReadOptions(fmt, **LIMITS, **kw)))  # type: ignore[arg-type]
 
 
 def test_csv_encoding_and_delimiter_are_detected(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_bytes("id;name\n1;Zoë\n\n2;=cmd()\n3;x;y\n".encode("cp1252"))
+    # Row numbers are the lines the rows start on (the blank line 3 is not a row).
     assert _rows(path, "csv") == [
         (2, {"id": "1", "name": "Zoë"}),
-        (3, {"id": "2", "name": "=cmd()"}),
-        (4, Malformed("3 fields where the header has 2", "3;x;y")),
+        (4, {"id": "2", "name": "=cmd()"}),
+        (5, Malformed("3 fields where the header has 2", "3;x;y")),
     ]
 
 
@@ -73,7 +74,7 @@ def test_xlsx_zip_bomb_is_refused_before_decompression(tmp_path: Path) -> None:
         _rows(path, "xlsx")
     big = {**LIMITS, "max_xlsx_uncompressed": 1000}
     with pytest.raises(SourceFileError, match=r"would decompress to .* zip bomb"):
-        list(read_rows(path, "xlsx", **big))  # type: ignore[arg-type]
+        list(read_rows(path, ReadOptions("xlsx", **big)))  # type: ignore[arg-type]
 
 
 def test_xlsx_entity_declarations_are_refused(tmp_path: Path) -> None:
@@ -94,7 +95,7 @@ def check_reader_on_bytes(data: bytes, fmt: str) -> None:
         path.write_bytes(data)
         start = time.monotonic()
         try:
-            for _, row in read_rows(path, fmt, **LIMITS):  # type: ignore[arg-type]
+            for _, row in read_rows(path, ReadOptions(fmt, **LIMITS)):  # type: ignore[arg-type]
                 assert isinstance(row, dict | Malformed)
         except SourceFileError:
             pass

@@ -68,11 +68,11 @@ def _rebuild_sqlite_imports(unique: tuple[str, ...], columns: str) -> None:
     bind = op.get_bind()
     bind.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     bind.exec_driver_sql("CREATE TEMP TABLE _quarantine_kept AS SELECT * FROM quarantine")
-    bind.exec_driver_sql(f"CREATE TEMP TABLE _imports_kept AS SELECT {columns} FROM imports")  # noqa: S608  # nosec B608
+    bind.exec_driver_sql(f"CREATE TEMP TABLE _imports_kept AS SELECT {columns} FROM imports")  # nosec B608
     bind.exec_driver_sql("DROP TABLE imports")
     _create_imports_table("imports", unique)
     bind.exec_driver_sql(
-        f"INSERT INTO imports ({columns}) SELECT {columns} FROM _imports_kept"  # noqa: S608  # nosec B608
+        f"INSERT INTO imports ({columns}) SELECT {columns} FROM _imports_kept"  # nosec B608
     )
     bind.exec_driver_sql("INSERT INTO quarantine SELECT * FROM _quarantine_kept")
     bind.exec_driver_sql("DROP TABLE _quarantine_kept")
