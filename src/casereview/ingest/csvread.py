@@ -234,34 +234,33 @@ class _CsvReader:
             raw = handle.buffer  # type: ignore[attr-defined]
             chunk: list[tuple[int, Row]] = []
             chunk_start = raw.tell()
+            chunk_rows, chunk_bytes = fmt.chunk_rows, fmt.chunk_bytes
             line = 1  # the last line taken
-            while True:
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error:
-                    if chunk:
-                        yield chunk
-                    return line + 1
-                start, line = line + 1, reader.line_num
-                if line != start and not self._may_span(cells, width, multiline_at):
-                    if chunk:
-                        yield chunk
-                    return start
-                if len(cells) == width:
-                    chunk.append((start, dict(zip(columns, cells))))  # noqa: B905 - width checked
-                elif cells:
-                    chunk.append((start, self._wrong_width(cells)))
-                else:
-                    continue  # a blank line is not a row
-                if len(chunk) % _POSITION_EVERY == 0 or len(chunk) >= fmt.chunk_rows:
-                    position = raw.tell()
-                    if len(chunk) >= fmt.chunk_rows or position - chunk_start >= fmt.chunk_bytes:
-                        yield chunk
-                        chunk, chunk_start = [], position
+            restart: int | None = None
+            try:
+                for cells in reader:
+                    start = line + 1
+                    line = reader.line_num
+                    if line != start and not self._may_span(cells, width, multiline_at):
+                        restart = start
+                        break
+                    if len(cells) == width:
+                        chunk.append((start, dict(zip(columns, cells))))  # noqa: B905 - width checked
+                    elif cells:
+                        chunk.append((start, self._wrong_width(cells)))
+                    else:
+                        continue  # a blank line is not a row
+                    size = len(chunk)
+                    if not size % _POSITION_EVERY or size >= chunk_rows:
+                        position = raw.tell()
+                        if size >= chunk_rows or position - chunk_start >= chunk_bytes:
+                            yield chunk
+                            chunk, chunk_start = [], position
+            except csv.Error:
+                restart = line + 1
             if chunk:
                 yield chunk
+        return restart
         return None
 
     @staticmethod
