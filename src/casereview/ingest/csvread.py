@@ -116,6 +116,16 @@ class _Feed:
     def __iter__(self) -> _Feed:
         return self
 
+    def _skip_field(self, line: str | _Overlong) -> None:
+        """Read on past the end of a quoted value too large to keep: to the line where its
+        quote closes (an odd number of quotes; doubled quotes inside come in pairs)."""
+        text = line.head if isinstance(line, _Overlong) else line
+        while text.count('"') % 2 == 0:
+            nxt = next(self.lines, None)
+            if nxt is None:
+                return
+            text = nxt[1].head if isinstance(nxt[1], _Overlong) else nxt[1]
+
     def __next__(self) -> str:
         owner = self.reader
         record, pushback, limit = owner.record, owner.pushback, owner.fmt.field_limit
@@ -133,6 +143,7 @@ class _Feed:
                 pushback.appendleft((number, line))
                 raise _Refused(QuarantineReason.MALFORMED_QUOTING, owner.quote_message())
             if isinstance(line, _Overlong) or record.size + len(line) > limit:
+                self._skip_field(line)
                 raise _Refused(
                     QuarantineReason.FIELD_TOO_LARGE,
                     f"column {column}: a multi-line value longer than the field-size limit of "
@@ -237,6 +248,7 @@ class _CsvReader:
             chunk_rows, chunk_bytes = fmt.chunk_rows, fmt.chunk_bytes
             line = 1  # the last line taken
             restart: int | None = None
+            cells: list[str] = []
             try:
                 for cells in reader:
                     start = line + 1
@@ -244,18 +256,23 @@ class _CsvReader:
                     if line != start and not self._may_span(cells, width, multiline_at):
                         restart = start
                         break
-                    if len(cells) == width:
-                        chunk.append((start, dict(zip(columns, cells))))  # noqa: B905 - width checked
-                    elif cells:
-                        chunk.append((start, self._wrong_width(cells)))
-                    else:
-                        continue  # a blank line is not a row
                     size = len(chunk)
-                    if not size % _POSITION_EVERY or size >= chunk_rows:
+                    if size >= chunk_rows or (size and not size % _POSITION_EVERY):
+                        # The chunk is given out before the next row is added, so that the
+                        # file's last row is still in hand when the reading ends (below).
                         position = raw.tell()
                         if size >= chunk_rows or position - chunk_start >= chunk_bytes:
                             yield chunk
                             chunk, chunk_start = [], position
+                    if len(cells) == width:
+                        chunk.append((start, dict(zip(columns, cells))))  # noqa: B905 - width checked
+                    elif cells:
+                        chunk.append((start, self._wrong_width(cells)))
+                else:
+                    # A line break in a value of a one-line row: the file ended inside a quote
+                    # (after a quote taken as text left the count of quotes even).
+                    if chunk and chunk[-1][0] == line and any("\n" in c or "\r" in c for c in cells):
+                        restart = chunk.pop()[0]
             except csv.Error:
                 restart = line + 1
             if chunk:
