@@ -79,11 +79,11 @@ def test_a_stray_quote_quarantines_its_line_and_reading_goes_on(
 
 def test_a_declared_multiline_column_may_span_lines(fresh_store: Engine, tmp_path: Path) -> None:
     text = (
-        "ref,narrative,offence\r\n"
-        '1,"Seen at the park.\r\nReturned at 22:00.",Abduction\r\n'
-        '2,one line,"an offence\r\nover two lines"\r\n'
-        "3,plain,Theft\r\n"
-    ).encode()
+        b"ref,narrative,offence\r\n"
+        b'1,"Seen at the park.\r\nReturned at 22:00.",Abduction\r\n'
+        b'2,one line,"an offence\r\nover two lines"\r\n'
+        b"3,plain,Theft\r\n"
+    )
     result, held, refs = _ingest(fresh_store, tmp_path, text, "multiline: [narrative]")
     # Crime 2's offence is not declared multi-line: its line 4 is held back, and line 5 (the
     # rest of its value) is a row of one field.

@@ -82,7 +82,11 @@ def withdraw_missing(
         for mid, key, rid, at in mentions
         if full and at is None and key not in keys_here and rid not in kept_records
     ]
-    back_m = [(mid,) for mid, key, _, at in mentions if at is not None and key in keys_here]
+    back_m = [
+        (mid,)
+        for mid, key, rid, at in mentions
+        if at is not None and (key in keys_here or rid in kept_records)
+    ]
     writer.many(
         "UPDATE records SET withdrawn_at = ?, withdrawn_import_id = ? WHERE id = ?",
         [(now, iid, rid) for (rid,) in gone],
