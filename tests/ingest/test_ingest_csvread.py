@@ -149,7 +149,7 @@ def test_nul_loads_alike_on_both_backends(fresh_store: Engine, tmp_path: Path) -
     """One NUL failed the whole file on PostgreSQL and loaded on SQLite; now one rule: the
     character is removed from the value, noted, and the raw row keeps it escaped."""
     text = b"ref,narrative,offence\n1,Seen\x00 at night,Theft\n2,Plain,Theft\n"
-    result, held, refs = _ingest(fresh_store, tmp_path, text)
+    result, held, _refs = _ingest(fresh_store, tmp_path, text)
     assert (result.rows_read, result.rows_loaded, held) == (2, 2, [])
     assert result.notes == {"control_characters": 1}
     assert "values with control characters removed 1" in result.reconciliation
