@@ -66,6 +66,8 @@ class LocationOut:
                              self.relation, self.raw)  # fmt: skip
 
 
+_OBJECT_LIMIT = 200  # objects.value
+_PLACE_KEY_LIMIT = 400  # locations.location_key
 _OBJECT_NORMALISER = {
     ObjectKind.PHONE: "phone",
     ObjectKind.VEHICLE: "vrm",
@@ -158,6 +160,10 @@ def compile_objects(specs: list[ObjectSpec], prefix: str, ctx: Context) -> Calla
                 value = clean({"_": text})
                 if value is None or value in seen:
                     continue
+                if len(value) > _OBJECT_LIMIT:
+                    raise RowProblem(QuarantineReason.BAD_VALUE, field_name,
+                                     f"a value of {len(value)} characters; the store keeps "
+                                     f"{_OBJECT_LIMIT}")  # fmt: skip
                 seen.add(value)
                 out.append(ObjectOut(kind, value, raw, relation))
             if required and not seen:
@@ -228,6 +234,10 @@ def compile_locations(specs: list[LocationSpec], prefix: str, ctx: Context) -> C
         found = made.get((relation, address, pc, kind, raw))
         if found is None:
             key = f"{pc or ''}|{normalise_address(address) or ''}"
+            if len(key) > _PLACE_KEY_LIMIT:
+                raise RowProblem(QuarantineReason.BAD_VALUE, f"{relation} address",
+                                 f"an address of {len(address or '')} characters; a place's "
+                                 f"key keeps {_PLACE_KEY_LIMIT}")  # fmt: skip
             text = raw or (f"{address}, {pc}" if address and pc else (address or pc or ""))
             found = LocationOut(key, kind, address, pc, relation, text)
             remember(made, (relation, address, pc, kind, raw), found)
@@ -257,7 +267,13 @@ def compile_links(specs: list[LinkSpec], ctx: Context) -> Callable[..., Any]:
     ]
 
     def links(row: dict[str, Any]) -> list[tuple[str, str | None]]:
-        return [(ref, kind) for get, kind in compiled for ref in get(row)]
+        out = [(ref, kind) for get, kind in compiled for ref in get(row)]
+        for ref, _ in out:
+            if len(ref) > _OBJECT_LIMIT:
+                raise RowProblem(QuarantineReason.BAD_VALUE, "links",
+                                 f"a reference of {len(ref)} characters; the store keeps "
+                                 f"{_OBJECT_LIMIT}")  # fmt: skip
+        return out
 
     return links
 

@@ -148,6 +148,7 @@ class Transformer:
         )
         self.chunk_seconds = chunk_seconds
         self.read = 0
+        self.objects = False  # a JSON object was read (not only malformed lines)
 
     def _header(self, row: dict[str, Any], row_number: int) -> None:
         missing = sorted(self.columns - row.keys())
@@ -186,6 +187,7 @@ class Transformer:
             for _, r in chunk:
                 if isinstance(r, dict):
                     seen.update(r)
+                    self.objects = True
         self.read += len(chunk)
         items: list[tuple[int, Item]] = []
         record, person, row_json, lookups = self.record, self.person, self.row_json, self.lookups
@@ -233,8 +235,8 @@ class Transformer:
         """After the last chunk: a required column that no JSON object had means the mapping
         does not fit the file (SourceFileError)."""
         seen = self.json_columns
-        if seen is None or self.read == 0:
-            return
+        if seen is None or not self.objects:
+            return  # no object at all: every row is quarantined for what it is
         missing = sorted(self.required - seen)
         if missing:
             raise SourceFileError(

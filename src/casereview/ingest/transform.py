@@ -121,6 +121,30 @@ MENTION_COLUMNS = (
     "identifiers",
 )
 BOROUGH = RECORD_COLUMNS.index("borough")
+# Text columns of bounded length (model.tables): a longer value quarantines its row rather
+# than failing the file's transaction on PostgreSQL (SQLite would store it).
+_RECORD_LIMITS = tuple(
+    (RECORD_COLUMNS.index(c), c, n) for c, n in (("borough_raw", 200), ("outcome_raw", 200))
+)
+_MENTION_LIMITS = tuple(
+    (MENTION_COLUMNS.index(c), c, n)
+    for c, n in (("forenames", 200), ("surname", 200), ("name_raw", 400), ("dob_raw", 100),
+                 ("ethnicity_raw", 100), ("nationality", 100), ("relationship", 100))
+)  # fmt: skip
+KEY_LIMIT = 200
+
+
+def check_lengths(key: str, values: tuple[Any, ...], limits: tuple[tuple[int, str, int], ...],
+                  prefix: str = "") -> None:  # fmt: skip
+    """RowProblem when the key or a bounded text value is longer than its column."""
+    if len(key) > KEY_LIMIT:
+        raise RowProblem(QuarantineReason.BAD_VALUE, f"{prefix}key",
+                         f"a key of {len(key)} characters; the store keeps {KEY_LIMIT}")  # fmt: skip
+    for i, name, limit in limits:
+        value = values[i]
+        if value is not None and len(value) > limit:
+            raise RowProblem(QuarantineReason.BAD_VALUE, f"{prefix}{name}",
+                             f"{len(value)} characters; the store keeps {limit}")  # fmt: skip
 
 
 class FieldGetter(NamedTuple):
@@ -285,8 +309,10 @@ def compile_person(
         )
         if raw is None:
             raw = dumps(item)
+        mention_key = key(item)
+        check_lengths(mention_key, values, _MENTION_LIMITS, p)
         return MentionOut(
-            key(item),
+            mention_key,
             values,
             raw,
             _content_hash(f"{salt}|{record_ref}|", raw),
@@ -390,6 +416,7 @@ def compile_record(
         )
         if raw is None:
             raw = dumps(row)
+        check_lengths(ref, values, _RECORD_LIMITS)
         out = RecordOut(
             ref, values, raw, _content_hash(salt, raw), links(row), objects(row), locations(row)
         )
