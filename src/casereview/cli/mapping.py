@@ -95,7 +95,7 @@ def mapping_check(
         print_json(out)
     else:
         console.print(f"mapping {mapping}: source {found.source.name} ({found.source.kind.value})",
-                      highlight=False)  # fmt: skip
+                      highlight=False, markup=False, soft_wrap=True)  # fmt: skip
         for check in checks:
             for line in _render(check):
                 console.print(line, highlight=False, markup=False, soft_wrap=True)
