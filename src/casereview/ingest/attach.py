@@ -25,7 +25,7 @@ from casereview.ingest.fields import (
 )
 from casereview.ingest.mapping import LinkSpec, LocationSpec, ObjectSpec, Value
 from casereview.ingest.patterns import Pattern
-from casereview.ingest.typed import typed_value
+from casereview.ingest.typed import code_value
 from casereview.model.codes import IngestNote, LocationType, ObjectKind, QuarantineReason
 from casereview.values import normalise_address, normalise_postcode_or_district
 
@@ -208,13 +208,7 @@ def compile_locations(specs: list[LocationSpec], prefix: str, ctx: Context) -> C
     compiled: list[tuple[str, Callable[..., Any], Callable[..., Any] | None, Callable[..., Any]]] = []
     for i, spec in enumerate(specs):
         name = f"{prefix}locations[{i}]"
-        kind = typed_value(
-            compile_value(spec.type, f"{name}.type", ctx),
-            f"{name}.type",
-            LocationType,
-            required=False,
-            ctx=ctx,
-        )
+        kind = code_value(spec.type, f"{name}.type", LocationType, ctx)
         if spec.text is not None:
             compiled.append((spec.relation, _places_from_text(spec, name, ctx), None, kind))
             continue

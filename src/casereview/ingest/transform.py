@@ -47,9 +47,9 @@ from casereview.ingest.mapping import (
 from casereview.ingest.typed import (
     age_value,
     bool_value,
+    code_value,
     dated_value,
     json_list_value,
-    typed_value,
 )
 from casereview.model.codes import (
     ConcernFactor,
@@ -232,9 +232,7 @@ def compile_person(
     p, notes = prefix, cx.notes
     key_spec = spec.key.model_copy(update={"required": True})
     key = compile_value(key_spec, f"{p}key", cx)
-    role = typed_value(
-        compile_value(spec.role, f"{p}role", cx), f"{p}role", MentionRole, required=True, ctx=cx
-    )
+    role = code_value(spec.role, f"{p}role", MentionRole, cx, required=True)
     full_name = text_value(spec.name, f"{p}name", cx)
     order = spec.name_order
     forenames = text_value(spec.forenames, f"{p}forenames", cx)
@@ -242,17 +240,9 @@ def compile_person(
     aliases = json_list_value(spec.aliases, f"{p}aliases", cx)
     dob = dated_value(spec.dob, f"{p}dob", cx, iso_dates=cx.iso_dates)
     age = age_value(spec.age, f"{p}age", cx)
-    sex = typed_value(
-        compile_value(spec.sex, f"{p}sex", cx), f"{p}sex", Sex, required=False, ctx=cx
-    )
+    sex = code_value(spec.sex, f"{p}sex", Sex, cx)
     ethnicity_raw = raw_text(spec.ethnicity)
-    ethnicity = typed_value(
-        compile_value(spec.ethnicity, f"{p}ethnicity", cx),
-        f"{p}ethnicity",
-        EthnicityGroup,
-        required=False,
-        ctx=cx,
-    )
+    ethnicity = code_value(spec.ethnicity, f"{p}ethnicity", EthnicityGroup, cx)
     nationality = text_value(spec.nationality, f"{p}nationality", cx)
     relationship = text_value(spec.relationship, f"{p}relationship", cx)
     address = text_value(spec.address, f"{p}address", cx)
@@ -348,13 +338,7 @@ def compile_record(
         cx = Context(cx.mapping, cx.notes, iso_dates, cx.today)
     key_spec = spec.key.model_copy(update={"required": True})
     key = compile_value(key_spec, "key", cx)
-    record_type = typed_value(
-        compile_value(spec.record_type, "record_type", cx),
-        "record_type",
-        RecordType,
-        required=True,
-        ctx=cx,
-    )
+    record_type = code_value(spec.record_type, "record_type", RecordType, cx, required=True)
     date_names = ("occurred_at", "occurred_to", "recorded_at", "closed_at")
     dates = [dated_value(getattr(spec, n), n, cx, iso_dates=cx.iso_dates) for n in date_names]
     borough_raw = raw_text(spec.borough)
@@ -371,9 +355,7 @@ def compile_record(
     factors_get = compile_value(spec.factors, "factors", cx, as_list=True)
     offence = text_value(spec.offence, "offence", cx)
     outcome_raw = raw_text(spec.outcome)
-    outcome = typed_value(
-        compile_value(spec.outcome, "outcome", cx), "outcome", OutcomeType, required=False, ctx=cx
-    )
+    outcome = code_value(spec.outcome, "outcome", OutcomeType, cx)
     narrative = text_value(spec.narrative, "narrative", cx)
     flags = {n: text_value(v, f"source_flags.{n}", cx) for n, v in spec.source_flags.items()}
     links = compile_links(spec.links, cx)

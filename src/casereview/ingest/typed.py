@@ -25,6 +25,7 @@ from casereview.values import parse_date
 __all__ = [
     "age_value",
     "bool_value",
+    "code_value",
     "date_value",
     "dated_value",
     "day_value",
@@ -95,6 +96,20 @@ def typed_value(
         return typed(row)
 
     return typed_cell
+
+
+def code_value(
+    spec: Value | None,
+    field_name: str,
+    code_set: type[CodeSet],
+    ctx: Mapping | Context,
+    *,
+    required: bool = False,
+) -> Getter:
+    """A value that names a member of `code_set` (usually through a code table)."""
+    return typed_value(
+        compile_value(spec, field_name, ctx), field_name, code_set, required=required, ctx=ctx
+    )
 
 
 def bool_value(get: Getter, field_name: str) -> Getter:
