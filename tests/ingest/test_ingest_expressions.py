@@ -248,3 +248,23 @@ def test_lookups_take_fields_from_another_file(fresh_store: Engine, tmp_path: Pa
     (again,) = ingest_mapping(fresh_store, tmp_path / "m.yaml", tmp_path, "tester")
     assert again.status == "imported" and again.change.startswith("mapping changed since import")
     assert (again.rows_loaded, again.rows_quarantined) == (2, 2)
+
+
+def test_a_chunk_over_its_time_budget_stops_the_file(fresh_store: Engine, tmp_path: Path) -> None:
+    """`ingest.chunk_seconds`: a chunk that runs past its budget stops the file (nothing of
+    it stored) with a message naming the rows; a budget of 0 means none."""
+    from casereview.errors import CaseReviewError
+    from casereview.settings import IngestSettings
+
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(PLACES, encoding="utf-8")
+    (tmp_path / "log.csv").write_text("ref,text,place\nI1,a,b\nI2,c,d\n", encoding="utf-8")
+    tight = IngestSettings(chunk_seconds=1e-9)
+    with pytest.raises(CaseReviewError, match=r"log.csv: rows 2-3 were still being read at row 2 "
+                       r"after 1e-09 s, the time budget of a chunk \(ingest.chunk_seconds\): "
+                       "stopped, nothing from this file was stored"):  # fmt: skip
+        ingest_mapping(fresh_store, mapping, tmp_path, "tester", settings=tight)
+    assert _rows(fresh_store, "SELECT count(*) FROM imports") == [(0,)]
+    (result,) = ingest_mapping(fresh_store, mapping, tmp_path, "tester",
+                               settings=IngestSettings(chunk_seconds=0))  # fmt: skip
+    assert result.rows_loaded == 2
