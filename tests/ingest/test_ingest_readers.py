@@ -115,3 +115,45 @@ def test_readers_survive_arbitrary_bytes(data: bytes, fmt: str) -> None:
 )
 def test_readers_survive_arbitrary_text(text: str, fmt: str) -> None:
     check_reader_on_bytes(text.encode("utf-8"), fmt)
+
+
+ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" \
+xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" \
+xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+<office:body><office:spreadsheet><table:table table:name="Referrals">
+<table:table-row><table:table-cell office:value-type="string"><text:p>ref</text:p></table:table-cell>\
+<table:table-cell office:value-type="string"><text:p>n</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell office:value-type="string"><text:p>R1</text:p></table:table-cell>\
+<table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell>\
+</table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"""
+
+
+ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"""
+
+
+def _ods(path: Path, content: str) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)  # fmt: skip
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+
+
+def test_ods_is_read_through_calamine_with_the_same_guards(tmp_path: Path) -> None:
+    path = tmp_path / "a.ods"
+    _ods(path, ODS_CONTENT)
+    assert _rows(path, "ods") == [(2, {"ref": "R1", "n": "3"})]
+    with pytest.raises(SourceFileError, match=r"ODS member content\.xml declares a DOCTYPE"):
+        _ods(path, ODS_CONTENT.replace("<office:document-content",
+                                       '<!DOCTYPE x [<!ENTITY e "e">]><office:document-content'))  # fmt: skip
+        _rows(path, "ods")
+    with pytest.raises(SourceFileError, match=r"a.xls: not an XLS \(OLE2\) file"):
+        bad = tmp_path / "a.xls"
+        bad.write_bytes(b"not a workbook")
+        _rows(bad, "xls")
