@@ -54,6 +54,18 @@ class StoreSettings(Section):
 
 class IngestSettings(Section):
     chunk_rows: int = Field(5000, description="Rows read and validated per chunk while importing")
+    chunk_bytes: int = Field(
+        8 * 1024**2,
+        description="A chunk ends early once its rows hold about this many bytes, so that memory stays flat however large the fields",
+    )
+    chunk_seconds: float = Field(
+        300.0,
+        description="Time budget of a chunk, reading and writing each: a chunk that takes longer stops the file (nothing of it is stored); 0 = no budget",
+    )
+    max_field_bytes: int = Field(
+        16 * 1024**2,
+        description="Largest field (CSV) or line (JSON lines): a larger one quarantines its row (field_too_large) and the file goes on",
+    )
     parallel_min_rows: int = Field(
         100_000,
         description="Files of about this many rows or more are read and validated in a forked child process while the main process writes (two cores); 0 = never",

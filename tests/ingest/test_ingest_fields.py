@@ -10,17 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casereview.ingest.fields import (
-    RowProblem,
-    compile_value,
-    dated_value,
-    dumps,
-    json_list_value,
-    text_row_json,
-    typed_value,
-)
+from casereview.ingest.fields import RowProblem, compile_value, dumps, text_row_json
 from casereview.ingest.mapping import Mapping, PersonSpec, Value
 from casereview.ingest.transform import compile_person
+from casereview.ingest.typed import dated_value, json_list_value, typed_value
 from casereview.model.codes import MentionRole, QuarantineReason
 
 MAPPING = Mapping.model_validate(

@@ -96,6 +96,8 @@ def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             cols = [c.name for c in t.metadata.tables[name].columns
                     if c.name not in VOLATILE.get(name, set())]  # fmt: skip
             order = cols[0]  # id (seq for the audit log)
+            # When a row was withdrawn differs from store to store; whether it was does not.
+            cols = [f"{c} IS NOT NULL" if c == "withdrawn_at" else c for c in cols]
             sql = f"SELECT {', '.join(cols)} FROM {name} ORDER BY {order}"
             out[name] = [tuple(r) for r in conn.execute(text(sql)).all()]
     return out
@@ -188,6 +190,7 @@ def test_a_changed_persons_file_upserts_alike_on_both_paths(
         again = ingest_mapping(engine, flat, tmp_path, "tester", settings=settings)
         assert [r.status for r in again] == ["unchanged", "imported"]
         assert again[1].mentions_written == 3  # Person Three, P7b, P200
+        assert again[1].withdrawn == 1  # P7 (written P7b now): kept, marked withdrawn
         assert len(prepared) == first_import, "the changed file is not prepared"
         dumps.append(_dump(engine))
         engine.dispose()

@@ -34,7 +34,7 @@ def test_two_chunks_give_the_writers_rows_and_quarantine() -> None:
         next_location=5,
         next_object=1,
     )
-    build = FreshMentionRows(3, known)
+    build = FreshMentionRows(3, 21, known)  # source 3, import 21
     bad = Problem("role", "unknown_code", "code 'X' is not in the table", '{"id":"P9"}')
     first = build(
         [
@@ -48,9 +48,9 @@ def test_two_chunks_give_the_writers_rows_and_quarantine() -> None:
     assert first == PreparedMentions(
         loaded=3,
         mentions=[
-            (100, 10, 3, "P1", "victim", "p1", '{"id":"P1"}', "hash-P1"),
-            (101, 11, 3, "P2", "victim", "p2", '{"id":"P2"}', "hash-P2"),
-            (102, 11, 3, "P3", "victim", "p3", '{"id":"P3"}', "hash-P3"),
+            (100, 10, 3, "P1", "victim", "p1", '{"id":"P1"}', "hash-P1", 21),
+            (101, 11, 3, "P2", "victim", "p2", '{"id":"P2"}', "hash-P2", 21),
+            (102, 11, 3, "P3", "victim", "p3", '{"id":"P3"}', "hash-P3", 21),
         ],
         # New places numbered in key order (AWAY's key sorts first), as the writer's INSERT.
         locations=[
@@ -67,26 +67,26 @@ def test_two_chunks_give_the_writers_rows_and_quarantine() -> None:
         object_links=[(11, 1, 102, "used_by", "ab12 cde")],
         quarantine=[
             (3, "record_key", "orphan", "no record with source ref 'C9' in source",
-             '{"id":"P2"}'),
-            (5, "role", "unknown_code", "code 'X' is not in the table", '{"id":"P9"}'),
+             '{"id":"P2"}', "row"),
+            (5, "role", "unknown_code", "code 'X' is not in the table", '{"id":"P9"}', "row"),
         ],
     )  # fmt: skip
     # Ids go on; P2 is taken now; the places and the car have their ids.
     second = build([(7, _mention("P4", "C1", HOME, car=True)), (8, _mention("P2", "C1"))])
     assert second == PreparedMentions(
         loaded=1,
-        mentions=[(103, 10, 3, "P4", "victim", "p4", '{"id":"P4"}', "hash-P4")],
+        mentions=[(103, 10, 3, "P4", "victim", "p4", '{"id":"P4"}', "hash-P4", 21)],
         locations=[],
         objects=[],
         location_links=[(10, 6, 103, "home_address", "1 High St, E1 1AA")],
         object_links=[(10, 1, 103, "used_by", "ab12 cde")],
         quarantine=[(8, "key", "duplicate_key", "mention key 'P2' appears twice in the file",
-                     '{"id":"P2"}')],
+                     '{"id":"P2"}', "row")],
     )  # fmt: skip
 
 
 def test_a_record_in_a_persons_file_is_a_programming_error() -> None:
-    build = FreshMentionRows(1, KnownIds({}, {}, {}, 1, 1, 1))
+    build = FreshMentionRows(1, 1, KnownIds({}, {}, {}, 1, 1, 1))
     record = RecordOut("C1", (), "{}", "h", [], [], [])
     with pytest.raises(TypeError, match="row 2: RecordOut in a persons file"):
         build([(2, record)])

@@ -12,6 +12,7 @@ from casereview.cli import classify as _classify  # noqa: F401
 from casereview.cli import core, demo, ops  # noqa: F401  (init, config, audit, demo, backup)
 from casereview.cli import ingest as _ingest  # noqa: F401
 from casereview.cli import link as _link  # noqa: F401
+from casereview.cli import mapping as _mapping  # noqa: F401
 from casereview.cli import report as _report  # noqa: F401
 from casereview.cli import review as _review  # noqa: F401
 from casereview.cli import synth as _synth

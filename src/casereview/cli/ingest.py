@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -14,7 +14,11 @@ from casereview.errors import NotFound
 from casereview.model.codes import AuditAction, QuarantineReason
 
 if TYPE_CHECKING:
-    from casereview.ingest import ImportResult
+    from collections.abc import Callable, Iterator
+
+    from sqlalchemy import Engine
+
+    from casereview.ingest import ImportResult, Progress
 
 __all__ = ["ingest_command", "quarantine_list", "quarantine_show"]
 
@@ -24,6 +28,10 @@ quarantine_app = typer.Typer(
 app.add_typer(quarantine_app, name="quarantine")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
+
+
+# Files at least this large get a progress bar while they load.
+PROGRESS_MIN_BYTES = 4 * 1024**2
 
 
 @app.command("ingest")
@@ -39,26 +47,80 @@ def ingest_command(
 ) -> None:
     """Import a source's export files through its mapping; one transaction per file.
 
-    Prints a reconciliation line per file: rows read = loaded + quarantined. Importing the
-    same bytes again is a reported no-op; a changed file upserts by source ref and mention key.
+    Prints a reconciliation line per file: rows read = loaded + quarantined, with what was
+    withdrawn and noted. The same bytes under the same mapping again are a reported no-op; a
+    changed file, or a changed mapping, upserts by source ref and mention key. A store that
+    does not exist yet is created first, as `casereview init` would (and said so); a store
+    of an older schema needs `casereview init` to upgrade it.
     """
-    from casereview.ingest import ingest_mapping
+    from casereview.ingest import ingest_mapping, load_mapping
 
     settings = settings_for(ctx)
-    engine = open_store(ctx)
-
-    def report(result: ImportResult) -> None:
-        if not as_json:
-            console.print(result.reconciliation, highlight=False, soft_wrap=True)
-
+    load_mapping(mapping)  # a mapping error is reported before the store is touched
+    engine = open_store(ctx, need_schema=False)
     try:
-        results = ingest_mapping(
-            engine, mapping, data_dir, settings.user, settings=settings.ingest, on_file=report
-        )
+        created = _create_if_empty(engine, settings.user)
+        if created and not as_json:
+            console.print(created, highlight=False, soft_wrap=True)
+        with _progress_bar(as_json) as on_progress:
+
+            def report(result: ImportResult) -> None:
+                if not as_json:
+                    console.print(result.reconciliation, highlight=False, soft_wrap=True)
+
+            results = ingest_mapping(
+                engine, mapping, data_dir, settings.user, settings=settings.ingest,
+                on_file=report, on_progress=on_progress,
+            )  # fmt: skip
     finally:
         engine.dispose()
     if as_json:
         print_json([r.as_dict() for r in results])
+
+
+def _create_if_empty(engine: Engine, actor: str) -> str | None:
+    """Create the schema of a store that has none (audited as `init` audits it); a store of
+    an older schema is left for `casereview init` (SchemaNotReady)."""
+    from sqlalchemy import inspect
+
+    from casereview.store import audit
+    from casereview.store.db import require_schema
+    from casereview.store.migrate import upgrade
+
+    if "alembic_version" in inspect(engine).get_table_names():
+        require_schema(engine)
+        return None
+    before, after = upgrade(engine)
+    audit.append_alone(engine, actor=actor, action=AuditAction.ALTER, object_type="schema",
+                       object_id=after, details={"from_revision": before, "to_revision": after,
+                                                 "by": "ingest"})  # fmt: skip
+    where = engine.url.render_as_string(hide_password=True)
+    return f"store {where} had no schema: created (revision {after}), as casereview init would"
+
+
+@contextlib.contextmanager
+def _progress_bar(quiet: bool) -> Iterator[Callable[[Progress], None] | None]:
+    """A progress bar for files of PROGRESS_MIN_BYTES or more (rows, against the file's line
+    count), on a terminal only."""
+    if quiet or not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
+             TimeElapsedColumn(), console=console, transient=True) as bar:  # fmt: skip
+        tasks: dict[str, Any] = {}
+
+        def on_progress(p: Progress) -> None:
+            if p.size < PROGRESS_MIN_BYTES:
+                return
+            task = tasks.get(p.file_name)
+            if task is None:
+                task = tasks[p.file_name] = bar.add_task(p.file_name, total=p.rows_estimate)
+            bar.update(task, completed=p.rows_done)
+
+        yield on_progress
 
 
 @quarantine_app.command("list")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from casereview.ingest.load import ImportResult, ingest_directory, ingest_file, ingest_mapping
+from casereview.ingest.load import ingest_directory, ingest_file, ingest_mapping
 from casereview.ingest.mapping import Mapping, load_mapping, parse_mapping
+from casereview.ingest.result import ImportResult, Progress
 
 __all__ = [
     "ImportResult",
     "Mapping",
+    "Progress",
     "ingest_directory",
     "ingest_file",
     "ingest_mapping",

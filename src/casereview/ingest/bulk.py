@@ -75,9 +75,10 @@ class BulkWriter:
         )
         self._mention_sql = self._upsert_sql(
             "mentions",
-            ("record_id", "source_id", "mention_key", *_MENTION_COLUMNS, "raw", "content_hash"),
+            ("record_id", "source_id", "mention_key", *_MENTION_COLUMNS, "raw", "content_hash",
+             "import_id"),
             ("source_id", "mention_key"),
-        )
+        )  # fmt: skip
         self._record_insert_sql = self._insert_sql(
             "records",
             ("id", "source_id", "source_ref", *_RECORD_COLUMNS, "raw", "content_hash",
@@ -86,7 +87,7 @@ class BulkWriter:
         self._mention_insert_sql = self._insert_sql(
             "mentions",
             ("id", "record_id", "source_id", "mention_key", *_MENTION_COLUMNS, "raw",
-             "content_hash"),
+             "content_hash", "import_id"),
         )  # fmt: skip
 
     # ----------------------------------------------------------------- SQL helpers
@@ -97,26 +98,26 @@ class BulkWriter:
         assert row is not None
         return int(row[0])
 
-    def _sql(self, text: str) -> str:
+    def sql(self, text: str) -> str:
         return text if self.sqlite else text.replace("?", "%s")
 
     def _insert_sql(self, table: str, columns: Sequence[str]) -> str:
         marks = ", ".join("?" for _ in columns)
-        return self._sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})")  # noqa: S608  # nosec B608
+        return self.sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})")  # noqa: S608  # nosec B608
 
     def _upsert_sql(self, table: str, columns: Sequence[str], keys: Sequence[str]) -> str:
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
         marks = ", ".join("?" for _ in columns)
-        return self._sql(
+        return self.sql(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "  # noqa: S608 - fixed names  # nosec B608
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
         )
 
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.cursor.executemany(self._sql(sql), rows)
+            self.cursor.executemany(self.sql(sql), rows)
 
-    def _select_in(self, sql_head: str, fixed: Sequence[Any], values: Sequence[Any]) -> list[tuple]:
+    def select_in(self, sql_head: str, fixed: Sequence[Any], values: Sequence[Any]) -> list[tuple]:
         """Run `sql_head` + an IN list over `values` in batches; rows of every batch."""
         out: list[tuple] = []
         values = list(values)
@@ -126,14 +127,14 @@ class BulkWriter:
                 sql = f"{sql_head} IN ({', '.join('?' for _ in batch)})"
                 self.cursor.execute(sql, (*fixed, *batch))
             else:
-                sql = self._sql(f"{sql_head} = ANY(?)")
+                sql = self.sql(f"{sql_head} = ANY(?)")
                 self.cursor.execute(sql, (*fixed, batch))
             out.extend(self.cursor.fetchall())
         return out
 
     def _any(self, table: str) -> bool:
         self.cursor.execute(
-            self._sql(f"SELECT 1 FROM {table} WHERE source_id = ? LIMIT 1"),  # noqa: S608 - fixed  # nosec B608
+            self.sql(f"SELECT 1 FROM {table} WHERE source_id = ? LIMIT 1"),  # noqa: S608 - fixed  # nosec B608
             (self.source_id,),
         )
         return self.cursor.fetchone() is not None
@@ -142,7 +143,7 @@ class BulkWriter:
 
     def record_ids(self, refs: Iterable[str]) -> dict[str, int]:
         """ids of this source's records with the given source refs."""
-        rows = self._select_in(
+        rows = self.select_in(
             "SELECT source_ref, id FROM records WHERE source_id = ? AND source_ref",
             (self.source_id,),
             sorted(set(refs)),
@@ -159,7 +160,7 @@ class BulkWriter:
         if not self.records_fresh:
             existing = {
                 ref: (rid, h)
-                for ref, rid, h in self._select_in(
+                for ref, rid, h in self.select_in(
                     "SELECT source_ref, id, content_hash FROM records WHERE source_id = ? "
                     "AND source_ref",
                     (self.source_id,),
@@ -189,22 +190,22 @@ class BulkWriter:
             for n, (o, row) in enumerate(zip(changed, rows, strict=True)):
                 row.insert(0, first + n)
                 ids[o.ref] = first + n
-            self._many(self._record_insert_sql, rows)
+            self.many(self._record_insert_sql, rows)
         else:
-            self._many(self._record_sql, rows)
+            self.many(self._record_sql, rows)
             new_refs = [o.ref for o in changed if o.ref not in ids]
             if new_refs:
                 ids.update(self.record_ids(new_refs))
         self.records_written += len(changed)
         replaced = [(ids[o.ref],) for o in changed if o.ref in existing]
-        self._many(
+        self.many(
             "DELETE FROM record_objects WHERE record_id = ? AND mention_id IS NULL", replaced
         )
-        self._many(
+        self.many(
             "DELETE FROM record_locations WHERE record_id = ? AND mention_id IS NULL", replaced
         )
-        self._many("DELETE FROM record_links WHERE record_id = ?", replaced)
-        self._many(
+        self.many("DELETE FROM record_links WHERE record_id = ?", replaced)
+        self.many(
             "INSERT INTO record_links (record_id, to_source_ref, link_type) VALUES (?, ?, ?) "
             "ON CONFLICT (record_id, to_source_ref) DO NOTHING",
             [(ids[o.ref], to, kind) for o in changed for to, kind in o.links if to != o.ref],
@@ -226,7 +227,7 @@ class BulkWriter:
         if not self.mentions_fresh:
             existing = {
                 key: (mid, rid, h)
-                for key, mid, rid, h in self._select_in(
+                for key, mid, rid, h in self.select_in(
                     "SELECT mention_key, id, record_id, content_hash FROM mentions "
                     "WHERE source_id = ? AND mention_key",
                     (self.source_id,),
@@ -246,10 +247,11 @@ class BulkWriter:
         if self.mentions_fresh and self.sqlite:
             # All new: numbered here (BEGIN IMMEDIATE holds the write lock), rows built once.
             first = self._next_id("mentions")
-            self._many(
+            iid = self.import_id
+            self.many(
                 self._mention_insert_sql,
                 [
-                    (first + n, rid, sid, m.key, *m.values, m.raw, m.content_hash)
+                    (first + n, rid, sid, m.key, *m.values, m.raw, m.content_hash, iid)
                     for n, (rid, m) in enumerate(changed)
                 ],
             )
@@ -262,12 +264,13 @@ class BulkWriter:
                 record_owned=False,
             )
             return
-        rows = [[rid, sid, m.key, *m.values, m.raw, m.content_hash] for rid, m in changed]
+        iid = self.import_id
+        rows = [[rid, sid, m.key, *m.values, m.raw, m.content_hash, iid] for rid, m in changed]
         ids = {key: mid for key, (mid, _, _) in existing.items()}
-        self._many(self._mention_sql, rows)
+        self.many(self._mention_sql, rows)
         new_keys = [m.key for _, m in changed if m.key not in ids]
         if new_keys:
-            rows_ = self._select_in(
+            rows_ = self.select_in(
                 "SELECT mention_key, id FROM mentions WHERE source_id = ? AND mention_key",
                 (self.source_id,),
                 new_keys,
@@ -275,8 +278,8 @@ class BulkWriter:
             ids.update({k: i for k, i in rows_})
         self.mentions_written += len(changed)
         replaced = [(existing[m.key][1], ids[m.key]) for _, m in changed if m.key in existing]
-        self._many("DELETE FROM record_objects WHERE record_id = ? AND mention_id = ?", replaced)
-        self._many("DELETE FROM record_locations WHERE record_id = ? AND mention_id = ?", replaced)
+        self.many("DELETE FROM record_objects WHERE record_id = ? AND mention_id = ?", replaced)
+        self.many("DELETE FROM record_locations WHERE record_id = ? AND mention_id = ?", replaced)
         self._attach(
             [(rid, ids[m.key], m.objects, m.locations, None) for rid, m in changed],
             record_owned=False,
@@ -292,7 +295,7 @@ class BulkWriter:
 
     def _rows_up_to(self, sql: str, params: tuple[Any, ...], limit: int) -> list[Any] | None:
         """The query's rows, or None when there are more than `limit` (memory)."""
-        self.cursor.execute(self._sql(f"{sql} LIMIT ?"), (*params, limit + 1))
+        self.cursor.execute(self.sql(f"{sql} LIMIT ?"), (*params, limit + 1))
         rows = list(self.cursor.fetchall())
         return rows if len(rows) <= limit else None
 
@@ -318,20 +321,20 @@ class BulkWriter:
 
     def insert_prepared(self, chunk: PreparedMentions) -> None:
         """Insert one chunk of `FreshMentionRows` output as it is."""
-        self._many(self._mention_insert_sql, chunk.mentions)
+        self.many(self._mention_insert_sql, chunk.mentions)
         self.mentions_written += len(chunk.mentions)
         # Plain INSERTs: a key stored already would be an error (the ids were known).
-        self._many(
+        self.many(
             "INSERT INTO objects (id, kind, value) VALUES (?, ?, ?)",
             chunk.objects,
         )
-        self._many(
+        self.many(
             "INSERT INTO locations (id, location_key, location_type, address, postcode, "
             "borough) VALUES (?, ?, ?, ?, ?, ?)",
             chunk.locations,
         )
-        self._many(_RECORD_OBJECTS_SQL, chunk.object_links)
-        self._many(_RECORD_LOCATIONS_SQL, chunk.location_links)
+        self.many(_RECORD_OBJECTS_SQL, chunk.object_links)
+        self.many(_RECORD_LOCATIONS_SQL, chunk.location_links)
 
     # ----------------------------------------------------------------- attachments
 
@@ -366,17 +369,17 @@ class BulkWriter:
             # distinct in a unique constraint): drop repeats of a record's own attachments.
             object_rows = list({r[:3]: r for r in object_rows}.values())
             location_rows = list({r[:4]: r for r in location_rows}.values())
-        self._many(_RECORD_OBJECTS_SQL, object_rows)
-        self._many(_RECORD_LOCATIONS_SQL, location_rows)
+        self.many(_RECORD_OBJECTS_SQL, object_rows)
+        self.many(_RECORD_LOCATIONS_SQL, location_rows)
 
     def _ensure_objects(self, wanted: set[tuple[str, str]]) -> None:
         if not wanted:
             return
-        self._many(
+        self.many(
             "INSERT INTO objects (kind, value) VALUES (?, ?) ON CONFLICT (kind, value) DO NOTHING",
             sorted(wanted),
         )
-        rows = self._select_in(
+        rows = self.select_in(
             "SELECT kind, value, id FROM objects WHERE value", (), sorted({v for _, v in wanted})
         )
         for kind, value, oid in rows:
@@ -388,12 +391,12 @@ class BulkWriter:
         """Places by key -> (type, address, postcode, borough), inserted unless stored."""
         if not wanted:
             return
-        self._many(
+        self.many(
             "INSERT INTO locations (location_key, location_type, address, postcode, borough) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (location_key) DO NOTHING",
             [(key, *place) for key, place in sorted(wanted.items())],
         )
-        rows = self._select_in(
+        rows = self.select_in(
             "SELECT location_key, id FROM locations WHERE location_key", (), sorted(wanted)
         )
         self._location_ids.update({k: i for k, i in rows})
@@ -401,12 +404,12 @@ class BulkWriter:
     # ----------------------------------------------------------------- quarantine, links
 
     def quarantine(
-        self, file_name: str, entries: list[tuple[int, str | None, str, str, str]]
+        self, file_name: str, entries: list[tuple[int, str | None, str, str, str, str]]
     ) -> None:
-        """Store (row number, field, reason, message, raw) entries of this file."""
-        self._many(
+        """Store (row number, field, reason, message, raw, scope) entries of this file."""
+        self.many(
             "INSERT INTO quarantine (import_id, source_id, file_name, row_number, field, reason, "
-            "message, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "message, raw, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(self.import_id, self.source_id, file_name, *e) for e in entries],
         )
 
@@ -414,7 +417,7 @@ class BulkWriter:
         """Fill `record_links.to_record_id` for links whose target is now loaded."""
         for sid in source_ids:
             self.cursor.execute(
-                self._sql(
+                self.sql(
                     "UPDATE record_links SET to_record_id = (SELECT r.id FROM records r "
                     "WHERE r.source_id = ? AND r.source_ref = record_links.to_source_ref) "
                     "WHERE to_record_id IS NULL AND EXISTS (SELECT 1 FROM records r "

@@ -1,25 +1,28 @@
 """Compile one mapping value into a per-field pipeline (a closure over its cleaning steps).
 
 extract -> strip -> default -> required -> split -> pattern -> code table -> normaliser ->
-prefix -> canonical type. Plain columns get a short path, cleaned values are memoised per
-field, constants are cleaned once. A value that cannot be used raises `RowProblem`.
+prefix; the canonical types (dates, code sets, yes/no, ages) are in `typed`. Plain columns
+get a short path, cleaned values are memoised per field, constants are cleaned once. A value
+that cannot be used raises `RowProblem` (the row, or the nested item, is quarantined); a
+value whose shape the mapping does not handle (a JSON list given to a single-valued field
+without `list:`) raises `ShapeError`, which refuses the file; a mapping that asks a field
+for what it cannot do raises `FieldSpecError` when it is compiled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Any
 
 from casereview.ingest.mapping import CodeTable, Mapping, Value
-from casereview.model.codes import (
-    CodeSet,
-    QuarantineReason,
-)
+from casereview.ingest.notes import Notes
+from casereview.ingest.patterns import Pattern
+from casereview.model.codes import IngestNote, QuarantineReason
 from casereview.values import (
     clean_name,
     normalise_address,
@@ -27,37 +30,49 @@ from casereview.values import (
     normalise_borough,
     normalise_identifier,
     normalise_phone,
-    normalise_postcode,
+    normalise_postcode_or_district,
     normalise_vrm,
-    parse_date,
 )
 
 __all__ = [
+    "MISSING",
+    "Context",
+    "FieldSpecError",
     "Getter",
     "RowProblem",
-    "age_value",
+    "ShapeError",
     "as_text",
-    "bool_value",
     "column_getter",
     "compile_value",
-    "date_value",
-    "dated_value",
-    "day_value",
+    "context",
     "dumps",
     "extractor",
-    "json_list_value",
+    "list_text",
     "raw_text",
     "remember",
     "text_row_json",
     "text_value",
-    "typed_value",
 ]
 
 Getter = Callable[[dict[str, Any]], Any]
-_TRUE = frozenset({"y", "yes", "true", "t", "1"})
-_FALSE = frozenset({"n", "no", "false", "f", "0"})
 _MEMO_LIMIT = 65_536  # per-field memo of cleaned values; cleared when full (bounded memory)
-_MISSING = object()
+MISSING = object()
+
+
+@dataclass
+class Context:
+    """What the compiled fields of one file share: the mapping, where notes go, whether dates
+    are given as ISO text (as SQLite stores them), and the day of the import."""
+
+    mapping: Mapping
+    notes: Notes = field(default_factory=Notes)
+    iso_dates: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+def context(ctx: Mapping | Context) -> Context:
+    """`ctx` itself, or a context around a bare mapping (notes counted and forgotten)."""
+    return ctx if isinstance(ctx, Context) else Context(ctx)
 
 
 def remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
@@ -118,24 +133,24 @@ class RowProblem(Exception):
         self.reason, self.field, self.message = reason, field_name, message
 
 
-# --------------------------------------------------------------------------- values
+class ShapeError(Exception):
+    """A value's shape that the mapping does not say how to read (a list for a field of one
+    value): the mapping does not fit the file, which is refused (file, row and field)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"field {field_name}: {message}")
+        self.field, self.message = field_name, message
 
 
-def extractor(spec: Value) -> Getter:
-    if spec.constant is not None:
-        constant = spec.constant
-        return lambda row: constant
-    if spec.columns is not None:
-        getters = [column_getter(c) for c in spec.columns]
-        sep = spec.join
+class FieldSpecError(ValueError):
+    """A mapping asks a field for something it cannot do (found when the mapping is compiled)."""
 
-        def joined(row: dict[str, Any]) -> Any:
-            parts = [as_text(g(row)) for g in getters]
-            return sep.join(p for p in parts if p)
 
-        return joined
-    assert spec.column is not None
-    return column_getter(spec.column)
+def _missing(field_name: str) -> RowProblem:
+    return RowProblem(QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty")
+
+
+# --------------------------------------------------------------------------- extracting
 
 
 def column_getter(column: str) -> Getter:
@@ -168,7 +183,65 @@ def as_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _translator(table: CodeTable, field_name: str) -> Callable[[Any], Any]:
+def _shape(field_name: str, value: list[Any]) -> ShapeError:
+    shown = dumps(value)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    return ShapeError(
+        field_name,
+        f"holds a list ({shown}) but takes one value; say how to read it in the mapping: "
+        "list: first, list: join or list: contains",
+    )
+
+
+def list_text(items: list[Any], spec: Value, field_name: str) -> str:
+    """A JSON list given to a single-valued field, as the value's `list` says: its first
+    item, or its items joined (`contains` is decided by the caller); else ShapeError."""
+    texts = [t for t in (as_text(v) for v in items) if t]
+    if spec.list_ == "first":
+        return texts[0] if texts else ""
+    if spec.list_ in ("join", "contains"):
+        return spec.join.join(texts)
+    raise _shape(field_name, items)
+
+
+def extractor(spec: Value, field_name: str = "", *, lists: bool = False) -> Getter:
+    """row -> the value's raw value (text, a list for list-valued fields, or None). `lists`:
+    the field takes several values (a JSON list is given as it is)."""
+    if spec.constant is not None:
+        constant = spec.constant
+        return lambda row: constant
+    if spec.columns is not None:
+        getters = [column_getter(c) for c in spec.columns]
+        sep = spec.join
+
+        def joined(row: dict[str, Any]) -> Any:
+            parts = []
+            for g in getters:
+                value = g(row)
+                if isinstance(value, list):
+                    value = list_text(value, spec, field_name)
+                parts.append(as_text(value))
+            return sep.join(p for p in parts if p)
+
+        return joined
+    assert spec.column is not None
+    return column_getter(spec.column)
+
+
+def raw_text(spec: Value | None) -> Getter:
+    """row -> the value's text as written (None when empty): the *_raw columns."""
+    if spec is None:
+        return lambda row: None
+    if spec.column is not None and "." not in spec.column:
+        return _plain_getter(spec.column, spec.column, False)
+    extract = extractor(spec)
+    return lambda row: as_text(extract(row)) or None
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+def _translator(table: CodeTable, field_name: str, notes: Notes) -> Callable[[Any], Any]:
     if table.case_sensitive:
         lookup = dict(table.values)
     else:
@@ -180,6 +253,8 @@ def _translator(table: CodeTable, field_name: str) -> Callable[[Any], Any]:
         if key in lookup:
             return lookup[key]
         if unknown == "default":
+            notes.add(IngestNote.UNKNOWN_CODE, field_name, str(code),
+                      f"not in the code table: given its default {default!r}")  # fmt: skip
             return default
         if unknown == "keep":
             return code
@@ -192,7 +267,7 @@ def _translator(table: CodeTable, field_name: str) -> Callable[[Any], Any]:
 
 _NORMALISERS: dict[str, Callable[[str], str | None]] = {
     "name": clean_name,
-    "postcode": normalise_postcode,
+    "postcode": normalise_postcode_or_district,
     "vrm": normalise_vrm,
     "address": normalise_address,
     "borough": normalise_borough,
@@ -213,6 +288,7 @@ def _simple_column(spec: Value) -> str | None:
         and spec.split is None
         and spec.pattern is None
         and spec.default is None
+        and spec.list_ is None
         and not spec.prefix
     )
     return spec.column if plain else None
@@ -226,35 +302,59 @@ def _plain_getter(column: str, field_name: str, required: bool) -> Getter:
         if value.__class__ is str:
             value = value.strip()
         elif value is not None:
+            if isinstance(value, list):
+                raise _shape(field_name, value)
             value = as_text(value)
         if value:
             return value
         if required:
-            raise RowProblem(
-                QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-            )
+            raise _missing(field_name)
         return None
 
     get.cell_column = column  # type: ignore[attr-defined] # its value depends on that cell only
     return get
 
 
+def _check_spec(spec: Value, field_name: str, *, as_list: bool, boolean: bool) -> None:
+    if spec.list_ is not None and as_list:
+        raise FieldSpecError(
+            f"{field_name}: list: applies to fields of one value; this field takes a list"
+        )
+    if spec.list_ == "contains" and not boolean:
+        raise FieldSpecError(
+            f"{field_name}: list: contains gives yes or no, for yes/no fields only "
+            "(cse_flag, referral_made)"
+        )
+    if spec.matches == "all" and not as_list:
+        raise FieldSpecError(
+            f"{field_name}: matches: all gives several values, for fields that take a list "
+            "(aliases, phones, factors, links, objects, places from text)"
+        )
+
+
 def compile_value(
     spec: Value | None,
     field_name: str,
-    mapping: Mapping,
+    ctx: Mapping | Context,
     *,
     normaliser: str | None = None,
     as_list: bool = False,
+    boolean: bool = False,
 ) -> Getter:
-    """A closure row -> cleaned value (str, list of str, bool from codes, or None)."""
+    """A closure row -> cleaned value (str, list of str, bool from codes or `contains`, or
+    None). `as_list`: the field takes several values; `boolean`: a yes/no field."""
     if spec is None:
         return (lambda row: []) if as_list else (lambda row: None)
+    _check_spec(spec, field_name, as_list=as_list, boolean=boolean)
+    cx = context(ctx)
+    mapping, notes = cx.mapping, cx.notes
     column = _simple_column(spec)
     if column is not None and normaliser is None and not as_list:
         return _plain_getter(column, field_name, spec.required)
-    extract = extractor(spec)
-    translate = _translator(mapping.codes[spec.codes], field_name) if spec.codes else None
+    extract = extractor(spec, field_name, lists=as_list)
+    translate = (
+        _translator(mapping.codes[spec.codes], field_name, notes) if spec.codes else None
+    )
     norm_name = spec.normalise or normaliser
     norm: Callable[[str], str | None] | None = None
     if norm_name == "phone":
@@ -264,18 +364,19 @@ def compile_value(
         norm = normalise_any_postcode
     elif norm_name is not None:
         norm = _NORMALISERS[norm_name]
+    dropped = IngestNote.UNREADABLE_BOROUGH if norm_name == "borough" else IngestNote.VALUE_DROPPED
     default, required, split, prefix = spec.default, spec.required, spec.split, spec.prefix
-    pattern = re.compile(spec.pattern) if spec.pattern else None
+    pattern = Pattern(spec.pattern) if spec.pattern else None
+    every_match = pattern is not None and spec.matches == "all"
     strict = spec.on_invalid == "quarantine"
+    wanted = {c.strip().casefold() for c in spec.contains or ()}
 
     def clean_text(text: str) -> Any:
-        if pattern is not None:
-            found = pattern.search(text)
+        if pattern is not None and not every_match:
+            found = pattern.first(text)
             if found is None:
                 return None
-            text = (found.group(1) if pattern.groups else found.group(0)).strip()
-            if not text:
-                return None
+            text = found
         value: Any = text
         if translate is not None:
             value = translate(text)
@@ -290,90 +391,103 @@ def compile_value(
                         field_name,
                         f"{value!r} is not a valid {norm_name}",
                     )
+                notes.add(dropped, field_name, value, f"not a valid {norm_name}: stored as NULL")
                 return None
             value = normalised
         if prefix and isinstance(value, str):
             value = prefix + value
         return value
 
-    # clean_text is pure: remember its answers (a problem raised is not remembered).
+    # clean_text is pure: remember its answers; an answer that raised a problem or added a
+    # note is not remembered (each row that has it counts it).
     memo: dict[str, Any] = {}
 
     def clean_one(text: str) -> Any:
-        found = memo.get(text, _MISSING)
-        if found is _MISSING:
-            found = remember(memo, text, clean_text(text))
+        found = memo.get(text, MISSING)
+        if found is MISSING:
+            before = notes.total
+            found = clean_text(text)
+            if notes.total == before:
+                remember(memo, text, found)
         return found
+
+    def items_of(text: str) -> list[str]:
+        if every_match:
+            assert pattern is not None
+            return [f.value for f in pattern.all(text) if f.value]
+        if split:
+            return [part.strip() for part in text.split(split)]
+        return [text]
 
     def get(row: dict[str, Any]) -> Any:
         raw = extract(row)
         items: list[str]
         if isinstance(raw, list):
-            items = [as_text(v) for v in raw]
-        else:
+            if not as_list:
+                if spec.list_ == "contains":
+                    return _contains(raw) if raw else None
+                raw = list_text(raw, spec, field_name)
+            else:
+                items = [t for v in raw for t in (items_of(as_text(v)) if every_match else [as_text(v)])]
+        if not isinstance(raw, list):
             text = raw.strip() if raw.__class__ is str else as_text(raw)
             if not text and default is not None:
                 text = default
-            if split and text:
-                items = [part.strip() for part in text.split(split)]
-            elif as_list:
-                if not text:
-                    if required:
-                        raise RowProblem(
-                            QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-                        )
-                    return []
-                items = [text]
-            else:
-                if not text:
-                    if required:
-                        raise RowProblem(
-                            QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-                        )
-                    return None
+            if not text:
+                if required:
+                    raise _missing(field_name)
+                return [] if as_list else None
+            if wanted:
+                return _contains(items_of(text))
+            if not as_list and not split:
                 return clean_one(text)
+            items = items_of(text)
         cleaned = [c for c in (clean_one(i) for i in items if i) if c is not None]
         if required and not cleaned:
-            raise RowProblem(
-                QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-            )
+            raise _missing(field_name)
         if as_list:
             return list(dict.fromkeys(cleaned))
         return cleaned[0] if cleaned else None
+
+    def _contains(items: list[Any]) -> bool:
+        return any(as_text(i).casefold() in wanted for i in items)
 
     if (
         not as_list
         and split is None
         and default is None
+        and not wanted
         and spec.column is not None
         and "." not in spec.column
     ):
         # One plain column, cleaned: the same steps without the general path's branches.
-        column, general = spec.column, get
+        column_, general = spec.column, get
 
         def get_column(row: dict[str, Any]) -> Any:
-            raw = row.get(column)
+            raw = row.get(column_)
             if raw.__class__ is not str:
                 return general(row)
             text = raw.strip()
             if not text:
                 if required:
-                    raise RowProblem(
-                        QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-                    )
+                    raise _missing(field_name)
                 return None
-            found = memo.get(text, _MISSING)
-            if found is _MISSING:
+            found = memo.get(text, MISSING)
+            if found is MISSING:
                 return clean_one(text)
             return found
 
-        get_column.cell_column = column  # type: ignore[attr-defined]
+        get_column.cell_column = column_  # type: ignore[attr-defined]
         return get_column
     if spec.constant is not None:
-        # A constant is cleaned once, here; a constant that fails fails on every row.
+        # A constant is cleaned once, here; a constant that fails (or is noted) fails (or is
+        # noted) on every row.
         try:
+            before = notes.total
             fixed = get({})
         except RowProblem:
+            return get
+        if notes.total != before:
             return get
         if isinstance(fixed, list):
             return lambda row: list(fixed)
@@ -381,18 +495,9 @@ def compile_value(
     return get
 
 
-def raw_text(spec: Value | None) -> Getter:
-    if spec is None:
-        return lambda row: None
-    if spec.column is not None and "." not in spec.column:
-        return _plain_getter(spec.column, spec.column, False)
-    extract = extractor(spec)
-    return lambda row: as_text(extract(row)) or None
-
-
-def text_value(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
+def text_value(spec: Value | None, field_name: str, ctx: Mapping | Context) -> Getter:
     """A field kept as written: the raw text, unless the mapping asks for cleaning steps
-    (default, pattern, codes, normalise, prefix), which are then applied."""
+    (default, pattern, codes, normalise, prefix, split, list), which are then applied."""
     if spec is None or (
         spec.default is None
         and spec.pattern is None
@@ -400,176 +505,21 @@ def text_value(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
         and spec.normalise is None
         and not spec.prefix
         and spec.split is None
+        and spec.list_ is None
     ):
-        return raw_text(spec)
-    return compile_value(spec, field_name, mapping)
+        if spec is not None and spec.column is not None and "." not in spec.column:
+            return _plain_getter(spec.column, field_name, spec.required)
+        if spec is not None and spec.required:
+            return compile_value(spec, field_name, ctx)
+        extract = extractor(spec, field_name) if spec is not None else None
+        if extract is None:
+            return lambda row: None
 
+        def text(row: dict[str, Any]) -> Any:
+            value = extract(row)
+            if isinstance(value, list):
+                raise _shape(field_name, value)
+            return as_text(value) or None
 
-def typed_value(get: Getter, field_name: str, code_set: type[CodeSet], *, required: bool) -> Getter:
-    parsed: dict[Any, str | None] = {}  # value -> member value (None: not a member)
-
-    def typed(row: dict[str, Any]) -> Any:
-        value = get(row)
-        if value is None:
-            if required:
-                raise RowProblem(
-                    QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-                )
-            return None
-        member = parsed.get(value, _MISSING)
-        if member is _MISSING:
-            found = code_set.parse(value)
-            member = remember(parsed, value, found.value if found is not None else None)
-        if member is None:
-            if required:
-                raise RowProblem(
-                    QuarantineReason.BAD_VALUE,
-                    field_name,
-                    f"{value!r} is not a {code_set.__name__}",
-                )
-            return None
-        return member
-
-    column: str | None = getattr(get, "cell_column", None)
-    if column is None:
-        return typed
-    # `get` reads one cell: the member is remembered per text of that cell (one look-up
-    # instead of two closures for a code read from a column); a problem is not remembered.
-    by_cell: dict[str, Any] = {}
-
-    def typed_cell(row: dict[str, Any]) -> Any:
-        cell = row.get(column)
-        if cell.__class__ is str:
-            found = by_cell.get(cell, _MISSING)
-            if found is _MISSING:
-                found = remember(by_cell, cell, typed(row))
-            return found
-        return typed(row)
-
-    return typed_cell
-
-
-def bool_value(get: Getter, field_name: str) -> Getter:
-    def as_bool(row: dict[str, Any]) -> bool | None:
-        value = get(row)
-        if value is None or isinstance(value, bool):
-            return value
-        text = str(value).lower()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        raise RowProblem(QuarantineReason.BAD_VALUE, field_name, f"{value!r} is not yes or no")
-
-    return as_bool
-
-
-def date_value(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
-    """row -> (PartialDate | None, raw text | None)."""
-    if spec is None:
-        return lambda row: (None, None)
-    get = compile_value(spec.model_copy(update={"codes": None}), field_name, mapping)
-    formats = tuple(spec.formats or mapping.date_formats)
-
-    def as_date(row: dict[str, Any]) -> Any:
-        text = get(row)
-        if text is None:
-            return None, None
-        parsed = parse_date(str(text), formats)
-        if parsed is None:
-            if spec.on_invalid == "null":
-                return None, text
-            raise RowProblem(
-                QuarantineReason.BAD_DATE, field_name, f"{text!r} matches none of {list(formats)}"
-            )
-        return parsed, text
-
-    return as_date
-
-
-def dated_value(
-    spec: Value | None, field_name: str, mapping: Mapping, *, iso_dates: bool
-) -> Callable[[dict[str, Any]], tuple[Any, str | None, str | None]]:
-    """row -> (day, precision value, raw text), each None when the value is empty; the day
-    is a `datetime.date`, or ISO text with `iso_dates` (as SQLite stores it). Answers are
-    memoised per text, as `date_value` would give them (a problem raised is not)."""
-    if spec is None:
-        return lambda row: (None, None, None)
-    get = date_value(spec, field_name, mapping)
-    memo: dict[Any, tuple[Any, str | None, str | None]] = {}
-    column = spec.column if spec.column is not None and "." not in spec.column else None
-
-    def convert(row: dict[str, Any]) -> tuple[Any, str | None, str | None]:
-        parsed, text = get(row)
-        if parsed is None:
-            return None, None, text
-        day = parsed.value
-        if iso_dates and day is not None:
-            day = day.isoformat()
-        return day, parsed.precision.value, text
-
-    if column is None or spec.constant is not None or spec.columns is not None:
-        return convert
-
-    def dated(row: dict[str, Any]) -> tuple[Any, str | None, str | None]:
-        # A plain column: the answer depends on that cell's text only.
-        key = row.get(column)
-        found = memo.get(key, _MISSING) if key.__class__ is str else _MISSING
-        if found is _MISSING:
-            found = convert(row)
-            if key.__class__ is str:
-                remember(memo, key, found)
-        return found  # type: ignore[return-value]
-
-    return dated
-
-
-def json_list_value(
-    spec: Value | None, field_name: str, mapping: Mapping, *, normaliser: str | None = None
-) -> Getter:
-    """row -> canonical JSON of the value's cleaned list (as `compile_value(as_list=True)`),
-    memoised per text of a plain column."""
-    if spec is None:
-        return lambda row: "[]"
-    get = compile_value(spec, field_name, mapping, normaliser=normaliser, as_list=True)
-    if spec.column is None or "." in spec.column or spec.constant is not None:
-        return lambda row: dumps(get(row))
-    column = spec.column
-    memo: dict[str, str] = {}
-
-    def json_list(row: dict[str, Any]) -> str:
-        key = row.get(column)
-        if key.__class__ is not str:
-            return dumps(get(row))
-        found = memo.get(key)
-        if found is None:
-            found = remember(memo, key, dumps(get(row)))
-        return found
-
-    return json_list
-
-
-def day_value(get: Getter) -> Callable[[dict[str, Any]], dt.date | None]:
-    def day(row: dict[str, Any]) -> dt.date | None:
-        parsed, _ = get(row)
-        return parsed.value if parsed is not None else None
-
-    return day
-
-
-def age_value(spec: Value | None, field_name: str, mapping: Mapping) -> Getter:
-    get = compile_value(spec, field_name, mapping)
-
-    def age(row: dict[str, Any]) -> int | None:
-        text = get(row)
-        if text is None:
-            return None
-        try:
-            value = int(float(str(text)))
-        except (ValueError, OverflowError):
-            value = -1
-        if not 0 <= value <= 130:
-            raise RowProblem(QuarantineReason.BAD_NUMBER, field_name, f"{text!r} is not an age")
-        return value
-
-    return age
+        return text
+    return compile_value(spec, field_name, ctx)

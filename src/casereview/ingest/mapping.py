@@ -9,6 +9,7 @@ See docs/mapping.md for every key with worked examples.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic import ValidationError as PydanticValidationError
 
 from casereview.errors import MappingError
+from casereview.ingest.patterns import Pattern
 from casereview.model.codes import ObjectKind, SourceKind
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "FileSpec",
     "LinkSpec",
     "LocationSpec",
+    "LookupFileSpec",
+    "LookupSpec",
     "Mapping",
     "ObjectSpec",
     "PersonSpec",
@@ -32,6 +36,7 @@ __all__ = [
     "RecordSpec",
     "SourceSpec",
     "Value",
+    "derivation_digest",
     "load_mapping",
     "parse_mapping",
 ]
@@ -53,7 +58,7 @@ DEFAULT_DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Value(_Model):
@@ -70,7 +75,26 @@ class Value(_Model):
     normalise: Normaliser | None = Field(None, description="Normaliser applied to the value")
     split: str | None = Field(None, description="Split the text into a list on this separator")
     pattern: str | None = Field(
-        None, description="Regular expression; the value is its first group (no match: empty)"
+        None,
+        description="Regular expression (RE2) searched in the text; the value is its group "
+        "`value`, else its first group, else the whole match (no match: empty)",
+    )
+    matches: Literal["first", "all"] = Field(
+        "first",
+        description="With a pattern: the first match gives the value, or (all) every match "
+        "gives an item (fields that take several values)",
+    )
+    list_: Literal["first", "join", "contains"] | None = Field(
+        None,
+        alias="list",
+        description="A JSON list given to a single-valued field: its first item, its items "
+        "joined with `join`, or (contains) yes when an item is one of `contains`",
+    )
+    contains: list[str] | None = Field(
+        None, description="With list: contains, the items that make the value yes"
+    )
+    year_pivot: int | None = Field(
+        None, ge=0, le=99, description="Two-digit years (%y): 00 to this are 20xx, above 19xx"
     )
     formats: list[str] | None = Field(None, description="Date formats for this field")
     on_invalid: Literal["quarantine", "null"] = Field(
@@ -88,10 +112,11 @@ class Value(_Model):
         if sum(origins) != 1:
             raise ValueError("give exactly one of column, columns or constant")
         if self.pattern is not None:
-            try:
-                re.compile(self.pattern)
-            except re.error as e:
-                raise ValueError(f"pattern is not a valid regular expression: {e}") from e
+            Pattern(self.pattern)  # PatternError (a ValueError) names RE2's reason
+        elif self.matches == "all":
+            raise ValueError("matches: all needs a pattern")
+        if (self.list_ == "contains") != (self.contains is not None):
+            raise ValueError("list: contains and contains: [...] go together")
         if self.country != "uk" and self.normalise not in (None, "postcode"):
             raise ValueError("country applies to postcodes only (normalise: postcode)")
         return self
@@ -142,6 +167,25 @@ class LocationSpec(_Model):
     address: ValueSpec | None = None
     postcode: ValueSpec | None = None
     type: ValueSpec | None = Field(None, description="A LocationType value (usually via codes)")
+    text: ValueSpec | None = Field(
+        None,
+        description="Places taken from a text: every match of its pattern is a place, its "
+        "named groups `address` and `postcode` the place's parts",
+    )
+
+    @model_validator(mode="after")
+    def _text_or_parts(self) -> LocationSpec:
+        if self.text is None:
+            return self
+        if self.address is not None or self.postcode is not None:
+            raise ValueError("give text (a pattern with named groups) or address/postcode")
+        names = Pattern(self.text.pattern).names if self.text.pattern else {}
+        if not {"address", "postcode"} & set(names):
+            raise ValueError(
+                "text needs a pattern with a named group address or postcode, e.g. "
+                "'(?P<address>\\d+ [A-Z][a-z]+ Road)'"
+            )
+        return self
 
 
 class LinkSpec(_Model):
@@ -224,26 +268,67 @@ class PersonsFileSpec(_Model):
     person: PersonSpec
 
 
+class LookupFileSpec(_Model):
+    """A file that is not loaded itself: other files of the source take fields from its rows
+    by key (`lookups`)."""
+
+    key: ValueSpec = Field(description="The value that identifies a row of this file")
+
+
+class LookupSpec(_Model):
+    """Fields taken from a row of a lookup file: the row whose key equals this row's `key`."""
+
+    file: str = Field(description="The role of a lookup file of this mapping")
+    key: ValueSpec = Field(description="This row's value to look up")
+    into: str = Field(description="Name under which the row's columns are read: into.column")
+    required: bool = Field(False, description="A row whose key matches no row is quarantined")
+
+    @model_validator(mode="after")
+    def _plain_name(self) -> LookupSpec:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.into):
+            raise ValueError("into must be a plain name (letters, digits, _)")
+        return self
+
+
 class FileSpec(_Model):
     """One export file of the source, and what it holds."""
 
     role: str = Field(description="A name for the file within the source, e.g. crimes")
     path: str = Field(description="Path relative to the data directory")
-    format: Literal["csv", "xlsx", "json", "jsonl"] | None = Field(
+    format: Literal["csv", "xlsx", "xls", "ods", "json", "jsonl"] | None = Field(
         None, description="Default: from the file's extension"
     )
     encoding: str = Field("auto", description="Text encoding, or auto to detect")
     delimiter: str | None = Field(None, description="CSV delimiter; detected when omitted")
-    sheet: str | None = Field(None, description="XLSX sheet name; default the first")
+    sheet: str | None = Field(None, description="Spreadsheet sheet name; default the first")
+    multiline: list[str] = Field(
+        default_factory=list,
+        description="CSV columns whose quoted values may hold line breaks",
+    )
+    export: Literal["full", "incremental"] = Field(
+        "full",
+        description="full: the file lists everything the source system still holds, so "
+        "records and mentions missing from a later export are marked withdrawn; "
+        "incremental: new and changed rows only",
+    )
+    lookups: list[LookupSpec] = Field(default_factory=list)
     records: RecordSpec | None = None
     persons: PersonsFileSpec | None = None
+    lookup: LookupFileSpec | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> FileSpec:
-        if (self.records is None) == (self.persons is None):
-            raise ValueError("give exactly one of records or persons")
+        kinds = [self.records is not None, self.persons is not None, self.lookup is not None]
+        if sum(kinds) != 1:
+            raise ValueError("give exactly one of records, persons or lookup")
         if self.delimiter is not None and len(self.delimiter) != 1:
             raise ValueError("delimiter must be one character")
+        if self.multiline and self.file_format != "csv":
+            raise ValueError("multiline applies to CSV files only")
+        if self.lookup is not None and self.lookups:
+            raise ValueError("a lookup file cannot itself use lookups")
+        if len({lk.into for lk in self.lookups}) != len(self.lookups):
+            raise ValueError("each lookup needs its own into name")
         return self
 
     @property
@@ -269,6 +354,13 @@ class Mapping(_Model):
         description="Date formats tried in order when a field gives none",
     )
     phone_region: str = Field("GB", description="Region used to read national phone numbers")
+    year_pivot: int | None = Field(
+        None,
+        ge=0,
+        le=99,
+        description="Two-digit years (%y) from 00 to this are 20xx, above it 19xx (default: "
+        "Python's rule, 00-68 are 20xx)",
+    )
     codes: dict[str, CodeTable] = Field(default_factory=dict)
     files: list[FileSpec] = Field(min_length=1)
 
@@ -280,7 +372,18 @@ class Mapping(_Model):
         roles = [f.role for f in self.files]
         if len(set(roles)) != len(roles):
             raise ValueError("file roles must be unique")
+        lookup_roles = {f.role for f in self.files if f.lookup is not None}
+        for f in self.files:
+            for lk in f.lookups:
+                if lk.file not in lookup_roles:
+                    raise ValueError(
+                        f"file {f.role}: lookups names {lk.file!r}, which is not a lookup file "
+                        f"of this mapping (lookup files: {', '.join(sorted(lookup_roles)) or 'none'})"
+                    )
         return self
+
+    def file(self, role: str) -> FileSpec:
+        return next(f for f in self.files if f.role == role)
 
 
 def _code_refs(model: Any) -> set[str]:
@@ -330,7 +433,7 @@ def parse_mapping(text: str, name: str = "<mapping>") -> Mapping:
     if not isinstance(data, dict):
         raise MappingError(f"{name}: a mapping must be a YAML mapping (source, files, ...)")
     try:
-        return Mapping.model_validate(data)
+        mapping = Mapping.model_validate(data)
     except PydanticValidationError as e:
         problems = []
         for err in e.errors():
@@ -340,6 +443,47 @@ def parse_mapping(text: str, name: str = "<mapping>") -> Mapping:
             where = f"line {line}, " if line else ""
             problems.append(f"{where}key {key}: {err['msg']}")
         raise MappingError(f"{name}: " + "; ".join(problems)) from e
+    _check_fields(mapping, name)
+    return mapping
+
+
+def _check_fields(mapping: Mapping, name: str) -> None:
+    """Compile every file's fields once: a field asked for what it cannot do is a mapping
+    error (MappingError naming the file and the field), found before any file is read."""
+    from casereview.ingest.fields import FieldSpecError
+    from casereview.ingest.transform import compile_person, compile_record
+
+    for spec in mapping.files:
+        try:
+            if spec.records is not None:
+                compile_record(spec.records, mapping, "")
+            elif spec.persons is not None:
+                compile_person(spec.persons.person, mapping, "")
+        except FieldSpecError as e:
+            raise MappingError(f"{name}: file {spec.role}: {e}") from e
+
+
+def derivation_digest(mapping: Mapping, spec: FileSpec, lookup_sha256: dict[str, str]) -> str:
+    """The sha256 of everything that derives `spec`'s rows: the file's entry (not its path),
+    the code tables it uses, the mapping's date formats, phone region and year pivot, and each
+    looked-up file's entry and bytes (`lookup_sha256`: role -> sha256). With the file's own
+    sha256 it identifies an import: a changed mapping re-derives the same bytes."""
+    looked_up = [mapping.file(lk.file) for lk in spec.lookups]
+    tables = sorted(_code_refs(spec) | set().union(*(_code_refs(f) for f in looked_up)))
+    parts = {
+        "source": mapping.source.name,
+        "file": spec.model_dump(mode="json", by_alias=True, exclude={"path"}),
+        "codes": {n: mapping.codes[n].model_dump(mode="json") for n in tables},
+        "date_formats": mapping.date_formats,
+        "phone_region": mapping.phone_region,
+        "year_pivot": mapping.year_pivot,
+        "lookups": [
+            [f.model_dump(mode="json", by_alias=True, exclude={"path"}), lookup_sha256[f.role]]
+            for f in looked_up
+        ],
+    }
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_mapping(path: Path) -> tuple[Mapping, str]:

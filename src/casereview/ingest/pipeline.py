@@ -32,16 +32,18 @@ import queue
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
-from itertools import islice
 from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, NamedTuple
 
 from casereview.errors import CaseReviewError, SourceFileError
-from casereview.ingest.fields import compile_value, text_row_json
+from casereview.ingest.fields import Context, ShapeError, compile_value, dumps, text_row_json
+from casereview.ingest.lookups import LookupTable, apply_lookups, compile_lookups
 from casereview.ingest.mapping import FileSpec, Mapping
-from casereview.ingest.readers import Malformed, Row, text_of
+from casereview.ingest.notes import Notes
+from casereview.ingest.rows import Malformed, NotedRow, Row, text_of
 from casereview.ingest.transform import (
     MentionOut,
     RecordOut,
@@ -51,11 +53,12 @@ from casereview.ingest.transform import (
     referenced_columns,
     required_columns,
 )
-from casereview.model.codes import QuarantineReason
+from casereview.model.codes import IngestNote
 
 __all__ = [
     "CHILD_CRASH_PREFIX",
     "ChunkSource",
+    "ChunkTimeout",
     "Item",
     "OtherLoad",
     "Prepare",
@@ -74,52 +77,78 @@ CHILD_CRASH_PREFIX = "child_chunk:"
 
 
 class Problem(NamedTuple):
-    """A row that cannot load: its quarantine entry without the row number."""
+    """A row that cannot load: its quarantine entry without the row number. `key`: the
+    row's record ref (a records file) or mention key (a persons file) when it could be read:
+    the record or mention is in the export, only not loadable, so it is not withdrawn."""
 
     field: str | None
     reason: str
     message: str
     raw: str
+    key: str | None = None
 
 
 Item = RecordOut | MentionOut | Problem
-Chunk = tuple[int, Any]  # (rows read, (row number, item) per row, or what `prepare` made of them)
+# (rows read, (row number, item) per row or what `prepare` made of them, notes)
+Chunk = tuple[int, Any, Counter[tuple[str, str]]]
 Prepare = Callable[[list[tuple[int, Item]]], Any]
 
 
+class ChunkTimeout(SourceFileError):
+    """A chunk took longer than `ingest.chunk_seconds`: the file stops, nothing is stored."""
+
+
 class Transformer:
-    """A file spec compiled into row -> item, with the header and JSON-column checks."""
+    """A file spec compiled into row -> item, with the header and JSON-column checks, the
+    lookups and the time budget of a chunk."""
 
     def __init__(
-        self, spec: FileSpec, mapping: Mapping, mapping_sha: str, *, iso_dates: bool = False
+        self,
+        spec: FileSpec,
+        mapping: Mapping,
+        digest: str,
+        *,
+        iso_dates: bool = False,
+        lookups: dict[str, LookupTable] | None = None,
+        notes: Notes | None = None,
+        chunk_seconds: float = 0.0,
     ) -> None:
         self.path = spec.path
-        salt = mapping_sha + "|" + spec.role
+        self.ctx = Context(mapping, notes or Notes(), iso_dates)
+        salt = digest + "|" + spec.role
         self.record: Callable[[dict[str, Any], str | None], RecordOut] | None = None
         self.person: Callable[[dict[str, Any], str | None, str | None], MentionOut] | None = None
         # A CSV row's canonical JSON, built faster from its header (all its values are text).
         self.row_json: Callable[[dict[str, Any]], str] | None = None
+        self.lookups = compile_lookups(spec.lookups, lookups or {}, self.ctx)
+        into = {lk.into for lk in spec.lookups}
         if spec.records is not None:
-            self.record = compile_record(spec.records, mapping, salt, iso_dates=iso_dates)
-            self.columns = referenced_columns(spec.records)
-            self.required = required_columns(spec.records)
+            self.record = compile_record(spec.records, self.ctx, salt)
+            self.key_of = self.record.key  # type: ignore[attr-defined]
+            self.columns = referenced_columns(spec.records, spec.lookups)
+            self.required = required_columns(spec.records) - into
         else:
             assert spec.persons is not None
-            self.person = compile_person(spec.persons.person, mapping, salt, iso_dates=iso_dates)
+            self.person = compile_person(spec.persons.person, self.ctx, salt)
+            self.key_of = self.person.key  # type: ignore[attr-defined]
             self.record_key = compile_value(
-                spec.persons.record_key.model_copy(update={"required": True}), "record_key", mapping
-            )
-            self.columns = referenced_columns(spec.persons)
-            self.required = required_columns(spec.persons.person) | referenced_columns(
-                spec.persons.record_key
-            )
-        self.check_header = spec.file_format in ("csv", "xlsx")
+                spec.persons.record_key.model_copy(update={"required": True}), "record_key",
+                self.ctx,
+            )  # fmt: skip
+            self.columns = referenced_columns(spec.persons, spec.lookups)
+            self.required = (
+                required_columns(spec.persons.person) | referenced_columns(spec.persons.record_key)
+            ) - into
+        self.into = into
+        self.check_header = spec.file_format in ("csv", "xlsx", "xls", "ods")
         self.text_rows = spec.file_format == "csv"
         # JSON has no header: the columns seen are collected until every required one was.
         self.json_columns: set[str] | None = (
             set() if not self.check_header and self.required else None
         )
+        self.chunk_seconds = chunk_seconds
         self.read = 0
+        self.objects = False  # a JSON object was read (not only malformed lines)
 
     def _header(self, row: dict[str, Any], row_number: int) -> None:
         missing = sorted(self.columns - row.keys())
@@ -128,10 +157,24 @@ class Transformer:
                 f"{self.path}: row 1: missing required column(s) {', '.join(missing)} "
                 f"(row {row_number} has {', '.join(sorted(row)) or 'none'})"
             )
+        clash = sorted(self.into & row.keys())
+        if clash:
+            raise SourceFileError(
+                f"{self.path}: row 1: the file has a column named {', '.join(clash)}, the name "
+                "a lookup puts its row under (into): choose another name"
+            )
+
+    def _key(self, row: dict[str, Any]) -> str | None:
+        try:
+            key = self.key_of(row)
+        except (RowProblem, ShapeError):
+            return None
+        return key if isinstance(key, str) else None
 
     def transform(self, chunk: list[tuple[int, Row]]) -> list[tuple[int, Item]]:
         """One item per row of the chunk, in row order; SourceFileError if the header does
-        not fit the mapping."""
+        not fit the mapping, a value's shape does not either, or the chunk takes longer than
+        its time budget."""
         if self.check_header:
             first = next((r for _, r in chunk if isinstance(r, dict)), None)
             if first is not None:
@@ -144,44 +187,62 @@ class Transformer:
             for _, r in chunk:
                 if isinstance(r, dict):
                     seen.update(r)
+                    self.objects = True
         self.read += len(chunk)
         items: list[tuple[int, Item]] = []
-        record, person, row_json = self.record, self.person, self.row_json
-        for row_number, row in chunk:
+        record, person, row_json, lookups = self.record, self.person, self.row_json, self.lookups
+        notes = self.ctx.notes
+        deadline = time.monotonic() + self.chunk_seconds if self.chunk_seconds else 0.0
+        for n, (row_number, row) in enumerate(chunk):
+            if deadline and not n & 31 and time.monotonic() > deadline:
+                self._timeout(chunk, row_number)
             if isinstance(row, Malformed):
-                problem = Problem(None, QuarantineReason.MALFORMED_ROW.value, row.message, row.raw)
-                items.append((row_number, problem))
+                items.append((row_number, Problem(None, row.reason.value, row.message, row.raw)))
                 continue
             try:
-                raw = row_json(row) if row_json is not None else None
+                if row.__class__ is NotedRow:
+                    raw: str | None = row.raw
+                    for column, message in row.notes:
+                        notes.row = row_number
+                        notes.add(IngestNote.CONTROL_CHARACTERS, column, "", message)
+                else:
+                    raw = row_json(row) if row_json is not None else None
+                if lookups:
+                    raw = raw or dumps(row)
+                    apply_lookups(row, lookups, self.ctx)
                 if record is not None:
                     items.append((row_number, record(row, raw)))
                 else:
                     assert person is not None
                     items.append((row_number, person(row, self.record_key(row), raw)))
             except RowProblem as p:
-                items.append(
-                    (row_number, Problem(p.field, p.reason.value, p.message, text_of(row)))
-                )
+                items.append((row_number, Problem(p.field, p.reason.value, p.message,
+                                                  text_of(row), self._key(row))))  # fmt: skip
+            except ShapeError as e:
+                raise SourceFileError(f"{self.path}: row {row_number}: {e}") from e
+        if deadline and time.monotonic() > deadline:
+            self._timeout(chunk, chunk[-1][0])
         return items
+
+    def _timeout(self, chunk: list[tuple[int, Row]], at: int) -> None:
+        raise ChunkTimeout(
+            f"{self.path}: rows {chunk[0][0]}-{chunk[-1][0]} were still being read at row {at} "
+            f"after {self.chunk_seconds:g} s, the time budget of a chunk (ingest.chunk_seconds): "
+            "stopped, nothing from this file was stored"
+        )
 
     def finish(self) -> None:
         """After the last chunk: a required column that no JSON object had means the mapping
         does not fit the file (SourceFileError)."""
         seen = self.json_columns
-        if seen is None or self.read == 0:
-            return
+        if seen is None or not self.objects:
+            return  # no object at all: every row is quarantined for what it is
         missing = sorted(self.required - seen)
         if missing:
             raise SourceFileError(
                 f"{self.path}: no object has the required column(s) {', '.join(missing)} "
                 f"(columns seen: {', '.join(sorted(seen)) or 'none'})"
             )
-
-
-def _chunks(rows: Iterator[tuple[int, Row]], size: int) -> Iterator[list[tuple[int, Row]]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
 
 
 def _our_cpus() -> set[int] | None:
@@ -300,10 +361,9 @@ class _Sender:
 def _child(
     out: Connection,
     parent_end: Connection,
-    rows: Iterator[tuple[int, Row]],
+    chunks: Iterator[list[tuple[int, Row]]],
     transformer: Transformer,
     prepare: Prepare | None,
-    chunk_rows: int,
     crash_after: int,
 ) -> None:
     """The forked child: read, transform (and prepare) and send every chunk, then
@@ -313,14 +373,15 @@ def _child(
     parent_end.close()
     sender = _Sender(out)
     try:
-        for n, chunk in enumerate(_chunks(rows, chunk_rows), start=1):
+        notes = transformer.ctx.notes
+        for n, chunk in enumerate(chunks, start=1):
             items = transformer.transform(chunk)
             if n == crash_after:
                 os.kill(os.getpid(), signal.SIGKILL)
             if prepare is None:
-                sender.send(("chunk", (len(chunk), items)))
+                sender.send(("chunk", (len(chunk), items, notes.take())))
             else:
-                sender.send(("chunk", (len(chunk), prepare(items))), flat=True)
+                sender.send(("chunk", (len(chunk), prepare(items), notes.take())), flat=True)
         transformer.finish()
         sender.send(("end", None))
     except BrokenPipeError:
@@ -337,20 +398,19 @@ def _child(
 
 
 class ChunkSource:
-    """`with ChunkSource(...) as chunks: for read, items in chunks: ...` in this process, or
-    from a forked child when `parallel` is true (see the module docstring)."""
+    """`with ChunkSource(...) as chunks: for read, items, notes in chunks: ...` in this
+    process, or from a forked child when `parallel` is true (see the module docstring)."""
 
     def __init__(
         self,
-        rows: Iterator[tuple[int, Row]],
+        chunks: Iterator[list[tuple[int, Row]]],
         transformer: Transformer,
-        chunk_rows: int,
         *,
         parallel: bool,
         prepare: Prepare | None = None,
         crash_point: str = "",
     ) -> None:
-        self.rows, self.transformer, self.chunk_rows = rows, transformer, chunk_rows
+        self.chunks, self.transformer = chunks, transformer
         self.prepare = prepare
         self.parallel = parallel
         crash_after = 0
@@ -379,10 +439,9 @@ class ChunkSource:
             args=(
                 send,
                 receive,
-                self.rows,
+                self.chunks,
                 self.transformer,
                 self.prepare,
-                self.chunk_rows,
                 self.crash_after,
             ),
             name="casereview-ingest-reader",
@@ -442,10 +501,10 @@ class ChunkSource:
                 return
 
     def _local(self) -> Iterator[Chunk]:
-        prepare = self.prepare
-        for chunk in _chunks(self.rows, self.chunk_rows):
+        prepare, notes = self.prepare, self.transformer.ctx.notes
+        for chunk in self.chunks:
             items = self.transformer.transform(chunk)
-            yield len(chunk), items if prepare is None else prepare(items)
+            yield len(chunk), items if prepare is None else prepare(items), notes.take()
         self.transformer.finish()
 
     def _remote(self) -> Iterator[Chunk]:

@@ -19,9 +19,11 @@ from typing import Any, NamedTuple
 
 from casereview.ingest.pipeline import Item, Problem
 from casereview.ingest.transform import MentionOut, RowProblem
-from casereview.model.codes import QuarantineReason
+from casereview.model.codes import QuarantineReason, QuarantineScope
 
 __all__ = ["FreshMentionRows", "KnownIds", "PreparedMentions", "take_mention"]
+
+ROW = QuarantineScope.ROW.value
 
 
 def take_mention(m: MentionOut, record_ids: dict[str, int], seen: set[str]) -> int:
@@ -71,7 +73,8 @@ class PreparedMentions(NamedTuple):
     location_links: list[tuple[int, int, int, str, str]]
     # (record id, object id, mention id, relation, raw value)
     object_links: list[tuple[int, int, int, str | None, str]]
-    quarantine: list[tuple[int, str | None, str, str, str]]  # row, field, reason, message, raw
+    # row, field, reason, message, raw, scope
+    quarantine: list[tuple[int, str | None, str, str, str, str]]
 
 
 class FreshMentionRows:
@@ -81,8 +84,8 @@ class FreshMentionRows:
     INSERT of them in that order numbers them.
     """
 
-    def __init__(self, source_id: int, known: KnownIds) -> None:
-        self.source_id = source_id
+    def __init__(self, source_id: int, import_id: int, known: KnownIds) -> None:
+        self.source_id, self.import_id = source_id, import_id
         self.records, self.locations, self.objects = known.records, known.locations, known.objects
         self.next_mention = known.next_mention
         self.next_location, self.next_object = known.next_location, known.next_object
@@ -92,7 +95,8 @@ class FreshMentionRows:
         seen = self.seen_keys
         record_ids, sid, mid = self.records, self.source_id, self.next_mention
         location_ids, object_ids = self.locations, self.objects
-        quarantine: list[tuple[int, str | None, str, str, str]] = []
+        quarantine: list[tuple[int, str | None, str, str, str, str]] = []
+        iid = self.import_id
         mentions: list[tuple[Any, ...]] = []
         location_links: list[Any] = []
         object_links: list[Any] = []
@@ -106,15 +110,15 @@ class FreshMentionRows:
             if not isinstance(m, MentionOut):
                 if not isinstance(m, Problem):  # a persons file gives mentions and problems
                     raise TypeError(f"row {row_number}: {type(m).__name__} in a persons file")
-                quarantine.append((row_number, *m))
+                quarantine.append((row_number, m.field, m.reason, m.message, m.raw, ROW))
                 continue
             try:
                 rid = take_mention(m, record_ids, seen)
             except RowProblem as p:
-                quarantine.append((row_number, p.field, p.reason.value, p.message, m.raw))
+                quarantine.append((row_number, p.field, p.reason.value, p.message, m.raw, ROW))
                 continue
             key = m.key
-            mentions.append((mid, rid, sid, key, *m.values, m.raw, m.content_hash))
+            mentions.append((mid, rid, sid, key, *m.values, m.raw, m.content_hash, iid))
             for loc in m.locations:
                 lid = location_ids.get(loc.key)
                 if lid is None:

@@ -1,9 +1,14 @@
 """Compile a mapping into per-field pipelines and turn source rows into canonical rows.
 
-Each `Value` of the mapping is compiled once into a closure (see `fields`), so the per-row
-work is a few dict look-ups and memoised normaliser calls. A row that fails raises
-`RowProblem`, which the loader turns into a quarantine entry; nothing here touches the
-database.
+Each `Value` of the mapping is compiled once into a closure (see `fields`, `typed`), so the
+per-row work is a few dict look-ups and memoised normaliser calls. A row that fails raises
+`RowProblem`, which the loader turns into a quarantine entry. A person read from a list
+inside the row (`each`) is an item of its own: a problem in it quarantines that item (scope
+`item`, with its parent's reference) and the record loads with its other persons. Nothing
+here touches the database.
+
+The compiled record and person functions carry their named field getters (`.fields`:
+(field name, value spec, getter)), which `check` evaluates one by one.
 """
 
 from __future__ import annotations
@@ -11,53 +16,59 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from casereview.ingest.attach import (
+    LocationOut,
+    ObjectOut,
+    compile_identifiers,
+    compile_links,
+    compile_locations,
+    compile_objects,
+)
 from casereview.ingest.fields import (
+    Context,
+    Getter,
     RowProblem,
-    age_value,
-    as_text,
-    bool_value,
     column_getter,
     compile_value,
-    dated_value,
+    context,
     dumps,
-    extractor,
-    json_list_value,
     raw_text,
-    remember,
     text_value,
-    typed_value,
 )
 from casereview.ingest.mapping import (
-    LinkSpec,
-    LocationSpec,
+    LookupSpec,
     Mapping,
-    ObjectSpec,
     PersonSpec,
     RecordSpec,
     Value,
+)
+from casereview.ingest.typed import (
+    age_value,
+    bool_value,
+    code_value,
+    dated_value,
+    json_list_value,
 )
 from casereview.model.codes import (
     ConcernFactor,
     DobPrecision,
     EthnicityGroup,
-    LocationType,
+    IngestNote,
     MentionRole,
-    ObjectKind,
     OutcomeType,
     QuarantineReason,
     RecordType,
     Sex,
 )
-from casereview.values import (
-    normalise_address,
-    split_full_name,
-)
+from casereview.values import split_full_name
 
 __all__ = [
     "MENTION_COLUMNS",
     "RECORD_COLUMNS",
+    "FieldGetter",
+    "HeldItem",
     "LocationOut",
     "MentionOut",
     "ObjectOut",
@@ -110,33 +121,48 @@ MENTION_COLUMNS = (
     "identifiers",
 )
 BOROUGH = RECORD_COLUMNS.index("borough")
+# Text columns of bounded length (model.tables): a longer value quarantines its row rather
+# than failing the file's transaction on PostgreSQL (SQLite would store it).
+_RECORD_LIMITS = tuple(
+    (RECORD_COLUMNS.index(c), c, n) for c, n in (("borough_raw", 200), ("outcome_raw", 200))
+)
+_MENTION_LIMITS = tuple(
+    (MENTION_COLUMNS.index(c), c, n)
+    for c, n in (("forenames", 200), ("surname", 200), ("name_raw", 400), ("dob_raw", 100),
+                 ("ethnicity_raw", 100), ("nationality", 100), ("relationship", 100))
+)  # fmt: skip
+KEY_LIMIT = 200
 
 
-@dataclass(slots=True)
-class ObjectOut:
-    kind: str
-    value: str
+def check_lengths(key: str, values: tuple[Any, ...], limits: tuple[tuple[int, str, int], ...],
+                  prefix: str = "") -> None:  # fmt: skip
+    """RowProblem when the key or a bounded text value is longer than its column."""
+    if len(key) > KEY_LIMIT:
+        raise RowProblem(QuarantineReason.BAD_VALUE, f"{prefix}key",
+                         f"a key of {len(key)} characters; the store keeps {KEY_LIMIT}")  # fmt: skip
+    for i, name, limit in limits:
+        value = values[i]
+        if value is not None and len(value) > limit:
+            raise RowProblem(QuarantineReason.BAD_VALUE, f"{prefix}{name}",
+                             f"{len(value)} characters; the store keeps {limit}")  # fmt: skip
+
+
+class FieldGetter(NamedTuple):
+    """One field of a compiled record or person: its name, its value spec and its getter."""
+
+    name: str
+    spec: Value
+    get: Getter
+
+
+class HeldItem(NamedTuple):
+    """A nested item quarantined while its row loaded (scope `item`)."""
+
+    field: str
+    reason: str
+    message: str
     raw: str
-    relation: str | None
-
-    # Pickled as (class, field values), written out: unpickling calls the class once instead
-    # of a slots dataclass's Python-level __setstate__ (these cross the ingest pipe).
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return ObjectOut, (self.kind, self.value, self.raw, self.relation)
-
-
-@dataclass(slots=True)
-class LocationOut:
-    key: str
-    location_type: str | None
-    address: str | None
-    postcode: str | None
-    relation: str
-    raw: str
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return LocationOut, (self.key, self.location_type, self.address, self.postcode,
-                             self.relation, self.raw)  # fmt: skip
+    key: str | None  # the item's mention key, when it could be read
 
 
 @dataclass(slots=True)
@@ -148,10 +174,11 @@ class MentionOut:
     objects: list[ObjectOut]
     locations: list[LocationOut]
     record_ref: str | None = None
+    item: str | None = None  # the field of a person read from a list in the row (each)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return MentionOut, (self.key, self.values, self.raw, self.content_hash, self.objects,
-                            self.locations, self.record_ref)  # fmt: skip
+                            self.locations, self.record_ref, self.item)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -164,212 +191,70 @@ class RecordOut:
     objects: list[ObjectOut]
     locations: list[LocationOut]
     persons: list[MentionOut] = field(default_factory=list)
+    held: list[HeldItem] = field(default_factory=list)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return RecordOut, (self.ref, self.values, self.raw, self.content_hash, self.links,
-                           self.objects, self.locations, self.persons)  # fmt: skip
-
-
-# --------------------------------------------------------------------------- objects, places
-
-
-_OBJECT_NORMALISER = {
-    ObjectKind.PHONE: "phone",
-    ObjectKind.VEHICLE: "vrm",
-    ObjectKind.ONLINE_ID: "lower",
-}
-
-
-def _items(spec: Value) -> Callable[[dict[str, Any]], list[str]]:
-    """row -> the value's items as written (a JSON list, or the text split on `split`)."""
-    if spec.constant is not None:
-        fixed = [as_text(spec.constant)] if as_text(spec.constant) else []
-        return lambda row: list(fixed)
-    extract = extractor(spec)
-    split, default = spec.split, spec.default
-
-    def items(row: dict[str, Any]) -> list[str]:
-        raw = extract(row)
-        if isinstance(raw, list):
-            return [t for t in (as_text(v) for v in raw) if t]
-        text = as_text(raw) or (default or "")
-        if split and text:
-            return [t for t in (part.strip() for part in text.split(split)) if t]
-        return [text] if text else []
-
-    return items
-
-
-def _objects(specs: list[ObjectSpec], prefix: str, mapping: Mapping) -> Callable[..., Any]:
-    compiled = []
-    for i, spec in enumerate(specs):
-        name = f"{prefix}objects[{i}]"
-        # Each item is cleaned on its own, so the raw value stored beside a normalised value
-        # is always that value's own text, also when an unreadable item before it is dropped.
-        one_item = spec.value.model_copy(
-            update={"column": "_", "columns": None, "constant": None, "split": None,
-                    "default": None, "required": False}
-        )  # fmt: skip
-        clean = compile_value(one_item, name, mapping, normaliser=_OBJECT_NORMALISER[spec.kind])
-        items = _items(spec.value)
-        compiled.append((name, spec.kind.value, spec.relation, items, clean, spec.value.required))
-
-    # A column that is empty in most rows (a vehicle, a second phone): an empty cell of a
-    # plain column without default or constant gives no object, checked before the rest.
-    plain = [
-        spec.value.column
-        for spec in specs
-        if spec.value.column is not None and "." not in spec.value.column
-        and spec.value.default is None and spec.value.constant is None
-        and not spec.value.required
-    ]  # fmt: skip
-    empty_skip = plain if len(plain) == len(specs) else None
-
-    def objects(row: dict[str, Any]) -> list[ObjectOut]:
-        if empty_skip is not None:
-            for column in empty_skip:
-                cell = row.get(column)
-                if cell.__class__ is not str or cell.strip():
-                    break
-            else:
-                return []
-        out: list[ObjectOut] = []
-        for field_name, kind, relation, items, clean, required in compiled:
-            seen: set[str] = set()
-            for text in items(row):
-                value = clean({"_": text})
-                if value is None or value in seen:
-                    continue
-                seen.add(value)
-                out.append(ObjectOut(kind, value, text, relation))
-            if required and not seen:
-                raise RowProblem(
-                    QuarantineReason.MISSING_REQUIRED, field_name, "required value is empty"
-                )
-        return out
-
-    return objects
-
-
-def _locations(specs: list[LocationSpec], prefix: str, mapping: Mapping) -> Callable[..., Any]:
-    compiled = []
-    for i, spec in enumerate(specs):
-        name = f"{prefix}locations[{i}]"
-        address_raw = (
-            compile_value(spec.address, f"{name}.address", mapping, as_list=True)
-            if spec.address is not None and spec.address.split
-            else raw_text(spec.address)
-        )
-        postcode = compile_value(spec.postcode, f"{name}.postcode", mapping, normaliser="postcode")
-        kind = typed_value(
-            compile_value(spec.type, f"{name}.type", mapping),
-            f"{name}.type",
-            LocationType,
-            required=False,
-        )
-        compiled.append((spec.relation, address_raw, postcode, kind))
-    # (relation, address, postcode, type) -> its LocationOut: one shared instance per place
-    # (never changed once made), which also pickles once per chunk.
-    made: dict[tuple[str, str | None, str | None, str | None], LocationOut] = {}
-
-    def location(
-        relation: str, address: str | None, pc: str | None, kind: str | None
-    ) -> LocationOut:
-        found = made.get((relation, address, pc, kind))
-        if found is None:
-            key = f"{pc or ''}|{normalise_address(address) or ''}"
-            raw = f"{address}, {pc}" if address and pc else (address or pc or "")
-            found = LocationOut(key, kind, address, pc, relation, raw)
-            remember(made, (relation, address, pc, kind), found)
-        return found
-
-    def locations(row: dict[str, Any]) -> list[LocationOut]:
-        out: list[LocationOut] = []
-        for relation, address_raw, postcode, kind in compiled:
-            addresses, pc = address_raw(row), postcode(row)
-            for address in addresses if isinstance(addresses, list) else [addresses]:
-                if address is None and pc is None:
-                    continue
-                out.append(location(relation, address, pc, kind(row)))
-        return out
-
-    return locations
-
-
-def _links(specs: list[LinkSpec], mapping: Mapping) -> Callable[..., Any]:
-    compiled = [
-        (compile_value(s.to, f"links[{i}].to", mapping, as_list=True), s.type)
-        for i, s in enumerate(specs)
-    ]
-
-    def links(row: dict[str, Any]) -> list[tuple[str, str | None]]:
-        return [(ref, kind) for get, kind in compiled for ref in get(row)]
-
-    return links
-
-
-def _identifiers(specs: dict[str, Value], prefix: str, mapping: Mapping) -> Callable[..., str]:
-    """item -> canonical JSON of {scheme: value} for the schemes with a value ("{}": none)."""
-    if not specs:
-        return lambda item: "{}"
-    compiled = [
-        (scheme, compile_value(spec, f"{prefix}identifiers.{scheme}", mapping))
-        for scheme, spec in sorted(specs.items())
-    ]
-
-    def identifiers(item: dict[str, Any]) -> str:
-        found = {}
-        for scheme, get in compiled:
-            value = get(item)
-            if value is not None and not isinstance(value, bool):
-                found[scheme] = str(value)
-        return dumps(found) if found else "{}"
-
-    return identifiers
+                           self.objects, self.locations, self.persons, self.held)  # fmt: skip
 
 
 def _content_hash(salt: str, raw: str) -> str:
     return hashlib.sha256((salt + raw).encode("utf-8")).hexdigest()
 
 
+def _age_cuts(ctx: Context) -> tuple[Any, Any]:
+    """(the import's day, the day 110 years before), as dates or ISO text like the dob."""
+    today = ctx.today
+    try:
+        old = today.replace(year=today.year - 110)
+    except ValueError:  # 29 February
+        old = today.replace(year=today.year - 110, day=28)
+    return (today.isoformat(), old.isoformat()) if ctx.iso_dates else (today, old)
+
+
 # --------------------------------------------------------------------------- persons, records
 
 
 def compile_person(
-    spec: PersonSpec, mapping: Mapping, salt: str, prefix: str = "", *, iso_dates: bool = False
+    spec: PersonSpec,
+    ctx: Mapping | Context,
+    salt: str,
+    prefix: str = "",
+    *,
+    iso_dates: bool | None = None,
 ) -> Callable[[dict[str, Any], str | None, str | None], MentionOut]:
-    """A function (person item, record ref, raw JSON or None) -> MentionOut, raising RowProblem. Dates are
-    `datetime.date`s, or ISO text with `iso_dates` (as SQLite stores them)."""
-    p = prefix
-    key = compile_value(spec.key.model_copy(update={"required": True}), f"{p}key", mapping)
-    role = typed_value(
-        compile_value(spec.role, f"{p}role", mapping), f"{p}role", MentionRole, required=True
-    )
-    full_name = text_value(spec.name, f"{p}name", mapping)
+    """A function (person item, record ref, raw JSON or None) -> MentionOut, raising
+    RowProblem. Dates are `datetime.date`s, or ISO text with `iso_dates` (as SQLite stores
+    them; default: the context's)."""
+    cx = context(ctx)
+    if iso_dates is not None and iso_dates != cx.iso_dates:
+        cx = Context(cx.mapping, cx.notes, iso_dates, cx.today)
+    p, notes = prefix, cx.notes
+    key_spec = spec.key.model_copy(update={"required": True})
+    key = compile_value(key_spec, f"{p}key", cx)
+    role = code_value(spec.role, f"{p}role", MentionRole, cx, required=True)
+    full_name = text_value(spec.name, f"{p}name", cx)
     order = spec.name_order
-    forenames = text_value(spec.forenames, f"{p}forenames", mapping)
-    surname = text_value(spec.surname, f"{p}surname", mapping)
-    aliases = json_list_value(spec.aliases, f"{p}aliases", mapping)
-    dob = dated_value(spec.dob, f"{p}dob", mapping, iso_dates=iso_dates)
-    age = age_value(spec.age, f"{p}age", mapping)
-    sex = typed_value(compile_value(spec.sex, f"{p}sex", mapping), f"{p}sex", Sex, required=False)
+    forenames = text_value(spec.forenames, f"{p}forenames", cx)
+    surname = text_value(spec.surname, f"{p}surname", cx)
+    aliases = json_list_value(spec.aliases, f"{p}aliases", cx)
+    dob = dated_value(spec.dob, f"{p}dob", cx, iso_dates=cx.iso_dates)
+    age = age_value(spec.age, f"{p}age", cx)
+    sex = code_value(spec.sex, f"{p}sex", Sex, cx)
     ethnicity_raw = raw_text(spec.ethnicity)
-    ethnicity = typed_value(
-        compile_value(spec.ethnicity, f"{p}ethnicity", mapping),
-        f"{p}ethnicity",
-        EthnicityGroup,
-        required=False,
-    )
-    nationality = text_value(spec.nationality, f"{p}nationality", mapping)
-    relationship = text_value(spec.relationship, f"{p}relationship", mapping)
-    address = text_value(spec.address, f"{p}address", mapping)
-    postcode = compile_value(spec.postcode, f"{p}postcode", mapping, normaliser="postcode")
-    phones = json_list_value(spec.phones, f"{p}phones", mapping, normaliser="phone")
-    identifiers = _identifiers(spec.identifiers, p, mapping)
-    objects = _objects(spec.objects, p, mapping)
-    locations = _locations(spec.locations, p, mapping)
+    ethnicity = code_value(spec.ethnicity, f"{p}ethnicity", EthnicityGroup, cx)
+    nationality = text_value(spec.nationality, f"{p}nationality", cx)
+    relationship = text_value(spec.relationship, f"{p}relationship", cx)
+    address = text_value(spec.address, f"{p}address", cx)
+    postcode = compile_value(spec.postcode, f"{p}postcode", cx, normaliser="postcode")
+    phones = json_list_value(spec.phones, f"{p}phones", cx, normaliser="phone")
+    identifiers = compile_identifiers(spec.identifiers, p, cx)
+    objects = compile_objects(spec.objects, p, cx)
+    locations = compile_locations(spec.locations, p, cx)
 
     age_precision, no_precision = DobPrecision.AGE.value, DobPrecision.NONE.value
+    today, too_old = _age_cuts(cx)
+    dob_field, age_field = f"{p}dob", f"{p}age"
 
     def person(item: dict[str, Any], record_ref: str | None, raw: str | None = None) -> MentionOut:
         """`raw`: the item's canonical JSON when the caller has it already."""
@@ -384,6 +269,14 @@ def compile_person(
         age_at_event = age(item)
         if precision is None:
             precision = age_precision if age_at_event is not None else no_precision
+        elif day > today:
+            notes.add(IngestNote.FUTURE_DOB, dob_field, str(dob_raw),
+                      f"read as {day}, after the day of the import")  # fmt: skip
+        elif day < too_old:
+            notes.add(IngestNote.AGE_OVER_110, dob_field, str(dob_raw),
+                      f"read as {day}: older than 110")  # fmt: skip
+        if age_at_event is not None and age_at_event > 110:
+            notes.add(IngestNote.AGE_OVER_110, age_field, str(age_at_event), "an age over 110")
         values = (
             role(item),
             given,
@@ -406,8 +299,10 @@ def compile_person(
         )
         if raw is None:
             raw = dumps(item)
+        mention_key = key(item)
+        check_lengths(mention_key, values, _MENTION_LIMITS, p)
         return MentionOut(
-            key(item),
+            mention_key,
             values,
             raw,
             _content_hash(f"{salt}|{record_ref}|", raw),
@@ -416,55 +311,72 @@ def compile_person(
             record_ref,
         )
 
+    person.key = key  # type: ignore[attr-defined]
+    person.fields = [  # type: ignore[attr-defined]
+        FieldGetter(f"{p}{name}", value, getter)
+        for name, value, getter in (
+            ("key", key_spec, key), ("role", spec.role, role), ("name", spec.name, full_name),
+            ("forenames", spec.forenames, forenames), ("surname", spec.surname, surname),
+            ("aliases", spec.aliases, aliases), ("dob", spec.dob, dob), ("age", spec.age, age),
+            ("sex", spec.sex, sex), ("ethnicity", spec.ethnicity, ethnicity),
+            ("nationality", spec.nationality, nationality),
+            ("relationship", spec.relationship, relationship), ("address", spec.address, address),
+            ("postcode", spec.postcode, postcode), ("phones", spec.phones, phones),
+        )
+        if value is not None
+    ]  # fmt: skip
     return person
 
 
 def compile_record(
-    spec: RecordSpec, mapping: Mapping, salt: str, *, iso_dates: bool = False
+    spec: RecordSpec, ctx: Mapping | Context, salt: str, *, iso_dates: bool | None = None
 ) -> Callable[[dict[str, Any], str | None], RecordOut]:
     """A function (row, raw JSON or None) -> RecordOut (with its nested persons), raising
     RowProblem."""
-    key = compile_value(spec.key.model_copy(update={"required": True}), "key", mapping)
-    record_type = typed_value(
-        compile_value(spec.record_type, "record_type", mapping),
-        "record_type",
-        RecordType,
-        required=True,
-    )
-    dates = [
-        dated_value(getattr(spec, name), name, mapping, iso_dates=iso_dates)
-        for name in ("occurred_at", "occurred_to", "recorded_at", "closed_at")
-    ]
+    cx = context(ctx)
+    if iso_dates is not None and iso_dates != cx.iso_dates:
+        cx = Context(cx.mapping, cx.notes, iso_dates, cx.today)
+    key_spec = spec.key.model_copy(update={"required": True})
+    key = compile_value(key_spec, "key", cx)
+    record_type = code_value(spec.record_type, "record_type", RecordType, cx, required=True)
+    date_names = ("occurred_at", "occurred_to", "recorded_at", "closed_at")
+    dates = [dated_value(getattr(spec, n), n, cx, iso_dates=cx.iso_dates) for n in date_names]
     borough_raw = raw_text(spec.borough)
     borough = compile_value(
         spec.borough.model_copy(update={"on_invalid": "null"}) if spec.borough else None,
         "borough",
-        mapping,
+        cx,
         normaliser="borough",
     )
-    cse_flag = bool_value(compile_value(spec.cse_flag, "cse_flag", mapping), "cse_flag")
+    cse_flag = bool_value(compile_value(spec.cse_flag, "cse_flag", cx, boolean=True), "cse_flag")
     referral = bool_value(
-        compile_value(spec.referral_made, "referral_made", mapping), "referral_made"
+        compile_value(spec.referral_made, "referral_made", cx, boolean=True), "referral_made"
     )
-    factors_get = compile_value(spec.factors, "factors", mapping, as_list=True)
-    offence = text_value(spec.offence, "offence", mapping)
+    factors_get = compile_value(spec.factors, "factors", cx, as_list=True)
+    offence = text_value(spec.offence, "offence", cx)
     outcome_raw = raw_text(spec.outcome)
-    outcome = typed_value(
-        compile_value(spec.outcome, "outcome", mapping), "outcome", OutcomeType, required=False
-    )
-    narrative = text_value(spec.narrative, "narrative", mapping)
-    flags = {n: text_value(v, f"source_flags.{n}", mapping) for n, v in spec.source_flags.items()}
-    links = _links(spec.links, mapping)
-    objects = _objects(spec.objects, "", mapping)
-    locations = _locations(spec.locations, "", mapping)
+    outcome = code_value(spec.outcome, "outcome", OutcomeType, cx)
+    narrative = text_value(spec.narrative, "narrative", cx)
+    flags = {n: text_value(v, f"source_flags.{n}", cx) for n, v in spec.source_flags.items()}
+    links = compile_links(spec.links, cx)
+    objects = compile_objects(spec.objects, "", cx)
+    locations = compile_locations(spec.locations, "", cx)
     persons = [
-        (p.each, compile_person(p, mapping, salt, f"persons[{i}].", iso_dates=iso_dates))
+        (p.each, i, compile_person(p, cx, salt, f"persons[{i}]."))
         for i, p in enumerate(spec.persons)
     ]
 
     def factors(row: dict[str, Any]) -> list[str]:
         members = (ConcernFactor.parse(v) for v in factors_get(row))
         return sorted({m.value for m in members if m is not None})
+
+    def items_of(row: dict[str, Any], each: str) -> list[dict[str, Any]]:
+        items = column_getter(each)(row)
+        if items is None:
+            return []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise RowProblem(QuarantineReason.MALFORMED_ROW, each, "expected a list of objects")
+        return items
 
     def record(row: dict[str, Any], raw: str | None = None) -> RecordOut:
         """`raw`: the row's canonical JSON when the caller has it already."""
@@ -486,26 +398,71 @@ def compile_record(
         )
         if raw is None:
             raw = dumps(row)
+        check_lengths(ref, values, _RECORD_LIMITS)
         out = RecordOut(
             ref, values, raw, _content_hash(salt, raw), links(row), objects(row), locations(row)
         )
-        for each, person in persons:
+        for each, i, person in persons:
             if each is None:
                 out.persons.append(person(row, ref, raw))
                 continue
-            items = column_getter(each)(row)
-            if items is None:
-                continue
-            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                raise RowProblem(QuarantineReason.MALFORMED_ROW, each, "expected a list of objects")
-            out.persons.extend(person(item, ref, None) for item in items)
+            for n, item in enumerate(items_of(row, each)):
+                try:
+                    mention = person(item, ref, None)
+                except RowProblem as problem:
+                    out.held.append(_held(problem, i, n, ref, item, person))
+                    continue
+                mention.item = f"persons[{i}][{n}]"
+                out.persons.append(mention)
         return out
 
+    record.key = key  # type: ignore[attr-defined]
+    record.fields = [  # type: ignore[attr-defined]
+        FieldGetter(name, value, getter)
+        for name, value, getter in (
+            ("key", key_spec, key), ("record_type", spec.record_type, record_type),
+            *((n, getattr(spec, n), g) for n, g in zip(date_names, dates, strict=True)),
+            ("borough", spec.borough, borough), ("cse_flag", spec.cse_flag, cse_flag),
+            ("referral_made", spec.referral_made, referral), ("factors", spec.factors, factors_get),
+            ("offence", spec.offence, offence), ("outcome", spec.outcome, outcome),
+            ("narrative", spec.narrative, narrative),
+            *((f"source_flags.{n}", spec.source_flags[n], g) for n, g in flags.items()),
+        )
+        if value is not None
+    ]  # fmt: skip
+    record.persons = persons  # type: ignore[attr-defined]
     return record
 
 
-def referenced_columns(spec: RecordSpec | PersonSpec | Value | Any) -> set[str]:
-    """Top-level column names a file spec reads (checked against a CSV/XLSX header)."""
+def _held(
+    problem: RowProblem, index: int, n: int, ref: str, item: dict[str, Any], person: Any
+) -> HeldItem:
+    """A nested person's problem as its item's quarantine entry, naming the parent record."""
+    head = f"persons[{index}]."
+    name = problem.field or ""
+    name = f"persons[{index}][{n}]." + name[len(head) :] if name.startswith(head) else name
+    try:
+        item_key = person.key(item)
+    except RowProblem:
+        item_key = None
+    message = f"{problem.message} (item {n + 1} of record {ref}; the record and its other persons loaded)"
+    return HeldItem(name, problem.reason.value, message, dumps(item), item_key)
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def referenced_columns(spec: Any, lookups: list[LookupSpec] | None = None) -> set[str]:
+    """Top-level column names a file spec reads (checked against a CSV/XLSX header); the
+    names of looked-up rows (`into`) are not columns of the file."""
+    found = _referenced(spec)
+    for lk in lookups or ():
+        found.discard(lk.into)
+        found |= _referenced(lk.key)
+    return found
+
+
+def _referenced(spec: Any) -> set[str]:
     found: set[str] = set()
     if isinstance(spec, Value):
         cols = [spec.column] if spec.column else list(spec.columns or [])
@@ -514,28 +471,28 @@ def referenced_columns(spec: RecordSpec | PersonSpec | Value | Any) -> set[str]:
         return {spec.each.split(".")[0]}
     if hasattr(type(spec), "model_fields"):
         for name in type(spec).model_fields:
-            found |= referenced_columns(getattr(spec, name))
+            found |= _referenced(getattr(spec, name))
     elif isinstance(spec, list | tuple):
         for item in spec:
-            found |= referenced_columns(item)
+            found |= _referenced(item)
     elif isinstance(spec, dict):
         for item in spec.values():
-            found |= referenced_columns(item)
+            found |= _referenced(item)
     return found
 
 
-def required_columns(spec: RecordSpec | PersonSpec | Any) -> set[str]:
+def required_columns(spec: Any) -> set[str]:
     """Top-level columns without which no row can load: keys, types and roles read from a
     column, and every value marked `required` (checked once a JSON file has been read)."""
     found: set[str] = set()
     if isinstance(spec, Value):
-        return referenced_columns(spec) if spec.required else set()
+        return _referenced(spec) if spec.required else set()
     if isinstance(spec, PersonSpec):
         if spec.each:
             return set()
-        found |= referenced_columns(spec.key) | referenced_columns(spec.role)
+        found |= _referenced(spec.key) | _referenced(spec.role)
     if isinstance(spec, RecordSpec):
-        found |= referenced_columns(spec.key) | referenced_columns(spec.record_type)
+        found |= _referenced(spec.key) | _referenced(spec.record_type)
     if hasattr(type(spec), "model_fields"):
         for name in type(spec).model_fields:
             found |= required_columns(getattr(spec, name))
@@ -546,3 +503,4 @@ def required_columns(spec: RecordSpec | PersonSpec | Any) -> set[str]:
         for item in spec.values():
             found |= required_columns(item)
     return found
+

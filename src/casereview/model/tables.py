@@ -195,13 +195,20 @@ imports = Table(
     Column("sha256", String(64), nullable=False),
     Column("mapping_name", String(200), nullable=False),
     Column("mapping_sha256", String(64), nullable=False),
+    # sha256 of what derives this file's rows: the mapping's normalised content for the file
+    # and the bytes of the files it looks up ("" for imports made before it was recorded).
+    # An import is identified by the file's bytes and this digest.
+    Column("mapping_digest", String(64), nullable=False, server_default=""),
     Column("rows_read", Integer, nullable=False),
     Column("rows_loaded", Integer, nullable=False),
     Column("rows_quarantined", Integer, nullable=False),
+    # records and mentions held from earlier imports of the file role that this one no longer has
+    Column("rows_withdrawn", Integer, nullable=False, server_default="0"),
+    Column("notes", Text, nullable=False, server_default="{}"),  # JSON: IngestNote -> count
     Column("imported_by", String(64), nullable=False),
     Column("started_at", UtcTime, nullable=False),
     Column("finished_at", UtcTime, nullable=False),
-    UniqueConstraint("source_id", "sha256"),
+    UniqueConstraint("source_id", "sha256", "mapping_digest"),
 )
 
 quarantine = Table(
@@ -216,6 +223,8 @@ quarantine = Table(
     Column("reason", String(32), nullable=False),
     Column("message", Text, nullable=False),
     Column("raw", Text, nullable=False),  # JSON of the source row as read
+    # QuarantineScope: the whole row, or one nested item of a row that loaded
+    Column("scope", String(8), nullable=False, server_default="row"),
     Index(None, "import_id"),
     Index(None, "reason"),
 )
@@ -245,6 +254,10 @@ records = Table(
     Column("content_hash", String(64), nullable=False),
     _ref("import_id", "imports.id", nullable=False),
     Column("updated_at", UtcTime, nullable=False),
+    # Set when a later full export of its file no longer has the record (kept, not deleted);
+    # cleared when an export has it again.
+    Column("withdrawn_at", UtcTime, nullable=True),
+    _ref("withdrawn_import_id", "imports.id"),
     UniqueConstraint("source_id", "source_ref"),
     Index(None, "record_type"),
     Index(None, "occurred_at"),
@@ -293,6 +306,9 @@ mentions = Table(
     Column("identifiers", Text, nullable=False, default="{}", server_default="{}"),
     Column("raw", Text, nullable=False),
     Column("content_hash", String(64), nullable=False),
+    # The import that last wrote it (NULL for mentions written before this was recorded)
+    _ref("import_id", "imports.id"),
+    Column("withdrawn_at", UtcTime, nullable=True),  # as records.withdrawn_at
     UniqueConstraint("source_id", "mention_key"),
     Index(None, "record_id"),
     Index(None, "role"),

@@ -24,6 +24,7 @@ from casereview.model.codes import (
     EthnicityGroup,
     FindingCode,
     MentionRole,
+    QuarantineScope,
     SourceKind,
     Typology,
 )
@@ -120,10 +121,12 @@ def _imports_table(conn: Connection, names: dict[int, tuple[str, str]]) -> Count
         read[names[int(r[0])][0]] += int(r[1] or 0)
         loaded[names[int(r[0])][0]] += int(r[2] or 0)
     reasons: dict[tuple[str, str], int] = {}
+    # Whole rows only: an item quarantined inside a loaded row (a bad associate of a
+    # referral) is not a row that went unloaded.
     for r in conn.execute(
-        select(quarantine.c.source_id, quarantine.c.reason, func.count()).group_by(
-            quarantine.c.source_id, quarantine.c.reason
-        )
+        select(quarantine.c.source_id, quarantine.c.reason, func.count())
+        .where(quarantine.c.scope == QuarantineScope.ROW.value)
+        .group_by(quarantine.c.source_id, quarantine.c.reason)
     ):
         reasons[(names[int(r[0])][0], f"quarantined: {r[1]}")] = int(r[2])
     pairs: Counter[tuple[str, str]] = Counter(reasons)

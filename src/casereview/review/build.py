@@ -8,7 +8,9 @@ Indicators are derived output and are replaced on every run. Review items are ke
   (`review.team_by_borough`), else `review.default_team`, else no team (a supervisor allocates);
 - an existing item keeps its status, team, assignee, decisions and notes; its score and
   breakdown are brought up to date, and when its evidence changed (the evidence hash differs)
-  on an item a human has touched, `needs_another_look` is set and the change is audited;
+  on an item a human has touched, `needs_another_look` is set and the change is audited; a
+  record withdrawn from its source's export (ingest) is such a change, and its item is
+  flagged for another look whoever touched it;
 - an item whose subject no longer has anything to review is marked inactive, never deleted.
 """
 
@@ -53,6 +55,7 @@ class _Subject:
     breakdown: dict[str, Any]
     evidence_hash: str
     borough: str | None
+    withdrawn: bool = False  # the record was withdrawn from its source's export
 
 
 def build_review(
@@ -128,16 +131,19 @@ def _subjects(
         findings = ctx.findings.get(rid, [])
         strength = ctx.cse_strength.get(rid)
         priority, breakdown = score(inds, findings, strength, s, repeated.get(rid))
-        evidence = {
+        evidence: dict[str, Any] = {
             "indicators": [[i.code.value, i.evidence_json()] for i in inds],
             "findings": sorted(set(findings)),
             "cse_likely": strength,
         }
-        out.append(
-            _Subject(
-                "record", rid, priority, breakdown, content_hash(evidence), ctx.records[rid].borough
-            )
+        if ctx.records[rid].withdrawn:
+            evidence["withdrawn"] = True
+        facts = ctx.records[rid]
+        subject = _Subject(
+            "record", rid, priority, breakdown, content_hash(evidence), facts.borough
         )
+        subject.withdrawn = facts.withdrawn
+        out.append(subject)
     by_group: dict[int, list[Indicator]] = defaultdict(list)
     for ind in group_inds:
         for gid in ind.group_ids:
@@ -225,6 +231,9 @@ def _upsert_items(
             continue
         touched = row.status != ReviewStatus.NEW.value
         changed = row.evidence_hash != subj.evidence_hash
+        # A record withdrawn since the last build: another look, whether or not anyone has
+        # worked on its item yet.
+        touched = touched or (changed and subj.withdrawn)
         if not changed and row.active and row.score_breakdown == breakdown:
             counts["items_unchanged"] += 1
             continue
@@ -244,7 +253,7 @@ def _upsert_items(
                 conn,
                 int(row.id),
                 run,
-                "evidence_changed",
+                "record_withdrawn" if subj.withdrawn else "evidence_changed",
                 old=row.evidence_hash,
                 new=subj.evidence_hash,
             )

@@ -57,6 +57,7 @@ class RecordFacts:
     factors: frozenset[str]
     borough: str | None
     offence: str | None = None  # lower case, as written
+    withdrawn: bool = False  # a later full export of its source no longer has it (ingest)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
             records.c.borough,
             records.c.narrative,
             records.c.offence,
+            records.c.withdrawn_at,
         ).join(sources, sources.c.id == records.c.source_id)
     )
     for r in rows:
@@ -191,6 +193,7 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
             factors=_factors(r.factors),
             borough=r.borough,
             offence=(r.offence or "").strip().lower() or None,
+            withdrawn=r.withdrawn_at is not None,
         )
     mention_rows = conn.execute(
         select(

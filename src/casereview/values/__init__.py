@@ -16,6 +16,7 @@ from casereview.values.phone import normalise_phone
 from casereview.values.postcode import (
     normalise_any_postcode,
     normalise_postcode,
+    normalise_postcode_or_district,
     postcode_district,
 )
 from casereview.values.vehicle import normalise_vrm
@@ -29,6 +30,7 @@ __all__ = [
     "normalise_identifier",
     "normalise_phone",
     "normalise_postcode",
+    "normalise_postcode_or_district",
     "normalise_vrm",
     "parse_date",
     "postcode_district",

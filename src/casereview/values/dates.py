@@ -34,7 +34,7 @@ def format_precision(fmt: str) -> DobPrecision:
 
 
 @lru_cache(maxsize=131_072)
-def _parse(text: str, formats: tuple[str, ...]) -> PartialDate | None:
+def _parse(text: str, formats: tuple[str, ...], pivot: int | None) -> PartialDate | None:
     for fmt in formats:
         try:
             parsed = dt.datetime.strptime(text, fmt)
@@ -42,6 +42,12 @@ def _parse(text: str, formats: tuple[str, ...]) -> PartialDate | None:
             continue
         precision = format_precision(fmt)
         day = parsed.date()
+        if pivot is not None and "%y" in fmt:
+            two = day.year % 100
+            try:
+                day = day.replace(year=(2000 if two <= pivot else 1900) + two)
+            except ValueError:  # 29 February of a year that is not a leap year
+                continue
         if precision is DobPrecision.MONTH:
             day = day.replace(day=1)
         elif precision is DobPrecision.YEAR:
@@ -50,16 +56,19 @@ def _parse(text: str, formats: tuple[str, ...]) -> PartialDate | None:
     return None
 
 
-def parse_date(text: str | None, formats: Sequence[str]) -> PartialDate | None:
+def parse_date(
+    text: str | None, formats: Sequence[str], pivot: int | None = None
+) -> PartialDate | None:
     """The first of `formats` (strptime formats, tried in order) that reads `text`.
 
     Formats with a day give DAY precision; `%m/%Y`, `%b-%Y`, `%Y-%m` give MONTH; `%Y` gives
-    YEAR. None when the text is blank or no format reads it: the caller decides whether
-    that is a quarantine.
+    YEAR. A two-digit year (`%y`) is 20YY up to `pivot` and 19YY above it (without a pivot,
+    Python's rule: 00-68 are 20YY). None when the text is blank or no format reads it: the
+    caller decides whether that is a quarantine.
     """
     if not text:
         return None
     stripped = text.strip()
     if not stripped or len(stripped) > _MAX_DATE_TEXT:
         return None
-    return _parse(stripped, tuple(formats))
+    return _parse(stripped, tuple(formats), pivot)

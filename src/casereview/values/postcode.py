@@ -1,12 +1,20 @@
 """Postcodes: UK postcodes in canonical form ("SW1A 1AA") and their districts ("SW1A"), and
-postcodes of any country kept as written, cleaned of spaces and case ("2615", "1012AB")."""
+postcodes of any country kept as written, cleaned of spaces and case ("2615", "1012AB").
+
+A source that records only the district of an address ("SW14", the outward code) gives a
+district, not a postcode: `normalise_postcode_or_district` keeps it as the district."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-__all__ = ["normalise_any_postcode", "normalise_postcode", "postcode_district"]
+__all__ = [
+    "normalise_any_postcode",
+    "normalise_postcode",
+    "normalise_postcode_or_district",
+    "postcode_district",
+]
 
 _POSTCODE = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})")
 _DISTRICT = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
@@ -30,6 +38,17 @@ def normalise_postcode(text: str | None) -> str | None:
     if match is None:
         return None
     return f"{match.group(1)} {match.group(2)}"
+
+
+@lru_cache(maxsize=65_536)
+def normalise_postcode_or_district(text: str | None) -> str | None:
+    """A UK postcode in canonical form, or a district written on its own ("sw14" -> "SW14");
+    None for any other shape."""
+    full = normalise_postcode(text)
+    if full is not None or not text or len(text) > _MAX_POSTCODE_TEXT:
+        return full
+    compact = _SPACE.sub("", text).upper()
+    return compact if _DISTRICT.fullmatch(compact) else None
 
 
 @lru_cache(maxsize=65_536)
