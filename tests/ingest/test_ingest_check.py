@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from casereview.cli import main
-from casereview.store.migrate import head_revision
 from casereview.ingest.check import check_mapping
+from casereview.store.migrate import head_revision
 from casereview.synth import SynthConfig, generate_world
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -89,17 +88,16 @@ def test_xlsx_entity_declarations_are_refused(tmp_path: Path) -> None:
 
 
 def check_reader_on_bytes(data: bytes, fmt: str) -> None:
-    """Arbitrary bytes give rows, malformed rows or SourceFileError, quickly; nothing else."""
+    """Arbitrary bytes give rows, malformed rows or SourceFileError; nothing else. (How fast
+    readers are is a benchmark figure, benchmarks/bench_ingest.py, never a deadline here.)"""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"fuzz.{fmt}"
         path.write_bytes(data)
-        start = time.monotonic()
         try:
             for _, row in read_rows(path, ReadOptions(fmt, **LIMITS)):  # type: ignore[arg-type]
                 assert isinstance(row, dict | Malformed)
         except SourceFileError:
             pass
-        assert time.monotonic() - start < 1.0
 
 
 @settings(max_examples=150, deadline=None)
