@@ -14,6 +14,7 @@ the prior from deterministic rules with an assumed recall.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -34,6 +35,11 @@ from casereview.link.frame import (
     blocking_columns,
     list_blocking_columns,
 )
+
+log = logging.getLogger(__name__)
+
+# The prior the model starts from, and keeps where the data cannot estimate one.
+DEFAULT_PRIOR = 1e-4
 
 __all__ = [
     "ScoredPairs",
@@ -265,7 +271,7 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=["source"],
-        probability_two_random_records_match=1e-4,
+        probability_two_random_records_match=DEFAULT_PRIOR,
         em_convergence=0.001,
         max_iterations=20,
     )
@@ -439,17 +445,35 @@ class TrainedModel:
 def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> TrainedModel:
     """Estimate the prior (deterministic rules), u (random sampling) and m (EM), no labels."""
     from splink import block_on
+    from splink.internals.exceptions import EMTrainingException
 
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        [block_on("forename1", "surname", "dob"), block_on("surname", "dob", "postcode")],
-        recall=0.6,
-    )
+    try:
+        training.estimate_probability_two_random_records_match(
+            [block_on("forename1", "surname", "dob"), block_on("surname", "dob", "postcode")],
+            recall=0.6,
+        )
+    except (EMTrainingException, ValueError, ZeroDivisionError) as error:
+        log.info("prior not estimated: %s", error)
+    held = linker._settings_obj  # Splink keeps the prior here and nowhere public
+    if not 0.0 < held._probability_two_random_records_match < 1.0:
+        # No pair agrees on a deterministic rule (a world with no dates of birth): a prior
+        # of 0 would make every weight minus infinity, so the settings' starting prior stands.
+        held._probability_two_random_records_match = DEFAULT_PRIOR
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     for rule in (block_on("dob"), block_on("forename_std", "surname_std")):
-        training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=em_sample, estimate_without_term_frequencies=True
-        )
+        # A session with no pairs (no date of birth anywhere) or that cannot converge (a
+        # world of a few dozen mentions) leaves the m values of its comparisons to the
+        # other session, or to the settings' starting values.
+        before = copy.deepcopy(linker._settings_obj)
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                rule, record_sample_proportion=em_sample, estimate_without_term_frequencies=True
+            )
+        except EMTrainingException as error:
+            # A failed session has already set its blocking comparison aside: put it back.
+            linker._settings_obj = before
+            log.info("EM session skipped: %s", error)
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())))
 
 
