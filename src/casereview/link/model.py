@@ -19,11 +19,12 @@ import json
 import logging
 import math
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -35,6 +36,9 @@ from casereview.link.frame import (
     blocking_columns,
     list_blocking_columns,
 )
+
+if TYPE_CHECKING:
+    from casereview.settings import LinkSettings
 
 log = logging.getLogger(__name__)
 
@@ -283,10 +287,30 @@ def comparison_names(settings: dict[str, Any]) -> list[str]:
     return [c["output_column_name"] for c in settings["comparisons"]]
 
 
+def backend_for(engine_name: str, link: LinkSettings) -> AbstractContextManager[Any]:
+    """`open_backend` with the linkage settings' memory limit and Spark master."""
+    return open_backend(
+        engine_name,
+        memory_limit=link.duckdb_memory_limit,
+        spark_master=link.spark_master,
+        spark_driver_memory=link.spark_driver_memory,
+        spark_executor_memory=link.spark_executor_memory,
+    )
+
+
 @contextmanager
-def open_backend(engine_name: str, *, memory_limit: str = "1600MB") -> Iterator[Any]:
+def open_backend(
+    engine_name: str,
+    *,
+    memory_limit: str = "1600MB",
+    spark_master: str = "local[2]",
+    spark_driver_memory: str = "2g",
+    spark_executor_memory: str = "1g",
+) -> Iterator[Any]:
     """A Splink database API for `engine_name` ("duckdb" or "spark"), closed at the end.
-    DuckDB: two threads, `memory_limit` (it spills beyond it), no insertion order kept."""
+    DuckDB: two threads, `memory_limit` (it spills beyond it), no insertion order kept.
+    Spark: a session on `spark_master` (local[N], or spark://HOST:PORT for a standalone
+    cluster, whose executors run this interpreter's Python on the workers)."""
     if engine_name == "duckdb":
         import duckdb
         from splink import DuckDBAPI
@@ -315,17 +339,31 @@ def open_backend(engine_name: str, *, memory_limit: str = "1600MB") -> Iterator[
         from splink import SparkAPI
         from splink.backends.spark import similarity_jar_location
 
-        spark = (
-            SparkSession.builder.master("local[2]")
+        builder = (
+            SparkSession.builder.master(spark_master)
             .appName("casereview-link")
-            # Splink's string-similarity UDFs (Jaro-Winkler) ship as a jar inside splink.
+            # Splink's string-similarity UDFs (Jaro-Winkler) ship as a jar inside splink;
+            # Spark sends it to a cluster's executors.
             .config("spark.jars", similarity_jar_location())
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.default.parallelism", "4")
             .config("spark.ui.enabled", "false")
-            .config("spark.driver.memory", "2g")
-            .getOrCreate()
+            .config("spark.driver.memory", spark_driver_memory)
         )
+        if not spark_master.startswith("local"):
+            builder = (
+                builder.config("spark.executor.memory", spark_executor_memory)
+                # The workers run the driver's interpreter: the same Python, pandas and splink.
+                .config("spark.pyspark.python", sys.executable)
+                .config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
+            )
+        spark = builder.getOrCreate()
+        if spark.sparkContext.master != spark_master:
+            # getOrCreate returned a session of this process on another master.
+            raise LinkageError(
+                f"a Spark session on {spark.sparkContext.master} is already open in this "
+                f"process; link on {spark_master} in a new process"
+            )
         spark.sparkContext.setLogLevel("ERROR")
         checkpoints = tempfile.mkdtemp(prefix="casereview-spark-")
         spark.sparkContext.setCheckpointDir(checkpoints)

@@ -53,10 +53,10 @@ from casereview.link.judgements import active_judgements
 from casereview.link.model import (
     ScoredPairs,
     TrainedModel,
+    backend_for,
     context_comparison,
     linker_for,
     model_settings,
-    open_backend,
     score_frame,
     train,
     training_sample,
@@ -143,7 +143,7 @@ def predict_persons(
         # Trained on every mention: the training linker scores too (one backend, one set
         # of term-frequency tables, Splink's setup paid once).
         say(f"training the model on all {len(frame)} mentions ({engine_name})")
-        with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
+        with backend_for(engine_name, link) as db_api:
             linker = linker_for(
                 db_api, frame, model_settings(frame, addresses=link.compare_addresses)
             )
@@ -160,7 +160,7 @@ def predict_persons(
             say(f"training the model on {len(sample)} of {len(frame)} mentions ({engine_name})")
             # Its own backend: Splink caches term-frequency tables per backend, and those of
             # a sample must never score the whole frame.
-            with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as train_api:
+            with backend_for(engine_name, link) as train_api:
                 linker = linker_for(
                     train_api, sample, model_settings(frame, addresses=link.compare_addresses)
                 )
@@ -168,7 +168,7 @@ def predict_persons(
                 del linker
             del sample
         assert trained is not None
-        with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
+        with backend_for(engine_name, link) as db_api:
             settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
             # Ids, weights and probabilities only: the per-comparison columns of every pair
             # (values, gammas, Bayes factors) cost most of predict's time and memory at 1M;
@@ -256,7 +256,7 @@ def _with_detail(
     ]
     settings_dict["retain_matching_columns"] = True
     settings_dict["retain_intermediate_calculation_columns"] = True
-    with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
+    with backend_for(engine_name, link) as db_api:
         linker = linker_for(db_api, keyed, settings_dict)
         scored = linker.inference.predict().as_pandas_dataframe()
     ours = [c for c in pairs.columns if c not in ("unique_id_l", "unique_id_r")]
