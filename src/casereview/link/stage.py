@@ -78,6 +78,7 @@ from casereview.settings import Settings, get_settings
 from casereview.store import audit
 from casereview.store.db import reading
 from casereview.store.runs import stage_run
+from casereview.values.display_name import display_name
 
 __all__ = ["LinkResult", "Prediction", "predict_persons", "run_link"]
 
@@ -318,8 +319,8 @@ def _train(linker: Any, link: Any, mentions: int) -> TrainedModel:
 
 
 def _display_names(rows: pd.DataFrame, person_of: dict[int, int]) -> dict[int, str]:
-    """The name each person is most often written with (forenames surname, title case)."""
-    counts: dict[int, Counter[str]] = {}
+    """The name each person is most often written with (`values.display_name`)."""
+    names: dict[int, list[tuple[Any, Any, Any]]] = {}
     for mention, forenames, surname, raw in zip(
         rows["mention_id"].tolist(),
         rows["forenames"].tolist(),
@@ -327,12 +328,9 @@ def _display_names(rows: pd.DataFrame, person_of: dict[int, int]) -> dict[int, s
         rows["name_raw"].tolist(),
         strict=True,
     ):
-        parts = [str(v or "").strip() for v in (forenames, surname)]
-        name = " ".join(p for p in parts if p) or str(raw or "").strip()
-        if name:
-            pid = person_of[int(mention)]
-            counts.setdefault(pid, Counter())[name.title()] += 1
-    return {pid: c.most_common(1)[0][0][:400] for pid, c in counts.items()}
+        names.setdefault(person_of[int(mention)], []).append((forenames, surname, raw))
+    shown = {pid: display_name(written) for pid, written in names.items()}
+    return {pid: name for pid, name in shown.items() if name is not None}
 
 
 def _edge_strength(pairs: pd.DataFrame, labels: dict[int, int]) -> dict[int, tuple[float, float]]:
