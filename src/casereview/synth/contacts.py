@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from casereview.synth.entities import Mention, Person, Record, age_at
-from casereview.synth.geo import Place
+from casereview.synth.geo import BOROUGHS, Place
 from casereview.synth.narrative import Narrator
 from casereview.synth.world import WORLD_END, ChunkWorld, last_child_day
 
@@ -39,6 +39,9 @@ _MISSING_OTHER = (66, 22, 9, 1.5, 0.9, 0.4, 0.2, 0)  # 3% three or more
 _SIBLING = 0.45  # a child has a sibling on record
 _SIBLING_IN_REFERRAL = 0.35  # the sibling is named in one of the child's referrals
 _SIBLING_MISSING = 0.25  # the sibling has missing episodes of their own
+# A CSE victim placed or moving out of borough during their exploitation (children in care
+# are often placed outside their home borough): records of two councils, two child ids.
+_MOVES_COUNCIL = 0.12
 
 
 def pick(world: ChunkWorld, table: tuple[tuple[str, int], ...]) -> str:
@@ -109,6 +112,12 @@ class AgencyContacts:
     ) -> None:
         """Missing episodes, referrals and arrests around a CSE victim's exploitation."""
         w, rates = self.w, self.w.failures
+        if w.chance(_MOVES_COUNCIL):  # placed or moved out of borough during the story
+            home = kid.home_at(start)
+            others = [b for b in range(len(BOROUGHS)) if b != home.borough]
+            moved = w.places.home(self.rng.choice(others))
+            kid.homes.append((w.day_between(start, end), moved))
+            kid.homes.sort(key=lambda h: h[0])
         referred = not w.chance(rates.victim_no_la_referral)
         concern = referred and not w.chance(rates.la_no_cse_marker)
         alias = next((o.alias for o in offenders if o.alias), "")
