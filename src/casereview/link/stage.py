@@ -26,7 +26,14 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from casereview.errors import LinkageError, StageError
-from casereview.link.cluster import Clustering, cluster_mentions, one_to_one, strongest_only
+from casereview.link.cluster import (
+    Clustering,
+    cluster_mentions,
+    household_guard,
+    one_to_one,
+    strongest_only,
+    well_evidenced,
+)
 from casereview.link.context import (
     COMMON,
     ELSE,
@@ -148,6 +155,7 @@ def predict_persons(
                 db_api, frame, model_settings(frame, addresses=link.compare_addresses)
             )
             model = _train(linker, link, len(frame))
+            notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
             say("scoring candidate pairs")
             t1 = time.perf_counter()
@@ -164,7 +172,9 @@ def predict_persons(
                 linker = linker_for(
                     train_api, sample, model_settings(frame, addresses=link.compare_addresses)
                 )
-                trained = _train(linker, link, len(sample)).settings
+                learned = _train(linker, link, len(sample))
+                trained = learned.settings
+                notes.extend(learned.notes)
                 del linker
             del sample
         assert trained is not None
@@ -187,15 +197,19 @@ def predict_persons(
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
     weak = unanchored(frame)
+    guard = household_guard(frame)
 
     def clustered(scored: ScoredPairs) -> tuple[ScoredPairs, Clustering]:
         pairs = scored.pairs
         if link.one_to_one_sources:
             pairs = one_to_one(pairs, link.match_weight_threshold)
             scored = ScoredPairs(pairs=pairs, model=scored.model)
-        pairs = strongest_only(pairs, weak, link.match_weight_threshold)
+        sure = well_evidenced(frame, pairs)
+        pairs = strongest_only(pairs, weak, link.match_weight_threshold, sure)
         ids = frame["unique_id"].tolist()
-        return scored, cluster_mentions(ids, pairs, link.match_weight_threshold, judgements or [])
+        return scored, cluster_mentions(
+            ids, pairs, link.match_weight_threshold, judgements or [], guard=guard
+        )
 
     scored, clustering = clustered(scored)
     if use_context:
@@ -211,6 +225,8 @@ def predict_persons(
         scored = ScoredPairs(pairs=pairs, model=scored.model)
         timings["explain_s"] = time.perf_counter() - t3
     notes.extend(clustering.notes)
+    if clustering.guard_cuts:
+        notes.append(f"the household guard cut {clustering.guard_cuts} model link(s)")
     if clustering.edges_cut:
         notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
     return Prediction(frame, scored.pairs, model.settings, clustering, notes, timings)
