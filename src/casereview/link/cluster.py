@@ -14,6 +14,7 @@ components). Human judgements then act on the graph:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from difflib import SequenceMatcher
 from dataclasses import dataclass, field
 
 import igraph as ig
@@ -295,19 +296,32 @@ def household_guard(
     uid = frame["unique_id"].to_numpy(dtype=np.int64)
     lo = pd.to_numeric(frame["yob_lo"], errors="coerce").to_numpy(dtype=float)
     hi = pd.to_numeric(frame["yob_hi"], errors="coerce").to_numpy(dtype=float)
+    dob = frame["dob"].tolist()
     keys = frame["forename_keys"].tolist()
     first = frame["forename1"].tolist()
+    surname = frame["surname_std"].tolist()
+    fore_std = frame["forename_std"].tolist()
     dated = np.flatnonzero(~np.isnan(lo) & ~np.isnan(hi))
 
+    def year_mistyped(a: int, b: int) -> bool:
+        """Full dates with the same day and month (not 1 January): one year mistyped."""
+        da, db = dob[a], dob[b]
+        return isinstance(da, str) and isinstance(db, str) and da[5:] == db[5:] != "01-01"
+
     def forenames_differ(a: int, b: int) -> bool:
+        """Different forenames: no key in common, not an initial of the other, not a
+        misspelling of it, not written in the other's surname field."""
         ka, kb = keys[a], keys[b]
         if not isinstance(ka, list | tuple) or not isinstance(kb, list | tuple):
             return False  # an unknown forename differs from nothing
         if not set(ka).isdisjoint(kb):
             return False
         fa, fb = str(first[a] or ""), str(first[b] or "")
-        initial = (len(fa) == 1 or len(fb) == 1) and fa[:1] == fb[:1]
-        return not initial
+        if (len(fa) == 1 or len(fb) == 1) and fa[:1] == fb[:1]:
+            return False
+        if fore_std[a] is not None and (fore_std[a] == surname[b] or fore_std[b] == surname[a]):
+            return False
+        return SequenceMatcher(None, fa, fb).ratio() < 0.75
 
     def guard(ids: np.ndarray, membership: np.ndarray) -> list[tuple[int, int]]:
         if not len(dated):
@@ -340,6 +354,8 @@ def household_guard(
             strict=True,
         ):
             if taken.get(comp, 0) >= _GUARD_PER_COMPONENT:
+                continue
+            if year_mistyped(a, b):
                 continue
             if g >= generation_years or forenames_differ(a, b):
                 out.append((int(uid[a]), int(uid[b])))

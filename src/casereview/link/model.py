@@ -540,6 +540,9 @@ def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> Tr
         linker._settings_obj._probability_two_random_records_match = default_prior
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     for columns in (("dob",), ("forename_std", "surname_std")):
+        # A failed session leaves the linker's comparisons filtered (Splink trims them in
+        # place before it finds no pair): they are put back from this copy.
+        before = linker._settings_obj.core_model_settings.copy()
         try:
             training.estimate_parameters_using_expectation_maximisation(
                 block_on(*columns),
@@ -547,6 +550,7 @@ def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> Tr
                 estimate_without_term_frequencies=True,
             )
         except EMTrainingException:
+            linker._settings_obj.core_model_settings = before
             notes.append(
                 f"m not estimated on pairs sharing {' and '.join(columns)}: there are none; "
                 "the comparisons it trains keep their starting values"
