@@ -14,8 +14,8 @@ components). Human judgements then act on the graph:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from difflib import SequenceMatcher
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 import igraph as ig
 import numpy as np
@@ -25,6 +25,7 @@ from casereview.link.model import FAR_APART_YEARS
 
 __all__ = [
     "Clustering",
+    "Forenames",
     "Judgement",
     "cluster_mentions",
     "components",
@@ -288,19 +289,19 @@ def household_guard(
     generation_years: int = GENERATION_YEARS,
 ) -> Guard:
     """The household guard for `cluster_mentions`: two mentions may not be one person when
-    their birth years are at least `far_years` apart and their forenames differ (a parent
-    and a child, siblings far apart: one surname, one address, often one phone, so chains of
-    household links join them), or at least `generation_years` apart whatever the names
-    (a father and a son of one name). Birth years come from full or partial dates of birth
-    or an age at the event (`yob_lo`, `yob_hi`); a mention without one is never in conflict."""
+    their birth years are at least `far_years` apart and either both dates of birth are
+    full dates (two people of one name: a father and a son, two Mohammed Ahmeds), or the
+    forenames differ (a parent and a child, siblings far apart: one surname, one address,
+    often one phone, so chains of household links join them), or the years are at least
+    `generation_years` apart whatever the names. Full dates with the same day and month are
+    spared (one year mistyped: 2003 / 2013). Birth years come from full or partial dates of
+    birth or an age at the event (`yob_lo`, `yob_hi`); a mention without one is never in
+    conflict."""
     uid = frame["unique_id"].to_numpy(dtype=np.int64)
     lo = pd.to_numeric(frame["yob_lo"], errors="coerce").to_numpy(dtype=float)
     hi = pd.to_numeric(frame["yob_hi"], errors="coerce").to_numpy(dtype=float)
     dob = frame["dob"].tolist()
-    keys = frame["forename_keys"].tolist()
-    first = frame["forename1"].tolist()
-    surname = frame["surname_std"].tolist()
-    fore_std = frame["forename_std"].tolist()
+    names = Forenames(frame)
     dated = np.flatnonzero(~np.isnan(lo) & ~np.isnan(hi))
 
     def year_mistyped(a: int, b: int) -> bool:
@@ -308,20 +309,8 @@ def household_guard(
         da, db = dob[a], dob[b]
         return isinstance(da, str) and isinstance(db, str) and da[5:] == db[5:] != "01-01"
 
-    def forenames_differ(a: int, b: int) -> bool:
-        """Different forenames: no key in common, not an initial of the other, not a
-        misspelling of it, not written in the other's surname field."""
-        ka, kb = keys[a], keys[b]
-        if not isinstance(ka, list | tuple) or not isinstance(kb, list | tuple):
-            return False  # an unknown forename differs from nothing
-        if not set(ka).isdisjoint(kb):
-            return False
-        fa, fb = str(first[a] or ""), str(first[b] or "")
-        if (len(fa) == 1 or len(fb) == 1) and fa[:1] == fb[:1]:
-            return False
-        if fore_std[a] is not None and (fore_std[a] == surname[b] or fore_std[b] == surname[a]):
-            return False
-        return SequenceMatcher(None, fa, fb).ratio() < 0.75
+    def both_full(a: int, b: int) -> bool:
+        return isinstance(dob[a], str) and isinstance(dob[b], str)
 
     def guard(ids: np.ndarray, membership: np.ndarray) -> list[tuple[int, int]]:
         if not len(dated):
@@ -357,7 +346,7 @@ def household_guard(
                 continue
             if year_mistyped(a, b):
                 continue
-            if g >= generation_years or forenames_differ(a, b):
+            if both_full(a, b) or g >= generation_years or names.differ(a, b):
                 out.append((int(uid[a]), int(uid[b])))
                 taken[comp] = taken.get(comp, 0) + 1
         return out
@@ -384,3 +373,30 @@ def well_evidenced(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
         same_key = isinstance(ka, list) and isinstance(kb, list) and not set(ka).isdisjoint(kb)
         out[i] = bool(same_key or (pd.notna(fore[a[i]]) and fore[a[i]] == fore[b[i]]))
     return np.asarray(out, dtype=bool)
+
+
+class Forenames:
+    """The forenames of a frame's rows, for telling whether two rows name different people."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.keys = frame["forename_keys"].tolist()
+        self.first = frame["forename1"].tolist()
+        self.std = frame["forename_std"].tolist()
+        self.surname = frame["surname_std"].tolist()
+
+    def differ(self, a: int, b: int) -> bool:
+        """Rows `a` and `b` (positions) carry different forenames: no key in common, neither
+        an initial of the other, not a misspelling of it, not written in the other's surname
+        field. An unknown forename differs from nothing."""
+        ka, kb = self.keys[a], self.keys[b]
+        if not isinstance(ka, list | tuple) or not isinstance(kb, list | tuple):
+            return False
+        if not set(ka).isdisjoint(kb):
+            return False
+        fa, fb = str(self.first[a] or ""), str(self.first[b] or "")
+        if (len(fa) == 1 or len(fb) == 1) and fa[:1] == fb[:1]:
+            return False
+        sa, sb = self.std[a], self.std[b]
+        if sa is not None and (sa == self.surname[b] or sb == self.surname[a]):
+            return False
+        return SequenceMatcher(None, fa, fb).ratio() < 0.75

@@ -515,7 +515,57 @@ class TrainedModel:
         return math.log2(p / (1 - p))
 
 
-def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> TrainedModel:
+# The deterministic rules the prior is estimated from, and the share of the true pairs they
+# would find if every mention carried the values they compare.
+PRIOR_RULES: tuple[tuple[str, ...], ...] = (
+    ("forename1", "surname", "dob"),
+    ("surname", "dob", "postcode"),
+)
+PRIOR_RULE_RECALL = 0.6
+
+
+def prior_recall(frame: pd.DataFrame | None) -> float:
+    """The recall assumed for `PRIOR_RULES`: `PRIOR_RULE_RECALL` scaled by the share of
+    pairs of mentions that both carry every value one of the rules compares. Where a third
+    of the mentions have no date of birth the rules cannot find the pairs they lack, and a
+    fixed recall would put the prior (and every match weight) too low."""
+    if frame is None or not len(frame):
+        return PRIOR_RULE_RECALL
+    missed = 1.0
+    for rule in PRIOR_RULES:
+        carried = float(frame[list(rule)].notna().all(axis=1).mean())
+        missed *= 1.0 - carried * carried
+    return max(0.05, min(PRIOR_RULE_RECALL, PRIOR_RULE_RECALL * (1.0 - missed)))
+
+
+# A trained level weighs at least this much (log2 m/u): EM on the few pairs of a sparse world
+# can put m near 0 (two phones that differ, -33) and make one disagreement veto everything
+# else. Fixed levels (dates of birth far apart) are not bounded.
+MIN_TRAINED_WEIGHT = -8.0
+
+
+def bound_weights(linker: Any) -> None:
+    """Raise, in the linker's model, every trained level's m so that its weight is at least
+    `MIN_TRAINED_WEIGHT` (fixed levels and levels without a u are left as they are)."""
+    floor = 2.0**MIN_TRAINED_WEIGHT
+    for comparison in linker._settings_obj.core_model_settings.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level or level._fix_m_probability:
+                continue
+            m, u = level.m_probability, level.u_probability
+            if m is None or u is None or u <= 0:
+                continue
+            level.m_probability = max(float(m), float(u) * floor)
+
+
+def train(
+    linker: Any,
+    *,
+    u_max_pairs: float,
+    seed: int,
+    em_sample: float,
+    frame: pd.DataFrame | None = None,
+) -> TrainedModel:
     """Estimate the prior (deterministic rules), u (random sampling) and m (EM), no labels.
 
     Never fails on small or odd data (a world of one case): a step that cannot be estimated
@@ -529,8 +579,7 @@ def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> Tr
     default_prior = float(linker._settings_obj._probability_two_random_records_match)
     try:
         training.estimate_probability_two_random_records_match(
-            [block_on("forename1", "surname", "dob"), block_on("surname", "dob", "postcode")],
-            recall=0.6,
+            [block_on(*rule) for rule in PRIOR_RULES], recall=prior_recall(frame)
         )
     except ValueError as e:  # more deterministic matches than the recall allows (tiny data)
         notes.append(f"prior not estimated ({e}); kept {default_prior:g}")
@@ -555,6 +604,7 @@ def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> Tr
                 f"m not estimated on pairs sharing {' and '.join(columns)}: there are none; "
                 "the comparisons it trains keep their starting values"
             )
+    bound_weights(linker)
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())), notes)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from casereview.errors import LinkageError, StageError
 from casereview.link.cluster import (
     Clustering,
+    Forenames,
     cluster_mentions,
     household_guard,
     one_to_one,
@@ -154,7 +155,7 @@ def predict_persons(
             linker = linker_for(
                 db_api, frame, model_settings(frame, addresses=link.compare_addresses)
             )
-            model = _train(linker, link, len(frame))
+            model = _train(linker, link, frame)
             notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
             say("scoring candidate pairs")
@@ -172,7 +173,7 @@ def predict_persons(
                 linker = linker_for(
                     train_api, sample, model_settings(frame, addresses=link.compare_addresses)
                 )
-                learned = _train(linker, link, len(sample))
+                learned = _train(linker, link, sample)
                 trained = learned.settings
                 notes.extend(learned.notes)
                 del linker
@@ -307,6 +308,13 @@ def _with_context(
         random_pairs=link.context_random_pairs,
         seed=link.random_seed,
     )
+    # A person in common is evidence for two mentions of one name (an associate named on two
+    # referrals about one child), never for two names: a mother and her son, two siblings,
+    # are named with the same people all the time.
+    names = Forenames(frame)
+    for i in np.flatnonzero(level == COMMON):
+        if names.differ(int(left[i]), int(right[i])):
+            level[i] = ELSE
     pairs = apply_context(pairs, level, model, detail=detail)
     keep = pairs["match_weight"].to_numpy() >= link.match_weight_threshold - link.near_miss_margin
     pairs = pairs[keep].reset_index(drop=True)
@@ -324,12 +332,13 @@ def _with_context(
     return frame, ScoredPairs(pairs=pairs, model=TrainedModel(settings)), note
 
 
-def _train(linker: Any, link: Any, mentions: int) -> TrainedModel:
+def _train(linker: Any, link: Any, frame: pd.DataFrame) -> TrainedModel:
     return train(
         linker,
-        u_max_pairs=u_pairs(mentions, link.u_pairs_per_mention, link.u_max_pairs),
+        u_max_pairs=u_pairs(len(frame), link.u_pairs_per_mention, link.u_max_pairs),
         seed=link.random_seed,
         em_sample=link.em_record_sample_proportion,
+        frame=frame,
     )
 
 
