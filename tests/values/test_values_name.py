@@ -54,3 +54,47 @@ def test_split_is_total_and_keeps_words(text: str, order: str) -> None:
     forenames, surname = split_full_name(text, order)  # type: ignore[arg-type]
     kept = f"{forenames or ''} {surname or ''}".replace(",", " ").split()
     assert sorted(kept) == sorted(text.replace(",", " ").split())
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Мухаммед", "mukhammed"),
+        ("Ольга", "olga"),
+        ("Αλέξανδρος", "alexandros"),
+        ("محمد", "mohammed"),
+        ("أحمد علي", "ahmed ali"),
+        ("فاطمة", "fatima"),
+        ("মোহাম্মদ", "mohammd"),
+        ("Şükrü", "sukru"),
+    ],
+)
+def test_other_scripts_are_transliterated_not_dropped(raw: str, clean: str) -> None:
+    assert clean_name(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("written", "latin"),
+    [
+        ("Мухаммед", "Mohammed"),
+        ("محمد", "Muhammad"),
+        ("মোহাম্মদ", "Mohammad"),
+        ("فاطمه", "Fatema"),
+        ("Kobina", "Kwabena"),
+        ("Kwabina", "Kwabena"),
+        ("Jimmy", "James"),
+    ],
+)
+def test_a_name_in_another_script_or_form_shares_the_latin_names_key(
+    written: str, latin: str
+) -> None:
+    from casereview.values.name_variants import forename_keys, name_key
+
+    assert name_key(clean_name(latin) or "") in forename_keys(clean_name(written) or "")
+
+
+def test_distinct_akan_day_names_stay_distinct() -> None:
+    from casereview.values.name_variants import name_key
+
+    keys = {name_key(n) for n in ("kwabena", "kwaku", "kwasi", "kwadwo", "yaw", "kofi", "kwame")}
+    assert len(keys) == 7

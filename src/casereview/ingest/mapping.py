@@ -219,6 +219,12 @@ class PersonSpec(_Model):
         default_factory=dict,
         description="Identifier scheme (pnc, cro, nhs, ...) -> value; stored as a JSON object",
     )
+    strong_identifiers: list[str] = Field(
+        default_factory=list,
+        description="Schemes of `identifiers` that name one person on their own (a council's "
+        "child id, a PNC ID): two mentions with the same value are linked as one person "
+        "unless their dates of birth or the household guard say otherwise",
+    )
     objects: list[ObjectSpec] = Field(default_factory=list)
     locations: list[LocationSpec] = Field(default_factory=list)
 
@@ -229,6 +235,12 @@ class PersonSpec(_Model):
             raise ValueError(
                 f"identifier scheme(s) {', '.join(map(repr, bad))}: use lower-case letters, "
                 "digits and _ (starting with a letter, at most 32), e.g. pnc, cro, nhs"
+            )
+        unknown = sorted(set(self.strong_identifiers) - set(self.identifiers))
+        if unknown:
+            raise ValueError(
+                f"strong_identifiers {', '.join(map(repr, unknown))} not among this person's "
+                "identifiers: declare each scheme under identifiers first"
             )
         return self
 

@@ -62,7 +62,9 @@ from casereview.model.codes import (
     RecordType,
     Sex,
 )
+from casereview.model.serial import from_json
 from casereview.values import split_full_name
+from casereview.values.identifier import STRONG_KEY
 
 __all__ = [
     "MENTION_COLUMNS",
@@ -248,7 +250,9 @@ def compile_person(
     address = text_value(spec.address, f"{p}address", cx)
     postcode = compile_value(spec.postcode, f"{p}postcode", cx, normaliser="postcode")
     phones = json_list_value(spec.phones, f"{p}phones", cx, normaliser="phone")
-    identifiers = compile_identifiers(spec.identifiers, p, cx)
+    identifiers = _marking_strong(
+        compile_identifiers(spec.identifiers, p, cx), spec.strong_identifiers
+    )
     objects = compile_objects(spec.objects, p, cx)
     locations = compile_locations(spec.locations, p, cx)
 
@@ -504,3 +508,26 @@ def required_columns(spec: Any) -> set[str]:
             found |= required_columns(item)
     return found
 
+
+
+
+def _marking_strong(
+    identifiers: Callable[..., str], strong: list[str]
+) -> Callable[..., str]:
+    """`identifiers` with the mapping's strong schemes that have a value listed under
+    `STRONG_KEY` (a key no scheme can take: schemes start with a letter), so that linkage
+    knows which identifiers name one person on their own."""
+    if not strong:
+        return identifiers
+    schemes = sorted(set(strong))
+
+    def marked(item: dict[str, Any]) -> str:
+        text = identifiers(item)
+        found = from_json(text, {})
+        present = [s for s in schemes if s in found]
+        if not present:
+            return text
+        found[STRONG_KEY] = present
+        return dumps(found)
+
+    return marked

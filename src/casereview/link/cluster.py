@@ -13,20 +13,26 @@ components). Human judgements then act on the graph:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 import igraph as ig
 import numpy as np
 import pandas as pd
 
+from casereview.link.model import FAR_APART_YEARS
+
 __all__ = [
     "Clustering",
+    "Forenames",
     "Judgement",
     "cluster_mentions",
     "components",
+    "household_guard",
     "one_to_one",
     "strongest_only",
+    "well_evidenced",
 ]
 
 _SAME_CAPACITY = 1e9
@@ -47,6 +53,7 @@ class Clustering:
 
     labels: dict[int, int]
     edges_cut: int = 0
+    guard_cuts: int = 0
     notes: list[str] = field(default_factory=list)
 
     def clusters(self) -> dict[int, list[int]]:
@@ -59,13 +66,20 @@ class Clustering:
         return out
 
 
+Guard = Callable[[np.ndarray, np.ndarray], list[tuple[int, int]]]
+
+
 def cluster_mentions(
     mention_ids: Sequence[int],
     pairs: pd.DataFrame,
     threshold: float,
     judgements: Iterable[Judgement] = (),
+    guard: Guard | None = None,
 ) -> Clustering:
-    """Connected components of pairs at `threshold`, then judgements applied (see module)."""
+    """Connected components of pairs at `threshold`, then judgements applied (see module),
+    then the `guard` (`household_guard`): pairs of mentions it finds in one person are
+    separated like a "not same" judgement, unless a human judged the pair "same" or only
+    "same" judgements hold them together (humans outrank the guard, as they do the model)."""
     ids = np.asarray(sorted(set(int(m) for m in mention_ids)), dtype=np.int64)
     index = {int(m): i for i, m in enumerate(ids)}
     strong = pairs[pairs["match_weight"] >= threshold]
@@ -84,7 +98,7 @@ def cluster_mentions(
         if a is None or b is None or a == b:
             continue
         if j.judgement == "same":
-            same.append((a, b))
+            same.append((min(a, b), max(a, b)))
         elif j.judgement == "not_same":
             apart.append((min(a, b), max(a, b)))
     keep = np.ones(len(edges_l), dtype=bool)
@@ -97,26 +111,54 @@ def cluster_mentions(
             ],
             dtype=bool,
         )
+    edges_l, edges_r, capacity = edges_l[keep], edges_r[keep], capacity[keep]
+    pair = np.array(same, dtype=np.int64).reshape(-1, 2)
+    all_l = np.concatenate([edges_l, pair[:, 0]])
+    all_r = np.concatenate([edges_r, pair[:, 1]])
+    membership = components(len(ids), all_l, all_r)
     result = Clustering(labels={})
-    if apart:
-        edge_list = np.column_stack([edges_l[keep], edges_r[keep]]).tolist()
-        caps = capacity[keep].tolist()
-        edge_list += same
-        caps += [_SAME_CAPACITY] * len(same)
-        graph = ig.Graph(n=len(ids), edges=edge_list, directed=False)
-        graph.es["capacity"] = caps
-        _separate(graph, apart, result)
-        membership = np.asarray(graph.connected_components().membership, dtype=np.int64)
-    else:
-        pair = np.array(same, dtype=np.int64).reshape(-1, 2)
-        membership = components(
-            len(ids), np.concatenate([edges_l, pair[:, 0]]), np.concatenate([edges_r, pair[:, 1]])
+    guarded: list[tuple[int, int]] = []
+    if guard is not None and len(ids):
+        judged_same = set(same)
+        for a_id, b_id in guard(ids, membership):
+            a, b = index[int(a_id)], index[int(b_id)]
+            if (min(a, b), max(a, b)) not in judged_same:
+                guarded.append((min(a, b), max(a, b)))
+    constraints = [(a, b, False) for a, b in apart] + [(a, b, True) for a, b in guarded]
+    live = [(a, b, g) for a, b, g in constraints if membership[a] == membership[b]]
+    if live:
+        membership = _split_components(
+            membership, live, all_l, all_r, np.concatenate([capacity, [_SAME_CAPACITY] * len(pair)]), result
         )
     # Each component's label is its smallest mention id (ids are sorted: its first member).
-    _, first = np.unique(membership, return_index=True)
-    label = ids[first][membership] if len(ids) else ids
+    _, first, inverse = np.unique(membership, return_index=True, return_inverse=True)
+    label = ids[first][inverse] if len(ids) else ids
     result.labels = dict(zip(ids.tolist(), label.tolist(), strict=True))
     return result
+
+
+def _split_components(
+    membership: np.ndarray,
+    constraints: list[tuple[int, int, bool]],
+    left: np.ndarray,
+    right: np.ndarray,
+    capacity: np.ndarray,
+    result: Clustering,
+) -> np.ndarray:
+    """`membership` with the components holding a constraint's two ends cut apart (minimum
+    cuts on the subgraph of those components only; elsewhere nothing changes)."""
+    touched = np.unique(membership[[a for a, _, _ in constraints]])
+    nodes = np.flatnonzero(np.isin(membership, touched))
+    local = {int(n): i for i, n in enumerate(nodes.tolist())}
+    inside = np.isin(left, nodes) & np.isin(right, nodes)
+    edges = [(local[int(a)], local[int(b)]) for a, b in zip(left[inside], right[inside], strict=True)]
+    graph = ig.Graph(n=len(nodes), edges=edges, directed=False)
+    graph.es["capacity"] = capacity[inside].tolist()
+    _separate(graph, [(local[a], local[b], g) for a, b, g in constraints], result)
+    sub = np.asarray(graph.connected_components().membership, dtype=np.int64)
+    out = membership.copy()
+    out[nodes] = int(membership.max()) + 1 + sub
+    return out
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -129,21 +171,35 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return np.asarray(connected_components(adjacency, directed=False)[1], dtype=np.int64)
 
 
-def _separate(graph: ig.Graph, apart: list[tuple[int, int]], result: Clustering) -> None:
-    """Cut minimum edge sets until no "not same" pair is connected."""
-    for _ in range(len(apart) * 4 + 10):
+def _separate(
+    graph: ig.Graph, constraints: list[tuple[int, int, bool]], result: Clustering
+) -> None:
+    """Cut minimum edge sets until no constraint's two ends are connected. A guard's
+    constraint (third element True) that only a cut through "same" judgements would meet is
+    dropped instead (a human said they are one person); a "not same" one is always met."""
+    pending = list(constraints)
+    for _ in range(len(pending) * 4 + 10):
         membership = graph.connected_components().membership
-        joined = [(a, b) for a, b in apart if membership[a] == membership[b]]
-        if not joined:
+        pending = [(a, b, g) for a, b, g in pending if membership[a] == membership[b]]
+        if not pending:
             return
-        a, b = joined[0]
+        a, b, by_guard = pending[0]
         cut = graph.mincut(a, b, capacity="capacity")
         if cut.value >= _SAME_CAPACITY:
+            if by_guard:
+                pending.pop(0)
+                result.notes.append(
+                    "the household guard left two mentions together that 'same' judgements join"
+                )
+                continue
             result.notes.append(
                 "a 'not same' judgement overrides a chain of 'same' judgements; "
                 "the 'same' edges on the cut were not applied"
             )
-        result.edges_cut += len(cut.cut)
+        if by_guard:
+            result.guard_cuts += len(cut.cut)
+        else:
+            result.edges_cut += len(cut.cut)
         graph.delete_edges(cut.cut)
 
 
@@ -171,13 +227,22 @@ def one_to_one(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return pd.concat([strong[np.array(keep, dtype=bool)], weak]).sort_index()
 
 
-def strongest_only(pairs: pd.DataFrame, weak: np.ndarray, threshold: float) -> pd.DataFrame:
+def strongest_only(
+    pairs: pd.DataFrame,
+    weak: np.ndarray,
+    threshold: float,
+    evidenced: np.ndarray | None = None,
+) -> pd.DataFrame:
     """`pairs` without the links by which a mention of `weak` (mention ids with nothing
     that places or identifies the person, `frame.unanchored`) would bridge two people of
     its name: the mentions that are not weak are clustered on their own pairs first; a weak
     mention whose pairs at or above `threshold` reach several of those clusters keeps only
     its pairs into the one its strongest pair reaches; a pair of two weak mentions attached
-    to different clusters is dropped. Pairs below the threshold are kept (near misses)."""
+    to different clusters is dropped. Pairs below the threshold are kept (near misses).
+
+    A well-evidenced pair (`evidenced`, a mask over `pairs`: the same full name and the same
+    full date of birth, `well_evidenced`) is never dropped and counts as firm: it is the
+    evidence a review officer would link on, with or without an address."""
     if pairs.empty or not len(weak):
         return pairs
     left_id = pairs["unique_id_l"].to_numpy(dtype=np.int64)
@@ -189,10 +254,11 @@ def strongest_only(pairs: pd.DataFrame, weak: np.ndarray, threshold: float) -> p
         return pairs
     ids, inverse = np.unique(np.concatenate([left_id, right_id]), return_inverse=True)
     left, right = inverse[: len(left_id)], inverse[len(left_id) :]
-    firm = strong & ~weak_l & ~weak_r
+    sure = np.zeros(len(pairs), dtype=bool) if evidenced is None else np.asarray(evidenced, bool)
+    firm = strong & ((~weak_l & ~weak_r) | sure)
     cluster = components(len(ids), left[firm], right[firm])
     # Each weak end of a strong pair with a firm mention: the cluster it reaches.
-    one = strong & (weak_l ^ weak_r)
+    one = strong & (weak_l ^ weak_r) & ~sure
     end = np.where(weak_l, left, right)[one]
     reach = cluster[np.where(weak_l, right, left)[one]]
     rows = np.flatnonzero(one)
@@ -201,9 +267,136 @@ def strongest_only(pairs: pd.DataFrame, weak: np.ndarray, threshold: float) -> p
     best = best.drop_duplicates("end").set_index("end")["reach"]
     keep = np.ones(len(pairs), dtype=bool)
     keep[rows] = table["reach"].to_numpy() == best.reindex(table["end"]).to_numpy()
-    both = np.flatnonzero(strong & weak_l & weak_r)
+    both = np.flatnonzero(strong & weak_l & weak_r & ~sure)
     if len(both):
         a = best.reindex(left[both]).to_numpy(dtype=float)
         b = best.reindex(right[both]).to_numpy(dtype=float)
         keep[both] = np.isnan(a) | np.isnan(b) | (a == b)
     return pairs[keep]
+
+
+# Mentions in one person whose birth years are this far apart are two generations (a parent
+# and a child of one name), whatever their names say.
+GENERATION_YEARS = 15
+# At most this many guard constraints per person (the widest gaps first): each is a minimum
+# cut, and a handful separate a wrongly joined household.
+_GUARD_PER_COMPONENT = 50
+
+
+def household_guard(
+    frame: pd.DataFrame,
+    far_years: int = FAR_APART_YEARS,
+    generation_years: int = GENERATION_YEARS,
+) -> Guard:
+    """The household guard for `cluster_mentions`: two mentions may not be one person when
+    their birth years are at least `far_years` apart and either both dates of birth are
+    full dates (two people of one name: a father and a son, two Mohammed Ahmeds), or the
+    forenames differ (a parent and a child, siblings far apart: one surname, one address,
+    often one phone, so chains of household links join them), or the years are at least
+    `generation_years` apart whatever the names. Full dates with the same day and month are
+    spared (one year mistyped: 2003 / 2013). Birth years come from full or partial dates of
+    birth or an age at the event (`yob_lo`, `yob_hi`); a mention without one is never in
+    conflict."""
+    uid = frame["unique_id"].to_numpy(dtype=np.int64)
+    lo = pd.to_numeric(frame["yob_lo"], errors="coerce").to_numpy(dtype=float)
+    hi = pd.to_numeric(frame["yob_hi"], errors="coerce").to_numpy(dtype=float)
+    dob = frame["dob"].tolist()
+    names = Forenames(frame)
+    dated = np.flatnonzero(~np.isnan(lo) & ~np.isnan(hi))
+
+    def year_mistyped(a: int, b: int) -> bool:
+        """Full dates with the same day and month (not 1 January): one year mistyped."""
+        da, db = dob[a], dob[b]
+        return isinstance(da, str) and isinstance(db, str) and da[5:] == db[5:] != "01-01"
+
+    def both_full(a: int, b: int) -> bool:
+        return isinstance(dob[a], str) and isinstance(dob[b], str)
+
+    def guard(ids: np.ndarray, membership: np.ndarray) -> list[tuple[int, int]]:
+        if not len(dated):
+            return []
+        where = np.searchsorted(ids, uid[dated])
+        found = (where < len(ids)) & (ids[np.minimum(where, len(ids) - 1)] == uid[dated])
+        rows = dated[found]
+        table = pd.DataFrame(
+            {"row": rows, "comp": membership[where[found]], "lo": lo[rows], "hi": hi[rows]}
+        )
+        span = table.groupby("comp").agg(lo=("lo", "min"), hi=("hi", "max"), n=("row", "size"))
+        wide = span[(span["n"] >= 2) & (span["hi"] - span["lo"] >= far_years)].index
+        table = table[table["comp"].isin(wide)]
+        if table.empty:
+            return []
+        both = table.merge(table, on="comp", suffixes=("_a", "_b"))
+        both = both[both["row_a"] < both["row_b"]]
+        gap = np.maximum(both["lo_a"] - both["hi_b"], both["lo_b"] - both["hi_a"])
+        both = both.assign(gap=gap)[gap >= far_years]
+        both = both.sort_values(
+            ["comp", "gap", "row_a", "row_b"], ascending=[True, False, True, True], kind="stable"
+        )
+        out: list[tuple[int, int]] = []
+        taken: dict[int, int] = {}
+        for comp, a, b, g in zip(
+            both["comp"].tolist(),
+            both["row_a"].tolist(),
+            both["row_b"].tolist(),
+            both["gap"].tolist(),
+            strict=True,
+        ):
+            if taken.get(comp, 0) >= _GUARD_PER_COMPONENT:
+                continue
+            if year_mistyped(a, b):
+                continue
+            if both_full(a, b) or g >= generation_years or names.differ(a, b):
+                out.append((int(uid[a]), int(uid[b])))
+                taken[comp] = taken.get(comp, 0) + 1
+        return out
+
+    return guard
+
+
+def well_evidenced(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Per pair of `pairs`, whether its two mentions carry the same full name (forename
+    keys in common, or the same forename; the same surname key) and the same full date of
+    birth. `frame` is sorted by unique id (as `build_frame` returns it)."""
+    if pairs.empty:
+        return np.zeros(0, dtype=bool)
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    a = np.searchsorted(ids, pairs["unique_id_l"].to_numpy(dtype=np.int64))
+    b = np.searchsorted(ids, pairs["unique_id_r"].to_numpy(dtype=np.int64))
+    dob = frame["dob"].to_numpy(dtype=object)
+    surname = frame["surname_std"].to_numpy(dtype=object)
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    keys = frame["forename_keys"].tolist()
+    out = pd.notna(dob[a]) & (dob[a] == dob[b]) & pd.notna(surname[a]) & (surname[a] == surname[b])
+    for i in np.flatnonzero(out):
+        ka, kb = keys[a[i]], keys[b[i]]
+        same_key = isinstance(ka, list) and isinstance(kb, list) and not set(ka).isdisjoint(kb)
+        out[i] = bool(same_key or (pd.notna(fore[a[i]]) and fore[a[i]] == fore[b[i]]))
+    return np.asarray(out, dtype=bool)
+
+
+class Forenames:
+    """The forenames of a frame's rows, for telling whether two rows name different people."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.keys = frame["forename_keys"].tolist()
+        self.first = frame["forename1"].tolist()
+        self.std = frame["forename_std"].tolist()
+        self.surname = frame["surname_std"].tolist()
+
+    def differ(self, a: int, b: int) -> bool:
+        """Rows `a` and `b` (positions) carry different forenames: no key in common, neither
+        an initial of the other, not a misspelling of it, not written in the other's surname
+        field. An unknown forename differs from nothing."""
+        ka, kb = self.keys[a], self.keys[b]
+        if not isinstance(ka, list | tuple) or not isinstance(kb, list | tuple):
+            return False
+        if not set(ka).isdisjoint(kb):
+            return False
+        fa, fb = str(self.first[a] or ""), str(self.first[b] or "")
+        if (len(fa) == 1 or len(fb) == 1) and fa[:1] == fb[:1]:
+            return False
+        sa, sb = self.std[a], self.std[b]
+        if sa is not None and (sa == self.surname[b] or sb == self.surname[a]):
+            return False
+        return SequenceMatcher(None, fa, fb).ratio() < 0.75

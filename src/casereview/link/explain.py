@@ -37,6 +37,7 @@ _VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
     "postcode": ("postcode",),
     "phones": ("phones",),
     "identifier": ("identifier",),
+    "strong_id": ("strong_id",),
     "context": ("context",),
 }
 

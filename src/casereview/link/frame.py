@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from casereview.model.serial import from_json
 from casereview.model.tables import mentions, records, sources
 from casereview.values.address import normalise_address
+from casereview.values.identifier import STRONG_KEY, normalise_identifier
 from casereview.values.missing import is_missing, present_text
 from casereview.values.name import clean_name, split_full_name
 from casereview.values.name_variants import forename_key, forename_keys, name_key, surname_key
@@ -62,6 +63,8 @@ BLOCKING_KEYS: dict[str, str] = {
     "apart)",
     "bk_phone": "first phone number",
     "bk_identifier": "a reference number the source gives (when a mapping supplies one)",
+    "bk_strong_id": "an identifier the mapping declares strong (a council's child id, a PNC "
+    "ID): the same value is the same person",
     "bk_forename_surname1": "forename key and first letter of the last surname part "
     "(surname typos, double-barrelled surnames)",
     "bk_surname_initial": "surname key and first letter of the forename (forename typos)",
@@ -162,6 +165,7 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
         "bk_postcode_number": (f["postcode"], f["street_number"]),
         "bk_phone": (phone1,),
         "bk_identifier": (f["id_scheme"], f["identifier"]),
+        "bk_strong_id": (f["strong_id"],),
         "bk_forename_surname1": (f["forename_std"], last_initial),
         "bk_surname_initial": (f["surname_std"], initial),
     }
@@ -393,6 +397,17 @@ def _surname(text: Any) -> str | None:
     return clean.replace("-", " ") if clean else None
 
 
+def _name_words(both: str) -> list[str] | None:
+    """The keys of every word of a name, forenames and surname alike ("forenames|surname"),
+    sorted; None below two words. Two names sharing two of them are one name with a middle
+    name or patronymic added or dropped ("Idris Mohamed Mohamud" / "Idris Mohamud")."""
+    clean = clean_name(both.replace("|", " "))
+    if not clean:
+        return None
+    keys = sorted({name_key(w) for w in clean.replace("-", " ").split() if len(w) > 1} - {""})
+    return keys if len(keys) >= 2 else None
+
+
 def _surname_parts(surname: str) -> list[str] | None:
     return sorted({name_key(p) for p in surname.split()} - {""}) or None
 
@@ -442,9 +457,11 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     sex = _unique_map(_column(raw, "sex"), lambda v: (_text(v) or "").lower() if _text(v) else None)
     ids = pd.to_numeric(_column(raw, "record_id"), errors="coerce")
     scheme_value = _unique_map(_column(raw, "identifier"), _bare_identifier)
+    strong_id: list[Any] = [None] * n
     if "identifiers" in raw.columns:
         from_json_ids = _unique_map(_column(raw, "identifiers"), _first_identifier)
         scheme_value = [a or b for a, b in zip(scheme_value, from_json_ids, strict=True)]
+        strong_id = _unique_map(_column(raw, "identifiers"), _strong_identifier)
     frame = pd.DataFrame(
         {
             "unique_id": raw["mention_id"].astype("int64").to_numpy(),
@@ -455,6 +472,10 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
             "surname": surname,
             "surname_std": _unique_map(surname, lambda s: surname_key(s) or None),
             "surname_parts": _unique_map(surname, _surname_parts),
+            "name_words": _unique_map(
+                [f"{f or ''}|{s or ''}" for f, s in zip(forenames, surnames, strict=True)],
+                _name_words,
+            ),
             "dob": np.where(day, dob_s.to_numpy(), None),
             "dob_ym": np.where(day | (prec == "month"), dob_s.str[:7].to_numpy(dtype=object), None),
             "yob_lo": pd.Series(yob_lo).round().astype("Int64").to_numpy(),
@@ -467,6 +488,7 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
             "phones": _unique_map(_column(raw, "phones").map(_hashable), _phone_list),
             "identifier": [v[1] if v else None for v in scheme_value],
             "id_scheme": [v[0] if v else None for v in scheme_value],
+            "strong_id": strong_id,
             "record_id": pd.array(ids.to_numpy(), dtype="Int64"),
         }
     )
@@ -483,10 +505,27 @@ def _first_identifier(value: Any) -> tuple[str, str] | None:
     found = from_json(value, {}) if isinstance(value, str) else value
     if not isinstance(found, dict):
         return None
+    strong = set(found.get(STRONG_KEY) or ())
     for scheme in sorted(found):
+        if scheme == STRONG_KEY or scheme in strong:
+            continue
         text = _text(found[scheme])
         if text:
             return (scheme, text)
+    return None
+
+
+
+def _strong_identifier(value: Any) -> str | None:
+    """A mention's strong identifier as "scheme:value" (the first strong scheme in sorted
+    order with a value), from `mentions.identifiers`; None when it has none."""
+    found = from_json(value, {}) if isinstance(value, str) else value
+    if not isinstance(found, dict):
+        return None
+    for scheme in sorted(found.get(STRONG_KEY) or ()):
+        text = _text(found.get(scheme))
+        if text:
+            return f"{scheme}:{normalise_identifier(text) or text}"
     return None
 
 
@@ -595,7 +634,12 @@ def unanchored(frame: pd.DataFrame) -> np.ndarray:
     many people share a name and a date of birth, and where they live is what tells them
     apart (the postcode agrees for 98% of true pairs that both have one), so such a mention
     may join only one of the people formed by mentions that have it (`strongest_only`)."""
-    bare = frame["postcode"].isna() & frame["identifier"].isna() & frame["address"].isna()
+    bare = (
+        frame["postcode"].isna()
+        & frame["identifier"].isna()
+        & frame["strong_id"].isna()
+        & frame["address"].isna()
+    )
     return frame.loc[bare, "unique_id"].to_numpy(dtype=np.int64)
 
 

@@ -14,7 +14,6 @@ the prior from deterministic rules with an assumed recall.
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import math
@@ -23,7 +22,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -97,20 +96,25 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
                 label_for_charts="Shares part of a compound surname"
             )
         )
+        levels.append(
+            cll.ArrayIntersectLevel("name_words", 2).configure(
+                label_for_charts="Two name words in common (a middle name or patronymic "
+                "added or dropped)"
+            )
+        )
     levels.append(cll.JaroWinklerLevel(col, 0.92))
     levels.append(
         cll.CustomLevel(
             f"{std}_l = {other}_r OR {std}_r = {other}_l", "Written in the other name field"
         )
     )
-    if forename:
-        levels.append(
-            cll.CustomLevel(
-                f"(length({col}_l) = 1 OR length({col}_r) = 1) "
-                f"AND substr({col}_l, 1, 1) = substr({col}_r, 1, 1)",
-                "Initial matches",
-            )
+    levels.append(
+        cll.CustomLevel(
+            f"(length({col}_l) = 1 OR length({col}_r) = 1) "
+            f"AND substr({col}_l, 1, 1) = substr({col}_r, 1, 1)",
+            "Initial matches",
         )
+    )
     levels.append(cll.JaroWinklerLevel(col, 0.80))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=prefix)
@@ -139,29 +143,99 @@ def context_comparison() -> Any:
     )
 
 
+# Birth years this far apart or more are a different person (a parent and a child, two
+# siblings far apart): the level's m is fixed, not trained, so that it weighs about -20
+# whatever the data (EM on blocks of one name would learn it from fathers and sons who share
+# one, and make it mild).
+FAR_APART_YEARS = 5
+FAR_APART_M = 1e-6
+
+
 def _dob_comparison() -> Any:
-    """Dates of birth: exact, day/month swapped, same month, year mistyped, ranges overlap."""
+    """Dates of birth, graded from exact to far apart (see docs/linkage.md)."""
     import splink.comparison_library as cl
 
     cll = _cl()
+    full = "dob_l IS NOT NULL AND dob_r IS NOT NULL"
+    same_year = "substr(dob_l, 1, 4) = substr(dob_r, 1, 4)"
+    far = FAR_APART_YEARS - 1
     levels = [
         cll.CustomLevel("yob_lo_l IS NULL OR yob_lo_r IS NULL").configure(is_null_level=True),
         cll.CustomLevel("dob_l = dob_r", "Same date of birth"),
         cll.CustomLevel(
-            "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+            f"{same_year} "
             "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
             "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
             "Day and month swapped",
         ),
-        cll.CustomLevel("dob_ym_l = dob_ym_r", "Same month and year"),
-        cll.CustomLevel("substr(dob_l, 6, 5) = substr(dob_r, 6, 5)", "Same day, year differs"),
-        cll.CustomLevel("yob_lo_l <= yob_hi_r AND yob_lo_r <= yob_hi_l", "Birth years compatible"),
+        # A year of birth alone written as 1 January (01/01/2008) against the full date.
         cll.CustomLevel(
-            "yob_lo_l <= yob_hi_r + 2 AND yob_lo_r <= yob_hi_l + 2", "Birth years within 2"
+            f"{full} AND {same_year} "
+            "AND (substr(dob_l, 6, 5) = '01-01' OR substr(dob_r, 6, 5) = '01-01')",
+            "1 January (a year written as a date) against a full date",
         ),
-        cll.ElseLevel(),
+        cll.CustomLevel("dob_ym_l = dob_ym_r", "Same month and year"),
+        cll.CustomLevel(
+            f"{full} AND substr(dob_l, 6, 5) = substr(dob_r, 6, 5)", "Same day, year differs"
+        ),
+        cll.CustomLevel(
+            "(dob_l IS NULL OR dob_r IS NULL) "
+            "AND yob_lo_l <= yob_hi_r AND yob_lo_r <= yob_hi_l",
+            "Year only (or age), years compatible",
+        ),
+        cll.CustomLevel(
+            "yob_lo_l <= yob_hi_r AND yob_lo_r <= yob_hi_l", "Same year, day and month differ"
+        ),
+        cll.CustomLevel(
+            "yob_lo_l <= yob_hi_r + 1 AND yob_lo_r <= yob_hi_l + 1", "Birth years one apart"
+        ),
+        cll.CustomLevel(
+            f"yob_lo_l <= yob_hi_r + {far} AND yob_lo_r <= yob_hi_l + {far}",
+            f"Birth years 2 to {far} apart",
+        ),
+        cll.ElseLevel().configure(
+            m_probability=FAR_APART_M,
+            fix_m_probability=True,
+            label_for_charts=f"Birth years {FAR_APART_YEARS} or more apart",
+        ),
     ]
     return cl.CustomComparison(levels, output_column_name="dob")
+
+
+# The weight of one strong identifier in common (fixed, never trained): with the prior of
+# about -14 it links two mentions that share nothing else, and a date of birth far apart
+# (about -20) still outweighs it.
+STRONG_ID_WEIGHT = 30.0
+
+
+def strong_identifier_comparison() -> Any:
+    """Identifiers the mapping declares strong (`strong_identifiers`): the same value is the
+    same person (a fixed weight); a different value says nothing (a child who moves council
+    gets a new child id)."""
+    import splink.comparison_library as cl
+
+    cll = _cl()
+    u = 2.0**-STRONG_ID_WEIGHT
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("strong_id"),
+            cll.ExactMatchLevel("strong_id").configure(
+                m_probability=1.0,
+                u_probability=u,
+                fix_m_probability=True,
+                fix_u_probability=True,
+                label_for_charts="Same strong identifier",
+            ),
+            cll.ElseLevel().configure(
+                m_probability=0.5,
+                u_probability=0.5,
+                fix_m_probability=True,
+                fix_u_probability=True,
+                label_for_charts="Different strong identifier (says nothing)",
+            ),
+        ],
+        output_column_name="strong_id",
+    )
 
 
 _NO_DISTRICT = "(postcode_district_l IS NULL OR postcode_district_r IS NULL)"
@@ -258,6 +332,8 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
                 output_column_name="identifier",
             )
         )
+    if present("strong_id"):
+        comparisons.append(strong_identifier_comparison())
     keys = list(BLOCKING_KEYS) if frame is None else blocking_columns(frame)
     rules: list[Any] = [block_on(key) for key in keys]
     for bare, big in [] if frame is None else bare_blocking_columns(frame):
@@ -396,7 +472,7 @@ def _spark_frame(db_api: Any, frame: pd.DataFrame, skip: set[str]) -> Any:
     return db_api.spark.createDataFrame(rows, schema=T.StructType(fields))
 
 
-_LIST_COLUMNS = ("forename_keys", "surname_parts", "phones", "context")
+_LIST_COLUMNS = ("forename_keys", "surname_parts", "name_words", "phones", "context")
 _INT_COLUMNS = ("unique_id", "yob_lo", "yob_hi", "record_id")
 
 
@@ -467,9 +543,11 @@ def linker_for(db_api: Any, frame: pd.DataFrame, settings: Any) -> Any:
 
 @dataclass
 class TrainedModel:
-    """The trained model: Splink's settings JSON with m, u and the prior."""
+    """The trained model: Splink's settings JSON with m, u and the prior, and notes on
+    the training steps that could not be estimated from the data."""
 
     settings: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(self.settings, sort_keys=True)
@@ -480,39 +558,97 @@ class TrainedModel:
         return math.log2(p / (1 - p))
 
 
-def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> TrainedModel:
-    """Estimate the prior (deterministic rules), u (random sampling) and m (EM), no labels."""
+# The deterministic rules the prior is estimated from, and the share of the true pairs they
+# would find if every mention carried the values they compare.
+PRIOR_RULES: tuple[tuple[str, ...], ...] = (
+    ("forename1", "surname", "dob"),
+    ("surname", "dob", "postcode"),
+)
+PRIOR_RULE_RECALL = 0.6
+
+
+def prior_recall(frame: pd.DataFrame | None) -> float:
+    """The recall assumed for `PRIOR_RULES`: `PRIOR_RULE_RECALL` scaled by the share of
+    pairs of mentions that both carry every value one of the rules compares. Where a third
+    of the mentions have no date of birth the rules cannot find the pairs they lack, and a
+    fixed recall would put the prior (and every match weight) too low."""
+    if frame is None or not len(frame):
+        return PRIOR_RULE_RECALL
+    missed = 1.0
+    for rule in PRIOR_RULES:
+        carried = float(frame[list(rule)].notna().all(axis=1).mean())
+        missed *= 1.0 - carried * carried
+    return max(0.05, min(PRIOR_RULE_RECALL, PRIOR_RULE_RECALL * (1.0 - missed)))
+
+
+# A trained level weighs at least this much (log2 m/u): EM on the few pairs of a sparse world
+# can put m near 0 (two phones that differ, -33) and make one disagreement veto everything
+# else. Fixed levels (dates of birth far apart) are not bounded.
+MIN_TRAINED_WEIGHT = -8.0
+
+
+def bound_weights(linker: Any) -> None:
+    """Raise, in the linker's model, every trained level's m so that its weight is at least
+    `MIN_TRAINED_WEIGHT` (fixed levels and levels without a u are left as they are)."""
+    floor = 2.0**MIN_TRAINED_WEIGHT
+    for comparison in linker._settings_obj.core_model_settings.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level or level._fix_m_probability:
+                continue
+            m, u = level.m_probability, level.u_probability
+            if m is None or u is None or u <= 0:
+                continue
+            level.m_probability = max(float(m), float(u) * floor)
+
+
+def train(
+    linker: Any,
+    *,
+    u_max_pairs: float,
+    seed: int,
+    em_sample: float,
+    frame: pd.DataFrame | None = None,
+) -> TrainedModel:
+    """Estimate the prior (deterministic rules), u (random sampling) and m (EM), no labels.
+
+    Never fails on small or odd data (a world of one case): a step that cannot be estimated
+    (no pair agrees on a deterministic rule, an EM blocking rule yields no pair) keeps
+    Splink's starting values, and the model's notes say which step was skipped."""
     from splink import block_on
     from splink.internals.exceptions import EMTrainingException
 
     training = linker.training
+    notes: list[str] = []
+    default_prior = float(linker._settings_obj._probability_two_random_records_match)
     try:
         training.estimate_probability_two_random_records_match(
-            [block_on("forename1", "surname", "dob"), block_on("surname", "dob", "postcode")],
-            recall=0.6,
+            [block_on(*rule) for rule in PRIOR_RULES], recall=prior_recall(frame)
         )
-    except (EMTrainingException, ValueError, ZeroDivisionError) as error:
-        log.info("prior not estimated: %s", error)
-    held = linker._settings_obj  # Splink keeps the prior here and nowhere public
-    if not 0.0 < held._probability_two_random_records_match < 1.0:
-        # No pair agrees on a deterministic rule (a world with no dates of birth): a prior
-        # of 0 would make every weight minus infinity, so the settings' starting prior stands.
-        held._probability_two_random_records_match = DEFAULT_PRIOR
+    except ValueError as e:  # more deterministic matches than the recall allows (tiny data)
+        notes.append(f"prior not estimated ({e}); kept {default_prior:g}")
+    prior = float(linker._settings_obj._probability_two_random_records_match)
+    if not 0.0 < prior < 1.0:
+        notes.append(f"prior estimated as {prior:g} (no deterministic match); kept {default_prior:g}")
+        linker._settings_obj._probability_two_random_records_match = default_prior
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
-    for rule in (block_on("dob"), block_on("forename_std", "surname_std")):
-        # A session with no pairs (no date of birth anywhere) or that cannot converge (a
-        # world of a few dozen mentions) leaves the m values of its comparisons to the
-        # other session, or to the settings' starting values.
-        before = copy.deepcopy(linker._settings_obj)
+    for columns in (("dob",), ("forename_std", "surname_std")):
+        # A failed session leaves the linker's comparisons filtered (Splink trims them in
+        # place before it finds no pair): they are put back from this copy.
+        before = linker._settings_obj.core_model_settings.copy()
         try:
             training.estimate_parameters_using_expectation_maximisation(
-                rule, record_sample_proportion=em_sample, estimate_without_term_frequencies=True
+                block_on(*columns),
+                record_sample_proportion=em_sample,
+                estimate_without_term_frequencies=True,
             )
-        except EMTrainingException as error:
-            # A failed session has already set its blocking comparison aside: put it back.
-            linker._settings_obj = before
-            log.info("EM session skipped: %s", error)
-    return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())))
+        except EMTrainingException:
+            linker._settings_obj.core_model_settings = before
+            notes.append(
+                f"m not estimated on pairs sharing {' and '.join(columns)}: there are none; "
+                "the comparisons it trains keep their starting values"
+            )
+    bound_weights(linker)
+    return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())), notes)
 
 
 U_MIN_PAIRS = 250_000
@@ -565,4 +701,7 @@ def score_frame(
         # Fixed column names and Splink's own table name: nothing from the data.
         sql = f"select {', '.join(keep)} from {predictions.physical_name}"  # noqa: S608  # nosec B608
         pairs = linker.misc.query_sql(sql, output_type="pandas")
+    # The backend returns pairs in no fixed order (threads): sorted, so that every choice
+    # made later in pair order (one-to-one, the no-bridge rule) is the same on every run.
+    pairs = pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
     return ScoredPairs(pairs=pairs, model=model)

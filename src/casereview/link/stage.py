@@ -26,7 +26,15 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from casereview.errors import LinkageError, StageError
-from casereview.link.cluster import Clustering, cluster_mentions, one_to_one, strongest_only
+from casereview.link.cluster import (
+    Clustering,
+    Forenames,
+    cluster_mentions,
+    household_guard,
+    one_to_one,
+    strongest_only,
+    well_evidenced,
+)
 from casereview.link.context import (
     COMMON,
     ELSE,
@@ -148,7 +156,8 @@ def predict_persons(
             linker = linker_for(
                 db_api, frame, model_settings(frame, addresses=link.compare_addresses)
             )
-            model = _train(linker, link, len(frame))
+            model = _train(linker, link, frame)
+            notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
             say("scoring candidate pairs")
             t1 = time.perf_counter()
@@ -165,7 +174,9 @@ def predict_persons(
                 linker = linker_for(
                     train_api, sample, model_settings(frame, addresses=link.compare_addresses)
                 )
-                trained = _train(linker, link, len(sample)).settings
+                learned = _train(linker, link, sample)
+                trained = learned.settings
+                notes.extend(learned.notes)
                 del linker
             del sample
         assert trained is not None
@@ -188,15 +199,19 @@ def predict_persons(
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
     weak = unanchored(frame)
+    guard = household_guard(frame)
 
     def clustered(scored: ScoredPairs) -> tuple[ScoredPairs, Clustering]:
         pairs = scored.pairs
         if link.one_to_one_sources:
             pairs = one_to_one(pairs, link.match_weight_threshold)
             scored = ScoredPairs(pairs=pairs, model=scored.model)
-        pairs = strongest_only(pairs, weak, link.match_weight_threshold)
+        sure = well_evidenced(frame, pairs)
+        pairs = strongest_only(pairs, weak, link.match_weight_threshold, sure)
         ids = frame["unique_id"].tolist()
-        return scored, cluster_mentions(ids, pairs, link.match_weight_threshold, judgements or [])
+        return scored, cluster_mentions(
+            ids, pairs, link.match_weight_threshold, judgements or [], guard=guard
+        )
 
     scored, clustering = clustered(scored)
     if use_context:
@@ -212,6 +227,8 @@ def predict_persons(
         scored = ScoredPairs(pairs=pairs, model=scored.model)
         timings["explain_s"] = time.perf_counter() - t3
     notes.extend(clustering.notes)
+    if clustering.guard_cuts:
+        notes.append(f"the household guard cut {clustering.guard_cuts} model link(s)")
     if clustering.edges_cut:
         notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
     return Prediction(frame, scored.pairs, model.settings, clustering, notes, timings)
@@ -292,6 +309,13 @@ def _with_context(
         random_pairs=link.context_random_pairs,
         seed=link.random_seed,
     )
+    # A person in common is evidence for two mentions of one name (an associate named on two
+    # referrals about one child), never for two names: a mother and her son, two siblings,
+    # are named with the same people all the time.
+    names = Forenames(frame)
+    for i in np.flatnonzero(level == COMMON):
+        if names.differ(int(left[i]), int(right[i])):
+            level[i] = ELSE
     pairs = apply_context(pairs, level, model, detail=detail)
     keep = pairs["match_weight"].to_numpy() >= link.match_weight_threshold - link.near_miss_margin
     pairs = pairs[keep].reset_index(drop=True)
@@ -309,12 +333,13 @@ def _with_context(
     return frame, ScoredPairs(pairs=pairs, model=TrainedModel(settings)), note
 
 
-def _train(linker: Any, link: Any, mentions: int) -> TrainedModel:
+def _train(linker: Any, link: Any, frame: pd.DataFrame) -> TrainedModel:
     return train(
         linker,
-        u_max_pairs=u_pairs(mentions, link.u_pairs_per_mention, link.u_max_pairs),
+        u_max_pairs=u_pairs(len(frame), link.u_pairs_per_mention, link.u_max_pairs),
         seed=link.random_seed,
         em_sample=link.em_record_sample_proportion,
+        frame=frame,
     )
 
 

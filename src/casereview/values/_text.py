@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from anyascii import anyascii
+
 __all__ = ["fold_ascii"]
 
 # Letters that NFKD does not decompose into ASCII but that appear in names and addresses.
@@ -38,6 +40,11 @@ _EXTRA_FOLDS = str.maketrans(
 
 
 def fold_ascii(text: str) -> str:
-    """`text` decomposed (NFKD) with accents and every other non-ASCII character removed."""
+    """`text` in plain ASCII: decomposed (NFKD) with accents removed, and what is still not
+    ASCII (other scripts: Cyrillic, Greek, Arabic, Bengali) transliterated by anyascii
+    rather than dropped ("Мухаммед" -> "Mukhammed")."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLDS))
-    return decomposed.encode("ascii", "ignore").decode("ascii")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare if bare.isascii() else anyascii(bare)

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["normalise_identifier"]
+__all__ = ["STRONG_KEY", "normalise_identifier"]
+
+# The key under which a mention's identifiers (a JSON object, scheme -> value) list the
+# schemes its mapping declares strong (`strong_identifiers`); no scheme can take it, since
+# schemes start with a letter. Written by ingest, read by linkage.
+STRONG_KEY = "_strong"
 
 _SPACE = re.compile(r"\s+")
 _MAX_IDENTIFIER_TEXT = 64

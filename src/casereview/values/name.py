@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Literal
 
 from casereview.values._text import fold_ascii
+from casereview.values.script import to_latin
 
 __all__ = ["clean_name", "split_full_name"]
 
@@ -22,11 +23,14 @@ def clean_name(text: str | None) -> str | None:
     """A name folded for comparison: lower-case ASCII, accents and apostrophes dropped,
     other punctuation turned into spaces, inner hyphens kept, whitespace collapsed.
 
-    "O'Brien" -> "obrien"; "Smith-Jones" -> "smith-jones"; "  José  " -> "jose".
+    Other scripts are transliterated (`casereview.values.script.to_latin`), never dropped.
+
+    "O'Brien" -> "obrien"; "Smith-Jones" -> "smith-jones"; "  José  " -> "jose";
+    "Мухаммед" -> "mukhammed"; "محمد" -> "mohammed".
     """
     if not text:
         return None
-    folded = fold_ascii(text).lower().replace("'", "")
+    folded = fold_ascii(to_latin(text)).lower().replace("'", "")
     folded = _NOT_NAME_CHAR.sub(" ", folded)
     words = []
     for word in folded.split():

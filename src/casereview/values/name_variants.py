@@ -20,8 +20,10 @@ no punctuation); the functions here also accept raw text and never raise.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from casereview.values._text import fold_ascii
+from casereview.values.script import to_latin
 
 __all__ = ["fold_spelling", "forename_key", "forename_keys", "name_key", "surname_key"]
 
@@ -47,6 +49,11 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
         "mahamud",
         "mohamoud",
         "maxamed",
+        "mukhammed",
+        "mukhamed",
+        "mukhammad",
+        "mohammd",
+        "magomed",
     ),
     ("ahmed", "ahmad", "ahmet", "ahmedi", "axmed"),
     ("hussain", "hussein", "husain", "hossain", "hossein", "huseyin", "husein", "xuseen"),
@@ -323,13 +330,21 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("temitope", "tope", "temi"),
     ("olamide", "lamide"),
     ("oyinkansola", "oyinkan"),
-    ("kwesi", "kweku", "kwaku", "kwasi", "kwesy"),
-    ("kwame", "kwamena"),
-    ("kofi", "koffi"),
-    ("kojo", "kwadwo", "kodjo"),
-    ("yaw", "yao"),
-    ("akosua", "akos"),
-    ("abena", "abenaa"),
+    # Akan day names, with their Fante and Ewe forms (a child born on a Tuesday is Kwabena
+    # in Twi and Kobina in Fante): one person is written both ways in one family's records.
+    ("kwasi", "kwesi", "akwasi", "kwesy", "kosi"),
+    ("kwadwo", "kojo", "kodjo", "kodwo", "jojo", "kwadjo"),
+    ("kwabena", "kwabina", "kobina", "kabena", "kwabenah", "kobena"),
+    ("kwaku", "kweku", "kuuku", "kwaaku"),
+    ("yaw", "yao", "ekow", "yawo"),
+    ("kofi", "koffi", "fiifi"),
+    ("kwame", "kwamena", "kwamina", "kwami"),
+    ("akosua", "akos", "esi"),
+    ("adwoa", "adjoa", "ajoa", "adjowa"),
+    ("abena", "abenaa", "araba"),
+    ("akua", "ekua", "akuah"),
+    ("yaa", "yaaa"),
+    ("afua", "efua", "afia"),
     ("ama", "amma"),
     ("mensah", "mensa"),
     ("owusu", "owusuh"),
@@ -726,8 +741,7 @@ _DOUBLE = re.compile(r"(.)\1+")
 
 def _ascii_lower(text: str) -> str:
     """Lower-case ASCII letters and single spaces; accents stripped, other marks dropped."""
-    text = unicodedata.normalize("NFKD", str(text).replace("ł", "l").replace("Ł", "L"))
-    text = text.encode("ascii", "ignore").decode("ascii").lower().replace("-", " ")
+    text = fold_ascii(to_latin(str(text))).lower().replace("-", " ")
     text = text.replace("'", "").replace("\u2019", "")
     return " ".join(_NON_LETTER.sub(" ", text).split())
 
