@@ -162,7 +162,7 @@ class ClassifySettings(Section):
         description="... or that precede it by up to this many days",
     )
     flag_record_types: list[str] = Field(
-        default_factory=lambda: ["crime", "incident"],
+        default_factory=lambda: ["crime", "incident", "referral", "assessment"],
         description="Record types whose source CSE flag is checked for missing or wrong flags",
     )
 

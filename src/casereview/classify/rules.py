@@ -83,8 +83,14 @@ PEER_MAX_AGE = 19
 INSTITUTION_TYPES = frozenset(
     {LocationType.CARE_HOME.value, LocationType.SCHOOL.value, LocationType.YOUTH_CLUB.value}
 )
-_CHILD_SEX_OFFENCE = re.compile(
-    r"(?<!\w)(?:child|children|under 1[36]|sexual grooming|sexual exploitation)(?!\w)", re.I
+# T-CSE-02 needs a sexual word in the offence: "Child cruelty", "child abduction" and "cruelty
+# to children" mention children without being sexual offences, and are not CSE.
+_SEXUAL_OFFENCE = re.compile(
+    r"(?<!\w)(?:sex\w*|rape|indecen\w+|penetration|grooming|prostitution|pornograph\w*)(?!\w)",
+    re.I,
+)
+_CHILD_OFFENCE = re.compile(
+    r"(?<!\w)(?:child|children|child's|girl|boy|minor|under 1[368]|familial)(?!\w)", re.I
 )
 _ONLINE_OFFENCE = re.compile(
     r"(?<!\w)(?:sexual communication|indecent (?:photographs|images)|watch a sexual act)(?!\w)",
@@ -94,6 +100,16 @@ _CCE_OFFENCE = re.compile(
     r"(?<!\w)(?:supply of class a|intent to supply|criminal exploitation|county lines?)(?!\w)",
     re.I,
 )
+
+
+def _child_sex_offence(fact: RecordFact) -> bool:
+    """A sexual offence against a child: a sexual word in its title, and a child word in it or
+    a victim under 18 at the event ("Trafficking for sexual exploitation" of a 15-year-old)."""
+    if not _SEXUAL_OFFENCE.search(fact.offence):
+        return False
+    if _CHILD_OFFENCE.search(fact.offence):
+        return True
+    return any(v.age is not None and v.age < 18 for v in fact.victims())
 
 
 @dataclass(frozen=True)
@@ -119,7 +135,8 @@ RULES: tuple[Rule, ...] = (
         "T-CSE-02",
         Typology.CSE_LIKELY,
         0.8,
-        "The offence is a sexual offence against a child (child, under 13/16, grooming)",
+        "The offence is a sexual offence (a sexual word in its title) against a child (a child "
+        "word in the title, or a victim under 18 at the event)",
         "records.offence",
     ),
     Rule(
@@ -355,7 +372,7 @@ def _own_evidence(fact: RecordFact) -> _Own:
         weights.append(RULES_BY_ID["T-CSE-01"].strength)
     if (
         fact.offence
-        and _CHILD_SEX_OFFENCE.search(fact.offence)
+        and _child_sex_offence(fact)
         and not _CCE_OFFENCE.search(fact.offence)
     ):
         label.fire("T-CSE-02", fact.offence)
