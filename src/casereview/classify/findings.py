@@ -55,9 +55,7 @@ def flagged_cse(fact: RecordFact) -> bool:
 def _carries_flag(facts: dict[int, RecordFact]) -> set[tuple[int, str]]:
     """(source, record type) pairs whose records carry a CSE flag or concern factors at all."""
     return {
-        (f.source_id, f.record_type)
-        for f in facts.values()
-        if f.cse_flag is not None or f.factors
+        (f.source_id, f.record_type) for f in facts.values() if f.cse_flag is not None or f.factors
     }
 
 

@@ -370,11 +370,7 @@ def _own_evidence(fact: RecordFact) -> _Own:
     if ConcernFactor.CSE.value in fact.factors:
         label.fire("T-CSE-01", ["cse"])
         weights.append(RULES_BY_ID["T-CSE-01"].strength)
-    if (
-        fact.offence
-        and _child_sex_offence(fact)
-        and not _CCE_OFFENCE.search(fact.offence)
-    ):
+    if fact.offence and _child_sex_offence(fact) and not _CCE_OFFENCE.search(fact.offence):
         label.fire("T-CSE-02", fact.offence)
         weights.append(RULES_BY_ID["T-CSE-02"].strength)
     sexual = any(h.kind == "cse_sexual" for h in hits)
