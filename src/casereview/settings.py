@@ -186,6 +186,15 @@ class NetworkSettings(Section):
     weight_shared_place: float = Field(
         1.0, description="Tie weight of two suspects whose CSE records share a place"
     )
+    weight_shared_nickname: float = Field(
+        1.0, description="Tie weight of two suspects written with the same nickname (alias)"
+    )
+    weight_same_name: float = Field(
+        2.0,
+        description="Tie weight of two persons written with the same full name and no "
+        "disagreeing year of birth (one man split by linkage); names held by more than three "
+        "persons tie nobody",
+    )
     min_tie_weight: float = Field(
         2.0, description="Suspects are tied only when their summed edge weights reach this"
     )
