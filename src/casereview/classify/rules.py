@@ -89,6 +89,9 @@ _SEXUAL_OFFENCE = re.compile(
     r"(?<!\w)(?:sex\w*|rape|indecen\w+|penetration|grooming|prostitution|pornograph\w*)(?!\w)",
     re.I,
 )
+_EXPLOITATION_OFFENCE = re.compile(
+    r"(?<!\w)(?:sexual(?:ly)? exploit\w*|sexual grooming)(?!\w)", re.I
+)
 _CHILD_OFFENCE = re.compile(
     r"(?<!\w)(?:child|children|child's|girl|boy|minor|under 1[368]|familial)(?!\w)", re.I
 )
@@ -103,13 +106,14 @@ _CCE_OFFENCE = re.compile(
 
 
 def _child_sex_offence(fact: RecordFact) -> bool:
-    """A sexual offence against a child: a sexual word in its title, and a child word in it or
-    a victim under 18 at the event ("Trafficking for sexual exploitation" of a 15-year-old)."""
-    if not _SEXUAL_OFFENCE.search(fact.offence):
-        return False
-    if _CHILD_OFFENCE.search(fact.offence):
+    """A sexual offence against a child, or an exploitation offence, by its title: a sexual word
+    and a child word ("Sexual activity with a child"), or sexual exploitation or grooming named
+    ("Trafficking for sexual exploitation"). A sexual offence whose title names no child
+    ("Sexual assault on a female") is abuse the narrative or context must show to be CSE."""
+    offence = fact.offence
+    if _EXPLOITATION_OFFENCE.search(offence):
         return True
-    return any(v.age is not None and v.age < 18 for v in fact.victims())
+    return bool(_SEXUAL_OFFENCE.search(offence) and _CHILD_OFFENCE.search(offence))
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,8 @@ RULES: tuple[Rule, ...] = (
         "T-CSE-02",
         Typology.CSE_LIKELY,
         0.8,
-        "The offence is a sexual offence (a sexual word in its title) against a child (a child "
-        "word in the title, or a victim under 18 at the event)",
+        "The offence title names a sexual offence against a child (a sexual word and a child "
+        "word) or sexual exploitation or grooming",
         "records.offence",
     ),
     Rule(
