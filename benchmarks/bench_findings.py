@@ -128,7 +128,9 @@ def profiles_supported() -> bool:
 
 def oracle_persons(engine: Engine, world: Path) -> None:
     """Replace link's persons with the world's true persons (one person per true id)."""
-    truth = {(r["source"], r["mention_key"]): r["person_id"] for r in _csv(world / "truth/mentions.csv")}
+    truth = {
+        (r["source"], r["mention_key"]): r["person_id"] for r in _csv(world / "truth/mentions.csv")
+    }
     with writing(engine) as conn:
         run_id = conn.execute(
             select(runs.c.id).where(runs.c.stage == "link").order_by(runs.c.id.desc())
@@ -164,14 +166,20 @@ class World:
 
     def __init__(self, engine: Engine, world: Path) -> None:
         self.path = world
-        true_of = {(r["source"], r["mention_key"]): r["person_id"] for r in _csv(world / "truth/mentions.csv")}
+        true_of = {
+            (r["source"], r["mention_key"]): r["person_id"]
+            for r in _csv(world / "truth/mentions.csv")
+        }
         self.birth = {
             r["person_id"]: dt.date.fromisoformat(r["birth_date"])
             for r in _csv(world / "truth/persons.csv")
             if r["birth_date"]
         }
         truth_records = _csv(world / "truth/records.csv")
-        self.is_cse = {(r["source"], r["record_ref"]): r["is_cse"] in ("1", "True", "true") for r in truth_records}
+        self.is_cse = {
+            (r["source"], r["record_ref"]): r["is_cse"] in ("1", "True", "true")
+            for r in truth_records
+        }
         self.typology = {(r["source"], r["record_ref"]): r for r in truth_records}
         self.failures = _csv(world / "truth/failures.csv")
         self.groups: dict[str, set[str]] = defaultdict(set)
@@ -238,7 +246,9 @@ class World:
             out.add((*rec[rid]["key"], code))
             self.about[(*rec[rid]["key"], code)].update(about)
 
-        carries = {(r["key"][0], r["type"]) for r in rec.values() if r["flag"] is not None or r["factors"]}
+        carries = {
+            (r["key"][0], r["type"]) for r in rec.values() if r["flag"] is not None or r["factors"]
+        }
         for rid, r in rec.items():
             if r["type"] not in FLAG_TYPES or (r["key"][0], r["type"]) not in carries:
                 continue
@@ -351,14 +361,22 @@ def measure(engine: Engine, world: World) -> dict[str, Any]:
     truth = world.truth()
     with reading(engine) as conn:
         key_of = {rid: r["key"] for rid, r in world.rec.items()}
-        found = {(*key_of[r], c) for r, c in conn.execute(select(flag_findings.c.record_id, flag_findings.c.code))}
+        found = {
+            (*key_of[r], c)
+            for r, c in conn.execute(select(flag_findings.c.record_id, flag_findings.c.code))
+        }
         found |= {
             (*key_of[r], c)
             for r, c in conn.execute(
-                select(indicators.c.record_id, indicators.c.code).where(indicators.c.subject_type == "record")
+                select(indicators.c.record_id, indicators.c.code).where(
+                    indicators.c.subject_type == "record"
+                )
             )
         }
-        labels = {(key_of[r], lab) for r, lab in conn.execute(select(classifications.c.record_id, classifications.c.label))}
+        labels = {
+            (key_of[r], lab)
+            for r, lab in conn.execute(select(classifications.c.record_id, classifications.c.label))
+        }
         detected: dict[int, set[int]] = defaultdict(set)
         for gid, pid in conn.execute(
             select(group_members.c.group_id, group_members.c.person_id)
@@ -367,7 +385,10 @@ def measure(engine: Engine, world: World) -> dict[str, Any]:
         ):
             detected[int(gid)].add(int(pid))
         store_of: dict[str, set[int]] = defaultdict(set)
-        true_of = {(r["source"], r["mention_key"]): r["person_id"] for r in _csv(world.path / "truth/mentions.csv")}
+        true_of = {
+            (r["source"], r["mention_key"]): r["person_id"]
+            for r in _csv(world.path / "truth/mentions.csv")
+        }
         for name, key, pid in conn.execute(
             select(sources.c.name, mentions.c.mention_key, mention_person.c.person_id)
             .join(mentions, mentions.c.source_id == sources.c.id)
@@ -380,7 +401,7 @@ def measure(engine: Engine, world: World) -> dict[str, Any]:
     for code in CODES:
         t = {x for x in truth if x[2] == code}
         g = {x for x in found if x[2] == code}
-        out["codes"][code] = _prf(len(t & g), len(g - t), len(t - g)) + (len(t), len(g))
+        out["codes"][code] = (*_prf(len(t & g), len(g - t), len(t - g)), len(t), len(g))
     truth_labels = set()
     for key, row in world.typology.items():
         if row["is_cse"] in ("1", "True", "true"):
@@ -390,7 +411,7 @@ def measure(engine: Engine, world: World) -> dict[str, Any]:
     for lab in LABELS:
         t = {k for k, x in truth_labels if x == lab}
         g = {k for k, x in labels if x == lab}
-        out["labels"][lab] = _prf(len(t & g), len(g - t), len(t - g)) + (len(t), len(g))
+        out["labels"][lab] = (*_prf(len(t & g), len(g - t), len(t - g)), len(t), len(g))
     best = []
     for members in world.groups.values():
         mapped = set().union(*(store_of.get(p, set()) for p in members))
@@ -447,21 +468,56 @@ def render(results: dict[tuple[str, int, str], dict[str, Any]], command: str, no
     runs_ = sorted(results)
     head = "| measure | " + " | ".join(f"{p} s{s} {m}" for p, s, m in runs_) + " |"
     rule = "| --- |" + " ---: |" * len(runs_)
-    lines = [f"`{command}`", "", note, "", "F1 per finding and indicator (truth / found in the notes of the script):", "", head, rule]
+    lines = [
+        f"`{command}`",
+        "",
+        note,
+        "",
+        "F1 per finding and indicator (truth / found in the notes of the script):",
+        "",
+        head,
+        rule,
+    ]
     for code in CODES:
-        lines.append(f"| {code} | " + " | ".join(f"{results[k]['codes'][code][2]:.3f}" for k in runs_) + " |")
+        lines.append(
+            f"| {code} | " + " | ".join(f"{results[k]['codes'][code][2]:.3f}" for k in runs_) + " |"
+        )
     lines += ["", "Typology F1 per label:", "", head, rule]
     for lab in LABELS:
-        lines.append(f"| {lab} | " + " | ".join(f"{results[k]['labels'][lab][2]:.3f}" for k in runs_) + " |")
+        lines.append(
+            f"| {lab} | " + " | ".join(f"{results[k]['labels'][lab][2]:.3f}" for k in runs_) + " |"
+        )
     lines += ["", "Groups and queue:", "", head, rule]
-    lines.append("| group mean best Jaccard | " + " | ".join(f"{results[k]['groups'][0]:.3f}" for k in runs_) + " |")
-    lines.append("| groups at Jaccard >= 0.5 | " + " | ".join(f"{results[k]['groups'][1]:.3f}" for k in runs_) + " |")
-    lines.append("| true / detected groups | " + " | ".join(f"{results[k]['groups'][2]}/{results[k]['groups'][3]}" for k in runs_) + " |")
-    lines.append("| opportunities in top 10% | " + " | ".join(f"{results[k]['top10']:.3f}" for k in runs_) + " |")
-    lines.append("| best possible top 10% | " + " | ".join(f"{results[k]['top10_best']:.3f}" for k in runs_) + " |")
+    lines.append(
+        "| group mean best Jaccard | "
+        + " | ".join(f"{results[k]['groups'][0]:.3f}" for k in runs_)
+        + " |"
+    )
+    lines.append(
+        "| groups at Jaccard >= 0.5 | "
+        + " | ".join(f"{results[k]['groups'][1]:.3f}" for k in runs_)
+        + " |"
+    )
+    lines.append(
+        "| true / detected groups | "
+        + " | ".join(f"{results[k]['groups'][2]}/{results[k]['groups'][3]}" for k in runs_)
+        + " |"
+    )
+    lines.append(
+        "| opportunities in top 10% | "
+        + " | ".join(f"{results[k]['top10']:.3f}" for k in runs_)
+        + " |"
+    )
+    lines.append(
+        "| best possible top 10% | "
+        + " | ".join(f"{results[k]['top10_best']:.3f}" for k in runs_)
+        + " |"
+    )
     lines += ["", "Counts truth/found (precision, recall) per code:", ""]
     for k in runs_:
-        parts = [f"{c} {v[3]}/{v[4]} ({v[0]:.2f}, {v[1]:.2f})" for c, v in results[k]["codes"].items()]
+        parts = [
+            f"{c} {v[3]}/{v[4]} ({v[0]:.2f}, {v[1]:.2f})" for c, v in results[k]["codes"].items()
+        ]
         lines.append(f"- {k[0]} s{k[1]} {k[2]}: " + "; ".join(parts))
     return "\n".join(lines)
 
@@ -492,7 +548,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{profile} seed {seed}: {time.perf_counter() - t0:.0f} s", flush=True)
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
-    command = "python benchmarks/bench_findings.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python benchmarks/bench_findings.py " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
     note = (f"{args.cases} cases per world; {time.perf_counter() - start:.0f} s in all; load "
             f"average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end (shared machine).")  # fmt: skip
     body = render(results, command.strip(), note)
