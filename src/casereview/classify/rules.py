@@ -31,7 +31,7 @@ __all__ = [
     "classify_records",
 ]
 
-RULES_VERSION = "2026.11.2"
+RULES_VERSION = "2026.12.1"
 
 FAMILY_WORDS = frozenset(
     {
