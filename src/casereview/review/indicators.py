@@ -23,8 +23,8 @@ from casereview.review.context import (
     ReviewContext,
     local_authority,
     police,
-    same_name_and_birth,
 )
+from casereview.review.plain_names import exact_dob, plausibly_same
 from casereview.settings import ReviewSettings
 
 __all__ = ["RULES", "Indicator", "compute_indicators", "group_indicators"]
@@ -357,15 +357,16 @@ def _known_to(ctx: ReviewContext, agency: Callable[[RecordFacts], bool]) -> set[
 def _plainly_named(
     ctx: ReviewContext, agency: Callable[[RecordFacts], bool]
 ) -> Callable[[int], bool]:
-    """Whether an unresolved mention in one agency's records plainly names a person (the same
-    name words and an agreeing date of birth): linkage left it apart, and a reviewer would find
-    it at once, so the agency is taken to know the person."""
-    names: dict[frozenset[str], list[MentionFacts]] = defaultdict(list)
+    """Whether a mention in one agency's records plainly names a person (`plausibly_same` as
+    one of the person's own mentions elsewhere): linkage left it apart, and a reviewer would
+    find it at once, so the agency is taken to know the person. The rules that use it assert
+    an absence, so they give way to a plain name."""
+    by_word: dict[str, list[MentionFacts]] = defaultdict(list)
     for rid, rec in ctx.records.items():
         if agency(rec):
             for m in ctx.mentions_of.get(rid, []):
-                if m.name_key and m.dob is not None:
-                    names[m.name_key].append(m)
+                for word in m.name_key:
+                    by_word[word].append(m)
     mentions_of_person: dict[int, list[MentionFacts]] = defaultdict(list)
     for ms in ctx.mentions_of.values():
         for m in ms:
@@ -373,12 +374,17 @@ def _plainly_named(
                 mentions_of_person[m.person_id].append(m)
 
     def named(pid: int) -> bool:
-        return any(
-            same_name_and_birth(mine, theirs)
-            for mine in mentions_of_person.get(pid, [])
-            if not agency(ctx.records[mine.record_id])
-            for theirs in names.get(mine.name_key, [])
-        )
+        for mine in mentions_of_person.get(pid, []):
+            if agency(ctx.records[mine.record_id]):
+                continue
+            seen: set[int] = set()
+            for word in mine.name_key:
+                for theirs in by_word.get(word, []):
+                    if theirs.id not in seen:
+                        seen.add(theirs.id)
+                        if plausibly_same(mine, theirs):
+                            return True
+        return False
 
     return named
 
@@ -467,6 +473,20 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
             if _is_type(ctx, rid, RecordType.INTELLIGENCE)
             else set()
         )
+    suspect_mentions: dict[int, list[MentionFacts]] = {
+        rid: [
+            m
+            for m in ctx.mentions_of.get(rid, [])
+            if m.role == MentionRole.SUSPECT.value
+            or (m.role == MentionRole.SUBJECT.value and _is_type(ctx, rid, RecordType.INTELLIGENCE))
+        ]
+        for rid in suspects_of
+    }
+    mentions_of_person: dict[int, list[MentionFacts]] = defaultdict(list)
+    for ms in ctx.mentions_of.values():
+        for m in ms:
+            if m.person_id is not None:
+                mentions_of_person[m.person_id].append(m)
     for rid, rec in ctx.records.items():
         if not local_authority(rec):
             continue
@@ -479,9 +499,20 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
                 continue
             if m.person_id in kids or (m.age is not None and m.age < s.child_age_below):
                 continue
+            own = mentions_of_person.get(m.person_id, [m])
             for kid in sorted(kids):
                 theirs = sorted(child_police.get(kid, ()))
                 if any(m.person_id in suspects_of[r] for r in theirs):
+                    continue
+                # Linkage may have left him apart from the suspect he is: a suspect of the
+                # child's own records with a similar name, or the same full date of birth, is
+                # taken as him (a narrow scope: this child's police records only).
+                if any(
+                    plausibly_same(mine, other) or exact_dob(mine, other)
+                    for r in theirs
+                    for other in suspect_mentions[r]
+                    for mine in own
+                ):
                     continue
                 found.add(
                     IndicatorCode.NAMED_ASSOCIATE_NOT_INVESTIGATED,
