@@ -11,8 +11,6 @@ the persons against `truth/mentions.csv`: pairwise and B-cubed F1, and the block
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,32 +19,27 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import pandas as pd
-from link_synth_eval import predicted_by_mention_id, truth_by_mention_id
+from link_synth_eval import (
+    predicted_by_mention_id,
+    store_blocking_recall,
+    synth_and_ingest,
+    truth_by_mention_id,
+)
 from sqlalchemy import select
 
 from casereview.link.cluster import cluster_mentions, strongest_only
-from casereview.link.evaluate import bcubed, blocking_recall, pairwise
-from casereview.link.frame import (
-    build_frame,
-    guard_blocks,
-    load_mention_rows,
-    select_blocking_keys,
-    unanchored,
-)
+from casereview.link.evaluate import bcubed, pairwise
+from casereview.link.frame import unanchored
 from casereview.link.stage import run_link
 from casereview.model.tables import match_pairs
-from casereview.settings import get_settings
 from casereview.store.db import make_engine, reading
-
-SOURCES = ("met_crime", "met_intel", "la_csc", "met_missing")
-ROOT = Path(__file__).resolve().parent.parent
-CLI = str(ROOT / ".venv" / "bin" / "casereview")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=9000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", default="typical", help="clean, typical or sparse")
     parser.add_argument(
         "--thresholds",
         type=float,
@@ -56,52 +49,20 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        world, db = Path(tmp) / "world", Path(tmp) / "store.db"
-        env = dict(os.environ, CASEREVIEW_DATABASE_URL=f"sqlite:///{db}")
-        subprocess.run(
-            [
-                CLI,
-                "synth",
-                "--cases",
-                str(args.cases),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(world),
-            ],
-            check=True,
-            env=env,
-            capture_output=True,
+        world, db = synth_and_ingest(
+            Path(tmp), cases=args.cases, seed=args.seed, profile=args.profile
         )
-        subprocess.run([CLI, "init"], check=True, env=env, capture_output=True)
-        for source in SOURCES:
-            subprocess.run(
-                [
-                    CLI,
-                    "ingest",
-                    str(ROOT / "mappings" / f"{source}.yaml"),
-                    "--data-dir",
-                    str(world),
-                ],
-                check=True,
-                env=env,
-                capture_output=True,
-            )
         engine = make_engine(f"sqlite:///{db}")
         truth = truth_by_mention_id(engine, world)
-        with reading(engine) as conn:
-            frame = build_frame(load_mention_rows(conn))
-        link = get_settings().link
-        frame = select_blocking_keys(frame, addresses=link.compare_addresses)
-        guard_blocks(frame, link.max_block_size)
-        recall, n_true = blocking_recall(frame, truth)
+        recall, n_true, frame = store_blocking_recall(engine, truth)
         started = time.perf_counter()
         result = run_link(engine)
         seconds = time.perf_counter() - started
         pred = predicted_by_mention_id(engine)
         pw, b3 = pairwise(pred, truth), bcubed(pred, truth)
         print(
-            f"synthetic world {args.cases} cases (seed {args.seed}): {result.mentions} mentions, "
+            f"synthetic world {args.cases} cases ({args.profile}, seed {args.seed}): "
+            f"{result.mentions} mentions, "
             f"{len(set(truth.values()))} true persons, {result.persons} persons found\n"
             f"  pairwise P {pw.precision:.4f} R {pw.recall:.4f} F1 {pw.f1:.4f}\n"
             f"  B-cubed  P {b3.precision:.4f} R {b3.recall:.4f} F1 {b3.f1:.4f}\n"

@@ -10,7 +10,15 @@ import typer
 from rich.console import Console
 
 from casereview.errors import CaseReviewError
-from casereview.synth.config import FailureRates, NoiseRates, SynthConfig, parse_overrides
+from casereview.synth.config import (
+    DEFAULT_PROFILE,
+    PROFILES,
+    FailureRates,
+    NoiseRates,
+    SynthConfig,
+    parse_overrides,
+    profile_noise,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -28,6 +36,9 @@ HELP = (
     "each with its own formats and code sets and with noise on every person mention, "
     "and the truth under OUT/truth/ (mentions, persons, groups, records, planted failures, "
     "manifest). Only synthetic people.\n\n"
+    "--profile clean|typical|sparse sets how much evidence a mention carries (date of birth, "
+    "address, phone, identifiers, by role) and how it is written; the same seed gives the "
+    "same people in every profile. "
     "The same --seed gives byte-identical files. "
     "See docs/synthetic-data.md for every file, column and rate."
 )
@@ -60,9 +71,14 @@ def synth(
         "--out", "-o", file_okay=False,
         help="Directory to write the exports and truth/ into (created if absent).")] = Path(
         "synth-out"),
+    profile: Annotated[str, typer.Option(
+        "--profile", "-p",
+        help="How much evidence mentions carry and how they are written: "
+             + ", ".join(PROFILES) + " (see docs/synthetic-data.md).")] = DEFAULT_PROFILE,
     noise: Annotated[str | None, typer.Option(
         "--noise",
-        help="Override noise rates: 'typo=0.05,missing_dob=0.1' or 'none' for clean output. "
+        help="Override the profile's noise rates: 'typo=0.05,missing_dob=0.1' or 'none' for "
+             "clean output. "
              "Names: " + ", ".join(NoiseRates.__dataclass_fields__))] = None,
     failures: Annotated[str | None, typer.Option(
         "--failures",
@@ -81,8 +97,8 @@ def synth(
     err = Console(stderr=True)
     try:
         config = SynthConfig(
-            cases=cases, seed=seed,
-            noise=parse_overrides(NoiseRates(), noise, "--noise"),
+            cases=cases, seed=seed, profile=profile,
+            noise=parse_overrides(profile_noise(profile), noise, "--noise"),
             failures=parse_overrides(FailureRates(), failures, "--failures"),
         )
         with Progress(TextColumn("synth"), BarColumn(), MofNCompleteColumn(),

@@ -1,6 +1,6 @@
 """Synthetic world with ground truth, rendered as messy exports of four source systems.
 
-`generate_world(SynthConfig(cases=9000, seed=1), Path("out"))` writes police crime,
+`generate_world(SynthConfig(cases=9000, seed=1, profile="sparse"), Path("out"))` writes police crime,
 police intelligence, social-care and missing-episode exports under `out/`, and the
 truth (who is who, groups, typologies, planted failures) under `out/truth/`.
 Only synthetic people: names are drawn from lists, numbers and marks at random.
@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from casereview.synth.config import (
     CHUNK_CASES,
+    DEFAULT_PROFILE,
     GENERATOR_VERSION,
+    PROFILES,
     FailureRates,
     NoiseRates,
     SynthConfig,
     parse_overrides,
+    profile_noise,
 )
 
 if TYPE_CHECKING:
@@ -37,7 +40,9 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CHUNK_CASES",
+    "DEFAULT_PROFILE",
     "GENERATOR_VERSION",
+    "PROFILES",
     "TRUTH_HEADERS",
     "FailureRates",
     "NoiseRates",
@@ -45,4 +50,5 @@ __all__ = [
     "SynthSummary",
     "generate_world",
     "parse_overrides",
+    "profile_noise",
 ]

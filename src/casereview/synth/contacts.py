@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from casereview.synth.entities import Mention, Person, Record, age_at
-from casereview.synth.geo import Place
+from casereview.synth.geo import BOROUGHS, Place
 from casereview.synth.narrative import Narrator
 from casereview.synth.world import WORLD_END, ChunkWorld, last_child_day
 
@@ -34,6 +34,14 @@ OUTCOMES = {
 _MISSING_COUNTS = (0, 1, 2, 3, 4, 5, 6, 8)
 _MISSING_IN_GROUP = (44, 25, 15, 7, 4, 2.5, 1.5, 1)  # 16% three or more
 _MISSING_OTHER = (66, 22, 9, 1.5, 0.9, 0.4, 0.2, 0)  # 3% three or more
+# Households: a child known to social care often has a brother or sister recorded with them;
+# some of those siblings are themselves reported missing (other children of one home).
+_SIBLING = 0.45  # a child has a sibling on record
+_SIBLING_IN_REFERRAL = 0.35  # the sibling is named in one of the child's referrals
+_SIBLING_MISSING = 0.25  # the sibling has missing episodes of their own
+# A CSE victim placed or moving out of borough during their exploitation (children in care
+# are often placed outside their home borough): records of two councils, two child ids.
+_MOVES_COUNCIL = 0.12
 
 
 def pick(world: ChunkWorld, table: tuple[tuple[str, int], ...]) -> str:
@@ -49,6 +57,7 @@ class AgencyContacts:
         self.rng = world.rng
         self.say = Narrator(world.rng)
         self._parents: dict[str, Person] = {}
+        self._siblings: dict[str, Person | None] = {}
 
     def parent_of(self, kid: Person) -> Person:
         """The child's recorded parent or carer, created on first need."""
@@ -62,6 +71,35 @@ class AgencyContacts:
         rel = "mother" if parent.sex == "F" else "father"
         return Mention(parent, rel, rel)
 
+    def sibling_of(self, kid: Person) -> Person | None:
+        """The child's recorded brother or sister (decided on first need), or None."""
+        if kid.pid not in self._siblings:
+            sibling = None
+            if self.w.chance(_SIBLING):
+                parent = self.parent_of(kid)
+                sibling = self.w.sibling(kid, parent)
+                # One household: the same parent, each the other's sibling.
+                self._parents[sibling.pid] = parent
+                self._siblings[sibling.pid] = kid
+            self._siblings[kid.pid] = sibling
+            if sibling is not None and self.w.chance(_SIBLING_MISSING):
+                # Children go missing from about ten, so the run starts after then.
+                ten = sibling.birth + timedelta(days=3653)
+                start = self.w.child_day(sibling, ten, date(2024, 9, 30))
+                if start is not None:
+                    self.missing_run(sibling, start, start + timedelta(days=300), "plain", (),
+                                     "", False, count=self.rng.choice((1, 1, 2, 3)))
+        return self._siblings[kid.pid]
+
+    def family_associates(self, kid: Person) -> list[Mention]:
+        """The people of a child's household a referral names: a parent, sometimes a sibling."""
+        found = [self.parent_mention(kid)]
+        sibling = self.sibling_of(kid)
+        if sibling is not None and self.w.chance(_SIBLING_IN_REFERRAL):
+            rel = "sister" if sibling.sex == "F" else "brother"
+            found.append(Mention(sibling, rel, rel))
+        return found
+
     def reporter(self, kid: Person, mentions: list[Mention]) -> None:
         """Sometimes add a parent (R) to a crime's people."""
         if self.w.chance(0.4):
@@ -74,6 +112,12 @@ class AgencyContacts:
     ) -> None:
         """Missing episodes, referrals and arrests around a CSE victim's exploitation."""
         w, rates = self.w, self.w.failures
+        if w.chance(_MOVES_COUNCIL):  # placed or moved out of borough during the story
+            home = kid.home_at(start)
+            others = [b for b in range(len(BOROUGHS)) if b != home.borough]
+            moved = w.places.home(self.rng.choice(others))
+            kid.homes.append((w.day_between(start, end), moved))
+            kid.homes.sort(key=lambda h: h[0])
         referred = not w.chance(rates.victim_no_la_referral)
         concern = referred and not w.chance(rates.la_no_cse_marker)
         alias = next((o.alias for o in offenders if o.alias), "")
@@ -87,7 +131,7 @@ class AgencyContacts:
                 if maybe is None:
                     continue
                 day = maybe
-                associates = [self.parent_mention(kid)]
+                associates = self.family_associates(kid)
                 if offenders and w.chance(0.5):
                     off = self.rng.choice(offenders)
                     rel = "boyfriend" if w.chance(rates.boyfriend) else "older male friend"
@@ -179,7 +223,7 @@ class AgencyContacts:
                            is_cse=in_story and kind == "cse",
                            typology=typology if in_story and kind == "cse" else (),
                            group_id=gid if in_story else "",
-                           associates=[self.parent_mention(kid)],
+                           associates=self.family_associates(kid),
                            summary="Referral following repeat missing episodes.",
                            referrer="Police - missing persons")
 

@@ -33,7 +33,9 @@ __all__ = ["TRUTH_HEADERS", "SynthSummary", "generate_world"]
 
 TRUTH_HEADERS: dict[str, list[str]] = {
     "truth/mentions.csv": ["source", "mention_key", "person_id"],
-    "truth/persons.csv": ["person_id", "kind", "sex", "birth_date", "given_name", "family_name"],
+    "truth/mention_noise.csv": ["source", "mention_key", "noise"],
+    "truth/persons.csv": ["person_id", "kind", "sex", "birth_date", "given_name", "family_name",
+                          "middle_names", "household_id", "pnc_id"],
     "truth/groups.csv": ["group_id", "person_id", "role"],
     "truth/records.csv": ["source", "record_ref", "is_cse", "typology", "group_id"],
     "truth/failures.csv": ["source", "record_ref", "code", "person_id"],
@@ -89,8 +91,8 @@ def build_chunk_output(config: SynthConfig, chunk: int) -> ChunkOutput:
             records.append([rec.source, rec.ref, "1" if rec.is_cse else "0",
                             ";".join(rec.typology), rec.group_id])
     mentioned = {row[2] for row in rows.mentions}
-    persons = [[p.pid, p.kind, _SEX_WORDS[p.sex], p.birth.isoformat(), p.given, p.family]
-               for p in world.persons if p.pid in mentioned]
+    persons = [[p.pid, p.kind, _SEX_WORDS[p.sex], p.birth.isoformat(), p.given, p.family,
+                p.middle, p.household, p.pnc] for p in world.persons if p.pid in mentioned]
     groups = []
     for gid, offenders, victims in world.groups:
         groups += [[gid, p.pid, "offender"] for p in offenders]
@@ -99,6 +101,7 @@ def build_chunk_output(config: SynthConfig, chunk: int) -> ChunkOutput:
     texts = {name: _csv_text(rows.csv[name]) for name in HEADERS}
     texts[JSONL_FILE] = "".join(line + "\n" for line in rows.jsonl)
     texts["truth/mentions.csv"] = _csv_text(rows.mentions)
+    texts["truth/mention_noise.csv"] = _csv_text(rows.noise)
     texts["truth/persons.csv"] = _csv_text(persons)
     texts["truth/groups.csv"] = _csv_text(groups)
     texts["truth/records.csv"] = _csv_text(records)

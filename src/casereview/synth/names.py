@@ -176,6 +176,12 @@ ORIGINS: tuple[Origin, ...] = (
        "Valentina Daniela Camila Paula Natalia Laura Lina",
        "Garcia Rodriguez Martinez Lopez Gonzalez Hernandez Ramirez Torres Gomez",
        "O9 W9"),
+    _o("russian_ukrainian", 1.5,
+       "Dmitri Aleksandr Sergei Andrei Ivan Oleksandr Mykola Yuri Maksim Artem Vladimir Pavel",
+       "Olga Natalia Yulia Tatiana Anastasia Irina Ekaterina Svetlana Oksana Daria",
+       "Ivanov Petrov Smirnov Kuznetsov Popov Volkov Shevchenko Kovalenko Bondarenko Melnyk "
+       "Tkachenko Morozov",
+       "W9 W9"),
     _o("congolese", 1,
        "Christian Patrick Glody Junior Exauce Merveille Grace",
        "Grace Merveille Divine Esther Prisca Gloria",
@@ -211,6 +217,34 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("Jonathan", "Jonathon"), ("Clarke", "Clark"), ("Lewis", "Louis"),
     ("Mehmet", "Mehmed"), ("Nguyen", "Nguyễn"), ("Tran", "Trần"),
     ("Georgiou", "Yiorgiou"), ("Panayiotis", "Panagiotis"), ("Costas", "Kostas"),
+    # West African day names and names written by ear or after another language's spelling.
+    ("Kwabena", "Kwabina", "Kobina"), ("Kwame", "Kwami"), ("Kofi", "Koffi"),
+    ("Kwaku", "Kwaaku"), ("Kojo", "Kwadwo", "Kodjo"), ("Yaw", "Yao"), ("Akosua", "Akosuah"),
+    ("Adwoa", "Adjoa"), ("Efua", "Effua"), ("Afia", "Afua"), ("Akua", "Akwa"),
+    ("Chinedu", "Chinedum"), ("Olumide", "Olumidé"), ("Babatunde", "Babatundé"),
+    # Somali names in English and in Somali orthography (x for the Arabic h, c for ayn).
+    ("Mohamed", "Maxamed", "Mohammed"), ("Abdi", "Cabdi", "Abdie"), ("Farah", "Faarax"),
+    ("Warsame", "Warsama"), ("Jama", "Jaamac"), ("Hersi", "Xirsi"), ("Aden", "Aadan", "Adan"),
+    ("Abdullahi", "Cabdullaahi", "Abdulahi"), ("Hodan", "Hodon"),
+    # South Asian names in several romanisations.
+    ("Mahmood", "Mehmood", "Mahmud"), ("Chaudhry", "Chaudhary", "Choudhry"),
+    ("Qureshi", "Kureshi", "Qureishi"), ("Iqbal", "Ikbal"), ("Imran", "Imraan"),
+    ("Bilal", "Belal"), ("Zainab", "Zaynab"), ("Rabia", "Rabiya"), ("Rahim", "Raheem"),
+    ("Hoque", "Haque", "Hoq"), ("Khatun", "Khatoon"), ("Sultana", "Sultanah"),
+    ("Deepak", "Dipak"), ("Pooja", "Puja"), ("Meera", "Mira"),
+    # Arabic names in French- and English-style romanisations.
+    ("Mahmoud", "Mahmud", "Mahmood"), ("Saleh", "Salih"), ("Nasser", "Nasir", "Naser"),
+    ("Khalil", "Khaleel"), ("Saeed", "Said", "Sayed"), ("Layla", "Leila", "Laila"),
+    ("Nour", "Noor"), ("Huda", "Houda"), ("Walid", "Waleed"), ("Samir", "Sameer"),
+    # Chinese surnames in pinyin and in Cantonese or older romanisations.
+    ("Zhang", "Chang", "Cheung"), ("Chen", "Chan"), ("Wang", "Wong"), ("Li", "Lee"),
+    ("Liu", "Lau"), ("Zhou", "Chow"), ("Huang", "Wong"),
+    # Russian and Ukrainian names in several romanisations.
+    ("Dmitri", "Dmitry", "Dmitriy"), ("Aleksandr", "Alexander", "Alexandr"),
+    ("Sergei", "Sergey", "Serhiy"), ("Andrei", "Andrey", "Andriy"), ("Yuri", "Yuriy", "Yury"),
+    ("Maksim", "Maxim"), ("Natalia", "Natalya", "Nataliya"), ("Yulia", "Julia", "Yuliya"),
+    ("Tatiana", "Tatyana", "Tetiana"), ("Ekaterina", "Yekaterina", "Katerina"),
+    ("Oksana", "Oxana"), ("Melnyk", "Melnik"), ("Kovalenko", "Kowalenko"),
 )
 
 _NICKNAMES: dict[str, tuple[str, ...]] = {
@@ -232,12 +266,17 @@ _NICKNAMES: dict[str, tuple[str, ...]] = {
     "Krzysztof": ("Krzys",), "Katarzyna": ("Kasia",), "Magdalena": ("Magda",),
     "Mateusz": ("Mati",), "Panayiotis": ("Panos",), "Christos": ("Chris",),
     "Santiago": ("Santi",), "Sebastian": ("Seb",), "Valentina": ("Vale",),
+    "Dmitri": ("Dima",), "Aleksandr": ("Sasha", "Sash"), "Ekaterina": ("Katya",),
+    "Anastasia": ("Nastya",), "Kwabena": ("Kobby",), "Adebayo": ("Bayo",),
+    "Olumide": ("Mide",), "Abdirahman": ("Abdi",), "Ibrahim": ("Ibby",),
+    "Emmanuel": ("Manny",), "Jermaine": ("Maine",),
 }
 
 _VARIANTS: dict[str, tuple[str, ...]] = {}
-for _group in _VARIANT_GROUPS:
+for _group in _VARIANT_GROUPS:  # a name in several groups has the union of their spellings
     for _name in _group:
-        _VARIANTS[_name] = tuple(v for v in _group if v != _name)
+        _known = _VARIANTS.get(_name, ())
+        _VARIANTS[_name] = _known + tuple(v for v in _group if v != _name and v not in _known)
 
 
 def spelling_variants(name: str) -> tuple[str, ...]:
@@ -367,10 +406,46 @@ class NameSampler:
                 ethnicity = self._rng.choice(("M1", "M2", "M3", "M9"))
         return self.given(given_origin, sex), family, origin.key, ethnicity
 
+    def middle(self, origin_key: str, sex: str) -> tuple[str, bool]:
+        """Middle names of a new person and whether records usually write them, or ("", False).
+
+        Somali and Eritrean names are given name, father's name, grandfather's name: the
+        father's name is part of the name as used. Many Arab and Bangladeshi names carry a
+        second given name or the father's name too. A Russian or Ukrainian patronymic, and an
+        English-style middle name, exist but are mostly left out of English records.
+        """
+        rng = self._rng
+        origin = ORIGIN_BY_KEY[origin_key]
+        share, usual, fathers = _MIDDLE.get(origin_key, (0.2, False, False))
+        if rng.random() >= share:
+            return "", False
+        if fathers:
+            father = rng.choices(origin.male, cum_weights=self._cum[origin_key][0])[0]
+            if origin_key == "russian_ukrainian":
+                stem = father[:-1] if father[-1] in "aeiouy" else father
+                return stem + ("ovich" if sex == "M" else "ovna"), False
+            return father, usual
+        return self.given(origin, sex), usual
+
     def street_name(self) -> str:
         """A street name or moniker of the kind recorded as an alias."""
         return self._rng.choice(_STREET_NAMES)
 
+
+# Origin -> (share of people with middle names, written usually, the father's given name).
+_MIDDLE: dict[str, tuple[float, bool, bool]] = {
+    "somali": (1.0, True, True),
+    "eritrean": (1.0, True, True),
+    "arabic": (0.5, True, True),
+    "bangladeshi": (0.35, True, False),
+    "pakistani": (0.3, True, False),
+    "russian_ukrainian": (0.8, False, True),
+    "english": (0.5, False, False),
+    "irish": (0.5, False, False),
+    "caribbean": (0.4, False, False),
+    "nigerian": (0.5, False, False),
+    "ghanaian": (0.4, False, False),
+}
 
 _STREET_NAMES: tuple[str, ...] = (
     "J", "K", "Bigz", "Smokey", "Ace", "Little T", "Mo", "Dee", "Prince", "Boss", "Chef",

@@ -483,7 +483,7 @@ class Stories(AgencyContacts):
         rel = "boyfriend" if w.chance(w.failures.boyfriend) else "older male friend"
         for _ in range(rng.randint(1, 2)):
             day = w.child_day(kid, start, start + timedelta(days=200)) or start
-            associates = [self.parent_mention(kid)]
+            associates = self.family_associates(kid)
             if w.chance(0.6):
                 associates.append(Mention(older, rel, rel))
             w.referral(kid, w.moment(day), sorted({"CSE", rng.choice(("MISS", "SUB", "SH"))}),

@@ -135,6 +135,10 @@ class ChunkWorld:
                           self.places.home(self.places.near(borough))))
         pid = f"P{self.chunk:05d}{len(self.persons):06d}"
         person = Person(pid, kind, sex, birth, given, family, origin, ethnicity, homes)
+        person.middle, person.middle_usual = self.names.middle(origin, sex)
+        if family_of is not None:
+            family_of.household = family_of.household or f"H{family_of.pid}"
+            person.household = family_of.household
         if phone:
             person.phones.append((date(2000, 1, 1), random_phone(rng)))
             if self.chance(0.3):
@@ -143,6 +147,13 @@ class ChunkWorld:
                 )
         self.persons.append(person)
         return person
+
+    def give_pnc(self, person: Person, year: int) -> None:
+        """A Police National Computer id (year of the first arrest / serial + check letter)."""
+        if not person.pnc:
+            year = max(year, person.birth.year + 10)
+            letter = self.rng.choice("ABCDEFGHJKLMNPQRTUVWXYZ")
+            person.pnc = f"{year % 100:02d}/{self.rng.randint(1, 999999):06d}{letter}"
 
     def birth_for_age(self, age: int, on: date) -> date:
         """A birth date giving `age` on day `on`."""
@@ -154,6 +165,17 @@ class ChunkWorld:
         """A child aged `age` on a day, with usually one parent recorded."""
         sex = sex or ("F" if self.chance(0.8) else "M")
         return self.person("child", sex, self.birth_for_age(age, on), borough, phone=age >= 11)
+
+    def sibling(self, kid: Person, parent: Person) -> Person:
+        """A brother or sister of a child: same home and (mostly) surname, born 1-9 years
+        apart, and after the parent turned 18."""
+        sex = self.rng.choice("FM")
+        gap = timedelta(days=self.rng.randint(365, 9 * 365))
+        older = kid.birth - gap
+        adult = _years_before(parent.birth, -18)
+        birth = older if self.chance(0.5) and older > adult else kid.birth + gap
+        return self.person("family", sex, birth, kid.homes[0][1].borough, family_of=kid,
+                           home=kid.homes[0][1], phone=self.chance(0.6))
 
     def parent(self, kid: Person) -> Person:
         """A parent or carer of a child, living at the child's first home."""
@@ -174,6 +196,8 @@ class ChunkWorld:
             person.vehicle = random_vrm(self.rng, self.rng.randint(1995, on.year))
         if self.chance(0.4):
             person.handle = random_handle(self.rng, person.alias or person.given)
+        if self.chance(0.3 if child else 0.55):  # arrested before: the police hold a PNC id
+            self.give_pnc(person, self.rng.randint(max(1995, person.birth.year + 12), on.year))
         return person
 
     # ---- records ------------------------------------------------------------------
@@ -208,6 +232,8 @@ class ChunkWorld:
             flag = "Y" if self.chance(wrong) else ("N" if self.chance(0.7) else "")
         for m in mentions:
             self.show_objects(m, when.date(), 0.55 if m.role == "S" else 0.35)
+            if m.arrested:
+                self.give_pnc(m.person, when.year)
         record = Record(MET_CRIME, ref, when, borough, is_cse, typology, group_id, mentions,
                         narrative, place, offence=offence, recorded=recorded, cse_flag=flag,
                         outcome=outcome, cce=cce)
