@@ -269,7 +269,8 @@ class World:
         for rid, r in rec.items():
             everyone = {t for t, _ in self.people[rid]}
             if r["kind"] == "police":
-                known_police |= everyone
+                if r["type"] in ("crime", "incident"):
+                    known_police |= everyone
                 if (r["key"][0], r["type"]) in carries and r["day"]:
                     for kid in self.children(rid):
                         police[kid].append(rid)

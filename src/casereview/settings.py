@@ -259,8 +259,8 @@ class ReviewSettings(Section):
             "shared_object_across_victims": 6.0,
             "unlinked_intelligence": 6.0,
             "la_concern_no_police_record": 9.0,
-            "police_concern_no_la_record": 8.0,
-            "named_associate_not_investigated": 8.0,
+            "police_concern_no_la_record": 5.0,
+            "named_associate_not_investigated": 5.0,
         },
         description="Triage: priority points for each missed-opportunity indicator an item carries "
         "(each above the most a record's flag findings and cse_likely can add, 4.5 by default, "

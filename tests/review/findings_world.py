@@ -32,12 +32,6 @@ from casereview.synth import SynthConfig, generate_world
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
 
-CRIME_COLUMNS = ["crime_ref", "offence", "committed_date", "recorded_date", "borough", "cse_flag",
-                 "outcome", "linked_refs", "location_type", "location_name", "location_address",
-                 "location_postcode", "narrative"]  # fmt: skip
-NOMINAL_COLUMNS = ["nominal_id", "crime_ref", "role", "surname", "forename", "dob", "age", "sex",
-                   "ethnicity", "address", "postcode", "phone", "relationship_to_victim", "vrm",
-                   "arrested"]  # fmt: skip
 
 # People: (forename, surname, dob dd/mm/yyyy, address, postcode, phone)
 ZEPH = ("Zephyrine", "Quillfeather", "04/05/2006", "12 Larkspur Row", "E8 1QA", "07700900101")
@@ -172,10 +166,12 @@ def _add_cases(data: Path) -> None:
         )
         nominals.append(_person(GRP_KIDS[kid], "V", ref, 1))
         nominals.append(_person(GRP[man], "S", ref, 2, vrm=GRP[man][6]))
-    for name, rows, columns in (("crimes", crimes, CRIME_COLUMNS),
-                                ("nominals", nominals, NOMINAL_COLUMNS)):  # fmt: skip
-        with (data / "met_crime" / f"{name}.csv").open("a", newline="", encoding="utf-8") as f:
-            csv.DictWriter(f, columns).writerows(rows)
+    for name, rows in (("crimes", crimes), ("nominals", nominals)):
+        path = data / "met_crime" / f"{name}.csv"
+        with path.open(newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f))  # the export's own columns, whatever the world writes
+        with path.open("a", newline="", encoding="utf-8") as f:
+            csv.DictWriter(f, header, restval="").writerows(rows)
     referrals = [
         _referral(
             "CSCX00001", "2020-03-20", ZEPH, ["CSE"], "Y", "Concerns she is being exploited.", []

@@ -389,17 +389,25 @@ def _plainly_named(
     return named
 
 
-def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
-    """A local-authority CSE concern about a child no police record names (in any role).
+def _police_crime(rec: RecordFacts) -> bool:
+    """A police crime or incident: the police records that investigate (and carry a CSE flag);
+    a missing-person report or intelligence is not an investigation of the child's abuse."""
+    return police(rec) and rec.record_type in (RecordType.CRIME.value, RecordType.INCIDENT.value)
 
-    The rule asserts an absence, so a police mention that plainly names the same child (the
-    same name words and an agreeing date of birth) is taken as a police record. Nothing fires
-    when the store holds no police record at all.
+
+def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """A local-authority CSE concern about a child whom no police crime or incident names (in
+    any role): the police knew of no offence against the child, whatever else they held (a
+    missing-person report is not an investigation).
+
+    The rule asserts an absence, so a police crime mention that plainly names the same child
+    (`plain_names.plausibly_same`) is taken as a police record. Nothing fires when the store
+    holds no police crime at all.
     """
-    if not any(police(rec) for rec in ctx.records.values()):
+    if not any(_police_crime(rec) for rec in ctx.records.values()):
         return
-    known = _known_to(ctx, police)
-    named_by_police = _plainly_named(ctx, police)
+    known = _known_to(ctx, _police_crime)
+    named_by_police = _plainly_named(ctx, _police_crime)
     for rid, rec in ctx.records.items():
         if not local_authority(rec) or not (rec.cse_flag or "cse" in rec.factors):
             continue
