@@ -278,7 +278,8 @@ def offender_ties(inputs: NetworkInputs, w: TieWeights) -> pd.DataFrame:
         )
     )
     parts.append(_same_name(inputs, suspects, w))
-    ties = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    found = [p for p in parts if not p.empty]
+    ties = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
     if ties.empty:
         return pd.DataFrame(columns=["a", "b", "weight", "kinds"])
     once = ties.drop_duplicates(["a", "b", "kind"])
