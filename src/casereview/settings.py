@@ -173,7 +173,7 @@ class ClassifySettings(Section):
         description="... or that precede it by up to this many days",
     )
     flag_record_types: list[str] = Field(
-        default_factory=lambda: ["crime", "incident"],
+        default_factory=lambda: ["crime", "incident", "referral", "assessment"],
         description="Record types whose source CSE flag is checked for missing or wrong flags",
     )
 
@@ -196,6 +196,15 @@ class NetworkSettings(Section):
     )
     weight_shared_place: float = Field(
         1.0, description="Tie weight of two suspects whose CSE records share a place"
+    )
+    weight_shared_nickname: float = Field(
+        1.0, description="Tie weight of two suspects written with the same nickname (alias)"
+    )
+    weight_same_name: float = Field(
+        2.0,
+        description="Tie weight of two persons written with the same full name and no "
+        "disagreeing year of birth (one man split by linkage); names held by more than three "
+        "persons tie nobody",
     )
     min_tie_weight: float = Field(
         2.0, description="Suspects are tied only when their summed edge weights reach this"
@@ -261,6 +270,8 @@ class ReviewSettings(Section):
             "shared_object_across_victims": 6.0,
             "unlinked_intelligence": 6.0,
             "la_concern_no_police_record": 9.0,
+            "police_concern_no_la_record": 5.0,
+            "named_associate_not_investigated": 5.0,
         },
         description="Triage: priority points for each missed-opportunity indicator an item carries "
         "(each above the most a record's flag findings and cse_likely can add, 4.5 by default, "

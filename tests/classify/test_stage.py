@@ -32,11 +32,11 @@ def build() -> World:
     r3 = w.record("C2", cse_flag=True, narrative=CCE_TEXT, offence="Possession with intent to "
                   "supply class A")
     w.mention(r3, "suspect", 3, age=15)
-    # 4: flagged CSE, child victim with no LA concern in the window (police_la_mismatch).
+    # 4: flagged CSE, child victim the council holds no record of (no mismatch).
     r4 = w.record("C3", cse_flag=True, narrative=CSE_TEXT)
     w.mention(r4, "victim", 4, age=13)
     w.mention(r4, "suspect", 5, age=40)
-    # 6: LA concern, no police CSE record for the child (police_la_mismatch on the LA record).
+    # 6: LA concern about a child the police hold no record of (no mismatch).
     r6 = w.record("L2", **la, cse_flag=True, factors=["cse", "missing"],
                   narrative="Concerns about an older 'boyfriend' buying gifts.")
     w.mention(r6, "subject", 6, age=14)
@@ -81,14 +81,15 @@ def test_every_finding_code(fresh_store: Engine) -> None:
     assert {r[5] for r in labels} == {RULES_VERSION}
     assert [(r[0], r[1], r[2]) for r in findings] == [
         (1, "missing_cse_flag", 1),
-        (2, "police_la_mismatch", 1),  # the child's police crime was not flagged CSE
+        (1, "police_la_mismatch", 1),  # the police side of the pair, naming the LA record
+        (2, "police_la_mismatch", 1),  # the LA concern; the child's police crime not flagged
         (3, "wrong_cse_flag", 3),
-        (4, "police_la_mismatch", 4),
-        (5, "police_la_mismatch", 6),
     ]
-    assert findings[3][3] == (
-        '{"child":4,"la_cse_records_in_window":[],"police_cse_flag":true,"rule":"F-PLA-02",'
-        '"window_days":365}'
+    # 4 (a flagged crime of a child the council never recorded) and 5 (a council concern about
+    # a child the police never recorded) are review indicators, not mismatches.
+    assert findings[2][3] == (
+        '{"child":1,"records":[{"child":1,"concern_here":true,"other_agency_records":[1]}],'
+        '"rule":"F-PLA-01","window_days":365}'
     )
     # A re-run replaces the stage's tables with the same content.
     run_classify(fresh_store, actor="tester")

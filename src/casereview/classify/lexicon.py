@@ -191,8 +191,15 @@ INDICATORS: tuple[Indicator, ...] = (
             r"criminal exploitation",
             r"drug supply",
             r"running a county line",
-            r"travel to \w+",
+            r"travel(?:l?ing|l?ed|s)? to \w+",
+            r"(?:sell|selling|sold|deal|dealing|run|running|carry|carrying|hold|holding)"
+            r" (?:drugs|crack|heroin|class a)",
             r"to deliver",
+            r"going country",
+            r"cuckoo(?:ing|ed)",
+            r"plugging",
+            r"drug debt",
+            r"line phone",
         ),
     ),
 )

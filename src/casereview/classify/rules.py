@@ -31,7 +31,7 @@ __all__ = [
     "classify_records",
 ]
 
-RULES_VERSION = "2026.11.2"
+RULES_VERSION = "2026.12.1"
 
 FAMILY_WORDS = frozenset(
     {
@@ -83,8 +83,17 @@ PEER_MAX_AGE = 19
 INSTITUTION_TYPES = frozenset(
     {LocationType.CARE_HOME.value, LocationType.SCHOOL.value, LocationType.YOUTH_CLUB.value}
 )
-_CHILD_SEX_OFFENCE = re.compile(
-    r"(?<!\w)(?:child|children|under 1[36]|sexual grooming|sexual exploitation)(?!\w)", re.I
+# T-CSE-02 needs a sexual word in the offence: "Child cruelty", "child abduction" and "cruelty
+# to children" mention children without being sexual offences, and are not CSE.
+_SEXUAL_OFFENCE = re.compile(
+    r"(?<!\w)(?:sex\w*|rape|indecen\w+|penetration|grooming|prostitution|pornograph\w*)(?!\w)",
+    re.I,
+)
+_EXPLOITATION_OFFENCE = re.compile(
+    r"(?<!\w)(?:sexual(?:ly)? exploit\w*|sexual grooming)(?!\w)", re.I
+)
+_CHILD_OFFENCE = re.compile(
+    r"(?<!\w)(?:child|children|child's|girl|boy|minor|under 1[368]|familial)(?!\w)", re.I
 )
 _ONLINE_OFFENCE = re.compile(
     r"(?<!\w)(?:sexual communication|indecent (?:photographs|images)|watch a sexual act)(?!\w)",
@@ -94,6 +103,17 @@ _CCE_OFFENCE = re.compile(
     r"(?<!\w)(?:supply of class a|intent to supply|criminal exploitation|county lines?)(?!\w)",
     re.I,
 )
+
+
+def _child_sex_offence(fact: RecordFact) -> bool:
+    """A sexual offence against a child, or an exploitation offence, by its title: a sexual word
+    and a child word ("Sexual activity with a child"), or sexual exploitation or grooming named
+    ("Trafficking for sexual exploitation"). A sexual offence whose title names no child
+    ("Sexual assault on a female") is abuse the narrative or context must show to be CSE."""
+    offence = fact.offence
+    if _EXPLOITATION_OFFENCE.search(offence):
+        return True
+    return bool(_SEXUAL_OFFENCE.search(offence) and _CHILD_OFFENCE.search(offence))
 
 
 @dataclass(frozen=True)
@@ -119,7 +139,8 @@ RULES: tuple[Rule, ...] = (
         "T-CSE-02",
         Typology.CSE_LIKELY,
         0.8,
-        "The offence is a sexual offence against a child (child, under 13/16, grooming)",
+        "The offence title names a sexual offence against a child (a sexual word and a child "
+        "word) or sexual exploitation or grooming",
         "records.offence",
     ),
     Rule(
@@ -353,11 +374,7 @@ def _own_evidence(fact: RecordFact) -> _Own:
     if ConcernFactor.CSE.value in fact.factors:
         label.fire("T-CSE-01", ["cse"])
         weights.append(RULES_BY_ID["T-CSE-01"].strength)
-    if (
-        fact.offence
-        and _CHILD_SEX_OFFENCE.search(fact.offence)
-        and not _CCE_OFFENCE.search(fact.offence)
-    ):
+    if fact.offence and _child_sex_offence(fact) and not _CCE_OFFENCE.search(fact.offence):
         label.fire("T-CSE-02", fact.offence)
         weights.append(RULES_BY_ID["T-CSE-02"].strength)
     sexual = any(h.kind == "cse_sexual" for h in hits)

@@ -280,7 +280,7 @@ class IndicatorCode(CodeSet):
     )
     UNLINKED_REPEAT_SUSPECT = (
         "unlinked_repeat_suspect",
-        "One resolved suspect named in two or more never-linked records closed without charge",
+        "One resolved suspect named in two or more police crimes (any outcome) that were never all linked",
     )
     CLOSED_DESPITE_GROUP_LINK = (
         "closed_despite_group_link",
@@ -304,7 +304,15 @@ class IndicatorCode(CodeSet):
     )
     LA_CONCERN_NO_POLICE_RECORD = (
         "la_concern_no_police_record",
-        "A local-authority CSE concern with no police record for that child",
+        "A local-authority CSE concern about a child no police record names",
+    )
+    POLICE_CONCERN_NO_LA_RECORD = (
+        "police_concern_no_la_record",
+        "A police record flagged CSE about a child no local-authority record names",
+    )
+    NAMED_ASSOCIATE_NOT_INVESTIGATED = (
+        "named_associate_not_investigated",
+        "An adult named as associate of a child in a social-care exploitation record, never a suspect in a police record about that child",
     )
 
 

@@ -10,14 +10,16 @@ never tie anyone: they would glue unrelated people together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import igraph as ig
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from casereview.model.codes import MentionRole, RecordType, Typology
+from casereview.model.serial import from_json
 from casereview.model.tables import (
     classifications,
     locations,
@@ -39,6 +41,7 @@ _CHILD_SUBJECT = (
 )
 
 
+_WORD = re.compile(r"[^\W\d_]+")
 _EDGE_TYPES = ("suspect_in", "victim_in", "named_in", "object_in", "at_place", "source_link")
 _SIDE_TYPE = {"suspect": 0, "victim": 1, "other": 2}
 
@@ -54,6 +57,12 @@ class TieWeights:
     shared_place: float = 1.0
     min_tie: float = 2.0
     max_place_degree: int = 25
+    shared_nickname: float = 1.0
+    same_name: float = 2.0
+
+
+def _empty(*columns: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
 
 
 @dataclass
@@ -65,6 +74,16 @@ class NetworkInputs:
     objects: pd.DataFrame  # record_id, object_id, mention_id (nullable)
     places: pd.DataFrame  # record_id, place
     links: pd.DataFrame  # record_id, to_record_id
+    # mention_id, nickname (lower case): aliases as written on the mention
+    nicknames: pd.DataFrame = field(default_factory=lambda: _empty("mention_id", "nickname"))
+    # mention_id, name (forename and surname words, sorted, lower case), born (year or NaN)
+    names: pd.DataFrame = field(default_factory=lambda: _empty("mention_id", "name", "born"))
+
+    def with_people(self, people: pd.DataFrame) -> NetworkInputs:
+        """The same inputs with other person ids on the mentions (strict persons)."""
+        return NetworkInputs(
+            self.records, people, self.objects, self.places, self.links, self.nicknames, self.names
+        )
 
 
 def _frame(conn: Connection, query: object, columns: list[str]) -> pd.DataFrame:
@@ -122,9 +141,51 @@ def load_inputs(conn: Connection) -> NetworkInputs:
         ),
         ["record_id", "to_record_id"],
     )
+    nicknames, names = _name_frames(conn)
     return NetworkInputs(
-        recs, people, objs, places[["record_id", "place"]].drop_duplicates(), links
+        recs,
+        people,
+        objs,
+        places[["record_id", "place"]].drop_duplicates(),
+        links,
+        nicknames,
+        names,
     )
+
+
+def _name_frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Nicknames and name keys of suspect-side mentions (the only ones ties are drawn between)."""
+    side = or_(
+        mentions.c.role == MentionRole.SUSPECT.value,
+        and_(
+            mentions.c.role == MentionRole.SUBJECT.value,
+            records.c.record_type == RecordType.INTELLIGENCE.value,
+        ),
+    )
+    rows = conn.execute(
+        select(
+            mentions.c.id,
+            mentions.c.aliases,
+            mentions.c.forenames,
+            mentions.c.surname,
+            mentions.c.dob,
+        )
+        .join(records, records.c.id == mentions.c.record_id)
+        .where(side)
+    ).all()
+    nick_rows: list[tuple[int, str]] = []
+    name_rows: list[tuple[int, str, float]] = []
+    for mid, aliases, forenames, surname, dob in rows:
+        for alias in from_json(aliases, []) or []:
+            key = " ".join(_WORD.findall(str(alias).lower()))
+            if key:
+                nick_rows.append((int(mid), key))
+        words = sorted(_WORD.findall(f"{forenames or ''} {surname or ''}".lower()))
+        if forenames and surname and len(words) >= 2:
+            name_rows.append((int(mid), " ".join(words), float(dob.year) if dob else np.nan))
+    nicknames = pd.DataFrame(nick_rows, columns=["mention_id", "nickname"]).drop_duplicates()
+    names = pd.DataFrame(name_rows, columns=["mention_id", "name", "born"])
+    return nicknames, names
 
 
 def mention_sides(role: pd.Series, record_type: pd.Series) -> pd.Series:
@@ -208,7 +269,17 @@ def offender_ties(inputs: NetworkInputs, w: TieWeights) -> pd.DataFrame:
             w.shared_place,
         )
     )
-    ties = pd.concat(parts, ignore_index=True)
+    parts.append(
+        _pairs(
+            _small(_nickname_holders(inputs, suspects), "nickname", limit),
+            "nickname",
+            "shared_nickname",
+            w.shared_nickname,
+        )
+    )
+    parts.append(_same_name(inputs, suspects, w))
+    found = [p for p in parts if not p.empty]
+    ties = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
     if ties.empty:
         return pd.DataFrame(columns=["a", "b", "weight", "kinds"])
     once = ties.drop_duplicates(["a", "b", "kind"])
@@ -228,6 +299,32 @@ def offender_ties(inputs: NetworkInputs, w: TieWeights) -> pd.DataFrame:
     }
     summed["kinds"] = summed["mask"].map(label)
     return summed[["a", "b", "weight", "kinds"]]
+
+
+def _nickname_holders(inputs: NetworkInputs, suspects: pd.DataFrame) -> pd.DataFrame:
+    """(nickname, person) of suspects of CSE-likely records."""
+    held = inputs.nicknames.merge(suspects[["mention_id", "person"]], on="mention_id")
+    return held[["nickname", "person"]].drop_duplicates()
+
+
+def _same_name(inputs: NetworkInputs, suspects: pd.DataFrame, w: TieWeights) -> pd.DataFrame:
+    """Persons written with the same full name and no disagreeing year of birth (more than one
+    year apart): most often one man split by linkage, so his records stay with his group. A name
+    held by more than a handful of persons (a common name) ties nobody."""
+    named = inputs.names.merge(suspects[["mention_id", "person"]], on="mention_id")
+    if named.empty:
+        return _empty("a", "b", "via", "kind", "weight")
+    born = named.groupby(["name", "person"], as_index=False)["born"].agg(["min", "max"])
+    sizes = born.groupby("name")["person"].nunique()
+    born = born[born["name"].isin(sizes[(sizes >= 2) & (sizes <= 3)].index)]
+    pairs = born.merge(born, on="name", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["person_a"] < pairs["person_b"]]
+    far = (pairs["min_a"] - pairs["max_b"]).gt(1) | (pairs["min_b"] - pairs["max_a"]).gt(1)
+    pairs = pairs[~far]
+    out = pairs.rename(columns={"person_a": "a", "person_b": "b", "name": "via"})[["a", "b", "via"]]
+    out["kind"] = "same_name"
+    out["weight"] = w.same_name
+    return out
 
 
 def _object_holders(inputs: NetworkInputs, suspects: pd.DataFrame) -> pd.DataFrame:

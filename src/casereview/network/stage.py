@@ -53,6 +53,8 @@ def _weights(settings: Settings) -> TieWeights:
         n.weight_shared_place,
         n.min_tie_weight,
         n.max_place_degree,
+        n.weight_shared_nickname,
+        n.weight_same_name,
     )
 
 
@@ -83,9 +85,7 @@ def find_groups(
         strict_people = inputs.people.assign(
             person=inputs.people["mention_id"].map(strict_map).astype("int64")
         )
-        strict_inputs = NetworkInputs(
-            inputs.records, strict_people, inputs.objects, inputs.places, inputs.links
-        )
+        strict_inputs = inputs.with_people(strict_people)
         _, strict_groups = _detect(strict_inputs, settings)
         scores = best_jaccards([g.offenders for g in detected], strict_groups, origin)
         for group, score in zip(detected, scores, strict=True):

@@ -14,17 +14,17 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from casereview.model.codes import IndicatorCode, MentionRole, OutcomeType, RecordType
+from casereview.model.codes import IndicatorCode, MentionRole, RecordType
 from casereview.review.context import (
     MentionFacts,
+    RecordFacts,
     ReviewContext,
     local_authority,
     police,
-    same_name_and_birth,
 )
+from casereview.review.plain_names import exact_dob, plausibly_same
 from casereview.settings import ReviewSettings
 
 __all__ = ["RULES", "Indicator", "compute_indicators", "group_indicators"]
@@ -166,12 +166,6 @@ def repeat_missing(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None
                 )
 
 
-@lru_cache(maxsize=256)
-def _closed_without_charge(outcome: str | None) -> bool:
-    code = OutcomeType.parse(outcome)
-    return isinstance(code, OutcomeType) and code.closed_without_charge
-
-
 def _component(ctx: ReviewContext, start: int, within: set[int]) -> set[int]:
     """Records reachable from `start` through source links, staying within `within`."""
     seen, todo = {start}, [start]
@@ -184,7 +178,8 @@ def _component(ctx: ReviewContext, start: int, within: set[int]) -> set[int]:
 
 
 def suspects(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
-    """unlinked_repeat_suspect and closed_despite_group_link on the suspect's police crimes."""
+    """unlinked_repeat_suspect (any outcome) and closed_despite_group_link on the suspect's
+    police crimes."""
     suspect_in = _records_of_person(ctx, (MentionRole.SUSPECT.value,))
     closure = set(s.group_closure_outcomes)
     for pid, rids in suspect_in.items():
@@ -193,18 +188,20 @@ def suspects(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
             for r in rids
             if police(ctx.records[r]) and _is_type(ctx, r, RecordType.CRIME, RecordType.INCIDENT)
         ]
-        closed = {r for r in crimes if _closed_without_charge(ctx.records[r].outcome)}
-        if len(closed) >= 2:
-            for rid in sorted(closed):
-                linked = _component(ctx, rid, closed)
-                if linked != closed:
+        # Any outcome: the same man named in open, charged or closed crimes that were never
+        # cross-referenced is the missed link, whatever became of each crime.
+        named = set(crimes)
+        if len(named) >= 2:
+            for rid in sorted(named):
+                linked = _component(ctx, rid, named)
+                if linked != named:
                     found.add(
                         IndicatorCode.UNLINKED_REPEAT_SUSPECT,
                         rid,
                         pid,
                         {
-                            "closed_records": sorted(closed),
-                            "not_linked_to": sorted(closed - linked),
+                            "records": sorted(named),
+                            "not_linked_to": sorted(named - linked),
                         },
                     )
         groups = sorted(ctx.groups_of_person.get(pid, ()))
@@ -348,44 +345,194 @@ def unlinked_intelligence(ctx: ReviewContext, s: ReviewSettings, found: _Found) 
                 )
 
 
-def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
-    """A local-authority CSE concern about a child named in no police crime record.
-
-    The rule asserts an absence, so an unresolved police mention that plainly names the same
-    child (the same name words and an agreeing date of birth, on any mention of the child) is
-    taken as a police record: linkage left it apart, and a reviewer would find it at once.
-    """
-    in_police_crime: set[int] = set()
-    police_names: dict[frozenset[str], list[MentionFacts]] = defaultdict(list)
+def _known_to(ctx: ReviewContext, agency: Callable[[RecordFacts], bool]) -> set[int]:
+    """Resolved persons named (in any role) in a record of one agency."""
+    known: set[int] = set()
     for rid, rec in ctx.records.items():
-        if police(rec) and rec.record_type == RecordType.CRIME.value:
-            in_police_crime |= ctx.persons_in(rid)
+        if agency(rec):
+            known |= ctx.persons_in(rid)
+    return known
+
+
+def _plainly_named(
+    ctx: ReviewContext, agency: Callable[[RecordFacts], bool]
+) -> Callable[[int], bool]:
+    """Whether a mention in one agency's records plainly names a person (`plausibly_same` as
+    one of the person's own mentions elsewhere): linkage left it apart, and a reviewer would
+    find it at once, so the agency is taken to know the person. The rules that use it assert
+    an absence, so they give way to a plain name."""
+    by_word: dict[str, list[MentionFacts]] = defaultdict(list)
+    for rid, rec in ctx.records.items():
+        if agency(rec):
             for m in ctx.mentions_of.get(rid, []):
-                if m.name_key and m.dob is not None:
-                    police_names[m.name_key].append(m)
+                for word in m.name_key:
+                    by_word[word].append(m)
     mentions_of_person: dict[int, list[MentionFacts]] = defaultdict(list)
     for ms in ctx.mentions_of.values():
         for m in ms:
             if m.person_id is not None:
                 mentions_of_person[m.person_id].append(m)
 
-    def named_by_police(pid: int) -> bool:
-        return any(
-            same_name_and_birth(mine, theirs)
-            for mine in mentions_of_person.get(pid, [])
-            for theirs in police_names.get(mine.name_key, [])
-        )
+    def named(pid: int) -> bool:
+        for mine in mentions_of_person.get(pid, []):
+            if agency(ctx.records[mine.record_id]):
+                continue
+            seen: set[int] = set()
+            for word in mine.name_key:
+                for theirs in by_word.get(word, []):
+                    if theirs.id not in seen:
+                        seen.add(theirs.id)
+                        if plausibly_same(mine, theirs):
+                            return True
+        return False
 
+    return named
+
+
+def _police_crime(rec: RecordFacts) -> bool:
+    """A police crime or incident: the police records that investigate (and carry a CSE flag);
+    a missing-person report or intelligence is not an investigation of the child's abuse."""
+    return police(rec) and rec.record_type in (RecordType.CRIME.value, RecordType.INCIDENT.value)
+
+
+def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """A local-authority CSE concern about a child whom no police crime or incident names (in
+    any role): the police knew of no offence against the child, whatever else they held (a
+    missing-person report is not an investigation).
+
+    The rule asserts an absence, so a police crime mention that plainly names the same child
+    (`plain_names.plausibly_same`) is taken as a police record. Nothing fires when the store
+    holds no police crime at all.
+    """
+    if not any(_police_crime(rec) for rec in ctx.records.values()):
+        return
+    known = _known_to(ctx, _police_crime)
+    named_by_police = _plainly_named(ctx, _police_crime)
     for rid, rec in ctx.records.items():
         if not local_authority(rec) or not (rec.cse_flag or "cse" in rec.factors):
             continue
         for pid in sorted(ctx.persons_in(rid, *_CHILD_ROLES)):
-            if pid not in in_police_crime and not named_by_police(pid):
+            if pid not in known and not named_by_police(pid):
                 found.add(
                     IndicatorCode.LA_CONCERN_NO_POLICE_RECORD,
                     rid,
                     pid,
                     {"cse_flag": rec.cse_flag, "factors": sorted(rec.factors)},
+                )
+
+
+def police_concern_no_la_record(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """A police record flagged CSE about a child (under 18 at the event, or of unknown age)
+    that no local-authority record names: the concern never reached children's social care.
+    The same plain-name guard as `la_concern_no_police_record`; nothing fires when the store
+    holds no local-authority record at all."""
+    if not any(local_authority(rec) for rec in ctx.records.values()):
+        return
+    known = _known_to(ctx, local_authority)
+    named_by_council = _plainly_named(ctx, local_authority)
+    for rid, rec in ctx.records.items():
+        if not police(rec) or not (rec.cse_flag or "cse" in rec.factors):
+            continue
+        for m in ctx.mentions_of.get(rid, []):
+            if m.person_id is None or m.role not in _CHILD_ROLES:
+                continue
+            if m.role == MentionRole.SUBJECT.value and _is_type(ctx, rid, RecordType.INTELLIGENCE):
+                continue  # the subject of intelligence is the suspect, not the child
+            if m.age is not None and m.age >= s.child_age_below:
+                continue
+            if m.person_id not in known and not named_by_council(m.person_id):
+                found.add(
+                    IndicatorCode.POLICE_CONCERN_NO_LA_RECORD,
+                    rid,
+                    m.person_id,
+                    {"cse_flag": rec.cse_flag, "child_mention": m.id, "age": m.age},
+                )
+
+
+def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
+    """An adult named as associate of a child in a social-care record with exploitation
+    concerns, resolved to a person, who is never a suspect in a police record about that child.
+
+    Carried by the social-care record; evidence: the associate's mention and the child's police
+    records (none of which names the associate as suspect). An associate known to be under 18
+    is not an adult; one of unknown age is taken as one (the reviewer sees the age is unknown).
+    """
+    child_police: dict[int, set[int]] = defaultdict(set)
+    suspects_of: dict[int, set[int]] = {}
+    for rid, rec in ctx.records.items():
+        if not police(rec):
+            continue
+        children = {
+            m.person_id
+            for m in ctx.mentions_of.get(rid, [])
+            if m.person_id is not None
+            and (
+                m.role == MentionRole.VICTIM.value
+                or (
+                    m.role == MentionRole.SUBJECT.value
+                    and not _is_type(ctx, rid, RecordType.INTELLIGENCE)
+                )
+            )
+        }
+        for pid in children:
+            child_police[pid].add(rid)
+        suspects_of[rid] = ctx.persons_in(rid, MentionRole.SUSPECT.value) | (
+            ctx.persons_in(rid, MentionRole.SUBJECT.value)
+            if _is_type(ctx, rid, RecordType.INTELLIGENCE)
+            else set()
+        )
+    suspect_mentions: dict[int, list[MentionFacts]] = {
+        rid: [
+            m
+            for m in ctx.mentions_of.get(rid, [])
+            if m.role == MentionRole.SUSPECT.value
+            or (m.role == MentionRole.SUBJECT.value and _is_type(ctx, rid, RecordType.INTELLIGENCE))
+        ]
+        for rid in suspects_of
+    }
+    mentions_of_person: dict[int, list[MentionFacts]] = defaultdict(list)
+    for ms in ctx.mentions_of.values():
+        for m in ms:
+            if m.person_id is not None:
+                mentions_of_person[m.person_id].append(m)
+    for rid, rec in ctx.records.items():
+        if not local_authority(rec):
+            continue
+        if not (ctx.is_exploitation(rid) or "cce" in rec.factors):
+            continue
+        ms = ctx.mentions_of.get(rid, [])
+        kids = {m.person_id for m in ms if m.role in _CHILD_ROLES and m.person_id is not None}
+        for m in ms:
+            if m.role != MentionRole.ASSOCIATE.value or m.person_id is None:
+                continue
+            if m.person_id in kids or (m.age is not None and m.age < s.child_age_below):
+                continue
+            own = mentions_of_person.get(m.person_id, [m])
+            for kid in sorted(kids):
+                theirs = sorted(child_police.get(kid, ()))
+                if any(m.person_id in suspects_of[r] for r in theirs):
+                    continue
+                # Linkage may have left him apart from the suspect he is: a suspect of the
+                # child's own records with a similar name, or the same full date of birth, is
+                # taken as him (a narrow scope: this child's police records only).
+                if any(
+                    plausibly_same(mine, other) or exact_dob(mine, other)
+                    for r in theirs
+                    for other in suspect_mentions[r]
+                    for mine in own
+                ):
+                    continue
+                found.add(
+                    IndicatorCode.NAMED_ASSOCIATE_NOT_INVESTIGATED,
+                    rid,
+                    m.person_id,
+                    {
+                        "associate_mention": m.id,
+                        "relationship": m.relationship,
+                        "age": m.age,
+                        "child": kid,
+                        "child_police_records": theirs,
+                    },
                 )
 
 
@@ -398,6 +545,8 @@ RULES: tuple[Rule, ...] = (
     shared_object,
     unlinked_intelligence,
     la_concern_no_police_record,
+    police_concern_no_la_record,
+    named_associate_not_investigated,
 )
 
 

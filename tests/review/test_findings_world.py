@@ -1,0 +1,77 @@
+"""Findings, indicators, typology and groups of issue 16 on a world the real pipeline built."""
+
+from __future__ import annotations
+
+import pytest
+
+from review.findings_world import Found, build_findings_store
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def found(tmp_path_factory: pytest.TempPathFactory) -> Found:
+    engine = build_findings_store(tmp_path_factory.mktemp("findings"))
+    try:
+        return Found(engine)
+    finally:
+        engine.dispose()
+
+
+def test_police_la_mismatch_needs_both_agencies_and_names_both_records(found: Found) -> None:
+    crime, referral = found.ref["CRIS/9000001/20"], found.ref["CSCX00001"]
+    child = found.one("Zephyrine Quillfeather")
+    assert found.findings[(referral, "police_la_mismatch")] == {
+        "child": child, "rule": "F-PLA-01", "window_days": 365,
+        "records": [{"child": child, "concern_here": True, "other_agency_records": [crime]}],
+    }  # fmt: skip
+    assert found.findings[(crime, "police_la_mismatch")] == {
+        "child": child, "rule": "F-PLA-01", "window_days": 365,
+        "records": [{"child": child, "concern_here": False, "other_agency_records": [referral]}],
+    }  # fmt: skip
+    # A child one agency never recorded is no mismatch: an indicator of its own, each way.
+    assert found.codes("CSCX00002") == {"la_concern_no_police_record"}
+    assert "police_la_mismatch" not in found.codes("CRIS/9000002/21")
+    assert "police_concern_no_la_record" in found.codes("CRIS/9000002/21")
+    assert found.indicators[(found.ref["CRIS/9000002/21"], "police_concern_no_la_record")][
+        "persons"
+    ] == [found.one("Perpetua Hollowmere")]
+    assert "police_concern_no_la_record" not in found.codes("CRIS/9000005/21")  # council knows her
+
+
+def test_unlinked_repeat_suspect_on_open_and_charged_crimes(found: Found) -> None:
+    open_, charged = found.ref["CRIS/9000003/19"], found.ref["CRIS/9000004/22"]
+    man = found.one("Barnaby Crumhorn")
+    for rid, other in ((open_, charged), (charged, open_)):
+        evidence = found.indicators[(rid, "unlinked_repeat_suspect")]
+        assert evidence["persons"] == [man]
+        assert evidence["fired"] == [
+            {"records": sorted([open_, charged]), "not_linked_to": [other]}
+        ]
+
+
+def test_named_associate_not_investigated(found: Found) -> None:
+    referral = found.ref["CSCX00003"]
+    evidence = found.indicators[(referral, "named_associate_not_investigated")]
+    # Thaddeus is never a suspect in Wilhelmina's police records; Lucius is, so only one.
+    assert evidence["persons"] == [found.one("Thaddeus Grimwold")]
+    (fired,) = evidence["fired"]
+    assert fired["child"] == found.one("Wilhelmina Sparrowgate")
+    assert fired["child_police_records"] == [found.ref["CRIS/9000005/21"]]
+    assert fired["relationship"] == "older male friend"
+
+
+def test_flags_on_referrals_and_typology_words(found: Found) -> None:
+    assert "missing_cse_flag" in found.codes("CSCX00004")  # grooming described, no CSE factor
+    cruelty, lines = found.ref["CRIS/9000006/18"], found.ref["CRIS/9000007/18"]
+    assert not {lab for r, lab in found.labels if r == cruelty}
+    assert (lines, "cse_likely") not in found.labels
+    assert "wrong_cse_flag" in found.codes("CRIS/9000007/18")
+
+
+def test_group_from_shared_victims_car_and_venue_exports_roles(found: Found) -> None:
+    men = {found.one(f"{m[0]} {m[1]}") for m in
+           (("Ignatius", "Falconbridge"), ("Peregrine", "Thistlewood"), ("Octavius", "Merriweather"))}  # fmt: skip
+    kids = {found.one("Clementine Abernathy"), found.one("Henrietta Bramblecote")}
+    (group,) = [g for g in found.groups.values() if g.get("offender", set()) & men]
+    assert group == {"offender": men, "victim": kids}
