@@ -99,7 +99,9 @@ def test_pdf_holds_every_record_in_date_order_with_indicators(world, tmp_path: P
     flat = " ".join(text.split())
     # Every record's reference, in date order.
     positions = [flat.find(ref) for _, ref, _ in expected]
-    assert -1 not in positions, [ref for (_, ref, _), p in zip(expected, positions) if p == -1]
+    assert -1 not in positions, [
+        ref for (_, ref, _), p in zip(expected, positions, strict=True) if p == -1
+    ]
     assert positions == sorted(positions)
     # Each record's indicators marked between its reference and the next record's.
     bounds = [*positions[1:], len(flat)]
