@@ -10,6 +10,8 @@ recipient; a judgement as a combination (through the one judgement function).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,6 +66,28 @@ class NetworkFormat(StrEnum):
 
 def _actor(store: Engine, named: str | None, command: str) -> Actor:
     return signed_in_actor(store, named, command)
+
+
+@contextmanager
+def _denials_audited(store: Engine, actor: Actor, command: str) -> Iterator[None]:
+    """A refusal inside the command (role, team, object) is audited as DENIED on it."""
+    from casereview.errors import AccessDenied
+    from casereview.model.codes import AuditAction
+    from casereview.store import audit
+
+    try:
+        yield
+    except AccessDenied as refused:
+        audit.append_alone(
+            store,
+            actor=actor.username,
+            action=AuditAction.DENIED,
+            object_type="function",
+            object_id=command,
+            client=actor.client,
+            details={"command": command, "reason": str(refused)},
+        )
+        raise
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -190,11 +214,12 @@ def export_network_command(
 
     with store_engine(ctx) as store:
         actor = _actor(store, username, "export-network")
-        result = export_network(
-            store, actor, kind.value, subject, fmt.value, out,
-            purpose=purpose, recipient=recipient,
-            date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
-        )  # fmt: skip
+        with _denials_audited(store, actor, "export-network"):
+            result = export_network(
+                store, actor, kind.value, subject, fmt.value, out,
+                purpose=purpose, recipient=recipient,
+                date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
+            )  # fmt: skip
     if as_json:
         print_json(
             {
@@ -230,7 +255,7 @@ def matches_list_command(
 
     with store_engine(ctx) as store:
         actor = _actor(store, username, "matches list")
-        with reading(store) as conn:
+        with _denials_audited(store, actor, "matches list"), reading(store) as conn:
             queue = possible_matches(conn, actor, kind=kind, status=status, limit=limit)
             counts = match_counts(conn, actor)
         audit.append_alone(
@@ -283,7 +308,8 @@ def matches_show_command(
 
     with store_engine(ctx) as store:
         actor = _actor(store, username, "matches show")
-        detail = show_match(store, actor, mention_a, mention_b)
+        with _denials_audited(store, actor, "matches show"):
+            detail = show_match(store, actor, mention_a, mention_b)
         audit.append_alone(
             store,
             actor=actor.username,
@@ -340,7 +366,8 @@ def matches_judge_command(
 
     with store_engine(ctx) as store:
         actor = _actor(store, username, "matches judge")
-        record = judge_match(store, actor, mention_a, mention_b, judgement, reason)
+        with _denials_audited(store, actor, "matches judge"):
+            record = judge_match(store, actor, mention_a, mention_b, judgement, reason)
     if as_json:
         print_json(
             {"judgement_id": record.id, "mention_a": record.mention_a, "mention_b": record.mention_b,
