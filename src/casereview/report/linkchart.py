@@ -12,13 +12,13 @@ from markupsafe import Markup
 from casereview import __version__
 from casereview.network.chart import HEIGHT, LEGEND, RELATIONS, WIDTH, Chart, ChartNode
 
-__all__ = ["chart_svg", "render_chart_html"]
+__all__ = ["chart_svg", "legend_swatch", "render_chart_html"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 _R = 9.0
 
 
-def _shape(node: ChartNode) -> str:
+def _shape(node: ChartNode, *, labelled: bool = True) -> str:
     _label, colour, shape = LEGEND[node.legend_key]
     x, y = node.x, node.y
     if shape == "circle":
@@ -34,12 +34,26 @@ def _shape(node: ChartNode) -> str:
     else:
         points = f"{x},{y - _R} {x + _R},{y + _R * 0.8:.1f} {x - _R},{y + _R * 0.8:.1f}"
         body = f'<polygon points="{points}" fill="{colour}" stroke="#1b1b1b"/>'
+    if not labelled:
+        return body
     label = escape(node.label if len(node.label) <= 40 else node.label[:39] + "…")
     return (
         f'<g class="node {escape(node.kind)}" id="n-{escape(node.id)}"><title>'
         f"{escape(node.id)}: {escape(node.label)}</title>{body}"
-        f'<text x="{x}" y="{y + _R + 11:.1f}" text-anchor="middle">{label}</text></g>'
+        f'<text x="{x}" y="{y + _R + 11:.1f}" text-anchor="middle" font-size="10" '
+        f'font-family="sans-serif">{label}</text></g>'
     )
+
+
+def legend_swatch(key: str) -> Markup:
+    """A small SVG of a legend entry's shape and colour (no inline CSS: the web app's CSP)."""
+    node = ChartNode(
+        "swatch", "person" if key.startswith("person") else key, key.partition(":")[2] or None, ""
+    )
+    node.x = node.y = 10.0
+    drawn = _shape(node, labelled=False)
+    # Every value in the markup went through html.escape.
+    return Markup(f'<svg width="20" height="20" aria-hidden="true">{drawn}</svg>')  # noqa: S704  # nosec B704
 
 
 def chart_svg(chart: Chart, *, link: str | None = None) -> Markup:
@@ -50,8 +64,12 @@ def chart_svg(chart: Chart, *, link: str | None = None) -> Markup:
     for e in chart.edges:
         (x1, y1), (x2, y2) = where[e.source], where[e.target]
         title = f"{e.relation}: {len(e.records)} record(s)"
+        strong = e.relation in ("co_suspect", "victim_of")
+        stroke = (
+            'stroke="#1b1b1b" stroke-width="2"' if strong else 'stroke="#8a8a8a" stroke-width="1"'
+        )
         lines.append(
-            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" class="edge {escape(e.relation.split()[0])}">'
+            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" {stroke}>'
             f"<title>{escape(title)}</title></line>"
         )
     shapes = []
@@ -65,8 +83,6 @@ def chart_svg(chart: Chart, *, link: str | None = None) -> Markup:
         f'<svg class="linkchart" viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" role="img" '
         f'aria-label="link chart {escape(chart.key)}: {len(chart.nodes)} nodes, '
         f'{len(chart.edges)} edges; the tables below list them">'
-        "<style>.edge{stroke:#8a8a8a;stroke-width:1}.edge.co_suspect,.edge.victim_of"
-        "{stroke:#1b1b1b;stroke-width:2}text{font:10px sans-serif;fill:#1b1b1b}</style>"
         + "".join(lines)
         + "".join(shapes)
         + "</svg>"
@@ -86,6 +102,7 @@ def render_chart_html(chart: Chart, *, viewer: str) -> str:
     return env.get_template("chart.html").render(
         chart=chart,
         svg=chart_svg(chart),
+        swatch=legend_swatch,
         labels=labels,
         relations=RELATIONS,
         viewer=viewer,
