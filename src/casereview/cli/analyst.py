@@ -10,8 +10,7 @@ recipient; a judgement as a combination (through the one judgement function).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,26 +67,14 @@ def _actor(store: Engine, named: str | None, command: str) -> Actor:
     return signed_in_actor(store, named, command)
 
 
-@contextmanager
-def _denials_audited(store: Engine, actor: Actor, command: str) -> Iterator[None]:
+def _denials_audited(store: Engine, actor: Actor, command: str) -> AbstractContextManager[None]:
     """A refusal inside the command (role, team, object) is audited as DENIED on it."""
-    from casereview.errors import AccessDenied
-    from casereview.model.codes import AuditAction
     from casereview.store import audit
 
-    try:
-        yield
-    except AccessDenied as refused:
-        audit.append_alone(
-            store,
-            actor=actor.username,
-            action=AuditAction.DENIED,
-            object_type="function",
-            object_id=command,
-            client=actor.client,
-            details={"command": command, "reason": str(refused)},
-        )
-        raise
+    return audit.denials_audited(
+        store, actor=actor.username, object_type="function", object_id=command,
+        client=actor.client, details={"command": command},
+    )  # fmt: skip
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -171,16 +158,16 @@ def chart_command(
     (the same on every load), legend. Audited as a consultation."""
     import json
 
-    from casereview.network.chart import consult_chart
+    from casereview.network.chart import ChartRequest, consult_chart
     from casereview.report.linkchart import render_chart_html
     from casereview.store.files import open_private
 
     with store_engine(ctx) as store:
         actor = _actor(store, username, "chart")
-        chart = consult_chart(
-            store, actor, kind.value, subject,
-            date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), expand=expand,
-        )  # fmt: skip
+        request = ChartRequest(
+            kind.value, subject, _date(date_from, "--from"), _date(date_to, "--to"), expand
+        )
+        chart = consult_chart(store, actor, request)
     text = (
         render_chart_html(chart, viewer=actor.username)
         if fmt == ChartFormat.html
@@ -211,15 +198,17 @@ def export_network_command(
     """Export a group or a person's network for i2 Analyst's Notebook, Gephi (GraphML, GEXF)
     or Aleph (followthemoney JSON lines): analysts only, audited as a disclosure."""
     from casereview.network.analyst_exports import export_network
+    from casereview.network.chart import ChartRequest
 
     with store_engine(ctx) as store:
         actor = _actor(store, username, "export-network")
         with _denials_audited(store, actor, "export-network"):
+            request = ChartRequest(
+                kind.value, subject, _date(date_from, "--from"), _date(date_to, "--to")
+            )
             result = export_network(
-                store, actor, kind.value, subject, fmt.value, out,
-                purpose=purpose, recipient=recipient,
-                date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"),
-            )  # fmt: skip
+                store, actor, request, fmt.value, out, purpose=purpose, recipient=recipient
+            )
     if as_json:
         print_json(
             {

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, select
 from casereview.errors import ValidationError
 from casereview.model.codes import UserRole
 from casereview.model.tables import records, sources
-from casereview.network.chart import LEGEND, Chart, ChartNode, build_chart
+from casereview.network.chart import LEGEND, Chart, ChartNode, ChartRequest, build_chart
 from casereview.network.ftm_schema import validate_entities
 from casereview.store.access import Actor, require_role
 from casereview.store.db import reading, writing
@@ -370,15 +370,12 @@ def _link(
 def export_network(
     engine: Engine,
     actor: Actor,
-    kind: str,
-    subject_id: int,
+    request: ChartRequest,
     fmt: str,
     out: Path,
     *,
     purpose: str,
     recipient: str,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
 ) -> ExportResult:
     """Write the chart of a group or a person's network in `fmt` (analysts only): one audited
     disclosure naming the purpose, the recipient and every file written."""
@@ -389,7 +386,7 @@ def export_network(
     if not recipient or not recipient.strip():
         raise ValidationError("an export of personal data needs a recipient (--recipient)")
     with reading(engine) as conn:
-        chart = build_chart(conn, actor, kind, subject_id, date_from=date_from, date_to=date_to)
+        chart = build_chart(conn, actor, request)
         prov, refs = _provenance(conn, chart)
     what = f"network:{chart.key}:{fmt}"
     details = {"format": fmt, "nodes": len(chart.nodes), "edges": len(chart.edges)}

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
-from casereview.errors import AccessDenied, NotFound, ValidationError
+from casereview.errors import NotFound, ValidationError
 from casereview.model.codes import AuditAction, ObjectKind
 from casereview.model.tables import (
     group_members,
@@ -53,6 +53,7 @@ __all__ = [
     "Chart",
     "ChartEdge",
     "ChartNode",
+    "ChartRequest",
     "build_chart",
     "consult_chart",
     "layout",
@@ -255,28 +256,31 @@ def _dated(
     return out
 
 
-def _in(column: Any, ids: list[int]) -> Any:
-    return column.in_(ids)
+@dataclass(frozen=True)
+class ChartRequest:
+    """Which chart: a group or a person's network, a date range, a node to expand at."""
+
+    kind: str  # group | person
+    subject_id: int
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    expand: str | None = None
+    limit: int = EXPAND_LIMIT
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.subject_id}"
 
 
-def build_chart(
-    conn: Connection,
-    actor: Actor,
-    kind: str,
-    subject_id: int,
-    *,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    expand: str | None = None,
-    limit: int = EXPAND_LIMIT,
-) -> Chart:
+def build_chart(conn: Connection, actor: Actor, request: ChartRequest) -> Chart:
     """The chart of a group or a person's network as `actor` may see it (see module)."""
+    kind, subject_id, key = request.kind, request.subject_id, request.key
+    date_from, date_to, expand = request.date_from, request.date_to, request.expand
     if kind not in KINDS:
         raise ValidationError(f"unknown chart kind {kind!r}: use group or person")
     if date_from and date_to and date_from > date_to:
         raise ValidationError("the date range ends before it starts")
     (check_group if kind == "group" else check_person)(conn, actor, subject_id)
-    key = f"{kind}:{subject_id}"
     seeds, group_roles = _seed_records(conn, actor, kind, subject_id)
     rows = _dated(conn, seeds, date_from, date_to)
     truncated = len(rows) > MAX_RECORDS
@@ -292,7 +296,8 @@ def build_chart(
         return base
     if expand not in {n.id for n in base.nodes}:
         raise NotFound(f"no node {expand} on chart {key}")
-    more = _neighbour_records(conn, actor, expand, set(rows), max(1, min(limit, EXPAND_LIMIT)))
+    limit = max(1, min(request.limit, EXPAND_LIMIT))
+    more = _neighbour_records(conn, actor, expand, set(rows), limit)
     rows.update(_dated(conn, set(more), date_from, date_to))
     chart = _assemble(conn, key, rows, kind, group_roles)
     chart.expanded = expand
@@ -322,7 +327,7 @@ def _assemble(
             )
             .join(mention_person, mention_person.c.mention_id == mentions.c.id)
             .join(records, records.c.id == mentions.c.record_id)
-            .where(_in(mentions.c.record_id, ids))
+            .where(mentions.c.record_id.in_(ids))
             .order_by(mentions.c.id)
         ).all(),
         columns=["mention_id", "record_id", "person", "role", "record_type", "dob"],
@@ -336,7 +341,7 @@ def _assemble(
     person_ids = sorted({int(p) for p in people["person"]}) if not people.empty else []
     names = dict(
         conn.execute(
-            select(persons.c.id, persons.c.display_name).where(_in(persons.c.id, person_ids))
+            select(persons.c.id, persons.c.display_name).where(persons.c.id.in_(person_ids))
         ).all()
     )
     nodes: dict[str, ChartNode] = {}
@@ -401,7 +406,7 @@ def _objects_and_places(
             record_objects.c.mention_id,
         )
         .join(objects, objects.c.id == record_objects.c.object_id)
-        .where(_in(record_objects.c.record_id, ids))
+        .where(record_objects.c.record_id.in_(ids))
         .order_by(record_objects.c.id)
     ).all():
         node = f"{okind}:{int(oid)}"
@@ -422,7 +427,7 @@ def _objects_and_places(
             record_locations.c.mention_id,
         )
         .join(locations, locations.c.id == record_locations.c.location_id)
-        .where(_in(record_locations.c.record_id, ids))
+        .where(record_locations.c.record_id.in_(ids))
         .order_by(record_locations.c.id)
     ).all():
         number = int(place) if place is not None else -int(lid)
@@ -537,53 +542,25 @@ def layout(
 # --------------------------------------------------------------------------- audited view
 
 
-def consult_chart(
-    engine: Engine,
-    actor: Actor,
-    kind: str,
-    subject_id: int,
-    *,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    expand: str | None = None,
-    limit: int = EXPAND_LIMIT,
-) -> Chart:
+def consult_chart(engine: Engine, actor: Actor, request: ChartRequest) -> Chart:
     """`build_chart`, audited as a consultation of the group or person (DENIED if refused)."""
-    try:
-        with reading(engine) as conn:
-            chart = build_chart(
-                conn,
-                actor,
-                kind,
-                subject_id,
-                date_from=date_from,
-                date_to=date_to,
-                expand=expand,
-                limit=limit,
-            )
-    except AccessDenied:
-        audit.append_alone(
-            engine,
-            actor=actor.username,
-            action=AuditAction.DENIED,
-            object_type=kind,
-            object_id=subject_id,
-            client=actor.client,
-            details={"view": "chart"},
-        )
-        raise
+    with audit.denials_audited(
+        engine, actor=actor.username, object_type=request.kind, object_id=request.subject_id,
+        client=actor.client, details={"view": "chart"},
+    ), reading(engine) as conn:  # fmt: skip
+        chart = build_chart(conn, actor, request)
     audit.append_alone(
         engine,
         actor=actor.username,
         action=AuditAction.CONSULT,
-        object_type=kind,
-        object_id=subject_id,
+        object_type=request.kind,
+        object_id=request.subject_id,
         client=actor.client,
         details={
             "view": "chart",
             "nodes": len(chart.nodes),
             "edges": len(chart.edges),
-            "expanded": expand,
+            "expanded": request.expand,
             "date_from": chart.date_from,
             "date_to": chart.date_to,
         },

@@ -18,11 +18,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Connection, Engine, or_, select
 
 from casereview import __version__
-from casereview.errors import AccessDenied, ValidationError
+from casereview.errors import ValidationError
 from casereview.link.matches import excerpt
 from casereview.model.codes import (
     AuditAction,
@@ -45,7 +44,7 @@ from casereview.model.tables import (
     records,
     sources,
 )
-from casereview.report.render import pdf_available
+from casereview.report.render import pdf_available, template_env
 from casereview.store import audit
 from casereview.store.access import Actor, check_person, visible_records
 from casereview.store.db import reading, writing
@@ -81,7 +80,6 @@ CSV_COLUMNS = (
     "withdrawn",
 )
 DEFAULT_GAP_DAYS = 180
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -315,13 +313,7 @@ def chronology_csv_rows(chron: Chronology) -> list[list[Any]]:
 
 def render_chronology_html(chron: Chronology) -> str:
     """The chronology as one self-contained HTML document (the PDF is printed from it)."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_env()
     used = sorted({(m.kind, m.code, m.definition) for e in chron.entries for m in e.markers})
     return env.get_template("chronology.html").render(
         c=chron,
@@ -360,20 +352,12 @@ def consult_chronology(
 
 
 def _load(engine: Engine, actor: Actor, person_id: int, gap_days: int, view: str) -> Chronology:
-    try:
-        with reading(engine) as conn:
-            return build_chronology(conn, actor, person_id, gap_days=gap_days)
-    except AccessDenied:
-        audit.append_alone(
-            engine,
-            actor=actor.username,
-            action=AuditAction.DENIED,
-            object_type="person",
-            object_id=person_id,
-            client=actor.client,
-            details={"view": view},
-        )
-        raise
+    denied = {"view": view}
+    with audit.denials_audited(
+        engine, actor=actor.username, object_type="person", object_id=person_id,
+        client=actor.client, details=denied,
+    ), reading(engine) as conn:  # fmt: skip
+        return build_chronology(conn, actor, person_id, gap_days=gap_days)
 
 
 def export_chronology(

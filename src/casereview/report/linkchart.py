@@ -4,17 +4,15 @@ its legend and a table of every node and edge, so that it reads without JavaScri
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
 from casereview import __version__
 from casereview.network.chart import HEIGHT, LEGEND, RELATIONS, WIDTH, Chart, ChartNode
+from casereview.report.render import template_env
 
 __all__ = ["chart_svg", "legend_swatch", "render_chart_html"]
 
-TEMPLATES = Path(__file__).parent / "templates"
 _R = 9.0
 
 
@@ -91,13 +89,7 @@ def chart_svg(chart: Chart, *, link: str | None = None) -> Markup:
 
 def render_chart_html(chart: Chart, *, viewer: str) -> str:
     """The chart as one self-contained HTML file: SVG, legend, node and edge tables."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_env()
     labels = {n.id: n.label for n in chart.nodes}
     return env.get_template("chart.html").render(
         chart=chart,

@@ -129,9 +129,7 @@ def parse_overrides(base: R, text: str | None, option: str) -> R:
         if not sep:
             raise ConfigError(f"{option}: expected name=value, got {part!r}")
         if name not in known:
-            raise ConfigError(
-                f"{option}: unknown rate {name!r}; known: {', '.join(sorted(known))}"
-            )
+            raise ConfigError(f"{option}: unknown rate {name!r}; known: {', '.join(sorted(known))}")
         try:
             rate = float(value)
         except ValueError:

@@ -45,142 +45,214 @@ class Origin:
 
 
 def _o(key: str, weight: float, male: str, female: str, family: str, eth: str) -> Origin:
-    return Origin(key, weight, tuple(male.split()), tuple(female.split()),
-                  tuple(family.split()), tuple(eth.split()))
+    return Origin(
+        key,
+        weight,
+        tuple(male.split()),
+        tuple(female.split()),
+        tuple(family.split()),
+        tuple(eth.split()),
+    )
 
 
 ORIGINS: tuple[Origin, ...] = (
-    _o("english", 30,
-       "Oliver Jack Harry George James Thomas William Daniel Joshua Samuel Ryan Connor Liam "
-       "Jamie Lewis Callum Kieran Robert Michael Christopher Matthew Anthony Joseph Alexander "
-       "Benjamin Nicholas Stephen Richard Jonathan Dean",
-       "Olivia Emily Jessica Chloe Sophie Charlotte Lauren Megan Hannah Amy Ellie Holly Jade "
-       "Katie Rebecca Bethany Georgia Shannon Paige Courtney Abigail Samantha Natasha Victoria "
-       "Elizabeth Katherine Jennifer Leah Kayleigh",
-       "Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Walker "
-       "Wright Robinson Thompson White Hughes Edwards Green Hall Wood Harris Lewis Martin "
-       "Jackson Clarke Clark Turner Hill Scott Cooper Morris Ward King Baker Harrison Morgan "
-       "Allen Young Mitchell Parker Collins Bennett Cook Shaw Bailey Fletcher",
-       "W1 W1 W1 W1 W9 M9"),
-    _o("irish", 4,
-       "Sean Patrick Conor Ciaran Declan Niall Eoin Cian Darragh Kevin",
-       "Siobhan Niamh Aoife Ciara Roisin Orla Caoimhe Sinead Aisling Grainne",
-       "Murphy Kelly O'Sullivan Walsh O'Brien Byrne Ryan O'Connor O'Neill Doyle McCarthy "
-       "Gallagher Kennedy Lynch Quinn Brennan",
-       "W2 W2 W1"),
-    _o("caribbean", 7,
-       "Tyrone Jermaine Leon Marcus Andre Dwayne Kareem Reuben Jordan Tyrese Devon Shaquille "
-       "Nathaniel Darnell Kyle",
-       "Shanice Tia Chantelle Keisha Aaliyah Jasmine Tanisha Shantelle Kiara Monique Nia "
-       "Latoya Simone Aliyah",
-       "Campbell Brown Williams Francis Grant Reid Thomas Morgan Gordon Henry Bailey Clarke "
-       "Lewis Edwards Richards Powell Johnson Graham Stewart Samuels",
-       "B1 B1 M1 B9"),
-    _o("nigerian", 5,
-       "Oluwaseun Chinedu Emeka Tunde Olumide Adebayo Chukwuemeka Ifeanyi Babatunde Femi "
-       "David Samuel Daniel Joshua",
-       "Funmilayo Chiamaka Ngozi Adaeze Temitope Oluwadamilola Blessing Precious Favour "
-       "Folake Chioma Ife Esther",
-       "Okafor Adeyemi Okonkwo Balogun Ogunleye Adebayo Eze Olawale Nwosu Akinola Adeleke "
-       "Obi Okeke Oyelaran Afolabi",
-       "B2 B2 B9"),
-    _o("ghanaian", 3,
-       "Kwame Kofi Kwabena Yaw Kwaku Kojo Nana Emmanuel Isaac Kwesi",
-       "Ama Akosua Abena Adwoa Efua Afia Akua Yaa Gifty Comfort",
-       "Mensah Owusu Boateng Asante Osei Appiah Agyeman Darko Acheampong Addo Ansah Amoah",
-       "B2 B2 B9"),
-    _o("somali", 3,
-       "Abdullahi Mohamed Ahmed Abdirahman Hassan Yusuf Ali Omar Ibrahim Mustafa",
-       "Fadumo Hodan Amina Ayan Hibo Sagal Ifrah Khadija Sahra Hawa",
-       "Mohamud Abdi Hassan Ali Farah Warsame Osman Ahmed Yusuf Jama Aden Hersi Egal",
-       "B2 B9 O9"),
-    _o("pakistani", 5,
-       "Mohammed Muhammad Ali Hamza Bilal Usman Imran Zain Adnan Tariq Kashif Shahid Asif "
-       "Faisal Naveed",
-       "Ayesha Fatima Zainab Maryam Sana Hina Amna Saima Rabia Nadia Iqra Mehwish",
-       "Khan Hussain Ahmed Ali Iqbal Mahmood Akhtar Shah Butt Malik Chaudhry Raza Qureshi Aslam",
-       "A2 A2 A9"),
-    _o("bangladeshi", 5,
-       "Mohammed Abdul Rahim Shahid Rashid Jamal Sohel Faruk Anwar Ruhul Shafiq Kamal",
-       "Fatema Nasima Shirin Taslima Rumana Sultana Shamima Jannat Tasnim Sadia Nusrat",
-       "Begum Miah Rahman Uddin Ahmed Islam Hoque Khatun Ali Chowdhury Hossain Alam Karim",
-       "A3 A3 A9"),
-    _o("indian", 6,
-       "Arjun Rohan Raj Vikram Amit Sanjay Ravi Harpreet Gurpreet Manpreet Karan Nikhil "
-       "Sunil Deepak Aditya",
-       "Priya Anjali Pooja Neha Simran Kiran Navneet Sunita Divya Meera Asha Jaspreet",
-       "Patel Singh Sharma Kaur Kumar Shah Gill Sandhu Mehta Joshi Desai Gupta Chauhan Dhillon "
-       "Bains Parmar",
-       "A1 A1 A9"),
-    _o("polish", 4,
-       "Jakub Kacper Mateusz Piotr Tomasz Krzysztof Pawel Michal Lukasz Wojciech Marcin "
-       "Aleksander",
-       "Julia Zuzanna Katarzyna Agnieszka Magdalena Natalia Aleksandra Karolina Joanna Monika "
-       "Weronika",
-       "Nowak Kowalski Wisniewski Wojcik Kowalczyk Kaminski Lewandowski Zielinski Szymanski "
-       "Wozniak Dabrowski Kozlowski",
-       "W9 W9"),
-    _o("romanian", 3,
-       "Andrei Alexandru Mihai Ionut Florin Gabriel Stefan Cristian Adrian Marius Bogdan",
-       "Maria Elena Ioana Andreea Alexandra Daniela Georgiana Mihaela Bianca Roxana",
-       "Popescu Ionescu Popa Pop Radu Dumitru Stan Stoica Gheorghe Rusu Munteanu Constantin",
-       "W9 W9"),
-    _o("albanian", 2,
-       "Ardit Besnik Arben Dritan Erion Klodian Gentian Fatjon Luan Elvis",
-       "Elira Arta Blerta Mirela Besa Jonida Klea Erjona Anisa",
-       "Hoxha Shehu Krasniqi Gashi Berisha Leka Dervishi Basha Kola Marku",
-       "W9 W9"),
-    _o("turkish", 3,
-       "Mehmet Mustafa Ahmet Emre Murat Hasan Huseyin Kerem Yusuf Baris Can",
-       "Ayse Fatma Elif Zeynep Merve Esra Derya Ozlem Sibel Gul",
-       "Yilmaz Kaya Demir Sahin Celik Ozturk Aydin Arslan Dogan Kilic Aslan Yildiz",
-       "W9 O9"),
-    _o("arabic", 3,
-       "Mohammed Ahmed Omar Khalid Youssef Karim Samir Tariq Hassan Ibrahim Walid",
-       "Fatima Aisha Mariam Layla Nour Yasmin Huda Rania Salma Amira",
-       "Hassan Ali Ibrahim Mahmoud Saleh Abdullah Haddad Mansour Nasser Khalil Youssef Saeed",
-       "O9 O9 W9"),
-    _o("portuguese", 3,
-       "Joao Tiago Pedro Rafael Diogo Bruno Ricardo Miguel Andre Luis",
-       "Ana Beatriz Mariana Ines Catarina Sofia Joana Rita Carolina Leticia",
-       "Silva Santos Ferreira Pereira Oliveira Costa Rodrigues Martins Sousa Fernandes "
-       "Goncalves Gomes",
-       "W9 W9 O9"),
-    _o("chinese", 2,
-       "Wei Jun Hao Ming Jian Lei Tao Yi Kai",
-       "Mei Li Xin Ying Jing Hui Yan Ling Xiao",
-       "Wang Li Zhang Chen Liu Yang Huang Zhao Wu Zhou Lin Ng Wong Chan Lee",
-       "O1 O1"),
-    _o("vietnamese", 1,
-       "Minh Duc Anh Tuan Hung Long Nam Quang",
-       "Linh Thu Trang Huong Lan Ngoc Mai Hoa",
-       "Nguyen Tran Le Pham Hoang Vu Dang Bui Do",
-       "A9 O9"),
-    _o("tamil", 2,
-       "Suresh Kumaran Ganesh Rajan Senthil Dinesh Prakash Vinoth",
-       "Lakshmi Priya Kavitha Sharmila Nirmala Shanthi Tharani Abirami",
-       "Sivakumar Rajendran Selvarajah Thevarajah Kanagaratnam Sritharan Balasingham",
-       "A9 A1"),
-    _o("eritrean", 1,
-       "Yonas Dawit Samuel Filmon Tesfaye Biniam Henok",
-       "Senait Helen Selam Feven Ruth Saba Meron",
-       "Tesfay Gebremedhin Haile Berhane Kidane Tekle Ghebreyesus",
-       "B2 B9"),
-    _o("greek_cypriot", 2,
-       "Andreas Nikos Christos Georgios Costas Michalis Panayiotis Stelios",
-       "Maria Eleni Christina Sophia Katerina Androulla Despina Georgia",
-       "Georgiou Christodoulou Constantinou Papadopoulos Ioannou Charalambous Nicolaou",
-       "W9 W9"),
-    _o("colombian", 1,
-       "Juan Carlos Andres Santiago Felipe Camilo Sebastian Diego",
-       "Valentina Daniela Camila Paula Natalia Laura Lina",
-       "Garcia Rodriguez Martinez Lopez Gonzalez Hernandez Ramirez Torres Gomez",
-       "O9 W9"),
-    _o("congolese", 1,
-       "Christian Patrick Glody Junior Exauce Merveille Grace",
-       "Grace Merveille Divine Esther Prisca Gloria",
-       "Mbala Kabongo Tshibanda Ilunga Mukendi Kalala Ngoy Lukusa",
-       "B2 B9"),
+    _o(
+        "english",
+        30,
+        "Oliver Jack Harry George James Thomas William Daniel Joshua Samuel Ryan Connor Liam "
+        "Jamie Lewis Callum Kieran Robert Michael Christopher Matthew Anthony Joseph Alexander "
+        "Benjamin Nicholas Stephen Richard Jonathan Dean",
+        "Olivia Emily Jessica Chloe Sophie Charlotte Lauren Megan Hannah Amy Ellie Holly Jade "
+        "Katie Rebecca Bethany Georgia Shannon Paige Courtney Abigail Samantha Natasha Victoria "
+        "Elizabeth Katherine Jennifer Leah Kayleigh",
+        "Smith Jones Williams Taylor Brown Davies Evans Wilson Thomas Johnson Roberts Walker "
+        "Wright Robinson Thompson White Hughes Edwards Green Hall Wood Harris Lewis Martin "
+        "Jackson Clarke Clark Turner Hill Scott Cooper Morris Ward King Baker Harrison Morgan "
+        "Allen Young Mitchell Parker Collins Bennett Cook Shaw Bailey Fletcher",
+        "W1 W1 W1 W1 W9 M9",
+    ),
+    _o(
+        "irish",
+        4,
+        "Sean Patrick Conor Ciaran Declan Niall Eoin Cian Darragh Kevin",
+        "Siobhan Niamh Aoife Ciara Roisin Orla Caoimhe Sinead Aisling Grainne",
+        "Murphy Kelly O'Sullivan Walsh O'Brien Byrne Ryan O'Connor O'Neill Doyle McCarthy "
+        "Gallagher Kennedy Lynch Quinn Brennan",
+        "W2 W2 W1",
+    ),
+    _o(
+        "caribbean",
+        7,
+        "Tyrone Jermaine Leon Marcus Andre Dwayne Kareem Reuben Jordan Tyrese Devon Shaquille "
+        "Nathaniel Darnell Kyle",
+        "Shanice Tia Chantelle Keisha Aaliyah Jasmine Tanisha Shantelle Kiara Monique Nia "
+        "Latoya Simone Aliyah",
+        "Campbell Brown Williams Francis Grant Reid Thomas Morgan Gordon Henry Bailey Clarke "
+        "Lewis Edwards Richards Powell Johnson Graham Stewart Samuels",
+        "B1 B1 M1 B9",
+    ),
+    _o(
+        "nigerian",
+        5,
+        "Oluwaseun Chinedu Emeka Tunde Olumide Adebayo Chukwuemeka Ifeanyi Babatunde Femi "
+        "David Samuel Daniel Joshua",
+        "Funmilayo Chiamaka Ngozi Adaeze Temitope Oluwadamilola Blessing Precious Favour "
+        "Folake Chioma Ife Esther",
+        "Okafor Adeyemi Okonkwo Balogun Ogunleye Adebayo Eze Olawale Nwosu Akinola Adeleke "
+        "Obi Okeke Oyelaran Afolabi",
+        "B2 B2 B9",
+    ),
+    _o(
+        "ghanaian",
+        3,
+        "Kwame Kofi Kwabena Yaw Kwaku Kojo Nana Emmanuel Isaac Kwesi",
+        "Ama Akosua Abena Adwoa Efua Afia Akua Yaa Gifty Comfort",
+        "Mensah Owusu Boateng Asante Osei Appiah Agyeman Darko Acheampong Addo Ansah Amoah",
+        "B2 B2 B9",
+    ),
+    _o(
+        "somali",
+        3,
+        "Abdullahi Mohamed Ahmed Abdirahman Hassan Yusuf Ali Omar Ibrahim Mustafa",
+        "Fadumo Hodan Amina Ayan Hibo Sagal Ifrah Khadija Sahra Hawa",
+        "Mohamud Abdi Hassan Ali Farah Warsame Osman Ahmed Yusuf Jama Aden Hersi Egal",
+        "B2 B9 O9",
+    ),
+    _o(
+        "pakistani",
+        5,
+        "Mohammed Muhammad Ali Hamza Bilal Usman Imran Zain Adnan Tariq Kashif Shahid Asif "
+        "Faisal Naveed",
+        "Ayesha Fatima Zainab Maryam Sana Hina Amna Saima Rabia Nadia Iqra Mehwish",
+        "Khan Hussain Ahmed Ali Iqbal Mahmood Akhtar Shah Butt Malik Chaudhry Raza Qureshi Aslam",
+        "A2 A2 A9",
+    ),
+    _o(
+        "bangladeshi",
+        5,
+        "Mohammed Abdul Rahim Shahid Rashid Jamal Sohel Faruk Anwar Ruhul Shafiq Kamal",
+        "Fatema Nasima Shirin Taslima Rumana Sultana Shamima Jannat Tasnim Sadia Nusrat",
+        "Begum Miah Rahman Uddin Ahmed Islam Hoque Khatun Ali Chowdhury Hossain Alam Karim",
+        "A3 A3 A9",
+    ),
+    _o(
+        "indian",
+        6,
+        "Arjun Rohan Raj Vikram Amit Sanjay Ravi Harpreet Gurpreet Manpreet Karan Nikhil "
+        "Sunil Deepak Aditya",
+        "Priya Anjali Pooja Neha Simran Kiran Navneet Sunita Divya Meera Asha Jaspreet",
+        "Patel Singh Sharma Kaur Kumar Shah Gill Sandhu Mehta Joshi Desai Gupta Chauhan Dhillon "
+        "Bains Parmar",
+        "A1 A1 A9",
+    ),
+    _o(
+        "polish",
+        4,
+        "Jakub Kacper Mateusz Piotr Tomasz Krzysztof Pawel Michal Lukasz Wojciech Marcin "
+        "Aleksander",
+        "Julia Zuzanna Katarzyna Agnieszka Magdalena Natalia Aleksandra Karolina Joanna Monika "
+        "Weronika",
+        "Nowak Kowalski Wisniewski Wojcik Kowalczyk Kaminski Lewandowski Zielinski Szymanski "
+        "Wozniak Dabrowski Kozlowski",
+        "W9 W9",
+    ),
+    _o(
+        "romanian",
+        3,
+        "Andrei Alexandru Mihai Ionut Florin Gabriel Stefan Cristian Adrian Marius Bogdan",
+        "Maria Elena Ioana Andreea Alexandra Daniela Georgiana Mihaela Bianca Roxana",
+        "Popescu Ionescu Popa Pop Radu Dumitru Stan Stoica Gheorghe Rusu Munteanu Constantin",
+        "W9 W9",
+    ),
+    _o(
+        "albanian",
+        2,
+        "Ardit Besnik Arben Dritan Erion Klodian Gentian Fatjon Luan Elvis",
+        "Elira Arta Blerta Mirela Besa Jonida Klea Erjona Anisa",
+        "Hoxha Shehu Krasniqi Gashi Berisha Leka Dervishi Basha Kola Marku",
+        "W9 W9",
+    ),
+    _o(
+        "turkish",
+        3,
+        "Mehmet Mustafa Ahmet Emre Murat Hasan Huseyin Kerem Yusuf Baris Can",
+        "Ayse Fatma Elif Zeynep Merve Esra Derya Ozlem Sibel Gul",
+        "Yilmaz Kaya Demir Sahin Celik Ozturk Aydin Arslan Dogan Kilic Aslan Yildiz",
+        "W9 O9",
+    ),
+    _o(
+        "arabic",
+        3,
+        "Mohammed Ahmed Omar Khalid Youssef Karim Samir Tariq Hassan Ibrahim Walid",
+        "Fatima Aisha Mariam Layla Nour Yasmin Huda Rania Salma Amira",
+        "Hassan Ali Ibrahim Mahmoud Saleh Abdullah Haddad Mansour Nasser Khalil Youssef Saeed",
+        "O9 O9 W9",
+    ),
+    _o(
+        "portuguese",
+        3,
+        "Joao Tiago Pedro Rafael Diogo Bruno Ricardo Miguel Andre Luis",
+        "Ana Beatriz Mariana Ines Catarina Sofia Joana Rita Carolina Leticia",
+        "Silva Santos Ferreira Pereira Oliveira Costa Rodrigues Martins Sousa Fernandes "
+        "Goncalves Gomes",
+        "W9 W9 O9",
+    ),
+    _o(
+        "chinese",
+        2,
+        "Wei Jun Hao Ming Jian Lei Tao Yi Kai",
+        "Mei Li Xin Ying Jing Hui Yan Ling Xiao",
+        "Wang Li Zhang Chen Liu Yang Huang Zhao Wu Zhou Lin Ng Wong Chan Lee",
+        "O1 O1",
+    ),
+    _o(
+        "vietnamese",
+        1,
+        "Minh Duc Anh Tuan Hung Long Nam Quang",
+        "Linh Thu Trang Huong Lan Ngoc Mai Hoa",
+        "Nguyen Tran Le Pham Hoang Vu Dang Bui Do",
+        "A9 O9",
+    ),
+    _o(
+        "tamil",
+        2,
+        "Suresh Kumaran Ganesh Rajan Senthil Dinesh Prakash Vinoth",
+        "Lakshmi Priya Kavitha Sharmila Nirmala Shanthi Tharani Abirami",
+        "Sivakumar Rajendran Selvarajah Thevarajah Kanagaratnam Sritharan Balasingham",
+        "A9 A1",
+    ),
+    _o(
+        "eritrean",
+        1,
+        "Yonas Dawit Samuel Filmon Tesfaye Biniam Henok",
+        "Senait Helen Selam Feven Ruth Saba Meron",
+        "Tesfay Gebremedhin Haile Berhane Kidane Tekle Ghebreyesus",
+        "B2 B9",
+    ),
+    _o(
+        "greek_cypriot",
+        2,
+        "Andreas Nikos Christos Georgios Costas Michalis Panayiotis Stelios",
+        "Maria Eleni Christina Sophia Katerina Androulla Despina Georgia",
+        "Georgiou Christodoulou Constantinou Papadopoulos Ioannou Charalambous Nicolaou",
+        "W9 W9",
+    ),
+    _o(
+        "colombian",
+        1,
+        "Juan Carlos Andres Santiago Felipe Camilo Sebastian Diego",
+        "Valentina Daniela Camila Paula Natalia Laura Lina",
+        "Garcia Rodriguez Martinez Lopez Gonzalez Hernandez Ramirez Torres Gomez",
+        "O9 W9",
+    ),
+    _o(
+        "congolese",
+        1,
+        "Christian Patrick Glody Junior Exauce Merveille Grace",
+        "Grace Merveille Divine Esther Prisca Gloria",
+        "Mbala Kabongo Tshibanda Ilunga Mukendi Kalala Ngoy Lukusa",
+        "B2 B9",
+    ),
 )
 
 ORIGIN_BY_KEY: dict[str, Origin] = {o.key: o for o in ORIGINS}
@@ -188,50 +260,125 @@ ORIGIN_BY_KEY: dict[str, Origin] = {o.key: o for o in ORIGINS}
 # Known alternative spellings: each tuple is one name written several ways.
 _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("Mohammed", "Muhammad", "Mohamed", "Mohammad", "Muhammed"),
-    ("Ahmed", "Ahmad", "Ahmet"), ("Hussain", "Hussein", "Husain", "Hossain"),
-    ("Aisha", "Ayesha", "Aysha"), ("Fatima", "Fatimah", "Fatema"),
-    ("Mariam", "Maryam"), ("Yusuf", "Yousuf", "Youssef", "Yusef"),
-    ("Usman", "Osman", "Uthman"), ("Hassan", "Hasan"), ("Hussein", "Huseyin"),
-    ("Ibrahim", "Ebrahim"), ("Khadija", "Khadijah"), ("Rahman", "Rehman"),
-    ("Chowdhury", "Choudhury", "Chaudhry"), ("Mohamud", "Mohamoud", "Mahamud"),
-    ("Abdullahi", "Abdulahi"), ("Abdirahman", "Abdurahman"), ("Omar", "Umar"),
-    ("Khalid", "Khaled"), ("Karim", "Kareem"), ("Begum", "Begom"), ("Miah", "Mia"),
-    ("Uddin", "Udin"), ("Jamal", "Jamaal"), ("Tariq", "Tarik"),
-    ("Joao", "João"), ("Goncalves", "Gonçalves"), ("Ines", "Inês"),
-    ("Sahin", "Şahin"), ("Ozturk", "Öztürk"), ("Celik", "Çelik"), ("Kilic", "Kılıç"),
-    ("Wisniewski", "Wiśniewski"), ("Wojcik", "Wójcik"), ("Pawel", "Paweł"),
-    ("Michal", "Michał"), ("Lukasz", "Łukasz"), ("Kaminski", "Kamiński"),
-    ("Dabrowski", "Dąbrowski"), ("Kozlowski", "Kozłowski"),
-    ("Ionut", "Ionuț"), ("Stefan", "Ștefan"), ("Oluwaseun", "Oluseun"),
-    ("Chukwuemeka", "Chukuemeka"), ("Adebayo", "Adebayor"), ("Kwesi", "Kweku"),
-    ("Siobhan", "Shivaun"), ("Niamh", "Neve"), ("Aoife", "Eva"),
-    ("Sean", "Shaun", "Shawn"), ("Jermaine", "Germaine"), ("Shanice", "Shaniece"),
-    ("Aaliyah", "Aliyah", "Aleah"), ("Kayleigh", "Kayley", "Kaylee"),
-    ("Katherine", "Catherine", "Kathryn"), ("Stephen", "Steven"),
-    ("Jonathan", "Jonathon"), ("Clarke", "Clark"), ("Lewis", "Louis"),
-    ("Mehmet", "Mehmed"), ("Nguyen", "Nguyễn"), ("Tran", "Trần"),
-    ("Georgiou", "Yiorgiou"), ("Panayiotis", "Panagiotis"), ("Costas", "Kostas"),
+    ("Ahmed", "Ahmad", "Ahmet"),
+    ("Hussain", "Hussein", "Husain", "Hossain"),
+    ("Aisha", "Ayesha", "Aysha"),
+    ("Fatima", "Fatimah", "Fatema"),
+    ("Mariam", "Maryam"),
+    ("Yusuf", "Yousuf", "Youssef", "Yusef"),
+    ("Usman", "Osman", "Uthman"),
+    ("Hassan", "Hasan"),
+    ("Hussein", "Huseyin"),
+    ("Ibrahim", "Ebrahim"),
+    ("Khadija", "Khadijah"),
+    ("Rahman", "Rehman"),
+    ("Chowdhury", "Choudhury", "Chaudhry"),
+    ("Mohamud", "Mohamoud", "Mahamud"),
+    ("Abdullahi", "Abdulahi"),
+    ("Abdirahman", "Abdurahman"),
+    ("Omar", "Umar"),
+    ("Khalid", "Khaled"),
+    ("Karim", "Kareem"),
+    ("Begum", "Begom"),
+    ("Miah", "Mia"),
+    ("Uddin", "Udin"),
+    ("Jamal", "Jamaal"),
+    ("Tariq", "Tarik"),
+    ("Joao", "João"),
+    ("Goncalves", "Gonçalves"),
+    ("Ines", "Inês"),
+    ("Sahin", "Şahin"),
+    ("Ozturk", "Öztürk"),
+    ("Celik", "Çelik"),
+    ("Kilic", "Kılıç"),
+    ("Wisniewski", "Wiśniewski"),
+    ("Wojcik", "Wójcik"),
+    ("Pawel", "Paweł"),
+    ("Michal", "Michał"),
+    ("Lukasz", "Łukasz"),
+    ("Kaminski", "Kamiński"),
+    ("Dabrowski", "Dąbrowski"),
+    ("Kozlowski", "Kozłowski"),
+    ("Ionut", "Ionuț"),
+    ("Stefan", "Ștefan"),
+    ("Oluwaseun", "Oluseun"),
+    ("Chukwuemeka", "Chukuemeka"),
+    ("Adebayo", "Adebayor"),
+    ("Kwesi", "Kweku"),
+    ("Siobhan", "Shivaun"),
+    ("Niamh", "Neve"),
+    ("Aoife", "Eva"),
+    ("Sean", "Shaun", "Shawn"),
+    ("Jermaine", "Germaine"),
+    ("Shanice", "Shaniece"),
+    ("Aaliyah", "Aliyah", "Aleah"),
+    ("Kayleigh", "Kayley", "Kaylee"),
+    ("Katherine", "Catherine", "Kathryn"),
+    ("Stephen", "Steven"),
+    ("Jonathan", "Jonathon"),
+    ("Clarke", "Clark"),
+    ("Lewis", "Louis"),
+    ("Mehmet", "Mehmed"),
+    ("Nguyen", "Nguyễn"),
+    ("Tran", "Trần"),
+    ("Georgiou", "Yiorgiou"),
+    ("Panayiotis", "Panagiotis"),
+    ("Costas", "Kostas"),
 )
 
 _NICKNAMES: dict[str, tuple[str, ...]] = {
-    "Robert": ("Bob", "Rob", "Bobby"), "William": ("Will", "Bill", "Billy"),
-    "James": ("Jim", "Jimmy", "Jamie"), "Michael": ("Mike", "Mick"),
-    "Thomas": ("Tom", "Tommy"), "Daniel": ("Dan", "Danny"), "Christopher": ("Chris",),
-    "Anthony": ("Tony", "Ant"), "Joseph": ("Joe", "Joey"), "Jonathan": ("Jon", "Jonny"),
-    "Matthew": ("Matt",), "Nicholas": ("Nick", "Nicky"), "Samuel": ("Sam", "Sammy"),
-    "Benjamin": ("Ben",), "Alexander": ("Alex",), "Stephen": ("Steve",),
-    "Richard": ("Rich", "Richie"), "Joshua": ("Josh",), "Nathaniel": ("Nathan", "Nate"),
-    "Rebecca": ("Becky", "Becca"), "Elizabeth": ("Liz", "Beth", "Lizzie"),
-    "Jessica": ("Jess",), "Katherine": ("Kate", "Katie", "Kat"), "Victoria": ("Vicky", "Tori"),
-    "Samantha": ("Sam", "Sammie"), "Jennifer": ("Jen", "Jenny"), "Natasha": ("Tash",),
-    "Abigail": ("Abbie", "Abi"), "Charlotte": ("Charlie", "Lottie"), "Olivia": ("Liv",),
-    "Patrick": ("Paddy", "Pat"), "Aleksander": ("Olek",), "Aleksandra": ("Ola",),
-    "Mohammed": ("Mo",), "Muhammad": ("Mo",), "Oluwaseun": ("Seun",), "Abdullahi": ("Abdi",),
-    "Oluwadamilola": ("Dami", "Lola"), "Temitope": ("Tope",), "Chukwuemeka": ("Emeka",),
-    "Babatunde": ("Tunde",), "Alexandru": ("Alex",), "Gabriel": ("Gabi",),
-    "Krzysztof": ("Krzys",), "Katarzyna": ("Kasia",), "Magdalena": ("Magda",),
-    "Mateusz": ("Mati",), "Panayiotis": ("Panos",), "Christos": ("Chris",),
-    "Santiago": ("Santi",), "Sebastian": ("Seb",), "Valentina": ("Vale",),
+    "Robert": ("Bob", "Rob", "Bobby"),
+    "William": ("Will", "Bill", "Billy"),
+    "James": ("Jim", "Jimmy", "Jamie"),
+    "Michael": ("Mike", "Mick"),
+    "Thomas": ("Tom", "Tommy"),
+    "Daniel": ("Dan", "Danny"),
+    "Christopher": ("Chris",),
+    "Anthony": ("Tony", "Ant"),
+    "Joseph": ("Joe", "Joey"),
+    "Jonathan": ("Jon", "Jonny"),
+    "Matthew": ("Matt",),
+    "Nicholas": ("Nick", "Nicky"),
+    "Samuel": ("Sam", "Sammy"),
+    "Benjamin": ("Ben",),
+    "Alexander": ("Alex",),
+    "Stephen": ("Steve",),
+    "Richard": ("Rich", "Richie"),
+    "Joshua": ("Josh",),
+    "Nathaniel": ("Nathan", "Nate"),
+    "Rebecca": ("Becky", "Becca"),
+    "Elizabeth": ("Liz", "Beth", "Lizzie"),
+    "Jessica": ("Jess",),
+    "Katherine": ("Kate", "Katie", "Kat"),
+    "Victoria": ("Vicky", "Tori"),
+    "Samantha": ("Sam", "Sammie"),
+    "Jennifer": ("Jen", "Jenny"),
+    "Natasha": ("Tash",),
+    "Abigail": ("Abbie", "Abi"),
+    "Charlotte": ("Charlie", "Lottie"),
+    "Olivia": ("Liv",),
+    "Patrick": ("Paddy", "Pat"),
+    "Aleksander": ("Olek",),
+    "Aleksandra": ("Ola",),
+    "Mohammed": ("Mo",),
+    "Muhammad": ("Mo",),
+    "Oluwaseun": ("Seun",),
+    "Abdullahi": ("Abdi",),
+    "Oluwadamilola": ("Dami", "Lola"),
+    "Temitope": ("Tope",),
+    "Chukwuemeka": ("Emeka",),
+    "Babatunde": ("Tunde",),
+    "Alexandru": ("Alex",),
+    "Gabriel": ("Gabi",),
+    "Krzysztof": ("Krzys",),
+    "Katarzyna": ("Kasia",),
+    "Magdalena": ("Magda",),
+    "Mateusz": ("Mati",),
+    "Panayiotis": ("Panos",),
+    "Christos": ("Chris",),
+    "Santiago": ("Santi",),
+    "Sebastian": ("Seb",),
+    "Valentina": ("Vale",),
 }
 
 _VARIANTS: dict[str, tuple[str, ...]] = {}
@@ -308,9 +455,7 @@ class NameSampler:
     def __init__(self, rng: random.Random) -> None:
         self._rng = rng
         self._origin_cum = list(accumulate(o.weight for o in ORIGINS))
-        self._cum = {
-            o.key: (_zipf(o.male), _zipf(o.female), _zipf(o.family)) for o in ORIGINS
-        }
+        self._cum = {o.key: (_zipf(o.male), _zipf(o.female), _zipf(o.family)) for o in ORIGINS}
         self._tail = {
             (o.key, kind): tail_names(o.key, kind)
             for o in ORIGINS
@@ -341,9 +486,10 @@ class NameSampler:
     def family(self, origin: Origin) -> str:
         """A family name of that origin, Zipf-weighted; about 3% are double-barrelled."""
         cum = self._cum[origin.key][2]
-        name = self._from_tail(origin, "family") or self._rng.choices(
-            origin.family, cum_weights=cum
-        )[0]
+        name = (
+            self._from_tail(origin, "family")
+            or self._rng.choices(origin.family, cum_weights=cum)[0]
+        )
         if self._rng.random() < 0.03:
             other = self.origin()
             second = self._rng.choices(other.family, cum_weights=self._cum[other.key][2])[0]
@@ -373,7 +519,34 @@ class NameSampler:
 
 
 _STREET_NAMES: tuple[str, ...] = (
-    "J", "K", "Bigz", "Smokey", "Ace", "Little T", "Mo", "Dee", "Prince", "Boss", "Chef",
-    "Ghost", "Snoop", "Kay", "Tiny", "Uncle", "Shorty", "Rico", "Zee", "Red", "Bash", "Skinny",
-    "Money", "Blaze", "Nino", "Slim", "Bruv", "Rocky", "Benz", "Junior",
+    "J",
+    "K",
+    "Bigz",
+    "Smokey",
+    "Ace",
+    "Little T",
+    "Mo",
+    "Dee",
+    "Prince",
+    "Boss",
+    "Chef",
+    "Ghost",
+    "Snoop",
+    "Kay",
+    "Tiny",
+    "Uncle",
+    "Shorty",
+    "Rico",
+    "Zee",
+    "Red",
+    "Bash",
+    "Skinny",
+    "Money",
+    "Blaze",
+    "Nino",
+    "Slim",
+    "Bruv",
+    "Rocky",
+    "Benz",
+    "Junior",
 )

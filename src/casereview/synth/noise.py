@@ -19,10 +19,32 @@ from casereview.synth.names import nickname_of, spelling_variants
 __all__ = ["Dob", "MentionNoise"]
 
 _KEY_NEIGHBOURS = {
-    "a": "sq", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj",
-    "i": "uo", "j": "hk", "k": "jl", "l": "k", "m": "n", "n": "bm", "o": "ip", "p": "o",
-    "q": "w", "r": "et", "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc",
-    "y": "tu", "z": "x",
+    "a": "sq",
+    "b": "vn",
+    "c": "xv",
+    "d": "sf",
+    "e": "wr",
+    "f": "dg",
+    "g": "fh",
+    "h": "gj",
+    "i": "uo",
+    "j": "hk",
+    "k": "jl",
+    "l": "k",
+    "m": "n",
+    "n": "bm",
+    "o": "ip",
+    "p": "o",
+    "q": "w",
+    "r": "et",
+    "s": "ad",
+    "t": "ry",
+    "u": "yi",
+    "v": "cb",
+    "w": "qe",
+    "x": "zc",
+    "y": "tu",
+    "z": "x",
 }
 
 
@@ -55,13 +77,13 @@ class MentionNoise:
         i = rng.randint(1, len(name) - 2)
         op = rng.randint(0, 3)
         if op == 0:
-            return name[:i] + name[i + 1:]
+            return name[:i] + name[i + 1 :]
         if op == 1:
             return name[:i] + name[i] + name[i:]
         if op == 2:
-            return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+            return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
         near = _KEY_NEIGHBOURS.get(name[i].lower())
-        return name[:i] + (rng.choice(near) if near else name[i]) + name[i + 1:]
+        return name[:i] + (rng.choice(near) if near else name[i]) + name[i + 1 :]
 
     def given(self, person: Person) -> str:
         """Given name with nickname, spelling variant or typo noise."""

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from casereview.network.chart import EXPAND_LIMIT, RELATIONS, consult_chart
+from casereview.network.chart import EXPAND_LIMIT, RELATIONS, ChartRequest, consult_chart
 from casereview.report.linkchart import chart_svg, legend_swatch
 from casereview.web.auth import Ctx, signed_in
 from casereview.web.render import ErrorOut, page
@@ -30,42 +30,28 @@ Kind = Literal["group", "person"]
 NODE = r"^[a-z_]{1,12}:-?\d{1,19}$"
 
 
-def _chart(
-    ctx: Ctx,
-    kind: str,
-    subject_id: int,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    expand: str | None,
-    limit: int,
-) -> Any:
-    return consult_chart(
-        ctx.engine,
-        ctx.actor,
-        kind,
-        subject_id,
-        date_from=date_from,
-        date_to=date_to,
-        expand=expand,
-        limit=limit,
-    )
-
-
-@router.get("/charts/{kind}/{subject_id}", include_in_schema=False)
-def chart_page(
-    request: Request,
+def chart_request(
     kind: Kind,
     subject_id: int = SubjectId,
     date_from: dt.date | None = Query(None, alias="from"),
     date_to: dt.date | None = Query(None, alias="to"),
     expand: str | None = Query(None, pattern=NODE),
     limit: int = Query(EXPAND_LIMIT, ge=1, le=EXPAND_LIMIT),
+) -> ChartRequest:
+    """The chart asked for by the path and query (one declaration for the page and the API)."""
+    return ChartRequest(kind, subject_id, date_from, date_to, expand, limit)
+
+
+@router.get("/charts/{kind}/{subject_id}", include_in_schema=False)
+def chart_page(
+    request: Request,
+    asked: ChartRequest = Depends(chart_request),
     ctx: Ctx = Depends(signed_in),
 ) -> Response:
-    chart = _chart(ctx, kind, subject_id, date_from, date_to, expand, limit)
+    chart = consult_chart(ctx.engine, ctx.actor, asked)
     kept = {"from": chart.date_from, "to": chart.date_to}
     query = urlencode({k: v for k, v in kept.items() if v})
-    link = f"/charts/{kind}/{subject_id}?{query + '&' if query else ''}expand="
+    link = f"/charts/{asked.kind}/{asked.subject_id}?{query + '&' if query else ''}expand="
     labels = {n.id: n.label for n in chart.nodes}
     return page(
         request,
@@ -78,23 +64,17 @@ def chart_page(
             "labels": labels,
             "relations": RELATIONS,
             "expand_link": link,
-            "kind": kind,
-            "subject_id": subject_id,
+            "kind": asked.kind,
+            "subject_id": asked.subject_id,
         },
     )
 
 
 @api.get("/charts/{kind}/{subject_id}")
 def chart_api(
-    kind: Kind,
-    subject_id: int = SubjectId,
-    date_from: dt.date | None = Query(None, alias="from"),
-    date_to: dt.date | None = Query(None, alias="to"),
-    expand: str | None = Query(None, pattern=NODE),
-    limit: int = Query(EXPAND_LIMIT, ge=1, le=EXPAND_LIMIT),
-    ctx: Ctx = Depends(signed_in),
+    asked: ChartRequest = Depends(chart_request), ctx: Ctx = Depends(signed_in)
 ) -> dict[str, Any]:
     """The link chart of a group or a person's network: nodes with positions (the same on
     every load), labelled edges with their records, legend (audited as a consultation)."""
-    out: dict[str, Any] = _chart(ctx, kind, subject_id, date_from, date_to, expand, limit).as_dict()
+    out: dict[str, Any] = consult_chart(ctx.engine, ctx.actor, asked).as_dict()
     return out
