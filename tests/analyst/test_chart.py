@@ -124,3 +124,43 @@ def test_reviewer_without_the_group_is_refused(world) -> None:  # type: ignore[n
         "group",
         str(gid),
     )
+
+
+def test_positions_are_kept_per_chart(world) -> None:  # type: ignore[no-untyped-def]
+    """Nodes placed on a narrower view of the chart keep their places when the whole chart is
+    drawn (laid out afresh they would move: the whole chart has more nodes pulling on them)."""
+    import json
+
+    from casereview.model.tables import chart_layouts
+
+    gid = _group(world)
+    with reading(world.engine) as conn:
+        assert conn.execute(select(chart_layouts)).all() == []
+    first = json.loads(world.run("ana", "chart", "group", str(gid)).out)
+    dates = sorted(
+        n["detail"] for n in first["nodes"] if n["kind"] == "record" and n["detail"] != "undated"
+    )
+    with reading(world.engine) as conn:
+        stored = {
+            r.node_id: (r.x, r.y)
+            for r in conn.execute(
+                select(chart_layouts).where(chart_layouts.c.chart_key == f"group:{gid}")
+            )
+        }
+    assert stored == {n["id"]: (n["x"], n["y"]) for n in first["nodes"]}
+    # A narrower view of the same chart draws its nodes where the chart keeps them.
+    narrow = json.loads(
+        world.run("ana", "chart", "group", str(gid), "--from", dates[len(dates) // 2]).out
+    )
+    assert {n["id"]: (n["x"], n["y"]) for n in narrow["nodes"]} == {
+        n["id"]: stored[n["id"]] for n in narrow["nodes"]
+    }
+    # Laid out afresh, without the kept positions, the narrower view would place them elsewhere.
+    import datetime as dt
+
+    from casereview.network.chart import ChartRequest, build_chart
+
+    request = ChartRequest("group", gid, dt.date.fromisoformat(dates[len(dates) // 2]))
+    with reading(world.engine) as conn:
+        fresh = build_chart(conn, world.actor("ana"), request)
+    assert fresh.positions() != {n["id"]: stored[n["id"]] for n in narrow["nodes"]}

@@ -5,8 +5,9 @@ A chart is built for a group (its members and the records they are named in) or 
 person's network (the person, their records, and everyone named with them), from the records
 the viewer may see (`store.access`), optionally within a date range, and may be expanded at
 one node to its neighbours (at most `limit` more records). Its layout is seeded by the
-chart's key and every node's own key, so two loads of the same chart give the same positions,
-and nodes already placed keep their places when a node is expanded.
+chart's key and every node's own key, so two loads of the same chart give the same positions;
+the positions are kept (`chart_layouts`), so a node once placed stays where it is on later
+loads, after re-runs of the stages and when a node is expanded.
 
 Relations (edge labels): co_suspect (two suspects of one record), victim_of (a victim and a
 suspect of one record), named_in (a person and a record), uses_phone, drives (a vehicle),
@@ -19,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Any
@@ -30,6 +32,7 @@ from sqlalchemy import Connection, Engine, select
 from casereview.errors import NotFound, ValidationError
 from casereview.model.codes import AuditAction, ObjectKind
 from casereview.model.tables import (
+    chart_layouts,
     group_members,
     locations,
     mention_person,
@@ -44,7 +47,7 @@ from casereview.model.tables import (
 from casereview.network.graph import mention_sides
 from casereview.store import audit
 from casereview.store.access import Actor, check_group, check_person, visible_records
-from casereview.store.db import reading
+from casereview.store.db import reading, writing
 
 __all__ = [
     "KINDS",
@@ -56,6 +59,8 @@ __all__ = [
     "ChartRequest",
     "build_chart",
     "consult_chart",
+    "keep_positions",
+    "kept_positions",
     "layout",
 ]
 
@@ -272,8 +277,15 @@ class ChartRequest:
         return f"{self.kind}:{self.subject_id}"
 
 
-def build_chart(conn: Connection, actor: Actor, request: ChartRequest) -> Chart:
-    """The chart of a group or a person's network as `actor` may see it (see module)."""
+def build_chart(
+    conn: Connection,
+    actor: Actor,
+    request: ChartRequest,
+    kept: Mapping[str, tuple[float, float]] | None = None,
+) -> Chart:
+    """The chart of a group or a person's network as `actor` may see it (see module).
+    Nodes with a `kept` position stay there; the others are placed around them."""
+    kept = kept or {}
     kind, subject_id, key = request.kind, request.subject_id, request.key
     date_from, date_to, expand = request.date_from, request.date_to, request.expand
     if kind not in KINDS:
@@ -291,7 +303,7 @@ def build_chart(conn: Connection, actor: Actor, request: ChartRequest) -> Chart:
     base.truncated = truncated
     base.date_from = date_from.isoformat() if date_from else None
     base.date_to = date_to.isoformat() if date_to else None
-    layout(base, seed=key)
+    layout(base, seed=key, pinned={n.id: kept[n.id] for n in base.nodes if n.id in kept})
     if expand is None:
         return base
     if expand not in {n.id for n in base.nodes}:
@@ -302,7 +314,8 @@ def build_chart(conn: Connection, actor: Actor, request: ChartRequest) -> Chart:
     chart = _assemble(conn, key, rows, kind, group_roles)
     chart.expanded = expand
     chart.truncated, chart.date_from, chart.date_to = truncated, base.date_from, base.date_to
-    layout(chart, seed=key, pinned=base.positions())
+    pinned = {n.id: kept[n.id] for n in chart.nodes if n.id in kept}
+    layout(chart, seed=key, pinned={**pinned, **base.positions()})
     return chart
 
 
@@ -542,27 +555,59 @@ def layout(
 # --------------------------------------------------------------------------- audited view
 
 
+def kept_positions(conn: Connection, key: str) -> dict[str, tuple[float, float]]:
+    """The positions stored for a chart's nodes."""
+    rows = conn.execute(
+        select(chart_layouts.c.node_id, chart_layouts.c.x, chart_layouts.c.y).where(
+            chart_layouts.c.chart_key == key
+        )
+    ).all()
+    return {str(n): (float(x), float(y)) for n, x, y in rows}
+
+
+def keep_positions(conn: Connection, chart: Chart) -> int:
+    """Store the positions of the chart's nodes that have none yet (a placed node is never
+    moved); returns how many were stored."""
+    have = kept_positions(conn, chart.key)
+    now = dt.datetime.now(dt.UTC)
+    new = [
+        {"chart_key": chart.key, "node_id": n.id, "x": n.x, "y": n.y, "placed_at": now}
+        for n in chart.nodes
+        if n.id not in have
+    ]
+    if new:
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        conn.execute(upsert(chart_layouts).on_conflict_do_nothing(), new)
+    return len(new)
+
+
 def consult_chart(engine: Engine, actor: Actor, request: ChartRequest) -> Chart:
-    """`build_chart`, audited as a consultation of the group or person (DENIED if refused)."""
+    """`build_chart` on the chart's kept positions (new nodes' positions are kept too),
+    audited as a consultation of the group or person (DENIED if refused)."""
     with audit.denials_audited(
         engine, actor=actor.username, object_type=request.kind, object_id=request.subject_id,
         client=actor.client, details={"view": "chart"},
     ), reading(engine) as conn:  # fmt: skip
-        chart = build_chart(conn, actor, request)
-    audit.append_alone(
-        engine,
-        actor=actor.username,
-        action=AuditAction.CONSULT,
-        object_type=request.kind,
-        object_id=request.subject_id,
-        client=actor.client,
-        details={
-            "view": "chart",
-            "nodes": len(chart.nodes),
-            "edges": len(chart.edges),
-            "expanded": request.expand,
-            "date_from": chart.date_from,
-            "date_to": chart.date_to,
-        },
-    )
+        chart = build_chart(conn, actor, request, kept_positions(conn, request.key))
+    with writing(engine) as conn:
+        keep_positions(conn, chart)
+        audit.append(
+            conn,
+            actor=actor.username,
+            action=AuditAction.CONSULT,
+            object_type=request.kind,
+            object_id=request.subject_id,
+            client=actor.client,
+            details={
+                "view": "chart",
+                "nodes": len(chart.nodes),
+                "edges": len(chart.edges),
+                "expanded": request.expand,
+                "date_from": chart.date_from,
+                "date_to": chart.date_to,
+            },
+        )
     return chart
