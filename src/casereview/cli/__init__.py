@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from casereview.cli import analyst as _analyst  # noqa: F401
 from casereview.cli import classify as _classify  # noqa: F401
 
 # Stage commands register themselves on the shared app when imported.

@@ -116,6 +116,8 @@ def record_judgement(
 
 def revoke_judgement(engine: Engine, judgement_id: int, user_id: int, reason: str) -> None:
     """Revoke a standing judgement (it stays stored, marked revoked) and audit it."""
+    if not reason or not reason.strip():
+        raise ValidationError("revoking a judgement needs a reason")
     with writing(engine) as conn:
         actor = _username(conn, user_id)
         row = conn.execute(
@@ -136,7 +138,7 @@ def revoke_judgement(engine: Engine, judgement_id: int, user_id: int, reason: st
             action=AuditAction.COMBINE,
             object_type="match_judgement",
             object_id=judgement_id,
-            purpose=reason,
+            purpose=reason.strip(),
             details={
                 "revoked": True,
                 "mention_a": row.mention_a_id,

@@ -597,3 +597,18 @@ cli_tokens = Table(
     Column("revoked_at", UtcTime, nullable=True),
     Index(None, "user_id"),
 )
+
+# --------------------------------------------------------------------------- analyst (human-facing)
+
+# Where each node of a link chart was placed (chart key "group:ID" or "person:ID", node id
+# "person:ID", "record:ID", ...): kept so that a chart keeps its layout on every load and after
+# re-runs; a node once placed is never moved. Holds ids and coordinates only.
+chart_layouts = Table(
+    "chart_layouts",
+    metadata,
+    Column("chart_key", String(64), primary_key=True),
+    Column("node_id", String(64), primary_key=True),
+    Column("x", Float, nullable=False),
+    Column("y", Float, nullable=False),
+    Column("placed_at", UtcTime, nullable=False),
+)

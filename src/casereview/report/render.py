@@ -22,7 +22,14 @@ from casereview.report.charts import Chart
 from casereview.report.disclosure import DisclosureRule
 from casereview.report.published import Section
 
-__all__ = ["disclosure_rules", "pdf_available", "quality_measures", "render_html", "write_pdf"]
+__all__ = [
+    "disclosure_rules",
+    "pdf_available",
+    "quality_measures",
+    "render_html",
+    "template_env",
+    "write_pdf",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -92,6 +99,17 @@ def _code_sets() -> list[tuple[str, str, list[tuple[str, str]], str]]:
     ]
 
 
+def template_env() -> Environment:
+    """The Jinja environment of the report stage's self-contained documents (`templates/`)."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
 def render_html(
     sections: Sequence[Section],
     charts: dict[str, Chart],
@@ -102,13 +120,7 @@ def render_html(
     generated: dt.datetime | None = None,
 ) -> str:
     """The whole report as one HTML document."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_env()
     when = (generated or dt.datetime.now(dt.UTC)).strftime("%d %B %Y %H:%M UTC")
     return env.get_template("report.html").render(
         title=title,

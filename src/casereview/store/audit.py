@@ -14,12 +14,13 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from casereview.errors import AuditIntegrityError
+from casereview.errors import AccessDenied, AuditIntegrityError
 from casereview.model.codes import AuditAction
 from casereview.model.serial import canonical_json, from_json
 from casereview.model.tables import audit_head, audit_log
@@ -30,6 +31,7 @@ __all__ = [
     "AuditEntry",
     "VerifyResult",
     "append",
+    "denials_audited",
     "entry_hash",
     "head",
     "iter_entries",
@@ -161,6 +163,33 @@ def append_alone(
     changes nothing else (the CLI's views, denials and verifications)."""
     with writing(engine) as conn:
         return append(conn, actor=actor, action=action, **fields)
+
+
+@contextmanager
+def denials_audited(
+    engine: Engine,
+    *,
+    actor: str,
+    object_type: str | None,
+    object_id: str | int | None,
+    client: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> Iterator[None]:
+    """An `AccessDenied` raised inside is audited as DENIED (in a transaction of its own,
+    after the refused work has rolled back) and raised again."""
+    try:
+        yield
+    except AccessDenied as refused:
+        append_alone(
+            engine,
+            actor=actor,
+            action=AuditAction.DENIED,
+            object_type=object_type,
+            object_id=object_id,
+            client=client,
+            details={**(details or {}), "reason": str(refused)},
+        )
+        raise
 
 
 def head(conn: Connection) -> tuple[int, str]:

@@ -7,7 +7,8 @@ there is one rule for CSV injection and one shape of disclosure entry in the aud
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,16 @@ from sqlalchemy import Connection
 from casereview.errors import ValidationError
 from casereview.model.codes import AuditAction
 from casereview.store import audit
-from casereview.store.files import open_private
+from casereview.store.files import PRIVATE_MODE, open_private
 
-__all__ = ["neutralise_cell", "require_purpose", "write_audited_csv", "write_csv"]
+__all__ = [
+    "neutralise_cell",
+    "record_disclosure",
+    "require_purpose",
+    "write_audited_csv",
+    "write_audited_file",
+    "write_csv",
+]
 
 # A cell starting with one of these is read as a formula by spreadsheets (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -64,14 +72,64 @@ def write_audited_csv(
     out.parent.mkdir(parents=True, exist_ok=True)
     with open_private(out) as handle:  # personal data: owner-only (0600)
         count = write_csv(handle, columns, rows)
+    details = {"rows": count, "file": out.name, "columns": list(columns)}
+    record_disclosure(
+        conn, what=what, purpose=stated, recipient=recipient, actor=actor, details=details
+    )
+    return count
+
+
+def record_disclosure(
+    conn: Connection,
+    *,
+    what: str,
+    purpose: str,
+    recipient: str | None,
+    actor: str,
+    client: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """The DISCLOSE audit entry of an export, in the caller's transaction (one shape for all)."""
     audit.append(
         conn,
         actor=actor,
         action=AuditAction.DISCLOSE,
         object_type="export",
         object_id=what,
+        purpose=require_purpose(purpose),
+        recipient=recipient,
+        client=client,
+        details=details or {},
+    )
+
+
+def write_audited_file(
+    conn: Connection,
+    out: Path,
+    content: str | bytes,
+    *,
+    what: str,
+    purpose: str,
+    recipient: str | None,
+    actor: str,
+    client: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Write an export that is not a CSV (HTML, PDF, XML, JSON lines) owner-only (0600) and
+    append its DISCLOSE entry in the caller's transaction."""
+    stated = require_purpose(purpose)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+    os.fchmod(fd, PRIVATE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    record_disclosure(
+        conn,
+        what=what,
         purpose=stated,
         recipient=recipient,
-        details={"rows": count, "file": out.name, "columns": list(columns)},
+        actor=actor,
+        client=client,
+        details={"file": out.name, "bytes": len(data), **(details or {})},
     )
-    return count

@@ -51,7 +51,10 @@ def create_app(
     filters.install(templates.env)
     app.state.web = WebState(engine, settings or get_settings().web, clock or _utc_now, templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for router in ROUTERS:
+    from casereview.web.routes import charts, chronology, matches  # the analyst's pages (issue 18)
+
+    analyst_routers = [r for m in (chronology, charts, matches) for r in (m.router, m.api)]
+    for router in [*ROUTERS, *analyst_routers]:
         # 400: a body that is not JSON, or a CaseReviewError from the library (any route).
         app.include_router(router, responses={400: {"model": ErrorOut}})
     _install_error_handlers(app)
