@@ -20,6 +20,11 @@ from casereview.errors import AccessDenied, CaseReviewError, NotFound, WorkflowE
 from casereview.settings import WebSettings, get_settings
 from casereview.web import filters
 from casereview.web.auth import CsrfFailed, NotSignedIn, WebState
+from casereview.web.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    ClientAddressMiddleware,
+)
 from casereview.web.render import ErrorOut, is_api, problem
 from casereview.web.security import SecurityMiddleware
 from casereview.web.sessions import Clock
@@ -49,13 +54,19 @@ def create_app(
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates.env)
-    app.state.web = WebState(engine, settings or get_settings().web, clock or _utc_now, templates)
+    web_settings = settings or get_settings().web
+    app.state.web = WebState(engine, web_settings, clock or _utc_now, templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in ROUTERS:
         # 400: a body that is not JSON, or a CaseReviewError from the library (any route).
         app.include_router(router, responses={400: {"model": ErrorOut}})
     _install_error_handlers(app)
+    # Added innermost first: the security headers wrap every answer, the 413 included.
     app.add_middleware(BlankFiltersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit=web_settings.max_body_bytes)
+    app.add_middleware(ClientAddressMiddleware, trusted=web_settings.forwarded_allow_ips)
+    if web_settings.access_log:
+        app.add_middleware(AccessLogMiddleware)
     app.add_middleware(SecurityMiddleware)
     return app
 
