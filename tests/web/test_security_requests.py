@@ -47,9 +47,7 @@ def _audit_clients(world, actor: str) -> list[str | None]:  # type: ignore[no-un
 def _post_login(client: TestClient, username: str, password: str, **headers: str) -> Any:
     """The sign-in form as a browser sends it (with the form's CSRF token when it has one)."""
     form = client.get("/login")
-    token = form.cookies.get("casereview_login_csrf") or client.cookies.get(
-        "casereview_login_csrf"
-    )
+    token = form.cookies.get("casereview_login_csrf") or client.cookies.get("casereview_login_csrf")
     data = {"username": username, "password": password}
     if token:
         data["csrf_token"] = token

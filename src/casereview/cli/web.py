@@ -42,7 +42,8 @@ def serve(
     if forwarded_allow_ips is not None:
         proxies = [p.strip() for p in forwarded_allow_ips.split(",") if p.strip()]
         web = web.model_copy(update={"forwarded_allow_ips": proxies})
-    with store_engine(ctx) as engine:
+    # A web request waits at most web.write_wait_s for the write lock, then answers 503.
+    with store_engine(ctx, busy_timeout_s=web.write_wait_s) as engine:
         uvicorn.run(
             create_app(engine, settings=web),
             host=host or web.host,
