@@ -3,7 +3,8 @@
     CaseReviewError                 exit code 1 unless stated
     ├── ConfigError                 bad settings or config file (exit 2)
     ├── StoreError                  the database cannot be opened, migrated or written
-    │   └── SchemaNotReady          the store has not been initialised (`casereview init`) (exit 2)
+    │   ├── SchemaNotReady          the store has not been initialised (`casereview init`) (exit 2)
+    │   └── StoreBusy               another writer held the lock past the wait (web: 503, Retry-After)
     ├── MappingError                a mapping file is invalid (names the key and line) (exit 2)
     ├── ValidationError             bad data in an input file (names file, row and column) (exit 2)
     ├── SourceFileError             a whole input file cannot be read (exit 2)
@@ -30,6 +31,7 @@ __all__ = [
     "SchemaNotReady",
     "SourceFileError",
     "StageError",
+    "StoreBusy",
     "StoreError",
     "ValidationError",
     "WorkflowError",
@@ -50,6 +52,10 @@ class ConfigError(CaseReviewError):
 
 class StoreError(CaseReviewError):
     """The database cannot be opened, migrated or written."""
+
+
+class StoreBusy(StoreError):
+    """Another writer held the database's write lock longer than this caller may wait."""
 
 
 class SchemaNotReady(StoreError):

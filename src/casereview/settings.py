@@ -322,6 +322,29 @@ class WebSettings(Section):
     secure_cookies: bool = Field(
         False, description="Mark cookies Secure (set true whenever served over TLS)"
     )
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        description="Proxies (addresses or networks, '*' for any) whose X-Forwarded-For and X-Forwarded-Proto are believed; default none: the peer address is the client",
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted; a larger one is answered 413 before it is read",
+    )
+    access_log: bool = Field(
+        False,
+        description="Log one JSON line per request (method, path without query string, status, time, correlation id; no client address or user) to the casereview.access logger",
+    )
+    write_wait_s: float = Field(
+        2.0,
+        gt=0,
+        description="Seconds a web request waits for the database write lock before answering 503 with Retry-After",
+    )
+    audit_queue_max_age_s: float = Field(
+        60.0,
+        gt=0,
+        description="Audit entries of page views that wait for the write lock are queued; once the oldest has waited this long, further page views are answered 503 until the queue drains",
+    )
 
 
 class Settings(BaseSettings):

@@ -4,9 +4,11 @@ four persons, two groups, review items; and signed-in TestClients."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, insert
@@ -278,11 +280,19 @@ def world(sqlite_store: Engine, make_world: Callable[[Engine], World]) -> World:
     return make_world(sqlite_store)
 
 
+def sign_in_response(client: TestClient, username: str, password: str = PASSWORD) -> Any:
+    """Fill in the sign-in form as a browser does (its CSRF token included) and send it."""
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    data = {"username": username, "password": password}
+    if token:
+        data["csrf_token"] = token.group(1)
+    return client.post("/login", data=data, follow_redirects=False)
+
+
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     """Sign in through the form; returns the CSRF token of the new session."""
-    response = client.post(
-        "/login", data={"username": username, "password": password}, follow_redirects=False
-    )
+    response = sign_in_response(client, username, password)
     assert response.status_code == 303, response.text
     return str(client.get("/api/me").json()["csrf_token"])
 

@@ -49,14 +49,16 @@ def settings_for(ctx: typer.Context) -> Settings:
     return get_settings(database_url=url) if url else get_settings()
 
 
-def open_store(ctx: typer.Context, *, need_schema: bool = True) -> Engine:
+def open_store(
+    ctx: typer.Context, *, need_schema: bool = True, busy_timeout_s: float | None = None
+) -> Engine:
     """An engine on the store named by `--database` / CASEREVIEW_DATABASE_URL.
 
     The caller disposes of it; commands use `store_engine`, which does.
     """
     from casereview.store import db
 
-    engine = db.make_engine(settings_for(ctx).database_url)
+    engine = db.make_engine(settings_for(ctx).database_url, busy_timeout_s=busy_timeout_s)
     if need_schema:
         try:
             db.require_schema(engine)
@@ -67,13 +69,15 @@ def open_store(ctx: typer.Context, *, need_schema: bool = True) -> Engine:
 
 
 @contextmanager
-def store_engine(ctx: typer.Context, *, need_schema: bool = True) -> Iterator[Engine]:
+def store_engine(
+    ctx: typer.Context, *, need_schema: bool = True, busy_timeout_s: float | None = None
+) -> Iterator[Engine]:
     """`open_store` for the length of a command: pooled connections are closed on the way out.
 
     PostgreSQL counts every pooled connection against the server's limit, so a command that
     returns (or fails) must not leave any open behind it.
     """
-    engine = open_store(ctx, need_schema=need_schema)
+    engine = open_store(ctx, need_schema=need_schema, busy_timeout_s=busy_timeout_s)
     try:
         yield engine
     finally:

@@ -22,19 +22,37 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option(None, "--host", help="Address to listen on (default: web.host)."),
     port: int = typer.Option(None, "--port", help="Port to listen on (default: web.port)."),
+    forwarded_allow_ips: str = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help="Comma-separated proxy addresses or networks ('*': any) whose X-Forwarded-For "
+        "names the client (default: web.forwarded_allow_ips, empty: none is believed).",
+    ),
 ) -> None:
-    """Serve the review web app with uvicorn (put TLS in front and set web.secure_cookies)."""
+    """Serve the review web app with uvicorn (put TLS in front and set web.secure_cookies).
+
+    Forwarded headers are believed only from the proxies given (default: none); uvicorn's
+    access log, which prints query strings, is off (web.access_log writes one without)."""
     import uvicorn
 
     from casereview.web.app import create_app
 
     settings = settings_for(ctx)
-    with store_engine(ctx) as engine:
+    web = settings.web
+    if forwarded_allow_ips is not None:
+        proxies = [p.strip() for p in forwarded_allow_ips.split(",") if p.strip()]
+        web = web.model_copy(update={"forwarded_allow_ips": proxies})
+    # A web request waits at most web.write_wait_s for the write lock, then answers 503.
+    with store_engine(ctx, busy_timeout_s=web.write_wait_s) as engine:
         uvicorn.run(
-            create_app(engine, settings=settings.web),
-            host=host or settings.web.host,
-            port=port or settings.web.port,
+            create_app(engine, settings=web),
+            host=host or web.host,
+            port=port or web.port,
             server_header=False,
+            # The app reads X-Forwarded-* itself, from web.forwarded_allow_ips only.
+            proxy_headers=False,
+            forwarded_allow_ips="",
+            access_log=False,
             log_level="info",
         )
 

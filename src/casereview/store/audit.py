@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
+import threading
+import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,15 +24,16 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from casereview.errors import AccessDenied, AuditIntegrityError
+from casereview.errors import AccessDenied, AuditIntegrityError, StoreBusy
 from casereview.model.codes import AuditAction
 from casereview.model.serial import canonical_json, from_json
 from casereview.model.tables import audit_head, audit_log
-from casereview.store.db import reading, writing
+from casereview.store.db import reading, writing, writing_briefly
 
 __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
+    "ConsultationQueue",
     "VerifyResult",
     "append",
     "denials_audited",
@@ -126,16 +131,19 @@ def append(
     recipient: str | None = None,
     client: str | None = None,
     details: Mapping[str, Any] | None = None,
+    at: str | None = None,
 ) -> AuditEntry:
     """Append one entry inside the caller's (write) transaction and return it.
 
     `details` must hold identifiers and counts only: never passwords, tokens or narratives.
+    `at` (ISO UTC) is when the event happened, for an entry written after it (a queued
+    consultation); by default now.
     """
     action_value = AuditAction(action).value
     seq, prev_hash = _lock_head(conn)
     fields: dict[str, Any] = {
         "seq": seq + 1,
-        "at": _utc_now(),
+        "at": at or _utc_now(),
         "actor": _clean(actor, 64) or "unknown",
         "action": action_value,
         "object_type": _clean(object_type, 32),
@@ -190,6 +198,90 @@ def denials_audited(
             details={**(details or {}), "reason": str(refused)},
         )
         raise
+
+
+log = logging.getLogger("casereview.audit")
+
+
+class ConsultationQueue:
+    """Audit entries of consultations (page views, searches, refusals) that never wait long.
+
+    An entry is written at once in a short transaction that waits at most `try_s` for the
+    write lock. When another writer holds it (a pipeline stage), the entry is queued instead,
+    with the time of the consultation, and a background thread commits the queue in short
+    transactions as soon as the lock is free, in order. Once the oldest queued entry has
+    waited `max_age_s`, `record` raises StoreBusy: the caller answers 503 rather than show
+    more than that unrecorded. `flush` waits for the queue to empty (the app's shutdown).
+    """
+
+    def __init__(
+        self, engine: Engine, *, wait_s: float, max_age_s: float, try_s: float = 0.05
+    ) -> None:
+        self.engine = engine
+        self.wait_s, self.max_age_s, self.try_s = wait_s, max_age_s, min(try_s, wait_s)
+        self._pending: deque[tuple[float, dict[str, Any]]] = deque()
+        self._lock = threading.Lock()
+        self._writer: threading.Thread | None = None
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def record(self, **fields: Any) -> None:
+        """Write one consultation entry now, or queue it; StoreBusy when the queue is stale."""
+        fields.setdefault("at", _utc_now())
+        with self._lock:
+            if self._pending:
+                self._enqueue_locked(fields)
+                return
+        try:
+            with writing_briefly(self.engine, self.try_s) as conn:
+                append(conn, **fields)
+        except StoreBusy:
+            with self._lock:
+                self._enqueue_locked(fields)
+
+    def _enqueue_locked(self, fields: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if self._pending and now - self._pending[0][0] > self.max_age_s:
+            raise StoreBusy(
+                f"{len(self._pending)} audit entries have waited over {self.max_age_s:g} s "
+                "for the store's write lock"
+            )
+        self._pending.append((now, fields))
+        if self._writer is None:
+            self._writer = threading.Thread(
+                target=self._drain, name="casereview-audit-queue", daemon=True
+            )
+            self._writer.start()
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._writer = None  # decided under the lock: a new entry starts a writer
+                    return
+                batch = [fields for _, fields in list(self._pending)[:500]]
+            try:
+                with writing_briefly(self.engine, self.wait_s) as conn:
+                    for fields in batch:
+                        append(conn, **fields)
+            except StoreBusy:
+                continue  # the lock is still held: try again (each try waits wait_s)
+            except Exception:  # the store is gone or broken: keep the entries, retry later
+                log.exception("queued audit entries could not be written; retrying")
+                time.sleep(self.wait_s)
+                continue
+            with self._lock:
+                for _ in batch:
+                    self._pending.popleft()
+
+    def flush(self, timeout_s: float = 30.0) -> bool:
+        """Wait until every queued entry is written; False if some are left after the timeout."""
+        writer = self._writer
+        if writer is not None:
+            writer.join(timeout_s)
+        with self._lock:
+            return not self._pending
 
 
 def head(conn: Connection) -> tuple[int, str]:

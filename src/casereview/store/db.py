@@ -19,10 +19,18 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from casereview.errors import ConfigError, SchemaNotReady, StoreError
+from casereview.errors import ConfigError, SchemaNotReady, StoreBusy, StoreError
 from casereview.store.files import create_private
 
-__all__ = ["connect", "is_sqlite", "make_engine", "reading", "require_schema", "writing"]
+__all__ = [
+    "connect",
+    "is_sqlite",
+    "make_engine",
+    "reading",
+    "require_schema",
+    "writing",
+    "writing_briefly",
+]
 
 _WRITE_OPTION = "casereview_write"
 
@@ -93,15 +101,54 @@ def _configure_sqlite(engine: Engine, timeout: float, page_size: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _lock_timed_out(error: OperationalError) -> bool:
+    """SQLite's busy timeout ran out, or PostgreSQL's lock_timeout did (SQLSTATE 55P03)."""
+    return "database is locked" in str(error.orig) or getattr(error.orig, "sqlstate", "") == "55P03"
+
+
+def _write_failed(error: OperationalError) -> StoreError:
+    if _lock_timed_out(error):
+        return StoreBusy(f"the store is busy with another write: {error.orig}")
+    return StoreError(f"database write failed: {error.orig}")
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """A write transaction: committed on success, rolled back on any exception."""
+    """A write transaction: committed on success, rolled back on any exception.
+
+    StoreBusy when another writer held the lock past the busy timeout."""
     try:
         with engine.connect().execution_options(**{_WRITE_OPTION: True}) as conn:
             with conn.begin():
                 yield conn
     except OperationalError as e:
-        raise StoreError(f"database write failed: {e.orig}") from e
+        raise _write_failed(e) from e
+
+
+@contextmanager
+def writing_briefly(engine: Engine, wait_s: float) -> Iterator[Connection]:
+    """`writing`, waiting at most `wait_s` for the write lock (StoreBusy after that).
+
+    For short writes that must not queue behind a long one (a web request's audit entry):
+    SQLite's busy timeout is lowered on this connection only, PostgreSQL's lock_timeout is
+    set for this transaction only."""
+    wait_ms = max(1, int(wait_s * 1000))
+    try:
+        with engine.connect().execution_options(**{_WRITE_OPTION: True}) as conn:
+            raw = conn.connection.driver_connection if is_sqlite(conn) else None
+            if raw is not None:
+                before = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+                raw.execute(f"PRAGMA busy_timeout = {wait_ms}")
+            try:
+                with conn.begin():
+                    if raw is None:
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+                    yield conn
+            finally:
+                if raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout = {int(before)}")
+    except OperationalError as e:
+        raise _write_failed(e) from e
 
 
 @contextmanager

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI, Request
@@ -16,10 +20,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from casereview import __version__
-from casereview.errors import AccessDenied, CaseReviewError, NotFound, WorkflowError
+from casereview.errors import AccessDenied, CaseReviewError, NotFound, StoreBusy, WorkflowError
 from casereview.settings import WebSettings, get_settings
+from casereview.store.audit import ConsultationQueue
 from casereview.web import filters
 from casereview.web.auth import CsrfFailed, NotSignedIn, WebState
+from casereview.web.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    ClientAddressMiddleware,
+)
 from casereview.web.render import ErrorOut, is_api, problem
 from casereview.web.security import SecurityMiddleware
 from casereview.web.sessions import Clock
@@ -27,6 +37,8 @@ from casereview.web.sessions import Clock
 __all__ = ["create_app"]
 
 HERE = Path(__file__).parent
+log = logging.getLogger("casereview.web")
+RETRY_AFTER_S = 5
 
 
 def _utc_now() -> dt.datetime:
@@ -39,7 +51,12 @@ def create_app(
     """The review web app on `engine`. `clock` is injectable so tests can freeze time."""
     from casereview.web.routes import ROUTERS
 
+    web_settings = settings or get_settings().web
+    consultations = ConsultationQueue(
+        engine, wait_s=web_settings.write_wait_s, max_age_s=web_settings.audit_queue_max_age_s
+    )
     app = FastAPI(
+        lifespan=_flushing_lifespan(consultations),
         title="casereview",
         version=__version__,
         description="Review of historic CSE case records: every page has a JSON twin under /api.",
@@ -49,7 +66,7 @@ def create_app(
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates.env)
-    app.state.web = WebState(engine, settings or get_settings().web, clock or _utc_now, templates)
+    app.state.web = WebState(engine, web_settings, clock or _utc_now, templates, consultations)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     from casereview.web.routes import charts, chronology, matches  # the analyst's pages (issue 18)
 
@@ -58,9 +75,26 @@ def create_app(
         # 400: a body that is not JSON, or a CaseReviewError from the library (any route).
         app.include_router(router, responses={400: {"model": ErrorOut}})
     _install_error_handlers(app)
+    # Added innermost first: the security headers wrap every answer, the 413 included.
     app.add_middleware(BlankFiltersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit=web_settings.max_body_bytes)
+    app.add_middleware(ClientAddressMiddleware, trusted=web_settings.forwarded_allow_ips)
+    if web_settings.access_log:
+        app.add_middleware(AccessLogMiddleware)
     app.add_middleware(SecurityMiddleware)
     return app
+
+
+def _flushing_lifespan(consultations: ConsultationQueue) -> Callable[[Any], Any]:
+    """At shutdown, write the audit entries still queued (none is dropped on a clean stop)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        yield
+        if not consultations.flush(timeout_s=60):
+            log.error("%d queued audit entries could not be written", len(consultations))
+
+    return lifespan
 
 
 class BlankFiltersMiddleware:
@@ -107,6 +141,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WorkflowError)
     async def _workflow(request: Request, exc: Exception) -> Response:
         return problem(request, 409, str(exc)[:300])
+
+    @app.exception_handler(StoreBusy)
+    async def _busy(request: Request, _exc: Exception) -> Response:
+        # A long write (a pipeline stage) holds the lock: a clear "try again", never a hang.
+        response = problem(request, 503, "the store is busy with a long update: try again shortly")
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
 
     @app.exception_handler(CaseReviewError)
     async def _other(request: Request, exc: Exception) -> Response:

@@ -17,12 +17,13 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection, Engine
 
-from casereview.errors import AccessDenied, NotFound
+from casereview.errors import AccessDenied, NotFound, StoreBusy
 from casereview.model.codes import AuditAction, UserRole
 from casereview.settings import WebSettings
 from casereview.store import audit
 from casereview.store.access import Actor, load_actor, require_role
-from casereview.store.db import reading, writing
+from casereview.store.audit import ConsultationQueue
+from casereview.store.db import reading, writing_briefly
 from casereview.web.security import csrf_matches
 from casereview.web.sessions import Clock, Session, end_session, load_session, touch_session
 
@@ -61,6 +62,7 @@ class WebState:
     settings: WebSettings
     clock: Clock
     templates: Jinja2Templates
+    consultations: ConsultationQueue
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,16 @@ def signed_in(request: Request) -> Ctx:
             except (AccessDenied, NotFound):
                 follow_up = "end"
     if follow_up != "none":
-        with writing(web.engine) as conn:
-            if follow_up == "end":
-                end_session(conn, token)
-            else:
-                touch_session(conn, token, now)
+        # Best effort within the bounded wait: a session not touched now is touched by a later
+        # request, and one not deleted now is refused all the same.
+        try:
+            with writing_briefly(web.engine, web.settings.write_wait_s) as conn:
+                if follow_up == "end":
+                    end_session(conn, token)
+                else:
+                    touch_session(conn, token, now)
+        except StoreBusy:
+            pass
     if session is None or actor is None or follow_up == "end":
         raise NotSignedIn()
     request.state.actor = actor
@@ -145,7 +152,11 @@ def write_audit(
     details: dict[str, Any] | None = None,
     conn: Connection | None = None,
 ) -> None:
-    """One audit entry for this request's actor and client (own transaction unless `conn`)."""
+    """One audit entry for this request's actor and client (own transaction unless `conn`).
+
+    Consultations, searches and refusals go through the app's `ConsultationQueue`, so that a
+    page view never waits long for the write lock; other entries wait at most
+    `web.write_wait_s` (StoreBusy, answered 503, after that)."""
     kwargs: dict[str, Any] = {
         "actor": ctx.actor.username,
         "action": action,
@@ -159,8 +170,15 @@ def write_audit(
     if conn is not None:
         audit.append(conn, **kwargs)
         return
-    with writing(ctx.engine) as own:
+    if action in _QUEUED:
+        ctx.web.consultations.record(**kwargs)
+        return
+    with writing_briefly(ctx.engine, ctx.web.settings.write_wait_s) as own:
         audit.append(own, **kwargs)
+
+
+# Entries that record a look, not a change: they may be written shortly after the answer.
+_QUEUED = frozenset({AuditAction.CONSULT, AuditAction.SEARCH, AuditAction.DENIED})
 
 
 def guard(
