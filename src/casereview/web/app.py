@@ -18,11 +18,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from casereview import __version__
 from casereview.errors import AccessDenied, CaseReviewError, NotFound, WorkflowError
 from casereview.settings import WebSettings, get_settings
+from casereview.store.sessions import Clock
 from casereview.web import filters
 from casereview.web.auth import CsrfFailed, NotSignedIn, WebState
 from casereview.web.render import ErrorOut, is_api, problem
 from casereview.web.security import SecurityMiddleware
-from casereview.web.sessions import Clock
 
 __all__ = ["create_app"]
 
@@ -34,9 +34,14 @@ def _utc_now() -> dt.datetime:
 
 
 def create_app(
-    engine: Engine, *, settings: WebSettings | None = None, clock: Clock | None = None
+    engine: Engine,
+    *,
+    settings: WebSettings | None = None,
+    clock: Clock | None = None,
+    report_dir: Path | None = None,
 ) -> FastAPI:
-    """The review web app on `engine`. `clock` is injectable so tests can freeze time."""
+    """The review web app on `engine`. `clock` is injectable so tests can freeze time;
+    `report_dir` is the folder `casereview report` published into (the Reports page)."""
     from casereview.web.routes import ROUTERS
 
     app = FastAPI(
@@ -49,7 +54,9 @@ def create_app(
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates.env)
-    app.state.web = WebState(engine, settings or get_settings().web, clock or _utc_now, templates)
+    app.state.web = WebState(
+        engine, settings or get_settings().web, clock or _utc_now, templates, report_dir
+    )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for router in ROUTERS:
         # 400: a body that is not JSON, or a CaseReviewError from the library (any route).
