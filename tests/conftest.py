@@ -136,3 +136,13 @@ def pg_store_url(_pg_template: str | None) -> Iterator[str]:
         yield url
     finally:
         _drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def review_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store the real pipeline built from a synthetic world, with its report, users of every
+    role and part of the queue allocated (`pipeline_world.build_review_store`): built once per
+    session, shared by the read-side, web and CLI tests, never changed (tests copy it)."""
+    from pipeline_world import shared_review_store
+
+    return shared_review_store(tmp_path_factory.getbasetemp())

@@ -18,7 +18,16 @@ from casereview.store.db import make_engine
 from casereview.store.migrate import upgrade
 from casereview.synth import SynthConfig, generate_world
 
-__all__ = ["MAPPINGS", "build_ingested_store", "build_pipeline_store", "copy_store"]
+__all__ = [
+    "MAPPINGS",
+    "PASSWORD",
+    "REVIEW_USERS",
+    "build_ingested_store",
+    "build_pipeline_store",
+    "build_review_store",
+    "copy_store",
+    "shared_review_store",
+]
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 
@@ -52,3 +61,75 @@ def copy_store(source: Path, target: Path) -> Engine:
     """A private copy of a built store (no connection is open on the source)."""
     shutil.copyfile(source, target)
     return make_engine(f"sqlite:///{target}")
+
+
+# ------------------------------------------------------------------ a store a review team works in
+
+PASSWORD = "lantern-harbour-violet-42"
+# username -> (role, team): two teams, one user of every role.
+REVIEW_USERS = {
+    "rev_n": ("reviewer", "North"),
+    "rev_n2": ("reviewer", "North"),
+    "sup_n": ("supervisor", "North"),
+    "sup_n2": ("supervisor", "North"),
+    "rev_s": ("reviewer", "South"),
+    "sup_s": ("supervisor", "South"),
+    "ana": ("analyst", None),
+    "aud": ("auditor", None),
+    "adm": ("admin", None),
+}
+# How the supervisors allocated the queue the review stage built (through the workflow):
+# North takes the group items and the top record items, South the next ones; the rest stay
+# with no team, as every item starts with the default settings.
+NORTH_ITEMS, SOUTH_ITEMS = 12, 8
+
+_SHARED: dict[tuple[int, int], Path] = {}
+
+
+def build_review_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Path:
+    """`build_pipeline_store` with the report published into `folder/report`, the users of
+    `REVIEW_USERS` and part of the queue allocated by the supervisors through the workflow."""
+    from argon2 import PasswordHasher
+
+    from casereview.review.queue import QueueFilters, allocate
+    from casereview.store import users as accounts
+    from casereview.store.access import load_actor
+    from casereview.store.db import reading, writing
+    from casereview.store.views import team_id_by_name, user_id_by_name
+
+    path = build_ingested_store(folder, cases=cases, seed=seed)
+    engine = make_engine(f"sqlite:///{path}")
+    real_hasher = accounts._hasher
+    # Argon2id still, at test cost, so that the many sign-ins of the tests stay fast.
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    try:
+        run_pipeline(engine, actor="pipeline", report_dir=folder / "report")
+        with writing(engine) as conn:
+            for team in ("North", "South"):
+                accounts.create_team(conn, team)
+            for name, (role, team) in REVIEW_USERS.items():
+                accounts.create_user(conn, name, name.replace("_", " ").title(), role, PASSWORD)
+                if team:
+                    accounts.add_member(conn, team, name)
+        with reading(engine) as conn:
+            sup_n, sup_s = load_actor(conn, "sup_n"), load_actor(conn, "sup_s")
+            north, south = team_id_by_name(conn, "North"), team_id_by_name(conn, "South")
+            rev_n, rev_s = user_id_by_name(conn, "rev_n"), user_id_by_name(conn, "rev_s")
+        groups_first = QueueFilters(sort="priority")
+        allocate(engine, sup_n, groups_first, assignee_id=rev_n, team_id=north, limit=NORTH_ITEMS)
+        allocate(engine, sup_s, groups_first, assignee_id=rev_s, team_id=south, limit=SOUTH_ITEMS)
+    finally:
+        accounts._hasher = real_hasher
+        engine.dispose()
+    return path
+
+
+def shared_review_store(root: Path) -> Path:
+    """One `build_review_store` per test session (web and CLI tests share it): copy it with
+    `copy_store` before changing it."""
+    key = (300, 7)
+    if key not in _SHARED:
+        folder = root / "review-world"
+        folder.mkdir(parents=True, exist_ok=True)
+        _SHARED[key] = build_review_store(folder)
+    return _SHARED[key]

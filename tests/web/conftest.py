@@ -1,5 +1,7 @@
-"""A small review world for the web tests: two teams, six users (one per role), three records,
-four persons, two groups, review items; and signed-in TestClients."""
+"""The web tests' world: the store the real pipeline built from a synthetic world
+(`pipeline_world.build_review_store`: report published, users of every role in two teams,
+part of the queue allocated by the supervisors through the workflow), built once per session
+and copied for each test; and signed-in TestClients on it."""
 
 from __future__ import annotations
 
@@ -8,50 +10,27 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, insert
+from sqlalchemy import Engine
 
-from case_world import (
-    add_groups,
-    add_mentions,
-    add_persons,
-    add_records,
-    add_review_items,
-    add_source,
-)
-from casereview.model.serial import canonical_json
-from casereview.model.tables import (
-    classifications,
-    indicators,
-    locations,
-    match_pairs,
-    objects,
-    record_locations,
-    record_objects,
-)
 from casereview.settings import WebSettings
-from casereview.store.db import writing
-from casereview.store.users import add_member, create_team, create_user
+from casereview.store.access import Actor, load_actor
+from casereview.store.db import reading
+from casereview.store.views import user_id_by_name
 from casereview.web.app import create_app
+from pipeline_world import PASSWORD, REVIEW_USERS, copy_store
 
 with warnings.catch_warnings():
     # Starlette's TestClient warns that it prefers httpx2; httpx is what this project pins.
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-PASSWORD = "lantern-harbour-violet-42"
+__all__ = ["PASSWORD", "FrozenClock", "Picks", "World", "sign_in"]
+
 T0 = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.UTC)
-USERS = {
-    "rev_n": ("reviewer", "North"),
-    "sup_n": ("supervisor", "North"),
-    "sup_n2": ("supervisor", "North"),
-    "rev_s": ("reviewer", "South"),
-    "ana": ("analyst", None),
-    "aud": ("auditor", None),
-    "adm": ("admin", None),
-}
 
 
 @dataclass
@@ -69,188 +48,16 @@ class FrozenClock:
 
 @dataclass
 class World:
+    """A private copy of the pipeline-built review store."""
+
     engine: Engine
     clock: FrozenClock
+    report_dir: Path
     user_ids: dict[str, int] = field(default_factory=dict)
 
-
-def build_world(conn: Connection) -> dict[str, int]:
-    """Teams North and South; r1 (North item), r2 (South item), r3 (seen by North via group 1)."""
-    ids: dict[str, int] = {}
-    create_team(conn, "North")
-    create_team(conn, "South")
-    for name, (role, team) in USERS.items():
-        ids[name] = create_user(conn, name, name.replace("_", " ").title(), role, PASSWORD)
-        if team:
-            add_member(conn, team, name)
-    now = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-    add_source(conn, now, rows_read=3, rows_loaded=3)
-    narratives = [
-        (
-            1,
-            "CR/1001/14",
-            dt.date(2014, 3, 2),
-            "Victim seen getting into a silver car outside the takeaway.",
-        ),
-        (2, "CR/2002/15", dt.date(2015, 7, 9), "South team record narrative."),
-        (3, "CR/3003/16", dt.date(2016, 1, 20), "Group-linked record narrative."),
-    ]
-    add_records(
-        conn,
-        now,
-        [
-            {
-                "id": rid,
-                "source_ref": ref,
-                "occurred_at": day,
-                "borough": "Northtown",
-                "cse_flag": False,
-                "source_flags": "{}",
-                "factors": '["missing"]',
-                "offence": "Sexual activity with a child",
-                "outcome": "16",
-                "narrative": narrative,
-            }
-            for rid, ref, day, narrative in narratives
-        ],
-    )
-    names = {1: "Adam SMITH", 2: "Bella JONES", 3: "Carl BROWN", 4: "Dana WHITE"}
-    add_persons(conn, names, display_name=names.get, first_run_id=1, last_run_id=1)
-    placed = [
-        (1, 1, 1, "suspect", "Adam", "SMITH"),
-        (2, 2, 1, "suspect", "Adam", "SMYTH"),
-        (3, 2, 2, "victim", "Bella", "JONES"),
-        (4, 3, 3, "suspect", "Carl", "BROWN"),
-        (5, 1, 4, "victim", "Dana", "WHITE"),
-    ]
-    add_mentions(
-        conn,
-        [
-            {
-                "id": mid,
-                "record_id": rid,
-                "person": pid,
-                "role": role,
-                "forenames": fore,
-                "surname": sur,
-                "name_raw": f"{fore} {sur}",
-                "dob": dt.date(1980 + mid, 1, 1),
-                "postcode": "NT1 1AA",
-            }
-            for mid, rid, pid, role, fore, sur in placed
-        ],
-        match_probability=0.97,
-        match_weight=9.1,
-    )
-    comparison = [
-        {
-            "comparison": "surname",
-            "level": "jaro_winkler>0.9",
-            "match_weight": 4.2,
-            "value_l": "SMITH",
-            "value_r": "SMYTH",
-        },
-        {
-            "comparison": "dob",
-            "level": "exact",
-            "match_weight": 6.5,
-            "value_l": "1981-01-01",
-            "value_r": "1981-01-01",
-        },
-        {
-            "comparison": "postcode",
-            "level": "different",
-            "match_weight": -1.6,
-            "value_l": "NT1 1AA",
-            "value_r": "NT9 9ZZ",
-        },
-    ]
-    conn.execute(
-        insert(match_pairs).values(
-            mention_a_id=1,
-            mention_b_id=2,
-            match_weight=9.1,
-            match_probability=0.97,
-            comparison=canonical_json(comparison),
-            run_id=1,
-        )
-    )
-    conn.execute(insert(objects).values(id=1, kind="vehicle", value="AB12CDE"))
-    conn.execute(
-        insert(record_objects).values(record_id=1, object_id=1, mention_id=1, relation="used_by")
-    )
-    conn.execute(
-        insert(record_objects).values(record_id=3, object_id=1, mention_id=4, relation="used_by")
-    )
-    conn.execute(
-        insert(locations).values(
-            id=1,
-            location_key="NT1 1AA|1 high st",
-            location_type="takeaway",
-            address="1 High Street",
-            postcode="NT1 1AA",
-            borough="Northtown",
-        )
-    )
-    conn.execute(
-        insert(record_locations).values(record_id=1, location_id=1, relation="incident_location")
-    )
-    conn.execute(
-        insert(classifications).values(
-            record_id=1,
-            label="group_based",
-            strength=0.8,
-            rule_ids='["G1"]',
-            evidence='{"offenders": 2}',
-            rules_version="1",
-            run_id=1,
-        )
-    )
-    conn.execute(
-        insert(indicators).values(
-            code="closed_despite_group_link",
-            subject_type="record",
-            subject_id=1,
-            record_id=1,
-            evidence='{"group_id": 1}',
-            run_id=1,
-        )
-    )
-    add_groups(
-        conn,
-        {1: [(3, "offender"), (4, "victim")], 2: [(2, "victim")]},
-        member_columns={"degree": 0.5, "betweenness": 0.1, "eigenvector": 0.3},
-        record_count=2,
-        first_seen=dt.date(2014, 3, 2),
-        last_seen=dt.date(2016, 1, 20),
-        boroughs='["Northtown"]',
-        stable=True,
-        stability=0.9,
-        active=True,
-    )
-    items = [
-        (1, "record", 1, 1, "assigned", ids["rev_n"]),
-        (2, "record", 2, 2, "new", None),
-        (3, "group", 1, 1, "new", None),
-    ]
-    add_review_items(
-        conn,
-        now,
-        [
-            {
-                "id": iid,
-                "subject_type": stype,
-                "subject_id": sid,
-                "team_id": team,
-                "status": status,
-                "assigned_to": who,
-                "priority": 10.0 - iid,
-                "score_breakdown": '{"closed_despite_group_link": 5.0}',
-            }
-            for iid, stype, sid, team, status, who in items
-        ],
-    )
-    return ids
+    def actor(self, username: str) -> Actor:
+        with reading(self.engine) as conn:
+            return load_actor(conn, username)
 
 
 @pytest.fixture(autouse=True)
@@ -266,18 +73,12 @@ def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def make_world() -> Callable[[Engine], World]:
-    def make(engine: Engine) -> World:
-        with writing(engine) as conn:
-            ids = build_world(conn)
-        return World(engine, FrozenClock(), ids)
-
-    return make
-
-
-@pytest.fixture
-def world(sqlite_store: Engine, make_world: Callable[[Engine], World]) -> World:
-    return make_world(sqlite_store)
+def world(review_store: Path, tmp_path: Path) -> Iterator[World]:
+    engine = copy_store(review_store, tmp_path / "store.db")
+    with reading(engine) as conn:
+        ids = {name: user_id_by_name(conn, name) for name in REVIEW_USERS}
+    yield World(engine, FrozenClock(), review_store.parent / "report", ids)
+    engine.dispose()
 
 
 def sign_in_response(client: TestClient, username: str, password: str = PASSWORD) -> Any:
@@ -300,7 +101,9 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
 @pytest.fixture
 def client_for(world: World) -> Iterator[Callable[..., TestClient]]:
     """Signed-in TestClients on the world, sharing its frozen clock."""
-    app = create_app(world.engine, settings=WebSettings(), clock=world.clock)
+    app = create_app(
+        world.engine, settings=WebSettings(), clock=world.clock, report_dir=world.report_dir
+    )
     opened: list[TestClient] = []
 
     def make(username: str | None = None, **kwargs: object) -> TestClient:
@@ -314,3 +117,54 @@ def client_for(world: World) -> Iterator[Callable[..., TestClient]]:
     yield make
     for client in opened:
         client.__exit__(None, None, None)
+
+
+@dataclass(frozen=True)
+class Picks:
+    """Objects of the world that the tests name: found through the read side, never assumed."""
+
+    north_item: int  # a record item assigned to rev_n in North (status assigned)
+    north_record: int
+    south_record: int  # a South record no North item reaches
+    unallocated_record: int  # a record whose item no team holds
+    group: int  # a group whose item North holds
+    north_person: int  # a person mentioned in north_record
+
+
+@pytest.fixture
+def picks(world: World) -> Picks:
+    from sqlalchemy import select
+
+    from casereview.ingest.views import record_view
+    from casereview.model.tables import review_items
+    from casereview.review.queue import QueueFilters, queue_page
+    from casereview.store.access import check_record
+
+    with reading(world.engine) as conn:
+        north = queue_page(conn, world.actor("rev_n"), QueueFilters(scope="mine"), 1, 200).items
+        south = queue_page(conn, world.actor("rev_s"), QueueFilters(scope="mine"), 1, 200).items
+        item = next(i for i in north if i.subject_type == "record" and i.status == "assigned")
+        group = next(i.subject_id for i in north if i.subject_type == "group")
+        rev_n = world.actor("rev_n")
+        south_record = next(
+            i.subject_id
+            for i in south
+            if i.subject_type == "record" and not _visible(conn, rev_n, i.subject_id, check_record)
+        )
+        unallocated = conn.execute(
+            select(review_items.c.subject_id)
+            .where(review_items.c.team_id.is_(None), review_items.c.subject_type == "record")
+            .order_by(review_items.c.priority.desc())
+        ).scalars()
+        none_record = next(r for r in unallocated if not _visible(conn, rev_n, r, check_record))
+        record = record_view(conn, rev_n, item.subject_id)
+        person = next(m.person_id for m in record.persons if m.person_id is not None)
+    return Picks(item.id, item.subject_id, south_record, none_record, group, person)
+
+
+def _visible(conn: object, actor: Actor, record_id: int, check: Callable[..., None]) -> bool:
+    try:
+        check(conn, actor, record_id)
+    except Exception:
+        return False
+    return True

@@ -13,7 +13,7 @@ from casereview.model.tables import audit_log, review_items, web_sessions
 from casereview.store.db import reading, writing
 from casereview.store.users import disable_user
 from casereview.web.auth import COOKIE
-from conftest import PASSWORD, sign_in  # type: ignore[import-not-found]
+from conftest import PASSWORD, Picks, sign_in  # type: ignore[import-not-found]
 
 
 def _entries(world, actor: str) -> list[tuple[str, str | None, str | None]]:  # type: ignore[no-untyped-def]
@@ -105,69 +105,106 @@ def test_login_same_answer_and_throttle(world, client_for: Callable) -> None:  #
     assert [a for a, _, _ in _entries(world, "rev_n")].count("sign_in_failed") == 6
 
 
-def test_csrf_required_and_no_state_change_over_get(world, client_for: Callable) -> None:  # type: ignore[no-untyped-def]
+def test_csrf_required_and_no_state_change_over_get(
+    world, picks: Picks, client_for: Callable
+) -> None:  # type: ignore[no-untyped-def]
+    item = picks.north_item
     client = client_for("rev_n")
     del client.headers["X-CSRF-Token"]
-    assert client.post("/items/1/start").status_code == 403
+    assert client.post(f"/items/{item}/start").status_code == 403
     assert (
-        client.post("/api/items/1/start", json={}, headers={"X-CSRF-Token": "wrong"}).status_code
+        client.post(
+            f"/api/items/{item}/start", json={}, headers={"X-CSRF-Token": "wrong"}
+        ).status_code
         == 403
     )
-    assert client.get("/items/1/start").status_code in (404, 405)
+    assert client.get(f"/items/{item}/start").status_code in (404, 405)
     with reading(world.engine) as conn:
         assert (
-            conn.execute(select(review_items.c.status).where(review_items.c.id == 1)).scalar()
+            conn.execute(select(review_items.c.status).where(review_items.c.id == item)).scalar()
             == "assigned"
         )
 
 
-def test_mass_assignment_refused(world, client_for: Callable) -> None:  # type: ignore[no-untyped-def]
+def test_mass_assignment_refused(world, picks: Picks, client_for: Callable) -> None:  # type: ignore[no-untyped-def]
+    item = picks.north_item
     client = client_for("rev_n")
-    assert client.post("/api/items/1/start", json={}).status_code == 200
+    with reading(world.engine) as conn:
+        team = conn.execute(
+            select(review_items.c.team_id).where(review_items.c.id == item)
+        ).scalar()
+    assert client.post(f"/api/items/{item}/start", json={}).status_code == 200
     body = {
         "outcome": "further_investigation",
         "rationale": "new line",
-        "team_id": 2,
+        "team_id": 999,
         "assigned_to": 1,
         "status": "closed",
     }
-    assert client.post("/api/items/1/decision", json=body).status_code == 422
+    assert client.post(f"/api/items/{item}/decision", json=body).status_code == 422
     with reading(world.engine) as conn:
         row = conn.execute(
             select(review_items.c.status, review_items.c.team_id, review_items.c.assigned_to).where(
-                review_items.c.id == 1
+                review_items.c.id == item
             )
         ).one()
-    assert tuple(row) == ("in_review", 1, world.user_ids["rev_n"])
+    assert tuple(row) == ("in_review", team, world.user_ids["rev_n"])
     # The form ignores fields it does not declare.
     csrf = client.headers["X-CSRF-Token"]
     response = client.post(
-        "/items/1/decision",
+        f"/items/{item}/decision",
         data={
             "csrf_token": csrf,
             "outcome": "no_further_action",
             "rationale": "ok",
-            "team_id": "2",
+            "team_id": "999",
             "status": "closed",
         },
         follow_redirects=False,
     )
     assert response.status_code == 303
+    assert response.headers["location"] == f"/records/{picks.north_record}?saved=decision#review"
     with reading(world.engine) as conn:
         row = conn.execute(
-            select(review_items.c.status, review_items.c.team_id).where(review_items.c.id == 1)
+            select(review_items.c.status, review_items.c.team_id).where(review_items.c.id == item)
         ).one()
-    assert tuple(row) == ("awaiting_sign_off", 1)
+    assert tuple(row) == ("awaiting_sign_off", team)
 
 
-def test_security_headers_on_every_response(world, client_for: Callable) -> None:  # type: ignore[no-untyped-def]
+def test_a_decision_without_a_chosen_outcome_is_refused(
+    world, picks: Picks, client_for: Callable
+) -> None:  # type: ignore[no-untyped-def]
+    """No outcome is chosen for the reviewer: the form has none checked, and a decision
+    sent without one changes nothing."""
+    item = picks.north_item
+    client = client_for("rev_n")
+    assert client.post(f"/api/items/{item}/start", json={}).status_code == 200
+    page = client.get(f"/records/{picks.north_record}").text
+    assert (
+        'name="outcome"' in page
+        and "checked" not in page.split('id="decision-form"')[1].split("</form>")[0]
+    )
+    assert "selected" not in page.split('id="decision-form"')[1].split("</form>")[0]
+    response = client.post(
+        f"/items/{item}/decision",
+        data={"csrf_token": client.headers["X-CSRF-Token"], "rationale": "Refer"},
+    )
+    assert response.status_code == 422
+    with reading(world.engine) as conn:
+        assert (
+            conn.execute(select(review_items.c.status).where(review_items.c.id == item)).scalar()
+            == "in_review"
+        )
+
+
+def test_security_headers_on_every_response(world, picks: Picks, client_for: Callable) -> None:  # type: ignore[no-untyped-def]
     client = client_for("rev_n")
     for path in [
         "/login",
         "/queue",
-        "/records/1",
-        "/api/records/1",
-        "/api/records/2",
+        f"/records/{picks.north_record}",
+        f"/api/records/{picks.north_record}",
+        f"/api/records/{picks.south_record}",
         "/static/app.css",
     ]:
         headers = client.get(path).headers
@@ -205,12 +242,14 @@ def test_internal_error_is_generic_with_correlation_id(world, client_for: Callab
     assert page.headers["content-security-policy"]
 
 
-def test_views_searches_and_exports_are_audited(world, client_for: Callable) -> None:  # type: ignore[no-untyped-def]
+def test_views_searches_and_exports_are_audited(world, picks: Picks, client_for: Callable) -> None:  # type: ignore[no-untyped-def]
+    from casereview.classify.views import deidentified_rows
+
     client = client_for("ana")
-    client.get("/records/1")
-    client.get("/api/persons/2")
-    client.get("/groups/1")
-    client.get("/api/search?q=smith&kind=name")
+    client.get(f"/records/{picks.north_record}")
+    client.get(f"/api/persons/{picks.north_person}")
+    client.get(f"/groups/{picks.group}")
+    client.get("/api/search?q=smith&kind=person")
     response = client.post(
         "/api/exports", json={"purpose": "annual statistics", "recipient": "Home Office"}
     )
@@ -225,29 +264,38 @@ def test_views_searches_and_exports_are_audited(world, client_for: Callable) -> 
         "outcome",
         "typology",
     ]
-    assert rows[1] == ["1", "crime", "2014", "Northtown", "False", "16", "group_based"]
-    assert _entries(world, "ana")[1:] == [
-        ("consult", "record", "1"),
-        ("consult", "person", "2"),
-        ("consult", "group", "1"),
-        ("search", "records", None),
+    with reading(world.engine) as conn:
+        expected = deidentified_rows(conn, world.actor("ana"))
+    assert rows[1:] == [["" if v is None else str(v) for v in row] for row in expected]
+    assert _entries(world, "ana")[-5:] == [
+        ("consult", "record", str(picks.north_record)),
+        ("consult", "person", str(picks.north_person)),
+        ("consult", "group", str(picks.group)),
+        ("search", "persons", None),
         ("disclose", "export", "records_deidentified"),
     ]
     assert client.post("/api/exports", json={"purpose": "x"}).status_code == 422
 
 
-def test_search_finds_fuzzy_names_and_objects_within_visible_records(
-    world, client_for: Callable
+def test_search_finds_persons_and_records_only_within_what_each_user_sees(
+    world, picks: Picks, client_for: Callable
 ) -> None:  # type: ignore[no-untyped-def]
+    from casereview.ingest.views import record_view
+
     north, south = client_for("rev_n"), client_for("rev_s")
-
-    def ids(c, q, k):
-        return [
-            h["record_id"] for h in c.get("/api/search", params={"q": q, "kind": k}).json()["hits"]
+    with reading(world.engine) as conn:
+        record = record_view(conn, world.actor("ana"), picks.north_record)
+    mention = next(m for m in record.persons if m.person_id == picks.north_person)
+    words = (mention.name or "").split()
+    found = north.get("/api/search", params={"q": " ".join(reversed(words)), "kind": "person"})
+    assert picks.north_person in [h["person_id"] for h in found.json()["persons"]["items"]]
+    by_ref = {
+        who: [
+            h["record_id"]
+            for h in c.get("/api/search", params={"q": record.source_ref, "kind": "ref"}).json()[
+                "records"
+            ]["items"]
         ]
-
-    assert ids(north, "Smithe", "name") == [1]
-    assert ids(south, "smith", "name") == [2]
-    assert ids(north, "ab12 cde", "vehicle") == [3, 1]
-    assert ids(north, "CR/2002/15", "ref") == []
-    assert ids(south, "CR/2002/15", "ref") == [2]
+        for who, c in (("north", north), ("south", south))
+    }
+    assert by_ref == {"north": [picks.north_record], "south": []}

@@ -135,25 +135,19 @@ def _build(
 def _allocate_demo_work(engine: Engine, count: int = DEMO_ALLOCATION) -> int:
     """The demo supervisor allocates the top `count` items of the queue to the demo reviewer,
     each through the workflow (audited), as a supervisor would on the first morning."""
-    from sqlalchemy import select
-
-    from casereview.model.tables import users
-    from casereview.review import workflow
-    from casereview.review.triage import queue
+    from casereview.review.queue import QueueFilters, allocate
     from casereview.store.access import load_actor
     from casereview.store.db import reading
+    from casereview.store.views import team_id_by_name, user_id_by_name
 
     with reading(engine) as conn:
         supervisor = load_actor(conn, UserRole.SUPERVISOR.value)
-        reviewer_id = int(
-            conn.execute(
-                select(users.c.id).where(users.c.username == UserRole.REVIEWER.value)
-            ).scalar_one()
-        )
-    entries = queue(engine, actor=supervisor, limit=count)
-    for entry in entries:
-        workflow.assign(engine, entry.item_id, assignee_id=reviewer_id, actor=supervisor)
-    return len(entries)
+        reviewer_id = user_id_by_name(conn, UserRole.REVIEWER.value)
+        team_id = team_id_by_name(conn, DEMO_TEAM)
+    done = allocate(
+        engine, supervisor, QueueFilters(), assignee_id=reviewer_id, team_id=team_id, limit=count
+    )
+    return len(done.assigned)
 
 
 def _save_users(out: Path, users: list[tuple[str, str, str]]) -> Path:
@@ -318,16 +312,10 @@ def demo(
 
 def _allocated(engine: Engine) -> int:
     """Items assigned to the demo reviewer."""
-    from sqlalchemy import func, select
-
-    from casereview.model.tables import review_items, users
+    from casereview.review.queue import QueueFilters, queue_page
+    from casereview.store.access import load_actor
     from casereview.store.db import reading
 
     with reading(engine) as conn:
-        return int(
-            conn.execute(
-                select(func.count())
-                .select_from(review_items.join(users, users.c.id == review_items.c.assigned_to))
-                .where(users.c.username == UserRole.REVIEWER.value)
-            ).scalar_one()
-        )
+        reviewer = load_actor(conn, UserRole.REVIEWER.value)
+        return queue_page(conn, reviewer, QueueFilters(scope="mine"), page_size=1).total

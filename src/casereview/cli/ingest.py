@@ -10,7 +10,6 @@ import typer
 
 from casereview.cli.app import app
 from casereview.cli.common import console, open_store, print_json, settings_for, store_engine
-from casereview.errors import NotFound
 from casereview.model.codes import AuditAction, QuarantineReason
 
 if TYPE_CHECKING:
@@ -133,33 +132,16 @@ def quarantine_list(
 ) -> None:
     """List quarantined rows (newest first) with file, row number, field and reason."""
     from rich.table import Table
-    from sqlalchemy import func, select
 
-    from casereview.model.tables import quarantine, sources
+    from casereview.ingest.views import quarantine_rows
     from casereview.store import audit
     from casereview.store.db import reading
 
-    query = (
-        select(
-            quarantine.c.id, quarantine.c.import_id, sources.c.name.label("source"),
-            quarantine.c.file_name, quarantine.c.row_number, quarantine.c.field,
-            quarantine.c.reason, quarantine.c.message,
-        )
-        .join(sources, sources.c.id == quarantine.c.source_id)
-        .order_by(quarantine.c.id.desc())
-        .limit(limit)
-    )  # fmt: skip
-    counted = select(func.count()).select_from(quarantine)
-    if import_id is not None:
-        query = query.where(quarantine.c.import_id == import_id)
-        counted = counted.where(quarantine.c.import_id == import_id)
-    if reason is not None:
-        query = query.where(quarantine.c.reason == reason.value)
-        counted = counted.where(quarantine.c.reason == reason.value)
     with store_engine(ctx) as engine:
         with reading(engine) as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
-            total = int(conn.execute(counted).scalar_one())
+            total, rows = quarantine_rows(
+                conn, import_id=import_id, reason=reason.value if reason else None, limit=limit
+            )
         # Messages can quote the values that failed: a consultation, audited.
         audit.append_alone(
             engine,
@@ -193,23 +175,14 @@ def quarantine_show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Show one quarantined row: where it came from, why, and the row as read."""
-    from sqlalchemy import select
-
+    from casereview.ingest.views import quarantine_entry
     from casereview.model.serial import from_json
-    from casereview.model.tables import imports, quarantine, sources
     from casereview.store import audit
     from casereview.store.db import reading
 
     with store_engine(ctx) as engine:
         with reading(engine) as conn:
-            row = conn.execute(
-                select(quarantine, sources.c.name.label("source"), imports.c.sha256)
-                .join(sources, sources.c.id == quarantine.c.source_id)
-                .join(imports, imports.c.id == quarantine.c.import_id)
-                .where(quarantine.c.id == entry_id)
-            ).first()
-        if row is None:
-            raise NotFound(f"no quarantine entry {entry_id}")
+            entry = quarantine_entry(conn, entry_id)
         # The raw row as read holds personal data: a consultation, audited.
         audit.append_alone(
             engine,
@@ -217,9 +190,8 @@ def quarantine_show(
             action=AuditAction.CONSULT,
             object_type="quarantine",
             object_id=entry_id,
-            details={"import": int(row.import_id), "row_number": row.row_number},
+            details={"import": int(entry["import_id"]), "row_number": entry["row_number"]},
         )
-    entry = dict(row._mapping)
     with contextlib.suppress(ValueError):  # a malformed row stays the text that was read
         entry["raw"] = from_json(entry["raw"], entry["raw"])
     if as_json:

@@ -21,7 +21,7 @@ from casereview.cli.common import (
     signed_in_actor,
     store_engine,
 )
-from casereview.errors import AccessDenied, NotFound, WorkflowError
+from casereview.errors import AccessDenied, WorkflowError
 from casereview.model.codes import AuditAction, DecisionOutcome, IndicatorCode, ReviewStatus
 
 if TYPE_CHECKING:
@@ -60,29 +60,19 @@ def _actor(store: Engine, username: str, command: str | None = None) -> Actor:
 
 
 def _user_id(store: Engine, username: str) -> int:
-    from sqlalchemy import select
-
-    from casereview.model.tables import users
     from casereview.store.db import reading
+    from casereview.store.views import user_id_by_name
 
     with reading(store) as conn:
-        uid = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
-    if uid is None:
-        raise NotFound(f"no such user: {username}")
-    return int(uid)
+        return user_id_by_name(conn, username)
 
 
 def _team_id(store: Engine, name: str) -> int:
-    from sqlalchemy import select
-
-    from casereview.model.tables import teams
     from casereview.store.db import reading
+    from casereview.store.views import team_id_by_name
 
     with reading(store) as conn:
-        tid = conn.execute(select(teams.c.id).where(teams.c.name == name)).scalar()
-    if tid is None:
-        raise NotFound(f"no such team: {name}")
-    return int(tid)
+        return team_id_by_name(conn, name)
 
 
 def _done(result: Transition, as_json: bool) -> None:
@@ -265,10 +255,8 @@ def decide_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Record your decision on an item assigned to you (starting the review if needed)."""
-    from sqlalchemy import select
-
-    from casereview.model.tables import review_items
     from casereview.review import workflow
+    from casereview.review.views import item_status
     from casereview.store.db import reading
 
     # Starting the review and then refusing the decision would leave the item in review with
@@ -279,9 +267,7 @@ def decide_command(
     with store_engine(ctx) as store:
         actor = signed_in_actor(store, username, "decide")
         with reading(store) as conn:
-            status = conn.execute(
-                select(review_items.c.status).where(review_items.c.id == item)
-            ).scalar()
+            status = item_status(conn, item)
         if status in (ReviewStatus.ASSIGNED.value, ReviewStatus.REOPENED.value):
             started = workflow.start_review(store, item, actor=actor)
         result = workflow.decide(store, item, outcome=outcome, rationale=rationale, actor=actor)

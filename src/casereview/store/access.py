@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    Alias,
     ColumnElement,
     Connection,
     Exists,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.sql.schema import Table
 
 from casereview.errors import AccessDenied, NotFound
 from casereview.model.codes import SubjectType, UserRole
@@ -55,6 +57,7 @@ __all__ = [
     "load_actor",
     "require_role",
     "system_actor",
+    "visible_items",
     "visible_records",
 ]
 
@@ -120,18 +123,42 @@ _MENTION_PERSON = mention_person.alias("access_mention_person")
 _GROUP_MEMBER = group_members.alias("access_group_member")
 
 
-def _held_by(teams: list[int], subject_type: SubjectType, subject_id: ColumnElement[int]) -> Exists:
+def _team_clause(
+    team_column: ColumnElement[int | None], teams: list[int], unallocated: bool
+) -> ColumnElement[bool]:
+    """The item's team is one of `teams`, or (for a supervisor) the item has no team yet."""
+    held = team_column.in_(teams) if teams else false()
+    return or_(held, team_column.is_(None)) if unallocated else held
+
+
+def visible_items(actor: Actor, table: Table | Alias | None = None) -> ColumnElement[bool]:
+    """A WHERE clause on `review_items` (or an alias of it) true for the items `actor` sees:
+    their teams' items, and for a supervisor also the items no team holds yet."""
+    item = review_items if table is None else table
+    if actor.role not in TEAM_ROLES:
+        return false()
+    return _team_clause(item.c.team_id, sorted(actor.team_ids), actor.role == UserRole.SUPERVISOR)
+
+
+def _held_by(
+    teams: list[int],
+    subject_type: SubjectType,
+    subject_id: ColumnElement[int],
+    unallocated: bool = False,
+) -> Exists:
     """EXISTS: one of `teams` holds the review item of this subject (one index probe on
-    review_items(team_id, subject_type, subject_id))."""
+    review_items(team_id, subject_type, subject_id)); with `unallocated`, also an item of no team."""
     item = _ITEM
     return exists().where(
-        item.c.team_id.in_(teams),
+        _team_clause(item.c.team_id, teams, unallocated),
         item.c.subject_type == subject_type.value,
         item.c.subject_id == subject_id,
     )
 
 
-def _record_visible(teams: list[int], record_id: ColumnElement[int]) -> ColumnElement[bool]:
+def _record_visible(
+    teams: list[int], record_id: ColumnElement[int], unallocated: bool = False
+) -> ColumnElement[bool]:
     """True for a record one of `teams` works on: its own item, or the item of a group one of
     whose members is mentioned in it. Both are correlated EXISTS probes that start from the
     record (mentions.record_id -> mention_person.mention_id -> group_members.person_id ->
@@ -141,10 +168,13 @@ def _record_visible(teams: list[int], record_id: ColumnElement[int]) -> ColumnEl
         select(m.c.id)
         .join(mp, mp.c.mention_id == m.c.id)
         .join(gm, gm.c.person_id == mp.c.person_id)
-        .where(m.c.record_id == record_id, _held_by(teams, SubjectType.GROUP, gm.c.group_id))
+        .where(
+            m.c.record_id == record_id,
+            _held_by(teams, SubjectType.GROUP, gm.c.group_id, unallocated),
+        )
         .exists()
     )
-    return or_(_held_by(teams, SubjectType.RECORD, record_id), via_group)
+    return or_(_held_by(teams, SubjectType.RECORD, record_id, unallocated), via_group)
 
 
 def visible_records(actor: Actor, column: ColumnElement[int] | None = None) -> ColumnElement[bool]:
@@ -157,9 +187,10 @@ def visible_records(actor: Actor, column: ColumnElement[int] | None = None) -> C
     column = records.c.id if column is None else column
     if actor.role == UserRole.ANALYST:
         return true()
-    if actor.role not in TEAM_ROLES or not actor.team_ids:
+    supervisor = actor.role == UserRole.SUPERVISOR
+    if actor.role not in TEAM_ROLES or not (actor.team_ids or supervisor):
         return false()
-    return _record_visible(sorted(actor.team_ids), column)
+    return _record_visible(sorted(actor.team_ids), column, supervisor)
 
 
 def _deny_without_case_access(actor: Actor) -> None:
@@ -209,10 +240,10 @@ def check_group(conn: Connection, actor: Actor, group_id: int) -> None:
         raise NotFound(f"no group {group_id}")
     if actor.role == UserRole.ANALYST:
         return
-    if actor.team_ids and _exists(
+    if _exists(
         conn,
         select(review_items.c.id).where(
-            review_items.c.team_id.in_(sorted(actor.team_ids)),
+            visible_items(actor),
             review_items.c.subject_type == SubjectType.GROUP.value,
             review_items.c.subject_id == group_id,
         ),
@@ -240,5 +271,7 @@ def check_review_item(conn: Connection, actor: Actor, item_id: int) -> None:
     ).first()
     if team_id is None:
         raise NotFound(f"no review item {item_id}")
+    if team_id[0] is None and actor.role == UserRole.SUPERVISOR:
+        return  # not allocated yet: any supervisor may see it, to allocate it
     if team_id[0] is None or int(team_id[0]) not in actor.team_ids:
         raise AccessDenied(f"review item {item_id} belongs to another team")

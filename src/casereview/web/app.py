@@ -23,6 +23,7 @@ from casereview import __version__
 from casereview.errors import AccessDenied, CaseReviewError, NotFound, StoreBusy, WorkflowError
 from casereview.settings import WebSettings, get_settings
 from casereview.store.audit import ConsultationQueue
+from casereview.store.sessions import Clock
 from casereview.web import filters
 from casereview.web.auth import CsrfFailed, NotSignedIn, WebState
 from casereview.web.middleware import (
@@ -32,7 +33,6 @@ from casereview.web.middleware import (
 )
 from casereview.web.render import ErrorOut, is_api, problem
 from casereview.web.security import SecurityMiddleware
-from casereview.web.sessions import Clock
 
 __all__ = ["create_app"]
 
@@ -46,9 +46,14 @@ def _utc_now() -> dt.datetime:
 
 
 def create_app(
-    engine: Engine, *, settings: WebSettings | None = None, clock: Clock | None = None
+    engine: Engine,
+    *,
+    settings: WebSettings | None = None,
+    clock: Clock | None = None,
+    report_dir: Path | None = None,
 ) -> FastAPI:
-    """The review web app on `engine`. `clock` is injectable so tests can freeze time."""
+    """The review web app on `engine`. `clock` is injectable so tests can freeze time;
+    `report_dir` is the folder `casereview report` published into (the Reports page)."""
     from casereview.web.routes import ROUTERS
 
     web_settings = settings or get_settings().web
@@ -66,7 +71,9 @@ def create_app(
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates.env)
-    app.state.web = WebState(engine, web_settings, clock or _utc_now, templates, consultations)
+    app.state.web = WebState(
+        engine, web_settings, clock or _utc_now, templates, consultations, report_dir
+    )
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     from casereview.web.routes import charts, chronology, matches  # the analyst's pages (issue 18)
 

@@ -9,8 +9,10 @@ it from `csrf_checked`. Object access goes through `guard`, which calls the one 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, Request
@@ -24,8 +26,8 @@ from casereview.store import audit
 from casereview.store.access import Actor, load_actor, require_role
 from casereview.store.audit import ConsultationQueue
 from casereview.store.db import reading, writing_briefly
+from casereview.store.sessions import Clock, Session, end_session, load_session, touch_session
 from casereview.web.security import csrf_matches
-from casereview.web.sessions import Clock, Session, end_session, load_session, touch_session
 
 __all__ = [
     "COOKIE",
@@ -33,9 +35,9 @@ __all__ = [
     "Ctx",
     "NotSignedIn",
     "WebState",
+    "audited",
     "client_address",
     "csrf_checked",
-    "guard",
     "require",
     "signed_in",
     "write_audit",
@@ -56,13 +58,15 @@ class CsrfFailed(Exception):
 
 @dataclass(frozen=True)
 class WebState:
-    """What every request shares: the store, the web settings, the clock, the templates."""
+    """What every request shares: the store, the web settings, the clock, the templates, and
+    the folder the report stage publishes into (served on the Reports page)."""
 
     engine: Engine
     settings: WebSettings
     clock: Clock
     templates: Jinja2Templates
     consultations: ConsultationQueue
+    report_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -181,16 +185,12 @@ def write_audit(
 _QUEUED = frozenset({AuditAction.CONSULT, AuditAction.SEARCH, AuditAction.DENIED})
 
 
-def guard(
-    ctx: Ctx,
-    conn: Connection,
-    check: Callable[[Connection, Actor, int], None],
-    object_type: str,
-    object_id: int,
-) -> None:
-    """Run an access check from `store.access`; audit a refusal (DENIED) and re-raise it."""
+@contextmanager
+def audited(ctx: Ctx, object_type: str, object_id: int | str | None) -> Iterator[None]:
+    """Around a read-side call: a refusal from `store.access` is audited as DENIED (in its own
+    transaction, naming the object and the path), then re-raised for the error handler."""
     try:
-        check(conn, ctx.actor, object_id)
+        yield
     except AccessDenied:
         write_audit(
             ctx, AuditAction.DENIED, object_type, object_id, details={"path": ctx.request.url.path}

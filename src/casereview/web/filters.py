@@ -3,38 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from jinja2 import Environment
 
-from casereview.model.codes import all_code_sets
+from casereview.link.views import PairView
+from casereview.store.views import code_definition, code_label
 
 __all__ = ["install", "timeline_points", "waterfall"]
 
-_LABELS: dict[str, str] = {}
-for _cls in all_code_sets():
-    for _member in _cls:
-        _LABELS.setdefault(str(_member.value), str(getattr(_member, "definition", _member.value)))
 
-
-def label(code: object) -> str:
-    """The one-line definition of a code value, or the value itself."""
-    return _LABELS.get(str(code), str(code)) if code is not None else ""
-
-
-def pretty_json(value: Any) -> str:
-    return json.dumps(value, indent=1, ensure_ascii=False, default=str)
-
-
-def waterfall(comparisons: list[dict[str, Any]], prior: float = 0.0) -> dict[str, Any]:
-    """Bars of a match-weight waterfall as SVG coordinates: each bar starts where the last ended."""
-    running, bars = prior, []
-    for item in comparisons:
-        weight = float(item.get("match_weight") or 0.0)
-        bars.append({**item, "start": running, "end": running + weight, "weight": weight})
-        running += weight
-    values = [0.0, prior] + [b["end"] for b in bars]
+def waterfall(pair: PairView) -> dict[str, Any]:
+    """Bars of a match-weight waterfall as SVG coordinates: the prior, then each comparison
+    starting where the last ended (the same numbers the table beside it gives as text)."""
+    running = pair.prior
+    bars: list[dict[str, Any]] = [
+        {
+            "comparison": "prior",
+            "level": "before any comparison",
+            "start": 0.0,
+            "end": running,
+            "weight": running,
+        }
+    ]
+    for bar in pair.bars:
+        bars.append(
+            {
+                "comparison": bar.comparison,
+                "level": bar.level,
+                "start": running,
+                "end": running + bar.weight,
+                "weight": bar.weight,
+            }
+        )
+        running += bar.weight
+    values = [0.0] + [b["end"] for b in bars]
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     width = 360.0
@@ -42,9 +45,9 @@ def waterfall(comparisons: list[dict[str, Any]], prior: float = 0.0) -> dict[str
     def x(v: float) -> float:
         return round((v - low) / span * width + 150, 1)
 
-    for bar in bars:
-        left, right = sorted((x(bar["start"]), x(bar["end"])))
-        bar.update(x=left, w=max(right - left, 1.0), positive=bar["weight"] >= 0)
+    for drawn in bars:
+        left, right = sorted((x(drawn["start"]), x(drawn["end"])))
+        drawn.update(x=left, w=max(right - left, 1.0), positive=drawn["weight"] >= 0)
     return {"bars": bars, "total": running, "zero_x": x(0.0), "height": 22 * len(bars) + 30}
 
 
@@ -71,9 +74,17 @@ def to_date(value: str | None) -> dt.date | None:
         return None
 
 
+def day(value: dt.date | dt.datetime | None) -> str:
+    """A date as people write it: 3 March 2014 ("" for none)."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
 def install(env: Environment) -> None:
     env.filters["todate"] = to_date
-    env.filters["label"] = label
-    env.filters["pretty_json"] = pretty_json
+    env.filters["label"] = code_label
+    env.filters["definition"] = code_definition
+    env.filters["day"] = day
     env.globals["waterfall"] = waterfall
     env.globals["timeline_points"] = timeline_points

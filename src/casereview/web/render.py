@@ -21,13 +21,25 @@ class ErrorOut(BaseModel):
 
 
 NAV: dict[UserRole, list[tuple[str, str]]] = {
-    UserRole.REVIEWER: [("/queue", "My queue"), ("/search", "Search")],
+    UserRole.REVIEWER: [
+        ("/queue?scope=mine", "My queue"),
+        ("/queue?scope=team", "Team queue"),
+        ("/search", "Search"),
+        ("/groups", "Groups"),
+    ],
     UserRole.SUPERVISOR: [
-        ("/queue", "Queue"),
+        ("/queue?scope=mine", "My queue"),
+        ("/queue?scope=team", "Team queue"),
         ("/supervisor", "Supervision"),
         ("/search", "Search"),
+        ("/groups", "Groups"),
     ],
-    UserRole.ANALYST: [("/search", "Search"), ("/reports", "Reports"), ("/exports", "Exports")],
+    UserRole.ANALYST: [
+        ("/search", "Search"),
+        ("/groups", "Groups"),
+        ("/reports", "Reports"),
+        ("/exports", "Exports"),
+    ],
     UserRole.AUDITOR: [("/audit", "Audit log")],
     UserRole.ADMIN: [("/admin", "Users and teams")],
 }

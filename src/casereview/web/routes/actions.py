@@ -11,13 +11,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Path
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from casereview.model.codes import DecisionOutcome
-from casereview.model.tables import review_items, users
 from casereview.review import workflow
+from casereview.review.views import item_subject
 from casereview.store.db import reading
-from casereview.web.auth import Ctx, csrf_checked
+from casereview.store.views import user_id_by_name
+from casereview.web.auth import Ctx, audited, csrf_checked
 from casereview.web.render import ErrorOut
 
 router = APIRouter()
@@ -77,24 +77,18 @@ def _out(t: workflow.Transition) -> TransitionOut:
     )
 
 
-def _back(ctx: Ctx, item_id: int) -> Response:
-    """Back to the item's subject page (no Referer: the referrer policy withholds it)."""
-    with reading(ctx.engine) as conn:
-        row = conn.execute(
-            select(review_items.c.subject_type, review_items.c.subject_id).where(
-                review_items.c.id == item_id
-            )
-        ).first()
-    target = f"/{row.subject_type}s/{row.subject_id}" if row else "/queue"
+def _back(ctx: Ctx, item_id: int, saved: str) -> Response:
+    """Back to the item's subject page, saying what was saved (no Referer: the referrer
+    policy withholds it)."""
+    with reading(ctx.engine) as conn, audited(ctx, "review_item", item_id):
+        subject_type, subject_id = item_subject(conn, ctx.actor, item_id)
+    target = f"/{subject_type}s/{subject_id}?saved={saved}#review"
     return RedirectResponse(target, status_code=303)
 
 
 def _assignee_id(ctx: Ctx, username: str) -> int:
     with reading(ctx.engine) as conn:
-        found = conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
-    if found is None:
-        raise workflow.WorkflowError(f"no such user: {username}")
-    return int(found)
+        return user_id_by_name(conn, username)
 
 
 # ---------------------------------------------------------------- pages (forms)
@@ -103,7 +97,7 @@ def _assignee_id(ctx: Ctx, username: str) -> int:
 @router.post("/items/{item_id}/start", include_in_schema=False)
 def start_form(item_id: int = ItemId, ctx: Ctx = Depends(csrf_checked)) -> Response:
     workflow.start_review(ctx.engine, item_id, actor=ctx.actor)
-    return _back(ctx, item_id)
+    return _back(ctx, item_id, "start")
 
 
 @router.post("/items/{item_id}/decision", include_in_schema=False)
@@ -114,7 +108,7 @@ def decide_form(
     ctx: Ctx = Depends(csrf_checked),
 ) -> Response:
     workflow.decide(ctx.engine, item_id, outcome=outcome, rationale=rationale, actor=ctx.actor)
-    return _back(ctx, item_id)
+    return _back(ctx, item_id, "decision")
 
 
 @router.post("/items/{item_id}/sign-off", include_in_schema=False)
@@ -124,7 +118,7 @@ def sign_off_form(
     ctx: Ctx = Depends(csrf_checked),
 ) -> Response:
     workflow.sign_off(ctx.engine, item_id, actor=ctx.actor, comment=comment)
-    return _back(ctx, item_id)
+    return _back(ctx, item_id, "sign_off")
 
 
 @router.post("/items/{item_id}/return", include_in_schema=False)
@@ -134,7 +128,7 @@ def return_form(
     ctx: Ctx = Depends(csrf_checked),
 ) -> Response:
     workflow.return_decision(ctx.engine, item_id, reason=reason, actor=ctx.actor)
-    return _back(ctx, item_id)
+    return _back(ctx, item_id, "return")
 
 
 @router.post("/items/{item_id}/reopen", include_in_schema=False)
@@ -144,17 +138,24 @@ def reopen_form(
     ctx: Ctx = Depends(csrf_checked),
 ) -> Response:
     workflow.reopen(ctx.engine, item_id, reason=reason, actor=ctx.actor)
-    return _back(ctx, item_id)
+    return _back(ctx, item_id, "reopen")
 
 
 @router.post("/items/{item_id}/assign", include_in_schema=False)
 def assign_form(
     item_id: int = ItemId,
     assignee: str = Form(..., min_length=1, max_length=64),
+    to_team: int | None = Form(None, ge=1, le=2**62),
     ctx: Ctx = Depends(csrf_checked),
 ) -> Response:
-    workflow.assign(ctx.engine, item_id, assignee_id=_assignee_id(ctx, assignee), actor=ctx.actor)
-    return RedirectResponse("/supervisor", status_code=303)
+    workflow.assign(
+        ctx.engine,
+        item_id,
+        assignee_id=_assignee_id(ctx, assignee),
+        team_id=to_team,
+        actor=ctx.actor,
+    )
+    return _back(ctx, item_id, "assign")
 
 
 # ---------------------------------------------------------------- JSON twins

@@ -6,15 +6,14 @@ from __future__ import annotations
 import io
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
+from casereview.classify.views import DEIDENTIFIED_COLUMNS, deidentified_rows
 from casereview.model.codes import AuditAction, UserRole
-from casereview.model.serial import from_json
-from casereview.model.tables import classifications, records, run_artifacts, runs
 from casereview.store.db import reading
 from casereview.store.exports import write_csv
+from casereview.store.views import ReportView, published_file, reports_view
 from casereview.web.auth import Ctx, csrf_checked, require, signed_in, write_audit
 from casereview.web.render import ErrorOut, page
 
@@ -24,14 +23,7 @@ api = APIRouter(
 )
 
 # De-identified columns only: no names, dates of birth, addresses, references or narratives.
-EXPORT_COLUMNS = ["record_id", "record_type", "year", "borough", "cse_flag", "outcome", "typology"]
-
-
-class ReportOut(BaseModel):
-    run_id: int
-    started_at: str
-    status: str
-    artifacts: list[str]
+EXPORT_COLUMNS = DEIDENTIFIED_COLUMNS
 
 
 class ExportIn(BaseModel):
@@ -40,73 +32,44 @@ class ExportIn(BaseModel):
     recipient: str = Field(..., min_length=2, max_length=200)
 
 
-def _reports(ctx: Ctx) -> list[ReportOut]:
+def _reports(ctx: Ctx) -> list[ReportView]:
     require(ctx, UserRole.ANALYST, what="reports")
     with reading(ctx.engine) as conn:
-        rows = conn.execute(
-            select(runs).where(runs.c.stage == "report").order_by(runs.c.id.desc()).limit(20)
-        ).all()
-        names = conn.execute(
-            select(run_artifacts.c.run_id, run_artifacts.c.name).where(
-                run_artifacts.c.run_id.in_([r.id for r in rows])
-            )
-        ).all()
-    return [
-        ReportOut(
-            run_id=r.id,
-            started_at=r.started_at.isoformat(),
-            status=r.status,
-            artifacts=sorted(n.name for n in names if n.run_id == r.id),
-        )
-        for r in rows
-    ]
+        return reports_view(conn, ctx.actor, ctx.web.report_dir)
 
 
 @router.get("/reports", include_in_schema=False)
 def reports_page(request: Request, ctx: Ctx = Depends(signed_in)) -> Response:
-    return page(request, "reports.html", {"session": ctx.session, "reports": _reports(ctx)})
+    return page(
+        request,
+        "reports.html",
+        {"session": ctx.session, "reports": _reports(ctx), "folder": ctx.web.report_dir},
+    )
 
 
-@api.get("/reports", response_model=list[ReportOut])
-def reports_api(ctx: Ctx = Depends(signed_in)) -> list[ReportOut]:
-    """Runs of the report stage and their outputs (analysts)."""
+@api.get("/reports", response_model=list[ReportView])
+def reports_api(ctx: Ctx = Depends(signed_in)) -> list[ReportView]:
+    """Runs of the report stage and the files each published (analysts)."""
     return _reports(ctx)
+
+
+@router.get("/reports/files/{name:path}", include_in_schema=False)
+def report_file(name: str, ctx: Ctx = Depends(signed_in)) -> Response:
+    """One file the last report run published, unchanged since (audited as a consultation)."""
+    require(ctx, UserRole.ANALYST, what="reports")
+    with reading(ctx.engine) as conn:
+        path = published_file(conn, ctx.actor, ctx.web.report_dir, name)
+    write_audit(ctx, AuditAction.CONSULT, "report_file", name)
+    return FileResponse(path)
 
 
 def export_csv(ctx: Ctx, body: ExportIn) -> str:
     """Every record, de-identified, as CSV with formula-like cells neutralised; audited as DISCLOSE."""
     require(ctx, UserRole.ANALYST, what="export")
     with reading(ctx.engine) as conn:
-        rows = conn.execute(
-            select(
-                records.c.id,
-                records.c.record_type,
-                records.c.occurred_at,
-                records.c.borough,
-                records.c.cse_flag,
-                records.c.outcome,
-            ).order_by(records.c.id)
-        ).all()
-        labels: dict[int, list[str]] = {}
-        for c in conn.execute(select(classifications.c.record_id, classifications.c.label)):
-            labels.setdefault(int(c.record_id), []).append(c.label)
+        rows = deidentified_rows(conn, ctx.actor)
     out = io.StringIO()
-    write_csv(
-        out,
-        EXPORT_COLUMNS,
-        (
-            [
-                r.id,
-                r.record_type,
-                r.occurred_at.year if r.occurred_at else "",
-                r.borough,
-                r.cse_flag,
-                r.outcome,
-                ";".join(sorted(labels.get(int(r.id), []))),
-            ]
-            for r in rows
-        ),
-    )
+    write_csv(out, EXPORT_COLUMNS, rows)
     write_audit(
         ctx,
         AuditAction.DISCLOSE,
@@ -148,4 +111,4 @@ def export_api(body: ExportIn, ctx: Ctx = Depends(csrf_checked)) -> Response:
     return _csv_response(export_csv(ctx, body))
 
 
-__all__ = ["EXPORT_COLUMNS", "api", "from_json", "router"]
+__all__ = ["EXPORT_COLUMNS", "api", "router"]

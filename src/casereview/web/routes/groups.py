@@ -1,36 +1,25 @@
-"""The group page: members and victims, graph (cytoscape), timeline, recurring places and
-objects, centrality and stability. Members the actor may not see are shown without a name."""
+"""Groups: the list of detected groups, and one group with its members, graph (with a
+legend and a table of ties as text), timeline, recurring places and objects, evidence and
+review item. Members the actor may not see are shown without a name."""
 
 # ruff: noqa: B008  (FastAPI declares dependencies and form fields as defaults)
 from __future__ import annotations
 
-from collections import Counter
-from itertools import combinations
+from dataclasses import asdict, dataclass
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
-from sqlalchemy import Connection, func, select
 
 from casereview.model.codes import AuditAction, DecisionOutcome, SubjectType
-from casereview.model.serial import from_json
-from casereview.model.tables import (
-    group_members,
-    groups,
-    locations,
-    mention_person,
-    mentions,
-    objects,
-    persons,
-    record_locations,
-    record_objects,
-    records,
-)
-from casereview.store.access import check_group, visible_records
+from casereview.network.views import GroupRow, GroupView, group_view, groups_page
+from casereview.review.evidence import SubjectEvidence, subject_evidence
+from casereview.review.views import ItemView, item_for_subject
 from casereview.store.db import reading
-from casereview.web.auth import Ctx, guard, signed_in, write_audit
+from casereview.store.views import Page
+from casereview.web.auth import Ctx, audited, signed_in, write_audit
 from casereview.web.render import ErrorOut, page
-from casereview.web.routes.records import ReviewOut, review_of
+
+__all__ = ["GroupPage", "api", "router"]
 
 router = APIRouter()
 api = APIRouter(
@@ -41,156 +30,48 @@ api = APIRouter(
 GroupId = Path(..., ge=1, le=2**62)
 
 
-class MemberOut(BaseModel):
-    person_id: int
-    name: str | None  # None when the actor may not see this person
-    role: str
-    degree: float | None
-    betweenness: float | None
-    eigenvector: float | None
+@dataclass(frozen=True)
+class GroupPage:
+    group: GroupView
+    evidence: SubjectEvidence
+    review: ItemView | None
 
 
-class EdgeOut(BaseModel):
-    source: int
-    target: int
-    records: int
+def _groups(ctx: Ctx, page_number: int) -> Page[GroupRow]:
+    with reading(ctx.engine) as conn, audited(ctx, "function", "groups"):
+        result = groups_page(conn, ctx.actor, page_number)
+    write_audit(ctx, AuditAction.CONSULT, "groups", None, details={"groups": len(result.items)})
+    return result
 
 
-class EventOut(BaseModel):
-    record_id: int
-    source_ref: str
-    record_type: str
-    occurred_at: str | None
-
-
-class RecurringOut(BaseModel):
-    kind: str
-    value: str
-    records: int
-
-
-class GroupOut(BaseModel):
-    id: int
-    size: int
-    victim_count: int
-    record_count: int
-    first_seen: str | None
-    last_seen: str | None
-    boroughs: list[str]
-    stable: bool | None
-    stability: float | None
-    source_linked: float | None
-    members: list[MemberOut]
-    edges: list[EdgeOut]
-    timeline: list[EventOut]
-    places: list[RecurringOut]
-    objects: list[RecurringOut]
-    review: ReviewOut | None
-
-
-def load_group(conn: Connection, ctx: Ctx, group_id: int) -> GroupOut:
-    g = conn.execute(select(groups).where(groups.c.id == group_id)).one()
-    members = conn.execute(
-        select(group_members, persons.c.display_name)
-        .join(persons, persons.c.id == group_members.c.person_id)
-        .where(group_members.c.group_id == group_id)
-        .order_by(group_members.c.role, group_members.c.person_id)
-    ).all()
-    member_ids = sorted({int(m.person_id) for m in members})
-    # (record, person) pairs of the group's members in records the actor may see.
-    seen = conn.execute(
-        select(mentions.c.record_id, mention_person.c.person_id)
-        .join(mention_person, mention_person.c.mention_id == mentions.c.id)
-        .where(
-            mention_person.c.person_id.in_(member_ids),
-            visible_records(ctx.actor, mentions.c.record_id),
-        )
-        .distinct()
-    ).all()
-    visible_people = {int(s.person_id) for s in seen}
-    by_record: dict[int, set[int]] = {}
-    for s in seen:
-        by_record.setdefault(int(s.record_id), set()).add(int(s.person_id))
-    ties: Counter[tuple[int, int]] = Counter()
-    for people in by_record.values():
-        ties.update(combinations(sorted(people), 2))
-    record_ids = sorted(by_record)
-    events = conn.execute(
-        select(records.c.id, records.c.source_ref, records.c.record_type, records.c.occurred_at)
-        .where(records.c.id.in_(record_ids))
-        .order_by(records.c.occurred_at, records.c.id)
-    ).all()
-    places = conn.execute(
-        select(
-            func.coalesce(locations.c.postcode, locations.c.address).label("value"),
-            func.count(func.distinct(record_locations.c.record_id)).label("n"),
-        )
-        .join(locations, locations.c.id == record_locations.c.location_id)
-        .where(record_locations.c.record_id.in_(record_ids))
-        .group_by(func.coalesce(locations.c.postcode, locations.c.address))
-        .having(func.count(func.distinct(record_locations.c.record_id)) > 1)
-        .order_by(func.count(func.distinct(record_locations.c.record_id)).desc())
-        .limit(50)
-    ).all()
-    objs = conn.execute(
-        select(
-            objects.c.kind,
-            objects.c.value,
-            func.count(func.distinct(record_objects.c.record_id)).label("n"),
-        )
-        .join(objects, objects.c.id == record_objects.c.object_id)
-        .where(record_objects.c.record_id.in_(record_ids))
-        .group_by(objects.c.kind, objects.c.value)
-        .having(func.count(func.distinct(record_objects.c.record_id)) > 1)
-        .order_by(func.count(func.distinct(record_objects.c.record_id)).desc())
-        .limit(50)
-    ).all()
-    return GroupOut(
-        id=g.id,
-        size=g.size,
-        victim_count=g.victim_count,
-        record_count=g.record_count,
-        first_seen=g.first_seen.isoformat() if g.first_seen else None,
-        last_seen=g.last_seen.isoformat() if g.last_seen else None,
-        boroughs=from_json(g.boroughs, []),
-        stable=g.stable,
-        stability=g.stability,
-        source_linked=g.source_linked,
-        members=[
-            MemberOut(
-                person_id=m.person_id,
-                name=m.display_name if int(m.person_id) in visible_people else None,
-                role=m.role,
-                degree=m.degree,
-                betweenness=m.betweenness,
-                eigenvector=m.eigenvector,
-            )
-            for m in members
-        ],
-        edges=[EdgeOut(source=a, target=b, records=n) for (a, b), n in sorted(ties.items())],
-        timeline=[
-            EventOut(
-                record_id=e.id,
-                source_ref=e.source_ref,
-                record_type=e.record_type,
-                occurred_at=e.occurred_at.isoformat() if e.occurred_at else None,
-            )
-            for e in events
-        ],
-        places=[
-            RecurringOut(kind="place", value=str(p.value), records=p.n) for p in places if p.value
-        ],
-        objects=[RecurringOut(kind=o.kind, value=o.value, records=o.n) for o in objs],
-        review=review_of(conn, SubjectType.GROUP.value, group_id, ctx),
+@router.get("/groups", include_in_schema=False)
+def groups_list(
+    request: Request,
+    page_number: int = Query(1, alias="page", ge=1, le=100_000),
+    ctx: Ctx = Depends(signed_in),
+) -> Response:
+    return page(
+        request, "groups.html", {"session": ctx.session, "groups": _groups(ctx, page_number)}
     )
 
 
-def _group(ctx: Ctx, group_id: int) -> GroupOut:
-    with reading(ctx.engine) as conn:
-        guard(ctx, conn, check_group, "group", group_id)
-        result = load_group(conn, ctx, group_id)
+@api.get("/groups", response_model=Page[GroupRow])
+def groups_api(
+    page_number: int = Query(1, alias="page", ge=1, le=100_000), ctx: Ctx = Depends(signed_in)
+) -> Page[GroupRow]:
+    """The detected groups you may open, largest first, paged."""
+    return _groups(ctx, page_number)
+
+
+def _group(ctx: Ctx, group_id: int) -> GroupPage:
+    with reading(ctx.engine) as conn, audited(ctx, "group", group_id):
+        result = GroupPage(
+            group=group_view(conn, ctx.actor, group_id),
+            evidence=subject_evidence(conn, ctx.actor, SubjectType.GROUP, group_id),
+            review=item_for_subject(conn, ctx.actor, SubjectType.GROUP, group_id),
+        )
     write_audit(
-        ctx, AuditAction.CONSULT, "group", group_id, details={"records": len(result.timeline)}
+        ctx, AuditAction.CONSULT, "group", group_id, details={"records": len(result.group.timeline)}
     )
     return result
 
@@ -199,23 +80,27 @@ def _group(ctx: Ctx, group_id: int) -> GroupOut:
 def group_page(
     request: Request, group_id: int = GroupId, ctx: Ctx = Depends(signed_in)
 ) -> Response:
-    group = _group(ctx, group_id)
+    result = _group(ctx, group_id)
+    graph = {
+        "members": [asdict(m) for m in result.group.members],
+        "edges": [asdict(e) for e in result.group.edges],
+    }
     return page(
         request,
         "group.html",
         {
             "session": ctx.session,
-            "group": group,
-            "graph": group.model_dump(include={"members", "edges"}),
+            "group": result.group,
+            "evidence": result.evidence,
+            "review": result.review,
+            "graph": graph,
             "outcomes": list(DecisionOutcome),
+            "saved": request.query_params.get("saved"),
         },
     )
 
 
-@api.get("/groups/{group_id}", response_model=GroupOut)
-def group_api(group_id: int = GroupId, ctx: Ctx = Depends(signed_in)) -> GroupOut:
+@api.get("/groups/{group_id}", response_model=GroupPage)
+def group_api(group_id: int = GroupId, ctx: Ctx = Depends(signed_in)) -> GroupPage:
     """A detected group: members, ties, timeline, recurring places and objects (audited)."""
     return _group(ctx, group_id)
-
-
-__all__ = ["GroupOut", "api", "load_group", "router"]

@@ -1,165 +1,119 @@
-"""Search by name (fuzzy), phone, vehicle, postcode or record reference, within visible records."""
+"""Search: persons by name (any order, nicknames, variants, sound), date of birth or age
+range; records by phone, vehicle, postcode or reference. Paged, within visible records."""
 
 # ruff: noqa: B008  (FastAPI declares dependencies and form fields as defaults)
 from __future__ import annotations
 
-import difflib
+import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, or_, select
 
-from casereview.model.codes import AuditAction, UserRole
-from casereview.model.tables import (
-    locations,
-    mentions,
-    objects,
-    record_locations,
-    record_objects,
-    records,
+from casereview.link.search import (
+    PersonHit,
+    PersonQuery,
+    RecordHit,
+    search_persons,
+    search_records,
 )
-from casereview.store.access import visible_records
+from casereview.model.codes import AuditAction, UserRole
 from casereview.store.db import reading
-from casereview.values.phone import normalise_phone
-from casereview.values.postcode import normalise_postcode
-from casereview.values.vehicle import normalise_vrm
+from casereview.store.views import Page
 from casereview.web.auth import Ctx, require, signed_in, write_audit
 from casereview.web.render import ErrorOut, page
+
+__all__ = ["SearchResult", "api", "router", "run_search"]
 
 router = APIRouter()
 api = APIRouter(
     prefix="/api", tags=["search"], responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}}
 )
 
-Kind = Literal["name", "phone", "vehicle", "postcode", "ref"]
-LIMIT = 50
+Kind = Literal["person", "phone", "vehicle", "postcode", "ref"]
+KINDS: dict[str, str] = {
+    "person": "Person (name, date of birth, age)",
+    "phone": "Phone number",
+    "vehicle": "Vehicle registration",
+    "postcode": "Postcode",
+    "ref": "Record reference",
+}
 
 
-class HitOut(BaseModel):
-    record_id: int
-    source_ref: str
-    record_type: str
-    occurred_at: str | None
-    borough: str | None
-
-
-class SearchOut(BaseModel):
-    kind: Kind
+@dataclass(frozen=True)
+class SearchResult:
+    kind: str
     query: str
-    hits: list[HitOut]
+    dob: dt.date | None
+    age_from: int | None
+    age_to: int | None
+    persons: Page[PersonHit] | None
+    records: Page[RecordHit] | None
 
 
-def _surname_candidates(conn: Connection, text: str) -> list[str]:
-    """Surnames starting like the query, plus close spellings (difflib) among all surnames."""
-    folded = text.strip().split()[-1].lower() if text.strip() else ""
-    if not folded:
-        return []
-    surnames = [s for s in conn.execute(select(mentions.c.surname).distinct()).scalars() if s]
-    lowered = {s.lower(): s for s in surnames}
-    close = difflib.get_close_matches(folded, list(lowered), n=20, cutoff=0.75)
-    prefixed = [k for k in lowered if k.startswith(folded)][:20]
-    return sorted({lowered[k] for k in close + prefixed})
-
-
-def _match(conn: Connection, kind: Kind, q: str) -> ColumnElement[bool] | None:
-    if kind == "ref":
-        return records.c.source_ref == q.strip()
-    if kind == "name":
-        names = _surname_candidates(conn, q)
-        if not names:
-            return None
-        return records.c.id.in_(select(mentions.c.record_id).where(mentions.c.surname.in_(names)))
-    if kind == "postcode":
-        pc = normalise_postcode(q)
-        if not pc:
-            return None
-        return or_(
-            records.c.id.in_(select(mentions.c.record_id).where(mentions.c.postcode == pc)),
-            records.c.id.in_(
-                select(record_locations.c.record_id)
-                .join(locations, locations.c.id == record_locations.c.location_id)
-                .where(locations.c.postcode == pc)
-            ),
-        )
-    value = normalise_phone(q) if kind == "phone" else normalise_vrm(q)
-    if not value:
-        return None
-    return records.c.id.in_(
-        select(record_objects.c.record_id)
-        .join(objects, objects.c.id == record_objects.c.object_id)
-        .where(objects.c.kind == kind, objects.c.value == value)
-    )
-
-
-def search(ctx: Ctx, kind: Kind, q: str) -> SearchOut:
+def run_search(
+    ctx: Ctx,
+    kind: Kind,
+    q: str,
+    dob: dt.date | None,
+    age_from: int | None,
+    age_to: int | None,
+    page_number: int,
+) -> SearchResult:
     require(ctx, UserRole.REVIEWER, UserRole.SUPERVISOR, UserRole.ANALYST, what="search")
-    hits: list[HitOut] = []
-    if q.strip():
-        with reading(ctx.engine) as conn:
-            condition = _match(conn, kind, q)
-            if condition is not None:
-                rows = conn.execute(
-                    select(
-                        records.c.id,
-                        records.c.source_ref,
-                        records.c.record_type,
-                        records.c.occurred_at,
-                        records.c.borough,
-                    )
-                    .where(condition, visible_records(ctx.actor))
-                    .order_by(records.c.occurred_at.desc(), records.c.id)
-                    .limit(LIMIT)
-                ).all()
-                hits = [
-                    HitOut(
-                        record_id=r.id,
-                        source_ref=r.source_ref,
-                        record_type=r.record_type,
-                        occurred_at=r.occurred_at.isoformat() if r.occurred_at else None,
-                        borough=r.borough,
-                    )
-                    for r in rows
-                ]
+    people: Page[PersonHit] | None = None
+    found: Page[RecordHit] | None = None
+    with reading(ctx.engine) as conn:
+        if kind == "person":
+            query = PersonQuery(q, dob, age_from, age_to)
+            if not query.empty:
+                people = search_persons(conn, ctx.actor, query, page_number)
+        elif q.strip():
+            found = search_records(conn, ctx.actor, kind, q, page_number)
+    if people is not None or found is not None:
         # The search terms are personal data: the log keeps the kind and what was shown.
+        shown = (
+            {"person_ids": [p.person_id for p in people.items], "results": people.total}
+            if people is not None
+            else {"record_ids": [r.record_id for r in found.items], "results": found.total}  # type: ignore[union-attr]
+        )
         write_audit(
             ctx,
             AuditAction.SEARCH,
-            "records",
+            "persons" if kind == "person" else "records",
             None,
-            details={"kind": kind, "results": len(hits), "record_ids": [h.record_id for h in hits]},
+            details={"kind": kind, "page": page_number, **shown},
         )
-    return SearchOut(kind=kind, query=q, hits=hits)
+    return SearchResult(kind, q, dob, age_from, age_to, people, found)
+
+
+def _params(
+    q: str = Query("", max_length=200),
+    kind: Kind = "person",
+    dob: dt.date | None = None,
+    age_from: int | None = Query(None, ge=0, le=120),
+    age_to: int | None = Query(None, ge=0, le=120),
+    page: int = Query(1, ge=1, le=10_000),
+) -> tuple[Kind, str, dt.date | None, int | None, int | None, int]:
+    return kind, q, dob, age_from, age_to, page
 
 
 @router.get("/search", include_in_schema=False)
 def search_page(
     request: Request,
-    q: str = Query("", max_length=200),
-    kind: Kind = "name",
+    params: tuple[Kind, str, dt.date | None, int | None, int | None, int] = Depends(_params),
     ctx: Ctx = Depends(signed_in),
 ) -> Response:
-    result = search(ctx, kind, q)
-    return page(
-        request,
-        "search.html",
-        {
-            "session": ctx.session,
-            "result": result,
-            "kinds": ["name", "phone", "vehicle", "postcode", "ref"],
-        },
-    )
+    result = run_search(ctx, *params)
+    return page(request, "search.html", {"session": ctx.session, "result": result, "kinds": KINDS})
 
 
-@api.get("/search", response_model=SearchOut)
+@api.get("/search", response_model=SearchResult)
 def search_api(
-    q: str = Query("", max_length=200),
-    kind: Kind = "name",
+    params: tuple[Kind, str, dt.date | None, int | None, int | None, int] = Depends(_params),
     ctx: Ctx = Depends(signed_in),
-) -> SearchOut:
-    """Records matching a name, phone, vehicle, postcode or reference, among those you may see."""
-    return search(ctx, kind, q)
-
-
-__all__ = ["SearchOut", "api", "router", "search"]
+) -> SearchResult:
+    """Persons by name (any order, nickname, variant, sound), date of birth or age at an
+    event; or records by phone, vehicle, postcode or reference. Paged; audited."""
+    return run_search(ctx, *params)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from casereview.model.codes import AuditAction, UserRole
 from casereview.store import audit
 from casereview.store.db import writing
+from casereview.store.sessions import end_session, start_session
 from casereview.store.users import verify_login
 from casereview.web.auth import (
     COOKIE,
@@ -22,14 +23,13 @@ from casereview.web.auth import (
     web_state,
 )
 from casereview.web.render import ErrorOut, page
-from casereview.web.sessions import end_session, start_session
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["session"], responses={401: {"model": ErrorOut}})
 
 HOME = {
-    UserRole.REVIEWER: "/queue",
-    UserRole.SUPERVISOR: "/queue",
+    UserRole.REVIEWER: "/queue?scope=mine",
+    UserRole.SUPERVISOR: "/queue?scope=team",
     UserRole.ANALYST: "/search",
     UserRole.AUDITOR: "/audit",
     UserRole.ADMIN: "/admin",

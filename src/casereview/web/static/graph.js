@@ -3,7 +3,7 @@
   "use strict";
   function draw(container, group) {
     var elements = group.members.map(function (m) {
-      return { data: { id: "p" + m.person_id, label: m.name || ("person " + m.person_id), role: m.role } };
+      return { data: { id: "p" + m.person_id, label: m.name || "outside your work", role: m.role, visible: !!m.name } };
     });
     group.edges.forEach(function (e) {
       elements.push({ data: { id: "e" + e.source + "-" + e.target, source: "p" + e.source, target: "p" + e.target, weight: e.records } });
@@ -21,7 +21,7 @@
     });
     cy.on("tap", "node", function (evt) {
       var node = evt.target;
-      if (!/^person \d+$/.test(node.data("label"))) {
+      if (node.data("visible")) {
         window.location.href = "/persons/" + node.id().slice(1);
       }
     });

@@ -1,4 +1,4 @@
-"""Server-side sessions: a random token in the cookie, only its SHA-256 in `web_sessions`.
+"""Web sessions (server side): a random token in the cookie, only its SHA-256 in `web_sessions`.
 
 A session ends when idle for `session_idle_minutes`, `session_absolute_hours` after sign-in,
 at sign-out, and when its user is disabled (`store.users.disable_user` deletes the rows).
