@@ -35,7 +35,7 @@ from casereview.model.tables import (
 )
 from casereview.store import audit
 from casereview.store.db import make_engine, reading
-from casereview.synth.config import FailureRates, NoiseRates
+from casereview.synth.config import PROFILES, FailureRates, NoiseRates
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPINGS = ROOT / "mappings"
@@ -51,9 +51,12 @@ class WorldOptions:
     noise: str | None = None
     failures: str | None = None
     extra: tuple[str, ...] = ()
+    profile: str | None = None
 
     def synth_args(self) -> list[str]:
         args = ["--cases", str(self.cases), "--seed", str(self.seed)]
+        if self.profile is not None:
+            args += ["--profile", self.profile]
         if self.noise is not None:
             args += ["--noise", self.noise]
         if self.failures is not None:
@@ -80,6 +83,7 @@ def world_options(min_cases: int = 50, max_cases: int = 2000) -> st.SearchStrate
         seed=st.integers(0, 100_000),
         noise=_overrides(tuple(f.name for f in dataclasses.fields(NoiseRates))),
         failures=_overrides(tuple(f.name for f in dataclasses.fields(FailureRates))),
+        profile=st.one_of(st.none(), st.sampled_from(sorted(PROFILES))),
     )
 
 

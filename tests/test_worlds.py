@@ -37,8 +37,9 @@ def test_every_drawn_world_runs_end_to_end_and_again_the_same(options: WorldOpti
         WorldOptions(cases=1, seed=3),
         WorldOptions(cases=60, seed=7, noise="none", failures="none"),
         WorldOptions(cases=120, seed=11, noise="typo=1.0,missing_dob=1.0,missing_address=1.0"),
+        WorldOptions(cases=150, seed=12, profile="sparse"),
     ],
-    ids=["one-case", "clean", "all-noise"],
+    ids=["one-case", "clean", "all-noise", "sparse"],
 )
 def test_edge_worlds(options: WorldOptions, tmp_path: Path) -> None:
     run_world(options, tmp_path)
