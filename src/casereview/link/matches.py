@@ -38,7 +38,7 @@ from casereview.model.tables import (
 )
 from casereview.settings import get_settings
 from casereview.store.access import Actor, check_record, require_role, visible_records
-from casereview.store.db import reading
+from casereview.store.db import id_batches, reading
 from casereview.store.runs import latest_run
 
 __all__ = [
@@ -180,9 +180,7 @@ def _standing(conn: Connection) -> dict[tuple[int, int], Any]:
 def _visible_mentions(conn: Connection, actor: Actor, ids: set[int]) -> dict[int, int | None]:
     """mention id -> person id, for the mentions among `ids` whose records `actor` may see."""
     out: dict[int, int | None] = {}
-    chunk = sorted(ids)
-    for start in range(0, len(chunk), 500):
-        part = chunk[start : start + 500]
+    for part in id_batches(ids):
         rows = conn.execute(
             select(mentions.c.id, mention_person.c.person_id)
             .outerjoin(mention_person, mention_person.c.mention_id == mentions.c.id)

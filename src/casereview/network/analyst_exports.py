@@ -25,8 +25,9 @@ from casereview.model.tables import records, sources
 from casereview.network.chart import LEGEND, Chart, ChartNode, ChartRequest, build_chart
 from casereview.network.ftm_schema import validate_entities
 from casereview.store.access import Actor, require_role
-from casereview.store.db import reading, writing
+from casereview.store.db import id_batches, reading, writing
 from casereview.store.exports import require_purpose, write_audited_csv, write_audited_file
+from casereview.store.files import open_private
 
 __all__ = [
     "FORMATS",
@@ -79,14 +80,14 @@ def _provenance(conn: Connection, chart: Chart) -> tuple[dict[str, list[str]], d
     """node id -> sorted "source:reference" of the records behind it; record id -> that text."""
     ids = sorted({r for e in chart.edges for r in e.records})
     refs: dict[int, str] = {}
-    for start in range(0, len(ids), 500):
+    for part in id_batches(ids):
         refs.update(
             {
                 int(rid): f"{name}:{ref}"
                 for rid, name, ref in conn.execute(
                     select(records.c.id, sources.c.name, records.c.source_ref)
                     .join(sources, sources.c.id == records.c.source_id)
-                    .where(records.c.id.in_(ids[start : start + 500]))
+                    .where(records.c.id.in_(part))
                 ).all()
             }
         )
@@ -399,7 +400,8 @@ def export_network(
                 conn, out, I2_COLUMNS, i2_rows(chart, refs),
                 what=what, purpose=stated, recipient=recipient.strip(), actor=actor.username,
             )  # fmt: skip
-            spec.write_text(i2_specification(chart, out.name), encoding="utf-8")
+            with open_private(spec) as handle:  # beside the data it describes, owner-only
+                handle.write(i2_specification(chart, out.name))
         else:
             if fmt == "graphml":
                 text = graphml_text(chart, prov, refs)

@@ -47,7 +47,7 @@ from casereview.model.tables import (
 from casereview.network.graph import mention_sides
 from casereview.store import audit
 from casereview.store.access import Actor, check_group, check_person, visible_records
-from casereview.store.db import reading, writing
+from casereview.store.db import id_batches, reading, writing
 
 __all__ = [
     "KINDS",
@@ -248,11 +248,10 @@ def _dated(
 ) -> dict[int, Any]:
     """record id -> row (type, ref, date), within the date range when one is given."""
     out: dict[int, Any] = {}
-    chunk = sorted(ids)
-    for start in range(0, len(chunk), 500):
+    for part in id_batches(ids):
         query = select(
             records.c.id, records.c.record_type, records.c.source_ref, records.c.occurred_at
-        ).where(records.c.id.in_(chunk[start : start + 500]))
+        ).where(records.c.id.in_(part))
         if date_from is not None:
             query = query.where(records.c.occurred_at >= date_from)
         if date_to is not None:

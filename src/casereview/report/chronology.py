@@ -47,7 +47,7 @@ from casereview.model.tables import (
 from casereview.report.render import pdf_available, template_env
 from casereview.store import audit
 from casereview.store.access import Actor, check_person, visible_records
-from casereview.store.db import reading, writing
+from casereview.store.db import id_batches, reading, writing
 from casereview.store.exports import write_audited_csv, write_audited_file
 
 __all__ = [
@@ -215,8 +215,7 @@ def _mark(
     conn: Connection, person_id: int, ids: list[int], by_record: dict[int, ChronologyEntry]
 ) -> None:
     """Attach findings and indicators to their records; CSE-likely records are concerns."""
-    for start in range(0, len(ids), 500):
-        part = ids[start : start + 500]
+    for part in id_batches(ids):
         for rid, code in conn.execute(
             select(flag_findings.c.record_id, flag_findings.c.code)
             .where(

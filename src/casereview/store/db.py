@@ -10,7 +10,7 @@ half-way; readers use `reading()` and never block writers.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from casereview.store.files import create_private
 
 __all__ = [
     "connect",
+    "id_batches",
     "is_sqlite",
     "make_engine",
     "reading",
@@ -33,6 +34,14 @@ __all__ = [
 ]
 
 _WRITE_OPTION = "casereview_write"
+
+
+def id_batches(ids: Iterable[int], size: int = 500) -> Iterator[list[int]]:
+    """The ids sorted, in lists of at most `size`: one `IN (...)` each, within every
+    backend's limit on bound parameters."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
 
 
 def is_sqlite(engine_or_conn: Engine | Connection) -> bool:
