@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs besides Python packages: a running PostgreSQL when
-# CASEREVIEW_TEST_DATABASE_URL points at a local one, and Debian's chromium for browser tests.
+# CASEREVIEW_TEST_DATABASE_URL points at a local one, Debian's chromium for browser tests,
+# the PDF libraries and a Java 17 runtime for Spark.
 set -euo pipefail
 
 if [ -n "${CASEREVIEW_TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null 2>&1; then
@@ -37,5 +38,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "${missing[*]} not installed and cannot be installed here: the PDF tests will fail" >&2
+  fi
+fi
+
+# Splink on Spark (tests/link/test_spark.py, the standalone cluster of
+# tests/link/test_spark_cluster.py) runs on a Java 17 runtime.
+if ! command -v java >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's Java 17 runtime for the Spark tests"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+  else
+    echo "java is not installed and cannot be installed here: the Spark tests will be skipped" >&2
   fi
 fi

@@ -156,10 +156,17 @@ def _cli(args: list[str], say: Callable[[str], None]) -> None:
     say(" ".join(args[2:4]))
 
 
-def run_world(options: WorldOptions, folder: Path, say: Callable[[str], None] = lambda _: None) -> WorldRun:
-    """The whole job on one world, then its invariants and a second run that must agree."""
+def run_world(
+    options: WorldOptions,
+    folder: Path,
+    say: Callable[[str], None] = lambda _: None,
+    *,
+    url: str | None = None,
+) -> WorldRun:
+    """The whole job on one world, then its invariants and a second run that must agree.
+    The store is a new SQLite file in `folder` unless `url` names another (PostgreSQL)."""
     world = folder / "world"
-    url = f"sqlite:///{folder / 'store.db'}"
+    url = url or f"sqlite:///{folder / 'store.db'}"
     db = ["--database", url]
     _cli(["synth", *options.synth_args(), "--out", str(world), "--json"], say)
     _cli([*db, "init", "--json"], say)

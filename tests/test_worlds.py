@@ -34,10 +34,20 @@ def test_every_drawn_world_runs_end_to_end_and_again_the_same(options: WorldOpti
 @pytest.mark.parametrize(
     "options",
     [
+        WorldOptions(cases=1, seed=3),
         WorldOptions(cases=60, seed=7, noise="none", failures="none"),
         WorldOptions(cases=120, seed=11, noise="typo=1.0,missing_dob=1.0,missing_address=1.0"),
     ],
-    ids=["clean", "all-noise"],
+    ids=["one-case", "clean", "all-noise"],
 )
 def test_edge_worlds(options: WorldOptions, tmp_path: Path) -> None:
     run_world(options, tmp_path)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+def test_the_whole_job_on_postgresql(store_url: str, tmp_path: Path) -> None:
+    """synth, init, ingest, pipeline, report, every export, audit verify, then link and the
+    pipeline again giving the same persons, groups, findings, indicators and queue, on
+    PostgreSQL."""
+    run_world(WorldOptions(cases=150, seed=4), tmp_path, url=store_url)

@@ -143,6 +143,17 @@ class LinkSettings(Section):
         False,
         description="Two sources, each listing a person at most once (FEBRL4-like): link each mention to at most one of the other source, none of its own",
     )
+    spark_master: str = Field(
+        "local[2]",
+        description="Spark master for `link --engine spark`: local[N] (in this process) or the URL of a standalone cluster, spark://HOST:PORT",
+    )
+    spark_driver_memory: str = Field(
+        "2g", description="Memory of the Spark driver (this process) for `link --engine spark`"
+    )
+    spark_executor_memory: str = Field(
+        "1g",
+        description="Memory of each Spark executor on a cluster's workers for `link --engine spark`",
+    )
 
 
 class ClassifySettings(Section):

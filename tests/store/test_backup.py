@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import threading
+import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -46,19 +50,54 @@ def test_sqlite_backup_while_writing(sqlite_store: Engine, tmp_path: Path) -> No
     assert verified.ok and verified.entries >= result.audit_head_seq > 200
 
 
-def _backup_in_child(url: str, out: str) -> None:
+def _backup_in_child(url: str, out: str, ready: Any = None) -> None:
+    """A backup in a child process. With `ready`, the child says so on the pipe when the copy
+    is written and about to be published, and waits there to be killed."""
+    from casereview.store import backup
+
+    if ready is not None:
+
+        def wait_at_publish(partial: Path, target: Path) -> None:
+            ready.send(str(partial))
+            time.sleep(600)
+
+        backup._publish = wait_at_publish  # type: ignore[assignment]
     engine = make_engine(url)
     backup_store(engine, Path(out), actor="ops", purpose="killed")
 
 
-def test_a_killed_backup_leaves_nothing_at_out(sqlite_store: Engine, tmp_path: Path) -> None:
-    """SIGKILL at any moment: `--out` is absent or a complete, sound copy; never a partial
-    file that blocks the next backup. A dead backup's temporary file is cleared next time."""
+def test_a_backup_killed_before_it_publishes_leaves_nothing_at_out(
+    sqlite_store: Engine, tmp_path: Path
+) -> None:
+    """SIGKILL with the copy written but not yet published: nothing at `--out`, and the next
+    backup to the same name works and clears the dead one's partial file."""
     import multiprocessing
-    import os
+
+    out = tmp_path / "copy.db"
+    url = sqlite_store.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("fork")
+    parent_end, child_end = context.Pipe()
+    child = context.Process(target=_backup_in_child, args=(url, str(out), child_end))
+    child.start()
+    assert parent_end.poll(120), "the backup never reached the point of publishing"
+    partial = Path(parent_end.recv())
+    assert partial.exists()
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
+    assert not out.exists()
+    result = backup_store(sqlite_store, out, actor="ops", purpose="again")
+    assert sqlite_integrity_check(result.path) == "ok"
+    assert [p.name for p in tmp_path.glob(f".{out.name}.partial-*")] == []
+
+
+def test_a_backup_killed_at_any_moment_leaves_out_absent_or_whole(
+    sqlite_store: Engine, tmp_path: Path
+) -> None:
+    """SIGKILL at a random moment: `--out` is absent or a complete, sound copy, never a
+    partial file that blocks the next backup."""
+    import multiprocessing
     import random
-    import signal
-    import time
 
     with writing(sqlite_store) as conn:
         for i in range(3000):
@@ -66,8 +105,7 @@ def test_a_killed_backup_leaves_nothing_at_out(sqlite_store: Engine, tmp_path: P
                          details={"padding": "x" * 2000})  # fmt: skip
     url = sqlite_store.url.render_as_string(hide_password=False)
     chance = random.Random(19)
-    outcomes = set()
-    for attempt in range(6):
+    for attempt in range(4):
         out = tmp_path / f"copy{attempt}.db"
         child = multiprocessing.get_context("fork").Process(target=_backup_in_child, args=(url, str(out)))
         child.start()
@@ -77,14 +115,10 @@ def test_a_killed_backup_leaves_nothing_at_out(sqlite_store: Engine, tmp_path: P
         child.join()
         if out.exists():
             assert sqlite_integrity_check(out) == "ok"
-            outcomes.add("complete")
         else:
-            outcomes.add("absent")
-            # The next backup to the same name works, and removes the dead one's partial file.
             result = backup_store(sqlite_store, out, actor="ops", purpose="again")
             assert sqlite_integrity_check(result.path) == "ok"
             assert [p.name for p in tmp_path.glob(f".{out.name}.partial-*")] == []
-    assert "absent" in outcomes
 
 
 def test_backup_refuses_to_overwrite(sqlite_store: Engine, tmp_path: Path) -> None:

@@ -31,7 +31,16 @@ JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON.")
 def link_command(
     ctx: typer.Context,
     engine: str = typer.Option(
-        "duckdb", "--engine", help="Splink backend: duckdb (in-process) or spark (local[2])."
+        "duckdb",
+        "--engine",
+        help="Splink backend: duckdb (in-process) or spark (link.spark_master, local[2] by default).",
+    ),
+    spark_master: str | None = typer.Option(
+        None,
+        "--spark-master",
+        metavar="URL",
+        help="With --engine spark: local[N] or a standalone cluster's spark://HOST:PORT "
+        "(setting link.spark_master).",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -41,6 +50,13 @@ def link_command(
     from casereview.link.stage import run_link
 
     settings = settings_for(ctx)
+    if spark_master is not None:
+        if engine != "spark":
+            raise typer.BadParameter(
+                "--spark-master needs --engine spark", param_hint="--spark-master"
+            )
+        link = settings.link.model_copy(update={"spark_master": spark_master})
+        settings = settings.model_copy(update={"link": link})
     with (
         store_engine(ctx) as store,
         Progress(

@@ -14,15 +14,17 @@ the prior from deterministic rules with an assumed recall.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,6 +36,14 @@ from casereview.link.frame import (
     blocking_columns,
     list_blocking_columns,
 )
+
+if TYPE_CHECKING:
+    from casereview.settings import LinkSettings
+
+log = logging.getLogger(__name__)
+
+# The prior the model starts from, and keeps where the data cannot estimate one.
+DEFAULT_PRIOR = 1e-4
 
 __all__ = [
     "ScoredPairs",
@@ -265,7 +275,7 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=["source"],
-        probability_two_random_records_match=1e-4,
+        probability_two_random_records_match=DEFAULT_PRIOR,
         em_convergence=0.001,
         max_iterations=20,
     )
@@ -277,10 +287,30 @@ def comparison_names(settings: dict[str, Any]) -> list[str]:
     return [c["output_column_name"] for c in settings["comparisons"]]
 
 
+def backend_for(engine_name: str, link: LinkSettings) -> AbstractContextManager[Any]:
+    """`open_backend` with the linkage settings' memory limit and Spark master."""
+    return open_backend(
+        engine_name,
+        memory_limit=link.duckdb_memory_limit,
+        spark_master=link.spark_master,
+        spark_driver_memory=link.spark_driver_memory,
+        spark_executor_memory=link.spark_executor_memory,
+    )
+
+
 @contextmanager
-def open_backend(engine_name: str, *, memory_limit: str = "1600MB") -> Iterator[Any]:
+def open_backend(
+    engine_name: str,
+    *,
+    memory_limit: str = "1600MB",
+    spark_master: str = "local[2]",
+    spark_driver_memory: str = "2g",
+    spark_executor_memory: str = "1g",
+) -> Iterator[Any]:
     """A Splink database API for `engine_name` ("duckdb" or "spark"), closed at the end.
-    DuckDB: two threads, `memory_limit` (it spills beyond it), no insertion order kept."""
+    DuckDB: two threads, `memory_limit` (it spills beyond it), no insertion order kept.
+    Spark: a session on `spark_master` (local[N], or spark://HOST:PORT for a standalone
+    cluster, whose executors run this interpreter's Python on the workers)."""
     if engine_name == "duckdb":
         import duckdb
         from splink import DuckDBAPI
@@ -309,17 +339,31 @@ def open_backend(engine_name: str, *, memory_limit: str = "1600MB") -> Iterator[
         from splink import SparkAPI
         from splink.backends.spark import similarity_jar_location
 
-        spark = (
-            SparkSession.builder.master("local[2]")
+        builder = (
+            SparkSession.builder.master(spark_master)
             .appName("casereview-link")
-            # Splink's string-similarity UDFs (Jaro-Winkler) ship as a jar inside splink.
+            # Splink's string-similarity UDFs (Jaro-Winkler) ship as a jar inside splink;
+            # Spark sends it to a cluster's executors.
             .config("spark.jars", similarity_jar_location())
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.default.parallelism", "4")
             .config("spark.ui.enabled", "false")
-            .config("spark.driver.memory", "2g")
-            .getOrCreate()
+            .config("spark.driver.memory", spark_driver_memory)
         )
+        if not spark_master.startswith("local"):
+            builder = (
+                builder.config("spark.executor.memory", spark_executor_memory)
+                # The workers run the driver's interpreter: the same Python, pandas and splink.
+                .config("spark.pyspark.python", sys.executable)
+                .config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
+            )
+        spark = builder.getOrCreate()
+        if spark.sparkContext.master != spark_master:
+            # getOrCreate returned a session of this process on another master.
+            raise LinkageError(
+                f"a Spark session on {spark.sparkContext.master} is already open in this "
+                f"process; link on {spark_master} in a new process"
+            )
         spark.sparkContext.setLogLevel("ERROR")
         checkpoints = tempfile.mkdtemp(prefix="casereview-spark-")
         spark.sparkContext.setCheckpointDir(checkpoints)
@@ -439,17 +483,35 @@ class TrainedModel:
 def train(linker: Any, *, u_max_pairs: float, seed: int, em_sample: float) -> TrainedModel:
     """Estimate the prior (deterministic rules), u (random sampling) and m (EM), no labels."""
     from splink import block_on
+    from splink.internals.exceptions import EMTrainingException
 
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        [block_on("forename1", "surname", "dob"), block_on("surname", "dob", "postcode")],
-        recall=0.6,
-    )
+    try:
+        training.estimate_probability_two_random_records_match(
+            [block_on("forename1", "surname", "dob"), block_on("surname", "dob", "postcode")],
+            recall=0.6,
+        )
+    except (EMTrainingException, ValueError, ZeroDivisionError) as error:
+        log.info("prior not estimated: %s", error)
+    held = linker._settings_obj  # Splink keeps the prior here and nowhere public
+    if not 0.0 < held._probability_two_random_records_match < 1.0:
+        # No pair agrees on a deterministic rule (a world with no dates of birth): a prior
+        # of 0 would make every weight minus infinity, so the settings' starting prior stands.
+        held._probability_two_random_records_match = DEFAULT_PRIOR
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     for rule in (block_on("dob"), block_on("forename_std", "surname_std")):
-        training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=em_sample, estimate_without_term_frequencies=True
-        )
+        # A session with no pairs (no date of birth anywhere) or that cannot converge (a
+        # world of a few dozen mentions) leaves the m values of its comparisons to the
+        # other session, or to the settings' starting values.
+        before = copy.deepcopy(linker._settings_obj)
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                rule, record_sample_proportion=em_sample, estimate_without_term_frequencies=True
+            )
+        except EMTrainingException as error:
+            # A failed session has already set its blocking comparison aside: put it back.
+            linker._settings_obj = before
+            log.info("EM session skipped: %s", error)
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())))
 
 

@@ -53,10 +53,10 @@ from casereview.link.judgements import active_judgements
 from casereview.link.model import (
     ScoredPairs,
     TrainedModel,
+    backend_for,
     context_comparison,
     linker_for,
     model_settings,
-    open_backend,
     score_frame,
     train,
     training_sample,
@@ -78,6 +78,7 @@ from casereview.settings import Settings, get_settings
 from casereview.store import audit
 from casereview.store.db import reading
 from casereview.store.runs import stage_run
+from casereview.values.display_name import display_name
 
 __all__ = ["LinkResult", "Prediction", "predict_persons", "run_link"]
 
@@ -143,7 +144,7 @@ def predict_persons(
         # Trained on every mention: the training linker scores too (one backend, one set
         # of term-frequency tables, Splink's setup paid once).
         say(f"training the model on all {len(frame)} mentions ({engine_name})")
-        with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
+        with backend_for(engine_name, link) as db_api:
             linker = linker_for(
                 db_api, frame, model_settings(frame, addresses=link.compare_addresses)
             )
@@ -160,7 +161,7 @@ def predict_persons(
             say(f"training the model on {len(sample)} of {len(frame)} mentions ({engine_name})")
             # Its own backend: Splink caches term-frequency tables per backend, and those of
             # a sample must never score the whole frame.
-            with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as train_api:
+            with backend_for(engine_name, link) as train_api:
                 linker = linker_for(
                     train_api, sample, model_settings(frame, addresses=link.compare_addresses)
                 )
@@ -168,7 +169,7 @@ def predict_persons(
                 del linker
             del sample
         assert trained is not None
-        with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
+        with backend_for(engine_name, link) as db_api:
             settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
             # Ids, weights and probabilities only: the per-comparison columns of every pair
             # (values, gammas, Bayes factors) cost most of predict's time and memory at 1M;
@@ -256,7 +257,7 @@ def _with_detail(
     ]
     settings_dict["retain_matching_columns"] = True
     settings_dict["retain_intermediate_calculation_columns"] = True
-    with open_backend(engine_name, memory_limit=link.duckdb_memory_limit) as db_api:
+    with backend_for(engine_name, link) as db_api:
         linker = linker_for(db_api, keyed, settings_dict)
         scored = linker.inference.predict().as_pandas_dataframe()
     ours = [c for c in pairs.columns if c not in ("unique_id_l", "unique_id_r")]
@@ -318,8 +319,8 @@ def _train(linker: Any, link: Any, mentions: int) -> TrainedModel:
 
 
 def _display_names(rows: pd.DataFrame, person_of: dict[int, int]) -> dict[int, str]:
-    """The name each person is most often written with (forenames surname, title case)."""
-    counts: dict[int, Counter[str]] = {}
+    """The name each person is most often written with (`values.display_name`)."""
+    names: dict[int, list[tuple[Any, Any, Any]]] = {}
     for mention, forenames, surname, raw in zip(
         rows["mention_id"].tolist(),
         rows["forenames"].tolist(),
@@ -327,12 +328,9 @@ def _display_names(rows: pd.DataFrame, person_of: dict[int, int]) -> dict[int, s
         rows["name_raw"].tolist(),
         strict=True,
     ):
-        parts = [str(v or "").strip() for v in (forenames, surname)]
-        name = " ".join(p for p in parts if p) or str(raw or "").strip()
-        if name:
-            pid = person_of[int(mention)]
-            counts.setdefault(pid, Counter())[name.title()] += 1
-    return {pid: c.most_common(1)[0][0][:400] for pid, c in counts.items()}
+        names.setdefault(person_of[int(mention)], []).append((forenames, surname, raw))
+    shown = {pid: display_name(written) for pid, written in names.items()}
+    return {pid: name for pid, name in shown.items() if name is not None}
 
 
 def _edge_strength(pairs: pd.DataFrame, labels: dict[int, int]) -> dict[int, tuple[float, float]]:

@@ -23,7 +23,6 @@ operator to recall under the retention schedule.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -48,8 +47,9 @@ from casereview.model.tables import (
 )
 from casereview.store import audit
 from casereview.store.db import writing
+from casereview.values.display_name import display_name
 
-__all__ = ["PurgeResult", "display_name", "purge_before"]
+__all__ = ["PurgeResult", "purge_before"]
 
 _CHUNK = 500
 
@@ -65,18 +65,6 @@ class PurgeResult:
     places: int = 0
     objects: int = 0
     earlier_exports: int = 0
-
-
-def display_name(names: Iterable[tuple[str | None, str | None, str | None]]) -> str | None:
-    """The name a person is most often written with, from (forenames, surname, name as
-    written) of their mentions: the link stage's rule (`link.stage._display_names`)."""
-    counts: Counter[str] = Counter()
-    for forenames, surname, raw in names:
-        parts = [str(v or "").strip() for v in (forenames, surname)]
-        name = " ".join(p for p in parts if p) or str(raw or "").strip()
-        if name:
-            counts[name.title()] += 1
-    return counts.most_common(1)[0][0][:400] if counts else None
 
 
 def _chunks(ids: list[int]) -> Iterable[list[int]]:

@@ -1,0 +1,207 @@
+"""Linkage on a real Spark standalone cluster: a master and two workers started from the
+pyspark package on loopback (Java 17 from Debian), stopped at the end.
+
+1. The model trained on DuckDB scores on the cluster: the same pairs, weights and persons.
+2. `casereview link --engine spark --spark-master URL` runs the whole stage on the cluster
+   and writes the persons DuckDB writes from the same store. Each backend trains its own
+   model (u is estimated from random pairs, which the two backends draw differently), so the
+   test names every mention placed differently, and allows none.
+
+Skipped with a reason where pyspark or Java is missing; CI installs both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from casereview.model.tables import mention_person
+from casereview.store.db import make_engine, reading
+from pipeline_world import build_ingested_store
+
+pytestmark = pytest.mark.slow
+
+pyspark = pytest.importorskip("pyspark")
+if shutil.which("java") is None:
+    pytest.skip("Java is not installed (scripts/test-prerequisites.sh installs it)", allow_module_level=True)
+
+SPARK_HOME = Path(pyspark.__file__).parent
+CASEREVIEW = str(Path(sys.executable).parent / "casereview")
+HERE = Path(__file__).resolve().parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _spark_class(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [str(SPARK_HOME / "bin" / "spark-class"), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # one process group each: stopped whole at the end
+        )
+
+
+def _alive_workers(webui: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{webui}/json/", timeout=2) as answer:  # nosec B310 (loopback, a port this test opened)
+            state = json.load(answer)
+    except OSError:
+        return 0
+    return sum(1 for w in state.get("workers", []) if w.get("state") == "ALIVE")
+
+
+@pytest.fixture(scope="module")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """spark://127.0.0.1:PORT of a master with two workers (one core, 1 GB each)."""
+    folder = tmp_path_factory.mktemp("spark-cluster")
+    env = {
+        **os.environ,
+        "SPARK_HOME": str(SPARK_HOME),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "SPARK_LOG_DIR": str(folder),
+        "PYSPARK_PYTHON": sys.executable,
+    }
+    port, webui = _free_port(), _free_port()
+    url = f"spark://127.0.0.1:{port}"
+    started = [
+        _spark_class(
+            ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+             "--port", str(port), "--webui-port", str(webui)],
+            folder / "master.log",
+            env,
+        )
+    ]  # fmt: skip
+    try:
+        for n in (1, 2):
+            work = folder / f"worker{n}"
+            work.mkdir()
+            started.append(
+                _spark_class(
+                    ["org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1",
+                     "--cores", "1", "--memory", "1g", "--work-dir", str(work),
+                     "--webui-port", str(_free_port())],
+                    folder / f"worker{n}.log",
+                    env,
+                )
+            )  # fmt: skip
+        deadline = time.monotonic() + 180
+        while _alive_workers(webui) < 2:
+            if time.monotonic() > deadline or any(p.poll() is not None for p in started):
+                logs = "\n".join(p.read_text()[-2000:] for p in sorted(folder.glob("*.log")))
+                pytest.fail(f"the Spark cluster did not start two workers:\n{logs}")
+            time.sleep(1)
+        yield url
+    finally:
+        for process in reversed(started):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in started:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+# Run in a process of its own: a Spark session lives as long as its process, and a test process
+# may already hold one on local[2] (tests/link/test_spark.py).
+SCORE_ON_CLUSTER = """
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from test_spark import _frame
+from casereview.link.stage import predict_persons
+model = json.loads(open(sys.argv[3]).read())
+# predict_persons opens its backend from the settings; point them at the cluster.
+from casereview.settings import get_settings
+settings = get_settings()
+settings = settings.model_copy(
+    update={"link": settings.link.model_copy(update={"spark_master": sys.argv[1]})}
+)
+result = predict_persons(_frame(), engine_name="spark", settings=settings, trained=model)
+pairs = result.pairs.sort_values(["unique_id_l", "unique_id_r"])
+print(json.dumps({
+    "clusters": sorted(sorted(int(m) for m in c) for c in result.clustering.clusters().values()),
+    "pairs": [[int(a), int(b), float(w)] for a, b, w in
+              pairs[["unique_id_l", "unique_id_r", "match_weight"]].itertuples(index=False)],
+}))
+"""
+
+
+def test_the_cluster_scores_as_duckdb_does(spark_cluster: str, tmp_path: Path) -> None:
+    import test_spark
+
+    from casereview.link.stage import predict_persons
+
+    duck = predict_persons(test_spark._frame(), engine_name="duckdb")
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps(duck.model_json))
+    answer = subprocess.run(
+        [sys.executable, "-c", SCORE_ON_CLUSTER, spark_cluster, str(HERE), str(model)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert answer.returncode == 0, answer.stderr[-4000:]
+    on_cluster = json.loads(answer.stdout.strip().splitlines()[-1])
+    assert on_cluster["clusters"] == sorted(
+        sorted(int(m) for m in c) for c in duck.clustering.clusters().values()
+    )
+    expected = duck.pairs.sort_values(["unique_id_l", "unique_id_r"])
+    got = on_cluster["pairs"]
+    assert [[a, b] for a, b, _ in got] == expected[["unique_id_l", "unique_id_r"]].values.tolist()
+    assert max(abs(w - e) for (_, _, w), e in zip(got, expected["match_weight"], strict=True)) < 1e-6
+
+
+def _persons(url: str) -> set[frozenset[int]]:
+    engine = make_engine(url)
+    try:
+        with reading(engine) as conn:
+            rows = conn.execute(select(mention_person.c.person_id, mention_person.c.mention_id)).all()
+    finally:
+        engine.dispose()
+    by_person: dict[int, set[int]] = {}
+    for person, mention in rows:
+        by_person.setdefault(int(person), set()).add(int(mention))
+    return {frozenset(m) for m in by_person.values()}
+
+
+def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
+    spark_cluster: str, tmp_path: Path
+) -> None:
+    ingested = build_ingested_store(tmp_path, cases=150, seed=5)
+    on_duckdb, on_cluster = tmp_path / "duckdb.db", tmp_path / "cluster.db"
+    shutil.copy(ingested, on_duckdb)
+    shutil.copy(ingested, on_cluster)
+    for store, engine in ((on_duckdb, ["--engine", "duckdb"]),
+                          (on_cluster, ["--engine", "spark", "--spark-master", spark_cluster])):  # fmt: skip
+        done = subprocess.run(
+            [CASEREVIEW, "--database", f"sqlite:///{store}", "link", "--json", *engine],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-4000:]
+    duckdb_persons = _persons(f"sqlite:///{on_duckdb}")
+    cluster_persons = _persons(f"sqlite:///{on_cluster}")
+    differences = sorted(sorted(p) for p in duckdb_persons ^ cluster_persons)
+    assert differences == [], f"persons placed differently by the two backends: {differences}"
