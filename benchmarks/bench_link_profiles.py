@@ -23,7 +23,6 @@ import json
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +30,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from link_synth_eval import (
     mention_facts,
-    predicted_by_mention_id,
     store_blocking_recall,
     synth_and_ingest,
+    timed_link,
     touching,
     truth_by_mention_id,
 )
 
 from casereview.link.evaluate import Scores, bcubed, pairwise
-from casereview.link.stage import run_link
 from casereview.store.db import make_engine
 
 PROFILES = ("clean", "typical", "sparse")
@@ -63,10 +61,7 @@ def measure(profile: str, seed: int, cases: int) -> dict[str, Any]:
         try:
             truth = truth_by_mention_id(engine, world)
             block_recall, n_true, _ = store_blocking_recall(engine, truth)
-            started = time.perf_counter()
-            result = run_link(engine)
-            seconds = time.perf_counter() - started
-            pred = predicted_by_mention_id(engine)
+            result, seconds, pred = timed_link(engine)
             facts = mention_facts(engine)
         finally:
             engine.dispose()

@@ -13,16 +13,15 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 import pandas as pd
 from link_synth_eval import (
-    predicted_by_mention_id,
     store_blocking_recall,
     synth_and_ingest,
+    timed_link,
     truth_by_mention_id,
 )
 from sqlalchemy import select
@@ -30,7 +29,6 @@ from sqlalchemy import select
 from casereview.link.cluster import cluster_mentions, strongest_only
 from casereview.link.evaluate import bcubed, pairwise
 from casereview.link.frame import unanchored
-from casereview.link.stage import run_link
 from casereview.model.tables import match_pairs
 from casereview.store.db import make_engine, reading
 
@@ -55,10 +53,7 @@ def main() -> None:
         engine = make_engine(f"sqlite:///{db}")
         truth = truth_by_mention_id(engine, world)
         recall, n_true, frame = store_blocking_recall(engine, truth)
-        started = time.perf_counter()
-        result = run_link(engine)
-        seconds = time.perf_counter() - started
-        pred = predicted_by_mention_id(engine)
+        result, seconds, pred = timed_link(engine)
         pw, b3 = pairwise(pred, truth), bcubed(pred, truth)
         print(
             f"synthetic world {args.cases} cases ({args.profile}, seed {args.seed}): "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 import subprocess
+import time
 from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from casereview.link.evaluate import Scores, blocking_recall
 from casereview.link.frame import build_frame, guard_blocks, load_mention_rows, select_blocking_keys
+from casereview.link.stage import LinkResult, run_link
 from casereview.model.tables import mention_person, mentions, sources
 from casereview.settings import get_settings
 from casereview.store.db import reading
@@ -59,6 +61,14 @@ def truth_by_mention_id(engine: Engine, world: Path) -> dict[int, str]:
             )
         ).all()
     return {int(i): truth[(s, k)] for i, s, k in rows if (s, k) in truth}
+
+
+def timed_link(engine: Engine) -> tuple[LinkResult, float, dict[int, int]]:
+    """Run the whole link stage on the store: its result, its seconds, mention -> person."""
+    started = time.perf_counter()
+    result = run_link(engine)
+    seconds = time.perf_counter() - started
+    return result, seconds, predicted_by_mention_id(engine)
 
 
 def predicted_by_mention_id(engine: Engine) -> dict[int, int]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 from typer.testing import CliRunner
 
 from casereview.cli.synth import register
+from casereview.synth import PROFILES
 
 
 def _app() -> typer.Typer:
@@ -63,6 +65,24 @@ def test_bad_noise_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
 def test_help_describes_every_option() -> None:
     result = CliRunner().invoke(_app(), ["synth", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    for option in ("--cases", "--seed", "--out", "--noise", "--failures", "--workers", "--json",
-                   "byte-identical"):
+    for option in ("--cases", "--seed", "--out", "--profile", "--noise", "--failures",
+                   "--workers", "--json", "byte-identical", "clean, typical, sparse"):
         assert option in result.stdout
+
+
+def test_profile_option_sets_the_rates_and_noise_overrides_on_top(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_app(), ["synth", "-n", "50", "-o", str(tmp_path), "--json",
+                                         "--profile", "sparse", "--noise", "typo=0.5"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "truth" / "manifest.json").read_text())
+    assert manifest["profile"] == "sparse"
+    assert manifest["noise"] == {**asdict(PROFILES["sparse"]), "typo": 0.5}
+
+
+def test_unknown_profile_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_app(), ["synth", "-n", "10", "-o", str(tmp_path),
+                                         "--profile", "messy"])
+    assert result.exit_code == 2
+    assert "error: --profile: unknown profile 'messy'; known: clean, typical, sparse" in (
+        result.output)
+    assert not (tmp_path / "truth").exists()
