@@ -128,7 +128,12 @@ def cluster_mentions(
     live = [(a, b, g) for a, b, g in constraints if membership[a] == membership[b]]
     if live:
         membership = _split_components(
-            membership, live, all_l, all_r, np.concatenate([capacity, [_SAME_CAPACITY] * len(pair)]), result
+            membership,
+            live,
+            all_l,
+            all_r,
+            np.concatenate([capacity, [_SAME_CAPACITY] * len(pair)]),
+            result,
         )
     # Each component's label is its smallest mention id (ids are sorted: its first member).
     _, first, inverse = np.unique(membership, return_index=True, return_inverse=True)
@@ -151,7 +156,9 @@ def _split_components(
     nodes = np.flatnonzero(np.isin(membership, touched))
     local = {int(n): i for i, n in enumerate(nodes.tolist())}
     inside = np.isin(left, nodes) & np.isin(right, nodes)
-    edges = [(local[int(a)], local[int(b)]) for a, b in zip(left[inside], right[inside], strict=True)]
+    edges = [
+        (local[int(a)], local[int(b)]) for a, b in zip(left[inside], right[inside], strict=True)
+    ]
     graph = ig.Graph(n=len(nodes), edges=edges, directed=False)
     graph.es["capacity"] = capacity[inside].tolist()
     _separate(graph, [(local[a], local[b], g) for a, b, g in constraints], result)

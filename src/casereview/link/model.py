@@ -170,8 +170,7 @@ def _dob_comparison() -> Any:
             f"{full} AND substr(dob_l, 6, 5) = substr(dob_r, 6, 5)", "Same day, year differs"
         ),
         cll.CustomLevel(
-            "(dob_l IS NULL OR dob_r IS NULL) "
-            "AND yob_lo_l <= yob_hi_r AND yob_lo_r <= yob_hi_l",
+            "(dob_l IS NULL OR dob_r IS NULL) AND yob_lo_l <= yob_hi_r AND yob_lo_r <= yob_hi_l",
             "Year only (or age), years compatible",
         ),
         cll.CustomLevel(
@@ -585,7 +584,9 @@ def train(
         notes.append(f"prior not estimated ({e}); kept {default_prior:g}")
     prior = float(linker._settings_obj._probability_two_random_records_match)
     if not 0.0 < prior < 1.0:
-        notes.append(f"prior estimated as {prior:g} (no deterministic match); kept {default_prior:g}")
+        notes.append(
+            f"prior estimated as {prior:g} (no deterministic match); kept {default_prior:g}"
+        )
         linker._settings_obj._probability_two_random_records_match = default_prior
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     for columns in (("dob",), ("forename_std", "surname_std")):
