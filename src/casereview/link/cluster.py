@@ -309,7 +309,27 @@ def household_guard(
     hi = pd.to_numeric(frame["yob_hi"], errors="coerce").to_numpy(dtype=float)
     dob = frame["dob"].tolist()
     names = Forenames(frame)
+    identifier = [
+        None if pd.isna(scheme) or pd.isna(value) else f"{scheme}:{value}"
+        for scheme, value in zip(
+            frame["id_scheme"].tolist(), frame["identifier"].tolist(), strict=True
+        )
+    ]
+    strong = frame["strong_id"].tolist()
     dated = np.flatnonzero(~np.isnan(lo) & ~np.isnan(hi))
+
+    def identified(a: int, b: int) -> bool:
+        """One identifier (the same strong one; an ordinary one of one scheme, one or two
+        characters apart): an identifier an agency issued to one person outranks a date
+        of birth far off (an error of entry), as it does in the model's weights."""
+        if isinstance(strong[a], str) and strong[a] == strong[b]:
+            return True
+        ia, ib = identifier[a], identifier[b]
+        if not isinstance(ia, str) or not isinstance(ib, str):
+            return False
+        scheme_a, _, value_a = ia.partition(":")
+        scheme_b, _, value_b = ib.partition(":")
+        return scheme_a == scheme_b and _within_two_edits(value_a, value_b)
 
     def year_mistyped(a: int, b: int) -> bool:
         """Full dates with the same day and month (not 1 January): one year mistyped."""
@@ -351,7 +371,7 @@ def household_guard(
         ):
             if taken.get(comp, 0) >= _GUARD_PER_COMPONENT:
                 continue
-            if year_mistyped(a, b):
+            if year_mistyped(a, b) or identified(a, b):
                 continue
             if both_full(a, b) or g >= generation_years or names.differ(a, b):
                 out.append((int(uid[a]), int(uid[b])))
@@ -407,3 +427,18 @@ class Forenames:
         if sa is not None and (sa == self.surname[b] or sb == self.surname[a]):
             return False
         return SequenceMatcher(None, fa, fb).ratio() < 0.75
+
+
+def _within_two_edits(a: str, b: str) -> bool:
+    """At most two insertions, deletions or substitutions apart (Levenshtein <= 2)."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > 2:
+            return False
+        previous = current
+    return previous[-1] <= 2

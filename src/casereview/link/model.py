@@ -135,11 +135,11 @@ def context_comparison() -> Any:
 
 
 # Birth years this far apart or more are a different person (a parent and a child, two
-# siblings far apart): the level's m is fixed, not trained, so that it weighs about -20
+# siblings far apart): the level's m is fixed, not trained, so that it weighs about -12
 # whatever the data (EM on blocks of one name would learn it from fathers and sons who share
 # one, and make it mild).
 FAR_APART_YEARS = 5
-FAR_APART_M = 1e-6
+FAR_APART_M = 2e-4
 
 
 def _dob_comparison() -> Any:
