@@ -75,9 +75,16 @@ def measure(profile: str, seed: int, cases: int, previous: Path | None) -> dict[
             old = Path(tmp) / "previous.db"
             shutil.copy(db, old)
             with sqlite3.connect(old) as conn:
-                conn.execute("UPDATE mentions SET identifiers = json_remove(identifiers, '$._strong')")
+                conn.execute(
+                    "UPDATE mentions SET identifiers = json_remove(identifiers, '$._strong')"
+                )
             run = subprocess.run(
-                [str(previous / ".venv" / "bin" / "python"), "-c", _PREVIOUS_RUN, f"sqlite:///{old}"],
+                [
+                    str(previous / ".venv" / "bin" / "python"),
+                    "-c",
+                    _PREVIOUS_RUN,
+                    f"sqlite:///{old}",
+                ],
                 check=True,
                 capture_output=True,
                 text=True,

@@ -55,7 +55,12 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         {"forenames": "Warsame", "surname": "Idris", "dob": "2003-10-01"},
     ],
     "patronymic": [
-        {"forenames": "Abdi Hassan", "surname": "Farah", "dob": "2002-06-17", "postcode": "E14 0JY"},
+        {
+            "forenames": "Abdi Hassan",
+            "surname": "Farah",
+            "dob": "2002-06-17",
+            "postcode": "E14 0JY",
+        },
         {"forenames": "Abdi", "surname": "Hassan", "dob": "2002-06-17"},
     ],
     "initial": [
@@ -69,18 +74,33 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
     ],
     # A household: one surname, address and phone; a mother, her son and her daughter.
     "mother": [
-        {"forenames": "Grace", "surname": "Okonkwo", "dob": "1979-02-03", "postcode": "SE18 4NP",
-         "phones": ["07700900777"]},
+        {
+            "forenames": "Grace",
+            "surname": "Okonkwo",
+            "dob": "1979-02-03",
+            "postcode": "SE18 4NP",
+            "phones": ["07700900777"],
+        },
         {"forenames": "Grace", "surname": "Okonkwo", "dob": "1979-02-03", "postcode": "SE18 4NP"},
     ],
     "son": [
-        {"forenames": "Chidi", "surname": "Okonkwo", "dob": "2004-06-07", "postcode": "SE18 4NP",
-         "phones": ["07700900777"]},
+        {
+            "forenames": "Chidi",
+            "surname": "Okonkwo",
+            "dob": "2004-06-07",
+            "postcode": "SE18 4NP",
+            "phones": ["07700900777"],
+        },
         {"forenames": "Chidi", "surname": "Okonkwo", "dob": "2004-06-07", "postcode": "SE18 4NP"},
     ],
     "daughter": [
-        {"forenames": "Chioma", "surname": "Okonkwo", "dob": "2009-09-11", "postcode": "SE18 4NP",
-         "phones": ["07700900777"]},
+        {
+            "forenames": "Chioma",
+            "surname": "Okonkwo",
+            "dob": "2009-09-11",
+            "postcode": "SE18 4NP",
+            "phones": ["07700900777"],
+        },
         {"forenames": "Chioma", "surname": "Okonkwo", "age": 14, "postcode": "SE18 4NP"},
     ],
     # Someone of the household known by surname, address and phone alone: a bridge.
@@ -98,18 +118,41 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
     ],
     # A missing episode that names the child only by the council's child id.
     "child_id": [
-        {"forenames": "Tia", "surname": "Marchetti", "dob": "2008-12-05", "postcode": "N17 8AA",
-         "source": "la_csc", "identifiers": {"la_child_id": "LA-40772"}},
+        {
+            "forenames": "Tia",
+            "surname": "Marchetti",
+            "dob": "2008-12-05",
+            "postcode": "N17 8AA",
+            "source": "la_csc",
+            "identifiers": {"la_child_id": "LA-40772"},
+        },
         {"source": "met_missing", "identifiers": {"la_child_id": "la-40772"}},
     ],
     # An associate named by name alone on three referrals about the same child.
     "named_child": [
-        {"forenames": "Kayleigh", "surname": "Brooks", "dob": "2007-07-07", "postcode": "E13 9PP",
-         "record": "ref1", "source": "la_csc"},
-        {"forenames": "Kayleigh", "surname": "Brooks", "dob": "2007-07-07", "postcode": "E13 9PP",
-         "record": "ref2", "source": "la_csc"},
-        {"forenames": "Kayleigh", "surname": "Brooks", "dob": "2007-07-07", "record": "ref3",
-         "source": "la_csc"},
+        {
+            "forenames": "Kayleigh",
+            "surname": "Brooks",
+            "dob": "2007-07-07",
+            "postcode": "E13 9PP",
+            "record": "ref1",
+            "source": "la_csc",
+        },
+        {
+            "forenames": "Kayleigh",
+            "surname": "Brooks",
+            "dob": "2007-07-07",
+            "postcode": "E13 9PP",
+            "record": "ref2",
+            "source": "la_csc",
+        },
+        {
+            "forenames": "Kayleigh",
+            "surname": "Brooks",
+            "dob": "2007-07-07",
+            "record": "ref3",
+            "source": "la_csc",
+        },
     ],
     "associate": [
         {"forenames": "Levi", "surname": "Kaszuba", "record": "ref1", "source": "la_csc"},

@@ -449,7 +449,9 @@ def _held(
         item_key = person.key(item)
     except RowProblem:
         item_key = None
-    message = f"{problem.message} (item {n + 1} of record {ref}; the record and its other persons loaded)"
+    message = (
+        f"{problem.message} (item {n + 1} of record {ref}; the record and its other persons loaded)"
+    )
     return HeldItem(name, problem.reason.value, message, dumps(item), item_key)
 
 
@@ -509,11 +511,7 @@ def required_columns(spec: Any) -> set[str]:
     return found
 
 
-
-
-def _marking_strong(
-    identifiers: Callable[..., str], strong: list[str]
-) -> Callable[..., str]:
+def _marking_strong(identifiers: Callable[..., str], strong: list[str]) -> Callable[..., str]:
     """`identifiers` with the mapping's strong schemes that have a value listed under
     `STRONG_KEY` (a key no scheme can take: schemes start with a letter), so that linkage
     knows which identifiers name one person on their own."""

@@ -128,7 +128,12 @@ def cluster_mentions(
     live = [(a, b, g) for a, b, g in constraints if membership[a] == membership[b]]
     if live:
         membership = _split_components(
-            membership, live, all_l, all_r, np.concatenate([capacity, [_SAME_CAPACITY] * len(pair)]), result
+            membership,
+            live,
+            all_l,
+            all_r,
+            np.concatenate([capacity, [_SAME_CAPACITY] * len(pair)]),
+            result,
         )
     # Each component's label is its smallest mention id (ids are sorted: its first member).
     _, first, inverse = np.unique(membership, return_index=True, return_inverse=True)
@@ -151,7 +156,9 @@ def _split_components(
     nodes = np.flatnonzero(np.isin(membership, touched))
     local = {int(n): i for i, n in enumerate(nodes.tolist())}
     inside = np.isin(left, nodes) & np.isin(right, nodes)
-    edges = [(local[int(a)], local[int(b)]) for a, b in zip(left[inside], right[inside], strict=True)]
+    edges = [
+        (local[int(a)], local[int(b)]) for a, b in zip(left[inside], right[inside], strict=True)
+    ]
     graph = ig.Graph(n=len(nodes), edges=edges, directed=False)
     graph.es["capacity"] = capacity[inside].tolist()
     _separate(graph, [(local[a], local[b], g) for a, b, g in constraints], result)
@@ -302,7 +309,27 @@ def household_guard(
     hi = pd.to_numeric(frame["yob_hi"], errors="coerce").to_numpy(dtype=float)
     dob = frame["dob"].tolist()
     names = Forenames(frame)
+    identifier = [
+        None if pd.isna(scheme) or pd.isna(value) else f"{scheme}:{value}"
+        for scheme, value in zip(
+            frame["id_scheme"].tolist(), frame["identifier"].tolist(), strict=True
+        )
+    ]
+    strong = frame["strong_id"].tolist()
     dated = np.flatnonzero(~np.isnan(lo) & ~np.isnan(hi))
+
+    def identified(a: int, b: int) -> bool:
+        """One identifier (the same strong one; an ordinary one of one scheme, one or two
+        characters apart): an identifier an agency issued to one person outranks a date
+        of birth far off (an error of entry), as it does in the model's weights."""
+        if isinstance(strong[a], str) and strong[a] == strong[b]:
+            return True
+        ia, ib = identifier[a], identifier[b]
+        if not isinstance(ia, str) or not isinstance(ib, str):
+            return False
+        scheme_a, _, value_a = ia.partition(":")
+        scheme_b, _, value_b = ib.partition(":")
+        return scheme_a == scheme_b and _within_two_edits(value_a, value_b)
 
     def year_mistyped(a: int, b: int) -> bool:
         """Full dates with the same day and month (not 1 January): one year mistyped."""
@@ -344,7 +371,7 @@ def household_guard(
         ):
             if taken.get(comp, 0) >= _GUARD_PER_COMPONENT:
                 continue
-            if year_mistyped(a, b):
+            if year_mistyped(a, b) or identified(a, b):
                 continue
             if both_full(a, b) or g >= generation_years or names.differ(a, b):
                 out.append((int(uid[a]), int(uid[b])))
@@ -400,3 +427,18 @@ class Forenames:
         if sa is not None and (sa == self.surname[b] or sb == self.surname[a]):
             return False
         return SequenceMatcher(None, fa, fb).ratio() < 0.75
+
+
+def _within_two_edits(a: str, b: str) -> bool:
+    """At most two insertions, deletions or substitutions apart (Levenshtein <= 2)."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > 2:
+            return False
+        previous = current
+    return previous[-1] <= 2

@@ -515,7 +515,6 @@ def _first_identifier(value: Any) -> tuple[str, str] | None:
     return None
 
 
-
 def _strong_identifier(value: Any) -> str | None:
     """A mention's strong identifier as "scheme:value" (the first strong scheme in sorted
     order with a value), from `mentions.identifiers`; None when it has none."""

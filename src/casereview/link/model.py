@@ -144,11 +144,11 @@ def context_comparison() -> Any:
 
 
 # Birth years this far apart or more are a different person (a parent and a child, two
-# siblings far apart): the level's m is fixed, not trained, so that it weighs about -20
+# siblings far apart): the level's m is fixed, not trained, so that it weighs about -12
 # whatever the data (EM on blocks of one name would learn it from fathers and sons who share
 # one, and make it mild).
 FAR_APART_YEARS = 5
-FAR_APART_M = 1e-6
+FAR_APART_M = 2e-4
 
 
 def _dob_comparison() -> Any:
@@ -179,8 +179,7 @@ def _dob_comparison() -> Any:
             f"{full} AND substr(dob_l, 6, 5) = substr(dob_r, 6, 5)", "Same day, year differs"
         ),
         cll.CustomLevel(
-            "(dob_l IS NULL OR dob_r IS NULL) "
-            "AND yob_lo_l <= yob_hi_r AND yob_lo_r <= yob_hi_l",
+            "(dob_l IS NULL OR dob_r IS NULL) AND yob_lo_l <= yob_hi_r AND yob_lo_r <= yob_hi_l",
             "Year only (or age), years compatible",
         ),
         cll.CustomLevel(
@@ -628,7 +627,9 @@ def train(
         notes.append(f"prior not estimated ({e}); kept {default_prior:g}")
     prior = float(linker._settings_obj._probability_two_random_records_match)
     if not 0.0 < prior < 1.0:
-        notes.append(f"prior estimated as {prior:g} (no deterministic match); kept {default_prior:g}")
+        notes.append(
+            f"prior estimated as {prior:g} (no deterministic match); kept {default_prior:g}"
+        )
         linker._settings_obj._probability_two_random_records_match = default_prior
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     for columns in (("dob",), ("forename_std", "surname_std")):

@@ -23,17 +23,27 @@ __all__ = ["duckdb_settings_from_saved", "score_one_pair"]
 
 
 def duckdb_settings_from_saved(
-    frame: pd.DataFrame, saved: dict[str, Any], dialect: str = "duckdb"
+    frame: pd.DataFrame,
+    saved: dict[str, Any],
+    dialect: str = "duckdb",
+    *,
+    addresses: bool | None = None,
+    partial: bool = False,
 ) -> dict[str, Any]:
     """Settings for `frame` in `dialect` ("duckdb" or "spark") carrying the saved model's
-    parameters (m, u per level and the prior)."""
-    addresses = any(c["output_column_name"] == "address" for c in saved["comparisons"])
+    parameters (m, u per level and the prior). Addresses are compared when the saved model
+    compares them, unless `addresses` says otherwise. A comparison the saved model lacks is
+    an error, unless `partial` (the reference model): it then keeps Splink's starting values."""
+    if addresses is None:
+        addresses = any(c["output_column_name"] == "address" for c in saved["comparisons"])
     fresh = copy.deepcopy(
         model_settings(frame, addresses=addresses).get_settings(dialect).as_dict()
     )
     by_name = {c["output_column_name"]: c for c in saved["comparisons"]}
     for comp in fresh["comparisons"]:
         old = by_name.get(comp["output_column_name"])
+        if old is None and partial:
+            continue
         if old is None or len(old["comparison_levels"]) != len(comp["comparison_levels"]):
             raise LinkageError(
                 f"the saved model does not fit this data (comparison {comp['output_column_name']})"

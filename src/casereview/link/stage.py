@@ -71,6 +71,7 @@ from casereview.link.model import (
     u_pairs,
 )
 from casereview.link.places import resolve_places
+from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.stable_ids import IdAssignment, assign_stable_ids
 from casereview.model.codes import AuditAction
@@ -142,6 +143,14 @@ def predict_persons(
     if report.dropped:
         say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
     dialect = "spark" if engine_name == "spark" else "duckdb"
+    partial = False
+    if trained is None and len(frame) < MIN_TRAIN_MENTIONS:
+        # Too few mentions to estimate u and the prior from: the reference model scores them.
+        trained, partial = reference_model(), True
+        notes.append(
+            f"{len(frame)} mentions are too few to train on (fewer than {MIN_TRAIN_MENTIONS}): "
+            "scored with the reference model (docs/linkage.md)"
+        )
     given = trained is not None
     min_weight = link.match_weight_threshold - link.near_miss_margin
     # Record context can lift a pair by up to context_max_weight: score down to there.
@@ -181,7 +190,15 @@ def predict_persons(
             del sample
         assert trained is not None
         with backend_for(engine_name, link) as db_api:
-            settings_dict = duckdb_settings_from_saved(frame, trained, dialect)
+            settings_dict = duckdb_settings_from_saved(
+                frame,
+                trained,
+                dialect,
+                addresses=link.compare_addresses if partial else None,
+                partial=partial,
+            )
+            if partial:
+                _without_term_frequencies(settings_dict)
             # Ids, weights and probabilities only: the per-comparison columns of every pair
             # (values, gammas, Bayes factors) cost most of predict's time and memory at 1M;
             # the pairs kept get them afterwards (`_with_detail`).
@@ -234,6 +251,16 @@ def predict_persons(
     return Prediction(frame, scored.pairs, model.settings, clustering, notes, timings)
 
 
+def _without_term_frequencies(settings: dict[str, Any]) -> None:
+    """No term-frequency adjustment, in place: in a store of a few mentions every name is
+    frequent (one child written twice is all of its names), and the adjustment would cancel
+    the reference model's weight for two equal names."""
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            level.pop("tf_adjustment_column", None)
+            level.pop("tf_adjustment_weight", None)
+
+
 def _positions(frame: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Row positions in `frame` (sorted by unique id) of each pair's two mentions."""
     ids = frame["unique_id"].to_numpy(dtype=np.int64)
@@ -269,6 +296,12 @@ def _with_detail(
         dtype="object",
     )
     settings_dict = duckdb_settings_from_saved(keyed, trained, dialect)
+    if not any(
+        level.get("tf_adjustment_column")
+        for comparison in trained["comparisons"]
+        for level in comparison["comparison_levels"]
+    ):
+        _without_term_frequencies(settings_dict)  # scored by the reference model
     settings_dict["blocking_rules_to_generate_predictions"] = [
         block_on("bka_pair", arrays_to_explode=["bka_pair"]).create_blocking_rule_dict(dialect)
     ]

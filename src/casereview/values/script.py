@@ -67,9 +67,7 @@ def _is_arabic_script(char: str) -> bool:
 
 def _word_to_latin(word: str) -> str:
     if any(_is_arabic_script(c) for c in word):
-        bare = "".join(
-            c for c in word.translate(_ARABIC_FOLDS) if not unicodedata.combining(c)
-        )
+        bare = "".join(c for c in word.translate(_ARABIC_FOLDS) if not unicodedata.combining(c))
         known = _WHOLE_WORDS.get(bare)
         if known is not None:
             return known
