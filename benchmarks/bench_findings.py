@@ -46,8 +46,8 @@ from sqlalchemy import Engine, delete, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_classify_network import _online_traceable
-from bench_review import queue_items, ranking, write_section
+from bench_classify_network import LABELS, _online_traceable
+from bench_review import _truth_persons_by_store_person, queue_items, ranking, write_section
 
 from casereview.classify import run_classify
 from casereview.ingest import ingest_directory
@@ -74,16 +74,6 @@ from casereview.store.db import make_engine, reading, writing
 from casereview.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-LABELS = (
-    "cse_likely",
-    "group_based",
-    "gang_associated",
-    "intra_familial",
-    "peer_on_peer",
-    "institutional",
-    "online_facilitated",
-    "lone_offender",
-)
 PLANTED = (
     "repeat_missing",
     "repeat_missing_no_referral",
@@ -391,19 +381,10 @@ def measure(engine: Engine, world: World) -> dict[str, Any]:
             .where(groups.c.active.is_(True), group_members.c.role == "offender")
         ):
             detected[int(gid)].add(int(pid))
-        store_of: dict[str, set[int]] = defaultdict(set)
-        true_of = {
-            (r["source"], r["mention_key"]): r["person_id"]
-            for r in _csv(world.path / "truth/mentions.csv")
-        }
-        for name, key, pid in conn.execute(
-            select(sources.c.name, mentions.c.mention_key, mention_person.c.person_id)
-            .join(mentions, mentions.c.source_id == sources.c.id)
-            .join(mention_person, mention_person.c.mention_id == mentions.c.id)
-        ):
-            true = true_of.get((str(name), str(key)))
-            if true is not None:
-                store_of[true].add(int(pid))
+    store_of: dict[str, set[int]] = defaultdict(set)
+    for pid, trues in _truth_persons_by_store_person(engine, world.path).items():
+        for true in trues:
+            store_of[true].add(pid)
     out: dict[str, Any] = {"codes": {}, "labels": {}}
     for code in CODES:
         t = {x for x in truth if x[2] == code}
