@@ -50,6 +50,7 @@ from bench_classify_network import LABELS, _online_traceable
 from bench_review import _truth_persons_by_store_person, queue_items, ranking, write_section
 
 from casereview.classify import run_classify
+from casereview.classify.rules import FAMILY_WORDS
 from casereview.ingest import ingest_directory
 from casereview.link.stage import run_link
 from casereview.model.codes import IndicatorCode
@@ -192,13 +193,18 @@ class World:
                     "flagged": bool(r.cse_flag) or "cse" in factors,
                 }  # fmt: skip
             self.people: dict[int, list[tuple[str, str]]] = defaultdict(list)  # rid -> (true, role)
-            for rid, role, name, key in conn.execute(
-                select(mentions.c.record_id, mentions.c.role, sources.c.name, mentions.c.mention_key)
+            self.associates: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+            for rid, role, name, key, relationship in conn.execute(
+                select(mentions.c.record_id, mentions.c.role, sources.c.name, mentions.c.mention_key,
+                       mentions.c.relationship)
                 .join(sources, sources.c.id == mentions.c.source_id)
             ):  # fmt: skip
                 true = true_of.get((str(name), str(key)))
                 if true is not None:
                     self.people[int(rid)].append((true, str(role)))
+                    rel = (relationship or "").strip().lower()
+                    self.associates[int(rid)].append((true, str(role), rel))
+
             self.links: dict[int, set[int]] = defaultdict(set)
             for a, b in conn.execute(
                 select(record_links.c.record_id, record_links.c.to_record_id).where(
@@ -311,8 +317,8 @@ class World:
             if not (self.is_cse.get(r["key"], False) or r["flagged"] or "cce" in r["factors"]):
                 continue
             kids = {t for t, role in self.people[rid] if role in ("subject", "victim")}
-            for true, role in self.people[rid]:
-                if role != "associate" or true in kids:
+            for true, role, relationship in self.associates[rid]:
+                if role != "associate" or true in kids or relationship in FAMILY_WORDS:
                     continue
                 born = self.birth.get(true)
                 if born is not None and r["day"] is not None and _age(born, r["day"]) < 18:
@@ -438,21 +444,27 @@ def downstream(engine: Engine) -> None:
     build_review(engine, actor="bench")
 
 
-def one(profile: str, seed: int, cases: int, folder: Path) -> dict[str, dict[str, Any]]:
+def one(
+    profile: str, seed: int, cases: int, folder: Path, reuse: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Measure one world; `reuse` takes the world and linked stores a kept run left in
+    `folder` and runs only classify, network and review again (for a change to those)."""
     data = folder / f"{profile}-{seed}"
-    synth(cases, seed, profile, data)
     real_db = folder / f"{profile}-{seed}.db"
-    engine = make_engine(f"sqlite:///{real_db}")
-    upgrade(engine)
-    ingest_directory(engine, ROOT / "mappings", data, "bench")
-    run_link(engine, actor="bench")
-    engine.dispose()
     oracle_db = folder / f"{profile}-{seed}-oracle.db"
-    shutil.copyfile(real_db, oracle_db)
+    if not (reuse and real_db.exists() and oracle_db.exists()):
+        synth(cases, seed, profile, data)
+        engine = make_engine(f"sqlite:///{real_db}")
+        upgrade(engine)
+        ingest_directory(engine, ROOT / "mappings", data, "bench")
+        run_link(engine, actor="bench")
+        engine.dispose()
+        shutil.copyfile(real_db, oracle_db)
+        reuse = False
     out = {}
     for mode, path in (("real", real_db), ("oracle", oracle_db)):
         engine = make_engine(f"sqlite:///{path}")
-        if mode == "oracle":
+        if mode == "oracle" and not reuse:
             oracle_persons(engine, data)
         downstream(engine)
         out[mode] = measure(engine, World(engine, data))
@@ -505,6 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-oracle", action="store_true", help="Only the real linkage")
     parser.add_argument("--write-results", action="store_true")
     parser.add_argument("--keep", type=Path, help="Keep worlds and stores in this folder")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="With --keep: reuse the worlds and linked stores kept there (classify, network and "
+        "review run again)",
+    )
     args = parser.parse_args(argv)
     profiles = args.profiles.split(",") if profiles_supported() else ["current"]
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -516,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     for profile in profiles:
         for seed in seeds:
             t0 = time.perf_counter()
-            for mode, measured in one(profile, seed, args.cases, folder).items():
+            for mode, measured in one(profile, seed, args.cases, folder, args.reuse).items():
                 if mode == "oracle" and args.no_oracle:
                     continue
                 results[(profile, seed, mode)] = measured

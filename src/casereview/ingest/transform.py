@@ -445,7 +445,9 @@ def _held(
         item_key = person.key(item)
     except RowProblem:
         item_key = None
-    message = f"{problem.message} (item {n + 1} of record {ref}; the record and its other persons loaded)"
+    message = (
+        f"{problem.message} (item {n + 1} of record {ref}; the record and its other persons loaded)"
+    )
     return HeldItem(name, problem.reason.value, message, dumps(item), item_key)
 
 
@@ -503,4 +505,3 @@ def required_columns(spec: Any) -> set[str]:
         for item in spec.values():
             found |= required_columns(item)
     return found
-

@@ -106,4 +106,3 @@ class SecurityMiddleware:
 def csrf_matches(expected: str, given: str | None) -> bool:
     """Constant-time comparison of the session's CSRF token with the one sent."""
     return bool(given) and secrets.compare_digest(expected.encode(), (given or "").encode())
-
