@@ -46,10 +46,11 @@ from sqlalchemy import Engine, delete, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_classify_network import _online_traceable
-from bench_review import queue_items, ranking, write_section
+from bench_classify_network import LABELS, _online_traceable
+from bench_review import _truth_persons_by_store_person, queue_items, ranking, write_section
 
 from casereview.classify import run_classify
+from casereview.classify.rules import FAMILY_WORDS
 from casereview.ingest import ingest_directory
 from casereview.link.stage import run_link
 from casereview.model.codes import IndicatorCode
@@ -74,16 +75,6 @@ from casereview.store.db import make_engine, reading, writing
 from casereview.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-LABELS = (
-    "cse_likely",
-    "group_based",
-    "gang_associated",
-    "intra_familial",
-    "peer_on_peer",
-    "institutional",
-    "online_facilitated",
-    "lone_offender",
-)
 PLANTED = (
     "repeat_missing",
     "repeat_missing_no_referral",
@@ -202,13 +193,18 @@ class World:
                     "flagged": bool(r.cse_flag) or "cse" in factors,
                 }  # fmt: skip
             self.people: dict[int, list[tuple[str, str]]] = defaultdict(list)  # rid -> (true, role)
-            for rid, role, name, key in conn.execute(
-                select(mentions.c.record_id, mentions.c.role, sources.c.name, mentions.c.mention_key)
+            self.associates: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+            for rid, role, name, key, relationship in conn.execute(
+                select(mentions.c.record_id, mentions.c.role, sources.c.name, mentions.c.mention_key,
+                       mentions.c.relationship)
                 .join(sources, sources.c.id == mentions.c.source_id)
             ):  # fmt: skip
                 true = true_of.get((str(name), str(key)))
                 if true is not None:
                     self.people[int(rid)].append((true, str(role)))
+                    rel = (relationship or "").strip().lower()
+                    self.associates[int(rid)].append((true, str(role), rel))
+
             self.links: dict[int, set[int]] = defaultdict(set)
             for a, b in conn.execute(
                 select(record_links.c.record_id, record_links.c.to_record_id).where(
@@ -321,8 +317,8 @@ class World:
             if not (self.is_cse.get(r["key"], False) or r["flagged"] or "cce" in r["factors"]):
                 continue
             kids = {t for t, role in self.people[rid] if role in ("subject", "victim")}
-            for true, role in self.people[rid]:
-                if role != "associate" or true in kids:
+            for true, role, relationship in self.associates[rid]:
+                if role != "associate" or true in kids or relationship in FAMILY_WORDS:
                     continue
                 born = self.birth.get(true)
                 if born is not None and r["day"] is not None and _age(born, r["day"]) < 18:
@@ -391,19 +387,10 @@ def measure(engine: Engine, world: World) -> dict[str, Any]:
             .where(groups.c.active.is_(True), group_members.c.role == "offender")
         ):
             detected[int(gid)].add(int(pid))
-        store_of: dict[str, set[int]] = defaultdict(set)
-        true_of = {
-            (r["source"], r["mention_key"]): r["person_id"]
-            for r in _csv(world.path / "truth/mentions.csv")
-        }
-        for name, key, pid in conn.execute(
-            select(sources.c.name, mentions.c.mention_key, mention_person.c.person_id)
-            .join(mentions, mentions.c.source_id == sources.c.id)
-            .join(mention_person, mention_person.c.mention_id == mentions.c.id)
-        ):
-            true = true_of.get((str(name), str(key)))
-            if true is not None:
-                store_of[true].add(int(pid))
+    store_of: dict[str, set[int]] = defaultdict(set)
+    for pid, trues in _truth_persons_by_store_person(engine, world.path).items():
+        for true in trues:
+            store_of[true].add(pid)
     out: dict[str, Any] = {"codes": {}, "labels": {}}
     for code in CODES:
         t = {x for x in truth if x[2] == code}
@@ -457,21 +444,27 @@ def downstream(engine: Engine) -> None:
     build_review(engine, actor="bench")
 
 
-def one(profile: str, seed: int, cases: int, folder: Path) -> dict[str, dict[str, Any]]:
+def one(
+    profile: str, seed: int, cases: int, folder: Path, reuse: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Measure one world; `reuse` takes the world and linked stores a kept run left in
+    `folder` and runs only classify, network and review again (for a change to those)."""
     data = folder / f"{profile}-{seed}"
-    synth(cases, seed, profile, data)
     real_db = folder / f"{profile}-{seed}.db"
-    engine = make_engine(f"sqlite:///{real_db}")
-    upgrade(engine)
-    ingest_directory(engine, ROOT / "mappings", data, "bench")
-    run_link(engine, actor="bench")
-    engine.dispose()
     oracle_db = folder / f"{profile}-{seed}-oracle.db"
-    shutil.copyfile(real_db, oracle_db)
+    if not (reuse and real_db.exists() and oracle_db.exists()):
+        synth(cases, seed, profile, data)
+        engine = make_engine(f"sqlite:///{real_db}")
+        upgrade(engine)
+        ingest_directory(engine, ROOT / "mappings", data, "bench")
+        run_link(engine, actor="bench")
+        engine.dispose()
+        shutil.copyfile(real_db, oracle_db)
+        reuse = False
     out = {}
     for mode, path in (("real", real_db), ("oracle", oracle_db)):
         engine = make_engine(f"sqlite:///{path}")
-        if mode == "oracle":
+        if mode == "oracle" and not reuse:
             oracle_persons(engine, data)
         downstream(engine)
         out[mode] = measure(engine, World(engine, data))
@@ -524,6 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-oracle", action="store_true", help="Only the real linkage")
     parser.add_argument("--write-results", action="store_true")
     parser.add_argument("--keep", type=Path, help="Keep worlds and stores in this folder")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="With --keep: reuse the worlds and linked stores kept there (classify, network and "
+        "review run again)",
+    )
     args = parser.parse_args(argv)
     profiles = args.profiles.split(",") if profiles_supported() else ["current"]
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -535,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     for profile in profiles:
         for seed in seeds:
             t0 = time.perf_counter()
-            for mode, measured in one(profile, seed, args.cases, folder).items():
+            for mode, measured in one(profile, seed, args.cases, folder, args.reuse).items():
                 if mode == "oracle" and args.no_oracle:
                     continue
                 results[(profile, seed, mode)] = measured

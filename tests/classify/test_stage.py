@@ -29,16 +29,22 @@ def build() -> World:
     r2 = w.record("L1", **la, cse_flag=True, factors=["cse"], on=DAY + dt.timedelta(days=20))
     w.mention(r2, "subject", 1, age=14)
     # 3: CCE crime flagged CSE (wrong_cse_flag).
-    r3 = w.record("C2", cse_flag=True, narrative=CCE_TEXT, offence="Possession with intent to "
-                  "supply class A")
+    r3 = w.record(
+        "C2", cse_flag=True, narrative=CCE_TEXT, offence="Possession with intent to supply class A"
+    )
     w.mention(r3, "suspect", 3, age=15)
     # 4: flagged CSE, child victim the council holds no record of (no mismatch).
     r4 = w.record("C3", cse_flag=True, narrative=CSE_TEXT)
     w.mention(r4, "victim", 4, age=13)
     w.mention(r4, "suspect", 5, age=40)
     # 6: LA concern about a child the police hold no record of (no mismatch).
-    r6 = w.record("L2", **la, cse_flag=True, factors=["cse", "missing"],
-                  narrative="Concerns about an older 'boyfriend' buying gifts.")
+    r6 = w.record(
+        "L2",
+        **la,
+        cse_flag=True,
+        factors=["cse", "missing"],
+        narrative="Concerns about an older 'boyfriend' buying gifts.",
+    )
     w.mention(r6, "subject", 6, age=14)
     # 7: ordinary crime, flag N: nothing.
     r7 = w.record("C4", cse_flag=False, narrative="Theft of a bicycle.")
@@ -51,14 +57,30 @@ def build() -> World:
 
 def _rows(engine: Engine) -> tuple[list[tuple], list[tuple]]:
     with reading(engine) as conn:
-        labels = [tuple(r) for r in conn.execute(select(
-            classifications.c.record_id, classifications.c.label, classifications.c.strength,
-            classifications.c.rule_ids, classifications.c.evidence,
-            classifications.c.rules_version).order_by(classifications.c.record_id,
-                                                      classifications.c.label))]
-        findings = [tuple(r) for r in conn.execute(select(
-            flag_findings.c.record_id, flag_findings.c.code, flag_findings.c.person_id,
-            flag_findings.c.evidence).order_by(flag_findings.c.record_id, flag_findings.c.code))]
+        labels = [
+            tuple(r)
+            for r in conn.execute(
+                select(
+                    classifications.c.record_id,
+                    classifications.c.label,
+                    classifications.c.strength,
+                    classifications.c.rule_ids,
+                    classifications.c.evidence,
+                    classifications.c.rules_version,
+                ).order_by(classifications.c.record_id, classifications.c.label)
+            )
+        ]
+        findings = [
+            tuple(r)
+            for r in conn.execute(
+                select(
+                    flag_findings.c.record_id,
+                    flag_findings.c.code,
+                    flag_findings.c.person_id,
+                    flag_findings.c.evidence,
+                ).order_by(flag_findings.c.record_id, flag_findings.c.code)
+            )
+        ]
     return labels, findings
 
 
@@ -101,8 +123,11 @@ def test_protected_characteristics_change_nothing(fresh_store: Engine) -> None:
     run_classify(fresh_store)
     before = _rows(fresh_store)
     with writing(fresh_store) as conn:
-        conn.execute(update(mentions).values(ethnicity="A2", ethnicity_raw="Pakistani",
-                                             nationality="Elsewhere"))
+        conn.execute(
+            update(mentions).values(
+                ethnicity="A2", ethnicity_raw="Pakistani", nationality="Elsewhere"
+            )
+        )
     run_classify(fresh_store)
     assert _rows(fresh_store) == before
 

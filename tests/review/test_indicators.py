@@ -111,9 +111,7 @@ def test_evidence_names_the_records_and_values(world: Any, planted: dict[str, in
             {
                 "persons": [10],
                 "groups": [],
-                "fired": [
-                    {"records": sorted([r["C2"], r["C3"]]), "not_linked_to": [r["C3"]]}
-                ],
+                "fired": [{"records": sorted([r["C2"], r["C3"]]), "not_linked_to": [r["C3"]]}],
             },
         ),
     }

@@ -43,6 +43,7 @@ HELP = (
     "See docs/synthetic-data.md for every file, column and rate."
 )
 
+
 def _summary_table(summary: SynthSummary) -> Table:
     from rich.table import Table
 
@@ -53,40 +54,74 @@ def _summary_table(summary: SynthSummary) -> Table:
     table.add_column("mentions", justify="right")
     counts = summary.counts
     for source in _SOURCES:
-        table.add_row(source, f"{counts.get(f'records.{source}', 0):,}",
-                      f"{counts.get(f'cse_records.{source}', 0):,}",
-                      f"{counts.get(f'mentions.{source}', 0):,}")
+        table.add_row(
+            source,
+            f"{counts.get(f'records.{source}', 0):,}",
+            f"{counts.get(f'cse_records.{source}', 0):,}",
+            f"{counts.get(f'mentions.{source}', 0):,}",
+        )
     table.add_row("persons", f"{counts.get('persons', 0):,}", "", "")
     table.add_row("offender groups", f"{counts.get('groups', 0):,}", "", "")
     return table
 
 
 def synth(
-    cases: Annotated[int, typer.Option(
-        "--cases", "-n", min=1,
-        help="Police crime records to generate; the other sources scale with it.")] = 9000,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0,
-                                      help="Random seed: same seed, same bytes.")] = 1,
-    out: Annotated[Path, typer.Option(
-        "--out", "-o", file_okay=False,
-        help="Directory to write the exports and truth/ into (created if absent).")] = Path(
-        "synth-out"),
-    profile: Annotated[str, typer.Option(
-        "--profile", "-p",
-        help="How much evidence mentions carry and how they are written: "
-             + ", ".join(PROFILES) + " (see docs/synthetic-data.md).")] = DEFAULT_PROFILE,
-    noise: Annotated[str | None, typer.Option(
-        "--noise",
-        help="Override the profile's noise rates: 'typo=0.05,missing_dob=0.1' or 'none' for "
-             "clean output. "
-             "Names: " + ", ".join(NoiseRates.__dataclass_fields__))] = None,
-    failures: Annotated[str | None, typer.Option(
-        "--failures",
-        help="Override planted-failure rates, e.g. 'missing_cse_flag=0.3'. "
-             "Names: " + ", ".join(FailureRates.__dataclass_fields__))] = None,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", min=1,
-        help="Worker processes (default: 1 up to 20,000 cases, else all cores up to 8).")] = None,
+    cases: Annotated[
+        int,
+        typer.Option(
+            "--cases",
+            "-n",
+            min=1,
+            help="Police crime records to generate; the other sources scale with it.",
+        ),
+    ] = 9000,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", min=0, help="Random seed: same seed, same bytes.")
+    ] = 1,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            file_okay=False,
+            help="Directory to write the exports and truth/ into (created if absent).",
+        ),
+    ] = Path("synth-out"),
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="How much evidence mentions carry and how they are written: "
+            + ", ".join(PROFILES)
+            + " (see docs/synthetic-data.md).",
+        ),
+    ] = DEFAULT_PROFILE,
+    noise: Annotated[
+        str | None,
+        typer.Option(
+            "--noise",
+            help="Override the profile's noise rates: 'typo=0.05,missing_dob=0.1' or 'none' for "
+            "clean output. "
+            "Names: " + ", ".join(NoiseRates.__dataclass_fields__),
+        ),
+    ] = None,
+    failures: Annotated[
+        str | None,
+        typer.Option(
+            "--failures",
+            help="Override planted-failure rates, e.g. 'missing_cse_flag=0.3'. "
+            "Names: " + ", ".join(FailureRates.__dataclass_fields__),
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes (default: 1 up to 20,000 cases, else all cores up to 8).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Build a synthetic world of CSE case records with ground truth."""
@@ -97,13 +132,22 @@ def synth(
     err = Console(stderr=True)
     try:
         config = SynthConfig(
-            cases=cases, seed=seed, profile=profile,
+            cases=cases,
+            seed=seed,
+            profile=profile,
             noise=parse_overrides(profile_noise(profile), noise, "--noise"),
             failures=parse_overrides(FailureRates(), failures, "--failures"),
         )
-        with Progress(TextColumn("synth"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("chunks"), TimeElapsedColumn(), console=err,
-                      disable=as_json, transient=True) as bar:
+        with Progress(
+            TextColumn("synth"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("chunks"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=as_json,
+            transient=True,
+        ) as bar:
             task = bar.add_task("synth", total=None)
 
             def advance(done: int, total: int) -> None:
@@ -119,8 +163,9 @@ def synth(
     console = Console()
     console.print(_summary_table(summary))
     failures_total = sum(v for k, v in summary.counts.items() if k.startswith("failures."))
-    console.print(f"planted failures: {failures_total:,} (truth/failures.csv); "
-                  f"truth in {out / 'truth'}")
+    console.print(
+        f"planted failures: {failures_total:,} (truth/failures.csv); truth in {out / 'truth'}"
+    )
 
 
 def register(app: typer.Typer) -> None:

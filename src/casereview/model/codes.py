@@ -436,28 +436,58 @@ class QuarantineReason(CodeSet):
     ORPHAN = ("orphan", "A person row whose record key matches no record")
     DUPLICATE_KEY = ("duplicate_key", "The same key appears twice in one file")
     MALFORMED_ROW = ("malformed_row", "The row cannot be parsed (wrong field count, bad JSON)")
-    MALFORMED_QUOTING = ("malformed_quoting", "A quote opens a CSV field that does not close on its line, in a column not declared multi-line")
+    MALFORMED_QUOTING = (
+        "malformed_quoting",
+        "A quote opens a CSV field that does not close on its line, in a column not declared multi-line",
+    )
     BAD_ENCODING = ("bad_encoding", "The row's bytes are not text in the file's encoding")
-    FIELD_TOO_LARGE = ("field_too_large", "A field or line is larger than the ingest.max_field_bytes setting")
+    FIELD_TOO_LARGE = (
+        "field_too_large",
+        "A field or line is larger than the ingest.max_field_bytes setting",
+    )
 
 
 class QuarantineScope(CodeSet):
     """What a quarantine entry holds back: a whole row, or one nested item of a row that loaded."""
 
     ROW = ("row", "The whole source row: nothing of it was loaded")
-    ITEM = ("item", "One nested item (a person of a list inside the row); the row and its other items loaded")
+    ITEM = (
+        "item",
+        "One nested item (a person of a list inside the row); the row and its other items loaded",
+    )
 
 
 class IngestNote(CodeSet):
     """Something an import did to a value that loaded, counted in its reconciliation line."""
 
-    UNKNOWN_CODE = ("unknown_code", "A code not in its code table was given the table's default, or a value not in its code set was left out")
-    UNREADABLE_BOROUGH = ("unreadable_borough", "A borough that is not a London borough name or code: stored as NULL, the text kept in borough_raw")
-    VALUE_DROPPED = ("value_dropped", "An unreadable value (date, phone, postcode, ...) whose field says on_invalid: null was stored as NULL")
-    FUTURE_DOB = ("future_dob", "A date of birth after the day of the import (often a two-digit year read in the wrong century)")
-    AGE_OVER_110 = ("age_over_110", "An age at the event, or a date of birth, that makes the person older than 110")
-    CONTROL_CHARACTERS = ("control_characters", "A value held NUL or other control characters: they were removed (the raw row keeps them, escaped)")
-    LOOKUP_UNMATCHED = ("lookup_unmatched", "A row whose lookup key matched no row of the looked-up file")
+    UNKNOWN_CODE = (
+        "unknown_code",
+        "A code not in its code table was given the table's default, or a value not in its code set was left out",
+    )
+    UNREADABLE_BOROUGH = (
+        "unreadable_borough",
+        "A borough that is not a London borough name or code: stored as NULL, the text kept in borough_raw",
+    )
+    VALUE_DROPPED = (
+        "value_dropped",
+        "An unreadable value (date, phone, postcode, ...) whose field says on_invalid: null was stored as NULL",
+    )
+    FUTURE_DOB = (
+        "future_dob",
+        "A date of birth after the day of the import (often a two-digit year read in the wrong century)",
+    )
+    AGE_OVER_110 = (
+        "age_over_110",
+        "An age at the event, or a date of birth, that makes the person older than 110",
+    )
+    CONTROL_CHARACTERS = (
+        "control_characters",
+        "A value held NUL or other control characters: they were removed (the raw row keeps them, escaped)",
+    )
+    LOOKUP_UNMATCHED = (
+        "lookup_unmatched",
+        "A row whose lookup key matched no row of the looked-up file",
+    )
 
 
 class AuditAction(CodeSet):

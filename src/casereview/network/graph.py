@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, or_, select
 
+from casereview.classify.rules import FAMILY_WORDS
 from casereview.model.codes import MentionRole, RecordType, Typology
 from casereview.model.serial import from_json
 from casereview.model.tables import (
@@ -31,8 +32,17 @@ from casereview.model.tables import (
     records,
 )
 
-__all__ = ["NetworkInputs", "TieWeights", "build_graph", "load_inputs", "offender_ties"]
+__all__ = [
+    "NetworkInputs",
+    "TieWeights",
+    "build_graph",
+    "load_inputs",
+    "offender_ties",
+    "police_suspects",
+]
 
+# Social-care records where a child names the adults around them.
+_NAMING_CHILD = (RecordType.REFERRAL.value, RecordType.ASSESSMENT.value)
 _CHILD_SUBJECT = (
     RecordType.MISSING_EPISODE.value,
     RecordType.REFERRAL.value,
@@ -114,13 +124,14 @@ def load_inputs(conn: Connection) -> NetworkInputs:
             mention_person.c.person_id,
             mentions.c.role,
             records.c.record_type,
+            mentions.c.relationship,
         )
         .join(mention_person, mention_person.c.mention_id == mentions.c.id)
         .join(records, records.c.id == mentions.c.record_id),
-        ["mention_id", "record_id", "person", "role", "record_type"],
+        ["mention_id", "record_id", "person", "role", "record_type", "relationship"],
     )
-    people["side"] = mention_sides(people["role"], people["record_type"])
-    people = people.drop(columns=["role", "record_type"])
+    people["side"] = mention_sides(people["role"], people["record_type"], people["relationship"])
+    people = people.drop(columns=["role", "record_type", "relationship"])
     objs = _frame(
         conn,
         select(record_objects.c.record_id, record_objects.c.object_id, record_objects.c.mention_id),
@@ -161,6 +172,10 @@ def _name_frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
             mentions.c.role == MentionRole.SUBJECT.value,
             records.c.record_type == RecordType.INTELLIGENCE.value,
         ),
+        and_(
+            mentions.c.role == MentionRole.ASSOCIATE.value,
+            records.c.record_type.in_(_NAMING_CHILD),
+        ),
     )
     rows = conn.execute(
         select(
@@ -188,9 +203,18 @@ def _name_frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
     return nicknames, names
 
 
-def mention_sides(role: pd.Series, record_type: pd.Series) -> pd.Series:
-    """'suspect', 'victim' or 'other' for each mention (intelligence subjects are suspects)."""
+def mention_sides(
+    role: pd.Series, record_type: pd.Series, relationship: pd.Series | None = None
+) -> pd.Series:
+    """'suspect', 'victim' or 'other' for each mention. Intelligence subjects are suspects, and
+    so is an adult the council names as a child's associate on a referral or an assessment
+    (not family: a sister or an uncle): the man a child names is the first lead to a group,
+    and often the same man linkage left apart from his police records."""
     side = pd.Series("other", index=role.index, dtype=object)
+    if relationship is not None:
+        family = relationship.fillna("").str.strip().str.lower().isin(FAMILY_WORDS)
+        named = (role == MentionRole.ASSOCIATE.value) & record_type.isin(_NAMING_CHILD) & ~family
+        side[named] = "suspect"
     side[role == MentionRole.VICTIM.value] = "victim"
     side[role == MentionRole.SUSPECT.value] = "suspect"
     subject = role == MentionRole.SUBJECT.value
@@ -229,12 +253,24 @@ def cse_people(inputs: NetworkInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     return suspects, victims
 
 
+def police_suspects(inputs: NetworkInputs) -> set[int]:
+    """Persons suspected in a CSE-likely police record or intelligence (not only named by a
+    child on a referral): a group needs two of them, so that one man split across two persons,
+    or a lone offender and the man a child names, never make a group by themselves."""
+    suspects, _ = cse_people(inputs)
+    police_side = suspects[~suspects["record_type"].isin(_NAMING_CHILD)]
+    return {int(p) for p in police_side["person"].unique()}
+
+
 def offender_ties(inputs: NetworkInputs, w: TieWeights) -> pd.DataFrame:
     """Weighted ties between suspects: a, b, weight, kinds (one row per pair, a < b)."""
     suspects, victims = cse_people(inputs)
     limit = w.max_place_degree
     parts = []
-    in_record = _small(suspects.drop_duplicates(["record_id", "person"]), "record_id", limit)
+    # Adults a child names on one referral are tied through the child (shared victim), not as
+    # co-offenders: the record is the child's account, not a crime they were suspects in.
+    police_side = suspects[~suspects["record_type"].isin(_NAMING_CHILD)]
+    in_record = _small(police_side.drop_duplicates(["record_id", "person"]), "record_id", limit)
     intel = in_record["record_type"] == RecordType.INTELLIGENCE.value
     parts.append(_pairs(in_record[~intel], "record_id", "co_offending", w.co_offending))
     parts.append(

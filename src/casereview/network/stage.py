@@ -23,6 +23,7 @@ from casereview.network.graph import (
     build_graph,
     load_inputs,
     offender_ties,
+    police_suspects,
 )
 from casereview.network.groups import assign_stable_ids, detect_groups
 from casereview.network.stability import best_jaccards, strict_person_map
@@ -61,9 +62,11 @@ def _weights(settings: Settings) -> TieWeights:
 def _detect(inputs: NetworkInputs, settings: Settings) -> tuple[pd.DataFrame, list[frozenset[int]]]:
     ties = offender_ties(inputs, _weights(settings))
     n = settings.network
-    return ties, detect_groups(
+    found = detect_groups(
         ties, max_component_size=n.max_component_size, resolution=n.leiden_resolution, seed=n.seed
     )
+    suspected = police_suspects(inputs)
+    return ties, [g for g in found if len(g & suspected) >= 2]
 
 
 def find_groups(

@@ -38,7 +38,7 @@ from casereview.model.tables import (
 from casereview.review.narrative import child_age_in_text, partner_age_in_text
 from casereview.settings import ReviewSettings, get_settings
 
-__all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context", "same_name_and_birth"]
+__all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context"]
 
 # Location relations that describe where a person lives, not where something happened.
 _HOME_RELATIONS = frozenset({"home_address", "address", "home", "residence"})
@@ -72,26 +72,10 @@ class MentionFacts:
     person_id: int | None
     age_from_text: bool = False  # the age was read from the record's narrative (narrative.py)
     # name words in any order (lower case, letters only) and the date of birth as written, to
-    # tell whether an unresolved mention plainly names the same person (same_name_and_birth)
+    # tell whether a mention linkage left apart plainly names the same person (plain_names.py)
     name_key: frozenset[str] = frozenset()
     dob: dt.date | None = None
     dob_precision: str = "none"
-
-
-def same_name_and_birth(a: MentionFacts, b: MentionFacts) -> bool:
-    """Both mentions write the same name words (in any order) and agreeing dates of birth: the
-    same day (or day and month swapped), or the same year where one gives a year only."""
-    if not a.name_key or a.name_key != b.name_key or a.dob is None or b.dob is None:
-        return False
-    if "year" in (a.dob_precision, b.dob_precision):
-        return a.dob.year == b.dob.year
-    if "month" in (a.dob_precision, b.dob_precision):
-        return (a.dob.year, a.dob.month) == (b.dob.year, b.dob.month)
-    return a.dob == b.dob or (a.dob.year, a.dob.month, a.dob.day) == (
-        b.dob.year,
-        b.dob.day,
-        b.dob.month,
-    )
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]+")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from casereview.classify.rules import FAMILY_WORDS
 from casereview.model.codes import IndicatorCode, MentionRole, RecordType
 from casereview.review.context import (
     MentionFacts,
@@ -382,7 +383,12 @@ def _plainly_named(
                 for theirs in by_word.get(word, []):
                     if theirs.id not in seen:
                         seen.add(theirs.id)
-                        if plausibly_same(mine, theirs):
+                        if plausibly_same(
+                            mine,
+                            theirs,
+                            a_day=ctx.records[mine.record_id].occurred_at,
+                            b_day=ctx.records[theirs.record_id].occurred_at,
+                        ):
                             return True
         return False
 
@@ -507,6 +513,8 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
                 continue
             if m.person_id in kids or (m.age is not None and m.age < s.child_age_below):
                 continue
+            if m.relationship in FAMILY_WORDS:
+                continue  # a sister or an uncle named on the referral is family, not an associate
             own = mentions_of_person.get(m.person_id, [m])
             for kid in sorted(kids):
                 theirs = sorted(child_police.get(kid, ()))
@@ -516,7 +524,7 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
                 # child's own records with a similar name, or the same full date of birth, is
                 # taken as him (a narrow scope: this child's police records only).
                 if any(
-                    plausibly_same(mine, other) or exact_dob(mine, other)
+                    plausibly_same(mine, other, narrow=True) or exact_dob(mine, other)
                     for r in theirs
                     for other in suspect_mentions[r]
                     for mine in own

@@ -11,6 +11,8 @@ dates of birth as written are read (never a protected characteristic).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from casereview.review.context import MentionFacts
 
 __all__ = ["exact_dob", "plausibly_same"]
@@ -41,12 +43,12 @@ def exact_dob(a: MentionFacts, b: MentionFacts) -> bool:
     )
 
 
-def _dob_compatible(a: MentionFacts, b: MentionFacts) -> bool:
-    """No disagreeing dates of birth: one is missing, or they agree to the precision written
-    (the same day, or day and month swapped; the same month, or year, where one gives only
-    that). Another year is another person."""
+def _dob_agree(a: MentionFacts, b: MentionFacts) -> bool:
+    """Both write a date of birth and they agree to the precision written (the same day, or day
+    and month swapped; the same month, or year, where one gives only that). Another year is
+    another person."""
     if a.dob is None or b.dob is None:
-        return True
+        return False
     if "year" in (a.dob_precision, b.dob_precision):
         return a.dob.year == b.dob.year
     if "month" in (a.dob_precision, b.dob_precision):
@@ -56,6 +58,15 @@ def _dob_compatible(a: MentionFacts, b: MentionFacts) -> bool:
         b.dob.day,
         b.dob.month,
     )
+
+
+def _age_fits(dated: MentionFacts, aged: MentionFacts, on: dt.date | None) -> bool:
+    """`aged` gives an age at its event and no date of birth; `dated` a date of birth that
+    gives that age (within a year) on the day of `aged`'s record."""
+    if dated.dob is None or aged.dob is not None or aged.age is None or on is None:
+        return False
+    years = on.year - dated.dob.year - ((on.month, on.day) < (dated.dob.month, dated.dob.day))
+    return abs(years - aged.age) <= 1
 
 
 def _similar_names(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -75,9 +86,24 @@ def _similar_names(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(only_a) == 1 and _one_edit(next(iter(only_a)), next(iter(only_b)))
 
 
-def plausibly_same(a: MentionFacts, b: MentionFacts) -> bool:
-    """Two mentions a reviewer would take for one person at a glance: similar names and no
-    disagreeing date of birth, or one shared name word and the same full date of birth."""
-    if _similar_names(a.name_key, b.name_key) and _dob_compatible(a, b):
-        return True
+def plausibly_same(
+    a: MentionFacts,
+    b: MentionFacts,
+    *,
+    a_day: dt.date | None = None,
+    b_day: dt.date | None = None,
+    narrow: bool = False,
+) -> bool:
+    """Two mentions a reviewer would take for one person at a glance: similar names with dates
+    of birth that agree (or an age at one record that the other's date of birth gives on that
+    record's day: `a_day`, `b_day`), or one shared name word and the same full date of birth.
+
+    `narrow` (a handful of candidates: one child's own records) also takes similar names where
+    a date of birth is missing; across a whole agency a common name would match strangers.
+    """
+    if _similar_names(a.name_key, b.name_key):
+        if _dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day):
+            return True
+        if narrow and (a.dob is None or b.dob is None):
+            return True
     return bool(a.name_key & b.name_key) and exact_dob(a, b)

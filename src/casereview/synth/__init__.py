@@ -38,6 +38,7 @@ def __getattr__(name: str) -> Any:
         return getattr(generate, name)
     raise AttributeError(f"module 'casereview.synth' has no attribute {name!r}")
 
+
 __all__ = [
     "CHUNK_CASES",
     "DEFAULT_PROFILE",

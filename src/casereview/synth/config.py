@@ -57,7 +57,9 @@ class NoiseRates:
     one_word_name: float = 0.03  # only one of the two names written ("Tyrone")
     middle_name_varies: float = 0.25  # a middle name or patronymic dropped, or added
     non_latin: float = 0.05  # a council record writes a name in its own script (Cyrillic...)
-    associate_name_only: float = 0.55  # an associate named by a child: a name, nickname or handle only
+    associate_name_only: float = (
+        0.55  # an associate named by a child: a name, nickname or handle only
+    )
     # how dates of birth are written
     dob_swap: float = 0.02  # day and month swapped (12/03 for 03/12)
     dob_wrong_year: float = 0.02  # year one off (a slip) or ten off (a mistyped digit)
@@ -83,7 +85,9 @@ class NoiseRates:
     missing_phone: float = 0.25  # a known phone not written
     # identifiers
     pnc_blank: float = 0.60  # a suspect or subject with a PNC id recorded without it
-    child_id_blank: float = 0.40  # a missing episode of a child known to the council without its child id
+    child_id_blank: float = (
+        0.40  # a missing episode of a child known to the council without its child id
+    )
     child_id_only: float = 0.10  # ... and one with the council's child id and nothing else
     # recorded ethnicity
     ethnicity_blank_suspect: float = 0.55  # ethnicity not recorded, suspects
@@ -99,24 +103,70 @@ class NoiseRates:
 # NoiseRates' defaults; the others change the rates below and keep the rest.
 PROFILES: dict[str, NoiseRates] = {
     "clean": NoiseRates(
-        typo=0.03, translit=0.25, nickname=0.05, swap_order=0.02, alias=0.03, initials=0.005,
-        one_word_name=0.005, middle_name_varies=0.05, non_latin=0.01, associate_name_only=0.05,
-        dob_swap=0.0125, dob_wrong_year=0.0125, dob_year_only=0.0125, dob_two_digit_year=0.0,
-        dob_age_only=0.0125, no_dob_victim=0.0, no_dob_suspect=0.0, no_dob_other=0.0,
-        no_dob_subject=0.0, no_dob_family=0.5, no_dob_associate=0.5, no_address_victim=0.0,
-        no_address_suspect=0.0, no_address_other=0.0, no_address_child=0.0, stale_address=0.05,
-        missing_phone=0.15, pnc_blank=0.3, child_id_blank=0.1, child_id_only=0.02,
+        typo=0.03,
+        translit=0.25,
+        nickname=0.05,
+        swap_order=0.02,
+        alias=0.03,
+        initials=0.005,
+        one_word_name=0.005,
+        middle_name_varies=0.05,
+        non_latin=0.01,
+        associate_name_only=0.05,
+        dob_swap=0.0125,
+        dob_wrong_year=0.0125,
+        dob_year_only=0.0125,
+        dob_two_digit_year=0.0,
+        dob_age_only=0.0125,
+        no_dob_victim=0.0,
+        no_dob_suspect=0.0,
+        no_dob_other=0.0,
+        no_dob_subject=0.0,
+        no_dob_family=0.5,
+        no_dob_associate=0.5,
+        no_address_victim=0.0,
+        no_address_suspect=0.0,
+        no_address_other=0.0,
+        no_address_child=0.0,
+        stale_address=0.05,
+        missing_phone=0.15,
+        pnc_blank=0.3,
+        child_id_blank=0.1,
+        child_id_only=0.02,
     ),
     "typical": NoiseRates(),
     "sparse": NoiseRates(
-        typo=0.06, translit=0.35, nickname=0.15, swap_order=0.06, alias=0.08, initials=0.04,
-        one_word_name=0.06, middle_name_varies=0.35, non_latin=0.10, associate_name_only=0.75,
-        dob_swap=0.03, dob_wrong_year=0.04, dob_year_only=0.06, dob_two_digit_year=0.04,
-        dob_age_only=0.04, no_dob_victim=0.06, no_dob_suspect=0.30, no_dob_other=0.45,
-        no_dob_subject=0.50, no_dob_child=0.03, no_dob_family=0.75, no_dob_associate=0.95,
-        no_address_victim=0.25, no_address_suspect=0.55, no_address_other=0.40,
-        no_address_child=0.20, stale_address=0.12, missing_phone=0.40, pnc_blank=0.8,
-        child_id_blank=0.5, child_id_only=0.20,
+        typo=0.06,
+        translit=0.35,
+        nickname=0.15,
+        swap_order=0.06,
+        alias=0.08,
+        initials=0.04,
+        one_word_name=0.06,
+        middle_name_varies=0.35,
+        non_latin=0.10,
+        associate_name_only=0.75,
+        dob_swap=0.03,
+        dob_wrong_year=0.04,
+        dob_year_only=0.06,
+        dob_two_digit_year=0.04,
+        dob_age_only=0.04,
+        no_dob_victim=0.06,
+        no_dob_suspect=0.30,
+        no_dob_other=0.45,
+        no_dob_subject=0.50,
+        no_dob_child=0.03,
+        no_dob_family=0.75,
+        no_dob_associate=0.95,
+        no_address_victim=0.25,
+        no_address_suspect=0.55,
+        no_address_other=0.40,
+        no_address_child=0.20,
+        stale_address=0.12,
+        missing_phone=0.40,
+        pnc_blank=0.8,
+        child_id_blank=0.5,
+        child_id_only=0.20,
     ),
 }
 DEFAULT_PROFILE = "typical"
@@ -215,9 +265,7 @@ def parse_overrides(base: R, text: str | None, option: str) -> R:
         if not sep:
             raise ConfigError(f"{option}: expected name=value, got {part!r}")
         if name not in known:
-            raise ConfigError(
-                f"{option}: unknown rate {name!r}; known: {', '.join(sorted(known))}"
-            )
+            raise ConfigError(f"{option}: unknown rate {name!r}; known: {', '.join(sorted(known))}")
         try:
             rate = float(value)
         except ValueError:

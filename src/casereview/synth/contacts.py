@@ -16,15 +16,38 @@ from casereview.synth.world import WORLD_END, ChunkWorld, last_child_day
 
 __all__ = ["OUTCOMES", "AgencyContacts", "pick"]
 
-ARREST_OFFENCES = ("Theft - shoplifting", "Common assault", "Criminal damage",
-                   "Possession of cannabis", "Public order offence")
+ARREST_OFFENCES = (
+    "Theft - shoplifting",
+    "Common assault",
+    "Criminal damage",
+    "Possession of cannabis",
+    "Public order offence",
+)
 
 OUTCOMES = {
-    "cse": (("16", 30), ("15", 18), ("14", 8), ("21", 5), ("1", 14), ("18", 5), ("20", 4),
-            ("10", 2), ("", 4)),
+    "cse": (
+        ("16", 30),
+        ("15", 18),
+        ("14", 8),
+        ("21", 5),
+        ("1", 14),
+        ("18", 5),
+        ("20", 4),
+        ("10", 2),
+        ("", 4),
+    ),
     "cce": (("1", 40), ("2", 10), ("15", 15), ("16", 10), ("22", 10), ("20", 5), ("", 5)),
-    "other": (("1", 20), ("3", 5), ("2", 5), ("8", 10), ("14", 10), ("15", 10), ("16", 10),
-              ("18", 25), ("", 5)),
+    "other": (
+        ("1", 20),
+        ("3", 5),
+        ("2", 5),
+        ("8", 10),
+        ("14", 10),
+        ("15", 10),
+        ("16", 10),
+        ("18", 25),
+        ("", 5),
+    ),
     "arrest": (("8", 30), ("2", 20), ("22", 20), ("16", 10), ("1", 10), ("21", 10)),
 }
 
@@ -87,8 +110,16 @@ class AgencyContacts:
                 ten = sibling.birth + timedelta(days=3653)
                 start = self.w.child_day(sibling, ten, date(2024, 9, 30))
                 if start is not None:
-                    self.missing_run(sibling, start, start + timedelta(days=300), "plain", (),
-                                     "", False, count=self.rng.choice((1, 1, 2, 3)))
+                    self.missing_run(
+                        sibling,
+                        start,
+                        start + timedelta(days=300),
+                        "plain",
+                        (),
+                        "",
+                        False,
+                        count=self.rng.choice((1, 1, 2, 3)),
+                    )
         return self._siblings[kid.pid]
 
     def family_associates(self, kid: Person) -> list[Mention]:
@@ -107,8 +138,14 @@ class AgencyContacts:
             mentions.append(Mention(parent, "R", "mother" if parent.sex == "F" else "father"))
 
     def cse_agency(
-        self, kid: Person, start: date, end: date, typology: tuple[str, ...], gid: str,
-        offenders: list[Person], crime_days: list[date],
+        self,
+        kid: Person,
+        start: date,
+        end: date,
+        typology: tuple[str, ...],
+        gid: str,
+        offenders: list[Person],
+        crime_days: list[date],
     ) -> None:
         """Missing episodes, referrals and arrests around a CSE victim's exploitation."""
         w, rates = self.w, self.w.failures
@@ -122,9 +159,17 @@ class AgencyContacts:
         concern = referred and not w.chance(rates.la_no_cse_marker)
         alias = next((o.alias for o in offenders if o.alias), "")
         weights = _MISSING_IN_GROUP if gid else _MISSING_OTHER
-        self.missing_run(kid, start, end, "cse", typology, gid, concern,
-                         count=self.rng.choices(_MISSING_COUNTS, weights=weights)[0],
-                         alias=alias)
+        self.missing_run(
+            kid,
+            start,
+            end,
+            "cse",
+            typology,
+            gid,
+            concern,
+            count=self.rng.choices(_MISSING_COUNTS, weights=weights)[0],
+            alias=alias,
+        )
         if referred:
             for _ in range(self.rng.choices((1, 2, 3), weights=(55, 30, 15))[0]):
                 maybe = w.child_day(kid, start, end + timedelta(days=60))
@@ -137,17 +182,28 @@ class AgencyContacts:
                     rel = "boyfriend" if w.chance(rates.boyfriend) else "older male friend"
                     associates.append(Mention(off, rel, rel))
                 factors = ["CSE"] if concern else []
-                factors += self.rng.sample(("MISS", "SUB", "SH", "DA", "SA", "NEG"),
-                                           self.rng.randint(0 if concern else 1, 2))
+                factors += self.rng.sample(
+                    ("MISS", "SUB", "SH", "DA", "SA", "NEG"),
+                    self.rng.randint(0 if concern else 1, 2),
+                )
                 if "online_facilitated" in typology and w.chance(0.6):
                     factors.append("ONL")
                 if "gang_associated" in typology and w.chance(0.5):
                     factors.append("GANG")
-                w.referral(kid, w.moment(day), sorted(set(factors)), cse_concern=concern,
-                           is_cse=True, typology=typology, group_id=gid, associates=associates,
-                           summary=self.say.cse_crime("", sex=kid.sex, age=age_at(kid.birth, day),
-                                                      venue="hotel", alias=alias),
-                           referrer=self.rng.choice(("Police", "School", "Parent", "Health")))
+                w.referral(
+                    kid,
+                    w.moment(day),
+                    sorted(set(factors)),
+                    cse_concern=concern,
+                    is_cse=True,
+                    typology=typology,
+                    group_id=gid,
+                    associates=associates,
+                    summary=self.say.cse_crime(
+                        "", sex=kid.sex, age=age_at(kid.birth, day), venue="hotel", alias=alias
+                    ),
+                    referrer=self.rng.choice(("Police", "School", "Parent", "Health")),
+                )
         if crime_days and w.chance(rates.victim_arrested):
             base = self.rng.choice(crime_days)
             arrest_day = w.child_day(kid, base - timedelta(days=90), base + timedelta(days=90))
@@ -158,21 +214,44 @@ class AgencyContacts:
         """A child recorded as suspect (arrested) for an ordinary offence."""
         w = self.w
         offence = self.rng.choice(ARREST_OFFENCES)
-        venue = w.places.venue(self.rng.choice(("care_home", "park", "transport", "takeaway")),
-                               kid.home_at(day).borough)
+        venue = w.places.venue(
+            self.rng.choice(("care_home", "park", "transport", "takeaway")),
+            kid.home_at(day).borough,
+        )
         mentions = [Mention(kid, "S", arrested=True)]
         if w.chance(0.4):
-            staff = w.person("associate", self.rng.choice("FM"),
-                             w.birth_for_age(self.rng.randint(20, 60), day), venue.borough)
+            staff = w.person(
+                "associate",
+                self.rng.choice("FM"),
+                w.birth_for_age(self.rng.randint(20, 60), day),
+                venue.borough,
+            )
             mentions.insert(0, Mention(staff, "V"))
-        return w.crime(w.moment(day), venue.borough, offence, mentions, is_cse=False,
-                       outcome=pick(w, OUTCOMES["arrest"]), place=venue,
-                       narrative=self.say.arrest(sex=kid.sex, age=age_at(kid.birth, day),
-                                                 offence_l=offence.lower(), venue=venue.name))
+        return w.crime(
+            w.moment(day),
+            venue.borough,
+            offence,
+            mentions,
+            is_cse=False,
+            outcome=pick(w, OUTCOMES["arrest"]),
+            place=venue,
+            narrative=self.say.arrest(
+                sex=kid.sex, age=age_at(kid.birth, day), offence_l=offence.lower(), venue=venue.name
+            ),
+        )
 
     def missing_run(
-        self, kid: Person, start: date, end: date, kind: str, typology: tuple[str, ...],
-        gid: str, concern: bool, *, count: int, alias: str = "",
+        self,
+        kid: Person,
+        start: date,
+        end: date,
+        kind: str,
+        typology: tuple[str, ...],
+        gid: str,
+        concern: bool,
+        *,
+        count: int,
+        alias: str = "",
     ) -> None:
         """A child's missing episodes; a referral follows the third in 12 months unless planted."""
         w = self.w
@@ -198,38 +277,65 @@ class AgencyContacts:
                 refer = w.chance(0.12)
                 made = "Y" if refer else self.rng.choice(("N", "N", ""))
             in_story = kind != "plain" and start <= day <= end
-            venue = w.places.venue(self.rng.choice(("hotel", "takeaway", "park", "transport")),
-                                   kid.home_at(day).borough)
+            venue = w.places.venue(
+                self.rng.choice(("hotel", "takeaway", "park", "transport")),
+                kid.home_at(day).borough,
+            )
             found = {"cse": venue.name, "cce": self.say.town()}.get(kind, "Friend's address")
             when = w.moment(day)
             w.missing_episode(
-                kid, when, hours=self.rng.choice((0, 6, 12, 18, 24, 36, 48, 72)),
+                kid,
+                when,
+                hours=self.rng.choice((0, 6, 12, 18, 24, 36, 48, 72)),
                 found_at=found if self.w.chance(0.8) else "",
                 risk=self.rng.choice(("Low", "Medium", "Medium", "High", "No apparent risk")),
-                referral_made=made, is_cse=in_story and kind == "cse",
+                referral_made=made,
+                is_cse=in_story and kind == "cse",
                 typology=typology if in_story and kind == "cse" else (),
                 group_id=gid if in_story else "",
-                narrative=self.say.missing(kind if in_story else "plain", sex=kid.sex,
-                                           venue=venue.name, alias=alias,
-                                           reporter=self.rng.choice(("mother", "carer", "staff"))),
+                narrative=self.say.missing(
+                    kind if in_story else "plain",
+                    sex=kid.sex,
+                    venue=venue.name,
+                    alias=alias,
+                    reporter=self.rng.choice(("mother", "carer", "staff")),
+                ),
             )
             if refer:
-                ref_day = min(day + timedelta(days=self.rng.randint(2, 20)), WORLD_END,
-                              last_child_day(kid))
-                factors = ["MISS", *(["CSE"] if concern else []),
-                           *(["CCE"] if kind == "cce" else []),
-                           *(["GANG"] if kind == "cce" and w.chance(0.4) else [])]
-                w.referral(kid, w.moment(ref_day), sorted(factors), cse_concern=concern,
-                           is_cse=in_story and kind == "cse",
-                           typology=typology if in_story and kind == "cse" else (),
-                           group_id=gid if in_story else "",
-                           associates=self.family_associates(kid),
-                           summary="Referral following repeat missing episodes.",
-                           referrer="Police - missing persons")
+                ref_day = min(
+                    day + timedelta(days=self.rng.randint(2, 20)), WORLD_END, last_child_day(kid)
+                )
+                factors = [
+                    "MISS",
+                    *(["CSE"] if concern else []),
+                    *(["CCE"] if kind == "cce" else []),
+                    *(["GANG"] if kind == "cce" and w.chance(0.4) else []),
+                ]
+                w.referral(
+                    kid,
+                    w.moment(ref_day),
+                    sorted(factors),
+                    cse_concern=concern,
+                    is_cse=in_story and kind == "cse",
+                    typology=typology if in_story and kind == "cse" else (),
+                    group_id=gid if in_story else "",
+                    associates=self.family_associates(kid),
+                    summary="Referral following repeat missing episodes.",
+                    referrer="Police - missing persons",
+                )
 
-    def _intel_about(self, subjects: list[Person], day: date, borough: int, crimes: list[Record],
-                     kind: str, venues: list[Place], is_cse: bool, typology: tuple[str, ...],
-                     gid: str) -> None:
+    def _intel_about(
+        self,
+        subjects: list[Person],
+        day: date,
+        borough: int,
+        crimes: list[Record],
+        kind: str,
+        venues: list[Place],
+        is_cse: bool,
+        typology: tuple[str, ...],
+        gid: str,
+    ) -> None:
         w, rng = self.w, self.rng
         theirs = [r.ref for r in crimes if any(s in r.of_role("S") for s in subjects)]
         linked: list[str] = []
@@ -240,9 +346,24 @@ class AgencyContacts:
         phones = [s.phone_at(day) for s in subjects if s.phones and w.chance(0.5)]
         handles = [s.handle for s in subjects if s.handle and w.chance(0.5)]
         places = [v.name or v.address for v in venues if w.chance(0.5)]
-        text = self.say.intel(kind, alias=lead.alias, venue=venues[0].name if venues else "",
-                              vrm=vehicles[0] if vehicles else "unknown",
-                              phone=phones[0] if phones else "unknown")
-        w.intelligence(w.moment(day), borough, [Mention(s, "subject") for s in subjects], text,
-                       is_cse=is_cse, typology=typology, group_id=gid, linked=linked,
-                       vehicles=vehicles, phones=phones, places=places, handles=handles)
+        text = self.say.intel(
+            kind,
+            alias=lead.alias,
+            venue=venues[0].name if venues else "",
+            vrm=vehicles[0] if vehicles else "unknown",
+            phone=phones[0] if phones else "unknown",
+        )
+        w.intelligence(
+            w.moment(day),
+            borough,
+            [Mention(s, "subject") for s in subjects],
+            text,
+            is_cse=is_cse,
+            typology=typology,
+            group_id=gid,
+            linked=linked,
+            vehicles=vehicles,
+            phones=phones,
+            places=places,
+            handles=handles,
+        )

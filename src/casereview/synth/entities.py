@@ -44,7 +44,9 @@ class Person:
     alias: str = ""  # street name, offenders only
     handle: str = ""  # online handle
     vehicle: str = ""  # canonical VRM of a car they use
-    middle: str = ""  # middle names or patronymic, space-separated ("Mohamed" in Idris Mohamed Mohamud)
+    middle: str = (
+        ""  # middle names or patronymic, space-separated ("Mohamed" in Idris Mohamed Mohamud)
+    )
     middle_usual: bool = False  # whether records usually write the middle names (patronymic names)
     household: str = ""  # truth: children, their parents and siblings at one address share it
     pnc: str = ""  # Police National Computer id, for people the police have arrested before

@@ -34,8 +34,17 @@ __all__ = ["TRUTH_HEADERS", "SynthSummary", "generate_world"]
 TRUTH_HEADERS: dict[str, list[str]] = {
     "truth/mentions.csv": ["source", "mention_key", "person_id"],
     "truth/mention_noise.csv": ["source", "mention_key", "noise"],
-    "truth/persons.csv": ["person_id", "kind", "sex", "birth_date", "given_name", "family_name",
-                          "middle_names", "household_id", "pnc_id"],
+    "truth/persons.csv": [
+        "person_id",
+        "kind",
+        "sex",
+        "birth_date",
+        "given_name",
+        "family_name",
+        "middle_names",
+        "household_id",
+        "pnc_id",
+    ],
     "truth/groups.csv": ["group_id", "person_id", "role"],
     "truth/records.csv": ["source", "record_ref", "is_cse", "typology", "group_id"],
     "truth/failures.csv": ["source", "record_ref", "code", "person_id"],
@@ -65,8 +74,13 @@ class SynthSummary:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary (also the `counts` part of the manifest)."""
-        return {"out_dir": str(self.out_dir), "seed": self.config.seed,
-                "cases": self.config.cases, "chunks": self.chunks, "counts": self.counts}
+        return {
+            "out_dir": str(self.out_dir),
+            "seed": self.config.seed,
+            "cases": self.config.cases,
+            "chunks": self.chunks,
+            "counts": self.counts,
+        }
 
 
 def _csv_text(rows: list[list[str]]) -> str:
@@ -88,11 +102,31 @@ def build_chunk_output(config: SynthConfig, chunk: int) -> ChunkOutput:
     records = []
     for recs in (world.crimes, world.intel, world.referrals, world.missing):
         for rec in recs:
-            records.append([rec.source, rec.ref, "1" if rec.is_cse else "0",
-                            ";".join(rec.typology), rec.group_id])
+            records.append(
+                [
+                    rec.source,
+                    rec.ref,
+                    "1" if rec.is_cse else "0",
+                    ";".join(rec.typology),
+                    rec.group_id,
+                ]
+            )
     mentioned = {row[2] for row in rows.mentions}
-    persons = [[p.pid, p.kind, _SEX_WORDS[p.sex], p.birth.isoformat(), p.given, p.family,
-                p.middle, p.household, p.pnc] for p in world.persons if p.pid in mentioned]
+    persons = [
+        [
+            p.pid,
+            p.kind,
+            _SEX_WORDS[p.sex],
+            p.birth.isoformat(),
+            p.given,
+            p.family,
+            p.middle,
+            p.household,
+            p.pnc,
+        ]
+        for p in world.persons
+        if p.pid in mentioned
+    ]
     groups = []
     for gid, offenders, victims in world.groups:
         groups += [[gid, p.pid, "offender"] for p in offenders]
@@ -108,8 +142,12 @@ def build_chunk_output(config: SynthConfig, chunk: int) -> ChunkOutput:
     texts["truth/failures.csv"] = _csv_text([list(f) for f in failures])
 
     counts: Counter[str] = Counter()
-    for source, recs in ((MET_CRIME, world.crimes), (MET_INTEL, world.intel),
-                         (LA_CSC, world.referrals), (MET_MISSING, world.missing)):
+    for source, recs in (
+        (MET_CRIME, world.crimes),
+        (MET_INTEL, world.intel),
+        (LA_CSC, world.referrals),
+        (MET_MISSING, world.missing),
+    ):
         counts[f"records.{source}"] += len(recs)
         counts[f"cse_records.{source}"] += sum(r.is_cse for r in recs)
     for source, _, _ in rows.mentions:
@@ -180,9 +218,15 @@ def generate_world(
         counts.setdefault(f"mentions.{source}", 0)
     counts = dict(sorted(counts.items()))
     summary = SynthSummary(out_dir, config, chunks, counts)
-    manifest = {"generator_version": GENERATOR_VERSION, "chunk_cases": CHUNK_CASES,
-                **config.as_dict(), "chunks": chunks, "counts": counts,
-                "files": sorted(files)}
+    manifest = {
+        "generator_version": GENERATOR_VERSION,
+        "chunk_cases": CHUNK_CASES,
+        **config.as_dict(),
+        "chunks": chunks,
+        "counts": counts,
+        "files": sorted(files),
+    }
     (out_dir / "truth" / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return summary

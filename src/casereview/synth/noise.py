@@ -20,10 +20,32 @@ from casereview.synth.scripts import in_script
 __all__ = ["SLOTS", "Dob", "MentionNoise"]
 
 _KEY_NEIGHBOURS = {
-    "a": "sq", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj",
-    "i": "uo", "j": "hk", "k": "jl", "l": "k", "m": "n", "n": "bm", "o": "ip", "p": "o",
-    "q": "w", "r": "et", "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc",
-    "y": "tu", "z": "x",
+    "a": "sq",
+    "b": "vn",
+    "c": "xv",
+    "d": "sf",
+    "e": "wr",
+    "f": "dg",
+    "g": "fh",
+    "h": "gj",
+    "i": "uo",
+    "j": "hk",
+    "k": "jl",
+    "l": "k",
+    "m": "n",
+    "n": "bm",
+    "o": "ip",
+    "p": "o",
+    "q": "w",
+    "r": "et",
+    "s": "ad",
+    "t": "ry",
+    "u": "yi",
+    "v": "cb",
+    "w": "qe",
+    "x": "zc",
+    "y": "tu",
+    "z": "x",
 }
 
 
@@ -84,13 +106,13 @@ class MentionNoise:
         op = rng.randint(0, 3)
         self.note("typo")
         if op == 0:
-            return name[:i] + name[i + 1:]
+            return name[:i] + name[i + 1 :]
         if op == 1:
             return name[:i] + name[i] + name[i:]
         if op == 2:
-            return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+            return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
         near = _KEY_NEIGHBOURS.get(name[i].lower())
-        return name[:i] + (rng.choice(near) if near else name[i]) + name[i + 1:]
+        return name[:i] + (rng.choice(near) if near else name[i]) + name[i + 1 :]
 
     def given(self, person: Person) -> str:
         """Given name with nickname, spelling variant or typo noise."""
@@ -191,7 +213,9 @@ class MentionNoise:
 
     def dob(self, person: Person, on: date, slot: str) -> Dob:
         """The date of birth as written by a source for a mention in a role, with its errors."""
-        if self.chance(getattr(self.rates, f"no_dob_{slot}")) or self.chance(self.rates.missing_dob):
+        if self.chance(getattr(self.rates, f"no_dob_{slot}")) or self.chance(
+            self.rates.missing_dob
+        ):
             self.note("dob_missing")
             return Dob("none")
         born = person.birth

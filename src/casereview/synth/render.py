@@ -18,18 +18,75 @@ from casereview.synth.world import ChunkWorld
 
 __all__ = ["HEADERS", "ChunkRows", "render_chunk"]
 
-CRIME_HEADER = ["crime_ref", "offence", "committed_date", "recorded_date", "borough",
-                "cse_flag", "outcome", "linked_refs", "location_type", "location_name",
-                "location_address", "location_postcode", "narrative"]
-NOMINAL_HEADER = ["nominal_id", "crime_ref", "role", "surname", "forename", "dob", "age", "sex",
-                  "ethnicity", "address", "postcode", "phone", "relationship_to_victim", "vrm",
-                  "arrested", "pnc_id"]
-INTEL_HEADER = ["intel_ref", "subject_id", "report_date", "borough", "grading", "subject_name",
-                "subject_dob", "subject_sex", "subject_phone", "vehicles", "phones", "places",
-                "online_handles", "linked_crime_refs", "text", "subject_pnc"]
-MISSING_HEADER = ["episode_id", "person_id", "child_name", "dob", "age", "sex",
-                  "reported_missing", "returned", "borough", "home_address", "postcode",
-                  "location_found", "risk", "referral_made", "narrative", "council_child_id"]
+CRIME_HEADER = [
+    "crime_ref",
+    "offence",
+    "committed_date",
+    "recorded_date",
+    "borough",
+    "cse_flag",
+    "outcome",
+    "linked_refs",
+    "location_type",
+    "location_name",
+    "location_address",
+    "location_postcode",
+    "narrative",
+]
+NOMINAL_HEADER = [
+    "nominal_id",
+    "crime_ref",
+    "role",
+    "surname",
+    "forename",
+    "dob",
+    "age",
+    "sex",
+    "ethnicity",
+    "address",
+    "postcode",
+    "phone",
+    "relationship_to_victim",
+    "vrm",
+    "arrested",
+    "pnc_id",
+]
+INTEL_HEADER = [
+    "intel_ref",
+    "subject_id",
+    "report_date",
+    "borough",
+    "grading",
+    "subject_name",
+    "subject_dob",
+    "subject_sex",
+    "subject_phone",
+    "vehicles",
+    "phones",
+    "places",
+    "online_handles",
+    "linked_crime_refs",
+    "text",
+    "subject_pnc",
+]
+MISSING_HEADER = [
+    "episode_id",
+    "person_id",
+    "child_name",
+    "dob",
+    "age",
+    "sex",
+    "reported_missing",
+    "returned",
+    "borough",
+    "home_address",
+    "postcode",
+    "location_found",
+    "risk",
+    "referral_made",
+    "narrative",
+    "council_child_id",
+]
 
 HEADERS: dict[str, list[str]] = {
     "met_crime/crimes.csv": CRIME_HEADER,
@@ -40,18 +97,57 @@ HEADERS: dict[str, list[str]] = {
 
 # The crime system's own location-type codes.
 CRIME_LOCATION_CODES = {
-    "residential": "RES", "hotel": "HOTEL", "takeaway": "TAKEAWAY", "shisha_bar": "SHISHA",
-    "park": "PARK", "care_home": "CHILDRENS HOME", "school": "SCHOOL", "youth_club": "YOUTH CLUB",
-    "vehicle": "VEHICLE", "online": "ONLINE", "transport": "TRANSPORT", "other": "OTHER",
+    "residential": "RES",
+    "hotel": "HOTEL",
+    "takeaway": "TAKEAWAY",
+    "shisha_bar": "SHISHA",
+    "park": "PARK",
+    "care_home": "CHILDRENS HOME",
+    "school": "SCHOOL",
+    "youth_club": "YOUTH CLUB",
+    "vehicle": "VEHICLE",
+    "online": "ONLINE",
+    "transport": "TRANSPORT",
+    "other": "OTHER",
 }
 # Self-defined 16+1 code -> police officer-observed IC code.
-IC_CODES = {"W1": "IC1", "W2": "IC1", "W9": "IC2", "M1": "IC3", "M2": "IC3", "M3": "IC4",
-            "M9": "IC9", "A1": "IC4", "A2": "IC4", "A3": "IC4", "A9": "IC4", "B1": "IC3",
-            "B2": "IC3", "B9": "IC3", "O1": "IC5", "O9": "IC6"}
+IC_CODES = {
+    "W1": "IC1",
+    "W2": "IC1",
+    "W9": "IC2",
+    "M1": "IC3",
+    "M2": "IC3",
+    "M3": "IC4",
+    "M9": "IC9",
+    "A1": "IC4",
+    "A2": "IC4",
+    "A3": "IC4",
+    "A9": "IC4",
+    "B1": "IC3",
+    "B2": "IC3",
+    "B9": "IC3",
+    "O1": "IC5",
+    "O9": "IC6",
+}
 # Self-defined 16+1 code -> DfE ethnicity code used by children's social care.
-DFE_CODES = {"W1": "WBRI", "W2": "WIRI", "W9": "WOTH", "M1": "MWBC", "M2": "MWBA", "M3": "MWAS",
-             "M9": "MOTH", "A1": "AIND", "A2": "APKN", "A3": "ABAN", "A9": "AOTH", "B1": "BCRB",
-             "B2": "BAFR", "B9": "BOTH", "O1": "CHNE", "O9": "OOTH"}
+DFE_CODES = {
+    "W1": "WBRI",
+    "W2": "WIRI",
+    "W9": "WOTH",
+    "M1": "MWBC",
+    "M2": "MWBA",
+    "M3": "MWAS",
+    "M9": "MOTH",
+    "A1": "AIND",
+    "A2": "APKN",
+    "A3": "ABAN",
+    "A9": "AOTH",
+    "B1": "BCRB",
+    "B2": "BAFR",
+    "B9": "BOTH",
+    "O1": "CHNE",
+    "O9": "OOTH",
+}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -209,14 +305,23 @@ def _render_crimes(world: ChunkWorld, noise: MentionNoise, fmt: _Formats, rows: 
     for rec in world.crimes:
         place = rec.place
         recorded = rec.recorded or rec.when.date()
-        crimes.append([
-            rec.ref, rec.offence, rec.when.strftime("%d/%m/%Y %H:%M"),
-            recorded.strftime("%d/%m/%Y"), fmt.borough_crime(rec.borough), rec.cse_flag,
-            fmt.outcome(rec.outcome), ";".join(rec.linked),
-            CRIME_LOCATION_CODES[place.kind] if place else "", place.name if place else "",
-            place.address if place else "", fmt.postcode(place.postcode) if place else "",
-            rec.narrative,
-        ])
+        crimes.append(
+            [
+                rec.ref,
+                rec.offence,
+                rec.when.strftime("%d/%m/%Y %H:%M"),
+                recorded.strftime("%d/%m/%Y"),
+                fmt.borough_crime(rec.borough),
+                rec.cse_flag,
+                fmt.outcome(rec.outcome),
+                ";".join(rec.linked),
+                CRIME_LOCATION_CODES[place.kind] if place else "",
+                place.name if place else "",
+                place.address if place else "",
+                fmt.postcode(place.postcode) if place else "",
+                rec.narrative,
+            ]
+        )
         on = rec.when.date()
         for m in rec.mentions:
             serial += 1
@@ -232,13 +337,26 @@ def _render_crimes(world: ChunkWorld, noise: MentionNoise, fmt: _Formats, rows: 
             ethnicity = ""
             if noise.ethnicity_shown(m.role == "S"):
                 ethnicity = IC_CODES[p.ethnicity] if noise.chance(0.5) else p.ethnicity
-            nominals.append([
-                key, rec.ref, m.role, family.upper() if noise.chance(0.7) else family, given,
-                dob, age, noise.sex(p) or ("U" if noise.chance(0.3) else ""), ethnicity, address,
-                fmt.postcode(postcode) if postcode else "", fmt.phone(m.phone), m.relationship,
-                fmt.vrm(m.vrm), "Y" if m.arrested else ("N" if m.role == "S" else ""),
-                _pnc(noise, p.pnc) if m.role == "S" else "",
-            ])
+            nominals.append(
+                [
+                    key,
+                    rec.ref,
+                    m.role,
+                    family.upper() if noise.chance(0.7) else family,
+                    given,
+                    dob,
+                    age,
+                    noise.sex(p) or ("U" if noise.chance(0.3) else ""),
+                    ethnicity,
+                    address,
+                    fmt.postcode(postcode) if postcode else "",
+                    fmt.phone(m.phone),
+                    m.relationship,
+                    fmt.vrm(m.vrm),
+                    "Y" if m.arrested else ("N" if m.role == "S" else ""),
+                    _pnc(noise, p.pnc) if m.role == "S" else "",
+                ]
+            )
             rows.mention(MET_CRIME, key, p.pid, noise)
 
 
@@ -261,15 +379,29 @@ def _render_intel(world: ChunkWorld, noise: MentionNoise, fmt: _Formats, rows: C
             else:
                 name = f"{given} {family}"
             dob = noise.dob(p, on, "subject")
-            dob_text = {"full": dob.day.isoformat() if dob.day else "",
-                        "year": str(dob.year)}.get(dob.kind, "")
-            out.append([
-                rec.ref, key, on.isoformat(), borough, rec.grading, name, dob_text, noise.sex(p),
-                fmt.phone(m.phone), ";".join(fmt.vrm(v) for v in rec.vehicles),
-                ";".join(fmt.phone(n) for n in rec.phones), ";".join(rec.places),
-                ";".join(f"@{h}" for h in rec.handles), ";".join(rec.linked), rec.narrative,
-                _pnc(noise, p.pnc),
-            ])
+            dob_text = {"full": dob.day.isoformat() if dob.day else "", "year": str(dob.year)}.get(
+                dob.kind, ""
+            )
+            out.append(
+                [
+                    rec.ref,
+                    key,
+                    on.isoformat(),
+                    borough,
+                    rec.grading,
+                    name,
+                    dob_text,
+                    noise.sex(p),
+                    fmt.phone(m.phone),
+                    ";".join(fmt.vrm(v) for v in rec.vehicles),
+                    ";".join(fmt.phone(n) for n in rec.phones),
+                    ";".join(rec.places),
+                    ";".join(f"@{h}" for h in rec.handles),
+                    ";".join(rec.linked),
+                    rec.narrative,
+                    _pnc(noise, p.pnc),
+                ]
+            )
             rows.mention(MET_INTEL, key, p.pid, noise)
 
 
@@ -296,8 +428,9 @@ def _la_dob(dob: Dob, rng: random.Random) -> str | None:
     return None
 
 
-def _render_referrals(world: ChunkWorld, noise: MentionNoise, fmt: _Formats,
-                      rows: ChunkRows, councils: CouncilIds) -> None:
+def _render_referrals(
+    world: ChunkWorld, noise: MentionNoise, fmt: _Formats, rows: ChunkRows, councils: CouncilIds
+) -> None:
     rng = noise.rng
     sex_words = {"F": "Female", "M": "Male", "": "Unknown"}
     for rec in world.referrals:
@@ -306,8 +439,11 @@ def _render_referrals(world: ChunkWorld, noise: MentionNoise, fmt: _Formats,
         noise.begin()
         given, family = noise.names(child, scripts=True)
         place = noise.address(child, on, "child")
-        ethnicity = DFE_CODES[child.ethnicity] if noise.ethnicity_shown(False) else (
-            rng.choice(("NOBT", "REFU", "")))
+        ethnicity = (
+            DFE_CODES[child.ethnicity]
+            if noise.ethnicity_shown(False)
+            else (rng.choice(("NOBT", "REFU", "")))
+        )
         child_key = f"{rec.ref}-C"
         child_dob = _la_dob(noise.dob(child, on, "child"), rng)
         child_noise = noise.take()
@@ -325,14 +461,16 @@ def _render_referrals(world: ChunkWorld, noise: MentionNoise, fmt: _Formats,
                 a_name = noise.names(m.person, scripts=True)
                 name = _la_name(*a_name, rng)
                 a_dob = noise.dob(m.person, on, "family" if family_member else "associate")
-            associates.append({
-                "associate_id": f"{rec.ref}-A{i}",
-                "name": name or None,
-                "relationship": m.relationship,
-                "dob": _la_dob(a_dob, rng),
-                "phone": fmt.phone(m.phone) or None,
-                "online": handle or None,
-            })
+            associates.append(
+                {
+                    "associate_id": f"{rec.ref}-A{i}",
+                    "name": name or None,
+                    "relationship": m.relationship,
+                    "dob": _la_dob(a_dob, rng),
+                    "phone": fmt.phone(m.phone) or None,
+                    "online": handle or None,
+                }
+            )
             associate_noise.append(noise.take())
         line = {
             "referral_id": rec.ref,
@@ -364,8 +502,9 @@ def _render_referrals(world: ChunkWorld, noise: MentionNoise, fmt: _Formats,
             rows.noise.append([LA_CSC, f"{rec.ref}-A{i}", associate_noise[i - 1]])
 
 
-def _render_missing(world: ChunkWorld, noise: MentionNoise, fmt: _Formats,
-                    rows: ChunkRows, councils: CouncilIds) -> None:
+def _render_missing(
+    world: ChunkWorld, noise: MentionNoise, fmt: _Formats, rows: ChunkRows, councils: CouncilIds
+) -> None:
     out = rows.csv["met_missing/missing_episodes.csv"]
     for rec in world.missing:
         on = rec.when.date()
@@ -388,12 +527,24 @@ def _render_missing(world: ChunkWorld, noise: MentionNoise, fmt: _Formats,
             name, dob, age, place = "", "", "", None
         borough = BOROUGHS[rec.borough]
         key = f"{rec.ref}-C"
-        out.append([
-            rec.ref, key, name.strip(), dob, age, noise.sex(child),
-            rec.when.strftime("%Y-%m-%d %H:%M"),
-            rec.returned.strftime("%d/%m/%Y %H:%M") if rec.returned else "",
-            borough.code if noise.chance(0.5) else borough.name,
-            place.address if place else "", fmt.postcode(place.postcode) if place else "",
-            rec.found_at, rec.risk, rec.referral_made, rec.narrative, council_id,
-        ])
+        out.append(
+            [
+                rec.ref,
+                key,
+                name.strip(),
+                dob,
+                age,
+                noise.sex(child),
+                rec.when.strftime("%Y-%m-%d %H:%M"),
+                rec.returned.strftime("%d/%m/%Y %H:%M") if rec.returned else "",
+                borough.code if noise.chance(0.5) else borough.name,
+                place.address if place else "",
+                fmt.postcode(place.postcode) if place else "",
+                rec.found_at,
+                rec.risk,
+                rec.referral_made,
+                rec.narrative,
+                council_id,
+            ]
+        )
         rows.mention(MET_MISSING, key, child.pid, noise)

@@ -131,8 +131,12 @@ class ChunkWorld:
         first_home = home or self.places.home(self.places.near(borough))
         homes = [(date(2000, 1, 1), first_home)]
         if home is None and self.chance(0.35):
-            homes.append((self.day_between(date(2010, 6, 1), date(2024, 6, 1)),
-                          self.places.home(self.places.near(borough))))
+            homes.append(
+                (
+                    self.day_between(date(2010, 6, 1), date(2024, 6, 1)),
+                    self.places.home(self.places.near(borough)),
+                )
+            )
         pid = f"P{self.chunk:05d}{len(self.persons):06d}"
         person = Person(pid, kind, sex, birth, given, family, origin, ethnicity, homes)
         person.middle, person.middle_usual = self.names.middle(origin, sex)
@@ -174,16 +178,24 @@ class ChunkWorld:
         older = kid.birth - gap
         adult = _years_before(parent.birth, -18)
         birth = older if self.chance(0.5) and older > adult else kid.birth + gap
-        return self.person("family", sex, birth, kid.homes[0][1].borough, family_of=kid,
-                           home=kid.homes[0][1], phone=self.chance(0.6))
+        return self.person(
+            "family",
+            sex,
+            birth,
+            kid.homes[0][1].borough,
+            family_of=kid,
+            home=kid.homes[0][1],
+            phone=self.chance(0.6),
+        )
 
     def parent(self, kid: Person) -> Person:
         """A parent or carer of a child, living at the child's first home."""
         sex = "F" if self.chance(0.7) else "M"
         age = self.rng.randint(22, 40)
         birth = self.birth_for_age(age, kid.birth)
-        return self.person("family", sex, birth, kid.homes[0][1].borough,
-                           family_of=kid, home=kid.homes[0][1])
+        return self.person(
+            "family", sex, birth, kid.homes[0][1].borough, family_of=kid, home=kid.homes[0][1]
+        )
 
     def offender(self, borough: int, age: int, on: date, *, child: bool = False) -> Person:
         """An offender (adult, or under 18 when `child`), mostly male, sometimes with a car."""
@@ -228,15 +240,31 @@ class ChunkWorld:
         if is_cse:
             flag = ("N" if self.chance(0.6) else "") if self.chance(rates.missing_cse_flag) else "Y"
         else:
-            wrong = rates.wrong_flag_cce_pre2019 if cce and when.year < 2019 else rates.wrong_flag_other
+            wrong = (
+                rates.wrong_flag_cce_pre2019 if cce and when.year < 2019 else rates.wrong_flag_other
+            )
             flag = "Y" if self.chance(wrong) else ("N" if self.chance(0.7) else "")
         for m in mentions:
             self.show_objects(m, when.date(), 0.55 if m.role == "S" else 0.35)
             if m.arrested:
                 self.give_pnc(m.person, when.year)
-        record = Record(MET_CRIME, ref, when, borough, is_cse, typology, group_id, mentions,
-                        narrative, place, offence=offence, recorded=recorded, cse_flag=flag,
-                        outcome=outcome, cce=cce)
+        record = Record(
+            MET_CRIME,
+            ref,
+            when,
+            borough,
+            is_cse,
+            typology,
+            group_id,
+            mentions,
+            narrative,
+            place,
+            offence=offence,
+            recorded=recorded,
+            cse_flag=flag,
+            outcome=outcome,
+            cce=cce,
+        )
         self.crimes.append(record)
         return record
 
@@ -270,10 +298,23 @@ class ChunkWorld:
         ref = f"IR{self.chunk:05d}{len(self.intel) + 1:05d}"
         for m in subjects:
             self.show_objects(m, when.date(), 0.4)
-        record = Record(MET_INTEL, ref, when, borough, is_cse, typology, group_id, subjects, text,
-                        grading=grading, linked=list(linked or []), vehicles=list(vehicles or []),
-                        phones=list(phones or []), places=list(places or []),
-                        handles=list(handles or []))
+        record = Record(
+            MET_INTEL,
+            ref,
+            when,
+            borough,
+            is_cse,
+            typology,
+            group_id,
+            subjects,
+            text,
+            grading=grading,
+            linked=list(linked or []),
+            vehicles=list(vehicles or []),
+            phones=list(phones or []),
+            places=list(places or []),
+            handles=list(handles or []),
+        )
         self.intel.append(record)
         return record
 
@@ -299,9 +340,22 @@ class ChunkWorld:
         mentions = [Mention(kid, "child"), *(associates or [])]
         for m in mentions[1:]:
             self.show_objects(m, when.date(), 0.3)
-        record = Record(LA_CSC, ref, when, kid.home_at(when.date()).borough, is_cse, typology,
-                        group_id, mentions, summary, factors=factors, cse_concern=cse_concern,
-                        la_kind=kind, la_outcome=outcome, referrer=referrer)
+        record = Record(
+            LA_CSC,
+            ref,
+            when,
+            kid.home_at(when.date()).borough,
+            is_cse,
+            typology,
+            group_id,
+            mentions,
+            summary,
+            factors=factors,
+            cse_concern=cse_concern,
+            la_kind=kind,
+            la_outcome=outcome,
+            referrer=referrer,
+        )
         self.referrals.append(record)
         return record
 
@@ -322,10 +376,20 @@ class ChunkWorld:
         """A missing-person episode of a child."""
         ref = f"ME{self.chunk:05d}{len(self.missing) + 1:05d}"
         returned = when + timedelta(hours=hours) if hours > 0 else None
-        record = Record(MET_MISSING, ref, when, kid.home_at(when.date()).borough, is_cse,
-                        typology, group_id, [Mention(kid, "child")], narrative,
-                        returned=returned, found_at=found_at, risk=risk,
-                        referral_made=referral_made)
+        record = Record(
+            MET_MISSING,
+            ref,
+            when,
+            kid.home_at(when.date()).borough,
+            is_cse,
+            typology,
+            group_id,
+            [Mention(kid, "child")],
+            narrative,
+            returned=returned,
+            found_at=found_at,
+            risk=risk,
+            referral_made=referral_made,
+        )
         self.missing.append(record)
         return record
-
