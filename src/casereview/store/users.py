@@ -1,8 +1,10 @@
 """Users, teams and sign-in: Argon2id passwords, a password policy, throttled logins.
 
 Every change to a user or team is written to the audit log (AuditAction.ADMIN) in the same
-transaction; every sign-in attempt is recorded in `login_attempts` and audited (SIGN_IN or
-SIGN_IN_FAILED). Passwords and hashes never reach the audit log.
+transaction. Every sign-in attempt is recorded in `login_attempts`; attempts on real accounts
+are audited one by one (SIGN_IN or SIGN_IN_FAILED), attempts on unknown names and throttled
+ones in aggregate per interval, without what was typed. Passwords and hashes never reach the
+audit log.
 """
 
 from __future__ import annotations
@@ -545,6 +547,7 @@ def verify_login(
     if wait is None:
         reason = "bad_credentials"
         stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+        matched: bool
         try:
             matched = _hasher.verify(stored, password[:MAX_PASSWORD_LENGTH])
         except (VerifyMismatchError, VerificationError, InvalidHashError):
