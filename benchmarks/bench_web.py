@@ -204,14 +204,24 @@ def start_server(database: str, port: int, log: Path) -> subprocess.Popen[bytes]
     raise RuntimeError("the server did not start in 60 s")
 
 
+def sign_in(client: httpx.Client, username: str) -> httpx.Response:
+    """The sign-in form as a browser fills it in, with its CSRF token."""
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    data = {
+        "username": username,
+        "password": PASSWORD,
+        "csrf_token": token.group(1) if token else "",
+    }
+    return client.post("/login", data=data, follow_redirects=False)
+
+
 class Reviewer:
     """One signed-in reviewer with the ids their work lets them see."""
 
     def __init__(self, base: str, username: str) -> None:
         self.client = httpx.Client(base_url=base, timeout=30)
-        response = self.client.post(
-            "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
-        )
+        response = sign_in(self.client, username)
         if response.status_code != 303:
             raise RuntimeError(f"sign-in failed for {username}: {response.status_code}")
         self.username = username

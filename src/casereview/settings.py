@@ -316,9 +316,17 @@ class WebSettings(Section):
     session_idle_minutes: int = Field(30, description="A session ends after this idle time")
     session_absolute_hours: int = Field(10, description="A session ends this long after sign-in")
     login_max_failures: int = Field(
-        5, description="Failed sign-ins per user within the window before throttling"
+        5,
+        description="Failed sign-ins per username and client address before each further attempt is delayed (1 s, doubling); a client address with 4 times this many failures in the window, over any usernames, is throttled",
     )
-    login_window_minutes: int = Field(15, description="Window for counting failed sign-ins")
+    login_window_minutes: int = Field(
+        15, description="Window for counting a client address's failed sign-ins"
+    )
+    login_max_delay_seconds: float = Field(
+        900.0,
+        gt=0,
+        description="Longest delay between sign-in attempts of one username from one client address (`casereview users unlock` clears it)",
+    )
     secure_cookies: bool = Field(
         False, description="Mark cookies Secure (set true whenever served over TLS)"
     )

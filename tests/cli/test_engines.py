@@ -7,6 +7,7 @@ engines on the way out. The ingest and link commands are not in this list yet.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +42,15 @@ def engines(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Engine, list[bool]]]:
 
 
 def test_every_command_disposes_its_engine(
-    tmp_path: Path, engines: list[tuple[Engine, list[bool]]], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    engines: list[tuple[Engine, list[bool]]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db = ["--database", f"sqlite:///{tmp_path / 'cr.db'}"]
+    # Administration needs a signed-in admin: the first is bootstrapped, then signs in.
+    monkeypatch.setenv("CASEREVIEW_TOKEN_FILE", str(tmp_path / "token"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("violet-harbour-lantern-42\n" * 2))
     runs = [
         (["init"], 0),
         (["audit", "verify"], 0),
@@ -57,6 +64,8 @@ def test_every_command_disposes_its_engine(
         (["sign-off", "1", "--as", "ghost"], 2),
         (["return", "1", "--reason", "r", "--as", "ghost"], 2),
         (["reopen", "1", "--reason", "r", "--as", "ghost"], 2),
+        (["users", "add", "boss", "--role", "admin", "--password-stdin"], 0),
+        (["login", "boss", "--password-stdin"], 0),
         (["teams", "add", "north"], 0),
         (["teams", "list"], 0),
         (["users", "add", "rev", "--role", "reviewer"], 0),

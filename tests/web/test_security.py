@@ -13,7 +13,7 @@ from casereview.model.tables import audit_log, review_items, web_sessions
 from casereview.store.db import reading, writing
 from casereview.store.users import disable_user
 from casereview.web.auth import COOKIE
-from conftest import PASSWORD, Picks, sign_in  # type: ignore[import-not-found]
+from conftest import PASSWORD, Picks, sign_in, sign_in_response  # type: ignore[import-not-found]
 
 
 def _entries(world, actor: str) -> list[tuple[str, str | None, str | None]]:  # type: ignore[no-untyped-def]
@@ -52,15 +52,11 @@ def test_session_rotates_at_sign_in_and_is_refused_after_sign_out(
 
 def test_cookie_flags(world, client_for: Callable) -> None:  # type: ignore[no-untyped-def]
     client = client_for()
-    response = client.post(
-        "/login", data={"username": "rev_n", "password": PASSWORD}, follow_redirects=False
-    )
+    response = sign_in_response(client, "rev_n")
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
     https = client_for(base_url="https://testserver")
-    response = https.post(
-        "/login", data={"username": "rev_n", "password": PASSWORD}, follow_redirects=False
-    )
+    response = sign_in_response(https, "rev_n")
     assert "secure" in response.headers["set-cookie"].lower()
 
 
@@ -90,8 +86,8 @@ def test_disabled_users_sessions_end(world, client_for: Callable) -> None:  # ty
 
 def test_login_same_answer_and_throttle(world, client_for: Callable) -> None:  # type: ignore[no-untyped-def]
     client = client_for()
-    wrong = client.post("/login", data={"username": "rev_n", "password": "not-the-password"})
-    unknown = client.post("/login", data={"username": "nobody", "password": "not-the-password"})
+    wrong = sign_in_response(client, "rev_n", "not-the-password")
+    unknown = sign_in_response(client, "nobody", "not-the-password")
     assert (wrong.status_code, unknown.status_code) == (401, 401)
     assert (
         wrong.text.replace("rev_n", "").count("did not work")
@@ -99,10 +95,11 @@ def test_login_same_answer_and_throttle(world, client_for: Callable) -> None:  #
         == 1
     )
     for _ in range(4):
-        client.post("/login", data={"username": "rev_n", "password": "not-the-password"})
-    throttled = client.post("/login", data={"username": "rev_n", "password": PASSWORD})
-    assert throttled.status_code == 429
-    assert [a for a, _, _ in _entries(world, "rev_n")].count("sign_in_failed") == 6
+        sign_in_response(client, "rev_n", "not-the-password")
+    # Five failures from this address: the next attempt must wait (the clock is frozen).
+    throttled = sign_in_response(client, "rev_n", PASSWORD)
+    assert (throttled.status_code, throttled.headers["retry-after"]) == (429, "1")
+    assert [a for a, _, _ in _entries(world, "rev_n")].count("sign_in_failed") == 5
 
 
 def test_csrf_required_and_no_state_change_over_get(

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # that `casereview --help` starts fast (tests/cli/test_startup.py).
 
 if TYPE_CHECKING:
+    from casereview.model.codes import UserRole
     from casereview.store.access import Actor
 
 __all__ = [
@@ -107,18 +108,21 @@ def run_export(
     console.print(f"wrote {rows} rows to {out}")
 
 
-def signed_in_actor(store: Engine, named: str | None, command: str) -> Actor:
+def signed_in_actor(
+    store: Engine, named: str | None, command: str, *, roles: tuple[UserRole, ...] = ()
+) -> Actor:
     """The user signed in on this command line, for a command that changes review state.
 
     The token comes from CASEREVIEW_TOKEN or the 0600 token file (`casereview login`); `--as`,
     when given, must name that same user; CASEREVIEW_USER plays no part. The OS user is
     recorded as the actor's client in every audit entry. A refusal of access (bad or expired
-    token, another name, a disabled user) is audited as DENIED on the command.
+    token, another name, a disabled user, a role not in `roles`) is audited as DENIED on the
+    command.
     """
     from casereview.errors import AccessDenied, ConfigError
     from casereview.model.codes import AuditAction
     from casereview.store import audit
-    from casereview.store.access import load_actor
+    from casereview.store.access import load_actor, require_role
     from casereview.store.cli_tokens import TOKEN_ENV, os_user, read_token, resolve_token
     from casereview.store.db import reading
 
@@ -135,7 +139,10 @@ def signed_in_actor(store: Engine, named: str | None, command: str) -> Actor:
             who = resolve_token(conn, token)
             if named is not None and named != who:
                 raise AccessDenied(f"signed in as {who}, not {named}: `--as` cannot change that")
-            return load_actor(conn, who, client=client)
+            actor = load_actor(conn, who, client=client)
+        if roles:
+            require_role(actor, *roles)
+        return actor
     except AccessDenied as refused:
         denial = {"command": command, "reason": str(refused)}
         audit.append_alone(

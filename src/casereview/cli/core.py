@@ -240,15 +240,14 @@ def login(
 ) -> None:
     """Sign in on this command line with your password: review commands then act as you."""
     from casereview.store.cli_tokens import sign_in, write_token_file
-    from casereview.store.db import writing
 
     password = (
         sys.stdin.readline().rstrip("\n")
         if password_stdin
         else typer.prompt("password", hide_input=True)
     )
-    with store_engine(ctx) as engine, writing(engine) as conn:
-        result, issued = sign_in(conn, username, password, hours=hours)
+    with store_engine(ctx) as engine:
+        result, issued = sign_in(engine, username, password, hours=hours)
     if issued is None:
         why = (
             "too many failed sign-ins: wait"

@@ -1,20 +1,53 @@
-"""`casereview serve`, `casereview users ...` and `casereview teams ...`: the web app and its accounts."""
+"""`casereview serve`, `casereview users ...` and `casereview teams ...`: the web app and its accounts.
+
+Commands that change users or teams act as the admin signed in with `casereview login`; the
+first admin of a store is created without one (bootstrap)."""
 
 from __future__ import annotations
 
 import secrets
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
 from casereview.cli.app import app
-from casereview.cli.common import console, print_json, settings_for, store_engine
+from casereview.cli.common import (
+    console,
+    print_json,
+    settings_for,
+    signed_in_actor,
+    store_engine,
+)
 from casereview.model.codes import UserRole
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 users_app = typer.Typer(help="Manage web users (every change is audited).", no_args_is_help=True)
 teams_app = typer.Typer(help="Manage teams and their members (audited).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(teams_app, name="teams")
+
+
+BOOTSTRAP_ACTOR = "bootstrap"
+
+
+def _admin(engine: Engine, command: str, *, creating: UserRole | None = None) -> tuple[str, str]:
+    """(actor, client) of an administration command: the admin signed in with `casereview
+    login` (anyone else is refused, audited). Bootstrap: while the store has no enabled admin,
+    `users add NAME --role admin` runs without a sign-in, recorded as "bootstrap" with the OS
+    user."""
+    from casereview.store.cli_tokens import os_user, read_token
+    from casereview.store.db import reading
+    from casereview.store.users import admin_exists
+
+    if creating is UserRole.ADMIN and read_token() is None:
+        with reading(engine) as conn:
+            if not admin_exists(conn):
+                return BOOTSTRAP_ACTOR, f"cli os-user={os_user()}"
+    actor = signed_in_actor(engine, None, command, roles=(UserRole.ADMIN,))
+    return actor.username, actor.client or f"cli os-user={os_user()}"
 
 
 @app.command("serve")
@@ -74,16 +107,12 @@ def users_add(
     from casereview.store.users import create_user
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(18)
-    with store_engine(ctx) as engine, writing(engine) as conn:
-        user_id = create_user(
-            conn,
-            username,
-            display_name or username,
-            role,
-            password,
-            actor=settings_for(ctx).user,
-            client="cli",
-        )
+    with store_engine(ctx) as engine:
+        actor, client = _admin(engine, "users add", creating=role)
+        with writing(engine) as conn:
+            user_id = create_user(
+                conn, username, display_name or username, role, password, actor=actor, client=client
+            )
     console.print(f"user {username} created (id {user_id}, {role.value})")
     if not password_stdin:
         console.print(f"password (shown once): {password}", highlight=False)
@@ -97,8 +126,10 @@ def users_disable(
     from casereview.store.db import writing
     from casereview.store.users import disable_user
 
-    with store_engine(ctx) as engine, writing(engine) as conn:
-        disable_user(conn, username, actor=settings_for(ctx).user, client="cli")
+    with store_engine(ctx) as engine:
+        actor, client = _admin(engine, "users disable")
+        with writing(engine) as conn:
+            disable_user(conn, username, actor=actor, client=client)
     console.print(f"user {username} disabled")
 
 
@@ -118,11 +149,28 @@ def users_reset_password(
     from casereview.store.users import set_password
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(18)
-    with store_engine(ctx) as engine, writing(engine) as conn:
-        set_password(conn, username, password, actor=settings_for(ctx).user, client="cli")
+    with store_engine(ctx) as engine:
+        actor, client = _admin(engine, "users reset-password")
+        with writing(engine) as conn:
+            set_password(conn, username, password, actor=actor, client=client)
     console.print(f"password of {username} reset; their web sessions were ended")
     if not password_stdin:
         console.print(f"new password (shown once): {password}", highlight=False)
+
+
+@users_app.command("unlock")
+def users_unlock(
+    ctx: typer.Context, username: str = typer.Argument(..., help="Login name.")
+) -> None:
+    """Clear a user's sign-in delays after failed attempts, from every address (audited)."""
+    from casereview.store.db import writing
+    from casereview.store.users import unlock_user
+
+    with store_engine(ctx) as engine:
+        actor, client = _admin(engine, "users unlock")
+        with writing(engine) as conn:
+            cleared = unlock_user(conn, username, actor=actor, client=client)
+    console.print(f"{username} unlocked ({cleared} failed sign-ins cleared)")
 
 
 @users_app.command("list")
@@ -163,8 +211,10 @@ def teams_add(ctx: typer.Context, name: str = typer.Argument(..., help="Team nam
     from casereview.store.db import writing
     from casereview.store.users import create_team
 
-    with store_engine(ctx) as engine, writing(engine) as conn:
-        team_id = create_team(conn, name, actor=settings_for(ctx).user, client="cli")
+    with store_engine(ctx) as engine:
+        actor, client = _admin(engine, "teams add")
+        with writing(engine) as conn:
+            team_id = create_team(conn, name, actor=actor, client=client)
     console.print(f"team {name} created (id {team_id})")
 
 
@@ -178,8 +228,10 @@ def teams_add_member(
     from casereview.store.db import writing
     from casereview.store.users import add_member
 
-    with store_engine(ctx) as engine, writing(engine) as conn:
-        add_member(conn, team, user, actor=settings_for(ctx).user, client="cli")
+    with store_engine(ctx) as engine:
+        actor, client = _admin(engine, "teams add-member")
+        with writing(engine) as conn:
+            add_member(conn, team, user, actor=actor, client=client)
     console.print(f"{user} added to {team}")
 
 
@@ -193,8 +245,10 @@ def teams_remove_member(
     from casereview.store.db import writing
     from casereview.store.users import remove_member
 
-    with store_engine(ctx) as engine, writing(engine) as conn:
-        remove_member(conn, team, user, actor=settings_for(ctx).user, client="cli")
+    with store_engine(ctx) as engine:
+        actor, client = _admin(engine, "teams remove-member")
+        with writing(engine) as conn:
+            remove_member(conn, team, user, actor=actor, client=client)
     console.print(f"{user} removed from {team}")
 
 

@@ -19,7 +19,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from casereview.errors import AccessDenied, ConfigError
 from casereview.model.tables import cli_tokens, users
@@ -87,17 +87,17 @@ def issue_token(
 
 
 def sign_in(
-    conn: Connection, username: str, password: str, *, hours: float = 12
+    engine: Engine, username: str, password: str, *, hours: float = 12
 ) -> tuple[LoginResult, IssuedToken | None]:
-    """Check the password as the web sign-in does (recorded and audited), then issue a token.
-
-    Returns the login result and, when it succeeded, the token. The caller commits either way:
-    a failed attempt must stay recorded for throttling.
-    """
-    result = verify_login(conn, username, password, client=f"cli os-user={os_user()}")
-    if not result.ok or result.user_id is None:
-        return result, None
-    return result, issue_token(conn, result.user_id, hours=hours)
+    """Check the password as the web sign-in does (recorded and audited), then issue a token
+    in the same short write. Returns the login result and, when it succeeded, the token."""
+    return verify_login(
+        engine,
+        username,
+        password,
+        client=f"cli os-user={os_user()}",
+        then=lambda conn, user_id: issue_token(conn, user_id, hours=hours),
+    )
 
 
 def resolve_token(conn: Connection, token: str, *, now: dt.datetime | None = None) -> str:

@@ -1,33 +1,45 @@
 """Users, teams and sign-in: Argon2id passwords, a password policy, throttled logins.
 
 Every change to a user or team is written to the audit log (AuditAction.ADMIN) in the same
-transaction; every sign-in attempt is recorded in `login_attempts` and audited (SIGN_IN or
-SIGN_IN_FAILED). Passwords and hashes never reach the audit log.
+transaction. Every sign-in attempt is recorded in `login_attempts`; attempts on real accounts
+are audited one by one (SIGN_IN or SIGN_IN_FAILED), attempts on unknown names and throttled
+ones in aggregate per interval, without what was typed. Passwords and hashes never reach the
+audit log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, delete, func, insert, select, update
 
 from casereview.errors import CaseReviewError, NotFound
 from casereview.model.codes import AuditAction, UserRole
 from casereview.model.tables import login_attempts, team_members, teams, users, web_sessions
+from casereview.settings import WebSettings
 from casereview.store import audit
+from casereview.store.db import reading, writing
+
+T = TypeVar("T")
 
 __all__ = [
     "AccountError",
+    "LoginPolicy",
     "LoginResult",
     "PasswordRejected",
     "TeamInfo",
     "UserInfo",
     "add_member",
+    "admin_exists",
     "check_password_policy",
     "create_team",
     "create_user",
@@ -36,6 +48,7 @@ __all__ = [
     "list_users",
     "remove_member",
     "set_password",
+    "unlock_user",
     "verify_login",
 ]
 
@@ -103,6 +116,7 @@ class LoginResult:
     ok: bool
     user_id: int | None
     reason: str
+    retry_after_s: int | None = None
 
 
 def _now() -> dt.datetime:
@@ -231,6 +245,14 @@ def disable_user(
     _audit_admin(conn, "disable_user", "user", user_id, actor, client, sessions_ended=ended)
 
 
+def admin_exists(conn: Connection) -> bool:
+    """Whether the store has an enabled admin (until then the first one may be bootstrapped)."""
+    query = select(users.c.id).where(
+        users.c.role == UserRole.ADMIN.value, users.c.disabled.is_(False)
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def _names_by_id(conn: Connection, query: Select[Any]) -> dict[int, list[str]]:
     """(id, name) rows grouped by id, names in the query's order (memberships both ways)."""
     grouped: dict[int, list[str]] = {}
@@ -349,49 +371,181 @@ def list_teams(conn: Connection) -> list[TeamInfo]:
     ]
 
 
-def _recent_failures(conn: Connection, since: dt.datetime, **where: str | None) -> int:
-    query = (
-        select(func.count())
-        .select_from(login_attempts)
-        .where(login_attempts.c.at >= since, login_attempts.c.success.is_(False))
+# login_attempts keys that hold no typed text: an unknown username is kept as a keyed hash
+# (the key lives in this process only), and throttled attempts (never checked) as one marker.
+# Both are audited in aggregate, then their key is replaced by AGGREGATED.
+_ANONYMOUS_PREFIX = "?"
+THROTTLED_KEY = "?throttled"
+AGGREGATED_KEY = "?counted"
+_KEY_SECRET = secrets.token_bytes(32)
+# How far back failures of a (username, client) pair count towards its delay.
+_DELAY_MEMORY = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Throttling of sign-ins that a remote attacker cannot turn into a lock-out of a user.
+
+    Per (username, client address): `free_failures` failures, then each further attempt must
+    wait `base_delay_s * 2 ** (failures - free_failures)` (at most `max_delay_s`) after the
+    last failure; a success or `unlock_user` clears it. Failures from another address do not
+    delay this one. Per client address, across usernames (spraying): more than
+    `client_max_failures` failures in `window` and that address is throttled until they age.
+    """
+
+    free_failures: int = 5
+    base_delay_s: float = 1.0
+    max_delay_s: float = 900.0
+    client_max_failures: int = 20
+    window: dt.timedelta = dt.timedelta(minutes=15)
+    audit_interval: dt.timedelta = dt.timedelta(minutes=15)
+
+    @classmethod
+    def from_settings(cls, web: WebSettings) -> LoginPolicy:
+        return cls(
+            free_failures=web.login_max_failures,
+            max_delay_s=web.login_max_delay_seconds,
+            client_max_failures=4 * web.login_max_failures,
+            window=dt.timedelta(minutes=web.login_window_minutes),
+        )
+
+    def delay(self, failures: int) -> dt.timedelta:
+        if failures < self.free_failures:
+            return dt.timedelta(0)
+        exponent = min(failures - self.free_failures, 40)
+        return dt.timedelta(seconds=min(self.base_delay_s * 2**exponent, self.max_delay_s))
+
+
+def _attempt_key(username: str, known: bool) -> str:
+    """What login_attempts keeps of the typed username: the name of a real account, or a
+    keyed hash (never the text: a password typed in the username box is not stored)."""
+    if known:
+        return username
+    digest = hmac.new(_KEY_SECRET, username.encode("utf-8"), hashlib.sha256).hexdigest()
+    return _ANONYMOUS_PREFIX + digest[:40]
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _throttle(
+    conn: Connection, key: str, client: str | None, policy: LoginPolicy, now: dt.datetime
+) -> dt.timedelta | None:
+    """How long this attempt must still wait (None: it may be checked now)."""
+    if client is not None:
+        spraying = conn.execute(
+            select(func.count(), func.max(login_attempts.c.at))
+            .select_from(login_attempts)
+            .where(
+                login_attempts.c.client == client,
+                login_attempts.c.success.is_(False),
+                login_attempts.c.username != THROTTLED_KEY,  # guesses only, not refusals
+                login_attempts.c.at >= now - policy.window,
+            )
+        ).one()
+        if spraying[0] >= policy.client_max_failures:
+            return policy.window
+    pair = [login_attempts.c.username == key, login_attempts.c.at >= now - _DELAY_MEMORY]
+    pair.append(
+        login_attempts.c.client == client
+        if client is not None
+        else login_attempts.c.client.is_(None)
     )
-    for name, value in where.items():
-        query = query.where(login_attempts.c[name] == value)
-    return int(conn.execute(query).scalar_one())
+    last_ok = conn.execute(
+        select(func.max(login_attempts.c.at)).where(*pair, login_attempts.c.success.is_(True))
+    ).scalar()
+    query = select(func.count(), func.max(login_attempts.c.at)).where(
+        *pair, login_attempts.c.success.is_(False)
+    )
+    if last_ok is not None:
+        query = query.where(login_attempts.c.at > last_ok)
+    failures, last_failure = conn.execute(query).one()
+    if not failures:
+        return None
+    ready = _aware(last_failure) + policy.delay(int(failures))
+    return ready - now if now < ready else None
+
+
+def _audit_aggregates(conn: Connection, policy: LoginPolicy, now: dt.datetime) -> None:
+    """One SIGN_IN_FAILED entry per past interval with anonymous or throttled attempts:
+    counts only (attempts, throttled, client addresses), never what was typed."""
+    interval = policy.audit_interval
+    epoch = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    current = epoch + ((now - epoch) // interval) * interval
+    pending = login_attempts.c.username.startswith(_ANONYMOUS_PREFIX, autoescape=True) & (
+        login_attempts.c.username != AGGREGATED_KEY
+    )
+    rows = conn.execute(
+        select(
+            login_attempts.c.id,
+            login_attempts.c.username,
+            login_attempts.c.client,
+            login_attempts.c.at,
+        ).where(pending, login_attempts.c.at < current)
+    ).all()
+    if not rows:
+        return
+    buckets: dict[dt.datetime, list[Any]] = {}
+    for row in rows:
+        start = epoch + ((_aware(row.at) - epoch) // interval) * interval
+        buckets.setdefault(start, []).append(row)
+    for start in sorted(buckets):
+        bucket = buckets[start]
+        audit.append(
+            conn,
+            actor="anonymous",
+            action=AuditAction.SIGN_IN_FAILED,
+            object_type="sign_in",
+            details={
+                "interval_start": start.isoformat(),
+                "interval_end": (start + interval).isoformat(),
+                "attempts": len(bucket),
+                "throttled": sum(r.username == THROTTLED_KEY for r in bucket),
+                "clients": len({r.client for r in bucket}),
+            },
+        )
+    ids = [r.id for r in rows]
+    for chunk in range(0, len(ids), 500):
+        conn.execute(
+            update(login_attempts)
+            .where(login_attempts.c.id.in_(ids[chunk : chunk + 500]))
+            .values(username=AGGREGATED_KEY)
+        )
 
 
 def verify_login(
-    conn: Connection,
+    engine: Engine,
     username: str,
     password: str,
     *,
     client: str | None = None,
-    max_failures: int = 5,
-    window: dt.timedelta = dt.timedelta(minutes=15),
-    client_max_failures: int | None = None,
+    policy: LoginPolicy | None = None,
     now: dt.datetime | None = None,
-) -> LoginResult:
-    """Check a sign-in attempt inside a write transaction; record and audit it.
+    then: Callable[[Connection, int], T] | None = None,
+) -> tuple[LoginResult, T | None]:
+    """Check a sign-in attempt; record it; run `then(conn, user_id)` on success.
 
-    Throttled when the username has `max_failures` failures in `window`, or the client has
-    `client_max_failures` (default 4 x max_failures). An unknown user, a disabled user and a
-    wrong password all give `bad_credentials` after the same amount of hashing work.
+    The Argon2 work happens with no transaction open: reading the account and the throttle
+    state is one read, recording the attempt (and `then`, e.g. opening the session) one short
+    write. An unknown user, a disabled user and a wrong password all give `bad_credentials`
+    after the same hashing work, and the same delays. Attempts on real accounts are audited
+    one by one; attempts on unknown names and throttled attempts in aggregate, per interval.
     """
+    policy = policy or LoginPolicy()
     now = now or _now()
     username = username[:64]
-    since = now - window
-    client_limit = client_max_failures if client_max_failures is not None else 4 * max_failures
-    throttled = _recent_failures(conn, since, username=username) >= max_failures or (
-        client is not None and _recent_failures(conn, since, client=client) >= client_limit
-    )
-    row = conn.execute(
-        select(users.c.id, users.c.password_hash, users.c.disabled).where(
-            users.c.username == username
-        )
-    ).first()
-    reason = "throttled" if throttled else "bad_credentials"
-    user_id: int | None = None
-    if not throttled:
+    with reading(engine) as conn:
+        row = conn.execute(
+            select(users.c.id, users.c.password_hash, users.c.disabled).where(
+                users.c.username == username
+            )
+        ).first()
+        key = _attempt_key(username, row is not None)
+        wait = _throttle(conn, key, client, policy, now)
+    reason, user_id, new_hash = "throttled", None, None
+    if wait is None:
+        reason = "bad_credentials"
         stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
         matched: bool
         try:
@@ -401,22 +555,49 @@ def verify_login(
         if matched and row is not None and row.password_hash and not row.disabled:
             reason, user_id = "ok", int(row.id)
             if _hasher.check_needs_rehash(row.password_hash):
-                conn.execute(
-                    update(users)
-                    .where(users.c.id == user_id)
-                    .values(password_hash=_hasher.hash(password))
-                )
+                new_hash = _hasher.hash(password)
     ok = reason == "ok"
-    conn.execute(
-        insert(login_attempts).values(username=username, client=client, at=now, success=ok)
+    followed: T | None = None
+    with writing(engine) as conn:
+        conn.execute(
+            insert(login_attempts).values(
+                username=THROTTLED_KEY if wait is not None else key,
+                client=client,
+                at=now,
+                success=ok,
+            )
+        )
+        if row is not None and wait is None:
+            audit.append(
+                conn,
+                actor=username,
+                action=AuditAction.SIGN_IN if ok else AuditAction.SIGN_IN_FAILED,
+                object_type="user",
+                object_id=int(row.id),
+                client=client,
+                details={"reason": reason},
+            )
+        if new_hash is not None:
+            conn.execute(update(users).where(users.c.id == user_id).values(password_hash=new_hash))
+        if ok and user_id is not None and then is not None:
+            followed = then(conn, user_id)
+        _audit_aggregates(conn, policy, now)
+    retry = None if wait is None else max(1, int(wait.total_seconds() + 0.999))
+    return LoginResult(ok=ok, user_id=user_id, reason=reason, retry_after_s=retry), followed
+
+
+def unlock_user(
+    conn: Connection, username: str, *, actor: str = "system", client: str | None = None
+) -> int:
+    """Clear a user's sign-in delays (every client's failed attempts are forgotten; the audit
+    log keeps them). Returns how many failures were cleared (audited)."""
+    user_id = _user_id(conn, username)
+    cleared = int(
+        conn.execute(
+            delete(login_attempts).where(
+                login_attempts.c.username == username, login_attempts.c.success.is_(False)
+            )
+        ).rowcount
     )
-    audit.append(
-        conn,
-        actor=username,
-        action=AuditAction.SIGN_IN if ok else AuditAction.SIGN_IN_FAILED,
-        object_type="user",
-        object_id=user_id if user_id is not None else (int(row.id) if row is not None else None),
-        client=client,
-        details={"reason": reason},
-    )
-    return LoginResult(ok=ok, user_id=user_id, reason=reason)
+    _audit_admin(conn, "unlock_user", "user", user_id, actor, client, failures_cleared=cleared)
+    return cleared

@@ -117,7 +117,7 @@ def signed_in(request: Request) -> Ctx:
         # Best effort within the bounded wait: a session not touched now is touched by a later
         # request, and one not deleted now is refused all the same.
         try:
-            with writing_briefly(web.engine, web.settings.write_wait_s) as conn:
+            with writing_briefly(web.engine, min(web.settings.write_wait_s, 0.05)) as conn:
                 if follow_up == "end":
                     end_session(conn, token)
                 else:

@@ -94,8 +94,8 @@ class ClientAddressMiddleware:
                 forwarded = _header(scope, b"x-forwarded-for")
                 if forwarded:
                     hops = [h.strip() for h in forwarded.split(",") if h.strip()]
-                    client = next((h for h in reversed(hops) if h not in self.trusted), None)
-                    client = client or (hops[0] if hops else peer)
+                    untrusted = [h for h in reversed(hops) if h not in self.trusted]
+                    client = untrusted[0] if untrusted else hops[0] if hops else str(peer)
                     scope["client"] = (client[:100], 0)
                 proto = (_header(scope, b"x-forwarded-proto") or "").strip().lower()
                 if proto in ("http", "https"):

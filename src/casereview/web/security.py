@@ -7,6 +7,8 @@ into a generic 500 page naming only that id (the traceback goes to the server lo
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -18,8 +20,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "CSP",
+    "LOGIN_CSRF_COOKIE",
     "SecurityMiddleware",
     "csrf_matches",
+    "login_csrf_valid",
+    "new_login_csrf",
     "security_headers",
 ]
 
@@ -106,3 +111,29 @@ class SecurityMiddleware:
 def csrf_matches(expected: str, given: str | None) -> bool:
     """Constant-time comparison of the session's CSRF token with the one sent."""
     return bool(given) and secrets.compare_digest(expected.encode(), (given or "").encode())
+
+
+# The sign-in form's CSRF token, before there is a session: a signed double-submit cookie.
+# The same random value goes in a cookie and in the form; the server accepts the form only
+# when both match and carry this process's signature, so a cross-site page can neither read
+# the token nor plant a pair of its own (login CSRF).
+LOGIN_CSRF_COOKIE = "casereview_login_csrf"
+_LOGIN_CSRF_KEY = secrets.token_bytes(32)
+
+
+def _signature(nonce: str) -> str:
+    return hmac.new(_LOGIN_CSRF_KEY, nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def new_login_csrf() -> str:
+    """A fresh signed token for the sign-in form and its cookie."""
+    nonce = secrets.token_urlsafe(24)
+    return f"{nonce}.{_signature(nonce)}"
+
+
+def login_csrf_valid(cookie: str | None, given: str | None) -> bool:
+    """The form's token equals the cookie's and is signed by this server."""
+    if not cookie or not given or len(given) > 200 or not csrf_matches(cookie, given):
+        return False
+    nonce, _, signature = given.partition(".")
+    return secrets.compare_digest(signature.encode(), _signature(nonce).encode())

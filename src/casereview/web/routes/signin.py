@@ -3,8 +3,6 @@
 # ruff: noqa: B008  (FastAPI declares dependencies and form fields as defaults)
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
@@ -13,7 +11,7 @@ from casereview.model.codes import AuditAction, UserRole
 from casereview.store import audit
 from casereview.store.db import writing
 from casereview.store.sessions import end_session, start_session
-from casereview.store.users import verify_login
+from casereview.store.users import LoginPolicy, verify_login
 from casereview.web.auth import (
     COOKIE,
     Ctx,
@@ -23,6 +21,7 @@ from casereview.web.auth import (
     web_state,
 )
 from casereview.web.render import ErrorOut, page
+from casereview.web.security import LOGIN_CSRF_COOKIE, login_csrf_valid, new_login_csrf
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["session"], responses={401: {"model": ErrorOut}})
@@ -35,7 +34,8 @@ HOME = {
     UserRole.ADMIN: "/admin",
 }
 FAILED = "Those details did not work. Check them and try again."
-THROTTLED = "Too many failed attempts. Wait a few minutes and try again."
+THROTTLED = "Too many failed attempts. Wait a little and try again."
+EXPIRED = "The form has expired. Try again."
 
 
 class MeOut(BaseModel):
@@ -52,7 +52,18 @@ def home(ctx: Ctx = Depends(signed_in)) -> Response:
 
 @router.get("/login", include_in_schema=False)
 def login_form(request: Request) -> Response:
-    return page(request, "login.html", {"error": None})
+    return _form(request, None, 200)
+
+
+def _form(request: Request, error: str | None, status: int) -> Response:
+    """The sign-in form with a fresh pre-session CSRF token (field and cookie)."""
+    token = new_login_csrf()
+    response = page(request, "login.html", {"error": error, "login_csrf": token}, status)
+    secure = web_state(request).settings.secure_cookies or request.url.scheme == "https"
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/login"
+    )
+    return response
 
 
 @router.post("/login", include_in_schema=False)
@@ -60,33 +71,39 @@ def login(
     request: Request,
     username: str = Form(..., max_length=64),
     password: str = Form(..., max_length=1024),
+    csrf_token: str = Form("", max_length=200),
 ) -> Response:
-    """Check the credentials (same answer for unknown user and wrong password), rotate the session."""
+    """Check the credentials, rotate the session. One answer for an unknown user, a wrong
+    password and an account without access; the hashing runs outside any write."""
     web = web_state(request)
+    if not login_csrf_valid(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        return _form(request, EXPIRED, 403)
     client = client_address(request)
     now = web.clock()
-    settings = web.settings
-    with writing(web.engine) as conn:
-        result = verify_login(
-            conn,
-            username.strip(),
-            password,
-            client=client,
-            max_failures=settings.login_max_failures,
-            window=dt.timedelta(minutes=settings.login_window_minutes),
-            now=now,
-        )
-        if result.ok and result.user_id is not None:
-            token, _csrf = start_session(
-                conn, result.user_id, now=now, client=client, old_token=request.cookies.get(COOKIE)
-            )
-    if not result.ok:
-        message = THROTTLED if result.reason == "throttled" else FAILED
-        status = 429 if result.reason == "throttled" else 401
-        return page(request, "login.html", {"error": message}, status)
+    old_token = request.cookies.get(COOKIE)
+    result, session = verify_login(
+        web.engine,
+        username.strip(),
+        password,
+        client=client,
+        policy=LoginPolicy.from_settings(web.settings),
+        now=now,
+        then=lambda conn, user_id: start_session(
+            conn, user_id, now=now, client=client, old_token=old_token
+        ),
+    )
+    if not result.ok or session is None:
+        if result.reason == "throttled":
+            response = _form(request, THROTTLED, 429)
+            response.headers["Retry-After"] = str(result.retry_after_s or 1)
+            return response
+        return _form(request, FAILED, 401)
     response = RedirectResponse("/", status_code=303)
-    secure = settings.secure_cookies or request.url.scheme == "https"
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/")
+    secure = web.settings.secure_cookies or request.url.scheme == "https"
+    response.set_cookie(
+        COOKIE, session[0], httponly=True, samesite="strict", secure=secure, path="/"
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 
