@@ -21,7 +21,7 @@ from casereview.cli.common import (
     signed_in_actor,
     store_engine,
 )
-from casereview.errors import AccessDenied, NotFound, WorkflowError
+from casereview.errors import AccessDenied, WorkflowError
 from casereview.model.codes import AuditAction, DecisionOutcome, IndicatorCode, ReviewStatus
 
 if TYPE_CHECKING:

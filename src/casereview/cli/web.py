@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 
 import typer
 
@@ -22,6 +23,12 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option(None, "--host", help="Address to listen on (default: web.host)."),
     port: int = typer.Option(None, "--port", help="Port to listen on (default: web.port)."),
+    reports: Path = typer.Option(
+        None,
+        "--reports",
+        help="Folder `casereview report` published into: its files are listed and served on "
+        "the Reports page.",
+    ),
 ) -> None:
     """Serve the review web app with uvicorn (put TLS in front and set web.secure_cookies)."""
     import uvicorn
@@ -31,7 +38,7 @@ def serve(
     settings = settings_for(ctx)
     with store_engine(ctx) as engine:
         uvicorn.run(
-            create_app(engine, settings=settings.web),
+            create_app(engine, settings=settings.web, report_dir=reports),
             host=host or settings.web.host,
             port=port or settings.web.port,
             server_header=False,
