@@ -12,7 +12,8 @@ in use). It serves the app with `casereview serve` in a subprocess (uvicorn, one
 Each of the 20 reviewers signs in through the form and, untimed, learns the records, persons
 and groups their work lets them see from the JSON API. The timed part: every reviewer, in its
 own thread with its own httpx client, repeats `--rounds` times the browse cycle queue page ->
-record page -> person page -> group page (all HTML, each view audited as in use). The baseline,
+search page (a person's full name, surname first) -> record page -> person page -> group page
+(all HTML, each view and search audited as in use). The baseline,
 measured in the same run and the same way (20 threads, the same number of requests), is a
 static file (`/static/app.css`) that passes through the same middleware but touches no store.
 
@@ -36,6 +37,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -228,31 +230,39 @@ class Reviewer:
         self.records: list[int] = []
         self.persons: list[int] = []
         self.groups: list[int] = []
+        self.names: list[str] = []
 
     def discover(self, wanted: int = 10) -> None:
         """Untimed: the records, persons and groups this reviewer may open."""
-        queue = self.client.get("/api/queue", params={"mine": "true"}).json()
+        queue = self.client.get("/api/queue", params={"scope": "mine"}).json()
         for item in queue["items"]:
             target = self.records if item["subject_type"] == "record" else self.groups
             target.append(int(item["subject_id"]))
         for record_id in self.records[:wanted]:
             record = self.client.get(f"/api/records/{record_id}").json()
-            self.persons.extend(int(p["person_id"]) for p in record["persons"] if p["person_id"])
+            persons = record["record"]["persons"]
+            self.persons.extend(int(p["person_id"]) for p in persons if p["person_id"])
+            self.groups.extend(int(g["group_id"]) for g in record["groups"])
         for person_id in self.persons[: wanted * 2]:
             person = self.client.get(f"/api/persons/{person_id}").json()
             self.groups.extend(int(g["group_id"]) for g in person["groups"])
+            name = (person.get("display_name") or "").split()
+            if len(name) > 1:
+                self.names.append(" ".join([*name[1:], name[0]]))
         self.records = self.records[: wanted * 3]
         self.persons = sorted(set(self.persons))[: wanted * 3]
         self.groups = sorted(set(self.groups))[: wanted * 3]
-        if not (self.records and self.persons and self.groups):
+        if not (self.records and self.persons and self.groups and self.names):
             raise RuntimeError(
                 f"{self.username} sees too little: {len(self.records)} records, "
                 f"{len(self.persons)} persons, {len(self.groups)} groups"
             )
 
     def cycle(self, n: int) -> list[tuple[str, str]]:
+        name = self.names[n % len(self.names)]
         return [
-            ("queue", "/queue"),
+            ("queue", "/queue?scope=mine"),
+            ("search", f"/search?kind=person&q={quote(name)}"),
             ("record", f"/records/{self.records[n % len(self.records)]}"),
             ("person", f"/persons/{self.persons[n % len(self.persons)]}"),
             ("group", f"/groups/{self.groups[n % len(self.groups)]}"),
@@ -324,12 +334,13 @@ Row = tuple[str, dict[str, float], float | None]
 
 def scenario(users: list[Reviewer], rounds: int, think: float) -> tuple[list[Row], float, int]:
     """Baseline then pages, under the same load; returns table rows, p95 of pages, non-200s."""
-    static, static_s = drive(users, lambda u, n: [("static", "/static/app.css")] * 4, rounds, think)
+    static, static_s = drive(users, lambda u, n: [("static", "/static/app.css")] * 5, rounds, think)
     pages, pages_s = drive(users, Reviewer.cycle, rounds, think)
     bad = sum(1 for t in pages + static if t[2] != 200)
     base_stats, page_stats = summary(static), summary(pages)
     rows: list[Row] = [("static file (baseline)", base_stats["static"], static_s)]
-    rows += [(f"{k} page", page_stats[k], None) for k in ("queue", "record", "person", "group")]
+    kinds = ("queue", "search", "record", "person", "group")
+    rows += [(f"{k} page", page_stats[k], None) for k in kinds]
     rows.append(("all pages", page_stats["all"], pages_s))
     return rows, page_stats["all"]["p95"], bad
 
@@ -426,7 +437,8 @@ def write_results(
         f"the supervisors allocated the top items, {ITEMS_PER_REVIEWER} per reviewer.",
         "",
         f"{args.users} signed-in reviewers at once, each in its own thread repeating queue -> "
-        "record -> person -> group (HTML pages, every view audited), pausing a random think "
+        "search (a full name, surname first) -> record -> person -> group (HTML pages, every view "
+        "and search audited), pausing a random think "
         f"time (exponential, mean {args.think} s) after each page. Baseline in the same run: "
         "the same load on a static file through the same middleware. Then the same with no "
         "think time (20 requests always in flight: capacity, not the goal). Server and load "

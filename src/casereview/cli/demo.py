@@ -184,7 +184,7 @@ def _print_users(users: list[tuple[str, str, str]]) -> None:
     console.print(FIRST_STEPS, highlight=False)
 
 
-def _serve(engine: Engine, port: int) -> None:
+def _serve(engine: Engine, port: int, reports: Path | None = None) -> None:
     import uvicorn
 
     from casereview.settings import get_settings
@@ -192,7 +192,7 @@ def _serve(engine: Engine, port: int) -> None:
 
     console.print(f"serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
     uvicorn.run(
-        create_app(engine, settings=get_settings().web),
+        create_app(engine, settings=get_settings().web, report_dir=reports),
         host="127.0.0.1",
         port=port,
         server_header=False,
@@ -218,7 +218,7 @@ def _serve_existing(out: Path, port: int) -> None:
                 f"no {USERS_FILE} beside the store: give a user a new password with "
                 "`casereview users reset-password NAME`"
             )
-        _serve(engine, port)
+        _serve(engine, port, out / "report")
     finally:
         engine.dispose()
 
@@ -305,7 +305,7 @@ def demo(
         _print_users(users)
         console.print(f"(users and passwords also in {users_file}, readable by you only)")
         if serve:
-            _serve(engine, port)
+            _serve(engine, port, out / "report")
     finally:
         engine.dispose()
 

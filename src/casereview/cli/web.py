@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -61,6 +62,12 @@ def serve(
         help="Comma-separated proxy addresses or networks ('*': any) whose X-Forwarded-For "
         "names the client (default: web.forwarded_allow_ips, empty: none is believed).",
     ),
+    reports: Path = typer.Option(
+        None,
+        "--reports",
+        help="Folder `casereview report` published into: its files are listed and served on "
+        "the Reports page.",
+    ),
 ) -> None:
     """Serve the review web app with uvicorn (put TLS in front and set web.secure_cookies).
 
@@ -78,7 +85,7 @@ def serve(
     # A web request waits at most web.write_wait_s for the write lock, then answers 503.
     with store_engine(ctx, busy_timeout_s=web.write_wait_s) as engine:
         uvicorn.run(
-            create_app(engine, settings=web),
+            create_app(engine, settings=web, report_dir=reports),
             host=host or web.host,
             port=port or web.port,
             server_header=False,

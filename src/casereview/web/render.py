@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -10,7 +12,7 @@ from pydantic import BaseModel
 
 from casereview.model.codes import UserRole
 
-__all__ = ["ErrorOut", "is_api", "nav_for", "page", "problem"]
+__all__ = ["ErrorOut", "filters_query", "is_api", "nav_for", "page", "problem"]
 
 
 class ErrorOut(BaseModel):
@@ -47,6 +49,14 @@ NAV: dict[UserRole, list[tuple[str, str]]] = {
 
 def nav_for(role: UserRole | None) -> list[tuple[str, str]]:
     return NAV.get(role, []) if role else []
+
+
+def filters_query(filters: Any, **extra: object) -> str:
+    """A filters dataclass (and extra values) as a query string: the links of a pager, the
+    target of a form that keeps the filters. Empty values are left out, as "no filter"."""
+    pairs = {k: getattr(v, "value", v) for k, v in asdict(filters).items()}
+    pairs.update(extra)
+    return urlencode({k: v for k, v in pairs.items() if v not in (None, False, "")})
 
 
 def is_api(request: Request) -> bool:

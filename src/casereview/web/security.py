@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "CSP",
+    "DOCUMENT_CSP",
     "LOGIN_CSRF_COOKIE",
     "SecurityMiddleware",
     "csrf_matches",
@@ -34,6 +35,11 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
+)
+# A published document (the report): its own inline styles and images, never a script.
+DOCUMENT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
 )
 _STATIC_PREFIX = "/static/"
 
@@ -55,8 +61,13 @@ def security_headers(path: str, correlation_id: str) -> list[tuple[bytes, bytes]
 
 
 def _merge(headers: Iterable[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]]) -> list[Any]:
+    """The response's headers with ours; a route's own Content-Security-Policy is kept (the
+    published report sets a stricter one of its own: no script at all)."""
+    kept = list(headers)
+    own = {name.lower() for name, _ in kept if name.lower() == b"content-security-policy"}
+    extra = [h for h in extra if h[0] not in own]
     names = {name for name, _ in extra}
-    return [h for h in headers if h[0].lower() not in names] + extra
+    return [h for h in kept if h[0].lower() not in names] + extra
 
 
 ERROR_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">

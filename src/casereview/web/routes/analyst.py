@@ -16,6 +16,7 @@ from casereview.store.exports import write_csv
 from casereview.store.views import ReportView, published_file, reports_view
 from casereview.web.auth import Ctx, csrf_checked, require, signed_in, write_audit
 from casereview.web.render import ErrorOut, page
+from casereview.web.security import DOCUMENT_CSP
 
 router = APIRouter()
 api = APIRouter(
@@ -60,7 +61,7 @@ def report_file(name: str, ctx: Ctx = Depends(signed_in)) -> Response:
     with reading(ctx.engine) as conn:
         path = published_file(conn, ctx.actor, ctx.web.report_dir, name)
     write_audit(ctx, AuditAction.CONSULT, "report_file", name)
-    return FileResponse(path)
+    return FileResponse(path, headers={"Content-Security-Policy": DOCUMENT_CSP})
 
 
 def export_csv(ctx: Ctx, body: ExportIn) -> str:

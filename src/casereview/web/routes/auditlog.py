@@ -5,8 +5,6 @@ verification. No case content."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -17,7 +15,7 @@ from casereview.store import audit
 from casereview.store.db import reading
 from casereview.store.views import AuditEntryView, AuditFilters, Page, audit_page
 from casereview.web.auth import Ctx, csrf_checked, require, signed_in, write_audit
-from casereview.web.render import ErrorOut, page
+from casereview.web.render import ErrorOut, filters_query, page
 
 __all__ = ["api", "router"]
 
@@ -61,11 +59,6 @@ def _entries(ctx: Ctx, f: AuditFilters, page_number: int) -> Page[AuditEntryView
         return audit_page(conn, ctx.actor, f, page_number)
 
 
-def _query(f: AuditFilters) -> str:
-    pairs = {k: (v.value if hasattr(v, "value") else v) for k, v in asdict(f).items()}
-    return urlencode({k: v for k, v in pairs.items() if v not in (None, "")})
-
-
 def _render(
     request: Request, ctx: Ctx, f: AuditFilters, n: int, verify: VerifyOut | None
 ) -> Response:
@@ -76,7 +69,7 @@ def _render(
             "session": ctx.session,
             "entries": _entries(ctx, f, n),
             "f": f,
-            "query": _query(f),
+            "query": filters_query(f),
             "actions": list(AuditAction),
             "verify": verify,
         },

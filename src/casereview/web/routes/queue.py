@@ -5,9 +5,6 @@ supervisor's allocation of every item a filter selects (one audited transition p
 # ruff: noqa: B008  (FastAPI declares dependencies and form fields as defaults)
 from __future__ import annotations
 
-from dataclasses import asdict
-from urllib.parse import urlencode
-
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
@@ -25,7 +22,7 @@ from casereview.review.queue import (
 from casereview.store.db import reading
 from casereview.store.views import Page, team_names, user_id_by_name
 from casereview.web.auth import Ctx, csrf_checked, require, signed_in, write_audit
-from casereview.web.render import ErrorOut, page
+from casereview.web.render import ErrorOut, filters_query, page
 
 __all__ = ["api", "router"]
 
@@ -57,13 +54,6 @@ def _filters(
         unallocated=unallocated,
         sort=sort,
     )
-
-
-def _query(f: QueueFilters, **extra: object) -> str:
-    """The filters as a query string (for paging links and the allocation redirect)."""
-    pairs = {k: (v.value if hasattr(v, "value") else v) for k, v in asdict(f).items()}
-    pairs.update(extra)
-    return urlencode({k: v for k, v in pairs.items() if v not in (None, False, "")})
 
 
 def _queue(
@@ -110,7 +100,7 @@ def queue_view(
             "session": ctx.session,
             "queue": result,
             "f": f,
-            "query": _query(f),
+            "query": filters_query(f),
             "teams": teams,
             "members": members,
             "statuses": list(ReviewStatus),
@@ -154,7 +144,9 @@ def allocate_form(
     ctx: Ctx = Depends(csrf_checked),
 ) -> Response:
     done = _allocate(ctx, f, assignee, to_team)
-    target = _query(f, allocated=len(done.assigned), refused=len(done.refused), assignee=assignee)
+    target = filters_query(
+        f, allocated=len(done.assigned), refused=len(done.refused), assignee=assignee
+    )
     return RedirectResponse(f"/queue?{target}", status_code=303)
 
 

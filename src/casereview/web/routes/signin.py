@@ -50,6 +50,12 @@ def home(ctx: Ctx = Depends(signed_in)) -> Response:
     return RedirectResponse(HOME.get(ctx.actor.role, "/login"), status_code=303)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """No icon (pages declare an empty one; a published report asks the browser's default)."""
+    return Response(status_code=204)
+
+
 @router.get("/login", include_in_schema=False)
 def login_form(request: Request) -> Response:
     return _form(request, None, 200)
