@@ -26,9 +26,11 @@ def _served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Engine, int]]:
     """Calls of the demo's `_serve` (the uvicorn step), instead of serving."""
     calls: list[tuple[Engine, int]] = []
 
-    def record(engine: Engine, port: int) -> None:
+    def record(engine: Engine, port: int, reports: Path | None = None) -> None:
         with reading(engine) as conn:  # the engine is open on the demo's store
             load_actor(conn, "reviewer")
+        # The Reports page serves the demo's published report.
+        assert reports is not None and (reports / "report.html").is_file()
         calls.append((engine, port))
 
     monkeypatch.setattr(casereview.cli.demo, "_serve", record)
