@@ -86,3 +86,35 @@ def test_decide_on_the_pipeline_store_as_the_signed_in_reviewer(
         "safeguarding_referral",
         "Refer: the child is still at risk.",
     )
+
+
+def test_search_and_person_read_what_the_web_reads(
+    review_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import asdict
+
+    from casereview.link.search import PersonQuery, search_persons
+    from casereview.link.views import person_view
+
+    engine = copy_store(review_store, tmp_path / "store.db")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    try:
+        with reading(engine) as conn:
+            rev = load_actor(conn, "rev_n")
+            item = queue_page(conn, rev, QueueFilters(scope="mine")).items[0]
+            group_item = item_for_subject(conn, rev, item.subject_type, item.subject_id)
+            assert group_item is not None
+            found = search_persons(conn, rev, PersonQuery("Khan"), 1)
+            person = person_view(conn, rev, found.items[0].person_id) if found.items else None
+        code, out = _run(capsys, url, "search", "Khan", "--as", "rev_n", "--json")
+        assert code == 0
+        listed = json.loads(out)
+        assert [h["person_id"] for h in listed["items"]] == [h.person_id for h in found.items]
+        if person is not None:
+            code, out = _run(capsys, url, "person", str(person.id), "--as", "rev_n", "--json")
+            assert code == 0
+            assert json.loads(out) == json.loads(json.dumps(asdict(person), default=str))
+        code, _ = _run(capsys, url, "person", str(person.id if person else 1), "--as", "aud")
+        assert code != 0
+    finally:
+        engine.dispose()

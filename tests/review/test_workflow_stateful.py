@@ -163,7 +163,9 @@ class WorkflowMachine(RuleBasedStateMachine):
                     conn.execute(select(records.c.id).where(visible_records(actor))).scalars()
                 )
                 for item_id, team_id in team_of_item.items():
-                    mine = team_id is not None and team_id in self.team_of[name]
+                    # A supervisor also sees the items no team holds yet, to allocate them.
+                    unallocated = team_id is None and actor.role == UserRole.SUPERVISOR
+                    mine = unallocated or (team_id is not None and team_id in self.team_of[name])
                     assert (subject[item_id] in seen) == mine
                     try:
                         check_review_item(conn, actor, item_id)

@@ -16,6 +16,7 @@ from casereview.cli import link as _link  # noqa: F401
 from casereview.cli import mapping as _mapping  # noqa: F401
 from casereview.cli import report as _report  # noqa: F401
 from casereview.cli import review as _review  # noqa: F401
+from casereview.cli import search as _search  # noqa: F401
 from casereview.cli import synth as _synth
 from casereview.cli import web as _web  # noqa: F401
 from casereview.cli.app import app
