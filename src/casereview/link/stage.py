@@ -248,7 +248,9 @@ def predict_persons(
         notes.append(f"the household guard cut {clustering.guard_cuts} model link(s)")
     if clustering.edges_cut:
         notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
-    return Prediction(frame, scored.pairs, model.settings, clustering, notes, timings)
+    # The model with the record-context comparison when context was added: the explanations
+    # show its bar, and `link.score` scores a pair again with it.
+    return Prediction(frame, scored.pairs, scored.model.settings, clustering, notes, timings)
 
 
 def _without_term_frequencies(settings: dict[str, Any]) -> None:
