@@ -240,14 +240,16 @@ def login(
 ) -> None:
     """Sign in on this command line with your password: review commands then act as you."""
     from casereview.store.cli_tokens import sign_in, write_token_file
+    from casereview.store.users import LoginPolicy
 
     password = (
         sys.stdin.readline().rstrip("\n")
         if password_stdin
         else typer.prompt("password", hide_input=True)
     )
+    policy = LoginPolicy.from_settings(settings_for(ctx).web)
     with store_engine(ctx) as engine:
-        result, issued = sign_in(engine, username, password, hours=hours)
+        result, issued = sign_in(engine, username, password, hours=hours, policy=policy)
     if issued is None:
         why = (
             "too many failed sign-ins: wait"

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from casereview.errors import AccessDenied, ConfigError
 from casereview.model.tables import cli_tokens, users
 from casereview.store.files import open_private
-from casereview.store.users import LoginResult, verify_login
+from casereview.store.users import LoginPolicy, LoginResult, verify_login
 
 __all__ = [
     "TOKEN_ENV",
@@ -87,7 +87,12 @@ def issue_token(
 
 
 def sign_in(
-    engine: Engine, username: str, password: str, *, hours: float = 12
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    hours: float = 12,
+    policy: LoginPolicy | None = None,
 ) -> tuple[LoginResult, IssuedToken | None]:
     """Check the password as the web sign-in does (recorded and audited), then issue a token
     in the same short write. Returns the login result and, when it succeeded, the token."""
@@ -96,6 +101,7 @@ def sign_in(
         username,
         password,
         client=f"cli os-user={os_user()}",
+        policy=policy,
         then=lambda conn, user_id: issue_token(conn, user_id, hours=hours),
     )
 
