@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from casereview.errors import AccessDenied, NotFound
-from casereview.link.judgements import record_judgement
-from casereview.link.views import PersonView, person_view, visible_mentions
+from casereview.errors import NotFound
+from casereview.link.matches import judge_match
+from casereview.link.views import PersonView, person_view
 from casereview.model.codes import AuditAction, UserRole
 from casereview.store.db import reading
 from casereview.web.auth import Ctx, audited, csrf_checked, require, signed_in, write_audit
@@ -77,14 +77,12 @@ def _judge(ctx: Ctx, person_id: int, body: JudgementIn) -> int:
         raise NotFound("a judgement needs two different mentions")
     with reading(ctx.engine) as conn, audited(ctx, "person", person_id):
         person_view(conn, ctx.actor, person_id)  # the person is visible to the actor
-        seen = visible_mentions(conn, ctx.actor, ids)
-    if seen != ids:
-        write_audit(ctx, AuditAction.DENIED, "mention_pair", f"{body.mention_a}-{body.mention_b}")
-        raise AccessDenied("mention not visible")
-    assert ctx.actor.user_id is not None
-    saved = record_judgement(
-        ctx.engine, body.mention_a, body.mention_b, body.judgement, ctx.actor.user_id, body.reason
-    )
+    # The one path of every judgement (library, command line, both web pages): both records
+    # visible to the actor, then `record_judgement`, which supersedes and audits.
+    with audited(ctx, "mention_pair", f"{body.mention_a}-{body.mention_b}"):
+        saved = judge_match(
+            ctx.engine, ctx.actor, body.mention_a, body.mention_b, body.judgement, body.reason
+        )
     return saved.id
 
 
