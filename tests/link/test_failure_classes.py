@@ -128,6 +128,28 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         },
         {"source": "met_missing", "identifiers": {"la_child_id": "la-40772"}},
     ],
+    # One council child id on the records of two children of one family: the dates of
+    # birth and the forenames contradict it.
+    "id_sister": [
+        {
+            "forenames": "Maya",
+            "surname": "Lindqvist",
+            "dob": "2003-02-02",
+            "postcode": "N4 2HL",
+            "source": "la_csc",
+            "identifiers": {"la_child_id": "LA-55012"},
+        },
+    ],
+    "id_brother": [
+        {
+            "forenames": "Oskar",
+            "surname": "Lindqvist",
+            "dob": "2011-10-30",
+            "postcode": "N4 2HL",
+            "source": "la_csc",
+            "identifiers": {"la_child_id": "LA-55012"},
+        },
+    ],
     # An associate named by name alone on three referrals about the same child.
     "named_child": [
         {
@@ -268,3 +290,9 @@ def test_planted_people_stay_apart_from_each_other(
     # The household's bridge mention may join one of the household, nobody else.
     allowed = [{"okonkwo_bridge", n} for n in ("mother", "son", "daughter")]
     assert all(names in allowed for names in shared.values()), shared
+
+
+def test_a_strong_identifier_contradicted_by_dates_of_birth_and_forenames_does_not_merge(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    assert _persons(linked, "id_sister").isdisjoint(_persons(linked, "id_brother"))

@@ -315,15 +315,13 @@ def household_guard(
             frame["id_scheme"].tolist(), frame["identifier"].tolist(), strict=True
         )
     ]
-    strong = frame["strong_id"].tolist()
     dated = np.flatnonzero(~np.isnan(lo) & ~np.isnan(hi))
 
     def identified(a: int, b: int) -> bool:
-        """One identifier (the same strong one; an ordinary one of one scheme, one or two
-        characters apart): an identifier an agency issued to one person outranks a date
-        of birth far off (an error of entry), as it does in the model's weights."""
-        if isinstance(strong[a], str) and strong[a] == strong[b]:
-            return True
+        """One ordinary identifier (one scheme, one or two characters apart): weighed like
+        any evidence, it outranks a date of birth far off (an error of entry). A strong
+        identifier is not: it links on its own whatever else disagrees, so the guard is the
+        one check a date of birth far apart gets against it."""
         ia, ib = identifier[a], identifier[b]
         if not isinstance(ia, str) or not isinstance(ib, str):
             return False
