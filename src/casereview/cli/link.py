@@ -105,20 +105,11 @@ def _mention_id(store: Engine, text: str) -> int:
     source, sep, key = text.partition(":")
     if not sep:
         raise NotFound(f"mention {text!r}: give an id or SOURCE:MENTION_KEY")
-    from sqlalchemy import select
-
-    from casereview.model.tables import mentions, sources
+    from casereview.link.views import mention_by_key
     from casereview.store.db import reading
 
     with reading(store) as conn:
-        found = conn.execute(
-            select(mentions.c.id)
-            .join(sources, sources.c.id == mentions.c.source_id)
-            .where(sources.c.name == source, mentions.c.mention_key == key)
-        ).scalar()
-    if found is None:
-        raise NotFound(f"no mention {key!r} in source {source!r}")
-    return int(found)
+        return mention_by_key(conn, source, key)
 
 
 @app.command("explain")
