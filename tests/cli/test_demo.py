@@ -44,12 +44,33 @@ def test_demo_builds_every_stage_and_leaves_work_for_the_reviewer(
     args = ["demo", "--out", str(out), "--cases", "300", "--mappings", str(REPO_MAPPINGS)]
     assert main([*args, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert list(summary["stages"]) == ["synth", "ingest", "link", "classify", "network", "review", "report"]
+    assert list(summary["stages"]) == [
+        "synth",
+        "ingest",
+        "link",
+        "classify",
+        "network",
+        "review",
+        "report",
+    ]
     tables = summary["tables"]
-    for name in ("records", "mentions", "persons", "mention_person", "classifications", "review_items"):
+    for name in (
+        "records",
+        "mentions",
+        "persons",
+        "mention_person",
+        "classifications",
+        "review_items",
+    ):
         assert tables[name] > 0, name
     assert tables["mention_person"] == tables["mentions"]
-    assert sorted(u["role"] for u in summary["users"]) == ["admin", "analyst", "auditor", "reviewer", "supervisor"]
+    assert sorted(u["role"] for u in summary["users"]) == [
+        "admin",
+        "analyst",
+        "auditor",
+        "reviewer",
+        "supervisor",
+    ]
     assert (out / "report").is_dir() and any((out / "report").iterdir())
 
     # The supervisor allocated the top of the queue to the reviewer, through the workflow.
@@ -101,16 +122,19 @@ def test_reset_password_ends_sessions_and_is_audited(
 
     db = ["--database", f"sqlite:///{tmp_path / 'cr.db'}"]
     assert main([*db, "init"]) == 0
+    # Administration acts as a signed-in admin (the first one is bootstrapped).
+    monkeypatch.setenv("CASEREVIEW_TOKEN_FILE", str(tmp_path / "token"))
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("violet-harbour-lantern-42\n" * 2))
+    assert main([*db, "users", "add", "boss", "--role", "admin", "--password-stdin"]) == 0
+    assert main([*db, "login", "boss", "--password-stdin"]) == 0
     assert main([*db, "users", "add", "rev", "--role", "reviewer"]) == 0
     capsys.readouterr()
     assert main([*db, "users", "reset-password", "rev"]) == 0
     printed = capsys.readouterr().out
     password = printed.rsplit("new password (shown once): ", 1)[1].split()[0]
     engine = make_engine(f"sqlite:///{tmp_path / 'cr.db'}")
-    from casereview.store.db import writing
-
-    with writing(engine) as conn:
-        result: Any = verify_login(conn, "rev", password, client="test")
+    result: Any
+    result, _ = verify_login(engine, "rev", password, client="test")
     assert (result.ok, result.reason) == (True, "ok")
     with reading(engine) as conn:
         entries = [
@@ -118,7 +142,9 @@ def test_reset_password_ends_sessions_and_is_audited(
             for e in audit.iter_entries(conn)
             if e.details_dict.get("operation") == "set_password"
         ]
-    assert entries == [("admin", "user", "1", "cli", "set_password")]
+    from casereview.store.cli_tokens import os_user
+
+    assert entries == [("admin", "user", "2", f"cli os-user={os_user()}", "set_password")]
     # A password from stdin must meet the policy: a short one is refused, one clear line.
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("short\n"))
     assert main([*db, "users", "reset-password", "rev", "--password-stdin"]) == 2

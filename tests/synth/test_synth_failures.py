@@ -29,10 +29,20 @@ def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
+# Indicators whose cases the world holds without planting them as failures: an associate a
+# referral names who is never a suspect, a police concern about a child the council never
+# recorded. benchmarks/bench_findings.py derives their truth from the exports and the true
+# persons (issue 16).
+DERIVED_NOT_PLANTED = {
+    IndicatorCode.NAMED_ASSOCIATE_NOT_INVESTIGATED,
+    IndicatorCode.POLICE_CONCERN_NO_LA_RECORD,
+}
+
+
 def test_every_code_is_planted_and_is_a_known_code(world_4000: World) -> None:
     codes = {r["code"] for r in world_4000.csv("truth/failures.csv")}
     known = {FindingCode.MISSING_CSE_FLAG, FindingCode.WRONG_CSE_FLAG,
-             FindingCode.POLICE_LA_MISMATCH} | set(IndicatorCode)
+             FindingCode.POLICE_LA_MISMATCH} | (set(IndicatorCode) - DERIVED_NOT_PLANTED)
     assert codes == {c.value for c in known}
 
 
