@@ -70,9 +70,9 @@ def _group(ctx: Ctx, group_id: int) -> GroupPage:
             evidence=subject_evidence(conn, ctx.actor, SubjectType.GROUP, group_id),
             review=item_for_subject(conn, ctx.actor, SubjectType.GROUP, group_id),
         )
-    write_audit(
-        ctx, AuditAction.CONSULT, "group", group_id, details={"records": len(result.group.timeline)}
-    )
+    # The entry lists the records the page showed, not a count (issue 22, item 13).
+    shown = sorted({e.record_id for e in result.group.timeline})
+    write_audit(ctx, AuditAction.CONSULT, "group", group_id, details={"records": shown})
     return result
 
 

@@ -33,7 +33,12 @@ def _person(ctx: Ctx, person_id: int) -> PersonView:
     with reading(ctx.engine) as conn, audited(ctx, "person", person_id):
         result = person_view(conn, ctx.actor, person_id)
     write_audit(
-        ctx, AuditAction.CONSULT, "person", person_id, details={"mentions": len(result.mentions)}
+        ctx,
+        AuditAction.CONSULT,
+        "person",
+        person_id,
+        # The records the page showed, not a count (issue 22, item 13).
+        details={"records": sorted({m.record_id for m in result.mentions})},
     )
     return result
 
