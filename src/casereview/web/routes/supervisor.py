@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from casereview.link.matches import match_counts
 from casereview.model.codes import AuditAction, UserRole
 from casereview.review.views import SupervisionView, supervision_view
 from casereview.store.db import reading
@@ -39,7 +40,10 @@ def _supervision(ctx: Ctx) -> SupervisionView:
 
 @router.get("/supervisor", include_in_schema=False)
 def supervision_page(request: Request, ctx: Ctx = Depends(signed_in)) -> Response:
-    return page(request, "supervisor.html", {"session": ctx.session, "s": _supervision(ctx)})
+    s = _supervision(ctx)
+    with reading(ctx.engine) as conn:
+        matches = match_counts(conn, ctx.actor)  # the possible-matches queue (issue 18)
+    return page(request, "supervisor.html", {"session": ctx.session, "s": s, "matches": matches})
 
 
 @api.get("/supervisor", response_model=SupervisionView)
