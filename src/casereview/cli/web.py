@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -32,6 +33,7 @@ app.add_typer(teams_app, name="teams")
 
 
 BOOTSTRAP_ACTOR = "bootstrap"
+T = TypeVar("T")
 
 
 def _admin(engine: Engine, command: str, *, creating: UserRole | None = None) -> tuple[str, str]:
@@ -49,6 +51,28 @@ def _admin(engine: Engine, command: str, *, creating: UserRole | None = None) ->
                 return BOOTSTRAP_ACTOR, f"cli os-user={os_user()}"
     actor = signed_in_actor(engine, None, command, roles=(UserRole.ADMIN,))
     return actor.username, actor.client or f"cli os-user={os_user()}"
+
+
+def _as_admin(
+    ctx: typer.Context,
+    command: str,
+    change: Callable[..., T],
+    *args: Any,
+    creating: UserRole | None = None,
+) -> T:
+    """`change(conn, *args, actor=, client=)` in one write transaction, as the signed-in admin
+    (`_admin`): the one path of every administration command."""
+    from casereview.store.db import writing
+
+    with store_engine(ctx) as engine:
+        actor, client = _admin(engine, command, creating=creating)
+        with writing(engine) as conn:
+            return change(conn, *args, actor=actor, client=client)
+
+
+def _new_password(from_stdin: bool) -> str:
+    """A password read from stdin, or a strong one generated (printed once by the caller)."""
+    return sys.stdin.readline().rstrip("\n") if from_stdin else secrets.token_urlsafe(18)
 
 
 @app.command("serve")
@@ -110,16 +134,13 @@ def users_add(
     ),
 ) -> None:
     """Create a user; without --password-stdin a strong password is generated and printed once."""
-    from casereview.store.db import writing
     from casereview.store.users import create_user
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(18)
-    with store_engine(ctx) as engine:
-        actor, client = _admin(engine, "users add", creating=role)
-        with writing(engine) as conn:
-            user_id = create_user(
-                conn, username, display_name or username, role, password, actor=actor, client=client
-            )
+    password = _new_password(password_stdin)
+    user_id = _as_admin(
+        ctx, "users add", create_user, username, display_name or username, role, password,
+        creating=role,
+    )  # fmt: skip
     console.print(f"user {username} created (id {user_id}, {role.value})")
     if not password_stdin:
         console.print(f"password (shown once): {password}", highlight=False)
@@ -130,13 +151,9 @@ def users_disable(
     ctx: typer.Context, username: str = typer.Argument(..., help="Login name.")
 ) -> None:
     """Disable a user and end all their web sessions at once."""
-    from casereview.store.db import writing
     from casereview.store.users import disable_user
 
-    with store_engine(ctx) as engine:
-        actor, client = _admin(engine, "users disable")
-        with writing(engine) as conn:
-            disable_user(conn, username, actor=actor, client=client)
+    _as_admin(ctx, "users disable", disable_user, username)
     console.print(f"user {username} disabled")
 
 
@@ -152,14 +169,10 @@ def users_reset_password(
 
     Without --password-stdin a strong password is generated and printed once; hand it to the
     user by a secure route. The password policy applies to one read from stdin."""
-    from casereview.store.db import writing
     from casereview.store.users import set_password
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else secrets.token_urlsafe(18)
-    with store_engine(ctx) as engine:
-        actor, client = _admin(engine, "users reset-password")
-        with writing(engine) as conn:
-            set_password(conn, username, password, actor=actor, client=client)
+    password = _new_password(password_stdin)
+    _as_admin(ctx, "users reset-password", set_password, username, password)
     console.print(f"password of {username} reset; their web sessions were ended")
     if not password_stdin:
         console.print(f"new password (shown once): {password}", highlight=False)
@@ -170,13 +183,9 @@ def users_unlock(
     ctx: typer.Context, username: str = typer.Argument(..., help="Login name.")
 ) -> None:
     """Clear a user's sign-in delays after failed attempts, from every address (audited)."""
-    from casereview.store.db import writing
     from casereview.store.users import unlock_user
 
-    with store_engine(ctx) as engine:
-        actor, client = _admin(engine, "users unlock")
-        with writing(engine) as conn:
-            cleared = unlock_user(conn, username, actor=actor, client=client)
+    cleared = _as_admin(ctx, "users unlock", unlock_user, username)
     console.print(f"{username} unlocked ({cleared} failed sign-ins cleared)")
 
 
@@ -215,13 +224,9 @@ def users_list(
 @teams_app.command("add")
 def teams_add(ctx: typer.Context, name: str = typer.Argument(..., help="Team name.")) -> None:
     """Create a team."""
-    from casereview.store.db import writing
     from casereview.store.users import create_team
 
-    with store_engine(ctx) as engine:
-        actor, client = _admin(engine, "teams add")
-        with writing(engine) as conn:
-            team_id = create_team(conn, name, actor=actor, client=client)
+    team_id = _as_admin(ctx, "teams add", create_team, name)
     console.print(f"team {name} created (id {team_id})")
 
 
@@ -232,13 +237,9 @@ def teams_add_member(
     user: str = typer.Argument(..., help="Login name."),
 ) -> None:
     """Put a user in a team: they see that team's work from their next request."""
-    from casereview.store.db import writing
     from casereview.store.users import add_member
 
-    with store_engine(ctx) as engine:
-        actor, client = _admin(engine, "teams add-member")
-        with writing(engine) as conn:
-            add_member(conn, team, user, actor=actor, client=client)
+    _as_admin(ctx, "teams add-member", add_member, team, user)
     console.print(f"{user} added to {team}")
 
 
@@ -249,13 +250,9 @@ def teams_remove_member(
     user: str = typer.Argument(..., help="Login name."),
 ) -> None:
     """Take a user out of a team: their next request no longer sees that team's work."""
-    from casereview.store.db import writing
     from casereview.store.users import remove_member
 
-    with store_engine(ctx) as engine:
-        actor, client = _admin(engine, "teams remove-member")
-        with writing(engine) as conn:
-            remove_member(conn, team, user, actor=actor, client=client)
+    _as_admin(ctx, "teams remove-member", remove_member, team, user)
     console.print(f"{user} removed from {team}")
 
 
