@@ -26,6 +26,7 @@ from casereview.model.tables import (
     records,
     sources,
 )
+from casereview.values.dates import whole_years
 
 __all__ = ["MentionFact", "RecordFact", "age_at", "load_facts", "suspect_like", "victim_like"]
 
@@ -98,9 +99,7 @@ def suspect_like(role: str, record_type: str) -> bool:
 
 def age_at(dob: dt.date | None, on: dt.date | None) -> int | None:
     """Whole years between a date of birth and a day, or None when either is missing."""
-    if dob is None or on is None:
-        return None
-    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+    return whole_years(dob, on)
 
 
 def _factors(text: str | None) -> frozenset[str]:

@@ -29,6 +29,7 @@ from casereview.model.tables import (
     sources,
 )
 from casereview.store.access import Actor, check_record, visible_records
+from casereview.values.dates import whole_years
 
 __all__ = [
     "MentionView",
@@ -37,6 +38,7 @@ __all__ = [
     "RecordRef",
     "RecordView",
     "age_at",
+    "event_age",
     "mention_name",
     "quarantine_entry",
     "quarantine_rows",
@@ -46,10 +48,16 @@ __all__ = [
 
 
 def age_at(dob: dt.date | None, when: dt.date | None) -> int | None:
-    """Whole years between a date of birth and an event (None when either is unknown)."""
-    if dob is None or when is None or when < dob:
+    """Whole years between a date of birth and an event (None when either is unknown, or
+    when the event is dated before the birth)."""
+    if dob is not None and when is not None and when < dob:
         return None
-    return when.year - dob.year - ((when.month, when.day) < (dob.month, dob.day))
+    return whole_years(dob, when)
+
+
+def event_age(written: int | None, dob: dt.date | None, when: dt.date | None) -> int | None:
+    """A mention's age at its event: as the source wrote it, else from its date of birth."""
+    return written if written is not None else age_at(dob, when)
 
 
 def mention_name(raw: str | None, forenames: str | None, surname: str | None) -> str | None:
@@ -174,9 +182,7 @@ def record_view(conn: Connection, actor: Actor, record_id: int) -> RecordView:
                 role=m.role,
                 name=mention_name(m.name_raw, m.forenames, m.surname),
                 dob=m.dob,
-                age_at_event=m.age_at_event
-                if m.age_at_event is not None
-                else age_at(m.dob, r.occurred_at),
+                age_at_event=event_age(m.age_at_event, m.dob, r.occurred_at),
                 sex=m.sex,
                 relationship=m.relationship,
                 person_id=m.person_id,

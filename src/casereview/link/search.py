@@ -24,7 +24,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, func, or_, select
 
-from casereview.ingest.views import age_at
+from casereview.ingest.views import event_age
 from casereview.link.views import person_mention_counts
 from casereview.model.serial import from_json
 from casereview.model.tables import (
@@ -167,7 +167,7 @@ def _index(conn: Connection) -> _Index:
             aliases = from_json(r.aliases, []) or []
             for word in _words(r.forenames, r.surname, r.name_raw, *map(str, aliases)):
                 index.add(pid, word)
-            age = r.age_at_event if r.age_at_event is not None else age_at(r.dob, r.occurred_at)
+            age = event_age(r.age_at_event, r.dob, r.occurred_at)
             index.births.setdefault(pid, []).append((r.dob, age))
         for old in [k for k in _CACHE if k[0] == key[0]]:
             del _CACHE[old]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, and_, func, select
 
 from casereview.errors import NotFound
-from casereview.ingest.views import age_at, mention_name
+from casereview.ingest.views import event_age, mention_name
 from casereview.link.explain import Bar
 from casereview.model.tables import (
     group_members,
@@ -202,9 +202,7 @@ def person_view(conn: Connection, actor: Actor, person_id: int) -> PersonView:
             role=r.role,
             name=mention_name(r.name_raw, r.forenames, r.surname),
             dob=r.dob,
-            age_at_event=r.age_at_event
-            if r.age_at_event is not None
-            else age_at(r.dob, r.occurred_at),
+            age_at_event=event_age(r.age_at_event, r.dob, r.occurred_at),
             postcode=r.postcode,
             match_probability=r.match_probability,
         )

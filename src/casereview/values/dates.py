@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from casereview.model.codes import DobPrecision
 
-__all__ = ["PartialDate", "format_precision", "parse_date"]
+__all__ = ["PartialDate", "format_precision", "parse_date", "whole_years"]
 
 _MAX_DATE_TEXT = 64
 
@@ -72,3 +72,11 @@ def parse_date(
     if not stripped or len(stripped) > _MAX_DATE_TEXT:
         return None
     return _parse(stripped, tuple(formats), pivot)
+
+
+def whole_years(dob: dt.date | None, on: dt.date | None) -> int | None:
+    """Whole years from a date of birth to a day (an age on that day), None when either is
+    missing."""
+    if dob is None or on is None:
+        return None
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
