@@ -14,7 +14,7 @@ import random
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from casereview.errors import AccessDenied, WorkflowError
 from casereview.model.codes import (
@@ -36,7 +36,7 @@ from casereview.review.workflow import (
 from casereview.settings import get_settings
 from casereview.store import audit
 from casereview.store.access import Actor, check_review_item, require_role
-from casereview.store.db import reading, writing
+from casereview.store.db import reading_on, writing
 from casereview.store.runs import utc_now
 
 __all__ = [
@@ -184,13 +184,13 @@ def second_review(
         return decision_id
 
 
-def item_history(engine: Engine, item_id: int, *, actor: Actor) -> list[dict[str, Any]]:
+def item_history(bind: Engine | Connection, item_id: int, *, actor: Actor) -> list[dict[str, Any]]:
     """The item's decisions, oldest first, as the actor may see them.
 
     A second reviewer who has not yet recorded their outcome sees none of the first decision
     (its outcome, rationale, sign-off or return): that is what makes the second review blind.
     """
-    with reading(engine) as conn:
+    with reading_on(bind) as conn:
         check_review_item(conn, actor, item_id)
         item = conn.execute(select(review_items).where(review_items.c.id == item_id)).one()
         rows = conn.execute(
@@ -221,10 +221,10 @@ def cohens_kappa(pairs: list[tuple[str, str]]) -> float | None:
     return (observed - expected) / (1.0 - expected)
 
 
-def second_review_agreement(engine: Engine) -> dict[str, Any]:
+def second_review_agreement(bind: Engine | Connection) -> dict[str, Any]:
     """Agreement of first and blind second decisions: pairs, raw agreement, kappa, matrix."""
     second = decisions.alias("second")
-    with reading(engine) as conn:
+    with reading_on(bind) as conn:
         rows = conn.execute(
             select(second.c.review_item_id, second.c.outcome, second.c.id)
             .where(second.c.kind == DecisionKind.SECOND_REVIEW.value)

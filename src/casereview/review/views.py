@@ -109,7 +109,7 @@ def item_for_subject(
     if item is None:
         return None
     try:
-        raw = item_history(conn.engine, int(item.id), actor=actor)
+        raw = item_history(conn, int(item.id), actor=actor)
     except (AccessDenied, NotFound):
         return None
     names = dict(
@@ -233,5 +233,5 @@ def supervision_view(conn: Connection, actor: Actor) -> SupervisionView:
             PendingItem(int(r.id), r.subject_type, int(r.subject_id), r.username) for r in awaiting
         ],
         unallocated=int(unallocated),
-        second_review=second_review_agreement(conn.engine),
+        second_review=second_review_agreement(conn),
     )

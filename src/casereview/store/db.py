@@ -56,8 +56,15 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str | None = None, *, busy_timeout_s: float | None = None) -> Engine:
-    """An engine for `url` (default: the settings' database URL), configured for safe use."""
+def make_engine(
+    url: str | None = None,
+    *,
+    busy_timeout_s: float | None = None,
+    pool: dict[str, Any] | None = None,
+) -> Engine:
+    """An engine for `url` (default: the settings' database URL), configured for safe use.
+
+    `pool` passes SQLAlchemy's pool arguments (pool_size, max_overflow, pool_timeout)."""
     from casereview.settings import get_settings
 
     settings = get_settings()
@@ -67,7 +74,7 @@ def make_engine(url: str | None = None, *, busy_timeout_s: float | None = None) 
         parsed = make_url(url)
     except ArgumentError as e:
         raise ConfigError(f"invalid database URL {url!r}: {e}") from e
-    kwargs: dict[str, Any] = {"future": True}
+    kwargs: dict[str, Any] = {"future": True, **(pool or {})}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
@@ -167,6 +174,18 @@ def reading(engine: Engine) -> Iterator[Connection]:
         with conn.begin() as tx:
             yield conn
             tx.rollback()
+
+
+@contextmanager
+def reading_on(bind: Engine | Connection) -> Iterator[Connection]:
+    """`reading(engine)`, or the caller's own connection when it already holds one: a read
+    made inside another must never take a second connection from the pool, where a full pool
+    would have every request wait for itself (tests/web/test_one_connection.py)."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with reading(bind) as conn:
+            yield conn
 
 
 @contextmanager

@@ -80,7 +80,7 @@ def _out(t: workflow.Transition) -> TransitionOut:
 def _back(ctx: Ctx, item_id: int, saved: str) -> Response:
     """Back to the item's subject page, saying what was saved (no Referer: the referrer
     policy withholds it)."""
-    with reading(ctx.engine) as conn, audited(ctx, "review_item", item_id):
+    with audited(ctx, "review_item", item_id), reading(ctx.engine) as conn:
         subject_type, subject_id = item_subject(conn, ctx.actor, item_id)
     target = f"/{subject_type}s/{subject_id}?saved={saved}#review"
     return RedirectResponse(target, status_code=303)

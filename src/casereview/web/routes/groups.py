@@ -38,7 +38,7 @@ class GroupPage:
 
 
 def _groups(ctx: Ctx, page_number: int) -> Page[GroupRow]:
-    with reading(ctx.engine) as conn, audited(ctx, "function", "groups"):
+    with audited(ctx, "function", "groups"), reading(ctx.engine) as conn:
         result = groups_page(conn, ctx.actor, page_number)
     write_audit(ctx, AuditAction.CONSULT, "groups", None, details={"groups": len(result.items)})
     return result
@@ -64,7 +64,7 @@ def groups_api(
 
 
 def _group(ctx: Ctx, group_id: int) -> GroupPage:
-    with reading(ctx.engine) as conn, audited(ctx, "group", group_id):
+    with audited(ctx, "group", group_id), reading(ctx.engine) as conn:
         result = GroupPage(
             group=group_view(conn, ctx.actor, group_id),
             evidence=subject_evidence(conn, ctx.actor, SubjectType.GROUP, group_id),

@@ -30,7 +30,7 @@ PersonId = Path(..., ge=1, le=2**62)
 
 
 def _person(ctx: Ctx, person_id: int) -> PersonView:
-    with reading(ctx.engine) as conn, audited(ctx, "person", person_id):
+    with audited(ctx, "person", person_id), reading(ctx.engine) as conn:
         result = person_view(conn, ctx.actor, person_id)
     write_audit(
         ctx,
@@ -80,7 +80,7 @@ def _judge(ctx: Ctx, person_id: int, body: JudgementIn) -> int:
     ids = {body.mention_a, body.mention_b}
     if len(ids) != 2:
         raise NotFound("a judgement needs two different mentions")
-    with reading(ctx.engine) as conn, audited(ctx, "person", person_id):
+    with audited(ctx, "person", person_id), reading(ctx.engine) as conn:
         person_view(conn, ctx.actor, person_id)  # the person is visible to the actor
     # The one path of every judgement (library, command line, both web pages): both records
     # visible to the actor, then `record_judgement`, which supersedes and audits.

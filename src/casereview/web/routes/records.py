@@ -39,7 +39,7 @@ class RecordPage:
 
 
 def _record(ctx: Ctx, record_id: int) -> RecordPage:
-    with reading(ctx.engine) as conn, audited(ctx, "record", record_id):
+    with audited(ctx, "record", record_id), reading(ctx.engine) as conn:
         result = RecordPage(
             record=record_view(conn, ctx.actor, record_id),
             groups=groups_of_record(conn, ctx.actor, record_id),
