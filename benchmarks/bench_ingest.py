@@ -40,7 +40,7 @@ CRIME_HEADER = ["crime_ref", "offence", "committed_date", "recorded_date", "boro
                 "location_postcode", "narrative"]  # fmt: skip
 NOMINAL_HEADER = ["nominal_id", "crime_ref", "role", "surname", "forename", "dob", "age", "sex",
                   "ethnicity", "address", "postcode", "phone", "relationship_to_victim", "vrm",
-                  "arrested"]  # fmt: skip
+                  "arrested", "pnc_id"]  # fmt: skip
 
 
 def generate(folder: Path, persons: int, seed: int = 1) -> tuple[Path, Path]:
@@ -72,7 +72,9 @@ def generate(folder: Path, persons: int, seed: int = 1) -> tuple[Path, Path]:
                           "", rng.choice("MF"), rng.choice(["IC1", "IC3", "W1", ""]),
                           f"{rng.randint(1, 300)} Church Road", f"E{rng.randint(1, 18)} {rng.randint(1, 9)}AB",
                           f"077009{rng.randint(0, 99999):05d}" if rng.random() < 0.3 else "",
-                          "", "AB12 CDE" if rng.random() < 0.05 else "", ""])  # fmt: skip
+                          "", "AB12 CDE" if rng.random() < 0.05 else "", "",
+                          f"{rng.randint(0, 19):02d}/{rng.randint(0, 999999):06d}{rng.choice('ABCDEFGHJKLMNPQRSTUVWXYZ')}"
+                          if rng.random() < 0.07 else ""])  # fmt: skip
     return crimes_path, nominals_path
 
 
@@ -109,7 +111,9 @@ def run_ingest(data: Path, db: Path, mode: str = "auto") -> IngestRun:
         "print(d.children_user + d.children_system - c.children_user - c.children_system)\n"
         "for r in rs: print(r.reconciliation)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode != 0:  # say why (a refused file, a missing column), not only the code
+        sys.exit(f"the import failed (exit {out.returncode}):\n{out.stderr.strip()}")
     lines = out.stdout.strip().splitlines()
     return IngestRun(*(float(v) for v in lines[:5]), lines[5:])  # type: ignore[call-arg]
 
