@@ -56,7 +56,9 @@ def _same_place(a: str | None, b: str | None) -> bool:
 def resolve_places(conn: Connection) -> dict[str, int]:
     """Set `locations.place_id` for every location; returns counts for the run."""
     rows = conn.execute(
-        select(locations.c.id, locations.c.postcode, locations.c.address).order_by(locations.c.id)
+        select(
+            locations.c.id, locations.c.postcode, locations.c.address, locations.c.place_id
+        ).order_by(locations.c.id)
     ).all()
     parent: dict[int, int] = {r.id: r.id for r in rows}
 
@@ -88,7 +90,9 @@ def resolve_places(conn: Connection) -> dict[str, int]:
     for ids in by_address.values():
         for other in ids[1:]:
             union(ids[0], other)
-    changes = [{"lid": r.id, "pid": find(r.id)} for r in rows]
+    place_of = {r.id: find(r.id) for r in rows}
+    # Only the locations whose place changed are written (on a re-run, none of them).
+    changes = [{"lid": r.id, "pid": place_of[r.id]} for r in rows if r.place_id != place_of[r.id]]
     if changes:
         conn.execute(
             update(locations)
@@ -96,7 +100,7 @@ def resolve_places(conn: Connection) -> dict[str, int]:
             .values(place_id=bindparam("pid")),
             changes,
         )
-    return {"locations": len(rows), "places": len({c["pid"] for c in changes})}
+    return {"locations": len(rows), "places": len(set(place_of.values()))}
 
 
 @dataclass(frozen=True)
