@@ -17,6 +17,13 @@ mention, cluster, record context added to the scored pairs, cluster again) runs 
 with 2 threads. Peak RSS: the kernel's mark is reset once the frame is built (clear_refs),
 so the figure is that of linkage (frame included), printed beside the peak of reading and
 building the frame. Pairwise F1 is against the world's truth/mentions.csv.
+
+`--whole-stage` times the whole `casereview link` stage instead (`run_link`: reading the store,
+the frame, training, scoring, clustering, explanations, writing persons, pairs and places,
+commit) on a copy of the store, with each phase's time and the process's peak RSS;
+`--profile FILE` also writes a cProfile of it:
+
+    .venv/bin/python benchmarks/bench_link_1m.py --store /tmp/link_1m/store.db --whole-stage
 """
 
 from __future__ import annotations
@@ -66,12 +73,57 @@ def _peak_mib() -> float:
     return float("nan")
 
 
+def whole_stage(store: str, profile: str | None) -> None:
+    """`run_link` on a copy of `store` (the store itself is left as it was)."""
+    import cProfile
+    import shutil
+    import tempfile
+
+    from casereview.link.stage import run_link
+
+    with tempfile.TemporaryDirectory(dir=Path(store).parent) as tmp:
+        copy = Path(tmp) / "store.db"
+        shutil.copyfile(store, copy)
+        engine = make_engine(f"sqlite:///{copy}")
+        started = time.perf_counter()
+        last = [started]
+
+        def say(message: str) -> None:
+            now = time.perf_counter()
+            print(f"  {now - started:7.1f} s (+{now - last[0]:5.1f}) {message}", flush=True)
+            last[0] = now
+
+        profiler = cProfile.Profile() if profile else None
+        if profiler:
+            profiler.enable()
+        result = run_link(engine, progress=say)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        seconds = time.perf_counter() - started
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        peak = usage.ru_maxrss / 1024
+        phases = ", ".join(f"{k[:-2]} {v:.1f}" for k, v in result.timings.items())
+        print(
+            f"whole link stage: {result.mentions} mentions -> {result.persons} persons, "
+            f"{result.pairs_stored} pairs stored, {seconds:.1f} s ({phases}); CPU of the "
+            f"process {usage.ru_utime + usage.ru_stime:.1f} s (copy of the store included); "
+            "peak RSS "
+            f"{peak:.0f} MiB; load {Path('/proc/loadavg').read_text().split()[:3]}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", default="/tmp/link_1m/store.db")
     parser.add_argument("--world", default="/tmp/link_1m/world")
     parser.add_argument("--thresholds", type=float, nargs="*", default=[8.0, 9.0, 10.0, 11.0])
+    parser.add_argument("--whole-stage", action="store_true")
+    parser.add_argument("--profile", default=None, help="cProfile output (with --whole-stage)")
     args = parser.parse_args()
+    if args.whole_stage:
+        whole_stage(args.store, args.profile)
+        return
     engine = make_engine(f"sqlite:///{args.store}")
     started = time.perf_counter()
     with reading(engine) as conn:

@@ -154,6 +154,10 @@ class LinkSettings(Section):
         "1g",
         description="Memory of each Spark executor on a cluster's workers for `link --engine spark`",
     )
+    spark_staging_dir: str | None = Field(
+        None,
+        description="Folder where `link --engine spark` writes the mentions as Parquet files for Spark to read (a private folder is made inside it and removed afterwards); on a cluster of several machines, shared storage every executor can read. Default: the system's temporary folder",
+    )
 
 
 class ClassifySettings(Section):

@@ -17,6 +17,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, or_, select
 
@@ -103,76 +104,106 @@ def _show(value: Any) -> str | None:
     return str(value)
 
 
-def _side_values(pairs: pd.DataFrame, name: str, side: str) -> list[str | None]:
-    """The value shown beside comparison `name` for one side ("l" or "r") of every pair."""
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes of `values`, equal values equal codes (missing -1): pandas' factorize,
+    for a column of lists of text (phones, context) on the lists joined."""
+    try:
+        codes, _ = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable: lists
+        joined = values.str.join("\x1f")
+        if bool((joined.isna() & values.notna()).any()):  # not all text: one by one
+            joined = values.map(
+                lambda v: repr(list(v)) if isinstance(v, list | tuple | np.ndarray) else None
+            )
+        codes, _ = pd.factorize(joined, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64)
 
-    def col(c: str) -> list[Any]:
-        key = f"{c}_{side}"
-        return pairs[key].tolist() if key in pairs.columns else [None] * len(pairs)
 
-    if name == "dob":
-        out: list[str | None] = []
-        for dob, lo_v, hi_v in zip(col("dob"), col("yob_lo"), col("yob_hi"), strict=True):
-            shown = _show(dob)
+def _side_values(pairs: pd.DataFrame, name: str, side: str) -> np.ndarray:
+    """The JSON text of the value shown beside comparison `name` for one side ("l" or "r")
+    of every pair, as an object array: each distinct value is shown and encoded once."""
+    n = len(pairs)
+    columns = (
+        ("dob", "yob_lo", "yob_hi") if name == "dob" else _VALUE_COLUMNS.get(name, (name,))[:1]
+    )
+    present = [f"{c}_{side}" for c in columns if f"{c}_{side}" in pairs.columns]
+    if not present:
+        return np.full(n, "null", dtype=object)
+    key = np.zeros(n, dtype=np.int64)
+    for col in present:
+        codes = _codes(pairs[col]) + 1  # missing -> 0
+        key = key * (int(codes.max(initial=0)) + 1) + codes
+        key, _ = pd.factorize(key)  # keep the combined key small
+        key = np.asarray(key, dtype=np.int64)
+    distinct, first = np.unique(key, return_index=True)
+    texts = np.empty(len(distinct), dtype=object)
+    # The values of one row per distinct key, as Python objects (tolist, as the rows were).
+    values = {
+        c: pairs[f"{c}_{side}"].iloc[first].tolist()
+        for c in columns
+        if f"{c}_{side}" in pairs.columns
+    }
+
+    def at(c: str, i: int) -> Any:
+        return values[c][i] if c in values else None
+
+    for i in range(len(first)):
+        if name == "dob":
+            shown = _show(at("dob", i))
             if not shown:
-                lo, hi = _show(lo_v), _show(hi_v)
+                lo, hi = _show(at("yob_lo", i)), _show(at("yob_hi", i))
                 shown = None if lo is None else (f"born {lo}" if lo == hi else f"born {lo}-{hi}")
-            out.append(shown)
-        return out
-    return [_show(v) for v in col(_VALUE_COLUMNS.get(name, (name,))[0])]
+        else:
+            shown = _show(at(columns[0], i))
+        texts[i] = json.dumps(shown)
+    return texts[np.searchsorted(distinct, key)]
 
 
 def _number(value: float) -> str:
     return repr(value) if math.isfinite(value) else json.dumps(value)
 
 
-def _encoder() -> Any:
-    cache: dict[Any, str] = {}
-
-    def enc(value: Any) -> str:
-        text = cache.get(value)
-        if text is None:
-            text = cache[value] = json.dumps(value)
-        return text
-
-    return enc
-
-
 def explanations_from_pairs(pairs: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
     """The comparison JSON of each scored pair (Splink's predict output with intermediate
     columns), in row order: {"bars": [...], "prior": ...} with sorted keys, built column by
-    column (each distinct value encoded once)."""
+    column (each distinct value, level and weight encoded once)."""
     levels = _levels(settings)
     prior = json.dumps(prior_weight(settings))
     names = [c["output_column_name"] for c in settings["comparisons"]]
-    enc = _encoder()
     n = len(pairs)
-    columns: list[list[str]] = []
+    bars: list[list[str]] = []
     for name in names:
-        gammas = pairs[f"gamma_{name}"].astype(int).tolist()
+        gammas = pairs[f"gamma_{name}"].to_numpy(dtype=np.int64)
         weight = pairs[f"mw_{name}"].astype(float)
         tf = f"mw_tf_adj_{name}"
         if tf in pairs.columns:
             weight = weight + pairs[tf].astype(float).fillna(0.0)
         labels = ["no value on one side"] + levels[name]
-        name_text = enc(name)
-        columns.append(
+        heads = np.array(
             [
-                f'{{"comparison": {name_text}, "level": {enc(labels[g + 1 if g >= 0 else 0])}, '
-                f'"value_a": {enc(a)}, "value_b": {enc(b)}, "weight": {_number(w)}}}'
-                for g, a, b, w in zip(
-                    gammas,
-                    _side_values(pairs, name, "l"),
-                    _side_values(pairs, name, "r"),
-                    weight.tolist(),
-                    strict=True,
-                )
+                f'{{"comparison": {json.dumps(name)}, "level": {json.dumps(label)}, "value_a": '
+                for label in labels
+            ],
+            dtype=object,
+        )
+        # gamma -1 (a value missing) is the first label, gamma g the (g + 1)-th.
+        head = heads[np.where(gammas >= 0, gammas + 1, 0)].tolist()
+        numbers: dict[float, str] = {}
+        weights = [numbers.get(w) or numbers.setdefault(w, _number(w)) for w in weight.tolist()]
+        value_a = _side_values(pairs, name, "l").tolist()
+        value_b = _side_values(pairs, name, "r").tolist()
+        bars.append(
+            [
+                f'{h}{a}, "value_b": {b}, "weight": {w}}}'
+                for h, a, b, w in zip(head, value_a, value_b, weights, strict=True)
             ]
         )
-    return [
-        '{"bars": [' + ", ".join(col[i] for col in columns) + f'], "prior": {prior}}}'
-        for i in range(n)
-    ]
+    end = '], "prior": ' + prior + "}"
+    return (
+        ['{"bars": [' + ", ".join(row) + end for row in zip(*bars, strict=True)]
+        if bars
+        else ['{"bars": [' + end] * n
+    )
 
 
 def _from_json(a: int, b: int, weight: float, prob: float, text: str, stored: bool) -> Explanation:

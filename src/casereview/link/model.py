@@ -14,6 +14,7 @@ the prior from deterministic rules with an assumed recall.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -23,6 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -370,6 +372,7 @@ def backend_for(engine_name: str, link: LinkSettings) -> AbstractContextManager[
         spark_master=link.spark_master,
         spark_driver_memory=link.spark_driver_memory,
         spark_executor_memory=link.spark_executor_memory,
+        spark_staging_dir=link.spark_staging_dir,
     )
 
 
@@ -381,6 +384,7 @@ def open_backend(
     spark_master: str = "local[2]",
     spark_driver_memory: str = "2g",
     spark_executor_memory: str = "1g",
+    spark_staging_dir: str | None = None,
 ) -> Iterator[Any]:
     """A Splink database API for `engine_name` ("duckdb" or "spark"), closed at the end.
     DuckDB: two threads, `memory_limit` (it spills beyond it), no insertion order kept.
@@ -440,37 +444,44 @@ def open_backend(
                 f"process; link on {spark_master} in a new process"
             )
         spark.sparkContext.setLogLevel("ERROR")
-        checkpoints = tempfile.mkdtemp(prefix="casereview-spark-")
-        spark.sparkContext.setCheckpointDir(checkpoints)
-        yield SparkAPI(spark_session=spark, break_lineage_method="persist")
+        # Checkpoints and the Parquet files of the frame hold personal data: a private folder
+        # (mode 0700), removed when linkage ends.
+        work = tempfile.mkdtemp(prefix="casereview-spark-", dir=spark_staging_dir)
+        spark.sparkContext.setCheckpointDir(str(Path(work) / "checkpoints"))
+        db_api = SparkAPI(spark_session=spark, break_lineage_method="persist")
+        db_api.casereview_staging = work  # type: ignore[attr-defined]  # `_spark_frame` writes here
+        try:
+            yield db_api
+        finally:
+            spark.catalog.clearCache()
+            shutil.rmtree(work, ignore_errors=True)
         return
     raise LinkageError(f"unknown linkage engine {engine_name!r}: use duckdb or spark")
 
 
+# Rows per Parquet file of a frame handed to Spark: the driver holds one slice's Arrow
+# arrays at a time beside the frame, and Spark reads the files in parallel.
+_PARQUET_ROWS = 200_000
+
+
 def _spark_frame(db_api: Any, frame: pd.DataFrame, skip: set[str]) -> Any:
-    """A Spark DataFrame with explicit types (pandas' nullable ints and lists need them)."""
-    from pyspark.sql import types as T
+    """The frame as a Spark DataFrame, read by Spark from Parquet files written a slice at
+    a time into the backend's private staging folder (`open_backend`), with explicit types
+    (`_arrow_frame`). The rows never pass through the driver's Python as tuples: building
+    them, and Spark's pickled copy of them, held several times the frame at a million
+    mentions. On a cluster of several machines the staging folder must be one the executors
+    can read (`link.spark_staging_dir` on shared storage)."""
+    import pyarrow.parquet as pq
 
-    frame = frame[[c for c in frame.columns if c not in skip]]
-    fields = []
-    for col in frame.columns:
-        if col.startswith("bka_"):
-            kind: Any = T.ArrayType(T.LongType())
-        elif col in _LIST_COLUMNS:
-            kind = T.ArrayType(T.StringType())
-        elif _is_int(col):
-            kind = T.LongType()
-        else:
-            kind = T.StringType()
-        fields.append(T.StructField(col, kind, True))
-    ints = frame.astype({c: "Int64" for c in frame.columns if _is_int(c)})
-    rows = [
-        tuple(None if (not isinstance(v, list) and pd.isna(v)) else v for v in rec)
-        for rec in ints.astype(object).itertuples(index=False, name=None)
-    ]
-    return db_api.spark.createDataFrame(rows, schema=T.StructType(fields))
+    staging = Path(db_api.casereview_staging) / f"frame-{next(_FRAMES)}"
+    staging.mkdir(mode=0o700)
+    for number, start in enumerate(range(0, max(len(frame), 1), _PARQUET_ROWS)):
+        part = _arrow_frame(frame.iloc[start : start + _PARQUET_ROWS], skip)
+        pq.write_table(part, staging / f"part-{number:05d}.parquet")
+    return db_api.spark.read.parquet(str(staging))
 
 
+_FRAMES = itertools.count(1)
 _LIST_COLUMNS = ("forename_keys", "surname_parts", "name_words", "phones", "context")
 _INT_COLUMNS = ("unique_id", "yob_lo", "yob_hi", "record_id")
 
