@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,8 +26,16 @@ from casereview.review.context import (
     local_authority,
     police,
 )
-from casereview.review.plain_names import exact_dob, plausibly_same
+from casereview.review.plain_names import (
+    exact_dob,
+    known_as,
+    plausibly_same,
+    same_child,
+    thinly_same_child,
+    told_apart,
+)
 from casereview.settings import ReviewSettings
+from casereview.values.name_variants import forename_keys
 
 __all__ = ["RULES", "Indicator", "compute_indicators", "group_indicators"]
 
@@ -455,6 +464,91 @@ def police_concern_no_la_record(ctx: ReviewContext, s: ReviewSettings, found: _F
                 )
 
 
+def _is_child_mention(ctx: ReviewContext, m: MentionFacts) -> bool:
+    """The mention is the child a record is about: a victim, or the subject of anything but
+    intelligence (whose subject is the suspect)."""
+    return m.role == MentionRole.VICTIM.value or (
+        m.role == MentionRole.SUBJECT.value
+        and not _is_type(ctx, m.record_id, RecordType.INTELLIGENCE)
+    )
+
+
+def _is_suspect_mention(ctx: ReviewContext, m: MentionFacts) -> bool:
+    """The mention is a suspect: named suspect, or the subject of intelligence."""
+    return m.role == MentionRole.SUSPECT.value or (
+        m.role == MentionRole.SUBJECT.value and _is_type(ctx, m.record_id, RecordType.INTELLIGENCE)
+    )
+
+
+def _mentions_of_person(ctx: ReviewContext) -> dict[int, list[MentionFacts]]:
+    out: dict[int, list[MentionFacts]] = defaultdict(list)
+    for ms in ctx.mentions_of.values():
+        for m in ms:
+            if m.person_id is not None:
+                out[m.person_id].append(m)
+    return out
+
+
+class _ChildRecords:
+    """The records of one agency about a child, found as an analyst looks a child up: by the
+    linked person, and by strong evidence on a child mention linkage left apart (the council's
+    child id, a plain name with a date of birth that agrees, a similar name at the same
+    postcode: `plain_names.same_child`)."""
+
+    def __init__(
+        self,
+        ctx: ReviewContext,
+        agency: Callable[[RecordFacts], bool],
+        mentions_of_person: dict[int, list[MentionFacts]],
+    ) -> None:
+        self.ctx = ctx
+        self.mentions_of_person = mentions_of_person
+        self.by_person: dict[int, set[int]] = defaultdict(set)
+        self.by_word: dict[str, list[MentionFacts]] = defaultdict(list)
+        self.by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
+        for rid, rec in ctx.records.items():
+            if not agency(rec):
+                continue
+            for m in ctx.mentions_of.get(rid, []):
+                if not _is_child_mention(ctx, m):
+                    continue
+                if m.person_id is not None:
+                    self.by_person[m.person_id].add(rid)
+                for word in m.name_key:
+                    self.by_word[word].append(m)
+                if m.council_id is not None:
+                    self.by_council_id[m.council_id].append(m)
+        self._cache: dict[int, set[int]] = {}
+
+    def of(self, pid: int) -> set[int]:
+        """The agency's records about the child `pid`."""
+        if pid in self._cache:
+            return self._cache[pid]
+        found = set(self.by_person.get(pid, ()))
+        for mine in self.mentions_of_person.get(pid, []):
+            day = self.ctx.records[mine.record_id].occurred_at
+            candidates = list(self.by_council_id.get(mine.council_id or "", []))
+            for word in mine.name_key:
+                candidates += self.by_word.get(word, [])
+            for theirs in candidates:
+                if theirs.record_id in found:
+                    continue
+                if same_child(
+                    mine, theirs, a_day=day, b_day=self.ctx.records[theirs.record_id].occurred_at
+                ):
+                    found.add(theirs.record_id)
+        self._cache[pid] = found
+        return found
+
+
+def _evidence_keys(m: MentionFacts) -> set[str]:
+    """Keys a mention can be looked up by: each name word's nickname and variant keys, each
+    three-letter-or-longer word of a handle, phones."""
+    words = set(m.name_key) | {w for h in m.handles for w in re.findall(r"[a-z]{3,}", h)}
+    keys = {f"name:{k}" for w in words if len(w) > 1 for k in forename_keys(w)}
+    return keys | {f"phone:{p}" for p in m.phones} | {f"handle:{h}" for h in m.handles}
+
+
 def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
     """An adult named as associate of a child in a social-care record with exploitation
     concerns, resolved to a person, who is never a suspect in a police record about that child.
@@ -462,45 +556,82 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
     Carried by the social-care record; evidence: the associate's mention and the child's police
     records (none of which names the associate as suspect). An associate known to be under 18
     is not an adult; one of unknown age is taken as one (the reviewer sees the age is unknown).
+
+    The rule asserts an absence, so it reads the evidence an analyst would: the child's police
+    records are found by the linked person and by strong evidence (`_ChildRecords`); the
+    associate is taken as investigated when a suspect of those records is his linked person,
+    or agrees with him (or with another mention of his person) by a similar name, the same full
+    date of birth, the same phone or handle, or a lone name, nickname, street name or handle
+    that agrees with the suspect's name or a name the record quotes (`plain_names.known_as`).
     """
-    child_police: dict[int, set[int]] = defaultdict(set)
-    suspects_of: dict[int, set[int]] = {}
-    for rid, rec in ctx.records.items():
-        if not police(rec):
-            continue
-        children = {
-            m.person_id
-            for m in ctx.mentions_of.get(rid, [])
-            if m.person_id is not None
-            and (
-                m.role == MentionRole.VICTIM.value
-                or (
-                    m.role == MentionRole.SUBJECT.value
-                    and not _is_type(ctx, rid, RecordType.INTELLIGENCE)
-                )
-            )
-        }
-        for pid in children:
-            child_police[pid].add(rid)
-        suspects_of[rid] = ctx.persons_in(rid, MentionRole.SUSPECT.value) | (
-            ctx.persons_in(rid, MentionRole.SUBJECT.value)
-            if _is_type(ctx, rid, RecordType.INTELLIGENCE)
-            else set()
-        )
+    mentions_of_person = _mentions_of_person(ctx)
+    child_police = _ChildRecords(ctx, police, mentions_of_person)
     suspect_mentions: dict[int, list[MentionFacts]] = {
-        rid: [
-            m
-            for m in ctx.mentions_of.get(rid, [])
-            if m.role == MentionRole.SUSPECT.value
-            or (m.role == MentionRole.SUBJECT.value and _is_type(ctx, rid, RecordType.INTELLIGENCE))
-        ]
-        for rid in suspects_of
+        rid: [m for m in ctx.mentions_of.get(rid, []) if _is_suspect_mention(ctx, m)]
+        for rid, rec in ctx.records.items()
+        if police(rec)
     }
-    mentions_of_person: dict[int, list[MentionFacts]] = defaultdict(list)
-    for ms in ctx.mentions_of.values():
-        for m in ms:
-            if m.person_id is not None:
-                mentions_of_person[m.person_id].append(m)
+
+    def investigated(own: list[MentionFacts], pid: int, rid: int) -> bool:
+        """A suspect of record `rid` is the associate, or cannot be told apart from him."""
+        quoted = ctx.quoted_names.get(rid, frozenset())
+        for suspect in suspect_mentions[rid]:
+            if suspect.person_id == pid:
+                return True
+            theirs = (
+                mentions_of_person.get(suspect.person_id, [suspect])
+                if suspect.person_id is not None
+                else [suspect]
+            )
+            apart = False
+            for other in theirs:
+                for mine in own:
+                    if (
+                        plausibly_same(mine, other, narrow=True)
+                        or exact_dob(mine, other)
+                        or known_as(mine, other, quoted)
+                    ):
+                        return True
+                    apart = apart or told_apart(mine, other, ctx.given_names)
+            if not apart:
+                return True
+        return False
+
+    # Police suspect mentions by what a referral may name him by: name words (with their
+    # nickname and variant keys), phones, handles.
+    suspects_by_key: dict[str, list[MentionFacts]] = defaultdict(list)
+    for ms in suspect_mentions.values():
+        for suspect in ms:
+            for key in _evidence_keys(suspect):
+                suspects_by_key[key].append(suspect)
+
+    def named_with_child(own: list[MentionFacts], child: list[MentionFacts]) -> bool:
+        """A police record (linkage kept it from the child) names as suspect a man who agrees
+        with the associate, beside a child who thinly agrees with the referral's child: the
+        associate and the child, each weakly evidenced, are together strong evidence."""
+        seen: set[int] = set()
+        for mine in own:
+            for key in _evidence_keys(mine):
+                for suspect in suspects_by_key.get(key, []):
+                    if suspect.id in seen:
+                        continue
+                    seen.add(suspect.id)
+                    rid = suspect.record_id
+                    quoted = ctx.quoted_names.get(rid, frozenset())
+                    if not (
+                        known_as(mine, suspect, quoted)
+                        or plausibly_same(mine, suspect, narrow=True)
+                    ):
+                        continue
+                    if any(
+                        thinly_same_child(kid, other)
+                        for other in ctx.mentions_of.get(rid, [])
+                        if _is_child_mention(ctx, other)
+                        for kid in child
+                    ):
+                        return True
+        return False
+
     for rid, rec in ctx.records.items():
         if not local_authority(rec):
             continue
@@ -517,18 +648,10 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
                 continue  # a sister or an uncle named on the referral is family, not an associate
             own = mentions_of_person.get(m.person_id, [m])
             for kid in sorted(kids):
-                theirs = sorted(child_police.get(kid, ()))
-                if any(m.person_id in suspects_of[r] for r in theirs):
+                theirs = sorted(child_police.of(kid))
+                if any(investigated(own, m.person_id, r) for r in theirs):
                     continue
-                # Linkage may have left him apart from the suspect he is: a suspect of the
-                # child's own records with a similar name, or the same full date of birth, is
-                # taken as him (a narrow scope: this child's police records only).
-                if any(
-                    plausibly_same(mine, other, narrow=True) or exact_dob(mine, other)
-                    for r in theirs
-                    for other in suspect_mentions[r]
-                    for mine in own
-                ):
+                if named_with_child(own, mentions_of_person.get(kid, [])):
                     continue
                 found.add(
                     IndicatorCode.NAMED_ASSOCIATE_NOT_INVESTIGATED,
