@@ -371,37 +371,43 @@ def _plainly_named(
     one of the person's own mentions elsewhere): linkage left it apart, and a reviewer would
     find it at once, so the agency is taken to know the person. The rules that use it assert
     an absence, so they give way to a plain name."""
-    by_word: dict[str, list[MentionFacts]] = defaultdict(list)
+    by_key: dict[str, list[MentionFacts]] = defaultdict(list)
+    by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
     for rid, rec in ctx.records.items():
         if agency(rec):
             for m in ctx.mentions_of.get(rid, []):
-                for word in m.name_key:
-                    by_word[word].append(m)
-    mentions_of_person: dict[int, list[MentionFacts]] = defaultdict(list)
-    for ms in ctx.mentions_of.values():
-        for m in ms:
-            if m.person_id is not None:
-                mentions_of_person[m.person_id].append(m)
+                for key in _name_keys(m):
+                    by_key[key].append(m)
+                if m.council_id is not None:
+                    by_council_id[m.council_id].append(m)
+    mentions_of_person = _mentions_of_person(ctx)
 
     def named(pid: int) -> bool:
         for mine in mentions_of_person.get(pid, []):
             if agency(ctx.records[mine.record_id]):
                 continue
             seen: set[int] = set()
-            for word in mine.name_key:
-                for theirs in by_word.get(word, []):
-                    if theirs.id not in seen:
-                        seen.add(theirs.id)
-                        if plausibly_same(
-                            mine,
-                            theirs,
-                            a_day=ctx.records[mine.record_id].occurred_at,
-                            b_day=ctx.records[theirs.record_id].occurred_at,
-                        ):
-                            return True
+            candidates = list(by_council_id.get(mine.council_id or "", []))
+            for key in _name_keys(mine):
+                candidates += by_key.get(key, [])
+            for theirs in candidates:
+                if theirs.id not in seen:
+                    seen.add(theirs.id)
+                    if same_child(
+                        mine,
+                        theirs,
+                        a_day=ctx.records[mine.record_id].occurred_at,
+                        b_day=ctx.records[theirs.record_id].occurred_at,
+                    ):
+                        return True
         return False
 
     return named
+
+
+def _name_keys(m: MentionFacts) -> set[str]:
+    """Keys to look a mention up by name: each name word's nickname and variant keys."""
+    return {k for w in m.name_key if len(w) > 1 for k in forename_keys(w)}
 
 
 def _police_crime(rec: RecordFacts) -> bool:
@@ -504,7 +510,7 @@ class _ChildRecords:
         self.ctx = ctx
         self.mentions_of_person = mentions_of_person
         self.by_person: dict[int, set[int]] = defaultdict(set)
-        self.by_word: dict[str, list[MentionFacts]] = defaultdict(list)
+        self.by_key: dict[str, list[MentionFacts]] = defaultdict(list)
         self.by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
         for rid, rec in ctx.records.items():
             if not agency(rec):
@@ -514,8 +520,8 @@ class _ChildRecords:
                     continue
                 if m.person_id is not None:
                     self.by_person[m.person_id].add(rid)
-                for word in m.name_key:
-                    self.by_word[word].append(m)
+                for key in _name_keys(m):
+                    self.by_key[key].append(m)
                 if m.council_id is not None:
                     self.by_council_id[m.council_id].append(m)
         self._cache: dict[int, set[int]] = {}
@@ -528,8 +534,8 @@ class _ChildRecords:
         for mine in self.mentions_of_person.get(pid, []):
             day = self.ctx.records[mine.record_id].occurred_at
             candidates = list(self.by_council_id.get(mine.council_id or "", []))
-            for word in mine.name_key:
-                candidates += self.by_word.get(word, [])
+            for key in _name_keys(mine):
+                candidates += self.by_key.get(key, [])
             for theirs in candidates:
                 if theirs.record_id in found:
                     continue

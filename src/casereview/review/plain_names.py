@@ -20,6 +20,7 @@ from casereview.values.name_variants import forename_keys
 __all__ = [
     "exact_dob",
     "known_as",
+    "names_agree",
     "plausibly_same",
     "same_child",
     "thinly_same_child",
@@ -188,18 +189,32 @@ def thinly_same_child(a: MentionFacts, b: MentionFacts) -> bool:
     return bool(short) and all(any(_words_agree(x, y) for y in long_) for x in short)
 
 
+def names_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Every word of the shorter name agrees with a word of the longer (`_words_agree`: equal,
+    a nickname or variant, a slip, an initial), and two whole words agree: "Jen Walker" and
+    "Jennifer Walker", "Marqus B" and "Beatriz Marques"; never an initial alone."""
+    short, long_ = sorted((a, b), key=len)
+    if not short or not all(any(_words_agree(x, y) for y in long_) for x in short):
+        return False
+    return any(_words_agree(x, y) for x in short if len(x) > 1 for y in long_ if len(y) > 1)
+
+
 def same_child(
     a: MentionFacts, b: MentionFacts, *, a_day: dt.date | None, b_day: dt.date | None
 ) -> bool:
     """Two mentions of a child a reviewer would take for one child when looking her up in
     another agency's records: the council's own child id; a plain name (`plausibly_same`); or
-    similar names at the same postcode."""
+    names that agree (`names_agree`) at the same postcode, or with a date of birth that agrees
+    (for names of two words or more, also an age at the event that the date of birth gives).
+    """
     if a.council_id is not None and a.council_id == b.council_id:
         return True
     if plausibly_same(a, b, a_day=a_day, b_day=b_day):
         return True
-    return (
-        a.postcode is not None
-        and a.postcode == b.postcode
-        and _similar_names(a.name_key, b.name_key)
-    )
+    if not names_agree(a.name_key, b.name_key):
+        return False
+    if a.postcode is not None and a.postcode == b.postcode:
+        return True
+    if min(len(a.name_key), len(b.name_key)) < 2:
+        return _dob_agree(a, b)  # a lone name needs a written date of birth that agrees
+    return _dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day)
