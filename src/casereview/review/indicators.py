@@ -35,6 +35,7 @@ from casereview.review.plain_names import (
     told_apart,
 )
 from casereview.settings import ReviewSettings
+from casereview.values.dates import whole_years
 from casereview.values.name_variants import forename_keys
 
 __all__ = ["RULES", "Indicator", "compute_indicators", "group_indicators"]
@@ -237,8 +238,14 @@ def suspects(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
 
 
 def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
-    """An adult written as the partner of a child under `partner_age_below`, on that record."""
+    """An adult written as the partner of a child under `partner_age_below`, on that record.
+
+    A referral's partner is often named only as the child knows him, with no age; his age is
+    then taken from the suspect of the child's own police records who agrees with him (by
+    name, nickname, quoted street name, phone or handle: `_suspect_like`), at the referral's
+    date, and the evidence names that suspect's mention."""
     words = {w.lower() for w in s.partner_words}
+    lookup: _PartnerLookup | None = None
     for rid, ms in ctx.mentions_of.items():
         children = [
             m
@@ -249,24 +256,86 @@ def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> Non
             continue
         for m in ms:
             if (
-                m.relationship in words
-                and m.role not in _NOT_PARTNER_ROLES
-                and m.role not in _CHILD_ROLES
-                and m.age is not None
-                and m.age >= s.child_age_below
+                m.relationship not in words
+                or m.role in _NOT_PARTNER_ROLES
+                or m.role in _CHILD_ROLES
             ):
-                found.add(
-                    IndicatorCode.AGE_GAP_PARTNER,
-                    rid,
-                    m.person_id,
-                    {
-                        "partner_mention": m.id,
-                        "relationship": m.relationship,
-                        "partner_age": m.age,
-                        "child_ages": sorted(c.age for c in children if c.age is not None),
-                        **_ages_read(m, *children),
-                    },
-                )
+                continue
+            age, read_from = m.age, None
+            if age is None and local_authority(ctx.records[rid]):
+                lookup = lookup or _PartnerLookup(ctx)
+                age, read_from = lookup.age(m, children)
+            if age is None or age < s.child_age_below:
+                continue
+            evidence: dict[str, Any] = {
+                "partner_mention": m.id,
+                "relationship": m.relationship,
+                "partner_age": age,
+                "child_ages": sorted(c.age for c in children if c.age is not None),
+                **_ages_read(m, *children),
+            }
+            if read_from is not None:
+                evidence["partner_age_from_suspect"] = read_from
+            found.add(IndicatorCode.AGE_GAP_PARTNER, rid, m.person_id, evidence)
+
+
+class _PartnerLookup:
+    """The age of a referral's partner from the suspect of the child's police records he is."""
+
+    def __init__(self, ctx: ReviewContext) -> None:
+        self.ctx = ctx
+        self.mentions_of_person = _mentions_of_person(ctx)
+        self.child_police = _ChildRecords(ctx, police, self.mentions_of_person)
+
+    def age(
+        self, partner: MentionFacts, children: list[MentionFacts]
+    ) -> tuple[int | None, int | None]:
+        """(his age at the partner's record, the suspect mention it was read from)."""
+        ctx = self.ctx
+        day = ctx.records[partner.record_id].occurred_at
+        if day is None:
+            return None, None
+        own = (
+            self.mentions_of_person.get(partner.person_id, [partner])
+            if partner.person_id is not None
+            else [partner]
+        )
+        for child in children:
+            if child.person_id is None:
+                continue
+            for rid in sorted(self.child_police.of(child.person_id)):
+                then = ctx.records[rid].occurred_at
+                for suspect in ctx.mentions_of.get(rid, []):
+                    if suspect.age is None or then is None or not _is_suspect_mention(ctx, suspect):
+                        continue
+                    same = suspect.person_id is not None and suspect.person_id == partner.person_id
+                    if same or _suspect_like(ctx, own, self.mentions_of_person, suspect):
+                        return suspect.age + (whole_years(then, day) or 0), suspect.id
+        return None, None
+
+
+def _suspect_like(
+    ctx: ReviewContext,
+    own: list[MentionFacts],
+    mentions_of_person: dict[int, list[MentionFacts]],
+    suspect: MentionFacts,
+) -> bool:
+    """The suspect (or another mention of his person) agrees with one of `own`: a similar name
+    (a date of birth may be missing), the same full date of birth, or `known_as` (a lone name,
+    nickname, street name the record quotes, phone or handle). For one child's records only."""
+    quoted = ctx.quoted_names.get(suspect.record_id, frozenset())
+    theirs = (
+        mentions_of_person.get(suspect.person_id, [suspect])
+        if suspect.person_id is not None
+        else [suspect]
+    )
+    return any(
+        plausibly_same(mine, other, narrow=True)
+        or exact_dob(mine, other)
+        or known_as(mine, other, quoted)
+        for other in theirs
+        for mine in own
+    )
 
 
 def _ages_read(*ms: MentionFacts) -> dict[str, list[int]]:
