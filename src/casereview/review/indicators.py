@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,23 +133,79 @@ def _concerned_children(ctx: ReviewContext, s: ReviewSettings) -> set[int]:
     return concerned
 
 
+def _episode_children(ctx: ReviewContext) -> list[tuple[int, set[int], set[str], list[int]]]:
+    """Missing episodes grouped by child, by the best evidence on each episode's child mention:
+    the resolved person or the council's child id the report quotes. Each group: (its person,
+    every resolved person in it, its council child ids, its episodes).
+
+    Names are not used: on sparse seed 2, joining episodes whose child's name and date of
+    birth agree raised recall (0.90 to 0.93) but joined episodes of other children (precision
+    0.96 to 0.83)."""
+    ms = [
+        m
+        for rid, rec in ctx.records.items()
+        if rec.record_type == RecordType.MISSING_EPISODE.value and rec.occurred_at
+        for m in ctx.mentions_of.get(rid, [])
+        if m.role in _CHILD_ROLES
+    ]
+    parent = list(range(len(ms)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, m in enumerate(ms):
+        keys = [f"person:{m.person_id}"] if m.person_id is not None else []
+        keys += [f"council:{m.council_id}"] if m.council_id else []
+        for key in keys:
+            parent[root(i)] = root(first.setdefault(key, i))
+    children: dict[int, list[MentionFacts]] = defaultdict(list)
+    for i, m in enumerate(ms):
+        children[root(i)].append(m)
+    out = []
+    for child in children.values():
+        persons = {m.person_id for m in child if m.person_id is not None}
+        if not persons:
+            continue
+        counts = Counter(m.person_id for m in child if m.person_id is not None)
+        person = min(persons, key=lambda p: (-counts[p], p))
+        councils = {m.council_id for m in child if m.council_id}
+        out.append((person, persons, councils, sorted({m.record_id for m in child})))
+    return sorted(out)
+
+
 def repeat_missing(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
-    """repeat_missing / repeat_missing_no_referral on the episode that makes the count."""
+    """repeat_missing / repeat_missing_no_referral on the episode that makes the count.
+
+    The child's episodes are found by the best evidence (`_episode_children`), and a council
+    record about the child by the resolved persons or the council's child id."""
     concerned = _concerned_children(ctx, s)
-    episodes: dict[int, list[int]] = defaultdict(list)
-    for rid in ctx.records:
-        if _is_type(ctx, rid, RecordType.MISSING_EPISODE) and ctx.records[rid].occurred_at:
-            for pid in ctx.persons_in(rid, *_CHILD_ROLES):
-                episodes[pid].append(rid)
-    la_dates: dict[int, list[dt.date]] = defaultdict(list)
+    la_by_person: dict[int, list[dt.date]] = defaultdict(list)
+    la_by_council: dict[str, list[dt.date]] = defaultdict(list)
     for rid, rec in ctx.records.items():
         if local_authority(rec) and rec.occurred_at:
-            for pid in ctx.persons_in(rid, *_CHILD_ROLES):
-                la_dates[pid].append(rec.occurred_at)
-    for dates in la_dates.values():
-        dates.sort()
+            for m in ctx.mentions_of.get(rid, []):
+                if m.role not in _CHILD_ROLES:
+                    continue
+                if m.person_id is not None:
+                    la_by_person[m.person_id].append(rec.occurred_at)
+                if m.council_id:
+                    la_by_council[m.council_id].append(rec.occurred_at)
+    episodes: dict[int, list[int]] = {}
+    la_dates: dict[int, list[dt.date]] = {}
+    for pid, persons, councils, rids in _episode_children(ctx):
+        if not persons & concerned:
+            continue
+        episodes[pid] = rids
+        la_dates[pid] = sorted(
+            {d for p in persons for d in la_by_person.get(p, [])}
+            | {d for c in councils for d in la_by_council.get(c, [])}
+        )
     for pid, rids in episodes.items():
-        if pid not in concerned or len(rids) < s.repeat_missing_count:
+        if len(rids) < s.repeat_missing_count:
             continue
         ordered = _sorted_by_date(ctx, rids)
         for i, rid in enumerate(ordered):
