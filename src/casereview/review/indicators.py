@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +25,15 @@ from casereview.review.context import (
     local_authority,
     police,
 )
+from casereview.review.lookup import (
+    ChildRecords,
+    PartnerLookup,
+    evidence_keys,
+    is_child_mention,
+    is_suspect_mention,
+    mentions_of_person_index,
+    name_keys,
+)
 from casereview.review.plain_names import (
     exact_dob,
     known_as,
@@ -35,8 +43,6 @@ from casereview.review.plain_names import (
     told_apart,
 )
 from casereview.settings import ReviewSettings
-from casereview.values.dates import whole_years
-from casereview.values.name_variants import forename_keys
 
 __all__ = ["RULES", "Indicator", "compute_indicators", "group_indicators"]
 
@@ -298,10 +304,10 @@ def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> Non
 
     A referral's partner is often named only as the child knows him, with no age; his age is
     then taken from the suspect of the child's own police records who agrees with him (by
-    name, nickname, quoted street name, phone or handle: `_suspect_like`), at the referral's
+    name, nickname, quoted street name, phone or handle: `suspect_like`), at the referral's
     date, and the evidence names that suspect's mention."""
     words = {w.lower() for w in s.partner_words}
-    lookup: _PartnerLookup | None = None
+    lookup: PartnerLookup | None = None
     for rid, ms in ctx.mentions_of.items():
         children = [
             m
@@ -319,7 +325,7 @@ def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> Non
                 continue
             age, read_from = m.age, None
             if age is None and local_authority(ctx.records[rid]):
-                lookup = lookup or _PartnerLookup(ctx)
+                lookup = lookup or PartnerLookup(ctx)
                 age, read_from = lookup.age(m, children)
             if age is None or age < s.child_age_below:
                 continue
@@ -333,65 +339,6 @@ def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> Non
             if read_from is not None:
                 evidence["partner_age_from_suspect"] = read_from
             found.add(IndicatorCode.AGE_GAP_PARTNER, rid, m.person_id, evidence)
-
-
-class _PartnerLookup:
-    """The age of a referral's partner from the suspect of the child's police records he is."""
-
-    def __init__(self, ctx: ReviewContext) -> None:
-        self.ctx = ctx
-        self.mentions_of_person = _mentions_of_person(ctx)
-        self.child_police = _ChildRecords(ctx, police, self.mentions_of_person)
-
-    def age(
-        self, partner: MentionFacts, children: list[MentionFacts]
-    ) -> tuple[int | None, int | None]:
-        """(his age at the partner's record, the suspect mention it was read from)."""
-        ctx = self.ctx
-        day = ctx.records[partner.record_id].occurred_at
-        if day is None:
-            return None, None
-        own = (
-            self.mentions_of_person.get(partner.person_id, [partner])
-            if partner.person_id is not None
-            else [partner]
-        )
-        for child in children:
-            if child.person_id is None:
-                continue
-            for rid in sorted(self.child_police.of(child.person_id)):
-                then = ctx.records[rid].occurred_at
-                for suspect in ctx.mentions_of.get(rid, []):
-                    if suspect.age is None or then is None or not _is_suspect_mention(ctx, suspect):
-                        continue
-                    same = suspect.person_id is not None and suspect.person_id == partner.person_id
-                    if same or _suspect_like(ctx, own, self.mentions_of_person, suspect):
-                        return suspect.age + (whole_years(then, day) or 0), suspect.id
-        return None, None
-
-
-def _suspect_like(
-    ctx: ReviewContext,
-    own: list[MentionFacts],
-    mentions_of_person: dict[int, list[MentionFacts]],
-    suspect: MentionFacts,
-) -> bool:
-    """The suspect (or another mention of his person) agrees with one of `own`: a similar name
-    (a date of birth may be missing), the same full date of birth, or `known_as` (a lone name,
-    nickname, street name the record quotes, phone or handle). For one child's records only."""
-    quoted = ctx.quoted_names.get(suspect.record_id, frozenset())
-    theirs = (
-        mentions_of_person.get(suspect.person_id, [suspect])
-        if suspect.person_id is not None
-        else [suspect]
-    )
-    return any(
-        plausibly_same(mine, other, narrow=True)
-        or exact_dob(mine, other)
-        or known_as(mine, other, quoted)
-        for other in theirs
-        for mine in own
-    )
 
 
 def _ages_read(*ms: MentionFacts) -> dict[str, list[int]]:
@@ -501,11 +448,11 @@ def _plainly_named(
     for rid, rec in ctx.records.items():
         if agency(rec):
             for m in ctx.mentions_of.get(rid, []):
-                for key in _name_keys(m):
+                for key in name_keys(m):
                     by_key[key].append(m)
                 if m.council_id is not None:
                     by_council_id[m.council_id].append(m)
-    mentions_of_person = _mentions_of_person(ctx)
+    mentions_of_person = mentions_of_person_index(ctx)
 
     def named(pid: int) -> bool:
         for mine in mentions_of_person.get(pid, []):
@@ -513,7 +460,7 @@ def _plainly_named(
                 continue
             seen: set[int] = set()
             candidates = list(by_council_id.get(mine.council_id or "", []))
-            for key in _name_keys(mine):
+            for key in name_keys(mine):
                 candidates += by_key.get(key, [])
             for theirs in candidates:
                 if theirs.id not in seen:
@@ -528,11 +475,6 @@ def _plainly_named(
         return False
 
     return named
-
-
-def _name_keys(m: MentionFacts) -> set[str]:
-    """Keys to look a mention up by name: each name word's nickname and variant keys."""
-    return {k for w in m.name_key if len(w) > 1 for k in forename_keys(w)}
 
 
 def _police_crime(rec: RecordFacts) -> bool:
@@ -595,91 +537,6 @@ def police_concern_no_la_record(ctx: ReviewContext, s: ReviewSettings, found: _F
                 )
 
 
-def _is_child_mention(ctx: ReviewContext, m: MentionFacts) -> bool:
-    """The mention is the child a record is about: a victim, or the subject of anything but
-    intelligence (whose subject is the suspect)."""
-    return m.role == MentionRole.VICTIM.value or (
-        m.role == MentionRole.SUBJECT.value
-        and not _is_type(ctx, m.record_id, RecordType.INTELLIGENCE)
-    )
-
-
-def _is_suspect_mention(ctx: ReviewContext, m: MentionFacts) -> bool:
-    """The mention is a suspect: named suspect, or the subject of intelligence."""
-    return m.role == MentionRole.SUSPECT.value or (
-        m.role == MentionRole.SUBJECT.value and _is_type(ctx, m.record_id, RecordType.INTELLIGENCE)
-    )
-
-
-def _mentions_of_person(ctx: ReviewContext) -> dict[int, list[MentionFacts]]:
-    out: dict[int, list[MentionFacts]] = defaultdict(list)
-    for ms in ctx.mentions_of.values():
-        for m in ms:
-            if m.person_id is not None:
-                out[m.person_id].append(m)
-    return out
-
-
-class _ChildRecords:
-    """The records of one agency about a child, found as an analyst looks a child up: by the
-    linked person, and by strong evidence on a child mention linkage left apart (the council's
-    child id, a plain name with a date of birth that agrees, a similar name at the same
-    postcode: `plain_names.same_child`)."""
-
-    def __init__(
-        self,
-        ctx: ReviewContext,
-        agency: Callable[[RecordFacts], bool],
-        mentions_of_person: dict[int, list[MentionFacts]],
-    ) -> None:
-        self.ctx = ctx
-        self.mentions_of_person = mentions_of_person
-        self.by_person: dict[int, set[int]] = defaultdict(set)
-        self.by_key: dict[str, list[MentionFacts]] = defaultdict(list)
-        self.by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
-        for rid, rec in ctx.records.items():
-            if not agency(rec):
-                continue
-            for m in ctx.mentions_of.get(rid, []):
-                if not _is_child_mention(ctx, m):
-                    continue
-                if m.person_id is not None:
-                    self.by_person[m.person_id].add(rid)
-                for key in _name_keys(m):
-                    self.by_key[key].append(m)
-                if m.council_id is not None:
-                    self.by_council_id[m.council_id].append(m)
-        self._cache: dict[int, set[int]] = {}
-
-    def of(self, pid: int) -> set[int]:
-        """The agency's records about the child `pid`."""
-        if pid in self._cache:
-            return self._cache[pid]
-        found = set(self.by_person.get(pid, ()))
-        for mine in self.mentions_of_person.get(pid, []):
-            day = self.ctx.records[mine.record_id].occurred_at
-            candidates = list(self.by_council_id.get(mine.council_id or "", []))
-            for key in _name_keys(mine):
-                candidates += self.by_key.get(key, [])
-            for theirs in candidates:
-                if theirs.record_id in found:
-                    continue
-                if same_child(
-                    mine, theirs, a_day=day, b_day=self.ctx.records[theirs.record_id].occurred_at
-                ):
-                    found.add(theirs.record_id)
-        self._cache[pid] = found
-        return found
-
-
-def _evidence_keys(m: MentionFacts) -> set[str]:
-    """Keys a mention can be looked up by: each name word's nickname and variant keys, each
-    three-letter-or-longer word of a handle, phones."""
-    words = set(m.name_key) | {w for h in m.handles for w in re.findall(r"[a-z]{3,}", h)}
-    keys = {f"name:{k}" for w in words if len(w) > 1 for k in forename_keys(w)}
-    return keys | {f"phone:{p}" for p in m.phones} | {f"handle:{h}" for h in m.handles}
-
-
 def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
     """An adult named as associate of a child in a social-care record with exploitation
     concerns, resolved to a person, who is never a suspect in a police record about that child.
@@ -689,16 +546,16 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
     is not an adult; one of unknown age is taken as one (the reviewer sees the age is unknown).
 
     The rule asserts an absence, so it reads the evidence an analyst would: the child's police
-    records are found by the linked person and by strong evidence (`_ChildRecords`); the
+    records are found by the linked person and by strong evidence (`ChildRecords`); the
     associate is taken as investigated when a suspect of those records is his linked person,
     or agrees with him (or with another mention of his person) by a similar name, the same full
     date of birth, the same phone or handle, or a lone name, nickname, street name or handle
     that agrees with the suspect's name or a name the record quotes (`plain_names.known_as`).
     """
-    mentions_of_person = _mentions_of_person(ctx)
-    child_police = _ChildRecords(ctx, police, mentions_of_person)
+    mentions_of_person = mentions_of_person_index(ctx)
+    child_police = ChildRecords(ctx, police, mentions_of_person)
     suspect_mentions: dict[int, list[MentionFacts]] = {
-        rid: [m for m in ctx.mentions_of.get(rid, []) if _is_suspect_mention(ctx, m)]
+        rid: [m for m in ctx.mentions_of.get(rid, []) if is_suspect_mention(ctx, m)]
         for rid, rec in ctx.records.items()
         if police(rec)
     }
@@ -733,7 +590,7 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
     suspects_by_key: dict[str, list[MentionFacts]] = defaultdict(list)
     for ms in suspect_mentions.values():
         for suspect in ms:
-            for key in _evidence_keys(suspect):
+            for key in evidence_keys(suspect):
                 suspects_by_key[key].append(suspect)
 
     def named_with_child(own: list[MentionFacts], child: list[MentionFacts]) -> bool:
@@ -742,7 +599,7 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
         associate and the child, each weakly evidenced, are together strong evidence."""
         seen: set[int] = set()
         for mine in own:
-            for key in _evidence_keys(mine):
+            for key in evidence_keys(mine):
                 for suspect in suspects_by_key.get(key, []):
                     if suspect.id in seen:
                         continue
@@ -757,7 +614,7 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
                     if any(
                         thinly_same_child(kid, other)
                         for other in ctx.mentions_of.get(rid, [])
-                        if _is_child_mention(ctx, other)
+                        if is_child_mention(ctx, other)
                         for kid in child
                     ):
                         return True
