@@ -44,7 +44,8 @@ LUCI = ("Lucius", "Brackenbury", "14/03/1979", "5 Osier Street", "E2 9LM", "0770
 CORN = ("Cornelius", "Wetherstone", "23/10/1986", "19 Alder Rise", "N15 3GH", "07700900108")
 ROSA = ("Rosalind", "Ashcombe", "09/01/2007", "2 Wren Close", "E10 5TY", "07700900109")
 # I: a child's police crime names Fitzgerald as suspect and Ambrose as a witness; her referral
-# names both by a lone given name (as a child knows them), and a handle built from his name.
+# names both by a lone given name (as a child knows them; Fitzgerald as her boyfriend, his age
+# written nowhere on it), and a handle built from his name.
 MARI = ("Marigold", "Tumblethorn", "12/08/2007", "6 Vetch Lane", "E8 4QQ", "07700900110")
 FITZ = ("Fitzgerald", "Oakenshaw", "19/11/1985", "27 Quill Street", "E5 8JD", "07700900111")
 AMBR = ("Ambrose", "Kettleworth", "03/03/1980", "14 Damson Road", "E9 7LP", "07700900112")
@@ -212,10 +213,11 @@ def _add_cases(data: Path) -> None:
         "CSCX00005", "2021-10-01", MARI, ["CSE"], "Y", "Child names older male friends.", []
     )
     by_name_only["associates"] = [
-        {"associate_id": f"CSCX00005-A{i}", "name": name, "relationship": "older male friend",
+        {"associate_id": f"CSCX00005-A{i}", "name": name, "relationship": relationship,
          "dob": None, "phone": None, "online": online}
-        for i, (name, online) in enumerate(
-            [("Fitzgerald", None), ("Ambrose", None), (None, "@fitzgerald_91")], 1
+        for i, (name, relationship, online) in enumerate(
+            [("Fitzgerald", "boyfriend", None), ("Ambrose", "older male friend", None),
+             (None, "older male friend", "@fitzgerald_91")], 1
         )
     ]  # fmt: skip
     referrals.append(by_name_only)
