@@ -43,6 +43,12 @@ THAD = ("Thaddeus", "Grimwold", "02/12/1988", "81 Quarry Lane", "E3 2JX", "07700
 LUCI = ("Lucius", "Brackenbury", "14/03/1979", "5 Osier Street", "E2 9LM", "07700900107")
 CORN = ("Cornelius", "Wetherstone", "23/10/1986", "19 Alder Rise", "N15 3GH", "07700900108")
 ROSA = ("Rosalind", "Ashcombe", "09/01/2007", "2 Wren Close", "E10 5TY", "07700900109")
+# I: a child's police crime names Fitzgerald as suspect and Ambrose as a witness; her referral
+# names both by a lone given name (as a child knows them; Fitzgerald as her boyfriend, his age
+# written nowhere on it), and a handle built from his name.
+MARI = ("Marigold", "Tumblethorn", "12/08/2007", "6 Vetch Lane", "E8 4QQ", "07700900110")
+FITZ = ("Fitzgerald", "Oakenshaw", "19/11/1985", "27 Quill Street", "E5 8JD", "07700900111")
+AMBR = ("Ambrose", "Kettleworth", "03/03/1980", "14 Damson Road", "E9 7LP", "07700900112")
 # Three men of one group, never suspects in the same crime: tied through their victims' records
 # sharing a car and a venue, and (the third) a shared victim.
 GRP = [
@@ -126,6 +132,7 @@ def _add_cases(data: Path) -> None:
             "N",
             "Child seen with bruising; parent arrested.",
         ),
+        _crime("CRIS/9000020/21", "Sexual activity with a child", "02/09/2021", "Y", CSE_TEXT),
         _crime(
             "CRIS/9000007/18",
             "Possession with intent to supply class A",
@@ -143,6 +150,9 @@ def _add_cases(data: Path) -> None:
         _person(WILH, "V", "CRIS/9000005/21", 1),
         _person(LUCI, "S", "CRIS/9000005/21", 2),
         _person(ROSA, "V", "CRIS/9000006/18", 1),
+        _person(MARI, "V", "CRIS/9000020/21", 1),
+        _person(FITZ, "S", "CRIS/9000020/21", 2),
+        _person(AMBR, "W", "CRIS/9000020/21", 3),
         _person(
             ("Jonah", "Peppercorn", "01/01/2003", "8 Moss Road", "E6 1AA", ""),
             "S",
@@ -199,6 +209,18 @@ def _add_cases(data: Path) -> None:
         # G: a referral describing grooming without the CSE factor: missing_cse_flag.
         _referral("CSCX00004", "2018-04-01", ROSA, ["MISS"], "N", CSE_TEXT, []),
     ]
+    by_name_only = _referral(
+        "CSCX00005", "2021-10-01", MARI, ["CSE"], "Y", "Child names older male friends.", []
+    )
+    by_name_only["associates"] = [
+        {"associate_id": f"CSCX00005-A{i}", "name": name, "relationship": relationship,
+         "dob": None, "phone": None, "online": online}
+        for i, (name, relationship, online) in enumerate(
+            [("Fitzgerald", "boyfriend", None), ("Ambrose", "older male friend", None),
+             (None, "older male friend", "@fitzgerald_91")], 1
+        )
+    ]  # fmt: skip
+    referrals.append(by_name_only)
     with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
         for row in referrals:
             f.write(json.dumps(row) + "\n")

@@ -61,6 +61,29 @@ def test_named_associate_not_investigated(found: Found) -> None:
     assert fired["relationship"] == "older male friend"
 
 
+def test_an_associate_named_as_the_child_knows_him_is_taken_as_the_suspect(found: Found) -> None:
+    """Linkage cannot join a lone given name or a handle to the suspect; the rule reads the
+    suspect of the child's own police record instead. Ambrose, whose given name differs from
+    every suspect's, is the one associate never investigated."""
+    referral, crime = found.ref["CSCX00005"], found.ref["CRIS/9000020/21"]
+    evidence = found.indicators[(referral, "named_associate_not_investigated")]
+    assert evidence["persons"] == [found.one("None Ambrose")]
+    (fired,) = evidence["fired"]
+    assert fired["child"] == found.one("Marigold Tumblethorn")
+    assert fired["child_police_records"] == [crime]
+
+
+def test_a_partner_without_an_age_takes_the_age_of_the_suspect_he_is(found: Found) -> None:
+    """Her boyfriend 'Fitzgerald' has no age on the referral; the suspect of her crime he
+    agrees with was born 19/11/1985, so 35 on the referral's day (Marigold is 14)."""
+    evidence = found.indicators[(found.ref["CSCX00005"], "age_gap_partner")]
+    (fired,) = evidence["fired"]
+    assert fired["partner_age"] == 35
+    assert fired["child_ages"] == [14]
+    assert fired["relationship"] == "boyfriend"
+    assert "partner_age_from_suspect" in fired
+
+
 def test_flags_on_referrals_and_typology_words(found: Found) -> None:
     assert "missing_cse_flag" in found.codes("CSCX00004")  # grooming described, no CSE factor
     cruelty, lines = found.ref["CRIS/9000006/18"], found.ref["CRIS/9000007/18"]

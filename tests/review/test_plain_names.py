@@ -8,7 +8,15 @@ from dataclasses import replace
 import pytest
 
 from casereview.review.context import MentionFacts
-from casereview.review.plain_names import exact_dob, plausibly_same
+from casereview.review.plain_names import (
+    exact_dob,
+    known_as,
+    names_agree,
+    plausibly_same,
+    same_child,
+    thinly_same_child,
+    told_apart,
+)
 
 
 def mention(name: str, dob: str | None = None, precision: str = "day") -> MentionFacts:
@@ -92,3 +100,96 @@ def test_exact_dob_needs_two_full_dates() -> None:
     assert exact_dob(mention("J", "1976-06-10"), mention("Muhammad Gulfam", "1976-06-10"))
     assert not exact_dob(mention("J", "1976-06-10", "month"), mention("M G", "1976-06-10"))
     assert not exact_dob(mention("J"), mention("Muhammad Gulfam", "1976-06-10"))
+
+
+def suspect(forenames: str, surname: str, **values: object) -> MentionFacts:
+    """A police suspect written with forenames and surname apart."""
+    words = frozenset(f"{forenames} {surname}".lower().split())
+    return replace(
+        mention(f"{forenames} {surname}"),
+        name_key=words,
+        forename_key=frozenset(forenames.lower().split()),
+        **values,  # type: ignore[arg-type]
+    )
+
+
+def associate(name: str = "", **values: object) -> MentionFacts:
+    """A referral's associate as a child names him: a lone name, a handle, a phone."""
+    return replace(mention(name), **values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("who", "him", "quoted", "agrees"),
+    [
+        (associate("Maksim"), suspect("Maksim Dmitrovich", "Melnyk"), frozenset(), True),
+        (associate("Duc"), suspect("Dc", "Ryan"), frozenset(), True),  # a slip
+        (associate("Bob"), suspect("Robert", "Hale"), frozenset(), True),  # a nickname
+        (associate("Roger"), suspect("R", "Thomas"), frozenset(), True),  # an initial
+        (associate("Skinny"), suspect("Jamie", "Powell"), frozenset({"skinny"}), True),
+        (associate("Skinny"), suspect("Jamie", "Powell"), frozenset(), False),
+        (associate("Abdurahan Omar"), suspect("Abdurahman Omar", "Hassan-Williams"), frozenset(), True),
+        (associate(handles=frozenset({"king_jack"})), suspect("Jack", "Jones"), frozenset(), True),
+        (associate(handles=frozenset({"denis8"})), suspect("Jack", "Jones"), frozenset(), False),
+        (associate(phones=frozenset({"+447700900111"})), suspect("Jack", "Jones", phones=frozenset({"+447700900111"})), frozenset(), True),
+        (associate("Leon"), suspect("Jordan", "Wilkinson"), frozenset(), False),
+    ],
+)  # fmt: skip
+def test_known_as(
+    who: MentionFacts, him: MentionFacts, quoted: frozenset[str], agrees: bool
+) -> None:
+    """A lone name, nickname, initial, street name the record quotes, handle or phone agrees
+    with a suspect of the child's own records; another given name does not."""
+    assert known_as(who, him, quoted) is agrees
+
+
+def test_a_street_name_or_a_bare_surname_tells_him_apart_from_nobody() -> None:
+    given = frozenset({"leon", "jordan", "jamie"})
+    assert told_apart(associate("Leon"), suspect("Jordan", "Wilkinson"), given)
+    assert not told_apart(associate("Skinny"), suspect("Jamie", "Powell"), given)
+    assert not told_apart(associate(handles=frozenset({"x_9"})), suspect("Jamie", "Powell"), given)
+    assert not told_apart(associate("Leon"), suspect("", "Kusi"), given)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "agree"),
+    [
+        ("Jen Walker", "Jennifer Walker", True),
+        ("Marqus B", "Beatriz Marques", True),
+        ("Keisa Goordon", "Keisha Gordon", True),
+        ("Andreas", "A Ali", False),  # an initial alone is no name
+        ("Shanice Cervantes", "Shanice Brady", False),
+    ],
+)
+def test_names_agree(a: str, b: str, agree: bool) -> None:
+    assert names_agree(frozenset(a.lower().split()), frozenset(b.lower().split())) is agree
+
+
+def test_the_same_child_found_in_another_agency_by_strong_evidence() -> None:
+    day = dt.date(2020, 1, 1)
+    council = replace(mention("Jennifer Walker", "2004-06-10"), council_id="RY00000009")
+    # the council's child id, on a missing-person report with no name at all
+    assert same_child(council, replace(mention(""), council_id="RY00000009"), a_day=day, b_day=day)
+    # a nickname and no date of birth: not enough across a whole agency...
+    assert not same_child(council, mention("Jen Walker"), a_day=day, b_day=day)
+    # ...but enough at the same postcode, or with the date of birth
+    at_home = replace(mention("Jen Walker"), postcode="DA52XF")
+    assert same_child(replace(council, postcode="DA52XF"), at_home, a_day=day, b_day=day)
+    assert same_child(council, mention("Jen Walker", "2004-06-10"), a_day=day, b_day=day)
+    # a lone name needs the date of birth, never an age that happens to fit
+    lone = replace(mention("Lauren"), age=15)
+    assert not same_child(
+        mention("Lauren Sheika Williams", "2004-03-26"), lone, a_day=day, b_day=day
+    )
+
+
+def test_thin_agreement_of_a_child_beside_the_associate() -> None:
+    assert thinly_same_child(
+        mention("Samantha Parkes", "2004-01-01"), mention("Samantha", "2003-12-06")
+    )
+    assert thinly_same_child(mention("Keisa Goordon"), mention("Keisha Gordon", "1997-05-14"))
+    assert not thinly_same_child(
+        mention("Shanice Brady", "2001-07-18"), mention("Shanice Cervantes", "2002-08-22")
+    )
+    assert not thinly_same_child(
+        mention("Emily Wood", "2005-11-26"), mention("Emily Wood", "1990-11-26")
+    )

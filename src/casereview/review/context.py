@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from casereview.model.codes import MentionRole, SourceKind, Typology
+from casereview.model.codes import MentionRole, ObjectKind, SourceKind, Typology
 from casereview.model.serial import from_json
 from casereview.model.tables import (
     classifications,
@@ -38,7 +38,7 @@ from casereview.model.tables import (
 from casereview.review.narrative import child_age_in_text, partner_age_in_text
 from casereview.settings import ReviewSettings, get_settings
 
-__all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context"]
+__all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context", "quoted_names"]
 
 # Location relations that describe where a person lives, not where something happened.
 _HOME_RELATIONS = frozenset({"home_address", "address", "home", "residence"})
@@ -76,6 +76,13 @@ class MentionFacts:
     name_key: frozenset[str] = frozenset()
     dob: dt.date | None = None
     dob_precision: str = "none"
+    # evidence an analyst reads beside the name when linkage left a person split: phones
+    # (E.164), online handles (lower case), postcode, the council's child id
+    phones: frozenset[str] = frozenset()
+    handles: frozenset[str] = frozenset()
+    postcode: str | None = None
+    council_id: str | None = None
+    forename_key: frozenset[str] = frozenset()  # the words of the forenames alone
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]+")
@@ -106,6 +113,12 @@ class ReviewContext:
     # person -> the active groups they are a member of in any role (offender or victim)
     member_of: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     group_boroughs: dict[int, list[str]] = field(default_factory=dict)
+    # record id -> names quoted in its narrative ("known as 'J'"), lower case: how a police
+    # record names a suspect known only by a street name
+    quoted_names: dict[int, frozenset[str]] = field(default_factory=dict)
+    # words some record writes as a forename beside a surname: a lone word outside them is a
+    # street name (or an initial), which tells a man apart from nobody
+    given_names: frozenset[str] = frozenset()
 
     def is_exploitation(self, record_id: int) -> bool:
         """The record shows sexual exploitation: its source flag, the classifier or a factor."""
@@ -191,12 +204,17 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
             mentions.c.age_at_event,
             mentions.c.relationship,
             mentions.c.phones,
+            mentions.c.postcode,
+            mentions.c.identifiers,
             mention_person.c.person_id,
         ).outerjoin(mention_person, mention_person.c.mention_id == mentions.c.id)
     ).all()
     person_dob = _person_dobs(mention_rows)
+    handles = _handles(conn)
     for m in mention_rows:
         rec = ctx.records.get(int(m.record_id))
+        phones = frozenset(str(p) for p in from_json(m.phones, []) or [])
+        ids = from_json(m.identifiers, {}) or {}
         ctx.mentions_of[int(m.record_id)].append(
             MentionFacts(
                 id=int(m.id),
@@ -212,12 +230,29 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
                 name_key=_name_key(m.forenames, m.surname),
                 dob=m.dob,
                 dob_precision=str(m.dob_precision or "none"),
+                phones=phones,
+                handles=handles.get(int(m.id), frozenset()),
+                postcode=_postcode(m.postcode),
+                forename_key=_name_key(m.forenames, None),
+                council_id=str(ids[_COUNCIL_ID])
+                if isinstance(ids, dict) and ids.get(_COUNCIL_ID)
+                else None,
             )
         )
         if m.role == MentionRole.SUSPECT.value:
-            for phone in from_json(m.phones, []) or []:
+            for phone in sorted(phones):
                 ctx.object_keys[int(m.record_id)].add(f"phone:{phone}")
+    ctx.given_names = frozenset(
+        word
+        for m in mention_rows
+        if m.forenames and m.surname
+        for word in _name_key(m.forenames, None)
+        if len(word) > 1
+    )
     _ages_from_narratives(ctx, narratives, s)
+    ctx.quoted_names = {
+        rid: names for rid, text in narratives.items() if (names := quoted_names(text))
+    }
     for a, b in conn.execute(
         select(record_links.c.record_id, record_links.c.to_record_id).where(
             record_links.c.to_record_id.is_not(None)
@@ -261,6 +296,41 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
 
 
 _CHILD_ROLES = (MentionRole.VICTIM.value, MentionRole.SUBJECT.value)
+# The identifier scheme of a council's own child id (mappings: `la_id`), shared by the council's
+# referrals and the police missing-person reports that quote it.
+_COUNCIL_ID = "la_id"
+
+
+_QUOTED = re.compile(r"(?<![\w'])'([^'\n]{1,30})'(?![\w'])")
+
+
+def quoted_names(text: str) -> frozenset[str]:
+    """Names a narrative quotes ("suspect known as 'J'", "says she was with 'Tiny'")."""
+    return frozenset(q.strip().lower() for q in _QUOTED.findall(text) if q.strip())
+
+
+def _postcode(text: str | None) -> str | None:
+    """A postcode compared without spaces or case ('n5 1by' is 'N5 1BY')."""
+    value = "".join((text or "").split()).upper()
+    return value or None
+
+
+def _handles(conn: Connection) -> dict[int, frozenset[str]]:
+    """Online handles written for a mention (a referral's associate, a suspect), lower case
+    without the '@'."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for mid, value in conn.execute(
+        select(record_objects.c.mention_id, objects.c.value)
+        .join(objects, objects.c.id == record_objects.c.object_id)
+        .where(
+            objects.c.kind == ObjectKind.ONLINE_ID.value,
+            record_objects.c.mention_id.is_not(None),
+        )
+    ):
+        handle = str(value).strip().lower().lstrip("@")
+        if handle:
+            out[int(mid)].add(handle)
+    return {mid: frozenset(hs) for mid, hs in out.items()}
 
 
 def _ages_from_narratives(

@@ -12,10 +12,20 @@ dates of birth as written are read (never a protected characteristic).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from casereview.review.context import MentionFacts
+from casereview.values.name_variants import forename_keys
 
-__all__ = ["exact_dob", "plausibly_same"]
+__all__ = [
+    "exact_dob",
+    "known_as",
+    "names_agree",
+    "plausibly_same",
+    "same_child",
+    "thinly_same_child",
+    "told_apart",
+]
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -107,3 +117,104 @@ def plausibly_same(
         if narrow and (a.dob is None or b.dob is None):
             return True
     return bool(a.name_key & b.name_key) and exact_dob(a, b)
+
+
+def _words_agree(a: str, b: str) -> bool:
+    """One name word written for the same name: equal, a nickname or variant of it (Kwame /
+    Kwami, Bob / Robert), or one letter apart ("Dc" for "Duc")."""
+    if a == b:
+        return True
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]  # an initial
+    if set(forename_keys(a)) & set(forename_keys(b)):
+        return True
+    return max(len(a), len(b)) >= 3 and _one_edit(a, b)
+
+
+_HANDLE_WORD = re.compile(r"[a-z]{3,}")
+
+
+def _handle_words(handles: frozenset[str]) -> set[str]:
+    """The words of three letters or more in online handles ("king_jack" -> king, jack)."""
+    return {w for h in handles for w in _HANDLE_WORD.findall(h)}
+
+
+def known_as(
+    associate: MentionFacts, suspect: MentionFacts, quoted: frozenset[str] = frozenset()
+) -> bool:
+    """A child's associate, named on a referral by what the child knows of him, agrees with a
+    suspect of one of that child's own police records (the narrow scope that makes thin
+    evidence enough): the same phone or online handle; a lone name (a given name, nickname or
+    street name) that is one of the suspect's name words or a name the police record quotes
+    ("known as 'J'"); or a handle built from one of them ("@king_jack" for Jack Jones).
+
+    `quoted` is the set of names quoted in the suspect's record's narrative.
+    """
+    if associate.phones & suspect.phones or associate.handles & suspect.handles:
+        return True
+    words = associate.name_key
+    theirs = suspect.name_key
+    if len(words) == 1:
+        (word,) = words
+        if any(_words_agree(word, name) for name in theirs) or word in quoted:
+            return True
+    elif len(words) >= 2 and all(any(_words_agree(w, name) for name in theirs) for w in words):
+        return True  # every word of his name written (a slip apart) in the suspect's
+    street = {q for q in quoted if " " not in q}
+    return any(
+        _words_agree(h, name) for h in _handle_words(associate.handles) for name in theirs | street
+    )
+
+
+def told_apart(associate: MentionFacts, suspect: MentionFacts, given_names: frozenset[str]) -> bool:
+    """The associate's given name and the suspect's forename are both written (and `known_as`
+    found no agreement), so they are two men. A street name, a handle or an initial tells him
+    apart from nobody, nor does a suspect written by his surname alone."""
+    return bool(associate.name_key & given_names) and any(len(w) > 1 for w in suspect.forename_key)
+
+
+def thinly_same_child(a: MentionFacts, b: MentionFacts) -> bool:
+    """Thin agreement between two mentions of a child, enough only beside a suspect who agrees
+    with the child's named associate: the council's child id; or every word of the shorter
+    name agreeing with one of the longer (a slip, nickname or variant apart: "Samantha" and
+    "Samantha Parkes", "Keisa Goordon" and "Keisha Gordon") with dates of birth no more than a
+    year apart where both are written."""
+    if a.council_id is not None and a.council_id == b.council_id:
+        return True
+    if a.dob is not None and b.dob is not None and abs(a.dob.year - b.dob.year) > 1:
+        return False
+    short, long_ = sorted(
+        ({w for w in a.name_key if len(w) > 1}, {w for w in b.name_key if len(w) > 1}), key=len
+    )
+    return bool(short) and all(any(_words_agree(x, y) for y in long_) for x in short)
+
+
+def names_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Every word of the shorter name agrees with a word of the longer (`_words_agree`: equal,
+    a nickname or variant, a slip, an initial), and two whole words agree: "Jen Walker" and
+    "Jennifer Walker", "Marqus B" and "Beatriz Marques"; never an initial alone."""
+    short, long_ = sorted((a, b), key=len)
+    if not short or not all(any(_words_agree(x, y) for y in long_) for x in short):
+        return False
+    return any(_words_agree(x, y) for x in short if len(x) > 1 for y in long_ if len(y) > 1)
+
+
+def same_child(
+    a: MentionFacts, b: MentionFacts, *, a_day: dt.date | None, b_day: dt.date | None
+) -> bool:
+    """Two mentions of a child a reviewer would take for one child when looking her up in
+    another agency's records: the council's own child id; a plain name (`plausibly_same`); or
+    names that agree (`names_agree`) at the same postcode, or with a date of birth that agrees
+    (for names of two words or more, also an age at the event that the date of birth gives).
+    """
+    if a.council_id is not None and a.council_id == b.council_id:
+        return True
+    if plausibly_same(a, b, a_day=a_day, b_day=b_day):
+        return True
+    if not names_agree(a.name_key, b.name_key):
+        return False
+    if a.postcode is not None and a.postcode == b.postcode:
+        return True
+    if min(len(a.name_key), len(b.name_key)) < 2:
+        return _dob_agree(a, b)  # a lone name needs a written date of birth that agrees
+    return _dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day)

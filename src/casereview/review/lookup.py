@@ -1,0 +1,180 @@
+"""Looking people up by evidence where linkage left them split, for the indicators that assert
+an absence (docs/indicators.md, "Plain names"): a child's records in one agency, a referral's
+associate among the suspects of the child's police records, and that suspect's age.
+
+Only names, dates of birth, phones, handles, postcodes and the council's child id as written are
+read (never a protected characteristic).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+
+from casereview.model.codes import MentionRole, RecordType
+from casereview.review.context import MentionFacts, RecordFacts, ReviewContext, police
+from casereview.review.plain_names import exact_dob, known_as, plausibly_same, same_child
+from casereview.values.dates import whole_years
+from casereview.values.name_variants import forename_keys
+
+__all__ = [
+    "ChildRecords",
+    "PartnerLookup",
+    "evidence_keys",
+    "is_child_mention",
+    "is_suspect_mention",
+    "mentions_of_person_index",
+    "name_keys",
+    "suspect_like",
+]
+
+
+def is_child_mention(ctx: ReviewContext, m: MentionFacts) -> bool:
+    """The mention is the child a record is about: a victim, or the subject of anything but
+    intelligence (whose subject is the suspect)."""
+    return m.role == MentionRole.VICTIM.value or (
+        m.role == MentionRole.SUBJECT.value
+        and ctx.records[m.record_id].record_type != RecordType.INTELLIGENCE.value
+    )
+
+
+def is_suspect_mention(ctx: ReviewContext, m: MentionFacts) -> bool:
+    """The mention is a suspect: named suspect, or the subject of intelligence."""
+    return m.role == MentionRole.SUSPECT.value or (
+        m.role == MentionRole.SUBJECT.value
+        and ctx.records[m.record_id].record_type == RecordType.INTELLIGENCE.value
+    )
+
+
+def mentions_of_person_index(ctx: ReviewContext) -> dict[int, list[MentionFacts]]:
+    out: dict[int, list[MentionFacts]] = defaultdict(list)
+    for ms in ctx.mentions_of.values():
+        for m in ms:
+            if m.person_id is not None:
+                out[m.person_id].append(m)
+    return out
+
+
+class ChildRecords:
+    """The records of one agency about a child, found as an analyst looks a child up: by the
+    linked person, and by strong evidence on a child mention linkage left apart (the council's
+    child id, a plain name with a date of birth that agrees, a similar name at the same
+    postcode: `plain_names.same_child`)."""
+
+    def __init__(
+        self,
+        ctx: ReviewContext,
+        agency: Callable[[RecordFacts], bool],
+        mentions_of_person: dict[int, list[MentionFacts]],
+    ) -> None:
+        self.ctx = ctx
+        self.mentions_of_person = mentions_of_person
+        self.by_person: dict[int, set[int]] = defaultdict(set)
+        self.by_key: dict[str, list[MentionFacts]] = defaultdict(list)
+        self.by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
+        for rid, rec in ctx.records.items():
+            if not agency(rec):
+                continue
+            for m in ctx.mentions_of.get(rid, []):
+                if not is_child_mention(ctx, m):
+                    continue
+                if m.person_id is not None:
+                    self.by_person[m.person_id].add(rid)
+                for key in name_keys(m):
+                    self.by_key[key].append(m)
+                if m.council_id is not None:
+                    self.by_council_id[m.council_id].append(m)
+        self._cache: dict[int, set[int]] = {}
+
+    def of(self, pid: int) -> set[int]:
+        """The agency's records about the child `pid`."""
+        if pid in self._cache:
+            return self._cache[pid]
+        found = set(self.by_person.get(pid, ()))
+        for mine in self.mentions_of_person.get(pid, []):
+            day = self.ctx.records[mine.record_id].occurred_at
+            candidates = list(self.by_council_id.get(mine.council_id or "", []))
+            for key in name_keys(mine):
+                candidates += self.by_key.get(key, [])
+            for theirs in candidates:
+                if theirs.record_id in found:
+                    continue
+                if same_child(
+                    mine, theirs, a_day=day, b_day=self.ctx.records[theirs.record_id].occurred_at
+                ):
+                    found.add(theirs.record_id)
+        self._cache[pid] = found
+        return found
+
+
+def name_keys(m: MentionFacts) -> set[str]:
+    """Keys to look a mention up by name: each name word's nickname and variant keys."""
+    return {k for w in m.name_key if len(w) > 1 for k in forename_keys(w)}
+
+
+def evidence_keys(m: MentionFacts) -> set[str]:
+    """Keys a mention can be looked up by: each name word's nickname and variant keys, each
+    three-letter-or-longer word of a handle, phones."""
+    words = set(m.name_key) | {w for h in m.handles for w in re.findall(r"[a-z]{3,}", h)}
+    keys = {f"name:{k}" for w in words if len(w) > 1 for k in forename_keys(w)}
+    return keys | {f"phone:{p}" for p in m.phones} | {f"handle:{h}" for h in m.handles}
+
+
+def suspect_like(
+    ctx: ReviewContext,
+    own: list[MentionFacts],
+    mentions_of_person: dict[int, list[MentionFacts]],
+    suspect: MentionFacts,
+) -> bool:
+    """The suspect (or another mention of his person) agrees with one of `own`: a similar name
+    (a date of birth may be missing), the same full date of birth, or `known_as` (a lone name,
+    nickname, street name the record quotes, phone or handle). For one child's records only."""
+    quoted = ctx.quoted_names.get(suspect.record_id, frozenset())
+    theirs = (
+        mentions_of_person.get(suspect.person_id, [suspect])
+        if suspect.person_id is not None
+        else [suspect]
+    )
+    return any(
+        plausibly_same(mine, other, narrow=True)
+        or exact_dob(mine, other)
+        or known_as(mine, other, quoted)
+        for other in theirs
+        for mine in own
+    )
+
+
+class PartnerLookup:
+    """The age of a referral's partner from the suspect of the child's police records he is."""
+
+    def __init__(self, ctx: ReviewContext) -> None:
+        self.ctx = ctx
+        self.mentions_of_person = mentions_of_person_index(ctx)
+        self.child_police = ChildRecords(ctx, police, self.mentions_of_person)
+
+    def age(
+        self, partner: MentionFacts, children: list[MentionFacts]
+    ) -> tuple[int | None, int | None]:
+        """(his age at the partner's record, the suspect mention it was read from)."""
+        ctx = self.ctx
+        day = ctx.records[partner.record_id].occurred_at
+        if day is None:
+            return None, None
+        own = (
+            self.mentions_of_person.get(partner.person_id, [partner])
+            if partner.person_id is not None
+            else [partner]
+        )
+        for child in children:
+            if child.person_id is None:
+                continue
+            for rid in sorted(self.child_police.of(child.person_id)):
+                then = ctx.records[rid].occurred_at
+                for suspect in ctx.mentions_of.get(rid, []):
+                    if suspect.age is None or then is None or not is_suspect_mention(ctx, suspect):
+                        continue
+                    same = suspect.person_id is not None and suspect.person_id == partner.person_id
+                    if same or suspect_like(ctx, own, self.mentions_of_person, suspect):
+                        return suspect.age + (whole_years(then, day) or 0), suspect.id
+        return None, None
