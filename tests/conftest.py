@@ -52,6 +52,21 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     reset_settings()
 
 
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords are hashed with Argon2id still, at test cost (the default costs up to a second
+    a hash on a loaded machine, and the suite creates and signs in hundreds of users). What a
+    hash is made of is tested (`$argon2id$`); how long it takes is not a test's business."""
+    from argon2 import PasswordHasher
+
+    from casereview.store import users
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(users, "_hasher", cheap)
+    # An unknown user's password is checked against the dummy hash: at the same cost too.
+    monkeypatch.setattr(users, "_DUMMY_HASH", cheap.hash("casereview-dummy-password-for-timing"))
+
+
 @pytest.fixture(scope="session")
 def _pg_template() -> Iterator[str | None]:
     if not os.environ.get(PG_ENV):
@@ -136,6 +151,16 @@ def pg_store_url(_pg_template: str | None) -> Iterator[str]:
         yield url
     finally:
         _drop_pg_database(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _built_worlds(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Worlds built by `pipeline_world` are built once per run and shared by every module and
+    xdist worker (each caller gets a copy): the workers' temporary folders share a parent."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    os.environ["TESTS_BUILT_WORLDS"] = str(root / "built-worlds")  # pipeline_world.BUILT_WORLDS_ENV
 
 
 @pytest.fixture(scope="session")
