@@ -37,6 +37,7 @@ __all__ = [
     "build_ingested_store",
     "build_pipeline_store",
     "build_review_store",
+    "built_once",
     "copy_store",
     "shared_review_store",
 ]
@@ -46,9 +47,10 @@ MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 BUILT_WORLDS_ENV = "TESTS_BUILT_WORLDS"
 
 
-def _built_once(name: str, build: Callable[[Path], Path]) -> Path | None:
-    """The store `build(folder)` makes, built once under the shared folder (None when builds
-    are not shared). Two processes asking at once: one builds, the other waits on the lock."""
+def built_once(name: str, build: Callable[[Path], Path]) -> Path | None:
+    """What `build(folder)` makes (a store, a synthetic world's folder), built once per run
+    under the shared folder (None when builds are not shared). Two processes asking at once:
+    one builds, the other waits on the lock. Callers must not change it: copy it first."""
     if not os.environ.get(BUILT_WORLDS_ENV):
         return None
     root = Path(os.environ[BUILT_WORLDS_ENV])
@@ -59,7 +61,7 @@ def _built_once(name: str, build: Callable[[Path], Path]) -> Path | None:
         if not done.exists():
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
-            done.write_text(build(folder).name)
+            done.write_text(str(build(folder).relative_to(folder)))
         return folder / done.read_text()
 
 
@@ -75,7 +77,7 @@ def _copy_world(source: Path, folder: Path) -> Path:
 
 def build_ingested_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Path:
     """Synthesise a world of `cases` police crimes into `folder` and import it (no more)."""
-    built = _built_once(f"ingested-{cases}-{seed}", lambda f: _ingest(f, cases, seed))
+    built = built_once(f"ingested-{cases}-{seed}", lambda f: _ingest(f, cases, seed))
     return _ingest(folder, cases, seed) if built is None else _copy_world(built, folder)
 
 
@@ -94,7 +96,7 @@ def _ingest(folder: Path, cases: int, seed: int) -> Path:
 
 def build_pipeline_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Path:
     """`build_ingested_store`, then every later stage (link, classify, network, review)."""
-    built = _built_once(f"pipeline-{cases}-{seed}", lambda f: _pipeline(f, cases, seed))
+    built = built_once(f"pipeline-{cases}-{seed}", lambda f: _pipeline(f, cases, seed))
     return _pipeline(folder, cases, seed) if built is None else _copy_world(built, folder)
 
 
@@ -140,7 +142,7 @@ _SHARED: dict[tuple[int, int], Path] = {}
 def build_review_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Path:
     """`build_pipeline_store` with the report published into `folder/report`, the users of
     `REVIEW_USERS` and part of the queue allocated by the supervisors through the workflow."""
-    built = _built_once(f"review-{cases}-{seed}", lambda f: _review(f, cases, seed))
+    built = built_once(f"review-{cases}-{seed}", lambda f: _review(f, cases, seed))
     return _review(folder, cases, seed) if built is None else _copy_world(built, folder)
 
 
