@@ -40,6 +40,21 @@ def _pg_admin_url() -> str:
     return url
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of a module with a module-scoped fixture (a world built for the module, a Spark
+    cluster) run on one xdist worker, so that the fixture is made once, not once per worker:
+    they form one `xdist_group`, which `--dist loadgroup` (`make test`) keeps together. Every
+    other test is spread over the workers one by one."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Every test starts from default settings in its own working folder."""
