@@ -53,7 +53,7 @@ checks:
 	$(BIN)/mypy src
 	$(BIN)/bandit -q -r src -ll
 	$(BIN)/python scripts/sbom.py --out build/sbom.json
-	$(BIN)/pytest -q -n $(WORKERS)
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadgroup
 
 ## test-latest: the same checks in a separate environment built from the newest versions the registry serves within pyproject's ranges
 test-latest: | $(UV)

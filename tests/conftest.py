@@ -40,6 +40,21 @@ def _pg_admin_url() -> str:
     return url
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of a module with a module-scoped fixture (a world built for the module, a Spark
+    cluster) run on one xdist worker, so that the fixture is made once, not once per worker:
+    they form one `xdist_group`, which `--dist loadgroup` (`make test`) keeps together. Every
+    other test is spread over the workers one by one."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Every test starts from default settings in its own working folder."""
@@ -50,6 +65,21 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     reset_settings()
     yield
     reset_settings()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Passwords are hashed with Argon2id still, at test cost (the default costs up to a second
+    a hash on a loaded machine, and the suite creates and signs in hundreds of users). What a
+    hash is made of is tested (`$argon2id$`); how long it takes is not a test's business."""
+    from argon2 import PasswordHasher
+
+    from casereview.store import users
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(users, "_hasher", cheap)
+    # An unknown user's password is checked against the dummy hash: at the same cost too.
+    monkeypatch.setattr(users, "_DUMMY_HASH", cheap.hash("casereview-dummy-password-for-timing"))
 
 
 @pytest.fixture(scope="session")
@@ -136,6 +166,16 @@ def pg_store_url(_pg_template: str | None) -> Iterator[str]:
         yield url
     finally:
         _drop_pg_database(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _built_worlds(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Worlds built by `pipeline_world` are built once per run and shared by every module and
+    xdist worker (each caller gets a copy): the workers' temporary folders share a parent."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    os.environ["TESTS_BUILT_WORLDS"] = str(root / "built-worlds")  # pipeline_world.BUILT_WORLDS_ENV
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,24 @@
 """A store built by the real pipeline from a synthetic world (synth, ingest, link, classify,
-network, review), made once per test module and copied for each test that changes it.
+network, review), copied for each test that changes it.
 
-For tests that must read what the stages wrote: erasure (tests/store/test_erasure.py) and the
-metamorphic test of protected characteristics (tests/test_protected_characteristics.py).
+For tests that must read what the stages wrote: erasure (tests/store/test_erasure.py), the
+metamorphic test of protected characteristics (tests/test_protected_characteristics.py), the
+analyst's, read-side, web and CLI tests.
+
+Each world is built once per test run, not once per module or per xdist worker: the builders
+keep what they built in the folder named by the environment variable `TESTS_BUILT_WORLDS`
+(tests/conftest.py sets it to a folder every xdist worker of the run sees; a lock file makes
+the second worker wait for the first), and give every caller its own copy in the caller's
+folder. Without the variable (benchmarks) every call builds. The ingested world is one build shared by the
+ingested, pipeline and review stores of the same size and seed.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -19,21 +30,58 @@ from casereview.store.migrate import upgrade
 from casereview.synth import SynthConfig, generate_world
 
 __all__ = [
+    "BUILT_WORLDS_ENV",
     "MAPPINGS",
     "PASSWORD",
     "REVIEW_USERS",
     "build_ingested_store",
     "build_pipeline_store",
     "build_review_store",
+    "built_once",
     "copy_store",
     "shared_review_store",
 ]
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 
+BUILT_WORLDS_ENV = "TESTS_BUILT_WORLDS"
+
+
+def built_once(name: str, build: Callable[[Path], Path]) -> Path | None:
+    """What `build(folder)` makes (a store, a synthetic world's folder), built once per run
+    under the shared folder (None when builds are not shared). Two processes asking at once:
+    one builds, the other waits on the lock. Callers must not change it: copy it first."""
+    if not os.environ.get(BUILT_WORLDS_ENV):
+        return None
+    root = Path(os.environ[BUILT_WORLDS_ENV])
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        folder, done = root / name, root / f"{name}.done"
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.write_text(str(build(folder).relative_to(folder)))
+        return folder / done.read_text()
+
+
+def _copy_world(source: Path, folder: Path) -> Path:
+    """A copy of a built store, with the folder it was built in (its data, its report)."""
+    for part in source.parent.iterdir():
+        if part.is_dir():
+            shutil.copytree(part, folder / part.name, dirs_exist_ok=True)
+    target = folder / source.name
+    shutil.copyfile(source, target)
+    return target
+
 
 def build_ingested_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Path:
     """Synthesise a world of `cases` police crimes into `folder` and import it (no more)."""
+    built = built_once(f"ingested-{cases}-{seed}", lambda f: _ingest(f, cases, seed))
+    return _ingest(folder, cases, seed) if built is None else _copy_world(built, folder)
+
+
+def _ingest(folder: Path, cases: int, seed: int) -> Path:
     data = folder / "data"
     generate_world(SynthConfig(cases=cases, seed=seed), data, workers=1)
     path = folder / "ingested.db"
@@ -48,6 +96,11 @@ def build_ingested_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Pa
 
 def build_pipeline_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Path:
     """`build_ingested_store`, then every later stage (link, classify, network, review)."""
+    built = built_once(f"pipeline-{cases}-{seed}", lambda f: _pipeline(f, cases, seed))
+    return _pipeline(folder, cases, seed) if built is None else _copy_world(built, folder)
+
+
+def _pipeline(folder: Path, cases: int, seed: int) -> Path:
     path = build_ingested_store(folder, cases=cases, seed=seed)
     engine = make_engine(f"sqlite:///{path}")
     try:
@@ -89,6 +142,11 @@ _SHARED: dict[tuple[int, int], Path] = {}
 def build_review_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Path:
     """`build_pipeline_store` with the report published into `folder/report`, the users of
     `REVIEW_USERS` and part of the queue allocated by the supervisors through the workflow."""
+    built = built_once(f"review-{cases}-{seed}", lambda f: _review(f, cases, seed))
+    return _review(folder, cases, seed) if built is None else _copy_world(built, folder)
+
+
+def _review(folder: Path, cases: int, seed: int) -> Path:
     from argon2 import PasswordHasher
 
     from casereview.review.queue import QueueFilters, allocate

@@ -41,6 +41,28 @@ def test_help_runs_for_every_command(capsys: pytest.CaptureFixture[str]) -> None
         assert "Usage:" in out
 
 
+def test_help_is_the_help_typer_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """`main` answers `COMMAND --help` without parsing the root options (start-up, issue 15):
+    the text is exactly what Typer's own path prints, for every command."""
+    root = typer.main.get_command(app)
+    for path, _command in _walk(root):
+        if not path:
+            continue
+        assert main([*path, "--help"]) == 0
+        fast = capsys.readouterr().out
+        assert app(args=[*path, "--help"], prog_name="casereview", standalone_mode=False) == 0
+        assert capsys.readouterr().out == fast, path
+
+
+def test_help_after_a_root_option_or_an_argument_takes_the_parsing_path(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--database", "sqlite://", "link", "--help"]) == 0
+    assert "Usage: casereview link" in capsys.readouterr().out
+    assert main(["no-such-command", "--help"]) == 2
+    assert "No such command" in capsys.readouterr().err
+
+
 def test_init_twice_then_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'cr.db'}"
     assert main(["--database", db, "init", "--json"]) == 0

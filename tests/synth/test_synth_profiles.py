@@ -17,6 +17,7 @@ from synthworld import World
 
 from casereview.errors import ConfigError
 from casereview.synth import PROFILES, NoiseRates, SynthConfig, generate_world
+from pipeline_world import built_once
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "synthetic-data.md"
 CASES = 2000
@@ -24,12 +25,16 @@ CASES = 2000
 
 @pytest.fixture(scope="module")
 def worlds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, World]:
-    """One world per profile, same seed."""
+    """One world per profile, same seed (generated once per run, read by every xdist worker)."""
     out = {}
     for profile in PROFILES:
-        root = tmp_path_factory.mktemp(f"profile-{profile}")
-        generate_world(SynthConfig(cases=CASES, seed=3, profile=profile), root, workers=1)
-        out[profile] = World(root)
+
+        def build(root: Path, profile: str = profile) -> Path:
+            generate_world(SynthConfig(cases=CASES, seed=3, profile=profile), root, workers=1)
+            return root
+
+        shared = built_once(f"profile-{profile}-{CASES}-3", build)
+        out[profile] = World(shared or build(tmp_path_factory.mktemp(f"profile-{profile}")))
     return out
 
 

@@ -28,8 +28,36 @@ __all__ = ["app", "main"]
 _synth.register(app)
 
 
+def _help_only(argv: list[str]) -> int | None:
+    """`casereview COMMAND [SUBCOMMAND] --help`: print that command's help and return 0, or
+    None when `argv` is anything else (the normal path then answers it).
+
+    The help is the one click prints (the same contexts, the same formatter), but the root
+    options are not parsed: Typer coerces a parsed option (`--database`) through a pydantic
+    adapter, and importing pydantic doubled the start-up of every command's help (issue 15).
+    """
+    if len(argv) < 2 or argv[-1] != "--help" or any(a.startswith("-") for a in argv[:-1]):
+        return None
+    command = typer.main.get_command(app)
+    ctx = command.context_class(command, info_name="casereview", **command.context_settings)
+    for name in argv[:-1]:
+        if not isinstance(command, typer.core.TyperGroup):
+            return None  # a positional argument, not a command: let click parse it
+        sub = command.get_command(ctx, name)
+        if sub is None:
+            return None  # unknown command: the normal path prints the usage error
+        command = sub
+        ctx = command.context_class(command, info_name=name, parent=ctx, **command.context_settings)
+    with ctx:
+        typer.echo(ctx.get_help(), color=ctx.color)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app and turns casereview errors into one line and an exit code."""
+    shown = _help_only(sys.argv[1:] if argv is None else list(argv))
+    if shown is not None:
+        return shown
     try:
         result = app(args=argv, prog_name="casereview", standalone_mode=False)
     except CaseReviewError as e:

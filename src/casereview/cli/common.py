@@ -9,19 +9,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from sqlalchemy import Engine
 
     from casereview.settings import Settings
 
-# Command modules import only what `--help` needs (typer, rich, the code sets) at module level;
-# the store, the settings and every stage are imported inside the commands that use them, so
-# that `casereview --help` starts fast (tests/cli/test_startup.py).
+# Command modules import only what `--help` needs (typer and the code sets) at module level;
+# rich, the store, the settings and every stage are imported inside the commands that use them,
+# so that `casereview --help` starts fast (tests/cli/test_startup.py).
 
 if TYPE_CHECKING:
     from casereview.model.codes import UserRole
@@ -38,8 +38,42 @@ __all__ = [
     "store_engine",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich.console costs a third of the start-up
+    of `casereview --help`, which prints nothing through it. Every attribute read or set goes
+    to the one Console behind it."""
+
+    def __init__(self, **options: Any) -> None:
+        object.__setattr__(self, "_options", options)
+        object.__setattr__(self, "_console", None)
+
+    def _made(self) -> Console:
+        made = object.__getattribute__(self, "_console")
+        if made is None:
+            from rich.console import Console
+
+            made = Console(**object.__getattribute__(self, "_options"))
+            object.__setattr__(self, "_console", made)
+        return made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._made(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._made(), name, value)
+
+    # Special methods are looked up on the type, not through __getattr__ (rich's Live and
+    # Progress enter and leave their console as a context manager).
+    def __enter__(self) -> Console:
+        return self._made().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self._made().__exit__(*exc)
+
+
+console = cast("Console", _LazyConsole())
+err_console = cast("Console", _LazyConsole(stderr=True))
 
 
 def settings_for(ctx: typer.Context) -> Settings:
