@@ -32,6 +32,7 @@ from casereview.store.db import reading, writing
 T = TypeVar("T")
 
 __all__ = [
+    "NOBODY",
     "AccountError",
     "LoginPolicy",
     "LoginResult",
@@ -40,6 +41,7 @@ __all__ = [
     "UserInfo",
     "add_member",
     "admin_exists",
+    "assignable_user_id",
     "check_password_policy",
     "create_team",
     "create_user",
@@ -243,6 +245,34 @@ def disable_user(
     conn.execute(update(users).where(users.c.id == user_id).values(disabled=True))
     ended = _end_sessions(conn, user_id)
     _audit_admin(conn, "disable_user", "user", user_id, actor, client, sessions_ended=ended)
+
+
+# The user id of nobody (ids start at 1): what a caller passes on for a refused name.
+NOBODY = 0
+
+
+def assignable_user_id(
+    conn: Connection, username: str, team_ids: frozenset[int] | set[int]
+) -> int | None:
+    """The id of `username` if a supervisor of `team_ids` may give them work: an enabled
+    reviewer or supervisor in one of those teams; else None, whether the name is unknown or
+    belongs to someone elsewhere, so that a refusal tells nobody which names exist."""
+    if not team_ids:
+        return None
+    member = (
+        select(team_members.c.user_id)
+        .where(team_members.c.user_id == users.c.id, team_members.c.team_id.in_(sorted(team_ids)))
+        .exists()
+    )
+    found = conn.execute(
+        select(users.c.id).where(
+            users.c.username == username,
+            users.c.disabled.is_(False),
+            users.c.role.in_([UserRole.REVIEWER.value, UserRole.SUPERVISOR.value]),
+            member,
+        )
+    ).scalar()
+    return None if found is None else int(found)
 
 
 def admin_exists(conn: Connection) -> bool:
