@@ -228,13 +228,18 @@ def test_an_admins_new_user_password_is_hashed_outside_the_write(
     try:
         response = admin.post(
             "/admin/users",
-            data={"username": "newrev", "role": "reviewer", "csrf_token": admin.headers[CSRF_HEADER]},
+            data={
+                "username": "newrev",
+                "role": "reviewer",
+                "csrf_token": admin.headers[CSRF_HEADER],
+            },
         )
         assert response.status_code == 200, response.text
+        assert committed == [True]
+        # The command line's reset-password does the same: hash first, then the write.
+        hashed = accounts.hash_password("a-brand-new-passphrase-9", "newrev")
         with writing(world.engine) as conn:
-            accounts.set_password(
-                conn, "newrev", accounts.hash_password("a-brand-new-passphrase-9", "newrev")
-            )
+            accounts.set_password(conn, "newrev", hashed)
     finally:
         probe_engine.dispose()
     assert committed == [True, True]
