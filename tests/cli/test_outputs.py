@@ -69,7 +69,11 @@ def test_force_replaces_the_link_not_its_target(
     victim = _victim(tmp_path)
     link = tmp_path / "out.link"
     link.symlink_to(victim)
-    args = ["--database", store, *FILE_COMMANDS[command], "--out", str(link), "--force"]
+    args = ["--database", store, *FILE_COMMANDS[command], "--out", str(link)]
+    # On a real store, without --force: refused, the target untouched (before: written through).
+    assert main(args) != 0
+    assert link.is_symlink() and victim.read_text() == "keep me\n"
+    args.append("--force")
     assert main(args) == 0, capsys.readouterr()
     assert victim.read_text() == "keep me\n"
     assert not link.is_symlink() and link.stat().st_size > 0
