@@ -37,6 +37,7 @@ __all__ = [
     "build_ingested_store",
     "build_pipeline_store",
     "build_review_store",
+    "build_review_store_on",
     "built_once",
     "copy_store",
     "shared_review_store",
@@ -147,6 +148,26 @@ def build_review_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Path
 
 
 def _review(folder: Path, cases: int, seed: int) -> Path:
+    path = build_ingested_store(folder, cases=cases, seed=seed)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        _review_team_at_work(engine, folder / "report")
+    finally:
+        engine.dispose()
+    return path
+
+
+def build_review_store_on(engine: Engine, data: Path, report_dir: Path) -> None:
+    """`build_review_store` into the empty database of `engine` (PostgreSQL), from the
+    synthetic world already written in `data` (the shared store's, so both hold one world)."""
+    upgrade(engine)
+    ingest_directory(engine, MAPPINGS, data, "pipeline")
+    _review_team_at_work(engine, report_dir)
+
+
+def _review_team_at_work(engine: Engine, report_dir: Path) -> None:
+    """Every stage after ingest with the report published into `report_dir`, then the users of
+    `REVIEW_USERS` and the supervisors' allocation of the queue, through the workflow."""
     from argon2 import PasswordHasher
 
     from casereview.review.queue import QueueFilters, allocate
@@ -155,13 +176,11 @@ def _review(folder: Path, cases: int, seed: int) -> Path:
     from casereview.store.db import reading, writing
     from casereview.store.views import team_id_by_name, user_id_by_name
 
-    path = build_ingested_store(folder, cases=cases, seed=seed)
-    engine = make_engine(f"sqlite:///{path}")
     real_hasher = accounts._hasher
     # Argon2id still, at test cost, so that the many sign-ins of the tests stay fast.
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     try:
-        run_pipeline(engine, actor="pipeline", report_dir=folder / "report")
+        run_pipeline(engine, actor="pipeline", report_dir=report_dir)
         with writing(engine) as conn:
             for team in ("North", "South"):
                 accounts.create_team(conn, team)
@@ -178,8 +197,6 @@ def _review(folder: Path, cases: int, seed: int) -> Path:
         allocate(engine, sup_s, groups_first, assignee_id=rev_s, team_id=south, limit=SOUTH_ITEMS)
     finally:
         accounts._hasher = real_hasher
-        engine.dispose()
-    return path
 
 
 def shared_review_store(root: Path) -> Path:

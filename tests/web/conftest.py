@@ -6,7 +6,9 @@ and copied for each test; and signed-in TestClients on it."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from casereview.store.access import Actor, load_actor
 from casereview.store.db import reading
 from casereview.store.views import user_id_by_name
 from casereview.web.app import create_app
-from pipeline_world import PASSWORD, REVIEW_USERS, copy_store
+from pipeline_world import PASSWORD, REVIEW_USERS, build_review_store_on, copy_store
 
 with warnings.catch_warnings():
     # Starlette's TestClient warns that it prefers httpx2; httpx is what this project pins.
@@ -79,6 +81,40 @@ def world(review_store: Path, tmp_path: Path) -> Iterator[World]:
         ids = {name: user_id_by_name(conn, name) for name in REVIEW_USERS}
     yield World(engine, FrozenClock(), review_store.parent / "report", ids)
     engine.dispose()
+
+
+PG_ENV = "CASEREVIEW_TEST_DATABASE_URL"
+
+
+@pytest.fixture
+def pg_world(review_store: Path, tmp_path: Path) -> Iterator[World]:
+    """The review world on PostgreSQL: the shared store's synthetic world imported by the real
+    ingest into a database of its own (made on the test server, dropped after), every stage
+    run, the same users and allocation. Skipped without CASEREVIEW_TEST_DATABASE_URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from casereview.store.db import make_engine
+
+    if not os.environ.get(PG_ENV):
+        pytest.skip(f"needs PostgreSQL: set {PG_ENV} to run it (CI does)")
+    server = make_url(os.environ[PG_ENV]).set(drivername="postgresql+psycopg")
+    name = f"cr_web_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(server.set(database=name).render_as_string(hide_password=False))
+    try:
+        report_dir = tmp_path / "report"
+        build_review_store_on(engine, review_store.parent / "data", report_dir)
+        with reading(engine) as conn:
+            ids = {user: user_id_by_name(conn, user) for user in REVIEW_USERS}
+        yield World(engine, FrozenClock(), report_dir, ids)
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def sign_in_response(client: TestClient, username: str, password: str = PASSWORD) -> Any:

@@ -55,10 +55,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def journey_world(request: pytest.FixtureRequest) -> World:
+    """The pipeline-built review world on each backend (PostgreSQL: `pg_world`)."""
+    world: World = request.getfixturevalue("world" if request.param == "sqlite" else "pg_world")
+    return world
+
+
 @pytest.fixture
-def server(world: World) -> Iterator[str]:
+def server(journey_world: World) -> Iterator[str]:
     """uvicorn serving the world on a free port, in a background thread."""
     import uvicorn
+
+    world = journey_world
 
     app = create_app(
         world.engine, settings=WebSettings(), clock=world.clock, report_dir=world.report_dir
@@ -186,7 +195,9 @@ def _child(world: World) -> tuple[int, str]:
     return person_id, name
 
 
-def test_review_journey_in_the_browser(server: str, browser: Any, world: World) -> None:
+def test_review_journey_in_the_browser(browser: Any, server: str, journey_world: World) -> None:
+    """The one journey, on SQLite and on PostgreSQL (a store the real pipeline built there)."""
+    world = journey_world
     child_id, child_name = _child(world)
 
     # ------------------------------------------------------------------------ the reviewer

@@ -19,6 +19,7 @@ import typer
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, signed_in_actor, store_engine
+from casereview.cli.outputs import FORCE_OPTION, checked_out
 from casereview.model.codes import MatchJudgement
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ def chronology_command(
     gap_days: int = typer.Option(180, "--gap-days", min=1, help="Name gaps longer than this."),
     username: str | None = AS_OPTION,
     as_json: bool = JSON_OPTION,
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Every record of a person across sources in date order, with findings, indicators and
     turning points; shown here (audited as a consultation) or written with --out."""
@@ -108,6 +110,8 @@ def chronology_command(
 
     from casereview.report.chronology import consult_chronology, export_chronology
 
+    if out is not None:
+        out = checked_out(out, force)
     with store_engine(ctx) as store:
         actor = _actor(store, username, "chronology")
         if out is not None:
@@ -153,6 +157,7 @@ def chart_command(
     date_to: str = typer.Option(None, "--to", help="Only records on or before YYYY-MM-DD."),
     expand: str = typer.Option(None, "--expand", help="Expand at this node (e.g. person:12)."),
     username: str | None = AS_OPTION,
+    force: bool = FORCE_OPTION,
 ) -> None:
     """A link chart of a group or a person's network: nodes, labelled edges, positions
     (the same on every load), legend. Audited as a consultation."""
@@ -162,6 +167,8 @@ def chart_command(
     from casereview.report.linkchart import render_chart_html
     from casereview.store.files import open_private
 
+    if out is not None:
+        out = checked_out(out, force)
     with store_engine(ctx) as store:
         actor = _actor(store, username, "chart")
         request = ChartRequest(
@@ -194,12 +201,14 @@ def export_network_command(
     date_to: str = typer.Option(None, "--to", help="Only records on or before YYYY-MM-DD."),
     username: str | None = AS_OPTION,
     as_json: bool = JSON_OPTION,
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Export a group or a person's network for i2 Analyst's Notebook, Gephi (GraphML, GEXF)
     or Aleph (followthemoney JSON lines): analysts only, audited as a disclosure."""
     from casereview.network.analyst_exports import export_network
     from casereview.network.chart import ChartRequest
 
+    out = checked_out(out, force)
     with store_engine(ctx) as store:
         actor = _actor(store, username, "export-network")
         with _denials_audited(store, actor, "export-network"):

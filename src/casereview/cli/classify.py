@@ -10,6 +10,7 @@ import typer
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, run_export, settings_for, store_engine
 from casereview.cli.link import export_app
+from casereview.cli.outputs import FORCE_OPTION, checked_out
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -95,11 +96,12 @@ def export_groups_command(
     purpose: str = typer.Option(..., "--purpose", help="Why the data leaves the system."),
     recipient: str = typer.Option(None, "--recipient", help="Who receives it."),
     as_json: bool = JSON_OPTION,
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Write group_id, person_id, role for every active group (audited as a disclosure)."""
     from casereview.network.export import export_groups
 
-    run_export(ctx, export_groups, out, purpose, recipient, as_json)
+    run_export(ctx, export_groups, checked_out(out, force), purpose, recipient, as_json)
 
 
 @export_app.command("findings")
@@ -109,8 +111,9 @@ def export_findings_command(
     purpose: str = typer.Option(..., "--purpose", help="Why the data leaves the system."),
     recipient: str = typer.Option(None, "--recipient", help="Who receives it."),
     as_json: bool = JSON_OPTION,
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Write source, record_ref, finding for every flag finding and record indicator (audited)."""
     from casereview.classify.export import export_findings
 
-    run_export(ctx, export_findings, out, purpose, recipient, as_json)
+    run_export(ctx, export_findings, checked_out(out, force), purpose, recipient, as_json)

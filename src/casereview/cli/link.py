@@ -13,6 +13,7 @@ import typer
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, run_export, settings_for, store_engine
+from casereview.cli.outputs import FORCE_OPTION, checked_out
 from casereview.errors import NotFound
 from casereview.model.codes import AuditAction
 
@@ -163,8 +164,9 @@ def export_persons_command(
     purpose: str = typer.Option(..., "--purpose", help="Why the data leaves the system."),
     recipient: str = typer.Option(None, "--recipient", help="Who receives it."),
     as_json: bool = JSON_OPTION,
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Write source, mention_key, person_id for every mention (audited as a disclosure)."""
     from casereview.link.export import export_persons
 
-    run_export(ctx, export_persons, out, purpose, recipient, as_json)
+    run_export(ctx, export_persons, checked_out(out, force), purpose, recipient, as_json)

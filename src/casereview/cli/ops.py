@@ -9,18 +9,23 @@ import typer
 
 from casereview.cli.app import app
 from casereview.cli.common import console, print_json, settings_for, store_engine
+from casereview.cli.outputs import FORCE_OPTION, checked_out
 
 
 @app.command("backup")
 def backup(
     ctx: typer.Context,
-    out: Path = typer.Option(..., "--out", help="File to write the backup to (must not exist)."),
+    out: Path = typer.Option(
+        ..., "--out", help="File to write the backup to (new unless --force)."
+    ),
     purpose: str = typer.Option(
         "routine backup", "--purpose", help="Why the copy is made (recorded in the audit log)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Copy the whole store consistently while it is in use (SQLite backup API or pg_dump)."""
+    out = checked_out(out, force)
     from casereview.store.backup import backup_store
 
     with store_engine(ctx) as engine:

@@ -8,6 +8,7 @@ import typer
 
 from casereview.cli.app import app
 from casereview.cli.common import console, err_console, print_json, settings_for, store_engine
+from casereview.cli.outputs import FORCE_OPTION, checked_out
 
 __all__: list[str] = []
 
@@ -45,8 +46,10 @@ def report_command(
         None, "--recipient", help="Who the report is for (recorded in the audit log)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Build the transparency report (HTML, CSVs, charts; PDF where WeasyPrint is installed)."""
+    out = checked_out(out, force, folder=True)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from casereview.report import DisclosureRule, build_report
@@ -100,9 +103,11 @@ def extract_command(
     purpose: str = typer.Option(..., "--purpose", help="Why the extract is made (audited)."),
     recipient: str = typer.Option(None, "--recipient", help="Who receives it (audited)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Records by type, year, borough, CSE flag and outcome, under the report's disclosure
     control (cell key, threshold, rounding): the safe replacement of record-level extracts."""
+    out = checked_out(out, force)
     from casereview.report import DisclosureRule
     from casereview.report.extract import write_records_extract
 

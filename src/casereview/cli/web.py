@@ -134,11 +134,12 @@ def users_add(
     ),
 ) -> None:
     """Create a user; without --password-stdin a strong password is generated and printed once."""
-    from casereview.store.users import create_user
+    from casereview.store.users import create_user, hash_password
 
     password = _new_password(password_stdin)
+    hashed = hash_password(password, username)  # Argon2 before the write transaction
     user_id = _as_admin(
-        ctx, "users add", create_user, username, display_name or username, role, password,
+        ctx, "users add", create_user, username, display_name or username, role, hashed,
         creating=role,
     )  # fmt: skip
     console.print(f"user {username} created (id {user_id}, {role.value})")
@@ -169,10 +170,11 @@ def users_reset_password(
 
     Without --password-stdin a strong password is generated and printed once; hand it to the
     user by a secure route. The password policy applies to one read from stdin."""
-    from casereview.store.users import set_password
+    from casereview.store.users import hash_password, set_password
 
     password = _new_password(password_stdin)
-    _as_admin(ctx, "users reset-password", set_password, username, password)
+    hashed = hash_password(password, username)  # Argon2 before the write transaction
+    _as_admin(ctx, "users reset-password", set_password, username, hashed)
     console.print(f"password of {username} reset; their web sessions were ended")
     if not password_stdin:
         console.print(f"new password (shown once): {password}", highlight=False)

@@ -15,7 +15,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
@@ -32,18 +32,22 @@ from casereview.store.db import reading, writing
 T = TypeVar("T")
 
 __all__ = [
+    "NOBODY",
     "AccountError",
     "LoginPolicy",
     "LoginResult",
+    "PasswordHash",
     "PasswordRejected",
     "TeamInfo",
     "UserInfo",
     "add_member",
     "admin_exists",
+    "assignable_user_id",
     "check_password_policy",
     "create_team",
     "create_user",
     "disable_user",
+    "hash_password",
     "list_teams",
     "list_users",
     "remove_member",
@@ -175,6 +179,34 @@ def _audit_admin(
     )
 
 
+@dataclass(frozen=True)
+class PasswordHash:
+    """A new password already checked against the policy and hashed (`hash_password`), for
+    `create_user` and `set_password`: Argon2 takes a good part of a second, which must not
+    be spent inside a write transaction holding the store's write lock."""
+
+    username: str
+    encoded: str = field(repr=False)
+
+
+def hash_password(password: str, username: str) -> PasswordHash:
+    """Check `password` against the policy and hash it with Argon2id, outside any
+    transaction (call this before opening the write that stores it)."""
+    check_password_policy(password, username)
+    return PasswordHash(username, _hasher.hash(password))
+
+
+def _hashed(password: str | PasswordHash, username: str) -> str:
+    """The encoded hash to store: a `PasswordHash` made for this user as it is; a plain
+    password (scripts, the demo, tests) is checked and hashed here, inside the caller's
+    transaction."""
+    if isinstance(password, PasswordHash):
+        if password.username != username:
+            raise AccountError(f"the new password was hashed for another user than {username}")
+        return password.encoded
+    return hash_password(password, username).encoded
+
+
 def _end_sessions(conn: Connection, user_id: int) -> int:
     """Delete every web session of the user (revocation takes effect at their next request)."""
     return int(conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id)).rowcount)
@@ -185,12 +217,13 @@ def create_user(
     username: str,
     display_name: str,
     role: UserRole | str,
-    password: str,
+    password: str | PasswordHash,
     *,
     actor: str = "system",
     client: str | None = None,
 ) -> int:
-    """Create a user with an Argon2id password hash; returns the new id (audited)."""
+    """Create a user with an Argon2id password hash; returns the new id (audited). Pass a
+    `hash_password` result to keep the hashing out of the caller's write transaction."""
     role = UserRole(role)
     if not _USERNAME.match(username):
         raise AccountError(
@@ -198,14 +231,14 @@ def create_user(
         )
     if conn.execute(select(users.c.id).where(users.c.username == username)).first():
         raise AccountError(f"user {username} already exists")
-    check_password_policy(password, username)
+    hashed = _hashed(password, username)
     now = _now()
     user_id = conn.execute(
         insert(users).values(
             username=username,
             display_name=display_name or username,
             role=role.value,
-            password_hash=_hasher.hash(password),
+            password_hash=hashed,
             disabled=False,
             created_at=now,
             password_changed_at=now,
@@ -218,18 +251,19 @@ def create_user(
 def set_password(
     conn: Connection,
     username: str,
-    password: str,
+    password: str | PasswordHash,
     *,
     actor: str = "system",
     client: str | None = None,
 ) -> None:
-    """Replace a user's password (policy applies) and end their sessions (audited)."""
+    """Replace a user's password (policy applies) and end their sessions (audited). Pass a
+    `hash_password` result to keep the hashing out of the caller's write transaction."""
     user_id = _user_id(conn, username)
-    check_password_policy(password, username)
+    hashed = _hashed(password, username)
     conn.execute(
         update(users)
         .where(users.c.id == user_id)
-        .values(password_hash=_hasher.hash(password), password_changed_at=_now())
+        .values(password_hash=hashed, password_changed_at=_now())
     )
     ended = _end_sessions(conn, user_id)
     _audit_admin(conn, "set_password", "user", user_id, actor, client, sessions_ended=ended)
@@ -243,6 +277,34 @@ def disable_user(
     conn.execute(update(users).where(users.c.id == user_id).values(disabled=True))
     ended = _end_sessions(conn, user_id)
     _audit_admin(conn, "disable_user", "user", user_id, actor, client, sessions_ended=ended)
+
+
+# The user id of nobody (ids start at 1): what a caller passes on for a refused name.
+NOBODY = 0
+
+
+def assignable_user_id(
+    conn: Connection, username: str, team_ids: frozenset[int] | set[int]
+) -> int | None:
+    """The id of `username` if a supervisor of `team_ids` may give them work: an enabled
+    reviewer or supervisor in one of those teams; else None, whether the name is unknown or
+    belongs to someone elsewhere, so that a refusal tells nobody which names exist."""
+    if not team_ids:
+        return None
+    member = (
+        select(team_members.c.user_id)
+        .where(team_members.c.user_id == users.c.id, team_members.c.team_id.in_(sorted(team_ids)))
+        .exists()
+    )
+    found = conn.execute(
+        select(users.c.id).where(
+            users.c.username == username,
+            users.c.disabled.is_(False),
+            users.c.role.in_([UserRole.REVIEWER.value, UserRole.SUPERVISOR.value]),
+            member,
+        )
+    ).scalar()
+    return None if found is None else int(found)
 
 
 def admin_exists(conn: Connection) -> bool:

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -20,12 +20,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from casereview import __version__
-from casereview.errors import AccessDenied, CaseReviewError, NotFound, StoreBusy, WorkflowError
+from casereview.errors import (
+    AccessDenied,
+    CaseReviewError,
+    NotFound,
+    StoreBusy,
+    StoreError,
+    WorkflowError,
+)
 from casereview.settings import WebSettings, get_settings
 from casereview.store.audit import ConsultationQueue
 from casereview.store.sessions import Clock
 from casereview.web import filters
-from casereview.web.auth import CsrfFailed, NotSignedIn, WebState
+from casereview.web.auth import CsrfFailed, Ctx, NotSignedIn, WebState, signed_in
 from casereview.web.middleware import (
     AccessLogMiddleware,
     BodyLimitMiddleware,
@@ -67,7 +74,8 @@ def create_app(
         description="Review of historic CSE case records: every page has a JSON twin under /api.",
         docs_url=None,  # Swagger UI needs inline scripts and a CDN: not under our CSP
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served below to signed-in users only
+        redirect_slashes=False,  # Starlette's redirect names the Host header: ours is relative
     )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     filters.install(templates.env)
@@ -81,9 +89,11 @@ def create_app(
     for router in [*ROUTERS, *analyst_routers]:
         # 400: a body that is not JSON, or a CaseReviewError from the library (any route).
         app.include_router(router, responses={400: {"model": ErrorOut}})
+    _install_schema_route(app)
     _install_error_handlers(app)
     # Added innermost first: the security headers wrap every answer, the 413 included.
     app.add_middleware(BlankFiltersMiddleware)
+    app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=web_settings.max_body_bytes)
     app.add_middleware(ClientAddressMiddleware, trusted=web_settings.forwarded_allow_ips)
     if web_settings.access_log:
@@ -126,6 +136,70 @@ class BlankFiltersMiddleware:
         await self.app(scope, receive, send)
 
 
+class TrailingSlashMiddleware:
+    """`/queue/` -> `/queue`: a 307 to the same path without its trailing slashes, as a
+    relative Location built from the path alone, never from the Host header (Starlette's own
+    redirect does, which makes an open redirect of a forged Host). Leading slashes are folded
+    into one, so the target can never read as another host (`//evil.example`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "") if scope["type"] == "http" else ""
+        if len(path) > 1 and path.endswith("/"):
+            target = "/" + path.strip("/")
+            query = scope.get("query_string", b"").decode("latin-1")
+            location = quote(target, safe="/:@!$&'()*+,;=-._~") + (f"?{query}" if query else "")
+            response = Response(status_code=307, headers={"location": location})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+_SIGNED_IN = Depends(signed_in)
+
+
+def _install_schema_route(app: FastAPI) -> None:
+    """The OpenAPI schema of the JSON API, for signed-in users only (it maps every route)."""
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi_schema(_ctx: Ctx = _SIGNED_IN) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+
+# Modules whose exceptions carry driver text (SQL, table names, file paths, parameters).
+_DRIVER_MODULES = ("sqlalchemy", "sqlite3", "psycopg", "psycopg2", "duckdb")
+STORE_FAILED = (
+    "the store could not complete this request: quote the reference to your administrator"
+)
+
+
+def _from_the_driver(exc: BaseException) -> bool:
+    """Whether `exc` is a StoreError or was raised from (or while handling) a database
+    driver's error: its message may then hold the driver's words."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, StoreError):
+            return True
+        if type(current).__module__.split(".")[0] in _DRIVER_MODULES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _user_message(request: Request, exc: Exception, limit: int) -> str:
+    """The error's own words, unless they may be a driver's: then a generic line, and the
+    detail goes to the server log under the request's correlation id."""
+    if _from_the_driver(exc):
+        cid = request.scope.get("state", {}).get("correlation_id")
+        log.error("store error, correlation id %s: %s", cid, exc)
+        return STORE_FAILED
+    return str(exc)[:limit]
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, _exc: Exception) -> Response:
@@ -147,7 +221,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(WorkflowError)
     async def _workflow(request: Request, exc: Exception) -> Response:
-        return problem(request, 409, str(exc)[:300])
+        return problem(request, 409, _user_message(request, exc, 300))
 
     @app.exception_handler(StoreBusy)
     async def _busy(request: Request, _exc: Exception) -> Response:
@@ -158,7 +232,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CaseReviewError)
     async def _other(request: Request, exc: Exception) -> Response:
-        return problem(request, 400, str(exc)[:300])
+        return problem(request, 400, _user_message(request, exc, 300))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: Exception) -> Response:

@@ -16,7 +16,7 @@ from casereview.model.codes import DecisionOutcome
 from casereview.review import workflow
 from casereview.review.views import item_subject
 from casereview.store.db import reading
-from casereview.store.views import user_id_by_name
+from casereview.store.users import NOBODY, assignable_user_id
 from casereview.web.auth import Ctx, audited, csrf_checked
 from casereview.web.render import ErrorOut
 
@@ -87,8 +87,12 @@ def _back(ctx: Ctx, item_id: int, saved: str) -> Response:
 
 
 def _assignee_id(ctx: Ctx, username: str) -> int:
+    """The assignee's id, or `NOBODY` for a name the actor may not give work to (unknown, or
+    of another team, or not a reviewer): the workflow then checks the item first and refuses
+    every such name alike, so an assignment cannot be used to probe usernames."""
     with reading(ctx.engine) as conn:
-        return user_id_by_name(conn, username)
+        found = assignable_user_id(conn, username, ctx.actor.team_ids)
+    return NOBODY if found is None else found
 
 
 # ---------------------------------------------------------------- pages (forms)

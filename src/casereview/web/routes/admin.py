@@ -94,13 +94,14 @@ def add_user(
     """Create a user with a generated password shown once to the admin."""
     require(ctx, UserRole.ADMIN, what="admin")
     password = secrets.token_urlsafe(18)
+    hashed = accounts.hash_password(password, username)  # Argon2 before the write, not in it
     with writing(ctx.engine) as conn:
         accounts.create_user(
             conn,
             username,
             display_name,
             role,
-            password,
+            hashed,
             actor=ctx.actor.username,
             client=ctx.actor.client,
         )

@@ -81,7 +81,11 @@ def _judge(ctx: Ctx, person_id: int, body: JudgementIn) -> int:
     if len(ids) != 2:
         raise NotFound("a judgement needs two different mentions")
     with audited(ctx, "person", person_id), reading(ctx.engine) as conn:
-        person_view(conn, ctx.actor, person_id)  # the person is visible to the actor
+        shown = {m.mention_id for m in person_view(conn, ctx.actor, person_id).mentions}
+    if not ids <= shown:
+        # The page judges its own person's mentions (the pairs it shows); a mention of anyone
+        # else is refused before anything is recorded or audited under this person.
+        raise NotFound("a judgement here names two mentions of this person")
     # The one path of every judgement (library, command line, both web pages): both records
     # visible to the actor, then `record_judgement`, which supersedes and audits.
     with audited(ctx, "mention_pair", f"{body.mention_a}-{body.mention_b}"):

@@ -20,7 +20,8 @@ from casereview.review.queue import (
     queue_page,
 )
 from casereview.store.db import reading
-from casereview.store.views import Page, team_names, user_id_by_name
+from casereview.store.users import NOBODY, assignable_user_id
+from casereview.store.views import Page, team_names
 from casereview.web.auth import Ctx, csrf_checked, require, signed_in, write_audit
 from casereview.web.render import ErrorOut, filters_query, page
 
@@ -131,7 +132,9 @@ class AllocationOut(BaseModel):
 def _allocate(ctx: Ctx, f: QueueFilters, assignee: str, team: int) -> AllocationOut:
     require(ctx, UserRole.SUPERVISOR, what="allocate")
     with reading(ctx.engine) as conn:
-        assignee_id = user_id_by_name(conn, assignee)
+        found = assignable_user_id(conn, assignee, ctx.actor.team_ids)
+    # Any name the supervisor may not give work to is refused alike (see actions._assignee_id).
+    assignee_id = NOBODY if found is None else found
     done = allocate(ctx.engine, ctx.actor, f, assignee_id=assignee_id, team_id=team)
     return AllocationOut(assigned=done.assigned, refused=done.refused)
 
