@@ -116,6 +116,40 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         {"forenames": "John", "surname": "Brennan", "dob": "2001-08-30", "postcode": "E2 9PL"},
         {"forenames": "John", "surname": "Brennan", "dob": "2001-08-30", "postcode": "E2 9PL"},
     ],
+    # A date of birth re-keyed a generation off, the same ordinary (not strong) identifier.
+    "rekeyed_with_id": [
+        {
+            "forenames": "Nadia",
+            "surname": "Petrenko",
+            "dob": "1984-06-21",
+            "postcode": "E3 4RT",
+            "identifiers": {"nino": "QQ123456C"},
+        },
+        {
+            "forenames": "Nadia",
+            "surname": "Petrenko",
+            "dob": "1957-11-02",
+            "identifiers": {"nino": "QQ123456C"},
+        },
+    ],
+    # A date of birth re-keyed nine years off, one name at one address (no parent and
+    # child are nine years apart, and siblings never share a forename).
+    "rekeyed_at_home": [
+        {
+            "forenames": "Callum",
+            "surname": "Moffat",
+            "dob": "1994-07-24",
+            "postcode": "SE9 3QW",
+            "address": "2 Mckinley Road",
+        },
+        {
+            "forenames": "Callum",
+            "surname": "Moffat",
+            "dob": "1985-03-28",
+            "postcode": "SE9 3QW",
+            "address": "2 Mckinley Rd",
+        },
+    ],
     # A missing episode that names the child only by the council's child id.
     "child_id": [
         {
@@ -213,6 +247,21 @@ def _rows() -> tuple[list[dict[str, Any]], dict[int, str]]:
     return rows, planted
 
 
+# Some of the planted people carry an ordinary identifier (a National Insurance number) on
+# every mention, so that the model sees that identifier agree and differ.
+NINO = {
+    "swap": "QQ100001A",
+    "jan1": "QQ100002A",
+    "year_apart": "QQ100003A",
+    "moved": "QQ100004A",
+    "transliteration": "QQ100005A",
+    "initial": "QQ100006A",
+}
+for _person, _nino in NINO.items():
+    for _mention in PLANTED[_person]:
+        _mention["identifiers"] = {"nino": _nino}
+
+
 @pytest.fixture(scope="module")
 def linked() -> tuple[Prediction, dict[str, list[int]]]:
     rows, planted = _rows()
@@ -252,6 +301,8 @@ def _persons(linked: tuple[Prediction, dict[str, list[int]]], *names: str) -> se
         "son",
         "father",
         "junior",
+        "rekeyed_with_id",
+        "rekeyed_at_home",
     ],
 )
 def test_mentions_of_one_person_link(

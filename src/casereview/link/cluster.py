@@ -21,7 +21,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from casereview.link.model import FAR_APART_YEARS
+from casereview.link.model import FAR_APART_YEARS, GENERATION_YEARS
 
 __all__ = [
     "Clustering",
@@ -282,9 +282,6 @@ def strongest_only(
     return pairs[keep]
 
 
-# Mentions in one person whose birth years are this far apart are two generations (a parent
-# and a child of one name), whatever their names say.
-GENERATION_YEARS = 15
 # At most this many guard constraints per person (the widest gaps first): each is a minimum
 # cut, and a handful separate a wrongly joined household.
 _GUARD_PER_COMPONENT = 50
@@ -293,21 +290,27 @@ _GUARD_PER_COMPONENT = 50
 def household_guard(
     frame: pd.DataFrame,
     far_years: int = FAR_APART_YEARS,
-    generation_years: int = GENERATION_YEARS,
+    generation_years: tuple[int, int] = GENERATION_YEARS,
 ) -> Guard:
     """The household guard for `cluster_mentions`: two mentions may not be one person when
-    their birth years are at least `far_years` apart and either both dates of birth are
-    full dates (two people of one name: a father and a son, two Mohammed Ahmeds), or the
-    forenames differ (a parent and a child, siblings far apart: one surname, one address,
-    often one phone, so chains of household links join them), or the years are at least
-    `generation_years` apart whatever the names. Full dates with the same day and month are
-    spared (one year mistyped: 2003 / 2013). Birth years come from full or partial dates of
+    their birth years are at least `far_years` apart and either the forenames differ (a
+    parent and a child, siblings far apart: one surname, one address, often one phone, so
+    chains of household links join them), or the years are a generation apart (within
+    `generation_years`: a father and a son of one name) whatever the names, or both dates of
+    birth are full dates, or the years are more than a generation apart (two people of one
+    name: two Mohammed Ahmeds), unless the two mentions give one address (the same postcode
+    and house number: one person of one name at one address, the date re-keyed). Full dates
+    with the same day and month are spared (one year mistyped: 2003 / 2013), and so are two
+    mentions with one ordinary identifier. Birth years come from full or partial dates of
     birth or an age at the event (`yob_lo`, `yob_hi`); a mention without one is never in
     conflict."""
     uid = frame["unique_id"].to_numpy(dtype=np.int64)
     lo = pd.to_numeric(frame["yob_lo"], errors="coerce").to_numpy(dtype=float)
     hi = pd.to_numeric(frame["yob_hi"], errors="coerce").to_numpy(dtype=float)
     dob = frame["dob"].tolist()
+    postcode = frame["postcode"].tolist()
+    number = frame["street_number"].tolist()
+    young, old = generation_years
     names = Forenames(frame)
     identifier = [
         None if pd.isna(scheme) or pd.isna(value) else f"{scheme}:{value}"
@@ -336,6 +339,11 @@ def household_guard(
 
     def both_full(a: int, b: int) -> bool:
         return isinstance(dob[a], str) and isinstance(dob[b], str)
+
+    def one_address(a: int, b: int) -> bool:
+        """The same postcode and house number on both."""
+        pa, na = postcode[a], number[a]
+        return isinstance(pa, str) and isinstance(na, str) and pa == postcode[b] and na == number[b]
 
     def guard(ids: np.ndarray, membership: np.ndarray) -> list[tuple[int, int]]:
         if not len(dated):
@@ -371,7 +379,8 @@ def household_guard(
                 continue
             if year_mistyped(a, b) or identified(a, b):
                 continue
-            if both_full(a, b) or g >= generation_years or names.differ(a, b):
+            apart = names.differ(a, b) or young <= g <= old
+            if apart or ((both_full(a, b) or g > old) and not one_address(a, b)):
                 out.append((int(uid[a]), int(uid[b])))
                 taken[comp] = taken.get(comp, 0) + 1
         return out
