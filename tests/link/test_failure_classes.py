@@ -150,6 +150,31 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
             "address": "2 Mckinley Rd",
         },
     ],
+    # A one-word name: the child's forename written in the surname field, same date of birth.
+    "one_word": [
+        {"forenames": "Bethany", "surname": "Kozlowski", "dob": "2003-01-14", "postcode": "N9 3QD"},
+        {"surname": "Bethany", "dob": "2003-01-14", "sex": "female"},
+    ],
+    # A suspect written about again and again, and once by his full name alone.
+    "prolific": [
+        {"forenames": "Dariusz", "surname": "Zielinski", "dob": "1986-02-11", "postcode": "E6 2LP"},
+        {"forenames": "Dariusz", "surname": "Zielinski", "dob": "1986-02-11"},
+        {"forenames": "Dariusz", "surname": "Zielinski", "dob": "1986-02-11", "postcode": "E6 2LP"},
+        {"forenames": "Dariusz", "surname": "Zielinski", "phones": ["07700900512"]},
+        {
+            "forenames": "Dariusz",
+            "surname": "Zielinski",
+            "phones": ["07700900512"],
+            "dob": "1986-02-11",
+        },
+        {"forenames": "Dariusz", "surname": "Zielinski"},
+    ],
+    # A full name alone, and someone of that name written about twice: not enough to join.
+    "bare_stranger": [{"forenames": "Anselm", "surname": "Quigley"}],
+    "seldom_named": [
+        {"forenames": "Anselm", "surname": "Quigley", "dob": "1979-09-09", "postcode": "W3 7HH"},
+        {"forenames": "Anselm", "surname": "Quigley", "dob": "1979-09-09", "postcode": "W3 7HH"},
+    ],
     # A missing episode that names the child only by the council's child id.
     "child_id": [
         {
@@ -303,6 +328,8 @@ def _persons(linked: tuple[Prediction, dict[str, list[int]]], *names: str) -> se
         "junior",
         "rekeyed_with_id",
         "rekeyed_at_home",
+        "one_word",
+        "prolific",
     ],
 )
 def test_mentions_of_one_person_link(
@@ -322,6 +349,12 @@ def test_a_father_and_son_of_one_name_are_two_people(
     linked: tuple[Prediction, dict[str, list[int]]],
 ) -> None:
     assert _persons(linked, "father").isdisjoint(_persons(linked, "junior"))
+
+
+def test_a_bare_name_is_not_joined_to_someone_seldom_named(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    assert _persons(linked, "bare_stranger").isdisjoint(_persons(linked, "seldom_named"))
 
 
 def test_the_associate_is_not_the_child(linked: tuple[Prediction, dict[str, list[int]]]) -> None:

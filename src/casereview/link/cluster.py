@@ -449,3 +449,80 @@ def _within_two_edits(a: str, b: str) -> bool:
             return False
         previous = current
     return previous[-1] <= 2
+
+
+# A person mentioned at least this many times is the likelier referent of a mention that
+# gives only their full name: the prior odds that a bare name refers to one person grow with
+# how often that person is written about (a prolific suspect, a child in many referrals).
+PROLIFIC_MENTIONS = 4
+# What a mention carries besides its name; a "bare" mention carries none of it.
+_EVIDENCE = ("dob", "yob_lo", "postcode", "address", "phones", "identifier", "strong_id")
+
+
+def attach_bare_names(
+    frame: pd.DataFrame,
+    clustering: Clustering,
+    judgements: Iterable[Judgement] = (),
+    min_mentions: int = PROLIFIC_MENTIONS,
+) -> int:
+    """Join each mention that carries a full name and nothing else (no date of birth or age,
+    postcode, address, phone or identifier), and that no pair joined to anyone, to the one
+    person of that full name (forename and surname keys) when exactly one other person
+    carries it and that person has at least `min_mentions` mentions; never to a person
+    named in the same record, nor against a "not same" judgement. Two names alone never
+    reach the threshold, and a bare name is often someone else's (two Jan Johnsons): only a
+    name no one else carries, of someone written about again and again, is joined. Changes
+    `clustering.labels` in place (a cluster's label stays its smallest mention id) and
+    returns how many mentions were joined."""
+    labels = clustering.labels
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    named = pd.notna(fore) & pd.notna(sur)
+    bare = named.copy()
+    for col in _EVIDENCE:
+        if col in frame.columns:
+            bare &= frame[col].isna().to_numpy()
+    if not bare.any():
+        return 0
+    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    size = pd.Series(label).value_counts()
+    record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    key = pd.Series([f"{f}|{s}" if n else None for f, s, n in zip(fore, sur, named, strict=True)])
+    holders: dict[str, set[int]] = {}
+    for k, lab in zip(key[named].tolist(), label[named].tolist(), strict=True):
+        holders.setdefault(k, set()).add(lab)
+    not_same: dict[int, set[int]] = {}
+    for j in judgements:
+        if j.judgement == "not_same":
+            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
+            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+    members = pd.Series(ids).groupby(label).apply(list).to_dict()
+    moves: dict[int, int] = {}
+    for pos in np.flatnonzero(bare):
+        mention, own = int(ids[pos]), int(label[pos])
+        if size[own] > 1:
+            continue
+        others = holders.get(key[pos], set()) - {own}
+        if len(others) != 1:
+            continue
+        target = next(iter(others))
+        if size[target] < min_mentions:
+            continue
+        rows = np.flatnonzero(label == target)
+        if not np.isnan(record[pos]) and (record[rows] == record[pos]).any():
+            continue
+        if not_same.get(mention, set()) & set(members[target]):
+            continue
+        moves[mention] = target
+    for target in set(moves.values()):
+        merged = members[target] + [m for m, t in moves.items() if t == target]
+        new = min(merged)
+        for m in merged:
+            labels[m] = new
+    if moves:
+        clustering.notes.append(
+            f"{len(moves)} mention(s) giving only a full name joined to the one person of "
+            f"that name with at least {min_mentions} mentions"
+        )
+    return len(moves)

@@ -103,6 +103,17 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
             )
         )
     levels.append(cll.JaroWinklerLevel(col, 0.92))
+    # A one-word name (a child known as "Thomas", written as the surname) against the full
+    # name it belongs to: the one name agrees, as an exact match of that field would, and is
+    # not the weaker evidence of two full names crossed over (its own level, its own m).
+    missing = "surname" if forename else "forename1"
+    levels.append(
+        cll.CustomLevel(
+            f"({missing}_l IS NULL AND {std}_l = {other}_r) "
+            f"OR ({missing}_r IS NULL AND {std}_r = {other}_l)",
+            "The only name given, written in the other name field",
+        )
+    )
     levels.append(
         cll.CustomLevel(
             f"{std}_l = {other}_r OR {std}_r = {other}_l", "Written in the other name field"
