@@ -155,6 +155,27 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         {"forenames": "Bethany", "surname": "Kozlowski", "dob": "2003-01-14", "postcode": "N9 3QD"},
         {"surname": "Bethany", "dob": "2003-01-14", "sex": "female"},
     ],
+    # A year of birth written 1 January in a person whose council record has a wrong year
+    # (2011 for 2001): the 1 January is a year, not a full date ten years off.
+    "jan1_beside_wrong_year": [
+        {
+            "forenames": "Oisin",
+            "surname": "Farrelly",
+            "dob": "2001-09-15",
+            "postcode": "NW10 1NN",
+            "source": "la_csc",
+            "identifiers": {"la_child_id": "LA-70011"},
+        },
+        {
+            "forenames": "Oisin",
+            "surname": "Farrelly",
+            "dob": "2011-09-15",
+            "source": "la_csc",
+            "identifiers": {"la_child_id": "LA-70011"},
+        },
+        {"forenames": "Oisin", "surname": "Farrelly", "dob": "2001-09-15", "postcode": "NW10 1NN"},
+        {"forenames": "Oisin", "surname": "Farrelly", "dob": "2001-01-01"},
+    ],
     # A suspect written about again and again, and once by his full name alone.
     "prolific": [
         {"forenames": "Dariusz", "surname": "Zielinski", "dob": "1986-02-11", "postcode": "E6 2LP"},
@@ -330,6 +351,7 @@ def _persons(linked: tuple[Prediction, dict[str, list[int]]], *names: str) -> se
         "rekeyed_at_home",
         "one_word",
         "prolific",
+        "jan1_beside_wrong_year",
     ],
 )
 def test_mentions_of_one_person_link(

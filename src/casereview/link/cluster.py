@@ -297,7 +297,8 @@ def household_guard(
     parent and a child, siblings far apart: one surname, one address, often one phone, so
     chains of household links join them), or the years are a generation apart (within
     `generation_years`: a father and a son of one name) whatever the names, or both dates of
-    birth are full dates, or the years are more than a generation apart (two people of one
+    birth are full dates (not 1 January: a year written as a date), or the years are more
+    than a generation apart (two people of one
     name: two Mohammed Ahmeds), unless the two mentions give one address (the same postcode
     and house number: one person of one name at one address, the date re-keyed). Full dates
     with the same day and month are spared (one year mistyped: 2003 / 2013), and so are two
@@ -338,7 +339,10 @@ def household_guard(
         return isinstance(da, str) and isinstance(db, str) and da[5:] == db[5:] != "01-01"
 
     def both_full(a: int, b: int) -> bool:
-        return isinstance(dob[a], str) and isinstance(dob[b], str)
+        """Both full dates; 1 January is often a year of birth alone written as a date, and
+        counts as a year."""
+        da, db = dob[a], dob[b]
+        return isinstance(da, str) and isinstance(db, str) and "01-01" not in (da[5:], db[5:])
 
     def one_address(a: int, b: int) -> bool:
         """The same postcode and house number on both."""
@@ -467,8 +471,8 @@ def attach_bare_names(
 ) -> int:
     """Join each mention that carries a full name and nothing else (no date of birth or age,
     postcode, address, phone or identifier), and that no pair joined to anyone, to the one
-    person of that full name (forename and surname keys) when exactly one other person
-    carries it and that person has at least `min_mentions` mentions; never to a person
+    person of that full name (forename and surname keys) when exactly one person carries it
+    (bare mentions left alone aside) and that person has at least `min_mentions` mentions; never to a person
     named in the same record, nor against a "not same" judgement. Two names alone never
     reach the threshold, and a bare name is often someone else's (two Jan Johnsons): only a
     name no one else carries, of someone written about again and again, is joined. Changes
@@ -489,8 +493,12 @@ def attach_bare_names(
     size = pd.Series(label).value_counts()
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
     key = pd.Series([f"{f}|{s}" if n else None for f, s, n in zip(fore, sur, named, strict=True)])
+    # The persons carrying each full name, bare mentions left alone not counted: two bare
+    # mentions of one name say nothing of who else carries it.
+    alone = bare & (pd.Series(label).map(size).to_numpy() == 1)
     holders: dict[str, set[int]] = {}
-    for k, lab in zip(key[named].tolist(), label[named].tolist(), strict=True):
+    held = named & ~alone
+    for k, lab in zip(key[held].tolist(), label[held].tolist(), strict=True):
         holders.setdefault(k, set()).add(lab)
     not_same: dict[int, set[int]] = {}
     for j in judgements:
@@ -503,7 +511,7 @@ def attach_bare_names(
         mention, own = int(ids[pos]), int(label[pos])
         if size[own] > 1:
             continue
-        others = holders.get(key[pos], set()) - {own}
+        others = holders.get(key[pos], set())
         if len(others) != 1:
             continue
         target = next(iter(others))
