@@ -116,6 +116,86 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         {"forenames": "John", "surname": "Brennan", "dob": "2001-08-30", "postcode": "E2 9PL"},
         {"forenames": "John", "surname": "Brennan", "dob": "2001-08-30", "postcode": "E2 9PL"},
     ],
+    # A date of birth re-keyed a generation off, the same ordinary (not strong) identifier.
+    "rekeyed_with_id": [
+        {
+            "forenames": "Nadia",
+            "surname": "Petrenko",
+            "dob": "1984-06-21",
+            "postcode": "E3 4RT",
+            "identifiers": {"nino": "QQ123456C"},
+        },
+        {
+            "forenames": "Nadia",
+            "surname": "Petrenko",
+            "dob": "1957-11-02",
+            "identifiers": {"nino": "QQ123456C"},
+        },
+    ],
+    # A date of birth re-keyed nine years off, one name at one address (no parent and
+    # child are nine years apart, and siblings never share a forename).
+    "rekeyed_at_home": [
+        {
+            "forenames": "Callum",
+            "surname": "Moffat",
+            "dob": "1994-07-24",
+            "postcode": "SE9 3QW",
+            "address": "2 Mckinley Road",
+        },
+        {
+            "forenames": "Callum",
+            "surname": "Moffat",
+            "dob": "1985-03-28",
+            "postcode": "SE9 3QW",
+            "address": "2 Mckinley Rd",
+        },
+    ],
+    # A one-word name: the child's forename written in the surname field, same date of birth.
+    "one_word": [
+        {"forenames": "Bethany", "surname": "Kozlowski", "dob": "2003-01-14", "postcode": "N9 3QD"},
+        {"surname": "Bethany", "dob": "2003-01-14", "sex": "female"},
+    ],
+    # A year of birth written 1 January in a person whose council record has a wrong year
+    # (2011 for 2001): the 1 January is a year, not a full date ten years off.
+    "jan1_beside_wrong_year": [
+        {
+            "forenames": "Oisin",
+            "surname": "Farrelly",
+            "dob": "2001-09-15",
+            "postcode": "NW10 1NN",
+            "source": "la_csc",
+            "identifiers": {"la_child_id": "LA-70011"},
+        },
+        {
+            "forenames": "Oisin",
+            "surname": "Farrelly",
+            "dob": "2011-09-15",
+            "source": "la_csc",
+            "identifiers": {"la_child_id": "LA-70011"},
+        },
+        {"forenames": "Oisin", "surname": "Farrelly", "dob": "2001-09-15", "postcode": "NW10 1NN"},
+        {"forenames": "Oisin", "surname": "Farrelly", "dob": "2001-01-01"},
+    ],
+    # A suspect written about again and again, and once by his full name alone.
+    "prolific": [
+        {"forenames": "Dariusz", "surname": "Zielinski", "dob": "1986-02-11", "postcode": "E6 2LP"},
+        {"forenames": "Dariusz", "surname": "Zielinski", "dob": "1986-02-11"},
+        {"forenames": "Dariusz", "surname": "Zielinski", "dob": "1986-02-11", "postcode": "E6 2LP"},
+        {"forenames": "Dariusz", "surname": "Zielinski", "phones": ["07700900512"]},
+        {
+            "forenames": "Dariusz",
+            "surname": "Zielinski",
+            "phones": ["07700900512"],
+            "dob": "1986-02-11",
+        },
+        {"forenames": "Dariusz", "surname": "Zielinski"},
+    ],
+    # A full name alone, and someone of that name written about twice: not enough to join.
+    "bare_stranger": [{"forenames": "Anselm", "surname": "Quigley"}],
+    "seldom_named": [
+        {"forenames": "Anselm", "surname": "Quigley", "dob": "1979-09-09", "postcode": "W3 7HH"},
+        {"forenames": "Anselm", "surname": "Quigley", "dob": "1979-09-09", "postcode": "W3 7HH"},
+    ],
     # A missing episode that names the child only by the council's child id.
     "child_id": [
         {
@@ -213,6 +293,21 @@ def _rows() -> tuple[list[dict[str, Any]], dict[int, str]]:
     return rows, planted
 
 
+# Some of the planted people carry an ordinary identifier (a National Insurance number) on
+# every mention, so that the model sees that identifier agree and differ.
+NINO = {
+    "swap": "QQ100001A",
+    "jan1": "QQ100002A",
+    "year_apart": "QQ100003A",
+    "moved": "QQ100004A",
+    "transliteration": "QQ100005A",
+    "initial": "QQ100006A",
+}
+for _person, _nino in NINO.items():
+    for _mention in PLANTED[_person]:
+        _mention["identifiers"] = {"nino": _nino}
+
+
 @pytest.fixture(scope="module")
 def linked() -> tuple[Prediction, dict[str, list[int]]]:
     rows, planted = _rows()
@@ -252,6 +347,11 @@ def _persons(linked: tuple[Prediction, dict[str, list[int]]], *names: str) -> se
         "son",
         "father",
         "junior",
+        "rekeyed_with_id",
+        "rekeyed_at_home",
+        "one_word",
+        "prolific",
+        "jan1_beside_wrong_year",
     ],
 )
 def test_mentions_of_one_person_link(
@@ -271,6 +371,12 @@ def test_a_father_and_son_of_one_name_are_two_people(
     linked: tuple[Prediction, dict[str, list[int]]],
 ) -> None:
     assert _persons(linked, "father").isdisjoint(_persons(linked, "junior"))
+
+
+def test_a_bare_name_is_not_joined_to_someone_seldom_named(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    assert _persons(linked, "bare_stranger").isdisjoint(_persons(linked, "seldom_named"))
 
 
 def test_the_associate_is_not_the_child(linked: tuple[Prediction, dict[str, list[int]]]) -> None:

@@ -21,7 +21,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from casereview.link.model import FAR_APART_YEARS
+from casereview.link.model import FAR_APART_YEARS, GENERATION_YEARS
 
 __all__ = [
     "Clustering",
@@ -282,9 +282,6 @@ def strongest_only(
     return pairs[keep]
 
 
-# Mentions in one person whose birth years are this far apart are two generations (a parent
-# and a child of one name), whatever their names say.
-GENERATION_YEARS = 15
 # At most this many guard constraints per person (the widest gaps first): each is a minimum
 # cut, and a handful separate a wrongly joined household.
 _GUARD_PER_COMPONENT = 50
@@ -293,21 +290,28 @@ _GUARD_PER_COMPONENT = 50
 def household_guard(
     frame: pd.DataFrame,
     far_years: int = FAR_APART_YEARS,
-    generation_years: int = GENERATION_YEARS,
+    generation_years: tuple[int, int] = GENERATION_YEARS,
 ) -> Guard:
     """The household guard for `cluster_mentions`: two mentions may not be one person when
-    their birth years are at least `far_years` apart and either both dates of birth are
-    full dates (two people of one name: a father and a son, two Mohammed Ahmeds), or the
-    forenames differ (a parent and a child, siblings far apart: one surname, one address,
-    often one phone, so chains of household links join them), or the years are at least
-    `generation_years` apart whatever the names. Full dates with the same day and month are
-    spared (one year mistyped: 2003 / 2013). Birth years come from full or partial dates of
+    their birth years are at least `far_years` apart and either the forenames differ (a
+    parent and a child, siblings far apart: one surname, one address, often one phone, so
+    chains of household links join them), or the years are a generation apart (within
+    `generation_years`: a father and a son of one name) whatever the names, or both dates of
+    birth are full dates (not 1 January: a year written as a date), or the years are more
+    than a generation apart (two people of one
+    name: two Mohammed Ahmeds), unless the two mentions give one address (the same postcode
+    and house number: one person of one name at one address, the date re-keyed). Full dates
+    with the same day and month are spared (one year mistyped: 2003 / 2013), and so are two
+    mentions with one ordinary identifier. Birth years come from full or partial dates of
     birth or an age at the event (`yob_lo`, `yob_hi`); a mention without one is never in
     conflict."""
     uid = frame["unique_id"].to_numpy(dtype=np.int64)
     lo = pd.to_numeric(frame["yob_lo"], errors="coerce").to_numpy(dtype=float)
     hi = pd.to_numeric(frame["yob_hi"], errors="coerce").to_numpy(dtype=float)
     dob = frame["dob"].tolist()
+    postcode = frame["postcode"].tolist()
+    number = frame["street_number"].tolist()
+    young, old = generation_years
     names = Forenames(frame)
     identifier = [
         None if pd.isna(scheme) or pd.isna(value) else f"{scheme}:{value}"
@@ -335,7 +339,15 @@ def household_guard(
         return isinstance(da, str) and isinstance(db, str) and da[5:] == db[5:] != "01-01"
 
     def both_full(a: int, b: int) -> bool:
-        return isinstance(dob[a], str) and isinstance(dob[b], str)
+        """Both full dates; 1 January is often a year of birth alone written as a date, and
+        counts as a year."""
+        da, db = dob[a], dob[b]
+        return isinstance(da, str) and isinstance(db, str) and "01-01" not in (da[5:], db[5:])
+
+    def one_address(a: int, b: int) -> bool:
+        """The same postcode and house number on both."""
+        pa, na = postcode[a], number[a]
+        return isinstance(pa, str) and isinstance(na, str) and pa == postcode[b] and na == number[b]
 
     def guard(ids: np.ndarray, membership: np.ndarray) -> list[tuple[int, int]]:
         if not len(dated):
@@ -371,7 +383,8 @@ def household_guard(
                 continue
             if year_mistyped(a, b) or identified(a, b):
                 continue
-            if both_full(a, b) or g >= generation_years or names.differ(a, b):
+            apart = names.differ(a, b) or young <= g <= old
+            if apart or ((both_full(a, b) or g > old) and not one_address(a, b)):
                 out.append((int(uid[a]), int(uid[b])))
                 taken[comp] = taken.get(comp, 0) + 1
         return out
@@ -440,3 +453,84 @@ def _within_two_edits(a: str, b: str) -> bool:
             return False
         previous = current
     return previous[-1] <= 2
+
+
+# A person mentioned at least this many times is the likelier referent of a mention that
+# gives only their full name: the prior odds that a bare name refers to one person grow with
+# how often that person is written about (a prolific suspect, a child in many referrals).
+PROLIFIC_MENTIONS = 4
+# What a mention carries besides its name; a "bare" mention carries none of it.
+_EVIDENCE = ("dob", "yob_lo", "postcode", "address", "phones", "identifier", "strong_id")
+
+
+def attach_bare_names(
+    frame: pd.DataFrame,
+    clustering: Clustering,
+    judgements: Iterable[Judgement] = (),
+    min_mentions: int = PROLIFIC_MENTIONS,
+) -> int:
+    """Join each mention that carries a full name and nothing else (no date of birth or age,
+    postcode, address, phone or identifier), and that no pair joined to anyone, to the one
+    person of that full name (forename and surname keys) when exactly one person carries it
+    (bare mentions left alone aside) and that person has at least `min_mentions` mentions; never to a person
+    named in the same record, nor against a "not same" judgement. Two names alone never
+    reach the threshold, and a bare name is often someone else's (two Jan Johnsons): only a
+    name no one else carries, of someone written about again and again, is joined. Changes
+    `clustering.labels` in place (a cluster's label stays its smallest mention id) and
+    returns how many mentions were joined."""
+    labels = clustering.labels
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    named = pd.notna(fore) & pd.notna(sur)
+    bare = named.copy()
+    for col in _EVIDENCE:
+        if col in frame.columns:
+            bare &= frame[col].isna().to_numpy()
+    if not bare.any():
+        return 0
+    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    size = pd.Series(label).value_counts()
+    record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    key = pd.Series([f"{f}|{s}" if n else None for f, s, n in zip(fore, sur, named, strict=True)])
+    # The persons carrying each full name, bare mentions left alone not counted: two bare
+    # mentions of one name say nothing of who else carries it.
+    alone = bare & (pd.Series(label).map(size).to_numpy() == 1)
+    holders: dict[str, set[int]] = {}
+    held = named & ~alone
+    for k, lab in zip(key[held].tolist(), label[held].tolist(), strict=True):
+        holders.setdefault(k, set()).add(lab)
+    not_same: dict[int, set[int]] = {}
+    for j in judgements:
+        if j.judgement == "not_same":
+            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
+            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+    members = pd.Series(ids).groupby(label).apply(list).to_dict()
+    moves: dict[int, int] = {}
+    for pos in np.flatnonzero(bare):
+        mention, own = int(ids[pos]), int(label[pos])
+        if size[own] > 1:
+            continue
+        others = holders.get(key[pos], set())
+        if len(others) != 1:
+            continue
+        target = next(iter(others))
+        if size[target] < min_mentions:
+            continue
+        rows = np.flatnonzero(label == target)
+        if not np.isnan(record[pos]) and (record[rows] == record[pos]).any():
+            continue
+        if not_same.get(mention, set()) & set(members[target]):
+            continue
+        moves[mention] = target
+    for target in set(moves.values()):
+        merged = members[target] + [m for m, t in moves.items() if t == target]
+        new = min(merged)
+        for m in merged:
+            labels[m] = new
+    if moves:
+        clustering.notes.append(
+            f"{len(moves)} mention(s) giving only a full name joined to the one person of "
+            f"that name with at least {min_mentions} mentions"
+        )
+    return len(moves)

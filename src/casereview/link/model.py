@@ -105,6 +105,17 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
             )
         )
     levels.append(cll.JaroWinklerLevel(col, 0.92))
+    # A one-word name (a child known as "Thomas", written as the surname) against the full
+    # name it belongs to: the one name agrees, as an exact match of that field would, and is
+    # not the weaker evidence of two full names crossed over (its own level, its own m).
+    missing = "surname" if forename else "forename1"
+    levels.append(
+        cll.CustomLevel(
+            f"({missing}_l IS NULL AND {std}_l = {other}_r) "
+            f"OR ({missing}_r IS NULL AND {std}_r = {other}_l)",
+            "The only name given, written in the other name field",
+        )
+    )
     levels.append(
         cll.CustomLevel(
             f"{std}_l = {other}_r OR {std}_r = {other}_l", "Written in the other name field"
@@ -145,12 +156,35 @@ def context_comparison() -> Any:
     )
 
 
-# Birth years this far apart or more are a different person (a parent and a child, two
-# siblings far apart): the level's m is fixed, not trained, so that it weighs about -12
-# whatever the data (EM on blocks of one name would learn it from fathers and sons who share
-# one, and make it mild).
+# Birth years this far apart or more are not one person's date written twice. The levels
+# beyond have fixed weights, not trained ones: EM on blocks of one name would learn them from
+# fathers and sons who share one and make them mild, and a trained u would make them depend
+# on the ages in the data.
 FAR_APART_YEARS = 5
-FAR_APART_M = 2e-4
+# A generation apart (a parent and a child: a father and a son of one name) weighs -12; far
+# apart but not a generation (5 to 14 years, or over 50: no parent and child, and siblings
+# never share a forename) is more often a date re-keyed or mistyped, -8 (the floor of a
+# trained level).
+GENERATION_YEARS = (15, 50)
+GENERATION_WEIGHT = -12.0
+NOT_A_GENERATION_WEIGHT = -8.0
+# Far apart, but the two mentions share an ordinary (not strong) identifier of one scheme:
+# among pairs sharing one, a different person's date is far apart about 85% of the time and
+# the same person's only when it was re-keyed (a few in a hundred), about -4. The identifier
+# comparison counts the identifier itself.
+REKEYED_WEIGHT = -4.0
+
+
+def _fixed_weight(level: Any, weight: float, label: str) -> Any:
+    """`level` with m and u fixed so that it always weighs `weight` (log2 m/u)."""
+    u = 0.5
+    return level.configure(
+        m_probability=u * 2.0**weight,
+        u_probability=u,
+        fix_m_probability=True,
+        fix_u_probability=True,
+        label_for_charts=label,
+    )
 
 
 def _dob_comparison() -> Any:
@@ -161,6 +195,7 @@ def _dob_comparison() -> Any:
     full = "dob_l IS NOT NULL AND dob_r IS NOT NULL"
     same_year = "substr(dob_l, 1, 4) = substr(dob_r, 1, 4)"
     far = FAR_APART_YEARS - 1
+    young, old = GENERATION_YEARS
     levels = [
         cll.CustomLevel("yob_lo_l IS NULL OR yob_lo_r IS NULL").configure(is_null_level=True),
         cll.CustomLevel("dob_l = dob_r", "Same date of birth"),
@@ -194,10 +229,26 @@ def _dob_comparison() -> Any:
             f"yob_lo_l <= yob_hi_r + {far} AND yob_lo_r <= yob_hi_l + {far}",
             f"Birth years 2 to {far} apart",
         ),
-        cll.ElseLevel().configure(
-            m_probability=FAR_APART_M,
-            fix_m_probability=True,
-            label_for_charts=f"Birth years {FAR_APART_YEARS} or more apart",
+        # Evidence, not a milder weight, separates a re-keyed date of birth from a father
+        # and son of one name: the son never carries his father's identifier (a social
+        # security or reference number of one scheme), the same person re-keyed does.
+        _fixed_weight(
+            cll.CustomLevel("identifier_l = identifier_r AND id_scheme_l = id_scheme_r"),
+            REKEYED_WEIGHT,
+            f"Birth years {FAR_APART_YEARS} or more apart, same identifier (a date re-keyed)",
+        ),
+        _fixed_weight(
+            cll.CustomLevel(
+                f"yob_lo_l - yob_hi_r BETWEEN {young} AND {old} "
+                f"OR yob_lo_r - yob_hi_l BETWEEN {young} AND {old}"
+            ),
+            GENERATION_WEIGHT,
+            f"Birth years {young} to {old} apart (a generation)",
+        ),
+        _fixed_weight(
+            cll.ElseLevel(),
+            NOT_A_GENERATION_WEIGHT,
+            f"Birth years {FAR_APART_YEARS} to {young - 1} or over {old} apart",
         ),
     ]
     return cl.CustomComparison(levels, output_column_name="dob")

@@ -30,6 +30,7 @@ from casereview.errors import LinkageError, StageError
 from casereview.link.cluster import (
     Clustering,
     Forenames,
+    attach_bare_names,
     cluster_mentions,
     household_guard,
     one_to_one,
@@ -237,6 +238,7 @@ def predict_persons(
         frame, scored, contexts = _with_context(frame, scored, clustering, link, dialect, detail)
         notes.append(contexts)
         scored, clustering = clustered(scored)
+    attach_bare_names(frame, clustering, judgements or [])
     timings["cluster_s"] = time.perf_counter() - t2
     if detail and len(scored.pairs):
         say(f"explaining the {len(scored.pairs)} pairs kept")
