@@ -480,10 +480,11 @@ REFUSALS = [
     ("new", "assign ITEM --to rev --as sup", 2,
      "review item ITEM has no team: name the team to assign it to", None),
     ("new", "assign ITEM --to south_rev --team north --as sup", 2,
-     "user SOUTH_REV is not a member of team NORTH", None),
+     "no reviewer of that name in your teams", None),
     ("new", "assign ITEM --to ana --team north --as sup", 2,
-     "user ANA cannot review (disabled or not a reviewer)", None),
-    ("new", "assign ITEM --to ghost --team north --as sup", 2, "no such user: ghost", None),
+     "no reviewer of that name in your teams", None),
+    ("new", "assign ITEM --to ghost --team north --as sup", 2,
+     "no reviewer of that name in your teams", None),
     ("new", "assign ITEM --to rev --team nowhere --as sup", 2, "no such team: nowhere", None),
     ("new", "start ITEM --as rev", 1, "review item ITEM belongs to another team", "start_review"),
     ("assigned", "sign-off ITEM --as sup", 2,
@@ -585,3 +586,20 @@ def test_the_decider_cannot_sign_off_their_own_decision(cli_world: CliWorld) -> 
         "from": "awaiting_sign_off",
         "to": "closed",
     }
+
+
+def test_assign_refuses_unknown_and_other_team_names_alike(cli_world: CliWorld) -> None:
+    """As on the web (issue 22, item 15): `assign --to` cannot tell a supervisor which
+    usernames exist: an unknown name, a reviewer of another team and an analyst get one
+    refusal, with the same exit code and message, and nothing is assigned."""
+    w = cli_world
+    item = w.top_item
+    refusals = {
+        name: w.run("assign", str(item), "--to", name, "--team", "north", "--as", "sup")
+        for name in ("no_such_user", "south_rev", "ana")
+    }
+    answers = {(r.code, r.err.replace(name, "NAME")) for name, r in refusals.items()}
+    assert len(answers) == 1, refusals
+    assert next(iter(answers))[0] != 0
+    assert [e["item_id"] for e in w.run_json("queue", "--status", "assigned")] == []
+    assert w.run("assign", str(item), "--to", "rev", "--team", "north", "--as", "sup").code == 0

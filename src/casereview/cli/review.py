@@ -59,12 +59,14 @@ def _actor(store: Engine, username: str, command: str | None = None) -> Actor:
         raise
 
 
-def _user_id(store: Engine, username: str) -> int:
+def _assignee_id(store: Engine, username: str, actor: Actor) -> int:
+    """As on the web: an unknown name, a user of another team and a non-reviewer are refused
+    alike, after the item is checked, so `assign --to` cannot probe usernames."""
     from casereview.store.db import reading
-    from casereview.store.views import user_id_by_name
+    from casereview.store.users import assignee_or_nobody
 
     with reading(store) as conn:
-        return user_id_by_name(conn, username)
+        return assignee_or_nobody(conn, username, actor.team_ids)
 
 
 def _team_id(store: Engine, name: str) -> int:
@@ -225,7 +227,7 @@ def assign_command(
         actor = signed_in_actor(store, username, "assign")
         team_id = _team_id(store, team) if team else None
         result = workflow.assign(
-            store, item, assignee_id=_user_id(store, to), team_id=team_id, actor=actor
+            store, item, assignee_id=_assignee_id(store, to, actor), team_id=team_id, actor=actor
         )
     _done(result, as_json)
 

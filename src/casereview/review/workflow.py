@@ -46,6 +46,7 @@ from casereview.store import audit
 from casereview.store.access import Actor, check_review_item, require_role
 from casereview.store.db import writing
 from casereview.store.runs import utc_now
+from casereview.store.users import NOBODY
 
 __all__ = [
     "OBJECT_TYPE",
@@ -247,7 +248,13 @@ def assign(
             select(users.c.role, users.c.disabled).where(users.c.id == assignee_id)
         ).first()
         if assignee is None:
-            raise NotFound(f"no user {assignee_id}")
+            # NOBODY: a name the supervisor may not give work to (unknown, of another team, not
+            # a reviewer), one refusal for all so that it tells nobody which names exist.
+            raise NotFound(
+                "no reviewer of that name in your teams"
+                if assignee_id == NOBODY
+                else f"no user {assignee_id}"
+            )
         if assignee.disabled or assignee.role not in (
             UserRole.REVIEWER.value,
             UserRole.SUPERVISOR.value,

@@ -43,6 +43,7 @@ __all__ = [
     "add_member",
     "admin_exists",
     "assignable_user_id",
+    "assignee_or_nobody",
     "check_password_policy",
     "create_team",
     "create_user",
@@ -305,6 +306,13 @@ def assignable_user_id(
         )
     ).scalar()
     return None if found is None else int(found)
+
+
+def assignee_or_nobody(conn: Connection, username: str, team_ids: frozenset[int] | set[int]) -> int:
+    """`assignable_user_id`, or `NOBODY` for any name the supervisor may not give work to: the
+    workflow then checks the item first and refuses every such name alike (web and CLI)."""
+    found = assignable_user_id(conn, username, team_ids)
+    return NOBODY if found is None else found
 
 
 def admin_exists(conn: Connection) -> bool:

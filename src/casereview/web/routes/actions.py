@@ -16,7 +16,7 @@ from casereview.model.codes import DecisionOutcome
 from casereview.review import workflow
 from casereview.review.views import item_subject
 from casereview.store.db import reading
-from casereview.store.users import NOBODY, assignable_user_id
+from casereview.store.users import assignee_or_nobody
 from casereview.web.auth import Ctx, audited, csrf_checked
 from casereview.web.render import ErrorOut
 
@@ -91,8 +91,7 @@ def _assignee_id(ctx: Ctx, username: str) -> int:
     of another team, or not a reviewer): the workflow then checks the item first and refuses
     every such name alike, so an assignment cannot be used to probe usernames."""
     with reading(ctx.engine) as conn:
-        found = assignable_user_id(conn, username, ctx.actor.team_ids)
-    return NOBODY if found is None else found
+        return assignee_or_nobody(conn, username, ctx.actor.team_ids)
 
 
 # ---------------------------------------------------------------- pages (forms)

@@ -20,7 +20,7 @@ from casereview.review.queue import (
     queue_page,
 )
 from casereview.store.db import reading
-from casereview.store.users import NOBODY, assignable_user_id
+from casereview.store.users import assignee_or_nobody
 from casereview.store.views import Page, team_names
 from casereview.web.auth import Ctx, csrf_checked, require, signed_in, write_audit
 from casereview.web.render import ErrorOut, filters_query, page
@@ -132,9 +132,8 @@ class AllocationOut(BaseModel):
 def _allocate(ctx: Ctx, f: QueueFilters, assignee: str, team: int) -> AllocationOut:
     require(ctx, UserRole.SUPERVISOR, what="allocate")
     with reading(ctx.engine) as conn:
-        found = assignable_user_id(conn, assignee, ctx.actor.team_ids)
-    # Any name the supervisor may not give work to is refused alike (see actions._assignee_id).
-    assignee_id = NOBODY if found is None else found
+        # Any name the supervisor may not give work to is refused alike.
+        assignee_id = assignee_or_nobody(conn, assignee, ctx.actor.team_ids)
     done = allocate(ctx.engine, ctx.actor, f, assignee_id=assignee_id, team_id=team)
     return AllocationOut(assigned=done.assigned, refused=done.refused)
 
