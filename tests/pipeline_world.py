@@ -102,10 +102,15 @@ def build_pipeline_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Pa
 
 
 def _pipeline(folder: Path, cases: int, seed: int) -> Path:
+    return _ingested_then(folder, cases, seed, lambda e: run_pipeline(e, actor="pipeline"))
+
+
+def _ingested_then(folder: Path, cases: int, seed: int, work: Callable[[Engine], None]) -> Path:
+    """`build_ingested_store`, then `work` on it (its engine disposed of after)."""
     path = build_ingested_store(folder, cases=cases, seed=seed)
     engine = make_engine(f"sqlite:///{path}")
     try:
-        run_pipeline(engine, actor="pipeline")
+        work(engine)
     finally:
         engine.dispose()
     return path
@@ -148,13 +153,7 @@ def build_review_store(folder: Path, *, cases: int = 300, seed: int = 7) -> Path
 
 
 def _review(folder: Path, cases: int, seed: int) -> Path:
-    path = build_ingested_store(folder, cases=cases, seed=seed)
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        _review_team_at_work(engine, folder / "report")
-    finally:
-        engine.dispose()
-    return path
+    return _ingested_then(folder, cases, seed, lambda e: _review_team_at_work(e, folder / "report"))
 
 
 def build_review_store_on(engine: Engine, data: Path, report_dir: Path) -> None:
