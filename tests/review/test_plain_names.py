@@ -90,7 +90,7 @@ def test_plausibly_same(a: MentionFacts, b: MentionFacts, same: bool, narrow: bo
 
 def test_an_age_at_the_event_stands_for_a_missing_date_of_birth() -> None:
     child = mention("Sana Ihab", "2001-09-29")
-    aged = replace(mention("Ihab Sana"), age=16)
+    aged = replace(mention("Ihab Sana"), age=16, written_age=16)
     assert plausibly_same(child, aged, b_day=dt.date(2018, 3, 1))  # 16 that day
     assert not plausibly_same(child, aged, b_day=dt.date(2021, 3, 1))  # 19 that day
     assert not plausibly_same(child, aged)  # no day to tell
@@ -193,3 +193,15 @@ def test_thin_agreement_of_a_child_beside_the_associate() -> None:
     assert not thinly_same_child(
         mention("Emily Wood", "2005-11-26"), mention("Emily Wood", "1990-11-26")
     )
+
+
+def test_only_a_written_age_fits_a_date_of_birth() -> None:
+    """An age the record writes (15 on 2020-06-01) fits a date of birth that gives it; the same
+    age taken from the person linkage put the mention in (`age` without `written_age`) is not
+    evidence that the two mentions are one person."""
+    dated = mention("Kayden Brooks", "2005-01-10")
+    day = dt.date(2020, 6, 1)
+    written = replace(mention("Kayden Brooks"), age=15, written_age=15)
+    derived = replace(mention("Kayden Brooks"), age=15)
+    assert plausibly_same(dated, written, b_day=day)
+    assert not plausibly_same(dated, derived, b_day=day)

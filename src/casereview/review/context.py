@@ -83,6 +83,9 @@ class MentionFacts:
     postcode: str | None = None
     council_id: str | None = None
     forename_key: frozenset[str] = frozenset()  # the words of the forenames alone
+    # the age the record itself gives (written, or from its own date of birth); `age` may also
+    # come from the linked person's other mentions, which plain-name evidence must not lean on
+    written_age: int | None = None
 
 
 _NAME_WORD = re.compile(r"[^\W\d_]+")
@@ -225,6 +228,7 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
                     rec.occurred_at if rec else None,
                     m.age_at_event,
                 ),
+                written_age=_age(m.dob, rec.occurred_at if rec else None, m.age_at_event),
                 relationship=(m.relationship or "").strip().lower() or None,
                 person_id=None if m.person_id is None else int(m.person_id),
                 name_key=_name_key(m.forenames, m.surname),

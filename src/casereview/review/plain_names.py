@@ -71,12 +71,13 @@ def _dob_agree(a: MentionFacts, b: MentionFacts) -> bool:
 
 
 def _age_fits(dated: MentionFacts, aged: MentionFacts, on: dt.date | None) -> bool:
-    """`aged` gives an age at its event and no date of birth; `dated` a date of birth that
-    gives that age (within a year) on the day of `aged`'s record."""
-    if dated.dob is None or aged.dob is not None or aged.age is None or on is None:
+    """`aged` writes an age at its event and no date of birth; `dated` a date of birth that
+    gives that age (within a year) on the day of `aged`'s record. Only the age the record
+    writes counts, never one taken from the person linkage put it in."""
+    if dated.dob is None or aged.dob is not None or aged.written_age is None or on is None:
         return False
     years = on.year - dated.dob.year - ((on.month, on.day) < (dated.dob.month, dated.dob.day))
-    return abs(years - aged.age) <= 1
+    return abs(years - aged.written_age) <= 1
 
 
 def _similar_names(a: frozenset[str], b: frozenset[str]) -> bool:
