@@ -505,8 +505,9 @@ def attach_bare_names(
         if j.judgement == "not_same":
             not_same.setdefault(j.mention_a, set()).add(j.mention_b)
             not_same.setdefault(j.mention_b, set()).add(j.mention_a)
-    members = pd.Series(ids).groupby(label).apply(list).to_dict()
-    moves: dict[int, int] = {}
+    # Each person's positions in the frame, found once (not a scan of the frame per mention).
+    at = pd.Series(label).groupby(label).indices
+    joining: dict[int, list[int]] = {}  # person label -> the bare mentions joining it
     for pos in np.flatnonzero(bare):
         mention, own = int(ids[pos]), int(label[pos])
         if size[own] > 1:
@@ -517,20 +518,21 @@ def attach_bare_names(
         target = next(iter(others))
         if size[target] < min_mentions:
             continue
-        rows = np.flatnonzero(label == target)
+        rows = at[target]
         if not np.isnan(record[pos]) and (record[rows] == record[pos]).any():
             continue
-        if not_same.get(mention, set()) & set(members[target]):
+        if mention in not_same and not_same[mention] & set(ids[rows].tolist()):
             continue
-        moves[mention] = target
-    for target in set(moves.values()):
-        merged = members[target] + [m for m, t in moves.items() if t == target]
+        joining.setdefault(target, []).append(mention)
+    for target, movers in joining.items():
+        merged = ids[at[target]].tolist() + movers
         new = min(merged)
         for m in merged:
             labels[m] = new
-    if moves:
+    joined = sum(len(movers) for movers in joining.values())
+    if joined:
         clustering.notes.append(
-            f"{len(moves)} mention(s) giving only a full name joined to the one person of "
+            f"{joined} mention(s) giving only a full name joined to the one person of "
             f"that name with at least {min_mentions} mentions"
         )
-    return len(moves)
+    return joined
