@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -122,6 +122,22 @@ class ReviewContext:
     # words some record writes as a forename beside a surname: a lone word outside them is a
     # street name (or an initial), which tells a man apart from nobody
     given_names: frozenset[str] = frozenset()
+
+    @cached_property
+    def mentions_of_person(self) -> dict[int, list[MentionFacts]]:
+        """Each resolved person's mentions, indexed once (after the context is read)."""
+        out: dict[int, list[MentionFacts]] = defaultdict(list)
+        for ms in self.mentions_of.values():
+            for m in ms:
+                if m.person_id is not None:
+                    out[m.person_id].append(m)
+        return out
+
+    def same_person(self, m: MentionFacts) -> list[MentionFacts]:
+        """The mentions of `m`'s resolved person, or `m` alone when it has none."""
+        if m.person_id is None:
+            return [m]
+        return self.mentions_of_person.get(m.person_id, [m])
 
     def is_exploitation(self, record_id: int) -> bool:
         """The record shows sexual exploitation: its source flag, the classifier or a factor."""

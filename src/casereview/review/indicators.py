@@ -26,19 +26,17 @@ from casereview.review.context import (
     police,
 )
 from casereview.review.lookup import (
+    AgencyMentions,
     ChildRecords,
     PartnerLookup,
     evidence_keys,
     is_child_mention,
     is_suspect_mention,
-    mentions_of_person_index,
-    name_keys,
+    suspect_like,
 )
 from casereview.review.plain_names import (
-    exact_dob,
     known_as,
     plausibly_same,
-    same_child,
     thinly_same_child,
     told_apart,
 )
@@ -443,36 +441,14 @@ def _plainly_named(
     one of the person's own mentions elsewhere): linkage left it apart, and a reviewer would
     find it at once, so the agency is taken to know the person. The rules that use it assert
     an absence, so they give way to a plain name."""
-    by_key: dict[str, list[MentionFacts]] = defaultdict(list)
-    by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
-    for rid, rec in ctx.records.items():
-        if agency(rec):
-            for m in ctx.mentions_of.get(rid, []):
-                for key in name_keys(m):
-                    by_key[key].append(m)
-                if m.council_id is not None:
-                    by_council_id[m.council_id].append(m)
-    mentions_of_person = mentions_of_person_index(ctx)
+    mentions = AgencyMentions(ctx, agency)
 
     def named(pid: int) -> bool:
-        for mine in mentions_of_person.get(pid, []):
-            if agency(ctx.records[mine.record_id]):
-                continue
-            seen: set[int] = set()
-            candidates = list(by_council_id.get(mine.council_id or "", []))
-            for key in name_keys(mine):
-                candidates += by_key.get(key, [])
-            for theirs in candidates:
-                if theirs.id not in seen:
-                    seen.add(theirs.id)
-                    if same_child(
-                        mine,
-                        theirs,
-                        a_day=ctx.records[mine.record_id].occurred_at,
-                        b_day=ctx.records[theirs.record_id].occurred_at,
-                    ):
-                        return True
-        return False
+        return any(
+            next(mentions.same_child(mine), None) is not None
+            for mine in ctx.mentions_of_person.get(pid, [])
+            if not agency(ctx.records[mine.record_id])
+        )
 
     return named
 
@@ -552,8 +528,7 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
     date of birth, the same phone or handle, or a lone name, nickname, street name or handle
     that agrees with the suspect's name or a name the record quotes (`plain_names.known_as`).
     """
-    mentions_of_person = mentions_of_person_index(ctx)
-    child_police = ChildRecords(ctx, police, mentions_of_person)
+    child_police = ChildRecords(ctx, police)
     suspect_mentions: dict[int, list[MentionFacts]] = {
         rid: [m for m in ctx.mentions_of.get(rid, []) if is_suspect_mention(ctx, m)]
         for rid, rec in ctx.records.items()
@@ -562,26 +537,14 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
 
     def investigated(own: list[MentionFacts], pid: int, rid: int) -> bool:
         """A suspect of record `rid` is the associate, or cannot be told apart from him."""
-        quoted = ctx.quoted_names.get(rid, frozenset())
         for suspect in suspect_mentions[rid]:
-            if suspect.person_id == pid:
+            if suspect.person_id == pid or suspect_like(ctx, own, suspect):
                 return True
-            theirs = (
-                mentions_of_person.get(suspect.person_id, [suspect])
-                if suspect.person_id is not None
-                else [suspect]
-            )
-            apart = False
-            for other in theirs:
-                for mine in own:
-                    if (
-                        plausibly_same(mine, other, narrow=True)
-                        or exact_dob(mine, other)
-                        or known_as(mine, other, quoted)
-                    ):
-                        return True
-                    apart = apart or told_apart(mine, other, ctx.given_names)
-            if not apart:
+            if not any(
+                told_apart(mine, other, ctx.given_names)
+                for other in ctx.same_person(suspect)
+                for mine in own
+            ):
                 return True
         return False
 
@@ -634,12 +597,12 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
                 continue
             if m.relationship in FAMILY_WORDS:
                 continue  # a sister or an uncle named on the referral is family, not an associate
-            own = mentions_of_person.get(m.person_id, [m])
+            own = ctx.same_person(m)
             for kid in sorted(kids):
                 theirs = sorted(child_police.of(kid))
                 if any(investigated(own, m.person_id, r) for r in theirs):
                     continue
-                if named_with_child(own, mentions_of_person.get(kid, [])):
+                if named_with_child(own, ctx.mentions_of_person.get(kid, [])):
                     continue
                 found.add(
                     IndicatorCode.NAMED_ASSOCIATE_NOT_INVESTIGATED,

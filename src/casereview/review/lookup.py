@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from casereview.model.codes import MentionRole, RecordType
 from casereview.review.context import MentionFacts, RecordFacts, ReviewContext, police
@@ -19,12 +19,12 @@ from casereview.values.dates import whole_years
 from casereview.values.name_variants import forename_keys
 
 __all__ = [
+    "AgencyMentions",
     "ChildRecords",
     "PartnerLookup",
     "evidence_keys",
     "is_child_mention",
     "is_suspect_mention",
-    "mentions_of_person_index",
     "name_keys",
     "suspect_like",
 ]
@@ -47,13 +47,49 @@ def is_suspect_mention(ctx: ReviewContext, m: MentionFacts) -> bool:
     )
 
 
-def mentions_of_person_index(ctx: ReviewContext) -> dict[int, list[MentionFacts]]:
-    out: dict[int, list[MentionFacts]] = defaultdict(list)
-    for ms in ctx.mentions_of.values():
-        for m in ms:
-            if m.person_id is not None:
-                out[m.person_id].append(m)
-    return out
+class AgencyMentions:
+    """One agency's mentions (those `keep` takes) by what a child is looked up by: each name
+    word's nickname and variant keys, and the council's child id."""
+
+    def __init__(
+        self,
+        ctx: ReviewContext,
+        agency: Callable[[RecordFacts], bool],
+        keep: Callable[[MentionFacts], bool] = lambda _m: True,
+    ) -> None:
+        self.ctx = ctx
+        self.kept: list[MentionFacts] = []
+        self.by_key: dict[str, list[MentionFacts]] = defaultdict(list)
+        self.by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
+        for rid, rec in ctx.records.items():
+            if not agency(rec):
+                continue
+            for m in ctx.mentions_of.get(rid, []):
+                if not keep(m):
+                    continue
+                self.kept.append(m)
+                for key in name_keys(m):
+                    self.by_key[key].append(m)
+                if m.council_id is not None:
+                    self.by_council_id[m.council_id].append(m)
+
+    def same_child(
+        self, mine: MentionFacts, skip_records: set[int] | frozenset[int] = frozenset()
+    ) -> Iterator[MentionFacts]:
+        """The agency's mentions a reviewer would take for the child of `mine`
+        (`plain_names.same_child`), each once, none in `skip_records`."""
+        records = self.ctx.records
+        day = records[mine.record_id].occurred_at
+        candidates = list(self.by_council_id.get(mine.council_id or "", []))
+        for key in name_keys(mine):
+            candidates += self.by_key.get(key, [])
+        seen: set[int] = set()
+        for theirs in candidates:
+            if theirs.id in seen or theirs.record_id in skip_records:
+                continue
+            seen.add(theirs.id)
+            if same_child(mine, theirs, a_day=day, b_day=records[theirs.record_id].occurred_at):
+                yield theirs
 
 
 class ChildRecords:
@@ -62,29 +98,13 @@ class ChildRecords:
     child id, a plain name with a date of birth that agrees, a similar name at the same
     postcode: `plain_names.same_child`)."""
 
-    def __init__(
-        self,
-        ctx: ReviewContext,
-        agency: Callable[[RecordFacts], bool],
-        mentions_of_person: dict[int, list[MentionFacts]],
-    ) -> None:
+    def __init__(self, ctx: ReviewContext, agency: Callable[[RecordFacts], bool]) -> None:
         self.ctx = ctx
-        self.mentions_of_person = mentions_of_person
+        self.children = AgencyMentions(ctx, agency, lambda m: is_child_mention(ctx, m))
         self.by_person: dict[int, set[int]] = defaultdict(set)
-        self.by_key: dict[str, list[MentionFacts]] = defaultdict(list)
-        self.by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
-        for rid, rec in ctx.records.items():
-            if not agency(rec):
-                continue
-            for m in ctx.mentions_of.get(rid, []):
-                if not is_child_mention(ctx, m):
-                    continue
-                if m.person_id is not None:
-                    self.by_person[m.person_id].add(rid)
-                for key in name_keys(m):
-                    self.by_key[key].append(m)
-                if m.council_id is not None:
-                    self.by_council_id[m.council_id].append(m)
+        for m in self.children.kept:
+            if m.person_id is not None:
+                self.by_person[m.person_id].add(m.record_id)
         self._cache: dict[int, set[int]] = {}
 
     def of(self, pid: int) -> set[int]:
@@ -92,18 +112,9 @@ class ChildRecords:
         if pid in self._cache:
             return self._cache[pid]
         found = set(self.by_person.get(pid, ()))
-        for mine in self.mentions_of_person.get(pid, []):
-            day = self.ctx.records[mine.record_id].occurred_at
-            candidates = list(self.by_council_id.get(mine.council_id or "", []))
-            for key in name_keys(mine):
-                candidates += self.by_key.get(key, [])
-            for theirs in candidates:
-                if theirs.record_id in found:
-                    continue
-                if same_child(
-                    mine, theirs, a_day=day, b_day=self.ctx.records[theirs.record_id].occurred_at
-                ):
-                    found.add(theirs.record_id)
+        for mine in self.ctx.mentions_of_person.get(pid, []):
+            for theirs in self.children.same_child(mine, skip_records=found):
+                found.add(theirs.record_id)
         self._cache[pid] = found
         return found
 
@@ -121,26 +132,16 @@ def evidence_keys(m: MentionFacts) -> set[str]:
     return keys | {f"phone:{p}" for p in m.phones} | {f"handle:{h}" for h in m.handles}
 
 
-def suspect_like(
-    ctx: ReviewContext,
-    own: list[MentionFacts],
-    mentions_of_person: dict[int, list[MentionFacts]],
-    suspect: MentionFacts,
-) -> bool:
+def suspect_like(ctx: ReviewContext, own: list[MentionFacts], suspect: MentionFacts) -> bool:
     """The suspect (or another mention of his person) agrees with one of `own`: a similar name
     (a date of birth may be missing), the same full date of birth, or `known_as` (a lone name,
     nickname, street name the record quotes, phone or handle). For one child's records only."""
     quoted = ctx.quoted_names.get(suspect.record_id, frozenset())
-    theirs = (
-        mentions_of_person.get(suspect.person_id, [suspect])
-        if suspect.person_id is not None
-        else [suspect]
-    )
     return any(
         plausibly_same(mine, other, narrow=True)
         or exact_dob(mine, other)
         or known_as(mine, other, quoted)
-        for other in theirs
+        for other in ctx.same_person(suspect)
         for mine in own
     )
 
@@ -150,8 +151,7 @@ class PartnerLookup:
 
     def __init__(self, ctx: ReviewContext) -> None:
         self.ctx = ctx
-        self.mentions_of_person = mentions_of_person_index(ctx)
-        self.child_police = ChildRecords(ctx, police, self.mentions_of_person)
+        self.child_police = ChildRecords(ctx, police)
 
     def age(
         self, partner: MentionFacts, children: list[MentionFacts]
@@ -161,11 +161,7 @@ class PartnerLookup:
         day = ctx.records[partner.record_id].occurred_at
         if day is None:
             return None, None
-        own = (
-            self.mentions_of_person.get(partner.person_id, [partner])
-            if partner.person_id is not None
-            else [partner]
-        )
+        own = ctx.same_person(partner)
         for child in children:
             if child.person_id is None:
                 continue
@@ -175,6 +171,6 @@ class PartnerLookup:
                     if suspect.age is None or then is None or not is_suspect_mention(ctx, suspect):
                         continue
                     same = suspect.person_id is not None and suspect.person_id == partner.person_id
-                    if same or suspect_like(ctx, own, self.mentions_of_person, suspect):
+                    if same or suspect_like(ctx, own, suspect):
                         return suspect.age + (whole_years(then, day) or 0), suspect.id
         return None, None
