@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from casereview.errors import StoreError
 from casereview.network.export import export_groups
 from casereview.store.backup import backup_store
 from casereview.store.db import make_engine, writing
@@ -58,3 +59,20 @@ def test_backups_and_exports_are_owner_only(store: Engine, tmp_path: Path) -> No
     existing.chmod(0o644)
     export_groups(store, existing, purpose="test")
     assert _mode(existing) == 0o600
+
+
+def test_a_link_made_after_the_check_is_not_followed(store: Engine, tmp_path: Path) -> None:
+    """The `--out` check (cli/outputs.py) runs before the export; a symbolic link put at the
+    path between the check and the write is refused by the open itself (before: written
+    through, the link's target truncated and filled with the export)."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    out = tmp_path / "groups.csv"
+    out.symlink_to(victim)
+    with store.connect() as conn:
+        entries = conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
+    with pytest.raises(StoreError, match="symbolic link"):
+        export_groups(store, out, purpose="test")
+    assert victim.read_text() == "keep me\n" and out.is_symlink()
+    with store.connect() as conn:  # no disclosure is recorded for a file never written
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == entries
