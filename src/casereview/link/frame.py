@@ -412,6 +412,35 @@ def _surname_parts(surname: str) -> list[str] | None:
     return sorted({name_key(p) for p in surname.split()} - {""}) or None
 
 
+def _word_keys(part: str | None) -> frozenset[str]:
+    """The keys of the words (two letters or more) of one name field, as `_name_words`
+    keys them: cleaning and transliteration work word by word, so the words of the whole
+    name are those of its forenames and of its surname."""
+    clean = clean_name(part) if part else None
+    if not clean:
+        return frozenset()
+    return frozenset(name_key(w) for w in clean.replace("-", " ").split() if len(w) > 1) - {""}
+
+
+def _name_words_of(forenames: list[Any], surnames: list[Any]) -> list[list[str] | None]:
+    """`_name_words` of every mention's forenames and surname, each distinct forename,
+    surname and pair of them worked out once (at a million mentions there are 440,000
+    distinct names but far fewer distinct forenames and surnames)."""
+    f_codes, f_values = pd.factorize(pd.Series(forenames, dtype="object"), use_na_sentinel=True)
+    s_codes, s_values = pd.factorize(pd.Series(surnames, dtype="object"), use_na_sentinel=True)
+    f_keys = [_word_keys(v) for v in f_values.tolist()] + [frozenset()]  # code -1: none
+    s_keys = [_word_keys(v) for v in s_values.tolist()] + [frozenset()]
+    width = len(s_keys)
+    f_index = np.where(f_codes < 0, len(f_keys) - 1, f_codes).astype(np.int64)
+    s_index = np.where(s_codes < 0, width - 1, s_codes).astype(np.int64)
+    pair_codes, pairs = pd.factorize(f_index * width + s_index)
+    table = np.empty(len(pairs), dtype=object)
+    for i, code in enumerate(np.asarray(pairs).tolist()):
+        keys = sorted(f_keys[code // width] | s_keys[code % width])
+        table[i] = keys if len(keys) >= 2 else None
+    return list(table[pair_codes].tolist())
+
+
 def as_object(column: pd.Series) -> pd.Series:
     """`column` as an object column whose missing values are all None: pandas 3 stores text
     in a string dtype that spells a missing value NaN, which sorts and compares as a value."""
@@ -472,10 +501,7 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
             "surname": surname,
             "surname_std": _unique_map(surname, lambda s: surname_key(s) or None),
             "surname_parts": _unique_map(surname, _surname_parts),
-            "name_words": _unique_map(
-                [f"{f or ''}|{s or ''}" for f, s in zip(forenames, surnames, strict=True)],
-                _name_words,
-            ),
+            "name_words": _name_words_of(forenames, surnames),
             "dob": np.where(day, dob_s.to_numpy(), None),
             "dob_ym": np.where(day | (prec == "month"), dob_s.str[:7].to_numpy(dtype=object), None),
             "yob_lo": pd.Series(yob_lo).round().astype("Int64").to_numpy(),
