@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -266,3 +267,45 @@ def test_guard_compares_name_only_mentions_with_their_block() -> None:
     assert n == 410 * 409 // 2
     # Pairs of two dated mentions share a key only when their birth years are equal.
     assert 0 < recall < 1
+
+
+_NAME_TEXT = st.one_of(
+    st.none(),
+    st.text(max_size=12),
+    st.sampled_from(["Idris Mohamed", "MOHAMUD", "Мухаммед", "محمد علي", "José-María", "O'Brien"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_NAME_TEXT, _NAME_TEXT), max_size=8))
+def test_name_words_of_every_mention_are_those_of_each_whole_name(
+    names: list[tuple[str | None, str | None]],
+) -> None:
+    """The frame keys each distinct forename and surname once (`_name_words_of`); that must
+    give what keying each whole name "forenames|surname" gives (`_name_words`)."""
+    from casereview.link.frame import _name_words, _name_words_of
+    from casereview.values.missing import present_text
+
+    forenames = [present_text(f) for f, _ in names]
+    surnames = [present_text(s) for _, s in names]
+    assert _name_words_of(forenames, surnames) == [
+        _name_words(f"{f or ''}|{s or ''}") for f, s in zip(forenames, surnames, strict=True)
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(-3, 5)), max_size=40),
+    st.booleans(),
+)
+def test_lists_by_position_sorted_and_distinct(pairs: list[tuple[int, int]], text: bool) -> None:
+    from casereview.link.frame import lists_by_position
+
+    pos = np.array([p for p, _ in pairs], dtype=np.int64)
+    values = [f"v{v}" if text else v for _, v in pairs]
+    expected: list[list[object] | None] = [None] * 10
+    for p in range(10):
+        found = sorted({v for q, v in zip(pos.tolist(), values, strict=True) if q == p})
+        expected[p] = found or None
+    array = np.array(values, dtype=object if text else np.int64)
+    assert lists_by_position(pos, array, 10) == expected

@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from linkworld import add_mentions, add_user, tiny_people
 from sqlalchemy import Engine, select
 
@@ -235,3 +237,34 @@ def test_export_persons_columns_and_audit(people_store: People, tmp_path: Path) 
         "ok",
         "",
     ]
+
+
+_WRITTEN = st.one_of(st.none(), st.sampled_from(["", " ", "amy", "Amy", "AMY", "Zoë", "ali", "b"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_WRITTEN, _WRITTEN, _WRITTEN, st.integers(1, 4)), max_size=30))
+def test_display_names_of_every_person_follow_the_one_rule(
+    mentions_written: list[tuple[str | None, str | None, str | None, int]],
+) -> None:
+    """The stage names every person at once; each name must be `values.display_name` of
+    that person's mentions (most frequent written name, ties to the first in sort order)."""
+    import pandas as pd
+
+    from casereview.link.stage import _display_names
+    from casereview.values.display_name import display_name
+
+    rows = pd.DataFrame(
+        {
+            "mention_id": list(range(len(mentions_written))),
+            "forenames": pd.Series([m[0] for m in mentions_written], dtype="object"),
+            "surname": pd.Series([m[1] for m in mentions_written], dtype="object"),
+            "name_raw": pd.Series([m[2] for m in mentions_written], dtype="object"),
+        }
+    )
+    person_of = {i: m[3] for i, m in enumerate(mentions_written)}
+    expected = {
+        pid: display_name([m[:3] for i, m in enumerate(mentions_written) if person_of[i] == pid])
+        for pid in set(person_of.values())
+    }
+    assert _display_names(rows, person_of) == {p: n for p, n in expected.items() if n}

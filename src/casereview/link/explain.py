@@ -27,7 +27,13 @@ from casereview.model.tables import match_pairs, mention_person, mentions, run_a
 from casereview.store.db import reading
 from casereview.store.runs import latest_run
 
-__all__ = ["Bar", "Explanation", "explain_pair", "explanations_from_pairs"]
+__all__ = [
+    "Bar",
+    "Explanation",
+    "explain_pair",
+    "explanation_columns",
+    "explanations_from_pairs",
+]
 
 # Columns whose values are shown beside each comparison's bar.
 _VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -157,6 +163,21 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> np.ndarray:
             shown = _show(at(columns[0], i))
         texts[i] = json.dumps(shown)
     return texts[np.searchsorted(distinct, key)]
+
+
+def explanation_columns(settings: dict[str, Any], columns: list[str]) -> list[str]:
+    """The columns of scored pairs (of `columns`) that `explanations_from_pairs` reads for
+    the model `settings`: each comparison's gamma, weight and term-frequency adjustment, and
+    the values shown beside its bar. Splink's other intermediate columns (Bayes factors,
+    term frequencies, the comparison inputs never shown) need not leave the backend."""
+    wanted = []
+    for comparison in settings["comparisons"]:
+        name = comparison["output_column_name"]
+        shown = _VALUE_COLUMNS.get(name, (name,))
+        wanted += [f"gamma_{name}", f"mw_{name}", f"mw_tf_adj_{name}"]
+        wanted += [f"{c}_{side}" for c in shown for side in ("l", "r")]
+    present = set(columns)
+    return [c for c in dict.fromkeys(wanted) if c in present]
 
 
 def _number(value: float) -> str:

@@ -15,16 +15,18 @@ recording decisions) are not held up while the model trains.
 from __future__ import annotations
 
 import copy
+import gc
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 
 from casereview.errors import LinkageError, StageError
 from casereview.link.cluster import (
@@ -46,7 +48,7 @@ from casereview.link.context import (
     estimate_context,
     record_ids,
 )
-from casereview.link.explain import explanations_from_pairs
+from casereview.link.explain import explanation_columns, explanations_from_pairs
 from casereview.link.frame import (
     BLOCKING_KEYS,
     build_frame,
@@ -89,9 +91,9 @@ from casereview.settings import Settings, get_settings
 from casereview.store import audit
 from casereview.store.db import reading
 from casereview.store.runs import stage_run
-from casereview.values.display_name import display_name
+from casereview.values.display_name import MAX_DISPLAY_NAME, written_name
 
-__all__ = ["LinkResult", "Prediction", "predict_persons", "run_link"]
+__all__ = ["LinkResult", "Prediction", "collector_paused", "predict_persons", "run_link"]
 
 Progress = Callable[[str], None]
 
@@ -122,7 +124,24 @@ class LinkResult:
     timings: dict[str, float]
 
 
-def predict_persons(
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block (restored after, then one
+    collection). Reading and linking a million mentions makes tens of millions of objects
+    that are never part of a reference cycle (row tuples, texts, lists); each collection of
+    the oldest generation walks all of them, which cost more than a third of reading the
+    store. Memory is freed by reference counting as usual while it is paused."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect()
+
+
+def _predict_persons(
     frame: pd.DataFrame,
     *,
     engine_name: str = "duckdb",
@@ -132,8 +151,7 @@ def predict_persons(
     progress: Progress | None = None,
     trained: dict[str, Any] | None = None,
 ) -> Prediction:
-    """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
-    No store is involved; the benchmarks and the Spark test use it directly."""
+    """The body of `predict_persons`."""
     link = (settings or get_settings()).link
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -256,6 +274,30 @@ def predict_persons(
     return Prediction(frame, scored.pairs, scored.model.settings, clustering, notes, timings)
 
 
+def predict_persons(
+    frame: pd.DataFrame,
+    *,
+    engine_name: str = "duckdb",
+    settings: Settings | None = None,
+    judgements: list[Any] | None = None,
+    detail: bool = True,
+    progress: Progress | None = None,
+    trained: dict[str, Any] | None = None,
+) -> Prediction:
+    """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
+    No store is involved; the benchmarks and the Spark test use it directly."""
+    with collector_paused():
+        return _predict_persons(
+            frame,
+            engine_name=engine_name,
+            settings=settings,
+            judgements=judgements,
+            detail=detail,
+            progress=progress,
+            trained=trained,
+        )
+
+
 def _without_term_frequencies(settings: dict[str, Any]) -> None:
     """No term-frequency adjustment, in place: in a store of a few mentions every name is
     frequent (one child written twice is all of its names), and the adjustment would cancel
@@ -314,7 +356,15 @@ def _with_detail(
     settings_dict["retain_intermediate_calculation_columns"] = True
     with backend_for(engine_name, link) as db_api:
         linker = linker_for(db_api, keyed, settings_dict)
-        scored = linker.inference.predict().as_pandas_dataframe()
+        predicted = linker.inference.predict()
+        # Only what the explanations read leaves the backend: the other columns of a million
+        # pairs (comparison inputs, Bayes factors, term frequencies) cost half this step.
+        quoted = {c.unquote().name: c.quote().name for c in predicted.columns}
+        wanted = ["unique_id_l", "unique_id_r", "match_key"]
+        wanted += explanation_columns(trained, list(quoted))
+        listed = ", ".join(quoted[c] for c in wanted)
+        sql = f"SELECT {listed} FROM {{this}}"  # noqa: S608  # nosec B608 - the frame's own columns
+        scored = predicted.query_sql(sql).as_pandas_dataframe()
     ours = [c for c in pairs.columns if c not in ("unique_id_l", "unique_id_r")]
     scored = scored.drop(columns=[c for c in ours if c in scored.columns])
     detail = pairs.merge(scored, on=["unique_id_l", "unique_id_r"], how="left")
@@ -358,8 +408,10 @@ def _with_context(
     keep = pairs["match_weight"].to_numpy() >= link.match_weight_threshold - link.near_miss_margin
     pairs = pairs[keep].reset_index(drop=True)
     if detail:  # the values an explanation shows beside the context bar
-        pairs["context_l"] = context_lists(matrix[left[keep]])
-        pairs["context_r"] = context_lists(matrix[right[keep]])
+        # Each mention's list made once and shared by its pairs (a mention is in many).
+        shown = pd.Series(context_lists(matrix), dtype="object").to_numpy()
+        pairs["context_l"] = shown[left[keep]]
+        pairs["context_r"] = shown[right[keep]]
     settings = copy.deepcopy(scored.model.settings)
     template = context_comparison().get_comparison(dialect).as_dict()
     settings["comparisons"].append(model.comparison(template))
@@ -382,18 +434,29 @@ def _train(linker: Any, link: Any, frame: pd.DataFrame) -> TrainedModel:
 
 
 def _display_names(rows: pd.DataFrame, person_of: dict[int, int]) -> dict[int, str]:
-    """The name each person is most often written with (`values.display_name`)."""
-    names: dict[int, list[tuple[Any, Any, Any]]] = {}
-    for mention, forenames, surname, raw in zip(
-        rows["mention_id"].tolist(),
-        rows["forenames"].tolist(),
-        rows["surname"].tolist(),
-        rows["name_raw"].tolist(),
-        strict=True,
+    """The name each person is most often written with, ties to the first in sort order (the
+    rule of `values.display_name`, applied to every person at once: each distinct written
+    name is made once, and the counting is a groupby, not a Counter per person)."""
+    written: dict[tuple[Any, Any, Any], str | None] = {}
+    names = []
+    for triple in zip(
+        rows["forenames"].tolist(), rows["surname"].tolist(), rows["name_raw"].tolist(), strict=True
     ):
-        names.setdefault(person_of[int(mention)], []).append((forenames, surname, raw))
-    shown = {pid: display_name(written) for pid, written in names.items()}
-    return {pid: name for pid, name in shown.items() if name is not None}
+        if triple not in written:
+            written[triple] = written_name(*triple)
+        names.append(written[triple])
+    pid = np.fromiter(
+        (person_of[int(m)] for m in rows["mention_id"].tolist()), dtype=np.int64, count=len(rows)
+    )
+    table = pd.DataFrame({"pid": pid, "name": pd.Series(names, dtype="object")})
+    table = table[table["name"].notna()]
+    counts = table.groupby(["pid", "name"], sort=False).size().reset_index(name="n")
+    counts = counts.sort_values(["pid", "n", "name"], ascending=[True, False, True])
+    best = counts.drop_duplicates("pid")
+    return {
+        int(p): str(name)[:MAX_DISPLAY_NAME]
+        for p, name in zip(best["pid"].tolist(), best["name"].tolist(), strict=True)
+    }
 
 
 def _edge_strength(pairs: pd.DataFrame, labels: dict[int, int]) -> dict[int, tuple[float, float]]:
@@ -442,6 +505,27 @@ def _insert_many(conn: Connection, table: Any, columns: list[Any], rows: Iterabl
     finally:
         cursor.close()
     return written
+
+
+# SQLite's page cache while the stage writes, in KiB (negative: KiB, not pages).
+_WRITE_CACHE_KIB = 262_144
+
+
+@contextmanager
+def _large_page_cache(conn: Connection) -> Iterator[None]:
+    """On SQLite, a 256 MiB page cache for the connection while link writes its tables (the
+    default 2 MiB): a million rows go into indexes keyed at random (person ids, the second
+    mention of a pair), whose pages were otherwise read and written again for most rows.
+    The connection's own setting is restored after; other databases are left as they are."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def _batched(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
@@ -502,19 +586,18 @@ def _write(
         ((int(m), int(pid), *strength.get(m, none), run_id) for m, pid in sorted(person_of.items())),
     )  # fmt: skip
     if ids.lineage:
-        conn.execute(
-            insert(person_lineage),
-            [
-                {
-                    "run_id": run_id,
-                    "old_person_id": r.old_person_id,
-                    "new_person_id": r.new_person_id,
-                    "change": r.change,
-                    "overlap": r.overlap,
-                }
+        _insert_many(
+            conn,
+            person_lineage,
+            [person_lineage.c.run_id, person_lineage.c.old_person_id,
+             person_lineage.c.new_person_id, person_lineage.c.change, person_lineage.c.overlap],
+            (
+                (run_id, int(r.old_person_id),
+                 None if r.new_person_id is None else int(r.new_person_id), r.change,
+                 int(r.overlap))
                 for r in ids.lineage
-            ],
-        )
+            ),
+        )  # fmt: skip
     pairs = prediction.pairs
     stored = 0
     if not pairs.empty:
@@ -554,6 +637,21 @@ def run_link(
     progress: Progress | None = None,
 ) -> LinkResult:
     """Resolve every person mention in the store into persons (see module docstring)."""
+    with collector_paused():
+        return _run_link(
+            engine, engine_name=engine_name, actor=actor, settings=settings, progress=progress
+        )
+
+
+def _run_link(
+    engine: Engine,
+    *,
+    engine_name: str = "duckdb",
+    actor: str = "cli",
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+) -> LinkResult:
+    """The body of `run_link`."""
     settings = settings or get_settings()
     link = settings.link
     say = progress or (lambda _m: None)
@@ -576,7 +674,7 @@ def run_link(
     # Only the names are needed again (persons' display names): the rest of what was read
     # (addresses, phones, identifiers) would sit in memory through training and scoring.
     rows = rows[["mention_id", "forenames", "surname", "name_raw"]].copy()
-    prediction = predict_persons(
+    prediction = _predict_persons(
         frame, engine_name=engine_name, settings=settings, judgements=judgements, progress=say
     )
     parameters = {
@@ -594,7 +692,7 @@ def run_link(
     t0 = time.perf_counter()
     with stage_run(engine, "link", parameters, actor=actor) as run:
         conn = run.conn
-        current = set(conn.execute(select(mentions.c.id)).scalars())
+        current = set(conn.execute(select(mentions.c.id)).scalars().all())
         if current != set(prediction.clustering.labels):
             raise LinkageError("mentions changed while linking (an import ran): run link again")
         max_used = conn.execute(select(func.max(persons.c.id))).scalar() or 0
@@ -605,19 +703,20 @@ def run_link(
             max_used_id=int(max_used),
             active_before=active,
         )
-        written = _write(
-            conn,
-            run.run_id,
-            rows,
-            prediction,
-            ids,
-            link.match_weight_threshold,
-            link.near_miss_margin,
-        )
-        phase["write_s"] = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        place_counts = resolve_places(conn)
-        phase["places_s"] = time.perf_counter() - t1
+        with _large_page_cache(conn):
+            written = _write(
+                conn,
+                run.run_id,
+                rows,
+                prediction,
+                ids,
+                link.match_weight_threshold,
+                link.near_miss_margin,
+            )
+            phase["write_s"] = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            place_counts = resolve_places(conn)
+            phase["places_s"] = time.perf_counter() - t1
         for line in prediction.notes:
             run.note(line)
         run.save_artifact("splink_model", canonical_json(prediction.model_json))
