@@ -11,7 +11,8 @@ cases give about 1,000,000 mentions, see docs/synthetic-data.md):
     .venv/bin/python benchmarks/bench_link_1m.py --store /tmp/link_1m/store.db \\
         --world /tmp/link_1m/world
 
-The frame is read and built from the store (timed apart), then `predict_persons` (guard with
+The frame is read and built from the store (timed apart, with Python's cyclic garbage
+collector paused as `run_link` does), then `predict_persons` (guard with
 the cap scaled to the size, train on a 150k-mention sample, one lean predict over every
 mention, cluster, record context added to the scored pairs, cluster again) runs on DuckDB
 with 2 threads. Peak RSS: the kernel's mark is reset once the frame is built (clear_refs),
@@ -45,7 +46,7 @@ from link_synth_eval import truth_by_mention_id
 from casereview.link.cluster import cluster_mentions, strongest_only
 from casereview.link.evaluate import pairwise
 from casereview.link.frame import build_frame, load_mention_rows, unanchored
-from casereview.link.stage import predict_persons
+from casereview.link.stage import collector_paused, predict_persons
 from casereview.store.db import make_engine, reading
 
 
@@ -126,10 +127,10 @@ def main() -> None:
         return
     engine = make_engine(f"sqlite:///{args.store}")
     started = time.perf_counter()
-    with reading(engine) as conn:
+    with collector_paused(), reading(engine) as conn:  # as `run_link` reads and builds
         rows = load_mention_rows(conn)
-    frame = build_frame(rows)
-    del rows
+        frame = build_frame(rows)
+        del rows
     built = time.perf_counter() - started
     read_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gc.collect()
