@@ -612,13 +612,21 @@ def add_record_mates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def context_matrix(frame: pd.DataFrame, labels: Mapping[int, int]) -> np.ndarray:
+def context_matrix(
+    frame: pd.DataFrame,
+    labels: Mapping[int, int],
+    more: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Each row's context as an n x k matrix padded with -1: the first-pass persons (cluster
-    labels in `labels`) of the *other* mentions its record names (`record_mates`), distinct,
-    ascending. A row of -1 when the record names nobody else."""
+    labels in `labels`) of the *other* mentions its record names (`record_mates`), and of
+    the rows `more` gives it (pairs of row positions: the mentions of records its source
+    linked to its record, `context.linked_mates`), distinct, ascending. A row of -1 when
+    there are none."""
     uid = frame["unique_id"].to_numpy(dtype=np.int64)
     label = pd.Series(uid).map(labels).fillna(-1).to_numpy(np.int64)
     pos, other = record_mates(frame)
+    if more is not None:
+        pos, other = np.concatenate([pos, more[0]]), np.concatenate([other, more[1]])
     table = pd.DataFrame({"pos": pos, "label": label[other]})
     table = table[table["label"] >= 0].drop_duplicates().sort_values(["pos", "label"])
     rank = table.groupby("pos").cumcount().to_numpy()
