@@ -41,7 +41,9 @@ def generate(folder: Path, size_mb: int, field_kb: int, limit: int) -> tuple[int
     """notes.csv of about `size_mb` MB; returns (rows, rows with an oversized field)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "m.yaml").write_text(MAPPING, encoding="utf-8")
-    text = ("Seen near the station with two older males. " * (field_kb * 1024 // 45))[: field_kb * 1024]
+    text = ("Seen near the station with two older males. " * (field_kb * 1024 // 45))[
+        : field_kb * 1024
+    ]
     big = "x" * (2 * limit)
     rows = oversized = 0
     written = 0
@@ -98,9 +100,12 @@ def main() -> None:
             load = " ".join(f"{v:.2f}" for v in os.getloadavg())
             started = time.strftime("%H:%M")
             seconds, peak, child, line = run(folder, limit)
-            print(f"{started} (load {load}): {size} MB, {rows} rows of {args.field_kb} KiB "
-                  f"fields ({oversized} over the {args.limit_mb} MiB limit): {seconds:.1f} s, "
-                  f"peak RSS {peak:.0f} MB (+ reader child {child:.0f} MB)\n    {line}", flush=True)
+            print(
+                f"{started} (load {load}): {size} MB, {rows} rows of {args.field_kb} KiB "
+                f"fields ({oversized} over the {args.limit_mb} MiB limit): {seconds:.1f} s, "
+                f"peak RSS {peak:.0f} MB (+ reader child {child:.0f} MB)\n    {line}",
+                flush=True,
+            )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -141,9 +141,7 @@ def baseline(df: pd.DataFrame) -> tuple[dict[int, int], float]:
     ), seconds
 
 
-def ours(
-    parts: dict[str, pd.DataFrame], tmp: Path
-) -> tuple[dict[int, int], float, float, Any]:
+def ours(parts: dict[str, pd.DataFrame], tmp: Path) -> tuple[dict[int, int], float, float, Any]:
     """Our route: CSV export -> mapping -> casereview.ingest into SQLite -> run_link.
     Returns (person per mention, ingest seconds, link seconds, engine)."""
     started = time.perf_counter()

@@ -35,11 +35,20 @@ from casereview.store.db import make_engine, reading
 
 
 def personal_values(engine) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
-    out: dict[str, set[str]] = {k: set() for k in ("name", "dob", "address", "postcode",
-                                                   "phone", "vrm", "ref")}
+    out: dict[str, set[str]] = {
+        k: set() for k in ("name", "dob", "address", "postcode", "phone", "vrm", "ref")
+    }
     with reading(engine) as conn:
-        for m in conn.execute(select(mentions.c.forenames, mentions.c.surname, mentions.c.dob,
-                                     mentions.c.address, mentions.c.postcode, mentions.c.phones)):
+        for m in conn.execute(
+            select(
+                mentions.c.forenames,
+                mentions.c.surname,
+                mentions.c.dob,
+                mentions.c.address,
+                mentions.c.postcode,
+                mentions.c.phones,
+            )
+        ):
             if m.forenames and m.surname:
                 out["name"].add(f"{m.forenames} {m.surname}")
             if m.dob:
@@ -49,8 +58,12 @@ def personal_values(engine) -> dict[str, set[str]]:  # type: ignore[no-untyped-d
             if m.postcode:
                 out["postcode"].add(m.postcode)
             out["phone"] |= {p for p in json.loads(m.phones or "[]") if len(p) > 8}
-        out["vrm"] = {v for v in conn.execute(select(objects.c.value).where(
-            objects.c.kind == "vehicle")).scalars()}
+        out["vrm"] = {
+            v
+            for v in conn.execute(
+                select(objects.c.value).where(objects.c.kind == "vehicle")
+            ).scalars()
+        }
         out["ref"] = {r for r in conn.execute(select(records.c.source_ref)).scalars() if len(r) > 5}
     return out
 
@@ -58,14 +71,17 @@ def personal_values(engine) -> dict[str, set[str]]:  # type: ignore[no-untyped-d
 def main(store: str, out_dir: str, population: str | None = None) -> None:
     engine = make_engine(f"sqlite:///{store}")
     start = time.perf_counter()
-    result = build_report(engine, out_dir, purpose="benchmark", recipient="benchmarks",
-                          population_csv=population)
+    result = build_report(
+        engine, out_dir, purpose="benchmark", recipient="benchmarks", population_csv=population
+    )
     seconds = time.perf_counter() - start
     rule = DisclosureRule()
     with reading(engine) as conn:
         names = load_sources(conn)
         recs = load_records(conn, names)
-        tables = collect_statistics(conn, names, recs).tables | collect_quality(conn, names, recs).tables
+        tables = (
+            collect_statistics(conn, names, recs).tables | collect_quality(conn, names, recs).tables
+        )
         keys = load_cell_keys(conn)
     protected = list(protect_all(tables, rule, keys).values())  # as the report published them
     start = time.perf_counter()
@@ -78,17 +94,22 @@ def main(store: str, out_dir: str, population: str | None = None) -> None:
     text = (html + "".join(p.read_text() for p in result.csv_files)).lower()
     secrets = personal_values(engine)
     leaks = {k: sorted(v for v in vals if v.lower() in text)[:5] for k, vals in secrets.items()}
-    print(json.dumps({
-        "records": len(recs),
-        "build_seconds": round(seconds, 2),
-        "disclosure": result.disclosure,
-        "attack_seconds": round(attack_s, 1),
-        "narrowest_interval_rounded_reader": narrowest[True],
-        "narrowest_interval_exact_reader": narrowest[False],
-        "personal_values_checked": {k: len(v) for k, v in secrets.items()},
-        "leaks": {k: v for k, v in leaks.items() if v},
-        "html_bytes": result.html.stat().st_size,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "records": len(recs),
+                "build_seconds": round(seconds, 2),
+                "disclosure": result.disclosure,
+                "attack_seconds": round(attack_s, 1),
+                "narrowest_interval_rounded_reader": narrowest[True],
+                "narrowest_interval_exact_reader": narrowest[False],
+                "personal_values_checked": {k: len(v) for k, v in secrets.items()},
+                "leaks": {k: v for k, v in leaks.items() if v},
+                "html_bytes": result.html.stat().st_size,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -97,8 +97,16 @@ def run_generator(cases: int, seed: int, workers: int, out: Path) -> Run:
     counts = json.loads(stdout.strip().splitlines()[-1])
     largest_rusage = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, all children
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    return Run(cases, workers, elapsed, peak_sum / 1024, max(peak_max, largest_rusage) / 1024,
-               size, counts, os.getloadavg()[0])
+    return Run(
+        cases,
+        workers,
+        elapsed,
+        peak_sum / 1024,
+        max(peak_max, largest_rusage) / 1024,
+        size,
+        counts,
+        os.getloadavg()[0],
+    )
 
 
 def _rows_written(counts: dict[str, int]) -> int:
@@ -112,9 +120,20 @@ def _rows_written(counts: dict[str, int]) -> int:
 
 def csv_floor(rows: int, out: Path) -> float:
     """Seconds to write `rows` constant 12-column rows with csv.writer."""
-    row = ["CRIS/0001234/14", "Sexual activity with a child", "12/03/2014 21:30", "HT", "Y",
-           "OC16", "", "HOTEL", "Station Inn", "12 Mill Road", "E1 4AB",
-           "IP (F, 14) reported missing overnight, returned stating she had been driven."]
+    row = [
+        "CRIS/0001234/14",
+        "Sexual activity with a child",
+        "12/03/2014 21:30",
+        "HT",
+        "Y",
+        "OC16",
+        "",
+        "HOTEL",
+        "Station Inn",
+        "12 Mill Road",
+        "E1 4AB",
+        "IP (F, 14) reported missing overnight, returned stating she had been driven.",
+    ]
     start = time.perf_counter()
     with out.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
@@ -141,14 +160,17 @@ def _section(results: list[Run]) -> str:
     ]
     for r in results:
         c = r.counts
-        recs = " / ".join(f"{c.get(f'records.{s}', 0):,}"
-                          for s in ("met_crime", "met_intel", "la_csc", "met_missing"))
+        recs = " / ".join(
+            f"{c.get(f'records.{s}', 0):,}"
+            for s in ("met_crime", "met_intel", "la_csc", "met_missing")
+        )
         mentions = sum(v for k, v in c.items() if k.startswith("mentions."))
         lines.append(
             f"| {r.cases:,} | {r.workers} | {r.load:.1f} | {r.seconds:.1f} | {r.floor:.1f} "
             f"| {r.seconds / r.floor:.1f}x | {r.peak_rss_sum_mib:.0f} "
             f"({r.peak_rss_max_mib:.0f}) | {r.bytes / 2**20:.0f} | {recs} | {mentions:,} "
-            f"| {c.get('persons', 0):,} | {c.get('groups', 0):,} |")
+            f"| {c.get('persons', 0):,} | {c.get('groups', 0):,} |"
+        )
     lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -159,7 +181,7 @@ def write_results(text: str) -> None:
     if SECTION in current:
         head, rest = current.split(SECTION, 1)
         nxt = rest.find("\n## ")
-        tail = rest[nxt + 1:] if nxt >= 0 else ""
+        tail = rest[nxt + 1 :] if nxt >= 0 else ""
         current = head + text + ("\n" + tail if tail else "")
     else:
         current = current.rstrip("\n") + "\n\n" + text
@@ -171,8 +193,9 @@ def main() -> None:
     parser.add_argument("--big", action="store_true", help="also run 1,000,000 cases")
     parser.add_argument("--cases", type=int, default=9000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=0,
-                        help="0: the generator's default for each size")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="0: the generator's default for each size"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     args = parser.parse_args()
     sizes = [args.cases] + ([1_000_000] if args.big else [])
@@ -183,10 +206,13 @@ def main() -> None:
             result = run_generator(cases, args.seed, workers, Path(tmp) / "world")
             result.floor = csv_floor(_rows_written(result.counts), Path(tmp) / "floor.csv")
         results.append(result)
-        print(f"{cases:>9,} cases  {workers} workers  {result.seconds:7.1f} s "
-              f"(floor {result.floor:.1f} s)  peak RSS {result.peak_rss_sum_mib:.0f} MiB "
-              f"(largest process {result.peak_rss_max_mib:.0f} MiB)  "
-              f"{result.bytes / 2**20:.0f} MiB written  load {result.load:.1f}", flush=True)
+        print(
+            f"{cases:>9,} cases  {workers} workers  {result.seconds:7.1f} s "
+            f"(floor {result.floor:.1f} s)  peak RSS {result.peak_rss_sum_mib:.0f} MiB "
+            f"(largest process {result.peak_rss_max_mib:.0f} MiB)  "
+            f"{result.bytes / 2**20:.0f} MiB written  load {result.load:.1f}",
+            flush=True,
+        )
     if not args.no_write:
         write_results(_section(results))
         print(f"updated {RESULTS.relative_to(HERE.parent)}")

@@ -103,8 +103,9 @@ def snapshot(engine: Engine) -> Snapshot:
         persons = {
             f"{r.source_id}:{r.mention_key}": int(r.person_id)
             for r in conn.execute(
-                select(mentions.c.source_id, mentions.c.mention_key, mention_person.c.person_id)
-                .join(mention_person, mention_person.c.mention_id == mentions.c.id)
+                select(
+                    mentions.c.source_id, mentions.c.mention_key, mention_person.c.person_id
+                ).join(mention_person, mention_person.c.mention_id == mentions.c.id)
             )
         }
         members: dict[int, list[tuple[int, str]]] = {}
@@ -216,7 +217,9 @@ def check_invariants(engine: Engine) -> dict[str, int]:
         done = {
             str(r.stage): json.loads(r.counts or "{}")
             for r in conn.execute(
-                select(runs.c.stage, runs.c.counts).where(runs.c.status == RunStatus.SUCCEEDED.value).order_by(runs.c.id)
+                select(runs.c.stage, runs.c.counts)
+                .where(runs.c.status == RunStatus.SUCCEEDED.value)
+                .order_by(runs.c.id)
             )
         }
         assert {"link", "classify", "network", "review"} <= set(done), sorted(done)

@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_generated_docs_are_current() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_docs.py"), "--check"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
 

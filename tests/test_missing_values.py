@@ -30,8 +30,29 @@ from casereview.values.missing import is_missing, present, present_text
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 
-MISSING = [None, float("nan"), np.nan, np.float32("nan"), pd.NA, pd.NaT, np.datetime64("NaT"), "", "  \t"]
-PRESENT = [0, 0.0, False, "0", "nan", "NA", "None", "Kaz", np.float64(1.5), pd.Timestamp("2020-01-01")]
+MISSING = [
+    None,
+    float("nan"),
+    np.nan,
+    np.float32("nan"),
+    pd.NA,
+    pd.NaT,
+    np.datetime64("NaT"),
+    "",
+    "  \t",
+]
+PRESENT = [
+    0,
+    0.0,
+    False,
+    "0",
+    "nan",
+    "NA",
+    "None",
+    "Kaz",
+    np.float64(1.5),
+    pd.Timestamp("2020-01-01"),
+]
 
 
 @pytest.mark.parametrize("value", MISSING, ids=repr)
@@ -94,13 +115,29 @@ def test_link_frame_takes_any_missing_value_and_one_word_names(blank: Any) -> No
         for col in text_columns
         for v in frame[col].tolist()
     )
-    named = {int(u): (f, s) for u, f, s in zip(frame["unique_id"], frame["forename1"], frame["surname"], strict=True)}
+    named = {
+        int(u): (f, s)
+        for u, f, s in zip(frame["unique_id"], frame["forename1"], frame["surname"], strict=True)
+    }
     # A one-word full name ("Kaz" in one name field) is kept, as forename or surname.
     assert {n for n in named.pop(3) if n is not None} == {"kaz"}
     assert named == {1: ("kaz", None), 2: (None, "mohamud"), 4: (None, None), 5: ("kaz", "ali")}
-    assert {(1, "surname"), (1, "sex"), (1, "postcode"), (1, "dob"), (2, "address"), (2, "phones")} <= blanks
+    assert {
+        (1, "surname"),
+        (1, "sex"),
+        (1, "postcode"),
+        (1, "dob"),
+        (2, "address"),
+        (2, "phones"),
+    } <= blanks
     # The name blocking key needs both names: one-word names never block on it.
-    assert frame.set_index("unique_id")["bk_name"].isna().to_dict() == {1: True, 2: True, 3: True, 4: True, 5: False}
+    assert frame.set_index("unique_id")["bk_name"].isna().to_dict() == {
+        1: True,
+        2: True,
+        3: True,
+        4: True,
+        5: False,
+    }
 
 
 def _blank_some_names(world: Path) -> dict[str, int]:

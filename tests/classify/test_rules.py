@@ -11,23 +11,55 @@ DAY = dt.date(2020, 3, 1)
 SEX = "IP disclosed sexual activity with the suspect."
 
 
-def rec(rid: int, *people: MentionFact, narrative: str = SEX, record_type: str = "crime",
-        offence: str = "", factors: frozenset[str] = frozenset(), on: dt.date = DAY,
-        places: set[str] | None = None, online: set[int] | None = None) -> RecordFact:
-    return RecordFact(rid, 1, "s", "police", f"R{rid}", record_type, on, None, None, factors,
-                      offence, narrative, list(people), places or set(), online or set())
+def rec(
+    rid: int,
+    *people: MentionFact,
+    narrative: str = SEX,
+    record_type: str = "crime",
+    offence: str = "",
+    factors: frozenset[str] = frozenset(),
+    on: dt.date = DAY,
+    places: set[str] | None = None,
+    online: set[int] | None = None,
+) -> RecordFact:
+    return RecordFact(
+        rid,
+        1,
+        "s",
+        "police",
+        f"R{rid}",
+        record_type,
+        on,
+        None,
+        None,
+        factors,
+        offence,
+        narrative,
+        list(people),
+        places or set(),
+        online or set(),
+    )
 
 
-def m(mid: int, role: str, person: int | None, *, age: int | None = None,
-      rel: str | None = None, address: str | None = None, postcode: str | None = None
-      ) -> MentionFact:
+def m(
+    mid: int,
+    role: str,
+    person: int | None,
+    *,
+    age: int | None = None,
+    rel: str | None = None,
+    address: str | None = None,
+    postcode: str | None = None,
+) -> MentionFact:
     return MentionFact(mid, role, person, age, rel, address, postcode)
 
 
 def labels(*records: RecordFact) -> dict[int, dict[str, list[str]]]:
     out = classify_records({r.record_id: r for r in records}, RuleParams())
-    return {rid: {name: sorted(label.rule_ids) for name, label in found.items()}
-            for rid, found in out.items()}
+    return {
+        rid: {name: sorted(label.rule_ids) for name, label in found.items()}
+        for rid, found in out.items()
+    }
 
 
 def test_cse_evidence_rules_fire_and_ordinary_crime_does_not() -> None:
@@ -48,8 +80,11 @@ def test_cse_evidence_rules_fire_and_ordinary_crime_does_not() -> None:
 def test_negated_indicator_and_criminal_exploitation_do_not_make_cse() -> None:
     got = labels(
         rec(1, m(1, "victim", 1), narrative="No concerns of sexual activity; found at home."),
-        rec(2, m(2, "suspect", 2, age=15),
-            narrative="Running a county line for an older male; given alcohol, driven to a hotel."),
+        rec(
+            2,
+            m(2, "suspect", 2, age=15),
+            narrative="Running a county line for an older male; given alcohol, driven to a hotel.",
+        ),
     )
     assert got == {}
 
@@ -61,11 +96,20 @@ def test_group_rules() -> None:
         rec(3, m(6, "victim", 12), m(7, "suspect", 30, age=40)),
         rec(4, m(8, "victim", 12), m(9, "suspect", 31, age=40)),  # victim with two suspects
         # Words alone do not make a group: one named suspect with no associates stays lone.
-        rec(5, m(10, "victim", 13), m(11, "suspect", 40, age=40),
-            narrative="Taken to addresses by a group of males; sexual activity disclosed."),
+        rec(
+            5,
+            m(10, "victim", 13),
+            m(11, "suspect", 40, age=40),
+            narrative="Taken to addresses by a group of males; sexual activity disclosed.",
+        ),
         # ...they corroborate a group the structured facts show.
-        rec(6, m(12, "victim", 14), m(13, "suspect", 50, age=40), m(14, "suspect", 51, age=41),
-            narrative="Taken to addresses by a group of males; sexual activity disclosed."),
+        rec(
+            6,
+            m(12, "victim", 14),
+            m(13, "suspect", 50, age=40),
+            m(14, "suspect", 51, age=41),
+            narrative="Taken to addresses by a group of males; sexual activity disclosed.",
+        ),
     )
     assert got == {
         1: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-01"]},
@@ -80,17 +124,33 @@ def test_group_rules() -> None:
 def test_gang_rules_and_lone_offender() -> None:
     got = labels(
         rec(1, m(1, "victim", 10), m(2, "suspect", 20, age=25), m(3, "suspect", 21, age=26)),
-        rec(2, m(4, "suspect", 50, age=15), m(5, "suspect", 21, age=26), offence="",
-            narrative="Arrested with wraps of class A; running a county line."),
-        rec(3, m(6, "victim", 11), m(7, "suspect", 30, age=25), m(8, "suspect", 31, age=26),
-            factors=frozenset({"gangs"})),
+        rec(
+            2,
+            m(4, "suspect", 50, age=15),
+            m(5, "suspect", 21, age=26),
+            offence="",
+            narrative="Arrested with wraps of class A; running a county line.",
+        ),
+        rec(
+            3,
+            m(6, "victim", 11),
+            m(7, "suspect", 30, age=25),
+            m(8, "suspect", 31, age=26),
+            factors=frozenset({"gangs"}),
+        ),
         rec(4, m(9, "victim", 12), m(10, "suspect", 40, age=35)),
     )
     assert got == {
-        1: {"cse_likely": ["T-CSE-03"], "gang_associated": ["T-GANG-01"],
-            "group_based": ["T-GRP-01"]},
-        3: {"cse_likely": ["T-CSE-03"], "gang_associated": ["T-GANG-02"],
-            "group_based": ["T-GRP-01"]},
+        1: {
+            "cse_likely": ["T-CSE-03"],
+            "gang_associated": ["T-GANG-01"],
+            "group_based": ["T-GRP-01"],
+        },
+        3: {
+            "cse_likely": ["T-CSE-03"],
+            "gang_associated": ["T-GANG-02"],
+            "group_based": ["T-GRP-01"],
+        },
         4: {"cse_likely": ["T-CSE-03"], "lone_offender": ["T-LONE-01"]},
     }
 
@@ -98,16 +158,27 @@ def test_gang_rules_and_lone_offender() -> None:
 def test_intra_familial_peer_and_institutional_rules() -> None:
     got = labels(
         rec(1, m(1, "victim", 1, age=12), m(2, "suspect", 2, age=40, rel="Stepfather")),
-        rec(2, m(3, "victim", 3, address="1 a st", postcode="E81AA"),
-            m(4, "suspect", 4, age=40, address="1 a st", postcode="E81AA")),
+        rec(
+            2,
+            m(3, "victim", 3, address="1 a st", postcode="E81AA"),
+            m(4, "suspect", 4, age=40, address="1 a st", postcode="E81AA"),
+        ),
         rec(3, m(5, "victim", 5, postcode="E81AA"), m(6, "suspect", 6, age=40, postcode="E81AB")),
         rec(4, m(7, "victim", 7), m(8, "suspect", 8, age=15)),
-        rec(5, m(9, "victim", 9), m(10, "suspect", 10),
-            narrative="A boy from school pressured her into sexual activity."),
+        rec(
+            5,
+            m(9, "victim", 9),
+            m(10, "suspect", 10),
+            narrative="A boy from school pressured her into sexual activity.",
+        ),
         rec(6, m(11, "victim", 11), m(12, "suspect", 12, age=30, rel="teacher")),
         rec(7, m(13, "victim", 13), m(14, "suspect", 14, age=30), places={"care_home"}),
-        rec(8, m(15, "victim", 15), m(16, "suspect", 16),
-            narrative="A member of staff had sexual contact with her."),
+        rec(
+            8,
+            m(15, "victim", 15),
+            m(16, "suspect", 16),
+            narrative="A member of staff had sexual contact with her.",
+        ),
         rec(9, m(17, "victim", 17), m(18, "suspect", 18, age=15), places={"school"}),
     )
     assert got == {
@@ -127,10 +198,19 @@ def test_online_rules() -> None:
     got = labels(
         rec(1, m(1, "victim", 1), m(2, "suspect", 2, age=30), places={"online"}),
         rec(2, m(3, "victim", 3), m(4, "suspect", 4, age=30), online={7}),
-        rec(3, m(5, "victim", 5), m(6, "suspect", 6, age=30),
-            narrative="Groomed via social media; asked for images."),
-        rec(4, m(7, "subject", 8), online={7}, record_type="intelligence",
-            narrative="Believed to supply alcohol to local girls."),
+        rec(
+            3,
+            m(5, "victim", 5),
+            m(6, "suspect", 6, age=30),
+            narrative="Groomed via social media; asked for images.",
+        ),
+        rec(
+            4,
+            m(7, "subject", 8),
+            online={7},
+            record_type="intelligence",
+            narrative="Believed to supply alcohol to local girls.",
+        ),
     )
     lone = ["T-LONE-01"]
     assert got == {
@@ -144,13 +224,28 @@ def test_online_rules() -> None:
 def test_records_without_suspects_take_the_context_of_their_child() -> None:
     got = labels(
         rec(1, m(1, "victim", 9), m(2, "suspect", 20, age=30), m(3, "suspect", 21, age=30)),
-        rec(2, m(4, "subject", 9), record_type="missing_episode", narrative="Missing overnight.",
-            on=DAY + dt.timedelta(days=30)),
-        rec(3, m(5, "subject", 9), record_type="missing_episode", narrative="Missing overnight.",
-            on=DAY + dt.timedelta(days=400)),
+        rec(
+            2,
+            m(4, "subject", 9),
+            record_type="missing_episode",
+            narrative="Missing overnight.",
+            on=DAY + dt.timedelta(days=30),
+        ),
+        rec(
+            3,
+            m(5, "subject", 9),
+            record_type="missing_episode",
+            narrative="Missing overnight.",
+            on=DAY + dt.timedelta(days=400),
+        ),
         # The time alone is not enough: the episode itself must carry a sign.
-        rec(4, m(6, "subject", 9), record_type="missing_episode",
-            narrative="Argument at home; returned of own accord.", on=DAY + dt.timedelta(days=20)),
+        rec(
+            4,
+            m(6, "subject", 9),
+            record_type="missing_episode",
+            narrative="Argument at home; returned of own accord.",
+            on=DAY + dt.timedelta(days=20),
+        ),
     )
     assert got == {
         1: {"cse_likely": ["T-CSE-03"], "group_based": ["T-GRP-01"]},
@@ -161,12 +256,27 @@ def test_records_without_suspects_take_the_context_of_their_child() -> None:
 def test_peer_is_not_inherited_from_a_group_nor_read_off_intelligence() -> None:
     got = labels(
         rec(1, m(1, "victim", 9), m(2, "suspect", 20, age=30), m(3, "suspect", 21, age=16)),
-        rec(2, m(4, "subject", 9), record_type="referral", factors=frozenset({"cse"}),
-            narrative="", on=DAY + dt.timedelta(days=10)),
-        rec(3, m(5, "subject", 20, age=30), m(6, "subject", 21, age=16),
-            record_type="intelligence", narrative="Seen with young girls at a hotel."),
-        rec(4, m(7, "subject", 40, age=16), record_type="intelligence",
-            narrative="Seen with young girls at a hotel."),
+        rec(
+            2,
+            m(4, "subject", 9),
+            record_type="referral",
+            factors=frozenset({"cse"}),
+            narrative="",
+            on=DAY + dt.timedelta(days=10),
+        ),
+        rec(
+            3,
+            m(5, "subject", 20, age=30),
+            m(6, "subject", 21, age=16),
+            record_type="intelligence",
+            narrative="Seen with young girls at a hotel.",
+        ),
+        rec(
+            4,
+            m(7, "subject", 40, age=16),
+            record_type="intelligence",
+            narrative="Seen with young girls at a hotel.",
+        ),
     )
     assert got[1]["peer_on_peer"] == ["T-PEER-01"]
     assert "peer_on_peer" not in got[2] and got[2]["group_based"] == ["T-CTX-01"]
@@ -176,13 +286,25 @@ def test_peer_is_not_inherited_from_a_group_nor_read_off_intelligence() -> None:
 
 def test_a_schoolmate_just_turned_18_is_a_peer_not_staff() -> None:
     got = labels(
-        rec(1, m(1, "victim", 1, age=15), m(2, "suspect", 2, age=18, rel="schoolmate"),
-            places={"school"}),
-        rec(2, m(3, "victim", 3, age=15), m(4, "suspect", 4, age=18),
+        rec(
+            1,
+            m(1, "victim", 1, age=15),
+            m(2, "suspect", 2, age=18, rel="schoolmate"),
+            places={"school"},
+        ),
+        rec(
+            2,
+            m(3, "victim", 3, age=15),
+            m(4, "suspect", 4, age=18),
             narrative="An 18-year-old peer pressured her into sexual activity.",
-            places={"youth_club"}),
-        rec(3, m(5, "victim", 5, age=15), m(6, "suspect", 6, age=25, rel="schoolmate"),
-            places={"school"}),
+            places={"youth_club"},
+        ),
+        rec(
+            3,
+            m(5, "victim", 5, age=15),
+            m(6, "suspect", 6, age=25, rel="schoolmate"),
+            places={"school"},
+        ),
     )
     assert got[1] == {"cse_likely": ["T-CSE-03"], "peer_on_peer": ["T-PEER-02"]}
     assert got[2] == {"cse_likely": ["T-CSE-03"], "peer_on_peer": ["T-PEER-02"]}
@@ -192,11 +314,23 @@ def test_a_schoolmate_just_turned_18_is_a_peer_not_staff() -> None:
 def test_online_harm_factor_and_its_context() -> None:
     got = labels(
         rec(1, m(1, "victim", 9), m(2, "suspect", 20, age=16)),
-        rec(2, m(3, "subject", 9), record_type="referral", narrative="",
-            factors=frozenset({"cse", "online"}), on=DAY + dt.timedelta(days=20)),
+        rec(
+            2,
+            m(3, "subject", 9),
+            record_type="referral",
+            narrative="",
+            factors=frozenset({"cse", "online"}),
+            on=DAY + dt.timedelta(days=20),
+        ),
         rec(3, m(4, "victim", 8), m(5, "suspect", 30, age=16)),
-        rec(4, m(6, "subject", 8), record_type="referral", narrative="",
-            factors=frozenset({"cse"}), on=DAY + dt.timedelta(days=20)),
+        rec(
+            4,
+            m(6, "subject", 8),
+            record_type="referral",
+            narrative="",
+            factors=frozenset({"cse"}),
+            on=DAY + dt.timedelta(days=20),
+        ),
     )
     assert got[1]["online_facilitated"] == ["T-CTX-02"]
     assert got[2]["online_facilitated"] == ["T-CTX-01", "T-ONL-04"]

@@ -72,13 +72,25 @@ class World:
         place_id: int | None = None,
     ) -> int:
         rid = len(self.records) + 1
-        self.records.append({
-            "id": rid, "source_id": self.source(source, kind), "source_ref": ref,
-            "record_type": record_type, "occurred_at": on, "borough": borough,
-            "cse_flag": cse_flag, "factors": json.dumps(factors or []), "offence": offence,
-            "narrative": narrative, "raw": "{}", "content_hash": ref, "import_id": 1,
-            "updated_at": NOW, "source_flags": "{}",
-        })
+        self.records.append(
+            {
+                "id": rid,
+                "source_id": self.source(source, kind),
+                "source_ref": ref,
+                "record_type": record_type,
+                "occurred_at": on,
+                "borough": borough,
+                "cse_flag": cse_flag,
+                "factors": json.dumps(factors or []),
+                "offence": offence,
+                "narrative": narrative,
+                "raw": "{}",
+                "content_hash": ref,
+                "import_id": 1,
+                "updated_at": NOW,
+                "source_flags": "{}",
+            }
+        )
         if place is not None:
             self.place(rid, place[0], place[1], place_id=place_id)
         return rid
@@ -100,55 +112,116 @@ class World:
     ) -> int:
         mid = len(self.mentions) + 1
         source_id = self.records[record_id - 1]["source_id"]
-        self.mentions.append({
-            "id": mid, "record_id": record_id, "source_id": source_id,
-            "mention_key": key or f"M{mid}", "role": role, "dob": dob, "age_at_event": age,
-            "relationship": relationship, "address": address, "postcode": postcode,
-            "ethnicity": ethnicity, "ethnicity_raw": ethnicity, "nationality": nationality,
-            "raw": "{}", "content_hash": str(mid), "person": person, "aliases": "[]",
-            "phones": "[]", "dob_precision": "day" if dob else "none",
-        })
+        self.mentions.append(
+            {
+                "id": mid,
+                "record_id": record_id,
+                "source_id": source_id,
+                "mention_key": key or f"M{mid}",
+                "role": role,
+                "dob": dob,
+                "age_at_event": age,
+                "relationship": relationship,
+                "address": address,
+                "postcode": postcode,
+                "ethnicity": ethnicity,
+                "ethnicity_raw": ethnicity,
+                "nationality": nationality,
+                "raw": "{}",
+                "content_hash": str(mid),
+                "person": person,
+                "aliases": "[]",
+                "phones": "[]",
+                "dob_precision": "day" if dob else "none",
+            }
+        )
         return mid
 
-    def place(self, record_id: int, key: str, location_type: str, *,
-              place_id: int | None = None, mention_id: int | None = None) -> None:
+    def place(
+        self,
+        record_id: int,
+        key: str,
+        location_type: str,
+        *,
+        place_id: int | None = None,
+        mention_id: int | None = None,
+    ) -> None:
         if key not in self.locations:
             lid = len(self.locations) + 1
-            self.locations[key] = {"id": lid, "location_key": key, "location_type": location_type,
-                                   "place_id": place_id if place_id is not None else lid}
-        self.record_locations.append({"record_id": record_id,
-                                      "location_id": self.locations[key]["id"],
-                                      "mention_id": mention_id, "relation": "incident_location"})
+            self.locations[key] = {
+                "id": lid,
+                "location_key": key,
+                "location_type": location_type,
+                "place_id": place_id if place_id is not None else lid,
+            }
+        self.record_locations.append(
+            {
+                "record_id": record_id,
+                "location_id": self.locations[key]["id"],
+                "mention_id": mention_id,
+                "relation": "incident_location",
+            }
+        )
 
     def obj(self, record_id: int, kind: str, value: str, mention_id: int | None = None) -> int:
         oid = self.objects.setdefault((kind, value), len(self.objects) + 1)
-        self.record_objects.append({"record_id": record_id, "object_id": oid,
-                                    "mention_id": mention_id})
+        self.record_objects.append(
+            {"record_id": record_id, "object_id": oid, "mention_id": mention_id}
+        )
         return oid
 
     def link(self, record_id: int, to_record_id: int) -> None:
         ref = self.records[to_record_id - 1]["source_ref"]
-        self.links.append({"record_id": record_id, "to_source_ref": ref,
-                           "to_record_id": to_record_id})
+        self.links.append(
+            {"record_id": record_id, "to_source_ref": ref, "to_record_id": to_record_id}
+        )
 
     def pair(self, mention_a: int, mention_b: int, weight: float) -> None:
-        self.pairs.append({"mention_a_id": mention_a, "mention_b_id": mention_b,
-                           "match_weight": weight, "match_probability": 0.9,
-                           "comparison": "{}"})
+        self.pairs.append(
+            {
+                "mention_a_id": mention_a,
+                "mention_b_id": mention_b,
+                "match_weight": weight,
+                "match_probability": 0.9,
+                "comparison": "{}",
+            }
+        )
 
     def save(self, engine: Engine) -> None:
         """Write everything, with a succeeded link run owning the persons."""
         with writing(engine) as conn:
-            run_id = conn.execute(insert(runs).values(
-                stage="link", parameters="{}", software_version="test", status="succeeded",
-                started_at=NOW, finished_at=NOW).returning(runs.c.id)).scalar_one()
+            run_id = conn.execute(
+                insert(runs)
+                .values(
+                    stage="link",
+                    parameters="{}",
+                    software_version="test",
+                    status="succeeded",
+                    started_at=NOW,
+                    finished_at=NOW,
+                )
+                .returning(runs.c.id)
+            ).scalar_one()
             for name, (sid, kind) in self.sources.items():
                 conn.execute(insert(sources).values(id=sid, name=name, kind=kind, created_at=NOW))
             first = next(iter(self.sources.values()))[0]
-            conn.execute(insert(imports).values(
-                id=1, source_id=first, file_name="x", file_role="x", sha256="0" * 64,
-                mapping_name="x", mapping_sha256="0" * 64, rows_read=0, rows_loaded=0,
-                rows_quarantined=0, imported_by="test", started_at=NOW, finished_at=NOW))
+            conn.execute(
+                insert(imports).values(
+                    id=1,
+                    source_id=first,
+                    file_name="x",
+                    file_role="x",
+                    sha256="0" * 64,
+                    mapping_name="x",
+                    mapping_sha256="0" * 64,
+                    rows_read=0,
+                    rows_loaded=0,
+                    rows_quarantined=0,
+                    imported_by="test",
+                    started_at=NOW,
+                    finished_at=NOW,
+                )
+            )
             if self.records:
                 conn.execute(insert(records), self.records)
             rows = [{k: v for k, v in m.items() if k != "person"} for m in self.mentions]
@@ -156,20 +229,45 @@ class World:
                 conn.execute(insert(mentions), rows)
             counts = Counter(m["person"] for m in self.mentions if m["person"] is not None)
             if counts:
-                conn.execute(insert(persons), [
-                    {"id": pid, "display_name": f"P{pid}", "mention_count": n, "active": True,
-                     "first_run_id": run_id, "last_run_id": run_id}
-                    for pid, n in sorted(counts.items())])
-                conn.execute(insert(mention_person), [
-                    {"mention_id": m["id"], "person_id": m["person"], "match_weight": 20.0,
-                     "match_probability": 1.0, "run_id": run_id}
-                    for m in self.mentions if m["person"] is not None])
+                conn.execute(
+                    insert(persons),
+                    [
+                        {
+                            "id": pid,
+                            "display_name": f"P{pid}",
+                            "mention_count": n,
+                            "active": True,
+                            "first_run_id": run_id,
+                            "last_run_id": run_id,
+                        }
+                        for pid, n in sorted(counts.items())
+                    ],
+                )
+                conn.execute(
+                    insert(mention_person),
+                    [
+                        {
+                            "mention_id": m["id"],
+                            "person_id": m["person"],
+                            "match_weight": 20.0,
+                            "match_probability": 1.0,
+                            "run_id": run_id,
+                        }
+                        for m in self.mentions
+                        if m["person"] is not None
+                    ],
+                )
             if self.locations:
                 conn.execute(insert(locations), list(self.locations.values()))
                 conn.execute(insert(record_locations), self.record_locations)
             if self.objects:
-                conn.execute(insert(objects), [{"id": oid, "kind": kind, "value": value}
-                                               for (kind, value), oid in self.objects.items()])
+                conn.execute(
+                    insert(objects),
+                    [
+                        {"id": oid, "kind": kind, "value": value}
+                        for (kind, value), oid in self.objects.items()
+                    ],
+                )
                 conn.execute(insert(record_objects), self.record_objects)
             if self.links:
                 conn.execute(insert(record_links), self.links)

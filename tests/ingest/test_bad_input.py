@@ -97,9 +97,13 @@ def _bytes(case: dict[str, Any]) -> bytes:
     return data.encode("utf-8")
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def corpus_store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, _pg_template: str | None
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _pg_template: str | None,
 ) -> Iterator[Engine]:
     """One store per backend for the whole corpus (each case is a source of its own)."""
     import importlib.util
@@ -161,9 +165,13 @@ def test_bad_input(case: dict[str, Any], corpus_store: Engine, tmp_path: Path) -
             ingest_mapping(corpus_store, path, data_dir, "corpus", settings=SETTINGS)
         assert re.search(expect["refused"], str(caught.value)), str(caught.value)
         with corpus_store.connect() as conn:
-            stored = conn.execute(
-                select(imports.c.file_name).join(sources).where(sources.c.name == name)
-            ).scalars().all()
+            stored = (
+                conn.execute(
+                    select(imports.c.file_name).join(sources).where(sources.c.name == name)
+                )
+                .scalars()
+                .all()
+            )
         assert case["file"] not in stored
         return
     results = ingest_mapping(corpus_store, path, data_dir, "corpus", settings=SETTINGS)

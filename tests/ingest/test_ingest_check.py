@@ -87,7 +87,9 @@ def _team(folder: Path) -> Path:
     return path
 
 
-def test_check_reports_what_ingest_would_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_reports_what_ingest_would_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mapping = _team(tmp_path)
     assert main(["mapping", "check", str(mapping), "--data-dir", str(tmp_path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -117,12 +119,17 @@ def test_check_reports_what_ingest_would_do(tmp_path: Path, capsys: pytest.Captu
     assert "dates of birth in the future: dob: 1 ('30/05/64' 1)" in out
 
 
-def test_a_file_ingest_would_refuse_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_file_ingest_would_refuse_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mapping = _team(tmp_path)
     (tmp_path / "crimes.csv").write_text(CRIMES.replace("Area", "District"), encoding="utf-8")
     assert main(["mapping", "check", str(mapping), "--data-dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "crimes.csv (crimes, csv): would be REFUSED: crimes.csv: row 1: missing required column(s) Area" in out
+    assert (
+        "crimes.csv (crimes, csv): would be REFUSED: crimes.csv: row 1: missing required column(s) Area"
+        in out
+    )
     # The persons file is still checked; with its records unknown, orphans are not judged.
     assert "nominals.csv (nominals, csv): rows read 3 = would load 2 + would quarantine 1" in out
 

@@ -139,7 +139,7 @@ def test_a_list_in_a_single_valued_field_refuses_the_file(
     ],
 )  # fmt: skip
 def test_a_field_asked_for_what_it_cannot_do_is_a_mapping_error(change: str, message: str) -> None:
-    mapping = REFERRALS.replace("      offence: {column: tags, list: join, join: \"; \"}\n", change)
+    mapping = REFERRALS.replace('      offence: {column: tags, list: join, join: "; "}\n', change)
     with pytest.raises(MappingError, match=message.replace("[", r"\[").replace("]", r"\]")
                        .replace(".", r"\.")):  # fmt: skip
         parse_mapping(mapping, "m.yaml")
@@ -166,7 +166,9 @@ files:
 """
 
 
-def test_places_and_objects_from_a_text_with_provenance(fresh_store: Engine, tmp_path: Path) -> None:
+def test_places_and_objects_from_a_text_with_provenance(
+    fresh_store: Engine, tmp_path: Path
+) -> None:
     data = (
         "ref,text,place\n"
         'I1,"Seen at 12 Mill Road, N1 9AA and 5 high street; calls 07700 900123, 07700900456",at the park\n'
@@ -242,9 +244,10 @@ def test_lookups_take_fields_from_another_file(fresh_store: Engine, tmp_path: Pa
         (4, "lookups[0]", "orphan"),
         (5, "persons.key", "duplicate_key"),
     ]  # fmt: skip
-    assert _rows(fresh_store, "SELECT mention_key, forenames, surname, CAST(dob AS VARCHAR(10)) FROM mentions") == [
-        ("CH-K1", "Amy", "LEE", "2004-03-01")
-    ]
+    assert _rows(
+        fresh_store,
+        "SELECT mention_key, forenames, surname, CAST(dob AS VARCHAR(10)) FROM mentions",
+    ) == [("CH-K1", "Amy", "LEE", "2004-03-01")]
     # A changed lookup file re-derives the file that uses it (its bytes are in the identity).
     (tmp_path / "children.csv").write_text(children.replace("K2,Ben Cole,\n", ""), encoding="utf-8")
     (again,) = ingest_mapping(fresh_store, tmp_path / "m.yaml", tmp_path, "tester")

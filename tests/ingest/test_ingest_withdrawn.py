@@ -30,7 +30,9 @@ files:
           role: {constant: victim}
           name: victim
 """
-CRIMES = "ref,offence,victim,cse\n1,Theft,Amy LEE,N\n2,Abduction,Ben COLE,N\n3,Grooming,Cara DAY,Y\n"
+CRIMES = (
+    "ref,offence,victim,cse\n1,Theft,Amy LEE,N\n2,Abduction,Ben COLE,N\n3,Grooming,Cara DAY,Y\n"
+)
 
 
 def _write(folder: Path, crimes: str, mapping: str = MAPPING, export: str = "") -> Path:
@@ -109,14 +111,27 @@ def test_rows_removed_from_a_full_export_are_withdrawn_then_reinstated(
     assert _state(fresh_store) == [("1", "Theft", False, False), ("2", "Abduction", True, True),
                                    ("3", "Grooming", True, True)]  # fmt: skip
     with fresh_store.connect() as conn:
-        assert conn.execute(select(imports.c.rows_withdrawn).order_by(imports.c.id.desc())).scalar() == 2
-        by = conn.execute(select(records.c.withdrawn_import_id).where(records.c.source_ref == "2")).scalar()
+        assert (
+            conn.execute(select(imports.c.rows_withdrawn).order_by(imports.c.id.desc())).scalar()
+            == 2
+        )
+        by = conn.execute(
+            select(records.c.withdrawn_import_id).where(records.c.source_ref == "2")
+        ).scalar()
     assert by == result.import_id
     # A row quarantined with a readable key is present: its record is kept as it was.
-    _write(tmp_path, "ref,offence,victim,cse\n1,Theft,Amy LEE,N\n2,Abduction,Ben COLE,N\n"
-           "3,Grooming,Cara DAY,maybe\n")
+    _write(
+        tmp_path,
+        "ref,offence,victim,cse\n1,Theft,Amy LEE,N\n2,Abduction,Ben COLE,N\n"
+        "3,Grooming,Cara DAY,maybe\n",
+    )
     (back,) = ingest_mapping(fresh_store, path, tmp_path, "tester")
-    assert (back.rows_loaded, back.rows_quarantined, back.withdrawn, back.reinstated) == (2, 1, 0, 4)
+    assert (back.rows_loaded, back.rows_quarantined, back.withdrawn, back.reinstated) == (
+        2,
+        1,
+        0,
+        4,
+    )
     assert _state(fresh_store) == [("1", "Theft", False, False), ("2", "Abduction", False, False),
                                    ("3", "Grooming", False, False)]  # fmt: skip
 
@@ -128,7 +143,10 @@ def test_an_incremental_export_withdraws_nothing(fresh_store: Engine, tmp_path: 
     (result,) = ingest_mapping(fresh_store, path, tmp_path, "tester")
     assert (result.withdrawn, result.persons_withdrawn) == (0, 0)
     with fresh_store.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM records WHERE withdrawn_at IS NULL")).scalar() == 4
+        assert (
+            conn.execute(text("SELECT count(*) FROM records WHERE withdrawn_at IS NULL")).scalar()
+            == 4
+        )
 
 
 def test_the_review_items_of_withdrawn_records_get_another_look(
@@ -171,7 +189,9 @@ def test_the_review_items_of_withdrawn_records_get_another_look(
         transitions = [json.loads(d)["transition"] for d in conn.execute(
             select(audit_log.c.details).where(audit_log.c.object_type == "review_item",
                                               audit_log.c.object_id == str(item_id))).scalars()]  # fmt: skip
-        still = conn.execute(select(records.c.withdrawn_at).where(records.c.source_ref == ref)).scalar()
+        still = conn.execute(
+            select(records.c.withdrawn_at).where(records.c.source_ref == ref)
+        ).scalar()
         persons = conn.execute(select(mentions.c.id).join(records).where(
             records.c.source_ref == ref)).all()  # fmt: skip
     assert (flagged, active) == (True, True)

@@ -292,6 +292,33 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
     "namesake": [
         {"forenames": "Reece", "surname": "Whitfield", "record": "intel2", "source": "met_intel"},
     ],
+    # A mother named beside her child, and "R Osei" (a one-field name whose initial came
+    # first, read as forename "Osei", surname "R", now blocked with "Rania Osei") beside a
+    # child of another family: the same name in another family's referral is not enough.
+    "osei_child": [
+        {
+            "forenames": "Tobi",
+            "surname": "Osei",
+            "dob": "2007-09-21",
+            "postcode": "SE15 4TN",
+            "record": "ref7",
+            "source": "la_csc",
+        },
+    ],
+    "osei_mother": [
+        {"forenames": "Rania", "surname": "Osei", "record": "ref7", "source": "la_csc"}
+    ],
+    "marsh_child": [
+        {
+            "forenames": "Leon",
+            "surname": "Marsh",
+            "dob": "2006-06-30",
+            "postcode": "E3 2PL",
+            "record": "ref8",
+            "source": "la_csc",
+        },
+    ],
+    "marsh_osei": [{"name_raw": "R Osei", "record": "ref8", "source": "la_csc"}],
 }
 
 # Links the sources made between records (an intelligence report to its crime).
@@ -419,6 +446,12 @@ def test_a_name_alone_in_a_report_linked_to_another_crime_stays_apart(
     linked: tuple[Prediction, dict[str, list[int]]],
 ) -> None:
     assert _persons(linked, "namesake").isdisjoint(_persons(linked, "linked_suspect"))
+
+
+def test_an_initial_written_first_beside_another_family_stays_apart(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    assert _persons(linked, "marsh_osei").isdisjoint(_persons(linked, "osei_mother"))
 
 
 def test_the_associate_is_not_the_child(linked: tuple[Prediction, dict[str, list[int]]]) -> None:

@@ -20,16 +20,18 @@ CSE = "Driven to a hotel by older males; sexual activity disclosed."
 
 def settings() -> Settings:
     base = get_settings()
-    return base.model_copy(update={"network": base.network.model_copy(
-        update={"max_place_degree": 4})})
+    return base.model_copy(
+        update={"network": base.network.model_copy(update={"max_place_degree": 4})}
+    )
 
 
 def planted() -> World:
     w = World()
     station = ("station", "transport")
 
-    def crime(ref: str, victim: int, *suspects: int, days: int = 0,
-              place: tuple[str, str] = station) -> int:
+    def crime(
+        ref: str, victim: int, *suspects: int, days: int = 0, place: tuple[str, str] = station
+    ) -> int:
         rid = w.record(ref, narrative=CSE, on=DAY + dt.timedelta(days=days), place=place)
         w.mention(rid, "victim", victim, age=14)
         for s in suspects:
@@ -57,20 +59,36 @@ def planted() -> World:
 
 def _groups(engine: Engine) -> list[tuple]:
     with reading(engine) as conn:
-        rows = conn.execute(select(groups.c.id, groups.c.size, groups.c.victim_count,
-                                   groups.c.record_count, groups.c.first_seen,
-                                   groups.c.last_seen, groups.c.boroughs, groups.c.stable,
-                                   groups.c.stability, groups.c.source_linked,
-                                   groups.c.active).order_by(groups.c.id)).all()
+        rows = conn.execute(
+            select(
+                groups.c.id,
+                groups.c.size,
+                groups.c.victim_count,
+                groups.c.record_count,
+                groups.c.first_seen,
+                groups.c.last_seen,
+                groups.c.boroughs,
+                groups.c.stable,
+                groups.c.stability,
+                groups.c.source_linked,
+                groups.c.active,
+            ).order_by(groups.c.id)
+        ).all()
     return [tuple(r) for r in rows]
 
 
 def _members(engine: Engine) -> list[tuple]:
     with reading(engine) as conn:
-        return [tuple(r) for r in conn.execute(select(
-            group_members.c.group_id, group_members.c.person_id, group_members.c.role)
-            .order_by(group_members.c.group_id, group_members.c.role,
-                      group_members.c.person_id)).all()]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(
+                    group_members.c.group_id, group_members.c.person_id, group_members.c.role
+                ).order_by(
+                    group_members.c.group_id, group_members.c.role, group_members.c.person_id
+                )
+            ).all()
+        ]
 
 
 def test_planted_groups_are_found_and_the_mega_place_glues_nothing(fresh_store: Engine) -> None:
@@ -81,22 +99,48 @@ def test_planted_groups_are_found_and_the_mega_place_glues_nothing(fresh_store: 
     d = DAY
     assert _groups(fresh_store) == [
         (1, 3, 2, 3, d, d + dt.timedelta(days=20), '["Hackney"]', True, 1.0, 0.333333, True),
-        (2, 2, 2, 2, d + dt.timedelta(days=5), d + dt.timedelta(days=40), '["Hackney"]', True,
-         1.0, 0.0, True),
+        (
+            2,
+            2,
+            2,
+            2,
+            d + dt.timedelta(days=5),
+            d + dt.timedelta(days=40),
+            '["Hackney"]',
+            True,
+            1.0,
+            0.0,
+            True,
+        ),
         (3, 3, 2, 2, d, d, '["Hackney"]', True, 0.666667, 0.0, True),
     ]
     assert _members(fresh_store) == [
-        (1, 101, "offender"), (1, 102, "offender"), (1, 103, "offender"),
-        (1, 1, "victim"), (1, 2, "victim"),
-        (2, 201, "offender"), (2, 202, "offender"), (2, 3, "victim"), (2, 4, "victim"),
-        (3, 501, "offender"), (3, 502, "offender"), (3, 503, "offender"),
-        (3, 8, "victim"), (3, 9, "victim"),
+        (1, 101, "offender"),
+        (1, 102, "offender"),
+        (1, 103, "offender"),
+        (1, 1, "victim"),
+        (1, 2, "victim"),
+        (2, 201, "offender"),
+        (2, 202, "offender"),
+        (2, 3, "victim"),
+        (2, 4, "victim"),
+        (3, 501, "offender"),
+        (3, 502, "offender"),
+        (3, 503, "offender"),
+        (3, 8, "victim"),
+        (3, 9, "victim"),
     ]
     with reading(fresh_store) as conn:
-        measures = conn.execute(select(group_members.c.person_id, group_members.c.degree,
-                                       group_members.c.betweenness, group_members.c.eigenvector)
-                                .where(group_members.c.group_id == 3)
-                                .order_by(group_members.c.person_id)).all()
+        measures = conn.execute(
+            select(
+                group_members.c.person_id,
+                group_members.c.degree,
+                group_members.c.betweenness,
+                group_members.c.eigenvector,
+            )
+            .where(group_members.c.group_id == 3)
+            .order_by(group_members.c.person_id)
+        ).all()
     # 501 bridges the two halves of group 3: highest on all three, each kept separately.
     assert [tuple(m) for m in measures] == [
         (8, 0.5, 0.0, 0.640388),

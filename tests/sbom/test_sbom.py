@@ -76,7 +76,10 @@ def test_a_pass_needs_every_component_audited() -> None:
 def test_known_vulnerabilities_fail() -> None:
     verdict = sbom.audit_verdict(NAMES, 1, _audited({"jinja2": ["GHSA-xxxx-0001"]}), "")
     assert verdict.status == "failed"
-    assert verdict.text == "failed: known vulnerabilities in 1 dependencies (jinja2 1.0: GHSA-xxxx-0001)"
+    assert (
+        verdict.text
+        == "failed: known vulnerabilities in 1 dependencies (jinja2 1.0: GHSA-xxxx-0001)"
+    )
 
 
 def test_no_pip_audit_is_a_skip(monkeypatch: object) -> None:

@@ -26,7 +26,9 @@ from casereview.store.db import make_engine, writing
 def _keep_writing(engine: Engine, stop: threading.Event, written: list[int]) -> None:
     while not stop.is_set():
         with writing(engine) as conn:
-            audit.append(conn, actor="busy", action=AuditAction.CONSULT, object_type="record", object_id=1)
+            audit.append(
+                conn, actor="busy", action=AuditAction.CONSULT, object_type="record", object_id=1
+            )
         written.append(1)
 
 
@@ -107,7 +109,9 @@ def test_a_backup_killed_at_any_moment_leaves_out_absent_or_whole(
     chance = random.Random(19)
     for attempt in range(4):
         out = tmp_path / f"copy{attempt}.db"
-        child = multiprocessing.get_context("fork").Process(target=_backup_in_child, args=(url, str(out)))
+        child = multiprocessing.get_context("fork").Process(
+            target=_backup_in_child, args=(url, str(out))
+        )
         child.start()
         time.sleep(chance.uniform(0.0, 0.4))
         assert child.pid is not None
@@ -147,8 +151,15 @@ def test_postgres_dump_and_restore(pg_store_url: str, tmp_path: Path) -> None:
     target = make_url(store_url).set(database=restored)
     try:
         subprocess.run(
-            ["pg_restore", "--no-owner", "-d", target.set(drivername="postgresql").render_as_string(hide_password=False), str(result.path)],
-            check=True, capture_output=True,
+            [
+                "pg_restore",
+                "--no-owner",
+                "-d",
+                target.set(drivername="postgresql").render_as_string(hide_password=False),
+                str(result.path),
+            ],
+            check=True,
+            capture_output=True,
         )
         copy = make_engine(target.render_as_string(hide_password=False))
         verified = audit.verify(copy)

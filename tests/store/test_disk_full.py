@@ -64,7 +64,9 @@ def test_audit_verify_on_a_full_disk_exits_3_not_1(
     assert main(["--database", url, "init"]) == 0
     engine = make_engine(url)
     for i in range(50):
-        audit.append_alone(engine, actor="seed", action="consult", object_type="record", object_id=i)
+        audit.append_alone(
+            engine, actor="seed", action="consult", object_type="record", object_id=i
+        )
     engine.dispose()
     capsys.readouterr()
     # A process that has the store open when the disk fills verifies the chain and cannot

@@ -109,8 +109,12 @@ def test_purge_leaves_no_personal_value_of_erased_people(
         dates = sorted(d for d in conn.execute(select(when)).scalars() if d is not None)
         cutoff = dt.date(dates[len(dates) // 3].year, 1, 1)
         old = [int(r) for r in conn.execute(select(t.records.c.id).where(when < cutoff)).scalars()]
-        kept = [int(r) for r in conn.execute(select(t.records.c.id).where(when >= cutoff)).scalars()]
-        undated = conn.execute(select(func.count()).select_from(t.records).where(when.is_(None))).scalar_one()
+        kept = [
+            int(r) for r in conn.execute(select(t.records.c.id).where(when >= cutoff)).scalars()
+        ]
+        undated = conn.execute(
+            select(func.count()).select_from(t.records).where(when.is_(None))
+        ).scalar_one()
         # Values of the erased people that nothing kept also says (a kept person may share a
         # surname, a forename or a postcode, and kept records name towns and years).
         candidates = _mention_values(conn, old) - _mention_values(conn, kept)
@@ -127,7 +131,9 @@ def test_purge_leaves_no_personal_value_of_erased_people(
     engine = copy_store(tmp_path / "store.db", tmp_path / "after.db")
     assert _scan(engine, erased) == {}
     with reading(engine) as conn:
-        people = conn.execute(select(t.persons.c.id, t.persons.c.display_name, t.persons.c.mention_count)).all()
+        people = conn.execute(
+            select(t.persons.c.id, t.persons.c.display_name, t.persons.c.mention_count)
+        ).all()
         mentioned = set(conn.execute(select(t.mention_person.c.person_id)).scalars())
     # A person whose every mention was erased keeps no name (the id stays for group history).
     assert {p.id for p in people if p.display_name is not None} <= mentioned

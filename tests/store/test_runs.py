@@ -102,7 +102,10 @@ def test_a_killed_run_is_shown_abandoned_and_never_blocks(store_url: str, tmp_pa
         with stage_run(engine, "link", {}, actor="next") as run:
             run.counts["ok"] = 1
         with reading(engine) as conn:
-            rows = [tuple(r) for r in conn.execute(select(runs.c.started_by, runs.c.status).order_by(runs.c.id))]
+            rows = [
+                tuple(r)
+                for r in conn.execute(select(runs.c.started_by, runs.c.status).order_by(runs.c.id))
+            ]
         assert rows == [("killed", "abandoned"), ("next", "succeeded")]
     finally:
         if child.is_alive():

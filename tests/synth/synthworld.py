@@ -25,5 +25,6 @@ class World:
 
     def person_of(self) -> dict[tuple[str, str], str]:
         """(source, mention_key) -> person_id from the truth."""
-        return {(r["source"], r["mention_key"]): r["person_id"]
-                for r in self.csv("truth/mentions.csv")}
+        return {
+            (r["source"], r["mention_key"]): r["person_id"] for r in self.csv("truth/mentions.csv")
+        }

@@ -14,7 +14,8 @@ def test_overrides_change_only_the_named_rates() -> None:
     assert parse_overrides(FailureRates(), None, "--failures") == FailureRates()
     assert parse_overrides(NoiseRates(), "none", "--noise") == NoiseRates.none()
     assert parse_overrides(NoiseRates(), "none,typo=0.2", "--noise") == NoiseRates.none().__class__(
-        **{**{f: 0.0 for f in NoiseRates.__dataclass_fields__}, "typo": 0.2})
+        **{**{f: 0.0 for f in NoiseRates.__dataclass_fields__}, "typo": 0.2}
+    )
 
 
 @pytest.mark.parametrize(

@@ -48,8 +48,9 @@ def test_different_seed_gives_a_different_world(tmp_path: Path, world_1500: Worl
     ours, theirs = _hashes(world_1500.root), _hashes(other)
     assert [name for name in EXPORTS if ours[name] == theirs[name]] == []
     names = {(r["given_name"], r["family_name"]) for r in World(other).csv("truth/persons.csv")}
-    assert names != {(r["given_name"], r["family_name"])
-                     for r in world_1500.csv("truth/persons.csv")}
+    assert names != {
+        (r["given_name"], r["family_name"]) for r in world_1500.csv("truth/persons.csv")
+    }
 
 
 def test_truth_files_have_exactly_the_documented_headers(world_1500: World) -> None:
@@ -61,8 +62,7 @@ def test_truth_files_have_exactly_the_documented_headers(world_1500: World) -> N
 def _export_mention_keys(world: World) -> list[tuple[str, str]]:
     keys = [("met_crime", r["nominal_id"]) for r in world.csv("met_crime/nominals.csv")]
     keys += [("met_intel", r["subject_id"]) for r in world.csv("met_intel/intel_log.csv")]
-    keys += [("met_missing", r["person_id"])
-             for r in world.csv("met_missing/missing_episodes.csv")]
+    keys += [("met_missing", r["person_id"]) for r in world.csv("met_missing/missing_episodes.csv")]
     for line in world.jsonl():
         keys.append(("la_csc", line["child"]["child_id"]))
         keys += [("la_csc", a["associate_id"]) for a in line["associates"]]
@@ -93,8 +93,9 @@ def test_records_truth_covers_every_exported_record(world_1500: World) -> None:
     exported = {("met_crime", r["crime_ref"]) for r in world_1500.csv("met_crime/crimes.csv")}
     exported |= {("met_intel", r["intel_ref"]) for r in world_1500.csv("met_intel/intel_log.csv")}
     exported |= {("la_csc", line["referral_id"]) for line in world_1500.jsonl()}
-    exported |= {("met_missing", r["episode_id"])
-                 for r in world_1500.csv("met_missing/missing_episodes.csv")}
+    exported |= {
+        ("met_missing", r["episode_id"]) for r in world_1500.csv("met_missing/missing_episodes.csv")
+    }
     assert truth == exported
     counts = Counter(source for source, _ in truth)
     assert counts["met_crime"] == 1500
@@ -117,8 +118,16 @@ def test_every_group_member_is_a_suspect_in_two_or_more_crimes(world_1500: World
 
 def test_typologies_and_groups_in_records_truth_are_consistent(world_1500: World) -> None:
     records = world_1500.csv("truth/records.csv")
-    allowed = {"group_based", "gang_associated", "intra_familial", "peer_on_peer",
-               "institutional", "online_facilitated", "lone_offender", "cse_likely"}
+    allowed = {
+        "group_based",
+        "gang_associated",
+        "intra_familial",
+        "peer_on_peer",
+        "institutional",
+        "online_facilitated",
+        "lone_offender",
+        "cse_likely",
+    }
     for r in records:
         labels = set(filter(None, r["typology"].split(";")))
         assert labels <= allowed
@@ -144,8 +153,9 @@ def test_synth_never_imports_ingest() -> None:
             elif isinstance(node, ast.Import):
                 imported.update(alias.name for alias in node.names)
     assert [m for m in imported if m.startswith("casereview.ingest")] == []
-    assert {m for m in imported if m.startswith("casereview.") and not m.startswith(
-        "casereview.synth")} == {"casereview.errors", "casereview.model.codes"}
+    assert {
+        m for m in imported if m.startswith("casereview.") and not m.startswith("casereview.synth")
+    } == {"casereview.errors", "casereview.model.codes"}
 
 
 def _age(birth: date, on: date) -> int:
@@ -156,8 +166,10 @@ def test_events_fall_in_2010_2025_and_children_are_10_to_17(world_1500: World) -
     person_of = world_1500.person_of()
     persons = {r["person_id"]: r for r in world_1500.csv("truth/persons.csv")}
     born = {pid: date.fromisoformat(p["birth_date"]) for pid, p in persons.items()}
-    crime_day = {r["crime_ref"]: datetime.strptime(r["committed_date"], "%d/%m/%Y %H:%M").date()
-                 for r in world_1500.csv("met_crime/crimes.csv")}
+    crime_day = {
+        r["crime_ref"]: datetime.strptime(r["committed_date"], "%d/%m/%Y %H:%M").date()
+        for r in world_1500.csv("met_crime/crimes.csv")
+    }
     days = list(crime_day.values())
     child_ages = []
     for row in world_1500.csv("met_crime/nominals.csv"):
@@ -170,21 +182,27 @@ def test_events_fall_in_2010_2025_and_children_are_10_to_17(world_1500: World) -
         child_ages.append(_age(born[person_of[("met_missing", row["person_id"])]], day))
     for line in world_1500.jsonl():
         text = line["date_received"]
-        day = (date.fromisoformat(text) if text[4] == "-"
-               else datetime.strptime(text, "%d-%b-%Y").date())
+        day = (
+            date.fromisoformat(text)
+            if text[4] == "-"
+            else datetime.strptime(text, "%d-%b-%Y").date()
+        )
         days.append(day)
         child_ages.append(_age(born[person_of[("la_csc", line["child"]["child_id"])]], day))
-    days += [date.fromisoformat(r["report_date"]) for r in world_1500.csv("met_intel/intel_log.csv")]
+    days += [
+        date.fromisoformat(r["report_date"]) for r in world_1500.csv("met_intel/intel_log.csv")
+    ]
     assert date(2010, 1, 1) <= min(days) and max(days) <= date(2025, 12, 31)
     assert min(child_ages) >= 10 and max(child_ages) <= 17
 
 
 def test_output_does_not_depend_on_the_interpreter_hash_seed(tmp_path: Path) -> None:
-    code = ("import sys; from pathlib import Path; "
-            "from casereview.synth import SynthConfig, generate_world; "
-            "generate_world(SynthConfig(cases=300, seed=2), Path(sys.argv[1]), workers=1)")
+    code = (
+        "import sys; from pathlib import Path; "
+        "from casereview.synth import SynthConfig, generate_world; "
+        "generate_world(SynthConfig(cases=300, seed=2), Path(sys.argv[1]), workers=1)"
+    )
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        subprocess.run([sys.executable, "-c", code, str(tmp_path / hash_seed)], env=env,
-                       check=True)
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / hash_seed)], env=env, check=True)
     assert _hashes(tmp_path / "1") == _hashes(tmp_path / "2")

@@ -15,8 +15,10 @@ from casereview.synth.names import nickname_of, spelling_variants
 def _nominals_with_truth(world: World) -> list[tuple[dict[str, str], dict[str, str]]]:
     person_of = world.person_of()
     persons = {r["person_id"]: r for r in world.csv("truth/persons.csv")}
-    return [(row, persons[person_of[("met_crime", row["nominal_id"])]])
-            for row in world.csv("met_crime/nominals.csv")]
+    return [
+        (row, persons[person_of[("met_crime", row["nominal_id"])]])
+        for row in world.csv("met_crime/nominals.csv")
+    ]
 
 
 def _uk(iso: str) -> str:
@@ -32,7 +34,9 @@ def test_no_noise_writes_every_name_and_dob_as_true(tmp_path: Path) -> None:
         given = {person["given_name"], f"{person['given_name']} {person['middle_names']}"}
         assert row["forename"] in given
         assert (row["surname"].upper(), row["dob"]) == (
-            person["family_name"].upper(), _uk(person["birth_date"]))
+            person["family_name"].upper(),
+            _uk(person["birth_date"]),
+        )
         assert row["sex"] == person["sex"][0].upper()
 
 
@@ -66,7 +70,9 @@ def test_many_different_people_share_a_name(world_4000: World) -> None:
 
 def test_ethnicity_is_recorded_less_often_for_suspects(world_4000: World) -> None:
     rows = world_4000.csv("met_crime/nominals.csv")
+
     def blank(role: str) -> float:
         mine = [r for r in rows if r["role"] == role]
         return sum(not r["ethnicity"] for r in mine) / len(mine)
+
     assert blank("S") > 0.45 > blank("V") > 0.15

@@ -17,7 +17,12 @@ def test_a_missing_part_is_never_written_as_nan() -> None:
 
 
 def test_the_most_frequent_name_wins_and_ties_do_not_follow_row_order() -> None:
-    names = [("amit", "gupta", None), ("amit", "g", None), ("amit", "gupta", None), ("a", "gupta", None)]
+    names = [
+        ("amit", "gupta", None),
+        ("amit", "g", None),
+        ("amit", "gupta", None),
+        ("a", "gupta", None),
+    ]
     assert display_name(names) == "Amit Gupta"
     tied = [("jimmy", "obi", None), ("james", "obi", None)]
     assert {display_name(list(order)) for order in itertools.permutations(tied)} == {"James Obi"}

@@ -42,7 +42,11 @@ def _render(check: FileCheck) -> list[str]:
     lines = [
         f"{head}: rows read {check.rows_read} = would load {check.would_load} + would "
         f"quarantine {check.would_quarantine}{sampled}"
-        + (f"; nested items quarantined {check.items_quarantined}" if check.items_quarantined else "")
+        + (
+            f"; nested items quarantined {check.items_quarantined}"
+            if check.items_quarantined
+            else ""
+        )
     ]
     for q in data["quarantine"]:
         rows = ", ".join(str(e[0]) for e in q["examples"])
@@ -61,7 +65,9 @@ def _render(check: FileCheck) -> list[str]:
             lines.append(f"  {_NOTE_TITLES[note]}: {name}: {n['count']}"
                          + (f" ({values})" if values else ""))  # fmt: skip
             for e in n["examples"][:2]:
-                lines.append(f"      row {e[0]}: {e[1]!r}: {e[2]}" if e[1] else f"      row {e[0]}: {e[2]}")
+                lines.append(
+                    f"      row {e[0]}: {e[1]!r}: {e[2]}" if e[1] else f"      row {e[0]}: {e[2]}"
+                )
     return lines
 
 

@@ -93,7 +93,9 @@ def _items(spec: Value, field_name: str) -> Callable[[dict[str, Any]], list[tupl
     def found(text: str) -> list[tuple[str, str]]:
         if every is None:
             return [(text, text)]
-        return [(f.value, f"{source}[{f.start}:{f.end}] {f.text}") for f in every.all(text) if f.value]
+        return [
+            (f.value, f"{source}[{f.start}:{f.end}] {f.text}") for f in every.all(text) if f.value
+        ]
 
     if spec.constant is not None:
         fixed = found(as_text(spec.constant)) if as_text(spec.constant) else []
@@ -205,7 +207,9 @@ def _places_from_text(spec: LocationSpec, name: str, ctx: Context) -> Callable[.
 
 
 def compile_locations(specs: list[LocationSpec], prefix: str, ctx: Context) -> Callable[..., Any]:
-    compiled: list[tuple[str, Callable[..., Any], Callable[..., Any] | None, Callable[..., Any]]] = []
+    compiled: list[
+        tuple[str, Callable[..., Any], Callable[..., Any] | None, Callable[..., Any]]
+    ] = []
     for i, spec in enumerate(specs):
         name = f"{prefix}locations[{i}]"
         kind = code_value(spec.type, f"{name}.type", LocationType, ctx)

@@ -198,9 +198,7 @@ class BulkWriter:
                 ids.update(self.record_ids(new_refs))
         self.records_written += len(changed)
         replaced = [(ids[o.ref],) for o in changed if o.ref in existing]
-        self.many(
-            "DELETE FROM record_objects WHERE record_id = ? AND mention_id IS NULL", replaced
-        )
+        self.many("DELETE FROM record_objects WHERE record_id = ? AND mention_id IS NULL", replaced)
         self.many(
             "DELETE FROM record_locations WHERE record_id = ? AND mention_id IS NULL", replaced
         )

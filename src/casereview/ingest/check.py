@@ -72,7 +72,9 @@ class FileCheck:
             notes.setdefault(note, {})[name] = {
                 "count": count,
                 "values": dict(values.most_common(20)),
-                "examples": [[e.row, e.value, e.message] for e in self.notes.examples[(note, name)]],
+                "examples": [
+                    [e.row, e.value, e.message] for e in self.notes.examples[(note, name)]
+                ],
             }
         return {
             "role": self.role,
@@ -273,4 +275,3 @@ def check_mapping(
             else:
                 refs.update(dict.fromkeys(seen, 0))
     return mapping, results
-

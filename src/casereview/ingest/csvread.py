@@ -271,7 +271,11 @@ class _CsvReader:
                 else:
                     # A line break in a value of a one-line row: the file ended inside a quote
                     # (after a quote taken as text left the count of quotes even).
-                    if chunk and chunk[-1][0] == line and any("\n" in c or "\r" in c for c in cells):
+                    if (
+                        chunk
+                        and chunk[-1][0] == line
+                        and any("\n" in c or "\r" in c for c in cells)
+                    ):
                         restart = chunk.pop()[0]
             except csv.Error:
                 restart = line + 1
@@ -426,4 +430,3 @@ class _CsvReader:
 def read_csv(path: Path, scan: FileScan, fmt: CsvFormat) -> Iterator[list[tuple[int, Row]]]:
     """Chunks of (row number, row) of a CSV file with a header row (see the module)."""
     return _CsvReader(path, scan, fmt).chunks()
-

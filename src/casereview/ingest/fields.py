@@ -352,9 +352,7 @@ def compile_value(
     if column is not None and normaliser is None and not as_list:
         return _plain_getter(column, field_name, spec.required)
     extract = extractor(spec, field_name, lists=as_list)
-    translate = (
-        _translator(mapping.codes[spec.codes], field_name, notes) if spec.codes else None
-    )
+    translate = _translator(mapping.codes[spec.codes], field_name, notes) if spec.codes else None
     norm_name = spec.normalise or normaliser
     norm: Callable[[str], str | None] | None = None
     if norm_name == "phone":
@@ -428,7 +426,9 @@ def compile_value(
                     return _contains(raw) if raw else None
                 raw = list_text(raw, spec, field_name)
             else:
-                items = [t for v in raw for t in (items_of(as_text(v)) if every_match else [as_text(v)])]
+                items = [
+                    t for v in raw for t in (items_of(as_text(v)) if every_match else [as_text(v)])
+                ]
         if not isinstance(raw, list):
             text = raw.strip() if raw.__class__ is str else as_text(raw)
             if not text and default is not None:

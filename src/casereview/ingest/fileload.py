@@ -98,7 +98,9 @@ class FileLoad:
                 problem.key
             )
 
-    def apply(self, read: int, items: list[tuple[int, Item]], notes: Counter[tuple[str, str]]) -> None:
+    def apply(
+        self, read: int, items: list[tuple[int, Item]], notes: Counter[tuple[str, str]]
+    ) -> None:
         """Check one chunk's items for orphans and repeated keys (`take_mention`), then
         write them (and quarantine)."""
         self.read += read
@@ -202,5 +204,3 @@ class WriteBudget:
     def close(self) -> None:
         if self.seconds and self.sqlite:
             self.dbapi.set_progress_handler(None, 0)
-
-

@@ -199,7 +199,9 @@ def prepare_file(
         other = mapping.file(lk.file)
         other_path = resolve_data_path(data_dir, other.path)
         if not other_path.is_file():
-            raise SourceFileError(f"{other.path}: no such file in {data_dir} (a lookup of {spec.role})")
+            raise SourceFileError(
+                f"{other.path}: no such file in {data_dir} (a lookup of {spec.role})"
+            )
         other_scan = scan_file(other_path, settings.max_field_bytes)
         tables[lk.file] = read_lookup(
             other_path, other, _read_options(other, settings), ctx, other_scan.sha256
@@ -443,7 +445,12 @@ def ingest_directory(
     for mapping_path in sorted(mappings_dir.glob("*.yaml")):
         results.extend(
             ingest_mapping(
-                engine, mapping_path, data_dir, actor, settings=settings, on_file=on_file,
+                engine,
+                mapping_path,
+                data_dir,
+                actor,
+                settings=settings,
+                on_file=on_file,
                 on_progress=on_progress,
             )
         )

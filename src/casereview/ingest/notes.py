@@ -60,4 +60,3 @@ def by_note(counts: Counter[tuple[str, str]]) -> dict[str, int]:
     for (note, _), n in counts.items():
         totals[note] += n
     return {n.value: totals[n.value] for n in IngestNote if totals[n.value]}
-

@@ -102,24 +102,34 @@ def _json_lines(path: Path, options: ReadOptions) -> Iterator[tuple[int, Row, in
                 while (more := handle.readline(limit + 1)) and not more.endswith(b"\n"):
                     size += len(more)
                 size += len(more)
-                yield number, Malformed(
-                    f"line {number}: {size} bytes, over the field-size limit of {limit} "
-                    "(ingest.max_field_bytes)",
-                    line[:_QUARANTINED_TEXT].decode(encoding, "backslashreplace"),
-                    QuarantineReason.FIELD_TOO_LARGE,
-                ), 0
+                yield (
+                    number,
+                    Malformed(
+                        f"line {number}: {size} bytes, over the field-size limit of {limit} "
+                        "(ingest.max_field_bytes)",
+                        line[:_QUARANTINED_TEXT].decode(encoding, "backslashreplace"),
+                        QuarantineReason.FIELD_TOO_LARGE,
+                    ),
+                    0,
+                )
                 continue
             if number == 1 and line.startswith(codecs.BOM_UTF8) and encoding == "utf-8":
                 line = line[len(codecs.BOM_UTF8) :]
             try:
                 text = line.decode(encoding)
             except UnicodeDecodeError as e:
-                yield number, Malformed(
-                    f"line {number}: byte 0x{line[e.start]:02X} is not {encoding} text; "
-                    "declare the file's encoding in the mapping (encoding:)",
-                    line[:_QUARANTINED_TEXT].decode(encoding, "backslashreplace").rstrip("\r\n"),
-                    QuarantineReason.BAD_ENCODING,
-                ), size
+                yield (
+                    number,
+                    Malformed(
+                        f"line {number}: byte 0x{line[e.start]:02X} is not {encoding} text; "
+                        "declare the file's encoding in the mapping (encoding:)",
+                        line[:_QUARANTINED_TEXT]
+                        .decode(encoding, "backslashreplace")
+                        .rstrip("\r\n"),
+                        QuarantineReason.BAD_ENCODING,
+                    ),
+                    size,
+                )
                 continue
             if not text.strip():
                 continue
@@ -129,7 +139,11 @@ def _json_lines(path: Path, options: ReadOptions) -> Iterator[tuple[int, Row, in
                 yield number, Malformed(f"not valid JSON: {e}", text[:_QUARANTINED_TEXT]), size
                 continue
             if not isinstance(item, dict):
-                yield number, Malformed("a JSON line must be an object", text[:_QUARANTINED_TEXT]), size
+                yield (
+                    number,
+                    Malformed("a JSON line must be an object", text[:_QUARANTINED_TEXT]),
+                    size,
+                )
                 continue
             yield number, noted_row(item) if _has_control(text) else item, size
 
@@ -174,12 +188,18 @@ def _json_array(path: Path, options: ReadOptions) -> Iterator[tuple[int, Row, in
             text = buffer[pos:end]
             pos = end
             if SURROGATE.search(text):
-                yield item_number, Malformed(
-                    f"item {item_number}: bytes that are not {encoding} text; declare the "
-                    "file's encoding in the mapping (encoding:)",
-                    text.encode(encoding, "surrogateescape").decode(encoding, "backslashreplace"),
-                    QuarantineReason.BAD_ENCODING,
-                ), len(text)
+                yield (
+                    item_number,
+                    Malformed(
+                        f"item {item_number}: bytes that are not {encoding} text; declare the "
+                        "file's encoding in the mapping (encoding:)",
+                        text.encode(encoding, "surrogateescape").decode(
+                            encoding, "backslashreplace"
+                        ),
+                        QuarantineReason.BAD_ENCODING,
+                    ),
+                    len(text),
+                )
             elif isinstance(item, dict):
                 yield item_number, noted_row(item) if _has_control(text) else item, len(text)
             else:

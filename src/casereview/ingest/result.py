@@ -83,5 +83,3 @@ class ImportResult:
             noted = ", ".join(f"{_NOTE_LABELS[IngestNote(k)]} {n}" for k, n in self.notes.items())
             extra.append(f"notes: {noted}")
         return line + "".join(f"; {e}" for e in extra)
-
-

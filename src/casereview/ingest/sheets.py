@@ -67,8 +67,7 @@ def _refuse_xml_declarations(
             window = (tail + chunk).upper()
             if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
                 raise SourceFileError(
-                    f"{name}: {kind} member {member.filename} declares a DOCTYPE or ENTITY: "
-                    "refused"
+                    f"{name}: {kind} member {member.filename} declares a DOCTYPE or ENTITY: refused"
                 )
             tail = chunk[-16:]
 
@@ -144,16 +143,24 @@ def read_sheet(path: Path, options: ReadOptions) -> Iterator[tuple[int, Row, int
             width = len(columns)
             size = sum(map(len, cells))
             if any(c.strip() for c in cells[width:]):
-                yield number, Malformed(f"cells beyond the {width} header columns", str(cells)), size
+                yield (
+                    number,
+                    Malformed(f"cells beyond the {width} header columns", str(cells)),
+                    size,
+                )
                 continue
             too_large = next((i for i, c in enumerate(cells) if len(c) > limit), None)
             if too_large is not None:
-                yield number, Malformed(
-                    f"column {columns[too_large]}: {len(cells[too_large])} characters, over the "
-                    f"field-size limit of {limit} (ingest.max_field_bytes)",
-                    str([c[:200] for c in cells]),
-                    QuarantineReason.FIELD_TOO_LARGE,
-                ), 0
+                yield (
+                    number,
+                    Malformed(
+                        f"column {columns[too_large]}: {len(cells[too_large])} characters, over the "
+                        f"field-size limit of {limit} (ingest.max_field_bytes)",
+                        str([c[:200] for c in cells]),
+                        QuarantineReason.FIELD_TOO_LARGE,
+                    ),
+                    0,
+                )
                 continue
             cells = (cells + [""] * width)[:width]
             yield number, noted_row(dict(zip(columns, cells, strict=True))), size

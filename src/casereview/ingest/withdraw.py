@@ -91,7 +91,11 @@ def withdraw_missing(
         "UPDATE records SET withdrawn_at = ?, withdrawn_import_id = ? WHERE id = ?",
         [(now, iid, rid) for (rid,) in gone],
     )
-    writer.many("UPDATE records SET withdrawn_at = NULL, withdrawn_import_id = NULL WHERE id = ?", back)
-    writer.many("UPDATE mentions SET withdrawn_at = ? WHERE id = ?", [(now, mid) for (mid,) in gone_m])
+    writer.many(
+        "UPDATE records SET withdrawn_at = NULL, withdrawn_import_id = NULL WHERE id = ?", back
+    )
+    writer.many(
+        "UPDATE mentions SET withdrawn_at = ? WHERE id = ?", [(now, mid) for (mid,) in gone_m]
+    )
     writer.many("UPDATE mentions SET withdrawn_at = NULL WHERE id = ?", back_m)
     return Withdrawal(len(gone), len(gone_m), len(back) + len(back_m))

@@ -157,6 +157,17 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     # Both parts keyed the same way (no nickname expansion) so that a swapped order matches.
     fkey = pd.Series(_unique_map(f["forename1"], name_key), index=f.index, dtype="object")
     skey = f["surname_std"]
+    # A surname field of one letter beside a full word ("Y Bhatia" read as forename "Bhatia",
+    # surname "Y": an initial written first) is keyed the other way round too, the word as
+    # the surname and the letter as the forename's initial, so that it meets "Yasti Bhatia".
+    crossed = (f["surname"].str.len() == 1) & (f["forename1"].str.len() > 1)
+    word_as_surname = pd.Series(
+        _unique_map(f["forename1"].where(crossed), lambda v: surname_key(v) or None),
+        index=f.index,
+        dtype="object",
+    )
+    surname_part = skey.where(~crossed, word_as_surname)
+    initial_part = initial.where(~crossed, f["surname"])
     out = f.copy()
     out["bk_name"] = _code(_person_key(fkey, skey).to_numpy(dtype=object)).set_axis(f.index)
     cols: dict[str, tuple[pd.Series, ...]] = {
@@ -167,7 +178,7 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
         "bk_identifier": (f["id_scheme"], f["identifier"]),
         "bk_strong_id": (f["strong_id"],),
         "bk_forename_surname1": (f["forename_std"], last_initial),
-        "bk_surname_initial": (f["surname_std"], initial),
+        "bk_surname_initial": (surname_part, initial_part),
     }
     for name in BLOCKING_KEYS:
         if name in cols:

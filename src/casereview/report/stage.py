@@ -89,9 +89,7 @@ def protect_all(
     if keys is None:
         return {name: protect(table, rule) for name, table in tables.items()}
     return {
-        name: protect(
-            table, rule, perturb_table(table, keys), perturbation=MAX_PERTURBATION
-        )
+        name: protect(table, rule, perturb_table(table, keys), perturbation=MAX_PERTURBATION)
         for name, table in tables.items()
     }
 

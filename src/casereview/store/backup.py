@@ -146,7 +146,13 @@ def _backup_postgres(engine: Engine, out: Path) -> None:
     url = engine.url.set(drivername="postgresql")
     try:
         subprocess.run(  # noqa: S603  # fixed argument list, no shell  # nosec B603
-            [pg_dump, "--format=custom", "--file", str(out), url.render_as_string(hide_password=False)],
+            [
+                pg_dump,
+                "--format=custom",
+                "--file",
+                str(out),
+                url.render_as_string(hide_password=False),
+            ],
             check=True,
             capture_output=True,
             text=True,

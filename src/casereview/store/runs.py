@@ -109,7 +109,9 @@ def _owner_alive_here(owner: Mapping[str, Any]) -> bool | None:
     except PermissionError:
         pass  # it exists, under another user
     started = _process_start(pid)
-    return not (owner.get("start") is not None and started is not None and started != owner["start"])
+    return not (
+        owner.get("start") is not None and started is not None and started != owner["start"]
+    )
 
 
 def _lock_free(conn: Connection, run_id: int) -> bool:
@@ -163,9 +165,7 @@ def _held_lock(engine: Engine, run_id: int) -> Iterator[None]:
         yield
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as session:
-        session.execute(
-            text("SELECT pg_advisory_lock(:c, :r)"), {"c": _LOCK_CLASS, "r": run_id}
-        )
+        session.execute(text("SELECT pg_advisory_lock(:c, :r)"), {"c": _LOCK_CLASS, "r": run_id})
         yield
 
 

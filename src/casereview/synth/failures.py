@@ -72,8 +72,11 @@ def find_failures(world: ChunkWorld) -> list[Row]:
             continue
         kid = rec.mentions[0].person
         day = rec.when.date()
-        flagged = [c for c in victim_of[kid.pid]
-                   if c.cse_flag == "Y" and abs(c.when.date() - day) <= window]
+        flagged = [
+            c
+            for c in victim_of[kid.pid]
+            if c.cse_flag == "Y" and abs(c.when.date() - day) <= window
+        ]
         if not flagged:
             add(LA_CSC, rec.ref, FindingCode.POLICE_LA_MISMATCH.value, kid.pid)
         if kid.pid not in in_any_crime:
@@ -85,8 +88,9 @@ def find_failures(world: ChunkWorld) -> list[Row]:
         for kid in rec.of_role("V"):
             if age_at(kid.birth, day) >= 18:
                 continue
-            concern = [r for r in la_of[kid.pid]
-                       if r.cse_concern and abs(r.when.date() - day) <= window]
+            concern = [
+                r for r in la_of[kid.pid] if r.cse_concern and abs(r.when.date() - day) <= window
+            ]
             if not concern:
                 add(MET_CRIME, rec.ref, FindingCode.POLICE_LA_MISMATCH.value, kid.pid)
 
@@ -115,8 +119,9 @@ def _concerned_children(world: ChunkWorld, victim_of: dict[str, list[Record]]) -
     return pids
 
 
-def _missing_rules(world: ChunkWorld, victim_of: dict[str, list[Record]],
-                   la_of: dict[str, list[Record]], add: _Add) -> None:
+def _missing_rules(
+    world: ChunkWorld, victim_of: dict[str, list[Record]], la_of: dict[str, list[Record]], add: _Add
+) -> None:
     concerned = _concerned_children(world, victim_of)
     episodes: dict[str, list[Record]] = defaultdict(list)
     for rec in world.missing:
@@ -137,8 +142,9 @@ def _missing_rules(world: ChunkWorld, victim_of: dict[str, list[Record]],
                 add(MET_MISSING, rec.ref, IndicatorCode.REPEAT_MISSING_NO_REFERRAL.value, pid)
 
 
-def _suspect_rules(crimes: list[Record], suspect_in: dict[str, list[Record]],
-                   group_offenders: set[str], add: _Add) -> None:
+def _suspect_rules(
+    crimes: list[Record], suspect_in: dict[str, list[Record]], group_offenders: set[str], add: _Add
+) -> None:
     for pid, recs in suspect_in.items():
         closed = [r for r in recs if _closed_without_charge(r.outcome)]
         if len(closed) >= 2:
@@ -178,15 +184,26 @@ def _people_rules(world: ChunkWorld, victim_of: dict[str, list[Record]], add: _A
         victims = rec.of_role("V")
         young = any(age_at(v.birth, day) < 16 for v in victims)
         for m in rec.mentions:
-            if (young and m.role == "S" and m.relationship in PARTNER_WORDS
-                    and age_at(m.person.birth, day) >= 18):
+            if (
+                young
+                and m.role == "S"
+                and m.relationship in PARTNER_WORDS
+                and age_at(m.person.birth, day) >= 18
+            ):
                 add(MET_CRIME, rec.ref, IndicatorCode.AGE_GAP_PARTNER.value, m.person.pid)
             if m.role == "S" and age_at(m.person.birth, day) < 18:
-                near = [c for c in victim_of.get(m.person.pid, []) if c.is_cse
-                        and abs((c.when.date() - day).days) <= ARREST_WINDOW_DAYS]
+                near = [
+                    c
+                    for c in victim_of.get(m.person.pid, [])
+                    if c.is_cse and abs((c.when.date() - day).days) <= ARREST_WINDOW_DAYS
+                ]
                 if near:
-                    add(MET_CRIME, rec.ref, IndicatorCode.VICTIM_TREATED_AS_SUSPECT.value,
-                        m.person.pid)
+                    add(
+                        MET_CRIME,
+                        rec.ref,
+                        IndicatorCode.VICTIM_TREATED_AS_SUSPECT.value,
+                        m.person.pid,
+                    )
     for rec in world.referrals:
         day = rec.when.date()
         kid = rec.mentions[0].person
@@ -218,5 +235,3 @@ def _shared_objects(crimes: list[Record], add: _Add) -> None:
         for rec in recs:
             for v in rec.of_role("V"):
                 add(MET_CRIME, rec.ref, IndicatorCode.SHARED_OBJECT_ACROSS_VICTIMS.value, v.pid)
-
-

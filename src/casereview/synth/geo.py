@@ -52,7 +52,13 @@ BOROUGHS: tuple[Borough, ...] = (
     _b("Enfield", "YE", "EN1 EN2 EN3 N9 N18", "LB Enfield", 3.3),
     _b("Greenwich", "RG", "SE7 SE9 SE10 SE18 SE28", "Royal Borough of Greenwich|RB Greenwich", 2.9),
     _b("Hackney", "GD", "E5 E8 E9 N16", "LB Hackney|Hackny", 2.6),
-    _b("Hammersmith and Fulham", "FH", "W6 W12 W14 SW6", "Hammersmith & Fulham|H&F|Ham & Fulham", 1.8),
+    _b(
+        "Hammersmith and Fulham",
+        "FH",
+        "W6 W12 W14 SW6",
+        "Hammersmith & Fulham|H&F|Ham & Fulham",
+        1.8,
+    ),
     _b("Haringey", "YR", "N4 N8 N15 N17 N22", "Haringay|LB Haringey", 2.6),
     _b("Harrow", "QA", "HA1 HA2 HA3 HA5", "LB Harrow", 2.6),
     _b("Havering", "KD", "RM1 RM3 RM7 RM11", "LB Havering", 2.6),
@@ -84,18 +90,52 @@ _STREET_STEMS = (
     "Southgate Hillside Lakeside Woodside Brookside Meadow Orchard Garden Hawthorn Holly "
     "Ivy Laurel Lime Poplar Rowan Sycamore Thornhill Ferndale Glenwood Ravenscourt Silverdale"
 ).split()
-_STREET_KINDS = ("Road", "Street", "Lane", "Avenue", "Close", "Gardens", "Way", "Place",
-                 "Crescent", "Terrace", "Drive", "Walk")
+_STREET_KINDS = (
+    "Road",
+    "Street",
+    "Lane",
+    "Avenue",
+    "Close",
+    "Gardens",
+    "Way",
+    "Place",
+    "Crescent",
+    "Terrace",
+    "Drive",
+    "Walk",
+)
 _ESTATE_BLOCKS = ("House", "Court", "Tower", "Point", "Lodge")
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
 _VENUE_NAMES: dict[str, tuple[str, ...]] = {
-    "hotel": ("Riverside Lodge Hotel", "Station Inn", "City Stay Hotel", "Parkview Hotel",
-              "Crown Guest House", "Airport Budget Lodge", "Sunrise B&B", "Regent Rooms"),
-    "takeaway": ("Chicken Express", "Pizza Palace", "Kebab King", "Golden Fry", "Dixie Grill",
-                 "Hot Wings", "Star Kebab", "Royal Fried Chicken"),
-    "shisha_bar": ("Orchid Lounge", "Cloud Nine Lounge", "Sahara Nights", "Velvet Lounge",
-                   "Mirage Shisha", "Blue Moon Lounge"),
+    "hotel": (
+        "Riverside Lodge Hotel",
+        "Station Inn",
+        "City Stay Hotel",
+        "Parkview Hotel",
+        "Crown Guest House",
+        "Airport Budget Lodge",
+        "Sunrise B&B",
+        "Regent Rooms",
+    ),
+    "takeaway": (
+        "Chicken Express",
+        "Pizza Palace",
+        "Kebab King",
+        "Golden Fry",
+        "Dixie Grill",
+        "Hot Wings",
+        "Star Kebab",
+        "Royal Fried Chicken",
+    ),
+    "shisha_bar": (
+        "Orchid Lounge",
+        "Cloud Nine Lounge",
+        "Sahara Nights",
+        "Velvet Lounge",
+        "Mirage Shisha",
+        "Blue Moon Lounge",
+    ),
     "park": ("Recreation Ground", "Park", "Common", "Fields", "Gardens"),
     "care_home": ("House Children's Home", "Lodge Children's Home", "Supported Housing"),
     "school": ("Academy", "High School", "Secondary School", "College", "Pupil Referral Unit"),
@@ -198,8 +238,27 @@ def random_vrm(rng: random.Random, year: int) -> str:
     return f"{head}{rng.randint(1, 999)}{rng.choice('ABCDEFGHJKLMNPRSTVWXY')}"
 
 
-_HANDLE_WORDS = ("king", "boss", "real", "its", "official", "the", "lil", "big", "x", "mr",
-                 "london", "e1", "sw", "n15", "south", "east", "money", "vibes", "zone")
+_HANDLE_WORDS = (
+    "king",
+    "boss",
+    "real",
+    "its",
+    "official",
+    "the",
+    "lil",
+    "big",
+    "x",
+    "mr",
+    "london",
+    "e1",
+    "sw",
+    "n15",
+    "south",
+    "east",
+    "money",
+    "vibes",
+    "zone",
+)
 
 
 def random_handle(rng: random.Random, given: str) -> str:

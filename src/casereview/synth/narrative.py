@@ -102,12 +102,30 @@ _INTEL_OTHER = (
 )
 
 # LocationType values as a case note would say them.
-_VENUE_WORDS = {"residential": "flat", "shisha_bar": "shisha bar", "vehicle": "car park",
-                "care_home": "children's home", "youth_club": "youth club",
-                "transport": "station", "online": "online chat"}
+_VENUE_WORDS = {
+    "residential": "flat",
+    "shisha_bar": "shisha bar",
+    "vehicle": "car park",
+    "care_home": "children's home",
+    "youth_club": "youth club",
+    "transport": "station",
+    "online": "online chat",
+}
 
-_TOWNS = ("Southend", "Margate", "Norwich", "Ipswich", "Reading", "Swindon", "Bournemouth",
-          "Hastings", "Luton", "Chelmsford", "Aberystwyth", "Exeter")
+_TOWNS = (
+    "Southend",
+    "Margate",
+    "Norwich",
+    "Ipswich",
+    "Reading",
+    "Swindon",
+    "Bournemouth",
+    "Hastings",
+    "Luton",
+    "Chelmsford",
+    "Aberystwyth",
+    "Exeter",
+)
 
 
 class Narrator:
@@ -124,8 +142,19 @@ class Narrator:
         sex = slots.get("sex", "F")
         slots.setdefault("she", "she" if sex == "F" else "he")
         slots.setdefault("her", "her" if sex == "F" else "him")
-        for key in ("venue", "alias", "rel", "handle", "town", "reporter", "vrm", "phone",
-                    "odesc", "offence", "offence_l"):
+        for key in (
+            "venue",
+            "alias",
+            "rel",
+            "handle",
+            "town",
+            "reporter",
+            "vrm",
+            "phone",
+            "odesc",
+            "offence",
+            "offence_l",
+        ):
             slots.setdefault(key, "")
         slots["venue"] = _VENUE_WORDS.get(str(slots["venue"]), slots["venue"]) or "local address"
         if not slots["alias"]:
@@ -138,8 +167,12 @@ class Narrator:
 
     def cse_crime(self, kind: str, **slots: object) -> str:
         """Crime narrative for a CSE record of a typology."""
-        table = {"intra": _INTRA, "peer": _PEER, "institutional": _INSTITUTIONAL,
-                 "online": _ONLINE}.get(kind, _CSE_CRIME)
+        table = {
+            "intra": _INTRA,
+            "peer": _PEER,
+            "institutional": _INSTITUTIONAL,
+            "online": _ONLINE,
+        }.get(kind, _CSE_CRIME)
         return self._fill(table, **slots)
 
     def cce_crime(self, **slots: object) -> str:

@@ -154,5 +154,7 @@ def downgrade() -> None:
         op.drop_constraint("uq_imports_source_id_sha256_mapping_digest", "imports", type_="unique")
         for column in ("notes", "rows_withdrawn", "mapping_digest"):
             op.drop_column("imports", column)
-        op.create_unique_constraint("uq_imports_source_id_sha256", "imports", ["source_id", "sha256"])
+        op.create_unique_constraint(
+            "uq_imports_source_id_sha256", "imports", ["source_id", "sha256"]
+        )
     op.execute("ALTER TABLE quarantine DROP COLUMN scope")
