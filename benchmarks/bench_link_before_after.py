@@ -7,8 +7,9 @@ checkout (`run_link`) on one copy of the store and the link stage of a PREVIOUS 
 truth: pairwise precision, recall and F1 over all mentions, over the mentions that carry a
 full name (the issue 23 target: F1 >= 0.97, precision >= 0.98), and per role.
 
-The previous model's copy has the strong-identifier marks ingest now writes
-(`mentions.identifiers._strong`) removed, since the previous code did not know them.
+With `--strip-strong`, the previous model's copy has the strong-identifier marks ingest
+writes (`mentions.identifiers._strong`) removed, for a previous checkout older than strong
+identifiers (82fcd78 and before); main knows them, so by default they stay.
 
     .venv/bin/python benchmarks/bench_link_before_after.py --previous /work/main \\
         --cases 1000 --seeds 1 --profiles sparse typical clean
@@ -42,7 +43,7 @@ from casereview.link.stage import run_link
 from casereview.store.db import make_engine
 
 PROFILES = ("clean", "typical", "sparse")
-ROLES = ("victim", "suspect", "witness", "subject", "associate", "parent_carer")
+ROLES = ("victim", "suspect", "witness", "reporter", "subject", "associate", "parent_carer")
 _PREVIOUS_RUN = (
     "import sys, time; from casereview.link.stage import run_link; "
     "from casereview.store.db import make_engine; e = make_engine(sys.argv[1]); "
@@ -67,17 +68,20 @@ def _scores(engine: Any, truth: dict[int, str]) -> dict[str, tuple[float, float,
     return out
 
 
-def measure(profile: str, seed: int, cases: int, previous: Path | None) -> dict[str, Any]:
+def measure(
+    profile: str, seed: int, cases: int, previous: Path | None, strip_strong: bool = False
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         world, db = synth_and_ingest(Path(tmp), cases=cases, seed=seed, profile=profile)
         result: dict[str, Any] = {"profile": profile, "seed": seed, "cases": cases}
         if previous is not None:
             old = Path(tmp) / "previous.db"
             shutil.copy(db, old)
-            with sqlite3.connect(old) as conn:
-                conn.execute(
-                    "UPDATE mentions SET identifiers = json_remove(identifiers, '$._strong')"
-                )
+            if strip_strong:
+                with sqlite3.connect(old) as conn:
+                    conn.execute(
+                        "UPDATE mentions SET identifiers = json_remove(identifiers, '$._strong')"
+                    )
             run = subprocess.run(
                 [
                     str(previous / ".venv" / "bin" / "python"),
@@ -136,13 +140,19 @@ def main() -> None:
     parser.add_argument(
         "--previous", type=Path, help="a checkout with its own .venv whose link stage to compare"
     )
+    parser.add_argument(
+        "--strip-strong",
+        action="store_true",
+        help="remove strong-identifier marks from the previous model's copy (for a checkout "
+        "older than strong identifiers)",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = parser.parse_args()
     results = []
     for profile in args.profiles:
         for seed in args.seeds:
             print(f"{profile} seed {seed}: {args.cases} cases ...", file=sys.stderr, flush=True)
-            results.append(measure(profile, seed, args.cases, args.previous))
+            results.append(measure(profile, seed, args.cases, args.previous, args.strip_strong))
             print(_table(results[-1:]), flush=True)
     print(_table(results))
     if args.json is not None:

@@ -17,6 +17,7 @@ from casereview.link.context import (
     apply_context,
     context_levels,
     estimate_context,
+    linked_mates,
     record_ids,
 )
 from casereview.link.evaluate import blocking_recall
@@ -169,3 +170,27 @@ def test_blocking_recall_counts_a_pair_only_when_both_keys_are_known_and_equal()
     truth = {1: "a", 2: "a", 3: "b", 4: "b"}
     recall, n = blocking_recall(frame, truth)
     assert (recall, n) == (0.5, 2)
+
+
+def test_linked_records_widen_the_context_to_the_people_of_the_case() -> None:
+    """An intelligence report (record 50) linked to a crime (record 40) that names a child
+    and a suspect: the report's subject has the crime's people as context, and the crime's
+    people have the subject; a report linked to nothing gets nothing from the links."""
+    rows = [
+        _row(1, forenames="Chloe", surname="Adebayo", dob="2009-04-18", record_id=40),
+        _row(2, forenames="Reece", surname="Whitfield", record_id=40),
+        _row(3, forenames="Reece", surname="Whitfield", record_id=50, source="met_intel"),
+        _row(4, forenames="Reece", surname="Whitfield", record_id=60, source="met_intel"),
+    ]
+    frame = build_frame(rows)
+    links = np.array([[50, 40]], dtype=np.int64)
+    pos, mate = linked_mates(frame, links)
+    assert sorted(zip(pos.tolist(), mate.tolist(), strict=True)) == [(0, 2), (1, 2), (2, 0), (2, 1)]
+    labels = {1: 1, 2: 2, 3: 3, 4: 4}
+    matrix = context_matrix(frame, labels, (pos, mate))
+    level = context_levels(np.array([1, 1]), np.array([2, 3]), record_ids(frame), matrix)
+    # The suspect and the linked report's subject share the child; the unlinked report's
+    # subject has no context at all.
+    assert level.tolist() == [COMMON, NULL]
+    # A crime linked to more records than the cap names gives its people no linked context.
+    assert [len(a) for a in linked_mates(frame, links, cap=1)] == [2, 2]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from linkworld import tiny_people
@@ -261,12 +262,72 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         {"forenames": "Levi", "surname": "Kaszuba", "record": "ref2", "source": "la_csc"},
         {"forenames": "Levi", "surname": "Kaszuba", "record": "ref3", "source": "la_csc"},
     ],
+    # A suspect named in a crime, and by his name alone as the subject of an intelligence
+    # report that the police system linked to that crime (`record_links`).
+    "crime_victim": [
+        {
+            "forenames": "Chloe",
+            "surname": "Adebayo",
+            "dob": "2009-04-18",
+            "postcode": "SE9 4RT",
+            "record": "crime1",
+        },
+    ],
+    "linked_suspect": [
+        {"forenames": "Reece", "surname": "Whitfield", "record": "crime1"},
+        {"forenames": "Reece", "surname": "Whitfield", "record": "intel1", "source": "met_intel"},
+    ],
+    # Another man of that name alone on a report linked to another crime: the same name in
+    # another case is not enough.
+    "other_victim": [
+        {
+            "forenames": "Mia",
+            "surname": "Sorensen",
+            "dob": "2010-11-02",
+            "postcode": "N7 6QB",
+            "record": "crime2",
+        },
+    ],
+    "other_suspect": [{"forenames": "Dale", "surname": "Pritchard", "record": "crime2"}],
+    "namesake": [
+        {"forenames": "Reece", "surname": "Whitfield", "record": "intel2", "source": "met_intel"},
+    ],
+    # A mother named beside her child, and "R Osei" (a one-field name whose initial came
+    # first, read as forename "Osei", surname "R", now blocked with "Rania Osei") beside a
+    # child of another family: the same name in another family's referral is not enough.
+    "osei_child": [
+        {
+            "forenames": "Tobi",
+            "surname": "Osei",
+            "dob": "2007-09-21",
+            "postcode": "SE15 4TN",
+            "record": "ref7",
+            "source": "la_csc",
+        },
+    ],
+    "osei_mother": [
+        {"forenames": "Rania", "surname": "Osei", "record": "ref7", "source": "la_csc"}
+    ],
+    "marsh_child": [
+        {
+            "forenames": "Leon",
+            "surname": "Marsh",
+            "dob": "2006-06-30",
+            "postcode": "E3 2PL",
+            "record": "ref8",
+            "source": "la_csc",
+        },
+    ],
+    "marsh_osei": [{"name_raw": "R Osei", "record": "ref8", "source": "la_csc"}],
 }
 
+# Links the sources made between records (an intelligence report to its crime).
+RECORD_LINKS = (("intel1", "crime1"), ("intel2", "crime2"))
 
-def _rows() -> tuple[list[dict[str, Any]], dict[int, str]]:
-    """The world's mention rows (background people, then the planted ones) and each
-    mention id's planted person (background mentions are not listed)."""
+
+def _rows() -> tuple[list[dict[str, Any]], dict[int, str], np.ndarray]:
+    """The world's mention rows (background people, then the planted ones), each mention
+    id's planted person (background mentions are not listed) and the record links."""
     rows: list[dict[str, Any]] = []
     planted: dict[int, str] = {}
     for row in tiny_people(23, 150):
@@ -290,7 +351,8 @@ def _rows() -> tuple[list[dict[str, Any]], dict[int, str]]:
             row["age_at_event"] = row.pop("age")
         if "identifiers" in row:
             row["identifiers"] = json.dumps({**row["identifiers"], "_strong": ["la_child_id"]})
-    return rows, planted
+    links = np.array([[records[a], records[b]] for a, b in RECORD_LINKS], dtype=np.int64)
+    return rows, planted, links
 
 
 # Some of the planted people carry an ordinary identifier (a National Insurance number) on
@@ -310,9 +372,9 @@ for _person, _nino in NINO.items():
 
 @pytest.fixture(scope="module")
 def linked() -> tuple[Prediction, dict[str, list[int]]]:
-    rows, planted = _rows()
+    rows, planted, links = _rows()
     frame = build_frame(pd.DataFrame(rows))
-    prediction = predict_persons(frame, detail=False)
+    prediction = predict_persons(frame, detail=False, record_links=links)
     by_person: dict[str, list[int]] = {}
     for mention, person in planted.items():
         by_person.setdefault(person, []).append(mention)
@@ -352,6 +414,7 @@ def _persons(linked: tuple[Prediction, dict[str, list[int]]], *names: str) -> se
         "one_word",
         "prolific",
         "jan1_beside_wrong_year",
+        "linked_suspect",
     ],
 )
 def test_mentions_of_one_person_link(
@@ -377,6 +440,18 @@ def test_a_bare_name_is_not_joined_to_someone_seldom_named(
     linked: tuple[Prediction, dict[str, list[int]]],
 ) -> None:
     assert _persons(linked, "bare_stranger").isdisjoint(_persons(linked, "seldom_named"))
+
+
+def test_a_name_alone_in_a_report_linked_to_another_crime_stays_apart(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    assert _persons(linked, "namesake").isdisjoint(_persons(linked, "linked_suspect"))
+
+
+def test_an_initial_written_first_beside_another_family_stays_apart(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    assert _persons(linked, "marsh_osei").isdisjoint(_persons(linked, "osei_mother"))
 
 
 def test_the_associate_is_not_the_child(linked: tuple[Prediction, dict[str, list[int]]]) -> None:

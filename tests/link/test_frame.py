@@ -309,3 +309,24 @@ def test_lists_by_position_sorted_and_distinct(pairs: list[tuple[int, int]], tex
         expected[p] = found or None
     array = np.array(values, dtype=object if text else np.int64)
     assert lists_by_position(pos, array, 10) == expected
+
+
+def test_an_initial_written_first_shares_a_block_with_the_full_name() -> None:
+    """ "Y Bhatia" in a one-field name reads as forename "Bhatia", surname "Y": its surname
+    and initial key is taken the other way round, so that it meets "Yasti Bhatia" (on the
+    sparse profile, parents and associates named so in referrals stayed apart), and not
+    another forename of the family."""
+    rows = [
+        {"mention_id": 1, "source": "la_csc", "name_raw": "Y Bhatia"},
+        {"mention_id": 2, "source": "la_csc", "forenames": "Yasti", "surname": "Bhatia"},
+        {"mention_id": 3, "source": "la_csc", "forenames": "Kiran", "surname": "Bhatia"},
+        {"mention_id": 4, "source": "la_csc", "forenames": "Amit", "surname": "G"},
+        {"mention_id": 5, "source": "la_csc", "forenames": "Amit", "surname": "Gupta"},
+    ]
+    frame = build_frame(rows).set_index("unique_id")
+    assert frame.loc[1, ["forename1", "surname"]].tolist() == ["bhatia", "y"]
+    key = frame["bk_surname_initial"]
+    assert key[1] == key[2]
+    assert len({key[1], key[3], key[4], key[5]}) == 4
+    # "Amit G" still meets "Amit Gupta" on the forename and surname-initial key.
+    assert frame.loc[4, "bk_forename_surname1"] == frame.loc[5, "bk_forename_surname1"]

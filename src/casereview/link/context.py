@@ -9,7 +9,9 @@ prediction over every blocked pair:
 1. the model (without context) scores every blocked pair down to a weight low enough that
    context could still lift it to the near-miss floor (`context_max_weight` below it);
 2. the pairs at the threshold are clustered; each mention's context is the set of first
-   clusters of the other mentions its record names (`frame.context_matrix`);
+   clusters of the other mentions its record names, and of the mentions of the records its
+   source linked to its record (an intelligence report's linked crime, a crime's linked
+   crimes: `linked_mates`) (`frame.context_matrix`);
 3. each pair gets its context level: both named in one record, their records name a person
    in common, else; no value when either record names nobody else;
 4. u per level is measured on random pairs of mentions; m of "a person in common" and
@@ -32,6 +34,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Connection, select
+
+from casereview.link.frame import MAX_RECORD_MATES
+from casereview.model.tables import record_links
 
 __all__ = [
     "COMMON",
@@ -42,6 +48,8 @@ __all__ = [
     "apply_context",
     "context_levels",
     "estimate_context",
+    "linked_mates",
+    "load_record_links",
     "record_ids",
 ]
 
@@ -53,6 +61,44 @@ _NON_NULL = (SAME_RECORD, COMMON, ELSE)
 def record_ids(frame: pd.DataFrame) -> np.ndarray:
     """Each row's record id, -1 when unknown."""
     return pd.to_numeric(frame["record_id"], errors="coerce").fillna(-1).to_numpy(np.int64)
+
+
+def load_record_links(conn: Connection) -> np.ndarray:
+    """The links the sources made between their records (`record_links` whose target was
+    loaded) as a k x 2 array of record ids."""
+    rows = conn.execute(
+        select(record_links.c.record_id, record_links.c.to_record_id).where(
+            record_links.c.to_record_id.is_not(None)
+        )
+    ).all()
+    return np.asarray(rows, dtype=np.int64).reshape(-1, 2)
+
+
+def linked_mates(
+    frame: pd.DataFrame, links: np.ndarray, cap: int = MAX_RECORD_MATES
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row position, row position of a mention of a record linked to its record) for
+    every such pair of rows, by the links the sources made (`load_record_links`, either
+    direction). A police system links an intelligence report to the crime its subject is
+    suspected of, and a suspect's crimes to each other: the people of linked records are
+    the context of one case. A row whose linked records name more than `cap` people gets
+    none (a group's many linked crimes say little about any one mention)."""
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(links):
+        return empty, empty
+    record = record_ids(frame)
+    rows = pd.DataFrame({"pos": np.arange(len(frame)), "rid": record})
+    rows = rows[rows["rid"] >= 0]
+    both = np.concatenate([links, links[:, ::-1]])
+    pairs = pd.DataFrame(both, columns=["rid", "to"])
+    pairs = pairs[pairs["rid"] != pairs["to"]].drop_duplicates()
+    mates = rows.merge(pairs, on="rid").merge(
+        rows.rename(columns={"pos": "mate", "rid": "to"}), on="to"
+    )
+    mates = mates[["pos", "mate"]].drop_duplicates()
+    mates = mates[mates.groupby("pos")["mate"].transform("size") <= cap]
+    mates = mates.sort_values(["pos", "mate"])
+    return mates["pos"].to_numpy(np.int64), mates["mate"].to_numpy(np.int64)
 
 
 def context_levels(

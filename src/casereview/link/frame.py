@@ -157,6 +157,17 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     # Both parts keyed the same way (no nickname expansion) so that a swapped order matches.
     fkey = pd.Series(_unique_map(f["forename1"], name_key), index=f.index, dtype="object")
     skey = f["surname_std"]
+    # A surname field of one letter beside a full word ("Y Bhatia" read as forename "Bhatia",
+    # surname "Y": an initial written first) is keyed the other way round too, the word as
+    # the surname and the letter as the forename's initial, so that it meets "Yasti Bhatia".
+    crossed = (f["surname"].str.len() == 1) & (f["forename1"].str.len() > 1)
+    word_as_surname = pd.Series(
+        _unique_map(f["forename1"].where(crossed), lambda v: surname_key(v) or None),
+        index=f.index,
+        dtype="object",
+    )
+    surname_part = skey.where(~crossed, word_as_surname)
+    initial_part = initial.where(~crossed, f["surname"])
     out = f.copy()
     out["bk_name"] = _code(_person_key(fkey, skey).to_numpy(dtype=object)).set_axis(f.index)
     cols: dict[str, tuple[pd.Series, ...]] = {
@@ -167,7 +178,7 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
         "bk_identifier": (f["id_scheme"], f["identifier"]),
         "bk_strong_id": (f["strong_id"],),
         "bk_forename_surname1": (f["forename_std"], last_initial),
-        "bk_surname_initial": (f["surname_std"], initial),
+        "bk_surname_initial": (surname_part, initial_part),
     }
     for name in BLOCKING_KEYS:
         if name in cols:
@@ -660,13 +671,21 @@ def add_record_mates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def context_matrix(frame: pd.DataFrame, labels: Mapping[int, int]) -> np.ndarray:
+def context_matrix(
+    frame: pd.DataFrame,
+    labels: Mapping[int, int],
+    more: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Each row's context as an n x k matrix padded with -1: the first-pass persons (cluster
-    labels in `labels`) of the *other* mentions its record names (`record_mates`), distinct,
-    ascending. A row of -1 when the record names nobody else."""
+    labels in `labels`) of the *other* mentions its record names (`record_mates`), and of
+    the rows `more` gives it (pairs of row positions: the mentions of records its source
+    linked to its record, `context.linked_mates`), distinct, ascending. A row of -1 when
+    there are none."""
     uid = frame["unique_id"].to_numpy(dtype=np.int64)
     label = pd.Series(uid).map(labels).fillna(-1).to_numpy(np.int64)
     pos, other = record_mates(frame)
+    if more is not None:
+        pos, other = np.concatenate([pos, more[0]]), np.concatenate([other, more[1]])
     table = pd.DataFrame({"pos": pos, "label": label[other]})
     table = table[table["label"] >= 0].drop_duplicates().sort_values(["pos", "label"])
     rank = table.groupby("pos").cumcount().to_numpy()

@@ -69,6 +69,32 @@ def _cl() -> Any:
     return cll
 
 
+def _crossed_similar_level_class() -> Any:
+    from splink.internals.comparison_level_creator import ComparisonLevelCreator
+
+    class CrossedSimilarLevel(ComparisonLevelCreator):
+        """The name similar (Jaro-Winkler >= 0.92) to the other mention's name in the other
+        field: the order swapped and a letter slipped ("Emeka Adeyemi" / "ADEYEMI Emkea")."""
+
+        def __init__(self, col: str, other: str) -> None:
+            self.col, self.other = col, other
+
+        def create_sql(self, sql_dialect: Any) -> str:
+            jw = sql_dialect.jaro_winkler_function_name
+            c, o = self.col, self.other
+            return f"{jw}({c}_l, {o}_r) >= 0.92 OR {jw}({c}_r, {o}_l) >= 0.92"
+
+        def create_label_for_charts(self) -> str:
+            return "Similar to the name in the other field (order swapped, misspelt)"
+
+    return CrossedSimilarLevel
+
+
+def _crossed_similar_level(col: str, other: str) -> Any:
+    """`col` similar to the other mention's `other` (see `CrossedSimilarLevel`)."""
+    return _crossed_similar_level_class()(col, other)
+
+
 def _name_comparison(prefix: str, *, forename: bool) -> Any:
     """Forename or surname levels: exact, equivalent (nickname/variant), similar, swapped."""
     import splink.comparison_library as cl
@@ -121,6 +147,7 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
             f"{std}_l = {other}_r OR {std}_r = {other}_l", "Written in the other name field"
         )
     )
+    levels.append(_crossed_similar_level(col, "surname" if forename else "forename1"))
     levels.append(
         cll.CustomLevel(
             f"(length({col}_l) = 1 OR length({col}_r) = 1) "

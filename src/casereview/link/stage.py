@@ -46,6 +46,8 @@ from casereview.link.context import (
     apply_context,
     context_levels,
     estimate_context,
+    linked_mates,
+    load_record_links,
     record_ids,
 )
 from casereview.link.explain import explanation_columns, explanations_from_pairs
@@ -150,6 +152,7 @@ def _predict_persons(
     detail: bool = True,
     progress: Progress | None = None,
     trained: dict[str, Any] | None = None,
+    record_links: np.ndarray | None = None,
 ) -> Prediction:
     """The body of `predict_persons`."""
     link = (settings or get_settings()).link
@@ -174,7 +177,10 @@ def _predict_persons(
     given = trained is not None
     min_weight = link.match_weight_threshold - link.near_miss_margin
     # Record context can lift a pair by up to context_max_weight: score down to there.
-    use_context = bool(frame["record_id"].dropna().duplicated().any())
+    mates = linked_mates(frame, record_links) if record_links is not None else None
+    use_context = bool(frame["record_id"].dropna().duplicated().any()) or bool(
+        mates is not None and len(mates[0])
+    )
     floor = min_weight - (link.context_max_weight if use_context else 0.0)
     sample = None if given else training_sample(frame, link.train_sample_size, link.random_seed)
     if sample is not None and sample is frame:
@@ -253,7 +259,9 @@ def _predict_persons(
     scored, clustering = clustered(scored)
     if use_context:
         say("adding record context and clustering again")
-        frame, scored, contexts = _with_context(frame, scored, clustering, link, dialect, detail)
+        frame, scored, contexts = _with_context(
+            frame, scored, clustering, link, dialect, detail, mates
+        )
         notes.append(contexts)
         scored, clustering = clustered(scored)
     attach_bare_names(frame, clustering, judgements or [])
@@ -283,9 +291,12 @@ def predict_persons(
     detail: bool = True,
     progress: Progress | None = None,
     trained: dict[str, Any] | None = None,
+    record_links: np.ndarray | None = None,
 ) -> Prediction:
     """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
-    No store is involved; the benchmarks and the Spark test use it directly."""
+    No store is involved; the benchmarks and the Spark test use it directly. `record_links`
+    (record id pairs, `context.load_record_links`) widen each mention's record context to
+    the records its source linked to its record."""
     with collector_paused():
         return _predict_persons(
             frame,
@@ -295,6 +306,7 @@ def predict_persons(
             detail=detail,
             progress=progress,
             trained=trained,
+            record_links=record_links,
         )
 
 
@@ -380,10 +392,12 @@ def _with_context(
     link: Any,
     dialect: str,
     detail: bool,
+    mates: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, ScoredPairs, str]:
     """The scored pairs with record context added (see `casereview.link.context`), those
-    below the near-miss floor dropped, and the model with the context comparison."""
-    matrix = context_matrix(frame, first.labels)
+    below the near-miss floor dropped, and the model with the context comparison. `mates`:
+    the mentions of linked records (`context.linked_mates`), context too."""
+    matrix = context_matrix(frame, first.labels, mates)
     record = record_ids(frame)
     pairs = scored.pairs
     left, right = _positions(frame, pairs)
@@ -665,6 +679,7 @@ def _run_link(
             conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id)).all()
         )
         judgements = active_judgements(conn)
+        links = load_record_links(conn)
     if rows.empty:
         raise StageError("the store has no person mentions: import source exports first")
     phase["read_s"] = time.perf_counter() - t0
@@ -675,7 +690,12 @@ def _run_link(
     # (addresses, phones, identifiers) would sit in memory through training and scoring.
     rows = rows[["mention_id", "forenames", "surname", "name_raw"]].copy()
     prediction = _predict_persons(
-        frame, engine_name=engine_name, settings=settings, judgements=judgements, progress=say
+        frame,
+        engine_name=engine_name,
+        settings=settings,
+        judgements=judgements,
+        progress=say,
+        record_links=links,
     )
     parameters = {
         "engine": engine_name,
