@@ -132,6 +132,14 @@ def associate(name: str = "", **values: object) -> MentionFacts:
         (associate(handles=frozenset({"denis8"})), suspect("Jack", "Jones"), frozenset(), False),
         (associate(phones=frozenset({"+447700900111"})), suspect("Jack", "Jones", phones=frozenset({"+447700900111"})), frozenset(), True),
         (associate("Leon"), suspect("Jordan", "Wilkinson"), frozenset(), False),
+        # a suspect written by one given name, or with a name dropped (issue 16, fourth session)
+        (associate("Jakub Szymanski"), suspect("Jakub", ""), frozenset(), True),
+        (associate("Jack Lewis Clarke"), suspect("Jack", "Clark"), frozenset(), True),
+        (associate("Oliver Dunn-Miah".replace("-", " ")), suspect("Olievr", "Miah"), frozenset(), True),
+        # ... unless their dates of birth tell them apart
+        (associate("Jakub Szymanski", dob=dt.date(1970, 1, 1), dob_precision="day"), suspect("Jakub", "", dob=dt.date(2005, 7, 20), dob_precision="day"), frozenset(), False),
+        # two words of his name are not both the suspect's one surname
+        (associate("Ibrahim Ahmed Mohamud"), suspect("Mohamed", "Mohamud"), frozenset(), False),
     ],
 )  # fmt: skip
 def test_known_as(
@@ -158,6 +166,8 @@ def test_a_street_name_or_a_bare_surname_tells_him_apart_from_nobody() -> None:
         ("Keisa Goordon", "Keisha Gordon", True),
         ("Andreas", "A Ali", False),  # an initial alone is no name
         ("Shanice Cervantes", "Shanice Brady", False),
+        ("Olievr Miah", "Oliver Miah", True),  # two letters swapped: a typing slip
+        ("Mohamed Mohamud", "Ibrahim Ahmed Mohamud", False),  # each word needs its own
     ],
 )
 def test_names_agree(a: str, b: str, agree: bool) -> None:

@@ -401,7 +401,11 @@ def shared_object(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
 
 
 def unlinked_intelligence(ctx: ReviewContext, s: ReviewSettings, found: _Found) -> None:
-    """Intelligence naming a suspect that links to none of the suspect's crime records."""
+    """Intelligence naming a suspect that links to none of the suspect's crime records.
+
+    A linked crime whose suspect agrees with him (`suspect_like`: a similar name, the same full
+    date of birth, phone or handle) counts as linked: linkage split him, and the report is
+    linked to his crime under another person."""
     crimes_of: dict[int, set[int]] = defaultdict(set)
     for rid, ms in ctx.mentions_of.items():
         if _is_type(ctx, rid, RecordType.CRIME):
@@ -412,17 +416,28 @@ def unlinked_intelligence(ctx: ReviewContext, s: ReviewSettings, found: _Found) 
         if not _is_type(ctx, rid, RecordType.INTELLIGENCE):
             continue
         linked = ctx.links.get(rid, set())
+        linked_suspects = [
+            other
+            for link in sorted(linked)
+            if _is_type(ctx, link, RecordType.CRIME)
+            for other in ctx.mentions_of.get(link, [])
+            if other.role == MentionRole.SUSPECT.value
+        ]
         for m in ms:
             if m.role not in (MentionRole.SUBJECT.value, MentionRole.SUSPECT.value):
                 continue
             crimes = crimes_of.get(m.person_id or -1, set())
-            if crimes and not crimes & linked:
-                found.add(
-                    IndicatorCode.UNLINKED_INTELLIGENCE,
-                    rid,
-                    m.person_id,
-                    {"crime_records": sorted(crimes), "linked_records": sorted(linked)},
-                )
+            if not crimes or crimes & linked:
+                continue
+            own = ctx.same_person(m)
+            if any(suspect_like(ctx, own, other) for other in linked_suspects):
+                continue
+            found.add(
+                IndicatorCode.UNLINKED_INTELLIGENCE,
+                rid,
+                m.person_id,
+                {"crime_records": sorted(crimes), "linked_records": sorted(linked)},
+            )
 
 
 def _known_to(ctx: ReviewContext, agency: Callable[[RecordFacts], bool]) -> set[int]:
@@ -445,7 +460,7 @@ def _plainly_named(
 
     def named(pid: int) -> bool:
         return any(
-            next(mentions.same_child(mine), None) is not None
+            mentions.names(mine)
             for mine in ctx.mentions_of_person.get(pid, [])
             if not agency(ctx.records[mine.record_id])
         )

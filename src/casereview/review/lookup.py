@@ -8,13 +8,21 @@ read (never a protected characteristic).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from casereview.model.codes import MentionRole, RecordType
 from casereview.review.context import MentionFacts, RecordFacts, ReviewContext, police
-from casereview.review.plain_names import exact_dob, known_as, plausibly_same, same_child
+from casereview.review.plain_names import (
+    exact_dob,
+    known_as,
+    names_agree,
+    plausibly_same,
+    same_child,
+    thinly_same_child,
+)
 from casereview.values.dates import whole_years
 from casereview.values.name_variants import forename_keys
 
@@ -23,6 +31,7 @@ __all__ = [
     "ChildRecords",
     "PartnerLookup",
     "evidence_keys",
+    "family_agrees",
     "is_child_mention",
     "is_suspect_mention",
     "name_keys",
@@ -49,7 +58,8 @@ def is_suspect_mention(ctx: ReviewContext, m: MentionFacts) -> bool:
 
 class AgencyMentions:
     """One agency's mentions (those `keep` takes) by what a child is looked up by: each name
-    word's nickname and variant keys, and the council's child id."""
+    word's nickname and variant keys, a full date of birth (a name written with a slip, "Emiky",
+    shares no key with "Emily"), and the council's child id."""
 
     def __init__(
         self,
@@ -61,6 +71,7 @@ class AgencyMentions:
         self.kept: list[MentionFacts] = []
         self.by_key: dict[str, list[MentionFacts]] = defaultdict(list)
         self.by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
+        self.by_dob: dict[dt.date, list[MentionFacts]] = defaultdict(list)
         for rid, rec in ctx.records.items():
             if not agency(rec):
                 continue
@@ -72,6 +83,24 @@ class AgencyMentions:
                     self.by_key[key].append(m)
                 if m.council_id is not None:
                     self.by_council_id[m.council_id].append(m)
+                if m.dob is not None and m.dob_precision == "day":
+                    self.by_dob[m.dob].append(m)
+
+    def _candidates(
+        self, mine: MentionFacts, skip_records: set[int] | frozenset[int]
+    ) -> Iterator[MentionFacts]:
+        """The agency's mentions sharing a key with `mine`, each once, none in `skip_records`."""
+        candidates = list(self.by_council_id.get(mine.council_id or "", []))
+        for key in name_keys(mine):
+            candidates += self.by_key.get(key, [])
+        if mine.dob is not None and mine.dob_precision == "day":
+            candidates += self.by_dob.get(mine.dob, [])
+        seen: set[int] = set()
+        for theirs in candidates:
+            if theirs.id in seen or theirs.record_id in skip_records:
+                continue
+            seen.add(theirs.id)
+            yield theirs
 
     def same_child(
         self, mine: MentionFacts, skip_records: set[int] | frozenset[int] = frozenset()
@@ -80,23 +109,51 @@ class AgencyMentions:
         (`plain_names.same_child`), each once, none in `skip_records`."""
         records = self.ctx.records
         day = records[mine.record_id].occurred_at
-        candidates = list(self.by_council_id.get(mine.council_id or "", []))
-        for key in name_keys(mine):
-            candidates += self.by_key.get(key, [])
-        seen: set[int] = set()
-        for theirs in candidates:
-            if theirs.id in seen or theirs.record_id in skip_records:
-                continue
-            seen.add(theirs.id)
+        for theirs in self._candidates(mine, skip_records):
             if same_child(mine, theirs, a_day=day, b_day=records[theirs.record_id].occurred_at):
                 yield theirs
+
+    def beside_family(
+        self, mine: MentionFacts, skip_records: set[int] | frozenset[int] = frozenset()
+    ) -> Iterator[MentionFacts]:
+        """The agency's mentions that thinly agree with the child of `mine`
+        (`plain_names.thinly_same_child`) on a record that also names one of the other people
+        of `mine`'s record (`family_agrees`: her mother as reporter, her associate as suspect)."""
+        for theirs in self._candidates(mine, skip_records):
+            if thinly_same_child(mine, theirs) and family_agrees(self.ctx, mine, theirs):
+                yield theirs
+
+    def names(self, mine: MentionFacts) -> bool:
+        """Whether the agency names the child of `mine` (`same_child` or `beside_family`)."""
+        return (
+            next(self.same_child(mine), None) is not None
+            or next(self.beside_family(mine), None) is not None
+        )
+
+
+def family_agrees(ctx: ReviewContext, mine: MentionFacts, theirs: MentionFacts) -> bool:
+    """Another person of `mine`'s record is another person of `theirs`'s: the same linked
+    person, the same phone, or names of two words or more that agree word by word
+    (`plain_names.names_agree`; a lone "Prince" is on many records). A
+    child's mother or associate named on both records is what tells an analyst that a police
+    crime about "Chantelle" is the council's Chantelle McDaniel, where linkage kept them apart."""
+    ours = [x for x in ctx.mentions_of.get(mine.record_id, []) if x.id != mine.id]
+    their = [y for y in ctx.mentions_of.get(theirs.record_id, []) if y.id != theirs.id]
+    return any(
+        (x.person_id is not None and x.person_id == y.person_id)
+        or bool(x.phones & y.phones)
+        or (min(len(x.name_key), len(y.name_key)) >= 2 and names_agree(x.name_key, y.name_key))
+        for x in ours
+        for y in their
+    )
 
 
 class ChildRecords:
     """The records of one agency about a child, found as an analyst looks a child up: by the
     linked person, and by strong evidence on a child mention linkage left apart (the council's
     child id, a plain name with a date of birth that agrees, a similar name at the same
-    postcode: `plain_names.same_child`)."""
+    postcode: `plain_names.same_child`; or a thinly agreeing name beside another person of her
+    record: `AgencyMentions.beside_family`)."""
 
     def __init__(self, ctx: ReviewContext, agency: Callable[[RecordFacts], bool]) -> None:
         self.ctx = ctx
@@ -114,6 +171,8 @@ class ChildRecords:
         found = set(self.by_person.get(pid, ()))
         for mine in self.ctx.mentions_of_person.get(pid, []):
             for theirs in self.children.same_child(mine, skip_records=found):
+                found.add(theirs.record_id)
+            for theirs in self.children.beside_family(mine, skip_records=found):
                 found.add(theirs.record_id)
         self._cache[pid] = found
         return found

@@ -29,13 +29,18 @@ __all__ = [
 
 
 def _one_edit(a: str, b: str) -> bool:
-    """Equal, or one letter substituted, inserted or deleted."""
+    """Equal, or one letter substituted, inserted or deleted, or two neighbouring letters
+    swapped ("Olievr" / "Oliver": the commonest typing slip)."""
     if a == b:
         return True
     if abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+        differ = [k for k, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(differ) == 2 and differ[1] == differ[0] + 1:
+            k = differ[0]
+            return a[k] == b[k + 1] and a[k + 1] == b[k]
+        return len(differ) == 1
     short, long_ = sorted((a, b), key=len)
     return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
 
@@ -147,7 +152,9 @@ def known_as(
     suspect of one of that child's own police records (the narrow scope that makes thin
     evidence enough): the same phone or online handle; a lone name (a given name, nickname or
     street name) that is one of the suspect's name words or a name the police record quotes
-    ("known as 'J'"); or a handle built from one of them ("@king_jack" for Jack Jones).
+    ("known as 'J'"); names of which the shorter agrees word by word with the longer
+    (`names_agree`: a suspect written by a given name alone, a dropped middle name); or a handle
+    built from one of them ("@king_jack" for Jack Jones).
 
     `quoted` is the set of names quoted in the suspect's record's narrative.
     """
@@ -159,12 +166,20 @@ def known_as(
         (word,) = words
         if any(_words_agree(word, name) for name in theirs) or word in quoted:
             return True
-    elif len(words) >= 2 and all(any(_words_agree(w, name) for name in theirs) for w in words):
-        return True  # every word of his name written (a slip apart) in the suspect's
+    elif names_agree(words, theirs) and not _born_apart(associate, suspect):
+        # every word of the shorter name written (a slip apart) in the longer: his fuller name
+        # in the suspect's, or a suspect written by one name ("Jakub") or a dropped middle name
+        # ("Jack Clark" for "Jack Lewis Clarke"), unless their dates of birth tell them apart
+        return True
     street = {q for q in quoted if " " not in q}
     return any(
         _words_agree(h, name) for h in _handle_words(associate.handles) for name in theirs | street
     )
+
+
+def _born_apart(a: MentionFacts, b: MentionFacts) -> bool:
+    """Both write a date of birth, more than a year apart."""
+    return a.dob is not None and b.dob is not None and abs(a.dob.year - b.dob.year) > 1
 
 
 def told_apart(associate: MentionFacts, suspect: MentionFacts, given_names: frozenset[str]) -> bool:
@@ -191,13 +206,26 @@ def thinly_same_child(a: MentionFacts, b: MentionFacts) -> bool:
 
 
 def names_agree(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Every word of the shorter name agrees with a word of the longer (`_words_agree`: equal,
-    a nickname or variant, a slip, an initial), and two whole words agree: "Jen Walker" and
-    "Jennifer Walker", "Marqus B" and "Beatriz Marques"; never an initial alone."""
+    """Every word of the shorter name agrees with a word of its own in the longer
+    (`_words_agree`: equal, a nickname or variant, a slip, an initial), and two whole words
+    agree: "Jen Walker" and "Jennifer Walker", "Marqus B" and "Beatriz Marques"; never an
+    initial alone, nor two words of one name taken for the same word of the other ("Mohamed
+    Mohamud" is not "Ibrahim Ahmed Mohamud")."""
     short, long_ = sorted((a, b), key=len)
-    if not short or not all(any(_words_agree(x, y) for y in long_) for x in short):
+    if not short or not _each_its_own(sorted(short), sorted(long_)):
         return False
     return any(_words_agree(x, y) for x in short if len(x) > 1 for y in long_ if len(y) > 1)
+
+
+def _each_its_own(short: list[str], long_: list[str]) -> bool:
+    """Each word of `short` agrees with a different word of `long_` (names are a few words)."""
+    if not short:
+        return True
+    first, rest = short[0], short[1:]
+    return any(
+        _words_agree(first, y) and _each_its_own(rest, long_[:k] + long_[k + 1 :])
+        for k, y in enumerate(long_)
+    )
 
 
 def same_child(

@@ -1,0 +1,82 @@
+"""The absence-asserting indicators read the evidence an analyst would where linkage split a
+child or a suspect (issue 16, fourth session): a child found beside her mother on the other
+agency's record; an intelligence report linked to its subject's crime under another person."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from casereview.model.codes import IndicatorCode
+from casereview.review.context import MentionFacts, RecordFacts, ReviewContext
+from casereview.review.indicators import compute_indicators
+from casereview.settings import ReviewSettings
+
+
+def _record(
+    rid: int, kind: str, record_type: str, day: str, cse: bool | None = None
+) -> RecordFacts:
+    return RecordFacts(
+        id=rid, source_kind=kind, record_type=record_type, occurred_at=dt.date.fromisoformat(day),
+        outcome=None, cse_flag=cse, factors=frozenset(), borough=None,
+    )  # fmt: skip
+
+
+def _mention(mid: int, rid: int, role: str, person: int, name: str, dob: str | None = None,
+             relationship: str | None = None) -> MentionFacts:  # fmt: skip
+    return MentionFacts(
+        id=mid, record_id=rid, role=role, age=None, relationship=relationship, person_id=person,
+        name_key=frozenset(name.lower().split()),
+        dob=dt.date.fromisoformat(dob) if dob else None, dob_precision="day" if dob else "none",
+    )  # fmt: skip
+
+
+def _codes(ctx: ReviewContext) -> set[tuple[IndicatorCode, int]]:
+    return {(i.code, i.record_id) for i in compute_indicators(ctx, ReviewSettings())}
+
+
+def test_a_child_beside_her_mother_on_a_police_crime_is_known_to_the_police() -> None:
+    """The council's "Chantelle Mcdaniel" and the crime's victim "Chantelle" are two persons
+    to linkage (no date of birth, no surname on the crime); her mother "Tia Mcdaniel" is on
+    both records (as two persons too). The police did record her: no concern-without-record.
+    A council concern about another child, whose name no police crime carries, still fires."""
+    ctx = ReviewContext()
+    ctx.records[1] = _record(1, "local_authority", "referral", "2022-12-15", cse=True)
+    ctx.mentions_of[1] += [
+        _mention(1, 1, "subject", 1, "Chantelle Mcdaniel", "2007-01-01"),
+        _mention(2, 1, "parent_carer", 2, "Tia Mcdaniel", relationship="mother"),
+    ]
+    ctx.records[2] = _record(2, "police", "crime", "2022-11-25", cse=False)
+    ctx.mentions_of[2] += [
+        _mention(3, 2, "victim", 3, "Chantelle"),
+        _mention(4, 2, "suspect", 4, "Toby Houghton", "2005-10-07"),
+        _mention(5, 2, "reporter", 5, "Tia MCDANIEL".lower(), relationship="mother"),
+    ]
+    ctx.records[3] = _record(3, "local_authority", "referral", "2022-12-15", cse=True)
+    ctx.mentions_of[3] += [
+        _mention(6, 3, "subject", 6, "Chantelle Okafor", "2008-03-03"),
+        _mention(7, 3, "parent_carer", 7, "Grace Okafor", relationship="mother"),
+    ]
+    codes = {c for c in _codes(ctx) if c[0] == IndicatorCode.LA_CONCERN_NO_POLICE_RECORD}
+    assert codes == {(IndicatorCode.LA_CONCERN_NO_POLICE_RECORD, 3)}
+
+
+def test_intelligence_linked_to_its_subjects_crime_under_another_person() -> None:
+    """Linkage split the subject: "Snoop" (same full date of birth) is the suspect of the crime
+    the report is linked to, "Lauren Kowalczyk" of another. The report is linked to his crime;
+    a report on a man linked to nothing of his still fires."""
+    ctx = ReviewContext()
+    for rid, day in ((1, "2020-04-22"), (2, "2020-11-27"), (3, "2021-01-01")):
+        ctx.records[rid] = _record(rid, "police", "crime", day, cse=True)
+    ctx.mentions_of[1].append(_mention(1, 1, "suspect", 1, "Lauren Kowalczyk", "2001-09-23"))
+    ctx.mentions_of[2].append(_mention(2, 2, "suspect", 2, "Snoop", "2001-09-23"))
+    ctx.mentions_of[3].append(_mention(3, 3, "suspect", 3, "Kyle Robinson", "1984-01-21"))
+    ctx.records[4] = _record(4, "police", "intelligence", "2022-08-15")
+    ctx.mentions_of[4].append(_mention(4, 4, "subject", 1, "Lauren Kowalczyk", "2001-09-23"))
+    ctx.records[5] = _record(5, "police", "intelligence", "2022-08-15")
+    ctx.mentions_of[5].append(_mention(5, 5, "subject", 3, "Kyle Robinson", "1984-01-21"))
+    ctx.links[4].add(2)
+    ctx.links[2].add(4)
+    ctx.links[5].add(2)
+    ctx.links[2].add(5)
+    codes = {c for c in _codes(ctx) if c[0] == IndicatorCode.UNLINKED_INTELLIGENCE}
+    assert codes == {(IndicatorCode.UNLINKED_INTELLIGENCE, 5)}
