@@ -13,14 +13,9 @@ Skipped with a reason where pyspark or Java is missing; CI installs both.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,88 +34,21 @@ if shutil.which("java") is None:
         "Java is not installed (scripts/test-prerequisites.sh installs it)", allow_module_level=True
     )
 
-SPARK_HOME = Path(pyspark.__file__).parent
 CASEREVIEW = str(Path(sys.executable).parent / "casereview")
 HERE = Path(__file__).resolve().parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _spark_class(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [str(SPARK_HOME / "bin" / "spark-class"), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,  # one process group each: stopped whole at the end
-        )
-
-
-def _alive_workers(webui: int) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{webui}/json/", timeout=2) as answer:  # nosec B310 (loopback, a port this test opened)
-            state = json.load(answer)
-    except OSError:
-        return 0
-    return sum(1 for w in state.get("workers", []) if w.get("state") == "ALIVE")
 
 
 @pytest.fixture(scope="module")
 def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """spark://127.0.0.1:PORT of a master with two workers (one core, 1 GB each)."""
-    folder = tmp_path_factory.mktemp("spark-cluster")
-    env = {
-        **os.environ,
-        "SPARK_HOME": str(SPARK_HOME),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "SPARK_LOG_DIR": str(folder),
-        "PYSPARK_PYTHON": sys.executable,
-    }
-    port, webui = _free_port(), _free_port()
-    url = f"spark://127.0.0.1:{port}"
-    started = [
-        _spark_class(
-            ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-             "--port", str(port), "--webui-port", str(webui)],
-            folder / "master.log",
-            env,
-        )
-    ]  # fmt: skip
+    from casereview.errors import LinkageError
+    from casereview.link.spark_cluster import loopback_cluster
+
     try:
-        for n in (1, 2):
-            work = folder / f"worker{n}"
-            work.mkdir()
-            started.append(
-                _spark_class(
-                    ["org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1",
-                     "--cores", "1", "--memory", "1g", "--work-dir", str(work),
-                     "--webui-port", str(_free_port())],
-                    folder / f"worker{n}.log",
-                    env,
-                )
-            )  # fmt: skip
-        deadline = time.monotonic() + 180
-        while _alive_workers(webui) < 2:
-            if time.monotonic() > deadline or any(p.poll() is not None for p in started):
-                logs = "\n".join(p.read_text()[-2000:] for p in sorted(folder.glob("*.log")))
-                pytest.fail(f"the Spark cluster did not start two workers:\n{logs}")
-            time.sleep(1)
-        yield url
-    finally:
-        for process in reversed(started):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in started:
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        with loopback_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+            yield cluster.url
+    except LinkageError as e:
+        pytest.fail(str(e))
 
 
 # Run in a process of its own: a Spark session lives as long as its process, and a test process
