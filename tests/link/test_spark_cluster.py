@@ -18,11 +18,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from casereview.model.tables import mention_person
+from casereview.model.tables import match_pairs, mention_person
 from casereview.store.db import make_engine, reading
 from pipeline_world import build_ingested_store
 
@@ -118,6 +119,32 @@ def _persons(url: str) -> set[frozenset[int]]:
     return {frozenset(m) for m in by_person.values()}
 
 
+def _explanations(url: str) -> dict[tuple[int, int], tuple[float, list[tuple[Any, ...]]]]:
+    """Every stored pair's weight and explanation bars (comparison, level, both values,
+    weight), from `match_pairs`."""
+    engine = make_engine(url)
+    try:
+        with reading(engine) as conn:
+            rows = conn.execute(
+                select(
+                    match_pairs.c.mention_a_id,
+                    match_pairs.c.mention_b_id,
+                    match_pairs.c.match_weight,
+                    match_pairs.c.comparison,
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    out = {}
+    for a, b, weight, text in rows:
+        bars = json.loads(text)["bars"]
+        out[(int(a), int(b))] = (
+            float(weight),
+            [(x["comparison"], x["level"], x["value_a"], x["value_b"], x["weight"]) for x in bars],
+        )
+    return out
+
+
 def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
     spark_cluster: str, tmp_path: Path
 ) -> None:
@@ -150,3 +177,14 @@ def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
     assert any(len(p) > 1 for p in duckdb_persons)  # mentions were joined, not only kept apart
     differences = sorted(sorted(p) for p in duckdb_persons ^ cluster_persons)
     assert differences == [], f"persons placed differently by the two backends: {differences}"
+    # The same explanations: every stored pair, its bars' levels and the values shown (the
+    # Spark pairs come back from Parquet files, DuckDB's straight from the database), and
+    # weights equal to the last few digits (the backends' log2 and sums round differently).
+    on_duckdb_pairs = _explanations(f"sqlite:///{on_duckdb}")
+    on_cluster_pairs = _explanations(f"sqlite:///{on_cluster}")
+    assert sorted(on_cluster_pairs) == sorted(on_duckdb_pairs)
+    for pair, (weight, bars) in on_duckdb_pairs.items():
+        got_weight, got_bars = on_cluster_pairs[pair]
+        assert got_weight == pytest.approx(weight, abs=1e-9), pair
+        assert [bar[:4] for bar in got_bars] == [bar[:4] for bar in bars], pair
+        assert [bar[4] for bar in got_bars] == pytest.approx([bar[4] for bar in bars], abs=1e-9)

@@ -67,6 +67,7 @@ from casereview.link.model import (
     context_comparison,
     linker_for,
     model_settings,
+    predictions_as_pandas,
     score_frame,
     train,
     training_sample,
@@ -314,7 +315,7 @@ def _with_detail(
     settings_dict["retain_intermediate_calculation_columns"] = True
     with backend_for(engine_name, link) as db_api:
         linker = linker_for(db_api, keyed, settings_dict)
-        scored = linker.inference.predict().as_pandas_dataframe()
+        scored = predictions_as_pandas(linker.inference.predict())
     ours = [c for c in pairs.columns if c not in ("unique_id_l", "unique_id_r")]
     scored = scored.drop(columns=[c for c in ours if c in scored.columns])
     detail = pairs.merge(scored, on=["unique_id_l", "unique_id_r"], how="left")
