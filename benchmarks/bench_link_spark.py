@@ -164,7 +164,7 @@ def run_engine(args: argparse.Namespace, engine: str, master: str, workers: list
     load_before = _load()
     started = time.perf_counter()
     log = (work / "progress.log").open("w")
-    child = subprocess.Popen(  # noqa: S603 - this interpreter, fixed script
+    child = subprocess.Popen(
         [sys.executable, "-c", CHILD, engine, str(store), master,
          args.driver_memory, args.executor_memory],
         stdout=subprocess.PIPE,
