@@ -13,21 +13,17 @@ Skipped with a reason where pyspark or Java is missing; CI installs both.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from casereview.model.tables import mention_person
+from casereview.model.tables import match_pairs, mention_person
 from casereview.store.db import make_engine, reading
 from pipeline_world import build_ingested_store
 
@@ -39,88 +35,21 @@ if shutil.which("java") is None:
         "Java is not installed (scripts/test-prerequisites.sh installs it)", allow_module_level=True
     )
 
-SPARK_HOME = Path(pyspark.__file__).parent
 CASEREVIEW = str(Path(sys.executable).parent / "casereview")
 HERE = Path(__file__).resolve().parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _spark_class(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:  # the child keeps its own descriptor
-        return subprocess.Popen(
-            [str(SPARK_HOME / "bin" / "spark-class"), *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,  # one process group each: stopped whole at the end
-        )
-
-
-def _alive_workers(webui: int) -> int:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{webui}/json/", timeout=2) as answer:  # nosec B310 (loopback, a port this test opened)
-            state = json.load(answer)
-    except OSError:
-        return 0
-    return sum(1 for w in state.get("workers", []) if w.get("state") == "ALIVE")
 
 
 @pytest.fixture(scope="module")
 def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """spark://127.0.0.1:PORT of a master with two workers (one core, 1 GB each)."""
-    folder = tmp_path_factory.mktemp("spark-cluster")
-    env = {
-        **os.environ,
-        "SPARK_HOME": str(SPARK_HOME),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "SPARK_LOG_DIR": str(folder),
-        "PYSPARK_PYTHON": sys.executable,
-    }
-    port, webui = _free_port(), _free_port()
-    url = f"spark://127.0.0.1:{port}"
-    started = [
-        _spark_class(
-            ["org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-             "--port", str(port), "--webui-port", str(webui)],
-            folder / "master.log",
-            env,
-        )
-    ]  # fmt: skip
+    from casereview.errors import LinkageError
+    from casereview.link.spark_cluster import loopback_cluster
+
     try:
-        for n in (1, 2):
-            work = folder / f"worker{n}"
-            work.mkdir()
-            started.append(
-                _spark_class(
-                    ["org.apache.spark.deploy.worker.Worker", url, "--host", "127.0.0.1",
-                     "--cores", "1", "--memory", "1g", "--work-dir", str(work),
-                     "--webui-port", str(_free_port())],
-                    folder / f"worker{n}.log",
-                    env,
-                )
-            )  # fmt: skip
-        deadline = time.monotonic() + 180
-        while _alive_workers(webui) < 2:
-            if time.monotonic() > deadline or any(p.poll() is not None for p in started):
-                logs = "\n".join(p.read_text()[-2000:] for p in sorted(folder.glob("*.log")))
-                pytest.fail(f"the Spark cluster did not start two workers:\n{logs}")
-            time.sleep(1)
-        yield url
-    finally:
-        for process in reversed(started):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in started:
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        with loopback_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+            yield cluster.url
+    except LinkageError as e:
+        pytest.fail(str(e))
 
 
 # Run in a process of its own: a Spark session lives as long as its process, and a test process
@@ -190,6 +119,32 @@ def _persons(url: str) -> set[frozenset[int]]:
     return {frozenset(m) for m in by_person.values()}
 
 
+def _explanations(url: str) -> dict[tuple[int, int], tuple[float, list[tuple[Any, ...]]]]:
+    """Every stored pair's weight and explanation bars (comparison, level, both values,
+    weight), from `match_pairs`."""
+    engine = make_engine(url)
+    try:
+        with reading(engine) as conn:
+            rows = conn.execute(
+                select(
+                    match_pairs.c.mention_a_id,
+                    match_pairs.c.mention_b_id,
+                    match_pairs.c.match_weight,
+                    match_pairs.c.comparison,
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    out = {}
+    for a, b, weight, text in rows:
+        bars = json.loads(text)["bars"]
+        out[(int(a), int(b))] = (
+            float(weight),
+            [(x["comparison"], x["level"], x["value_a"], x["value_b"], x["weight"]) for x in bars],
+        )
+    return out
+
+
 def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
     spark_cluster: str, tmp_path: Path
 ) -> None:
@@ -222,3 +177,14 @@ def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
     assert any(len(p) > 1 for p in duckdb_persons)  # mentions were joined, not only kept apart
     differences = sorted(sorted(p) for p in duckdb_persons ^ cluster_persons)
     assert differences == [], f"persons placed differently by the two backends: {differences}"
+    # The same explanations: every stored pair, its bars' levels and the values shown (the
+    # Spark pairs come back from Parquet files, DuckDB's straight from the database), and
+    # weights equal to the last few digits (the backends' log2 and sums round differently).
+    on_duckdb_pairs = _explanations(f"sqlite:///{on_duckdb}")
+    on_cluster_pairs = _explanations(f"sqlite:///{on_cluster}")
+    assert sorted(on_cluster_pairs) == sorted(on_duckdb_pairs)
+    for pair, (weight, bars) in on_duckdb_pairs.items():
+        got_weight, got_bars = on_cluster_pairs[pair]
+        assert got_weight == pytest.approx(weight, abs=1e-9), pair
+        assert [bar[:4] for bar in got_bars] == [bar[:4] for bar in bars], pair
+        assert [bar[4] for bar in got_bars] == pytest.approx([bar[4] for bar in bars], abs=1e-9)

@@ -54,6 +54,7 @@ __all__ = [
     "linker_for",
     "model_settings",
     "open_backend",
+    "predictions_as_pandas",
     "score_frame",
     "train",
     "training_sample",
@@ -783,15 +784,48 @@ def score_frame(
     mentions two text columns of a few million pairs are hundreds of megabytes)."""
     predictions = linker.inference.predict(threshold_match_weight=min_weight)
     if detail:
-        pairs = predictions.as_pandas_dataframe()
+        pairs = predictions_as_pandas(predictions)
     else:
         keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
         if sources:
             keep += ["source_l", "source_r"]
-        # Fixed column names and Splink's own table name: nothing from the data.
-        sql = f"select {', '.join(keep)} from {predictions.physical_name}"  # noqa: S608  # nosec B608
-        pairs = linker.misc.query_sql(sql, output_type="pandas")
+        pairs = predictions_as_pandas(predictions, keep)
     # The backend returns pairs in no fixed order (threads): sorted, so that every choice
     # made later in pair order (one-to-one, the no-bridge rule) is the same on every run.
     pairs = pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
     return ScoredPairs(pairs=pairs, model=model)
+
+
+def predictions_as_pandas(predictions: Any, columns: list[str] | None = None) -> pd.DataFrame:
+    """Splink's scored pairs (a SplinkDataFrame) as pandas: every column, or `columns`.
+
+    On Spark the executors write them as Parquet files into the backend's staging folder
+    (`open_backend`) and the driver reads the files back one at a time: `toPandas` would
+    collect every pair through the driver's JVM and build a Python row object per pair (at a
+    million mentions, millions of pairs: gigabytes on the driver)."""
+    db_api = predictions.db_api
+    if type(db_api).__name__ != "SparkAPI":
+        if columns is None:
+            return predictions.as_pandas_dataframe()
+        # Fixed column names and Splink's own table name: nothing from the data.
+        sql = f"select {', '.join(columns)} from {predictions.physical_name}"  # noqa: S608  # nosec B608
+        return db_api.query_sql(sql, output_type="pandas")
+    import pyarrow.parquet as pq
+
+    table = predictions.as_spark_dataframe()
+    if columns is not None:
+        table = table.select(*columns)
+    folder = Path(db_api.casereview_staging) / f"pairs-{next(_FRAMES)}"
+    table.write.parquet(str(folder))
+    try:
+        # Integer columns with NULLs (years of birth) as Python ints and None, as DuckDB
+        # gives them, not floats (an explanation would show "born 1981.0").
+        parts = [
+            pq.read_table(part).to_pandas(integer_object_nulls=True)
+            for part in sorted(folder.glob("*.parquet"))
+        ]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not parts:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in table.columns})
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

@@ -71,6 +71,7 @@ from casereview.link.model import (
     context_comparison,
     linker_for,
     model_settings,
+    predictions_as_pandas,
     score_frame,
     train,
     training_sample,
@@ -374,9 +375,7 @@ def _with_detail(
         quoted = {c.unquote().name: c.quote().name for c in predicted.columns}
         wanted = ["unique_id_l", "unique_id_r", "match_key"]
         wanted += explanation_columns(trained, list(quoted))
-        listed = ", ".join(quoted[c] for c in wanted)
-        sql = f"SELECT {listed} FROM {{this}}"  # noqa: S608  # nosec B608 - the frame's own columns
-        scored = predicted.query_sql(sql).as_pandas_dataframe()
+        scored = predictions_as_pandas(predicted, [quoted[c] for c in wanted])
     ours = [c for c in pairs.columns if c not in ("unique_id_l", "unique_id_r")]
     scored = scored.drop(columns=[c for c in ours if c in scored.columns])
     detail = pairs.merge(scored, on=["unique_id_l", "unique_id_r"], how="left")
