@@ -43,10 +43,11 @@ import contextlib
 
 from link_synth_eval import truth_by_mention_id
 
+from casereview.collector import collector_paused
 from casereview.link.cluster import cluster_mentions, strongest_only
 from casereview.link.evaluate import pairwise
 from casereview.link.frame import build_frame, load_mention_rows, unanchored
-from casereview.link.stage import collector_paused, predict_persons
+from casereview.link.stage import predict_persons
 from casereview.store.db import make_engine, reading
 
 

@@ -19,19 +19,18 @@ ready to insert (`prepared.FreshMentionRows`).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from casereview.collector import collector_paused
 from casereview.errors import SourceFileError, StoreError
 from casereview.ingest.bulk import BulkWriter
 from casereview.ingest.fields import Context, dumps
@@ -90,20 +89,6 @@ def _crash_point(name: str) -> None:
         timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGKILL))
         timer.daemon = True
         timer.start()
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a file loads. Rows, their outputs and the
-    per-file sets are freed by reference counting (they hold no cycles), but with millions
-    of live objects each automatic collection walks them all: a quarter of the load time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def resolve_data_path(data_dir: Path, entry: str) -> Path:
@@ -231,7 +216,7 @@ def ingest_file(
     crash_chunk = os.environ.get(CRASH_ENV, "")
     dbapi_error: type[Exception] = getattr(engine.dialect.loaded_dbapi, "Error", SQLAlchemyError)
     try:
-        with _gc_paused():
+        with collector_paused():  # millions of row objects, no cycles
             return _load_file(engine, mapping, mapping_name, mapping_sha, file, others, notes,
                               actor, settings, crash_chunk, started, started_at,
                               on_progress)  # fmt: skip

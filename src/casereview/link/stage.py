@@ -15,7 +15,6 @@ recording decisions) are not held up while the model trains.
 from __future__ import annotations
 
 import copy
-import gc
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 
+from casereview.collector import collector_paused
 from casereview.errors import LinkageError, StageError
 from casereview.link.cluster import (
     Clustering,
@@ -96,7 +96,7 @@ from casereview.store.db import reading
 from casereview.store.runs import stage_run
 from casereview.values.display_name import MAX_DISPLAY_NAME, written_name
 
-__all__ = ["LinkResult", "Prediction", "collector_paused", "predict_persons", "run_link"]
+__all__ = ["LinkResult", "Prediction", "predict_persons", "run_link"]
 
 Progress = Callable[[str], None]
 
@@ -127,24 +127,8 @@ class LinkResult:
     timings: dict[str, float]
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block (restored after, then one
-    collection). Reading and linking a million mentions makes tens of millions of objects
-    that are never part of a reference cycle (row tuples, texts, lists); each collection of
-    the oldest generation walks all of them, which cost more than a third of reading the
-    store. Memory is freed by reference counting as usual while it is paused."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-            gc.collect()
-
-
-def _predict_persons(
+@collector_paused(collect_after=True)
+def predict_persons(
     frame: pd.DataFrame,
     *,
     engine_name: str = "duckdb",
@@ -155,7 +139,11 @@ def _predict_persons(
     trained: dict[str, Any] | None = None,
     record_links: np.ndarray | None = None,
 ) -> Prediction:
-    """The body of `predict_persons`."""
+    """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
+    No store is involved; the benchmarks and the Spark test use it directly. `record_links`
+    (record id pairs, `context.load_record_links`) widen each mention's record context to
+    the records its source linked to its record. The garbage collector is paused meanwhile
+    (`casereview.collector`)."""
     link = (settings or get_settings()).link
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -281,34 +269,6 @@ def _predict_persons(
     # The model with the record-context comparison when context was added: the explanations
     # show its bar, and `link.score` scores a pair again with it.
     return Prediction(frame, scored.pairs, scored.model.settings, clustering, notes, timings)
-
-
-def predict_persons(
-    frame: pd.DataFrame,
-    *,
-    engine_name: str = "duckdb",
-    settings: Settings | None = None,
-    judgements: list[Any] | None = None,
-    detail: bool = True,
-    progress: Progress | None = None,
-    trained: dict[str, Any] | None = None,
-    record_links: np.ndarray | None = None,
-) -> Prediction:
-    """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
-    No store is involved; the benchmarks and the Spark test use it directly. `record_links`
-    (record id pairs, `context.load_record_links`) widen each mention's record context to
-    the records its source linked to its record."""
-    with collector_paused():
-        return _predict_persons(
-            frame,
-            engine_name=engine_name,
-            settings=settings,
-            judgements=judgements,
-            detail=detail,
-            progress=progress,
-            trained=trained,
-            record_links=record_links,
-        )
 
 
 def _without_term_frequencies(settings: dict[str, Any]) -> None:
@@ -650,7 +610,7 @@ def run_link(
     progress: Progress | None = None,
 ) -> LinkResult:
     """Resolve every person mention in the store into persons (see module docstring)."""
-    with collector_paused():
+    with collector_paused(collect_after=True):
         return _run_link(
             engine, engine_name=engine_name, actor=actor, settings=settings, progress=progress
         )
@@ -688,7 +648,7 @@ def _run_link(
     # Only the names are needed again (persons' display names): the rest of what was read
     # (addresses, phones, identifiers) would sit in memory through training and scoring.
     rows = rows[["mention_id", "forenames", "surname", "name_raw"]].copy()
-    prediction = _predict_persons(
+    prediction = predict_persons(
         frame,
         engine_name=engine_name,
         settings=settings,
