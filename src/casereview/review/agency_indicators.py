@@ -1,0 +1,232 @@
+"""Indicators of a concern known to one agency and not the other, and of an associate the
+police never investigated (docs/indicators.md): each asserts an absence, so each reads the
+evidence an analyst would where linkage left a child or an associate split
+(`plain_names`, `lookup`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from casereview.classify.rules import FAMILY_WORDS
+from casereview.model.codes import IndicatorCode, MentionRole, RecordType
+from casereview.review.context import (
+    MentionFacts,
+    RecordFacts,
+    ReviewContext,
+    local_authority,
+    police,
+)
+from casereview.review.found import CHILD_ROLES, Found
+from casereview.review.lookup import (
+    AgencyMentions,
+    ChildRecords,
+    evidence_keys,
+    is_child_mention,
+    is_suspect_mention,
+    suspect_like,
+)
+from casereview.review.plain_names import known_as, plausibly_same, thinly_same_child, told_apart
+from casereview.settings import ReviewSettings
+
+__all__ = [
+    "la_concern_no_police_record",
+    "named_associate_not_investigated",
+    "police_concern_no_la_record",
+]
+
+
+def _known_to(ctx: ReviewContext, agency: Callable[[RecordFacts], bool]) -> set[int]:
+    """Resolved persons named (in any role) in a record of one agency."""
+    known: set[int] = set()
+    for rid, rec in ctx.records.items():
+        if agency(rec):
+            known |= ctx.persons_in(rid)
+    return known
+
+
+def _plainly_named(
+    ctx: ReviewContext, agency: Callable[[RecordFacts], bool]
+) -> Callable[[int], bool]:
+    """Whether a mention in one agency's records plainly names a person (`plausibly_same` as
+    one of the person's own mentions elsewhere): linkage left it apart, and a reviewer would
+    find it at once, so the agency is taken to know the person. The rules that use it assert
+    an absence, so they give way to a plain name."""
+    mentions = AgencyMentions(ctx, agency)
+
+    def named(pid: int) -> bool:
+        return any(
+            mentions.names(mine)
+            for mine in ctx.mentions_of_person.get(pid, [])
+            if not agency(ctx.records[mine.record_id])
+        )
+
+    return named
+
+
+def _police_crime(rec: RecordFacts) -> bool:
+    """A police crime or incident: the police records that investigate (and carry a CSE flag);
+    a missing-person report or intelligence is not an investigation of the child's abuse."""
+    return police(rec) and rec.record_type in (RecordType.CRIME.value, RecordType.INCIDENT.value)
+
+
+def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None:
+    """A local-authority CSE concern about a child whom no police crime or incident names (in
+    any role): the police knew of no offence against the child, whatever else they held (a
+    missing-person report is not an investigation).
+
+    The rule asserts an absence, so a police crime mention that plainly names the same child
+    (`plain_names.plausibly_same`) is taken as a police record. Nothing fires when the store
+    holds no police crime at all.
+    """
+    if not any(_police_crime(rec) for rec in ctx.records.values()):
+        return
+    known = _known_to(ctx, _police_crime)
+    named_by_police = _plainly_named(ctx, _police_crime)
+    for rid, rec in ctx.records.items():
+        if not local_authority(rec) or not (rec.cse_flag or "cse" in rec.factors):
+            continue
+        for pid in sorted(ctx.persons_in(rid, *CHILD_ROLES)):
+            if pid not in known and not named_by_police(pid):
+                found.add(
+                    IndicatorCode.LA_CONCERN_NO_POLICE_RECORD,
+                    rid,
+                    pid,
+                    {"cse_flag": rec.cse_flag, "factors": sorted(rec.factors)},
+                )
+
+
+def police_concern_no_la_record(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None:
+    """A police record flagged CSE about a child (under 18 at the event, or of unknown age)
+    that no local-authority record names: the concern never reached children's social care.
+    The same plain-name guard as `la_concern_no_police_record`; nothing fires when the store
+    holds no local-authority record at all."""
+    if not any(local_authority(rec) for rec in ctx.records.values()):
+        return
+    known = _known_to(ctx, local_authority)
+    named_by_council = _plainly_named(ctx, local_authority)
+    for rid, rec in ctx.records.items():
+        if not police(rec) or not (rec.cse_flag or "cse" in rec.factors):
+            continue
+        for m in ctx.mentions_of.get(rid, []):
+            if m.person_id is None or m.role not in CHILD_ROLES:
+                continue
+            if (
+                m.role == MentionRole.SUBJECT.value
+                and rec.record_type == RecordType.INTELLIGENCE.value
+            ):
+                continue  # the subject of intelligence is the suspect, not the child
+            if m.age is not None and m.age >= s.child_age_below:
+                continue
+            if m.person_id not in known and not named_by_council(m.person_id):
+                found.add(
+                    IndicatorCode.POLICE_CONCERN_NO_LA_RECORD,
+                    rid,
+                    m.person_id,
+                    {"cse_flag": rec.cse_flag, "child_mention": m.id, "age": m.age},
+                )
+
+
+def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None:
+    """An adult named as associate of a child in a social-care record with exploitation
+    concerns, resolved to a person, who is never a suspect in a police record about that child.
+
+    Carried by the social-care record; evidence: the associate's mention and the child's police
+    records (none of which names the associate as suspect). An associate known to be under 18
+    is not an adult; one of unknown age is taken as one (the reviewer sees the age is unknown).
+
+    The rule asserts an absence, so it reads the evidence an analyst would: the child's police
+    records are found by the linked person and by strong evidence (`ChildRecords`); the
+    associate is taken as investigated when a suspect of those records is his linked person,
+    or agrees with him (or with another mention of his person) by a similar name, the same full
+    date of birth, the same phone or handle, or a lone name, nickname, street name or handle
+    that agrees with the suspect's name or a name the record quotes (`plain_names.known_as`).
+    """
+    child_police = ChildRecords(ctx, police)
+    suspect_mentions: dict[int, list[MentionFacts]] = {
+        rid: [m for m in ctx.mentions_of.get(rid, []) if is_suspect_mention(ctx, m)]
+        for rid, rec in ctx.records.items()
+        if police(rec)
+    }
+
+    def investigated(own: list[MentionFacts], pid: int, rid: int) -> bool:
+        """A suspect of record `rid` is the associate, or cannot be told apart from him."""
+        for suspect in suspect_mentions[rid]:
+            if suspect.person_id == pid or suspect_like(ctx, own, suspect):
+                return True
+            if not any(
+                told_apart(mine, other, ctx.given_names)
+                for other in ctx.same_person(suspect)
+                for mine in own
+            ):
+                return True
+        return False
+
+    # Police suspect mentions by what a referral may name him by: name words (with their
+    # nickname and variant keys), phones, handles.
+    suspects_by_key: dict[str, list[MentionFacts]] = defaultdict(list)
+    for ms in suspect_mentions.values():
+        for suspect in ms:
+            for key in evidence_keys(suspect):
+                suspects_by_key[key].append(suspect)
+
+    def named_with_child(own: list[MentionFacts], child: list[MentionFacts]) -> bool:
+        """A police record (linkage kept it from the child) names as suspect a man who agrees
+        with the associate, beside a child who thinly agrees with the referral's child: the
+        associate and the child, each weakly evidenced, are together strong evidence."""
+        seen: set[int] = set()
+        for mine in own:
+            for key in evidence_keys(mine):
+                for suspect in suspects_by_key.get(key, []):
+                    if suspect.id in seen:
+                        continue
+                    seen.add(suspect.id)
+                    rid = suspect.record_id
+                    quoted = ctx.quoted_names.get(rid, frozenset())
+                    if not (
+                        known_as(mine, suspect, quoted)
+                        or plausibly_same(mine, suspect, narrow=True)
+                    ):
+                        continue
+                    if any(
+                        thinly_same_child(kid, other)
+                        for other in ctx.mentions_of.get(rid, [])
+                        if is_child_mention(ctx, other)
+                        for kid in child
+                    ):
+                        return True
+        return False
+
+    for rid, rec in ctx.records.items():
+        if not local_authority(rec):
+            continue
+        if not (ctx.is_exploitation(rid) or "cce" in rec.factors):
+            continue
+        ms = ctx.mentions_of.get(rid, [])
+        kids = {m.person_id for m in ms if m.role in CHILD_ROLES and m.person_id is not None}
+        for m in ms:
+            if m.role != MentionRole.ASSOCIATE.value or m.person_id is None:
+                continue
+            if m.person_id in kids or (m.age is not None and m.age < s.child_age_below):
+                continue
+            if m.relationship in FAMILY_WORDS:
+                continue  # a sister or an uncle named on the referral is family, not an associate
+            own = ctx.same_person(m)
+            for kid in sorted(kids):
+                theirs = sorted(child_police.of(kid))
+                if any(investigated(own, m.person_id, r) for r in theirs):
+                    continue
+                if named_with_child(own, ctx.mentions_of_person.get(kid, [])):
+                    continue
+                found.add(
+                    IndicatorCode.NAMED_ASSOCIATE_NOT_INVESTIGATED,
+                    rid,
+                    m.person_id,
+                    {
+                        "associate_mention": m.id,
+                        "relationship": m.relationship,
+                        "age": m.age,
+                        "child": kid,
+                        "child_police_records": theirs,
+                    },
+                )
