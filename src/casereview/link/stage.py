@@ -601,6 +601,7 @@ def _write(
     return {"persons": len(sizes), "pairs_stored": stored}
 
 
+@collector_paused(collect_after=True)
 def run_link(
     engine: Engine,
     *,
@@ -609,22 +610,8 @@ def run_link(
     settings: Settings | None = None,
     progress: Progress | None = None,
 ) -> LinkResult:
-    """Resolve every person mention in the store into persons (see module docstring)."""
-    with collector_paused(collect_after=True):
-        return _run_link(
-            engine, engine_name=engine_name, actor=actor, settings=settings, progress=progress
-        )
-
-
-def _run_link(
-    engine: Engine,
-    *,
-    engine_name: str = "duckdb",
-    actor: str = "cli",
-    settings: Settings | None = None,
-    progress: Progress | None = None,
-) -> LinkResult:
-    """The body of `run_link`."""
+    """Resolve every person mention in the store into persons (see module docstring). The
+    garbage collector is paused meanwhile (`casereview.collector`)."""
     settings = settings or get_settings()
     link = settings.link
     say = progress or (lambda _m: None)
