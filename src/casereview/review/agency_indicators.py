@@ -64,6 +64,19 @@ def _plainly_named(
     return named
 
 
+def _knows(
+    ctx: ReviewContext, agency: Callable[[RecordFacts], bool]
+) -> Callable[[int], bool] | None:
+    """Whether one agency knows a person: one of its records names the person, or plainly
+    names them (`_plainly_named`). None when the store holds no record of that agency (the
+    absence-asserting rules then say nothing)."""
+    if not any(agency(rec) for rec in ctx.records.values()):
+        return None
+    known = _known_to(ctx, agency)
+    named = _plainly_named(ctx, agency)
+    return lambda pid: pid in known or named(pid)
+
+
 def _police_crime(rec: RecordFacts) -> bool:
     """A police crime or incident: the police records that investigate (and carry a CSE flag);
     a missing-person report or intelligence is not an investigation of the child's abuse."""
@@ -79,15 +92,14 @@ def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: Fo
     (`plain_names.plausibly_same`) is taken as a police record. Nothing fires when the store
     holds no police crime at all.
     """
-    if not any(_police_crime(rec) for rec in ctx.records.values()):
+    police_knows = _knows(ctx, _police_crime)
+    if police_knows is None:
         return
-    known = _known_to(ctx, _police_crime)
-    named_by_police = _plainly_named(ctx, _police_crime)
     for rid, rec in ctx.records.items():
         if not local_authority(rec) or not (rec.cse_flag or "cse" in rec.factors):
             continue
         for pid in sorted(ctx.persons_in(rid, *CHILD_ROLES)):
-            if pid not in known and not named_by_police(pid):
+            if not police_knows(pid):
                 found.add(
                     IndicatorCode.LA_CONCERN_NO_POLICE_RECORD,
                     rid,
@@ -101,10 +113,9 @@ def police_concern_no_la_record(ctx: ReviewContext, s: ReviewSettings, found: Fo
     that no local-authority record names: the concern never reached children's social care.
     The same plain-name guard as `la_concern_no_police_record`; nothing fires when the store
     holds no local-authority record at all."""
-    if not any(local_authority(rec) for rec in ctx.records.values()):
+    council_knows = _knows(ctx, local_authority)
+    if council_knows is None:
         return
-    known = _known_to(ctx, local_authority)
-    named_by_council = _plainly_named(ctx, local_authority)
     for rid, rec in ctx.records.items():
         if not police(rec) or not (rec.cse_flag or "cse" in rec.factors):
             continue
@@ -118,7 +129,7 @@ def police_concern_no_la_record(ctx: ReviewContext, s: ReviewSettings, found: Fo
                 continue  # the subject of intelligence is the suspect, not the child
             if m.age is not None and m.age >= s.child_age_below:
                 continue
-            if m.person_id not in known and not named_by_council(m.person_id):
+            if not council_knows(m.person_id):
                 found.add(
                     IndicatorCode.POLICE_CONCERN_NO_LA_RECORD,
                     rid,
