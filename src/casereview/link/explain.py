@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine, and_, or_, select
 
 from casereview.errors import NotFound, StageError
@@ -112,37 +114,49 @@ def _show(value: Any) -> str | None:
 
 def _codes(values: pd.Series) -> np.ndarray:
     """Integer codes of `values`, equal values equal codes (missing -1): pandas' factorize,
-    for a column of lists of text (phones, context) on the lists joined."""
+    for a column of lists (phones, context) on the lists as tuples."""
     try:
         codes, _ = pd.factorize(values, use_na_sentinel=True)
     except TypeError:  # unhashable: lists
-        joined = values.str.join("\x1f")
-        if bool((joined.isna() & values.notna()).any()):  # not all text: one by one
-            joined = values.map(
-                lambda v: repr(list(v)) if isinstance(v, list | tuple | np.ndarray) else None
+        items = values.tolist()
+        as_tuples = np.empty(len(items), dtype=object)
+        as_tuples[:] = [
+            tuple(v.tolist() if isinstance(v, np.ndarray) else v)
+            if isinstance(v, list | tuple | np.ndarray)
+            else None
+            for v in items
+        ]
+        try:
+            codes, _ = pd.factorize(as_tuples, use_na_sentinel=True)
+        except TypeError:  # lists of lists: one by one
+            codes, _ = pd.factorize(
+                np.array([None if v is None else repr(v) for v in as_tuples], dtype=object),
+                use_na_sentinel=True,
             )
-        codes, _ = pd.factorize(joined, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64)
 
 
-def _side_values(pairs: pd.DataFrame, name: str, side: str) -> np.ndarray:
-    """The JSON text of the value shown beside comparison `name` for one side ("l" or "r")
-    of every pair, as an object array: each distinct value is shown and encoded once."""
+def _side_values(pairs: pd.DataFrame, name: str, side: str) -> tuple[list[str], np.ndarray]:
+    """The JSON texts of the values shown beside comparison `name` for one side ("l" or
+    "r") of the pairs, each distinct value shown and encoded once, and each pair's position
+    in those texts."""
     n = len(pairs)
     columns = (
         ("dob", "yob_lo", "yob_hi") if name == "dob" else _VALUE_COLUMNS.get(name, (name,))[:1]
     )
     present = [f"{c}_{side}" for c in columns if f"{c}_{side}" in pairs.columns]
     if not present:
-        return np.full(n, "null", dtype=object)
+        return ["null"], np.zeros(n, dtype=np.int64)
     key = np.zeros(n, dtype=np.int64)
     for col in present:
         codes = _codes(pairs[col]) + 1  # missing -> 0
         key = key * (int(codes.max(initial=0)) + 1) + codes
-        key, _ = pd.factorize(key)  # keep the combined key small
+        key, _ = pd.factorize(key)  # keep the combined key small, codes by first appearance
         key = np.asarray(key, dtype=np.int64)
-    distinct, first = np.unique(key, return_index=True)
-    texts = np.empty(len(distinct), dtype=object)
+    # factorize numbers keys in order of first appearance: a row is a key's first exactly
+    # when its key exceeds every key before it.
+    before = np.maximum.accumulate(np.concatenate([[-1], key[:-1]])) if n else key
+    first = np.flatnonzero(key > before)
     # The values of one row per distinct key, as Python objects (tolist, as the rows were).
     values = {
         c: pairs[f"{c}_{side}"].iloc[first].tolist()
@@ -153,6 +167,7 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> np.ndarray:
     def at(c: str, i: int) -> Any:
         return values[c][i] if c in values else None
 
+    texts = []
     for i in range(len(first)):
         if name == "dob":
             shown = _show(at("dob", i))
@@ -161,8 +176,8 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> np.ndarray:
                 shown = None if lo is None else (f"born {lo}" if lo == hi else f"born {lo}-{hi}")
         else:
             shown = _show(at(columns[0], i))
-        texts[i] = json.dumps(shown)
-    return texts[np.searchsorted(distinct, key)]
+        texts.append(json.dumps(shown))
+    return texts, key
 
 
 def explanation_columns(settings: dict[str, Any], columns: list[str]) -> list[str]:
@@ -184,47 +199,55 @@ def _number(value: float) -> str:
     return repr(value) if math.isfinite(value) else json.dumps(value)
 
 
+def _spread(texts: list[str], index: np.ndarray) -> pa.Array:
+    """`texts[index[i]]` for every i, as an Arrow string array (no Python string per row)."""
+    return pa.array(texts, type=pa.large_string()).take(pa.array(index, type=pa.int64()))
+
+
 def explanations_from_pairs(pairs: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
     """The comparison JSON of each scored pair (Splink's predict output with intermediate
     columns), in row order: {"bars": [...], "prior": ...} with sorted keys, built column by
-    column (each distinct value, level and weight encoded once)."""
+    column (each distinct value, level and weight encoded once, the pieces joined by Arrow)."""
     levels = _levels(settings)
     prior = json.dumps(prior_weight(settings))
     names = [c["output_column_name"] for c in settings["comparisons"]]
     n = len(pairs)
-    bars: list[list[str]] = []
-    for name in names:
+    if not names or not n:
+        return ['{"bars": [], "prior": ' + prior + "}"] * n
+    pieces: list[Any] = ['{"bars": [']
+    for number, name in enumerate(names):
         gammas = pairs[f"gamma_{name}"].to_numpy(dtype=np.int64)
         weight = pairs[f"mw_{name}"].astype(float)
         tf = f"mw_tf_adj_{name}"
         if tf in pairs.columns:
             weight = weight + pairs[tf].astype(float).fillna(0.0)
         labels = ["no value on one side"] + levels[name]
-        heads = np.array(
-            [
-                f'{{"comparison": {json.dumps(name)}, "level": {json.dumps(label)}, "value_a": '
-                for label in labels
-            ],
-            dtype=object,
-        )
+        heads = [
+            f'{{"comparison": {json.dumps(name)}, "level": {json.dumps(label)}, "value_a": '
+            for label in labels
+        ]
         # gamma -1 (a value missing) is the first label, gamma g the (g + 1)-th.
-        head = heads[np.where(gammas >= 0, gammas + 1, 0)].tolist()
-        numbers: dict[float, str] = {}
-        weights = [numbers.get(w) or numbers.setdefault(w, _number(w)) for w in weight.tolist()]
-        value_a = _side_values(pairs, name, "l").tolist()
-        value_b = _side_values(pairs, name, "r").tolist()
-        bars.append(
-            [
-                f'{h}{a}, "value_b": {b}, "weight": {w}}}'
-                for h, a, b, w in zip(head, value_a, value_b, weights, strict=True)
-            ]
-        )
-    end = '], "prior": ' + prior + "}"
-    return (
-        ['{"bars": [' + ", ".join(row) + end for row in zip(*bars, strict=True)]
-        if bars
-        else ['{"bars": [' + end] * n
+        head = np.where(gammas >= 0, gammas + 1, 0)
+        # Each distinct weight written once (factorize keeps each one's first occurrence).
+        codes, distinct = pd.factorize(weight.to_numpy(dtype=float), use_na_sentinel=False)
+        weights = [_number(w) for w in distinct.tolist()]
+        if number:
+            pieces.append(", ")
+        pieces += [
+            _spread(heads, head),
+            _spread(*_side_values(pairs, name, "l")),
+            ', "value_b": ',
+            _spread(*_side_values(pairs, name, "r")),
+            ', "weight": ',
+            _spread(weights, np.asarray(codes, dtype=np.int64)),
+            "}",
+        ]
+    pieces.append('], "prior": ' + prior + "}")
+    text = pa.large_string()
+    joined = pc.binary_join_element_wise(
+        *(pa.scalar(x, text) if isinstance(x, str) else x for x in pieces), pa.scalar("", text)
     )
+    return list(joined.to_pylist())
 
 
 def _from_json(a: int, b: int, weight: float, prob: float, text: str, stored: bool) -> Explanation:
