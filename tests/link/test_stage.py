@@ -249,6 +249,7 @@ def test_display_names_of_every_person_follow_the_one_rule(
 ) -> None:
     """The stage names every person at once; each name must be `values.display_name` of
     that person's mentions (most frequent written name, ties to the first in sort order)."""
+    import numpy as np
     import pandas as pd
 
     from casereview.link.stage import _display_names
@@ -267,4 +268,7 @@ def test_display_names_of_every_person_follow_the_one_rule(
         pid: display_name([m[:3] for i, m in enumerate(mentions_written) if person_of[i] == pid])
         for pid in set(person_of.values())
     }
-    assert _display_names(rows, person_of) == {p: n for p, n in expected.items() if n}
+    person = [person_of[i] for i in range(len(mentions_written))]
+    assert _display_names(rows, np.array(person, dtype=np.int64)) == {
+        p: n for p, n in expected.items() if n
+    }

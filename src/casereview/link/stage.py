@@ -15,6 +15,7 @@ recording decisions) are not held up while the model trains.
 from __future__ import annotations
 
 import copy
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -406,10 +407,11 @@ def _train(linker: Any, link: Any, frame: pd.DataFrame) -> TrainedModel:
     )
 
 
-def _display_names(rows: pd.DataFrame, person_of: dict[int, int]) -> dict[int, str]:
+def _display_names(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
     """The name each person is most often written with, ties to the first in sort order (the
     rule of `values.display_name`, applied to every person at once: each distinct written
-    name is made once, and the counting is a groupby, not a Counter per person)."""
+    name is made once, and the counting is on integer codes). `person`: the person id of
+    each row of `rows`."""
     written: dict[tuple[Any, Any, Any], str | None] = {}
     names = []
     for triple in zip(
@@ -418,44 +420,62 @@ def _display_names(rows: pd.DataFrame, person_of: dict[int, int]) -> dict[int, s
         if triple not in written:
             written[triple] = written_name(*triple)
         names.append(written[triple])
-    pid = np.fromiter(
-        (person_of[int(m)] for m in rows["mention_id"].tolist()), dtype=np.int64, count=len(rows)
-    )
-    table = pd.DataFrame({"pid": pid, "name": pd.Series(names, dtype="object")})
-    table = table[table["name"].notna()]
-    counts = table.groupby(["pid", "name"], sort=False).size().reset_index(name="n")
-    counts = counts.sort_values(["pid", "n", "name"], ascending=[True, False, True])
-    best = counts.drop_duplicates("pid")
-    return {
-        int(p): str(name)[:MAX_DISPLAY_NAME]
-        for p, name in zip(best["pid"].tolist(), best["name"].tolist(), strict=True)
-    }
-
-
-def _edge_strength(pairs: pd.DataFrame, labels: dict[int, int]) -> dict[int, tuple[float, float]]:
-    """Per mention, the strongest (weight, probability) of a pair inside its own cluster."""
-    if pairs.empty:
+    # Codes numbered in the names' sort order, so that the smallest code is the first name.
+    code, distinct = pd.factorize(pd.Series(names, dtype="object"), sort=True)
+    pid = np.asarray(person, dtype=np.int64)
+    named = code >= 0
+    pid, code = pid[named], code[named].astype(np.int64)
+    if not len(pid):
         return {}
-    lab_l = pairs["unique_id_l"].map(labels)
-    lab_r = pairs["unique_id_r"].map(labels)
-    inside = pairs[lab_l == lab_r]
-    cols = ["match_weight", "match_probability"]
-    both = pd.concat(
-        [
-            inside[["unique_id_l", *cols]].rename(columns={"unique_id_l": "m"}),
-            inside[["unique_id_r", *cols]].rename(columns={"unique_id_r": "m"}),
-        ]
+    # Each (person, name) pair once with its count, then per person the largest count,
+    # ties to the smallest code.
+    order = np.lexsort((code, pid))
+    pid, code = pid[order], code[order]
+    start = np.flatnonzero(
+        np.concatenate([[True], (pid[1:] != pid[:-1]) | (code[1:] != code[:-1])])
     )
-    best = both.sort_values("match_weight").drop_duplicates("m", keep="last")
+    count = np.diff(np.append(start, len(pid)))
+    pid, code = pid[start], code[start]
+    best = np.lexsort((code, -count, pid))
+    pid, code = pid[best], code[best]
+    first = np.concatenate([[True], pid[1:] != pid[:-1]])
+    texts = distinct.tolist()
     return {
-        int(m): (float(w), float(p))
-        for m, w, p in zip(
-            best["m"].tolist(),
-            best["match_weight"].tolist(),
-            best["match_probability"].tolist(),
-            strict=True,
-        )
+        int(p): str(texts[c])[:MAX_DISPLAY_NAME]
+        for p, c in zip(pid[first].tolist(), code[first].tolist(), strict=True)
     }
+
+
+def _edge_strength(
+    mention: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    inside: np.ndarray,
+    weight: np.ndarray,
+    probability: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per mention of `mention` (sorted ids), the strongest weight and probability of a
+    pair inside its own person (NaN when none): `left` and `right` are the pairs' row
+    positions in `mention`, `inside` whether the pair is within one person."""
+    ends = np.concatenate([left[inside], right[inside]])
+    w = np.concatenate([weight[inside], weight[inside]])
+    p = np.concatenate([probability[inside], probability[inside]])
+    best_w = np.full(len(mention), np.nan)
+    best_p = np.full(len(mention), np.nan)
+    if len(ends):
+        order = np.lexsort((w, ends))
+        ends, w, p = ends[order], w[order], p[order]
+        last = np.concatenate([ends[1:] != ends[:-1], [True]])
+        best_w[ends[last]] = w[last]
+        best_p[ends[last]] = p[last]
+    return best_w, best_p
+
+
+def _none_for_nan(values: np.ndarray) -> list[Any]:
+    """`values` as Python floats, None where NaN (a NULL in the store)."""
+    out = np.asarray(values, dtype=float).astype(object)
+    out[np.isnan(np.asarray(values, dtype=float))] = None
+    return list(out.tolist())
 
 
 _WRITE_SLICE = 50_000
@@ -517,31 +537,47 @@ def _write(
     margin: float,
 ) -> dict[str, int]:
     labels = prediction.clustering.labels
-    person_of = {m: ids.person_of_cluster[label] for m, label in labels.items()}
-    strength = _edge_strength(prediction.pairs, labels)
-    names = _display_names(rows, person_of)
-    sizes = Counter(person_of.values())
+    # Every mention's person as arrays in mention id order (no dict per mention).
+    mention = np.fromiter(labels.keys(), dtype=np.int64, count=len(labels))
+    label = np.fromiter(labels.values(), dtype=np.int64, count=len(labels))
+    order = np.argsort(mention, kind="stable")
+    mention, label = mention[order], label[order]
+    cluster, cluster_at = np.unique(label, return_inverse=True)
+    person_of_cluster = ids.person_of_cluster
+    person = np.fromiter(
+        (person_of_cluster[c] for c in cluster.tolist()), dtype=np.int64, count=len(cluster)
+    )[cluster_at]
+    pairs = prediction.pairs
+    if pairs.empty:
+        left = right = np.zeros(0, dtype=np.int64)
+    else:
+        left = np.searchsorted(mention, pairs["unique_id_l"].to_numpy(dtype=np.int64))
+        right = np.searchsorted(mention, pairs["unique_id_r"].to_numpy(dtype=np.int64))
+    same = label[left] == label[right]
+    weight = pairs["match_weight"].to_numpy(dtype=float) if len(pairs) else np.zeros(0)
+    probability = pairs["match_probability"].to_numpy(dtype=float) if len(pairs) else np.zeros(0)
+    strength_w, strength_p = _edge_strength(mention, left, right, same, weight, probability)
+    at = np.searchsorted(mention, rows["mention_id"].to_numpy(dtype=np.int64))
+    names = _display_names(rows, person[at])
+    pids, counts = np.unique(person, return_counts=True)
 
     existing = set(conn.execute(select(persons.c.id)).scalars())
     conn.execute(delete(mention_person))
     conn.execute(delete(match_pairs))
     conn.execute(update(persons).values(active=False, mention_count=0, last_run_id=run_id))
+    sizes = list(zip(pids.tolist(), counts.tolist(), strict=True))
     _insert_many(
         conn,
         persons,
         [persons.c.id, persons.c.display_name, persons.c.mention_count, persons.c.active,
          persons.c.first_run_id, persons.c.last_run_id],
         (
-            (int(pid), names.get(pid), n, True, run_id, run_id)
-            for pid, n in sorted(sizes.items())
+            (pid, names.get(pid), n, True, run_id, run_id)
+            for pid, n in sizes
             if pid not in existing
         ),
     )  # fmt: skip
-    kept = [
-        {"pid": pid, "name": names.get(pid), "n": n}
-        for pid, n in sorted(sizes.items())
-        if pid in existing
-    ]
+    kept = [{"pid": pid, "name": names.get(pid), "n": n} for pid, n in sizes if pid in existing]
     if kept:
         # One executemany, never one statement per person.
         conn.execute(
@@ -550,13 +586,13 @@ def _write(
             .values(display_name=bindparam("name"), mention_count=bindparam("n"), active=True),
             kept,
         )
-    none = (None, None)
     _insert_many(
         conn,
         mention_person,
         [mention_person.c.mention_id, mention_person.c.person_id, mention_person.c.match_weight,
          mention_person.c.match_probability, mention_person.c.run_id],
-        ((int(m), int(pid), *strength.get(m, none), run_id) for m, pid in sorted(person_of.items())),
+        zip(mention.tolist(), person.tolist(), _none_for_nan(strength_w),
+            _none_for_nan(strength_p), itertools.repeat(run_id)),
     )  # fmt: skip
     if ids.lineage:
         _insert_many(
@@ -571,11 +607,9 @@ def _write(
                 for r in ids.lineage
             ),
         )  # fmt: skip
-    pairs = prediction.pairs
     stored = 0
     if not pairs.empty:
-        same = pairs["unique_id_l"].map(labels) == pairs["unique_id_r"].map(labels)
-        keep = pairs[same | (pairs["match_weight"] >= threshold - margin)]
+        keep = pairs[same | (weight >= threshold - margin)]
         columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
                    match_pairs.c.match_weight, match_pairs.c.match_probability,
                    match_pairs.c.comparison, match_pairs.c.run_id]  # fmt: skip
@@ -594,11 +628,10 @@ def _write(
                     part["match_weight"].astype(float).tolist(),
                     part["match_probability"].astype(float).tolist(),
                     texts,
-                    [run_id] * len(part),
-                    strict=True,
+                    itertools.repeat(run_id),
                 ),
             )
-    return {"persons": len(sizes), "pairs_stored": stored}
+    return {"persons": len(pids), "pairs_stored": stored}
 
 
 @collector_paused(collect_after=True)
