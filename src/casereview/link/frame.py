@@ -368,6 +368,24 @@ def _unique_map(values: Any, fn: Callable[[Any], Any]) -> list[Any]:
     return list(table[codes].tolist())
 
 
+class _Distinct:
+    """A column's distinct values, found once, for every normaliser that reads the column
+    (`_unique_map` would find them again for each)."""
+
+    def __init__(self, values: Any) -> None:
+        series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
+        self.codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        self.uniques = uniques.tolist()
+
+    def map(self, fn: Callable[[Any], Any]) -> pd.Series:
+        """`fn` of each row's value as an object column (None for missing values)."""
+        mapped = [fn(u) for u in self.uniques]
+        mapped.append(None)  # code -1: a missing value
+        table = np.empty(len(mapped), dtype=object)
+        table[:] = mapped
+        return pd.Series(table[self.codes], dtype="object")
+
+
 def _column(raw: pd.DataFrame, name: str) -> pd.Series:
     if name in raw.columns:
         return raw[name].astype("object")
@@ -476,6 +494,7 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
             forenames[i], surnames[i] = split_full_name(_text(name_raw[i]), "auto")
     forename = _unique_map(forenames, _first_forename)
     surname = _unique_map(surnames, _surname)
+    forename_of, surname_of = _Distinct(forename), _Distinct(surname)
     dob = _unique_map(_column(raw, "dob"), _iso)
     precision = _unique_map(_column(raw, "dob_precision"), _text)
     on = _unique_map(_column(raw, "event_date"), _iso)
@@ -493,35 +512,36 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     yob_lo = np.where(has_dob, dob_year, np.where(from_age, born - 1, np.nan))
     day = prec == "day"
     postcode = _unique_map(_column(raw, "postcode"), _postcode)
-    address_text = _unique_map(_column(raw, "address"), _text)
+    address_of = _Distinct(_unique_map(_column(raw, "address"), _text))
     sex = _unique_map(_column(raw, "sex"), lambda v: (_text(v) or "").lower() if _text(v) else None)
     ids = pd.to_numeric(_column(raw, "record_id"), errors="coerce")
     scheme_value = _unique_map(_column(raw, "identifier"), _bare_identifier)
-    strong_id: list[Any] = [None] * n
+    strong_id: Any = [None] * n
     if "identifiers" in raw.columns:
-        from_json_ids = _unique_map(_column(raw, "identifiers"), _first_identifier)
+        identifiers = _Distinct(_column(raw, "identifiers"))
+        from_json_ids = identifiers.map(_first_identifier).tolist()
         scheme_value = [a or b for a, b in zip(scheme_value, from_json_ids, strict=True)]
-        strong_id = _unique_map(_column(raw, "identifiers"), _strong_identifier)
+        strong_id = identifiers.map(_strong_identifier)
     frame = pd.DataFrame(
         {
             "unique_id": raw["mention_id"].astype("int64").to_numpy(),
             "source": _unique_map(_column(raw, "source"), _text),
-            "forename1": forename,
-            "forename_std": _unique_map(forename, forename_key),
-            "forename_keys": _unique_map(forename, lambda f: list(forename_keys(f)) or None),
-            "surname": surname,
-            "surname_std": _unique_map(surname, lambda s: surname_key(s) or None),
-            "surname_parts": _unique_map(surname, _surname_parts),
+            "forename1": pd.Series(forename, dtype="object"),
+            "forename_std": forename_of.map(forename_key),
+            "forename_keys": forename_of.map(lambda f: list(forename_keys(f)) or None),
+            "surname": pd.Series(surname, dtype="object"),
+            "surname_std": surname_of.map(lambda s: surname_key(s) or None),
+            "surname_parts": surname_of.map(_surname_parts),
             "name_words": _name_words_of(forenames, surnames),
             "dob": np.where(day, dob_s.to_numpy(), None),
             "dob_ym": np.where(day | (prec == "month"), dob_s.str[:7].to_numpy(dtype=object), None),
             "yob_lo": pd.Series(yob_lo).round().astype("Int64").to_numpy(),
             "yob_hi": pd.Series(yob_hi).round().astype("Int64").to_numpy(),
             "sex": [s if s in _SEXES else None for s in sex],
-            "postcode": postcode,
+            "postcode": pd.Series(postcode, dtype="object"),
             "postcode_district": _unique_map(postcode, postcode_district),
-            "street_number": _unique_map(address_text, _street_number),
-            "address": _unique_map(address_text, normalise_address),
+            "street_number": address_of.map(_street_number),
+            "address": address_of.map(normalise_address),
             "phones": _unique_map(_column(raw, "phones").map(_hashable), _phone_list),
             "identifier": [v[1] if v else None for v in scheme_value],
             "id_scheme": [v[0] if v else None for v in scheme_value],
