@@ -106,20 +106,23 @@ def context_levels(
 ) -> np.ndarray:
     """The context level (gamma) of each pair of row positions `left[i]`, `right[i]`."""
     same = (record[left] >= 0) & (record[left] == record[right])
-    cl, cr = context[left], context[right]
-    known = (cl[:, 0] >= 0) & (cr[:, 0] >= 0)
+    known = (context[left, 0] >= 0) & (context[right, 0] >= 0)
     common = np.zeros(len(left), dtype=bool)
     rows = np.flatnonzero(known & ~same)
+    # The context rows of these pairs gathered once (not once per pair of columns).
+    cl, cr = context[left[rows]], context[right[rows]]
+    found = np.zeros(len(rows), dtype=bool)
     for i in range(context.shape[1]):
-        a = cl[rows, i]
+        a = cl[:, i]
         live = a >= 0
         if not live.any():
             break
         for j in range(context.shape[1]):
-            b = cr[rows, j]
+            b = cr[:, j]
             if not (b >= 0).any():
                 break
-            common[rows] |= live & (a == b)
+            found |= live & (a == b)
+    common[rows] = found
     out = np.full(len(left), NULL, dtype=np.int8)
     out[known] = ELSE
     out[common] = COMMON
