@@ -319,7 +319,77 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "marsh_osei": [{"name_raw": "R Osei", "record": "ref8", "source": "la_csc"}],
+    # Missing episodes of one child from one borough, one of them written by name alone
+    # (no date of birth, address or child id), her only other mentions those episodes.
+    "missing_child": [
+        {
+            "forenames": "Wiktoria",
+            "surname": "Sobczak",
+            "dob": "2008-03-17",
+            "postcode": "BR2 9LS",
+            "source": "met_missing",
+            "borough": "Bromley",
+        },
+        {
+            "forenames": "Wiktoria",
+            "surname": "Sobczak",
+            "dob": "2008-03-17",
+            "source": "met_missing",
+            "borough": "Bromley",
+        },
+        {
+            "forenames": "Wiktoria",
+            "surname": "Sobczak",
+            "source": "met_missing",
+            "borough": "Bromley",
+        },
+    ],
+    # A girl of that name alone, missing from another borough: a name is not enough.
+    "missing_namesake": [
+        {
+            "forenames": "Wiktoria",
+            "surname": "Sobczak",
+            "source": "met_missing",
+            "borough": "Ealing",
+        },
+    ],
+    # A man written about again and again in one borough, and his full name alone in a
+    # report of another borough: not joined to him (`attach_bare_names`).
+    "prolific_in_borough": [
+        {
+            "forenames": "Radoslaw",
+            "surname": "Wisniewski",
+            "dob": "1983-05-09",
+            "postcode": "N17 0BX",
+            "borough": "Haringey",
+        },
+        {
+            "forenames": "Radoslaw",
+            "surname": "Wisniewski",
+            "dob": "1983-05-09",
+            "borough": "Haringey",
+        },
+        {
+            "forenames": "Radoslaw",
+            "surname": "Wisniewski",
+            "dob": "1983-05-09",
+            "postcode": "N17 0BX",
+            "borough": "Haringey",
+        },
+        {
+            "forenames": "Radoslaw",
+            "surname": "Wisniewski",
+            "dob": "1983-05-09",
+            "phones": ["07700900688"],
+            "borough": "Haringey",
+        },
+    ],
+    "bare_elsewhere": [{"forenames": "Radoslaw", "surname": "Wisniewski", "borough": "Croydon"}],
 }
+
+# Boroughs of the background people's records: each person's records in one borough, one
+# mention in five in the next (a crime away from home).
+BOROUGHS = ("Hackney", "Newham", "Lambeth", "Brent", "Barnet", "Croydon", "Ealing", "Enfield")
 
 # Links the sources made between records (an intelligence report to its crime).
 RECORD_LINKS = (("intel1", "crime1"), ("intel2", "crime2"))
@@ -330,8 +400,11 @@ def _rows() -> tuple[list[dict[str, Any]], dict[int, str], np.ndarray]:
     id's planted person (background mentions are not listed) and the record links."""
     rows: list[dict[str, Any]] = []
     planted: dict[int, str] = {}
-    for row in tiny_people(23, 150):
+    for i, row in enumerate(tiny_people(23, 150)):
+        person = int(str(row["person"])[1:])
+        borough = BOROUGHS[(person + (i % 5 == 0)) % len(BOROUGHS)]
         rows.append({k: v for k, v in row.items() if k not in ("key", "person", "role")})
+        rows[-1]["borough"] = borough
     records: dict[str, int] = {}
     for person, mentions in PLANTED.items():
         for mention in mentions:
@@ -415,6 +488,7 @@ def _persons(linked: tuple[Prediction, dict[str, list[int]]], *names: str) -> se
         "prolific",
         "jan1_beside_wrong_year",
         "linked_suspect",
+        "missing_child",
     ],
 )
 def test_mentions_of_one_person_link(
@@ -477,3 +551,15 @@ def test_a_strong_identifier_contradicted_by_dates_of_birth_and_forenames_does_n
     linked: tuple[Prediction, dict[str, list[int]]],
 ) -> None:
     assert _persons(linked, "id_sister").isdisjoint(_persons(linked, "id_brother"))
+
+
+def test_a_name_alone_missing_from_another_borough_stays_apart(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    assert _persons(linked, "missing_namesake").isdisjoint(_persons(linked, "missing_child"))
+
+
+def test_a_bare_name_in_another_borough_is_not_joined_to_someone_often_named(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    assert _persons(linked, "bare_elsewhere").isdisjoint(_persons(linked, "prolific_in_borough"))

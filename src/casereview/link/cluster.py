@@ -492,6 +492,7 @@ def attach_bare_names(
     label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
     size = pd.Series(label).value_counts()
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    borough = frame["borough"].to_numpy(dtype=object) if "borough" in frame.columns else None
     key = pd.Series([f"{f}|{s}" if n else None for f, s, n in zip(fore, sur, named, strict=True)])
     # The persons carrying each full name, bare mentions left alone not counted: two bare
     # mentions of one name say nothing of who else carries it.
@@ -520,6 +521,14 @@ def attach_bare_names(
             continue
         rows = at[target]
         if not np.isnan(record[pos]) and (record[rows] == record[pos]).any():
+            continue
+        # Written about in the borough the bare name was written in: a name alone in
+        # another borough is as likely someone else of that name.
+        if (
+            borough is not None
+            and borough[pos] is not None
+            and borough[pos] not in set(borough[rows].tolist())
+        ):
             continue
         if mention in not_same and not_same[mention] & set(ids[rows].tolist()):
             continue

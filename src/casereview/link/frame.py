@@ -547,6 +547,10 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
             "id_scheme": [v[0] if v else None for v in scheme_value],
             "strong_id": strong_id,
             "record_id": pd.array(ids.to_numpy(), dtype="Int64"),
+            # The record's borough (`records.borough`, normalised at import): where a
+            # crime happened, the council of a referral, the borough a child went missing
+            # from. A child's records mostly sit in one borough (`model._borough_comparison`).
+            "borough": _unique_map(_column(raw, "borough"), _text),
         }
     )
     for col in frame.columns:
@@ -770,6 +774,7 @@ def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
             mentions.c.identifiers,
             records.c.occurred_at,
             records.c.recorded_at,
+            records.c.borough,
         )
         .select_from(
             mentions.join(sources, sources.c.id == mentions.c.source_id).join(

@@ -282,6 +282,23 @@ def _dob_comparison() -> Any:
     return cl.CustomComparison(levels, output_column_name="dob")
 
 
+def borough_comparison() -> Any:
+    """The boroughs of the two mentions' records: the same, else (NULL when either record
+    gives none). A child's missing episodes are reported from the borough she lives in,
+    her referrals come from its council and the crimes against her mostly happen near
+    home, so two records of one person sit in one borough far more often than two records
+    of two people (one in about 30 for London's boroughs). Trained like the others; it is
+    what tells two missing episodes of one child, written by name alone, from two
+    children of one name."""
+    import splink.comparison_library as cl
+
+    cll = _cl()
+    return cl.CustomComparison(
+        [cll.NullLevel("borough"), cll.ExactMatchLevel("borough"), cll.ElseLevel()],
+        output_column_name="borough",
+    )
+
+
 # The weight of one strong identifier in common (fixed, never trained): with the prior of
 # about -14 it links two mentions that share nothing else, and a date of birth far apart
 # (about -20) still outweighs it.
@@ -371,6 +388,8 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
                 output_column_name="phones",
             )
         )
+    if frame is not None and "borough" in frame.columns and present("borough"):
+        comparisons.append(borough_comparison())
     if frame is not None and "context" in frame.columns and present("context"):
         comparisons.append(context_comparison())
     if addresses and present("address"):
@@ -600,8 +619,8 @@ def _arrow_frame(frame: pd.DataFrame, skip: set[str]) -> Any:
 
 def _unused_columns(settings: Any) -> set[str]:
     """Frame columns the model does not read: the address and house number unless addresses
-    are compared, the record id unless record context is (at a million mentions the backend's
-    copy of an unused text column is tens of megabytes)."""
+    are compared, the record id unless record context is, the borough unless it is (at a
+    million mentions the backend's copy of an unused text column is tens of megabytes)."""
     as_dict = settings if isinstance(settings, dict) else settings.get_settings("duckdb").as_dict()
     names = set(comparison_names(as_dict))
     unused = set()
@@ -609,6 +628,8 @@ def _unused_columns(settings: Any) -> set[str]:
         unused |= {"address", "street_number"}
     if "context" not in names:
         unused.add("record_id")
+    if "borough" not in names:
+        unused.add("borough")
     return unused
 
 
