@@ -1,4 +1,8 @@
-"""Plain names: when the absence-asserting indicators give way to a mention naming the person."""
+"""Plain names: when the absence-asserting indicators give way to a mention naming the person.
+
+Unit tests of pure functions of two mentions: each case is one pair of names, so the mentions
+are built by hand (no store); the indicators that use them run on pipeline-built stores in
+tests/review/test_indicators.py and test_split_people.py."""
 
 from __future__ import annotations
 
@@ -140,6 +144,18 @@ def associate(name: str = "", **values: object) -> MentionFacts:
         (associate("Jakub Szymanski", dob=dt.date(1970, 1, 1), dob_precision="day"), suspect("Jakub", "", dob=dt.date(2005, 7, 20), dob_precision="day"), frozenset(), False),
         # two words of his name are not both the suspect's one surname
         (associate("Ibrahim Ahmed Mohamud"), suspect("Mohamed", "Mohamud"), frozenset(), False),
+        # fifth session: a whole street name the record quotes; a nickname of a name written
+        # with a slip; a name cut short; two slips or a cut in one word of a full name
+        (associate("Little T"), suspect("Esra", "Yorulmaz"), frozenset({"little t"}), True),
+        (associate("Little T"), suspect("Esra", "Yorulmaz"), frozenset({"t"}), False),
+        (associate("Tony"), suspect("Anthoy Nicholas", "Smith"), frozenset(), True),
+        (associate("Danny"), suspect("Dnaiel", "Taylor"), frozenset(), True),
+        (associate("Maine"), suspect("Jermaine", "Mcdaniel"), frozenset(), True),
+        (associate("Main"), suspect("Jermaine", "Mcdaniel"), frozenset(), False),
+        (associate("Gabriwl Stan"), suspect("Gabirel", "Stan"), frozenset(), True),
+        (associate("Sohel Hoque"), suspect("Sohel", "Hoq"), frozenset(), True),
+        (associate("Gabriwl Stan"), suspect("Gabriel", "Stone"), frozenset(), False),
+        (associate("Connor Slater"), suspect("Carlos", "Slater"), frozenset(), False),
     ],
 )  # fmt: skip
 def test_known_as(
@@ -156,6 +172,9 @@ def test_a_street_name_or_a_bare_surname_tells_him_apart_from_nobody() -> None:
     assert not told_apart(associate("Skinny"), suspect("Jamie", "Powell"), given)
     assert not told_apart(associate(handles=frozenset({"x_9"})), suspect("Jamie", "Powell"), given)
     assert not told_apart(associate("Leon"), suspect("", "Kusi"), given)
+    # a suspect written by one word that is nobody's given name is written by a street name
+    assert not told_apart(associate("Leon Slater"), suspect("Benz", ""), given)
+    assert told_apart(associate("Leon Slater"), suspect("Jordan", ""), given)
 
 
 @pytest.mark.parametrize(

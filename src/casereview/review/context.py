@@ -265,7 +265,8 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
     ctx.given_names = frozenset(
         word
         for m in mention_rows
-        if m.forenames and m.surname
+        # "Little T" (a street name written as forename and initial) is nobody's given name
+        if m.forenames and any(len(w) > 1 for w in _name_key(None, m.surname))
         for word in _name_key(m.forenames, None)
         if len(word) > 1
     )
