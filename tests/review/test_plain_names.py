@@ -234,3 +234,12 @@ def test_only_a_written_age_fits_a_date_of_birth() -> None:
     derived = replace(mention("Kayden Brooks"), age=15)
     assert plausibly_same(dated, written, b_day=day)
     assert not plausibly_same(dated, derived, b_day=day)
+
+
+def test_a_name_in_another_script_is_compared_in_latin_letters() -> None:
+    """A council writes the child's name in her family's script; the police in Latin letters."""
+    from casereview.review.context import _name_key
+
+    assert _name_key("فاطمة", "حسن") == frozenset({"fatima", "hassan"})
+    assert names_agree(_name_key("فاطمة", "حسن"), _name_key("Fatima", "HASSAN"))
+    assert _name_key("Vásquez", None) == frozenset({"vasquez"})
