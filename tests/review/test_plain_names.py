@@ -243,3 +243,11 @@ def test_a_name_in_another_script_is_compared_in_latin_letters() -> None:
     assert _name_key("فاطمة", "حسن") == frozenset({"fatima", "hassan"})
     assert names_agree(_name_key("فاطمة", "حسن"), _name_key("Fatima", "HASSAN"))
     assert _name_key("Vásquez", None) == frozenset({"vasquez"})
+
+
+def test_an_initial_with_the_same_full_date_of_birth_is_the_same_child() -> None:
+    day = dt.date(2020, 5, 1)
+    bianca = mention("Bianca", "2007-04-13")
+    assert same_child(bianca, mention("B Murphy", "2007-04-13"), a_day=day, b_day=day)
+    assert not same_child(bianca, mention("C Murphy", "2007-04-13"), a_day=day, b_day=day)
+    assert not same_child(bianca, mention("B Murphy", "2007-04-14"), a_day=day, b_day=day)

@@ -296,6 +296,8 @@ def same_child(
         return True
     if plausibly_same(a, b, a_day=a_day, b_day=b_day):
         return True
+    if exact_dob(a, b) and _initials_agree(a.name_key, b.name_key):
+        return True  # "B Murphy" born 13 April 2007 is the council's Bianca born that day
     if not names_agree(a.name_key, b.name_key):
         return False
     if a.postcode is not None and a.postcode == b.postcode:
@@ -303,3 +305,10 @@ def same_child(
     if min(len(a.name_key), len(b.name_key)) < 2:
         return _dob_agree(a, b)  # a lone name needs a written date of birth that agrees
     return _dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day)
+
+
+def _initials_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Every word of the shorter name agrees with its own word of the longer, an initial
+    included (`_words_agree`)."""
+    short, long_ = sorted((a, b), key=len)
+    return bool(short) and _each_its_own(sorted(short), sorted(long_))
