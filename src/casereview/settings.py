@@ -176,6 +176,11 @@ class ClassifySettings(Section):
         120,
         description="... or that precede it by up to this many days",
     )
+    subject_context_days: int = Field(
+        730,
+        description="An intelligence report takes online_facilitated from its subject's "
+        "online CSE records within this many days (T-CTX-03)",
+    )
     flag_record_types: list[str] = Field(
         default_factory=lambda: ["crime", "incident", "referral", "assessment"],
         description="Record types whose source CSE flag is checked for missing or wrong flags",

@@ -201,3 +201,28 @@ def test_online_harm_factor_and_its_context() -> None:
     assert got[1]["online_facilitated"] == ["T-CTX-02"]
     assert got[2]["online_facilitated"] == ["T-CTX-01", "T-ONL-04"]
     assert "online_facilitated" not in got[3] and "online_facilitated" not in got[4]
+
+
+def test_intelligence_about_an_online_offender() -> None:
+    """T-CTX-03: a report takes online_facilitated from its subject's own online crimes (not
+    from a handle on the report, nor from a crime made online only by context, nor from a crime
+    more than subject_context_days away)."""
+    far = DAY + dt.timedelta(days=RuleParams().subject_context_days + 1)
+    got = labels(
+        rec(1, m(1, "victim", 9), m(2, "suspect", 20, age=40), places={"online"}),
+        rec(2, m(3, "subject", 20), record_type="intelligence",
+            on=DAY + dt.timedelta(days=300)),
+        rec(3, m(4, "subject", 21), record_type="intelligence", online={7}),  # handle only
+        rec(4, m(5, "subject", 20), record_type="intelligence", on=far),
+        # Online only by its child's context (T-CTX-02): not the man's own online contact.
+        rec(5, m(6, "victim", 8), m(7, "suspect", 30, age=40)),
+        rec(6, m(8, "subject", 8), record_type="referral", narrative="",
+            factors=frozenset({"cse", "online"}), on=DAY + dt.timedelta(days=20)),
+        rec(7, m(9, "subject", 30), record_type="intelligence"),
+    )
+    assert got[1]["online_facilitated"] == ["T-ONL-01"]
+    assert got[2]["online_facilitated"] == ["T-CTX-03"]
+    assert got[5]["online_facilitated"] == ["T-CTX-02"]
+    assert "online_facilitated" not in got[3]
+    assert "online_facilitated" not in got[4]
+    assert "online_facilitated" not in got[7]

@@ -1,4 +1,8 @@
-"""Plain names: when the absence-asserting indicators give way to a mention naming the person."""
+"""Plain names: when the absence-asserting indicators give way to a mention naming the person.
+
+Unit tests of pure functions of two mentions: each case is one pair of names, so the mentions
+are built by hand (no store); the indicators that use them run on pipeline-built stores in
+tests/review/test_indicators.py and test_split_people.py."""
 
 from __future__ import annotations
 
@@ -140,6 +144,18 @@ def associate(name: str = "", **values: object) -> MentionFacts:
         (associate("Jakub Szymanski", dob=dt.date(1970, 1, 1), dob_precision="day"), suspect("Jakub", "", dob=dt.date(2005, 7, 20), dob_precision="day"), frozenset(), False),
         # two words of his name are not both the suspect's one surname
         (associate("Ibrahim Ahmed Mohamud"), suspect("Mohamed", "Mohamud"), frozenset(), False),
+        # fifth session: a whole street name the record quotes; a nickname of a name written
+        # with a slip; a name cut short; two slips or a cut in one word of a full name
+        (associate("Little T"), suspect("Esra", "Yorulmaz"), frozenset({"little t"}), True),
+        (associate("Little T"), suspect("Esra", "Yorulmaz"), frozenset({"t"}), False),
+        (associate("Tony"), suspect("Anthoy Nicholas", "Smith"), frozenset(), True),
+        (associate("Danny"), suspect("Dnaiel", "Taylor"), frozenset(), True),
+        (associate("Maine"), suspect("Jermaine", "Mcdaniel"), frozenset(), True),
+        (associate("Main"), suspect("Jermaine", "Mcdaniel"), frozenset(), False),
+        (associate("Gabriwl Stan"), suspect("Gabirel", "Stan"), frozenset(), True),
+        (associate("Sohel Hoque"), suspect("Sohel", "Hoq"), frozenset(), True),
+        (associate("Gabriwl Stan"), suspect("Gabriel", "Stone"), frozenset(), False),
+        (associate("Connor Slater"), suspect("Carlos", "Slater"), frozenset(), False),
     ],
 )  # fmt: skip
 def test_known_as(
@@ -156,6 +172,9 @@ def test_a_street_name_or_a_bare_surname_tells_him_apart_from_nobody() -> None:
     assert not told_apart(associate("Skinny"), suspect("Jamie", "Powell"), given)
     assert not told_apart(associate(handles=frozenset({"x_9"})), suspect("Jamie", "Powell"), given)
     assert not told_apart(associate("Leon"), suspect("", "Kusi"), given)
+    # a suspect written by one word that is nobody's given name is written by a street name
+    assert not told_apart(associate("Leon Slater"), suspect("Benz", ""), given)
+    assert told_apart(associate("Leon Slater"), suspect("Jordan", ""), given)
 
 
 @pytest.mark.parametrize(
@@ -215,3 +234,20 @@ def test_only_a_written_age_fits_a_date_of_birth() -> None:
     derived = replace(mention("Kayden Brooks"), age=15)
     assert plausibly_same(dated, written, b_day=day)
     assert not plausibly_same(dated, derived, b_day=day)
+
+
+def test_a_name_in_another_script_is_compared_in_latin_letters() -> None:
+    """A council writes the child's name in her family's script; the police in Latin letters."""
+    from casereview.review.context import _name_key
+
+    assert _name_key("فاطمة", "حسن") == frozenset({"fatima", "hassan"})
+    assert names_agree(_name_key("فاطمة", "حسن"), _name_key("Fatima", "HASSAN"))
+    assert _name_key("Vásquez", None) == frozenset({"vasquez"})
+
+
+def test_an_initial_with_the_same_full_date_of_birth_is_the_same_child() -> None:
+    day = dt.date(2020, 5, 1)
+    bianca = mention("Bianca", "2007-04-13")
+    assert same_child(bianca, mention("B Murphy", "2007-04-13"), a_day=day, b_day=day)
+    assert not same_child(bianca, mention("C Murphy", "2007-04-13"), a_day=day, b_day=day)
+    assert not same_child(bianca, mention("B Murphy", "2007-04-14"), a_day=day, b_day=day)

@@ -6,7 +6,7 @@ import pytest
 
 from casereview.model.codes import IndicatorCode
 from casereview.review.indicators import Indicator
-from casereview.review.narrative import child_age_in_text, partner_age_in_text
+from casereview.review.narrative import PEER_WORDS, child_age_in_text, partner_age_in_text
 from casereview.review.triage import lead_factors, score
 from casereview.settings import get_settings
 
@@ -84,3 +84,18 @@ def test_child_age_in_text(text: str | None, age: int | None) -> None:
 )
 def test_partner_age_in_text(text: str | None, age: int | None) -> None:
     assert partner_age_in_text(text, WORDS) == age
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("IP (F, 14) reports that a boy from school (18) pressured her", 18),
+        ("Report from school: IP (F, 15) and a 18-year-old peer; IP says", 18),
+        ("Report from school: IP (F, 15) and a 14-year-old peer", 14),
+        ("IP (F, 15) met a man aged 30 through a peer", None),  # no age given to the peer
+    ],
+)
+def test_peer_words_give_the_only_suspect_his_age(text: str, age: int | None) -> None:
+    """Where the partner is the record's only suspect, a peer described with an age is him
+    (review/context.py decides that; here only the reading of the words)."""
+    assert partner_age_in_text(text, {*WORDS, *PEER_WORDS}) == age

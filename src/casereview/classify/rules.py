@@ -31,7 +31,7 @@ __all__ = [
     "classify_records",
 ]
 
-RULES_VERSION = "2026.12.1"
+RULES_VERSION = "2026.12.2"
 
 FAMILY_WORDS = frozenset(
     {
@@ -303,6 +303,15 @@ RULES: tuple[Rule, ...] = (
         "the online-harm factor",
         "records.factors, mentions.role, mention_person, records.occurred_at",
     ),
+    Rule(
+        "T-CTX-03",
+        Typology.ONLINE_FACILITATED,
+        0.7,
+        "An intelligence report whose subject is a suspect, around the time, in a CSE-likely "
+        "record that shows online contact itself (T-ONL-01 to T-ONL-04)",
+        "records.record_type, mentions.role, mention_person, records.occurred_at, "
+        "online_facilitated of the subject's records",
+    ),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 ORGANISATION = (
@@ -323,6 +332,7 @@ class RuleParams:
     cse_threshold: float = 0.5
     context_days_before: int = 60
     context_days_after: int = 120
+    subject_context_days: int = 730
 
 
 @dataclass
@@ -477,6 +487,7 @@ def classify_records(facts: dict[int, RecordFact], params: RuleParams) -> dict[i
             labels.setdefault(Typology.ONLINE_FACILITATED, Label()).fire(
                 "T-CTX-02", {"records": online}
             )
+    _online_subjects(facts, result, params)
     # Inherit organisation labels for records without suspects, from their context records.
     for labels in result.values():
         context = labels[Typology.CSE_LIKELY].evidence.get("T-CSE-04", {}).get("records", [])
@@ -498,6 +509,45 @@ def classify_records(facts: dict[int, RecordFact], params: RuleParams) -> dict[i
                     round(label.strength * RULES_BY_ID["T-CTX-01"].strength, 4),
                 )
     return result
+
+
+_OWN_ONLINE = frozenset({"T-ONL-01", "T-ONL-02", "T-ONL-03", "T-ONL-04"})
+
+
+def _online_subjects(
+    facts: dict[int, RecordFact], result: dict[int, Labels], params: RuleParams
+) -> None:
+    """T-CTX-03: an intelligence report about a man who offends online is about online
+    exploitation. Intelligence rarely says how the subject meets children, and a handle on the
+    report is no evidence (group members have handles too: T-ONL-02 skips intelligence); his
+    own CSE-likely records that show online contact themselves do say it."""
+    online_suspects: dict[str, list[tuple[dt.date | None, int]]] = defaultdict(list)
+    for rid, labels in result.items():
+        online = labels.get(Typology.ONLINE_FACILITATED)
+        if online is None or not _OWN_ONLINE & set(online.rule_ids):
+            continue
+        for key in {_person_key(m) for m in facts[rid].suspects()}:
+            online_suspects[key].append((facts[rid].occurred_at, rid))
+    for rid, labels in result.items():
+        fact = facts[rid]
+        if fact.record_type != RecordType.INTELLIGENCE.value:
+            continue
+        if Typology.ONLINE_FACILITATED in labels or fact.occurred_at is None:
+            continue
+        found = sorted(
+            {
+                other
+                for key in {_person_key(m) for m in fact.suspects()}
+                for when, other in online_suspects.get(key, [])
+                if other != rid
+                and when is not None
+                and abs((fact.occurred_at - when).days) <= params.subject_context_days
+            }
+        )
+        if found:
+            labels.setdefault(Typology.ONLINE_FACILITATED, Label()).fire(
+                "T-CTX-03", {"records": found}
+            )
 
 
 def _context_records(

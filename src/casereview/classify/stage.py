@@ -61,6 +61,7 @@ def run_classify(
                 cse_threshold=cfg.cse_threshold,
                 context_days_before=cfg.context_days_before,
                 context_days_after=cfg.context_days_after,
+                subject_context_days=cfg.subject_context_days,
             ),
         )
         findings = find_flag_findings(

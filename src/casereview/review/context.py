@@ -35,8 +35,9 @@ from casereview.model.tables import (
     records,
     sources,
 )
-from casereview.review.narrative import child_age_in_text, partner_age_in_text
+from casereview.review.narrative import PEER_WORDS, child_age_in_text, partner_age_in_text
 from casereview.settings import ReviewSettings, get_settings
+from casereview.values.script import to_latin
 
 __all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context", "quoted_names"]
 
@@ -93,7 +94,11 @@ _NAME_WORD = re.compile(r"[^\W\d_]+")
 
 @lru_cache(maxsize=65536)
 def _name_key(forenames: str | None, surname: str | None) -> frozenset[str]:
-    text = unicodedata.normalize("NFKD", f"{forenames or ''} {surname or ''}".lower())
+    """The words of a name in lower-case Latin letters without accents: a name a council writes
+    in its family's script (Arabic, Bengali, Cyrillic) is compared in Latin letters, as the
+    police write it (`values.script.to_latin`, the transliteration linkage uses)."""
+    text = to_latin(f"{forenames or ''} {surname or ''}")
+    text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return frozenset(_NAME_WORD.findall(text))
 
@@ -265,7 +270,8 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
     ctx.given_names = frozenset(
         word
         for m in mention_rows
-        if m.forenames and m.surname
+        # "Little T" (a street name written as forename and initial) is nobody's given name
+        if m.forenames and any(len(w) > 1 for w in _name_key(None, m.surname))
         for word in _name_key(m.forenames, None)
         if len(word) > 1
     )
@@ -370,7 +376,11 @@ def _ages_from_narratives(
         if len(children) == 1 and ms[children[0]].age is None:
             fill[children[0]] = child_age_in_text(text, s.child_age_below)
         if len(partners) == 1 and ms[partners[0]].age is None and partners[0] not in fill:
-            fill[partners[0]] = partner_age_in_text(text, words)
+            # the record's only suspect is also the one the text describes as a peer ("a boy
+            # from school (18)", "a 18-year-old peer")
+            alone = [m.role for m in ms].count(MentionRole.SUSPECT.value) == 1
+            alone = alone and ms[partners[0]].role == MentionRole.SUSPECT.value
+            fill[partners[0]] = partner_age_in_text(text, words | PEER_WORDS if alone else words)
         for i, age in fill.items():
             if age is not None:
                 ms[i] = replace(ms[i], age=age, age_from_text=True)

@@ -9,7 +9,9 @@ docs/indicators.md ("Ages read from the narrative"):
   "age 14" and "14-year-old". Only ages under `below` (a child's) count, and only one distinct
   age may be found: two different child ages in one text are ambiguous and give none;
 - the partner's age: a partner word ("boyfriend", ...; quotes allowed) followed by "aged
-  [about] 22" or "(22)", or preceded by "22-year-old". Again one distinct age, or none.
+  [about] 22" or "(22)", or preceded by "22-year-old". Again one distinct age, or none. When
+  the partner is the record's only suspect, the words that describe a peer ("a boy from school
+  (18)", "a 18-year-old peer") count as partner words.
 
 Both are used only for a record with exactly one victim or subject (the child) and, for the
 partner, exactly one mention written with a partner word, so the age cannot go to the wrong
@@ -22,7 +24,11 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["child_age_in_text", "partner_age_in_text"]
+__all__ = ["PEER_WORDS", "child_age_in_text", "partner_age_in_text"]
+
+# How a narrative describes the other party of peer abuse: read like a partner word when that
+# person is the record's only suspect.
+PEER_WORDS = frozenset({"peer", "boy from school"})
 
 _TAGGED = re.compile(r"\(\s*(?:f|m|female|male)\s*,\s*(\d{1,2})\s*\)", re.IGNORECASE)
 _APPROX = r"(?:about\s+|around\s+|approximately\s+|approx\.?\s+|c\.\s*)?"

@@ -162,11 +162,13 @@ def known_as(
         return True
     words = associate.name_key
     theirs = suspect.name_key
+    if any(frozenset(q.split()) == words for q in quoted):
+        return True  # the record quotes his whole name as the child gives it ('Little T')
     if len(words) == 1:
         (word,) = words
-        if any(_words_agree(word, name) for name in theirs) or word in quoted:
+        if any(_words_agree(word, name) or _lone_name_of(word, name) for name in theirs):
             return True
-    elif names_agree(words, theirs) and not _born_apart(associate, suspect):
+    elif _names_near(words, theirs) and not _born_apart(associate, suspect):
         # every word of the shorter name written (a slip apart) in the longer: his fuller name
         # in the suspect's, or a suspect written by one name ("Jakub") or a dropped middle name
         # ("Jack Clark" for "Jack Lewis Clarke"), unless their dates of birth tell them apart
@@ -177,6 +179,56 @@ def known_as(
     )
 
 
+def _lone_name_of(word: str, name: str) -> bool:
+    """A lone name a child gives for one of the suspect's name words, beyond `_words_agree`:
+    a nickname of the name as written with a slip ("Tony" for "Anthoy", "Danny" for "Dnaiel":
+    a nickname key one letter apart from the other name or its key), or the name cut short at either end ("Maine" for "Jermaine"; four letters or
+    more)."""
+    if len(word) >= 4 and len(name) > len(word) and (name.startswith(word) or name.endswith(word)):
+        return True
+    return any(
+        min(len(x), len(y)) >= 5 and _one_edit(x, y)
+        for x in {word, *forename_keys(word)}
+        for y in {name, *forename_keys(name)}
+    )
+
+
+def _names_near(a: frozenset[str], b: frozenset[str]) -> bool:
+    return names_agree(a, b) or _one_word_apart(a, b)
+
+
+def _one_word_apart(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Names of two words or more, equal but for one word each, and those two the same name
+    written with two slips ("Gabriwl" / "Gabirel": same first letter, five letters or more, at
+    most two letters apart) or cut short ("Hoq" / "Hoque", three letters or more)."""
+    if len(a) != len(b) or len(a) < 2:
+        return False
+    only_a, only_b = a - b, b - a
+    if len(only_a) != 1 or len(only_b) != 1:
+        return False
+    x, y = next(iter(only_a)), next(iter(only_b))
+    short, long_ = sorted((x, y), key=len)
+    if len(short) >= 3 and long_.startswith(short):
+        return True
+    return min(len(x), len(y)) >= 5 and x[0] == y[0] and _edit_distance(x, y) <= 2
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Letters substituted, inserted, deleted or two neighbours swapped (optimal string
+    alignment distance)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
 def _born_apart(a: MentionFacts, b: MentionFacts) -> bool:
     """Both write a date of birth, more than a year apart."""
     return a.dob is not None and b.dob is not None and abs(a.dob.year - b.dob.year) > 1
@@ -185,8 +237,12 @@ def _born_apart(a: MentionFacts, b: MentionFacts) -> bool:
 def told_apart(associate: MentionFacts, suspect: MentionFacts, given_names: frozenset[str]) -> bool:
     """The associate's given name and the suspect's forename are both written (and `known_as`
     found no agreement), so they are two men. A street name, a handle or an initial tells him
-    apart from nobody, nor does a suspect written by his surname alone."""
-    return bool(associate.name_key & given_names) and any(len(w) > 1 for w in suspect.forename_key)
+    apart from nobody, nor does a suspect written by his surname alone, nor one written by a
+    lone word that is nobody's given name ("Benz", "Bigz": a street name)."""
+    if not associate.name_key & given_names:
+        return False
+    surname = bool(suspect.name_key - suspect.forename_key)
+    return any(len(w) > 1 and (surname or w in given_names) for w in suspect.forename_key)
 
 
 def thinly_same_child(a: MentionFacts, b: MentionFacts) -> bool:
@@ -240,6 +296,8 @@ def same_child(
         return True
     if plausibly_same(a, b, a_day=a_day, b_day=b_day):
         return True
+    if exact_dob(a, b) and _initials_agree(a.name_key, b.name_key):
+        return True  # "B Murphy" born 13 April 2007 is the council's Bianca born that day
     if not names_agree(a.name_key, b.name_key):
         return False
     if a.postcode is not None and a.postcode == b.postcode:
@@ -247,3 +305,10 @@ def same_child(
     if min(len(a.name_key), len(b.name_key)) < 2:
         return _dob_agree(a, b)  # a lone name needs a written date of birth that agrees
     return _dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day)
+
+
+def _initials_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Every word of the shorter name agrees with its own word of the longer, an initial
+    included (`_words_agree`)."""
+    short, long_ = sorted((a, b), key=len)
+    return bool(short) and _each_its_own(sorted(short), sorted(long_))
