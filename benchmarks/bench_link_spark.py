@@ -205,7 +205,13 @@ def run_engine(args: argparse.Namespace, engine: str, master: str, workers: list
         "workers_peak_mib": [p.peak_sum // 2**20 for p in worker_peaks],
         "workers_hwm_mib": [{k: v // 2**20 for k, v in p.hwm.items()} for p in worker_peaks],
         **result,
-        "progress_tail": (work / "progress.log").read_text()[-4000:],
+        # The phase lines with the driver's Python memory, then the log's end.
+        "phases": [
+            line.strip()
+            for line in (work / "progress.log").read_text(errors="replace").splitlines()
+            if "MiB, hwm" in line
+        ],
+        "progress_tail": (work / "progress.log").read_text(errors="replace")[-3000:],
     }
     shutil.rmtree(work, ignore_errors=True)
     return row
