@@ -128,6 +128,7 @@ def lean_in_place(frame: pd.DataFrame) -> None:
 def _stage(frame: pd.DataFrame, folder: Path) -> Path:
     """`frame` as Parquet files of `_PARQUET_ROWS` rows in a new folder inside `folder`, with
     the types `model._arrow_frame` gives (every column; each linker drops what it skips)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     staged = folder / f"frame-{next(_STAGED)}"
@@ -135,6 +136,9 @@ def _stage(frame: pd.DataFrame, folder: Path) -> Path:
     for number, start in enumerate(range(0, max(len(frame), 1), _PARQUET_ROWS)):
         part = _arrow_frame(frame.iloc[start : start + _PARQUET_ROWS], set())
         pq.write_table(part, staged / f"part-{number:05d}.parquet")
+        del part
+    # Arrow's allocator keeps the slices' buffers for reuse; nothing here needs them again.
+    pa.default_memory_pool().release_unused()
     return staged
 
 
