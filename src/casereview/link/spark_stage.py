@@ -90,6 +90,7 @@ LEAN_COLUMNS: tuple[str, ...] = (
     "id_scheme",
     "identifier",
     "strong_id",
+    "borough",  # when the frame has it (attach_bare_names reads it there)
 )
 # Columns the guards only test for a value (attach_bare_names' evidence): kept as True/None.
 PRESENCE_COLUMNS: tuple[str, ...] = ("phones",)
