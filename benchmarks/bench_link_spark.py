@@ -50,10 +50,17 @@ link = settings.link.model_copy(update={
     "spark_executor_memory": executor_mem,
 })
 settings = settings.model_copy(update={"link": link})
+def memory():  # this Python process's resident memory now and its high-water mark, MiB
+    found = {}
+    for line in open("/proc/self/status"):
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            found[line[:5]] = int(line.split()[1]) // 1024
+    return f"rss {found.get('VmRSS', 0)} MiB, hwm {found.get('VmHWM', 0)} MiB"
 t0 = time.perf_counter()
 result = run_link(make_engine(f"sqlite:///{store}"), engine_name=engine_name, settings=settings,
-                  progress=lambda m: print(f"{time.perf_counter() - t0:8.1f}s {m}",
+                  progress=lambda m: print(f"{time.perf_counter() - t0:8.1f}s [{memory()}] {m}",
                                            file=sys.stderr, flush=True))
+print(f"{time.perf_counter() - t0:8.1f}s [{memory()}] done", file=sys.stderr, flush=True)
 print(json.dumps({"mentions": result.mentions, "persons": result.persons,
                   "pairs_scored": result.pairs_scored, "pairs_stored": result.pairs_stored,
                   "timings": result.timings}))
@@ -198,7 +205,13 @@ def run_engine(args: argparse.Namespace, engine: str, master: str, workers: list
         "workers_peak_mib": [p.peak_sum // 2**20 for p in worker_peaks],
         "workers_hwm_mib": [{k: v // 2**20 for k, v in p.hwm.items()} for p in worker_peaks],
         **result,
-        "progress_tail": (work / "progress.log").read_text()[-1500:],
+        # The phase lines with the driver's Python memory, then the log's end.
+        "phases": [
+            line.strip()
+            for line in (work / "progress.log").read_text(errors="replace").splitlines()
+            if "MiB, hwm" in line
+        ],
+        "progress_tail": (work / "progress.log").read_text(errors="replace")[-3000:],
     }
     shutil.rmtree(work, ignore_errors=True)
     return row

@@ -194,3 +194,22 @@ def test_linked_records_widen_the_context_to_the_people_of_the_case() -> None:
     assert level.tolist() == [COMMON, NULL]
     # A crime linked to more records than the cap names gives its people no linked context.
     assert [len(a) for a in linked_mates(frame, links, cap=1)] == [2, 2]
+
+
+def test_context_levels_of_many_pairs_are_worked_out_a_slice_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The same levels whatever the slice (the slices only bound the memory)."""
+    import casereview.link.context as context
+
+    rng = np.random.default_rng(3)
+    n = 40
+    record = rng.integers(-1, 8, size=n)
+    matrix = np.full((n, 3), -1, dtype=np.int64)  # as context_matrix: ascending, -1 after
+    for row in range(n):
+        if row % 5:  # every fifth row has no context
+            labels = sorted(set(rng.integers(0, 6, size=rng.integers(1, 4)).tolist()))
+            matrix[row, : len(labels)] = labels
+    left, right = rng.integers(0, n, size=500), rng.integers(0, n, size=500)
+    whole = context_levels(left, right, record, matrix)
+    assert set(whole.tolist()) >= {NULL, ELSE, COMMON, SAME_RECORD}
+    monkeypatch.setattr(context, "_LEVEL_SLICE", 7)
+    np.testing.assert_array_equal(context_levels(left, right, record, matrix), whole)

@@ -47,3 +47,24 @@ def test_spark_gives_the_same_clusters_as_duckdb() -> None:
     s = spark.pairs.sort_values(key).reset_index(drop=True)
     assert d[key].values.tolist() == s[key].values.tolist()
     assert (d["match_weight"] - s["match_weight"]).abs().max() < 1e-6
+
+
+def test_spark_trains_on_a_sample_and_scores_every_mention_from_the_staged_frame() -> None:
+    """The path of a large store (`train_sample_size` below the mentions): trained on a
+    sample handed to Spark, every mention scored and the kept pairs explained from the frame
+    staged once as Parquet; the driver's frame is left lean, and every mention has a person."""
+    from casereview.link.spark_stage import LEAN_COLUMNS
+    from casereview.settings import get_settings
+
+    settings = get_settings()
+    settings = settings.model_copy(
+        update={"link": settings.link.model_copy(update={"train_sample_size": 200})}
+    )
+    frame = _frame()
+    ids = sorted(frame["unique_id"].tolist())
+    spark = predict_persons(frame, engine_name="spark", settings=settings)
+    assert set(frame.columns) <= {*LEAN_COLUMNS, "phones"}  # left lean, in place
+    assert sorted(spark.clustering.labels) == ids
+    assert any(len(c) > 1 for c in spark.clustering.clusters().values())
+    assert len(spark.pairs) and spark.pairs["match_key"].notna().all()  # explained
+    assert {"gamma_surname", "mw_surname"} <= set(spark.pairs.columns)

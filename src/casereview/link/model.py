@@ -526,6 +526,11 @@ def open_backend(
             .config("spark.default.parallelism", "4")
             .config("spark.ui.enabled", "false")
             .config("spark.driver.memory", spark_driver_memory)
+            # No broadcast joins: a broadcast table is collected into the driver's JVM, and
+            # Spark's size estimate after Splink's filters can be far below the table (at
+            # 100,000 mentions one failed a 1g driver: "Not enough memory to build and
+            # broadcast the table"). Sort-merge joins keep the rows on the executors.
+            .config("spark.sql.autoBroadcastJoinThreshold", "-1")
         )
         if not spark_master.startswith("local"):
             builder = (

@@ -82,6 +82,7 @@ from casereview.link.places import resolve_places
 from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.stable_ids import IdAssignment, assign_stable_ids
+from casereview.link.staging import read_frame_in_chunks
 from casereview.model.codes import AuditAction
 from casereview.model.serial import canonical_json
 from casereview.model.tables import (
@@ -145,6 +146,18 @@ def predict_persons(
     (record id pairs, `context.load_record_links`) widen each mention's record context to
     the records its source linked to its record. The garbage collector is paused meanwhile
     (`casereview.collector`)."""
+    if engine_name == "spark":  # the frame staged once, kept lean (link/spark_stage.py)
+        from casereview.link.spark_stage import predict_persons_on_spark
+
+        return predict_persons_on_spark(
+            frame,
+            settings=settings or get_settings(),
+            judgements=judgements,
+            detail=detail,
+            progress=progress,
+            trained=trained,
+            record_links=record_links,
+        )
     link = (settings or get_settings()).link
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
@@ -652,8 +665,12 @@ def run_link(
     say("reading mentions")
     phase: dict[str, float] = {}
     t0 = time.perf_counter()
+    frame: pd.DataFrame | None = None
     with reading(engine) as conn:
-        rows = load_mention_rows(conn)
+        if engine_name == "spark":  # read and normalised a chunk at a time (link/staging.py)
+            rows, frame = read_frame_in_chunks(conn)
+        else:
+            rows = load_mention_rows(conn)
         previous = dict(
             conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id)).all()
         )
@@ -663,7 +680,8 @@ def run_link(
         raise StageError("the store has no person mentions: import source exports first")
     phase["read_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    frame = build_frame(rows)
+    if frame is None:
+        frame = build_frame(rows)
     phase["frame_s"] = time.perf_counter() - t0
     # Only the names are needed again (persons' display names): the rest of what was read
     # (addresses, phones, identifiers) would sit in memory through training and scoring.

@@ -1,0 +1,396 @@
+"""The link stage's prediction on Spark: the frame staged once as Parquet, a lean frame kept.
+
+On DuckDB `stage.predict_persons` hands the pandas frame to every backend it opens (training,
+scoring, explaining) and keeps it whole for the project's own guards. On Spark the frame is
+written once, after the skewed-block guard, as Parquet files into a private folder (mode
+0700, inside `link.spark_staging_dir`) that every backend of the run reads, and removed at
+the end; the driver then keeps only the columns that the guards, the record context and the
+clustering read (`LEAN_COLUMNS`), the others freed in place: the caller's frame is left lean.
+The steps, their order and the model are `predict_persons`'s, so the persons are those DuckDB
+gives under the same model (tests/link/test_spark_cluster.py compares them).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from casereview.errors import LinkageError
+from casereview.link.cluster import (
+    Clustering,
+    attach_bare_names,
+    cluster_mentions,
+    household_guard,
+    one_to_one,
+    strongest_only,
+    well_evidenced,
+)
+from casereview.link.context import linked_mates
+from casereview.link.explain import explanation_columns
+from casereview.link.frame import (
+    effective_block_cap,
+    guard_blocks,
+    lists_by_position,
+    select_blocking_keys,
+    unanchored,
+)
+from casereview.link.model import (
+    PRIOR_RULES,
+    ScoredPairs,
+    TrainedModel,
+    _arrow_frame,
+    _unused_columns,
+    backend_for,
+    linker_for,
+    model_settings,
+    predictions_as_pandas,
+    score_frame,
+    train,
+    training_sample,
+    u_pairs,
+)
+from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model
+from casereview.link.score import duckdb_settings_from_saved
+from casereview.link.stage import (
+    Prediction,
+    Progress,
+    _positions,
+    _train,
+    _with_context,
+    _without_term_frequencies,
+)
+from casereview.settings import Settings
+
+__all__ = ["LEAN_COLUMNS", "lean_in_place", "predict_persons_on_spark", "witness"]
+
+# What the driver keeps of each mention once the frame is staged: the columns read by the
+# household guard, strongest_only's anchors, well_evidenced, attach_bare_names, the record
+# context (record mates, linked records, forenames) and the pairs' positions.
+LEAN_COLUMNS: tuple[str, ...] = (
+    "unique_id",
+    "record_id",
+    "forename1",
+    "forename_std",
+    "forename_keys",
+    "surname_std",
+    "dob",
+    "yob_lo",
+    "yob_hi",
+    "postcode",
+    "street_number",
+    "address",
+    "id_scheme",
+    "identifier",
+    "strong_id",
+    "borough",  # when the frame has it (attach_bare_names reads it there)
+)
+# Columns the guards only test for a value (attach_bare_names' evidence): kept as True/None.
+PRESENCE_COLUMNS: tuple[str, ...] = ("phones",)
+
+# Rows per Parquet file of the staged frame (as `model._spark_frame` writes a frame).
+_PARQUET_ROWS = 200_000
+_STAGED = itertools.count(1)
+
+
+def witness(frame: pd.DataFrame) -> pd.DataFrame:
+    """A few rows of `frame` holding a value in every column that has one anywhere, all its
+    columns in order: Splink's settings (`model_settings`, `duckdb_settings_from_saved`)
+    depend on which columns hold a value, and this answers as the whole frame does."""
+    rows = {frame[col].first_valid_index() for col in frame.columns}
+    rows.discard(None)
+    if not rows:
+        return frame.iloc[:1].copy()
+    return frame.loc[sorted(rows)].copy()
+
+
+def lean_in_place(frame: pd.DataFrame) -> None:
+    """Keep only `LEAN_COLUMNS` (and `PRESENCE_COLUMNS` as True/None) of `frame`, in place,
+    freeing the rest: every kept column is replaced by a copy of its own first, because
+    pandas keeps a dropped column of a shared block alive for as long as any column of the
+    block is."""
+    keep = [c for c in frame.columns if c in LEAN_COLUMNS]
+    for col in frame.columns:
+        if col in PRESENCE_COLUMNS:
+            frame[col] = pd.Series(_marker(frame[col]), index=frame.index, dtype="object")
+        elif col in keep:
+            frame[col] = frame[col].copy(deep=True)
+    for col in [c for c in frame.columns if c not in keep and c not in PRESENCE_COLUMNS]:
+        del frame[col]
+
+
+def _stage(frame: pd.DataFrame, folder: Path) -> Path:
+    """`frame` as Parquet files of `_PARQUET_ROWS` rows in a new folder inside `folder`, with
+    the types `model._arrow_frame` gives (every column; each linker drops what it skips)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    staged = folder / f"frame-{next(_STAGED)}"
+    staged.mkdir(mode=0o700)
+    for number, start in enumerate(range(0, max(len(frame), 1), _PARQUET_ROWS)):
+        part = _arrow_frame(frame.iloc[start : start + _PARQUET_ROWS], set())
+        pq.write_table(part, staged / f"part-{number:05d}.parquet")
+        del part
+    # Arrow's allocator keeps the slices' buffers for reuse; nothing here needs them again.
+    pa.default_memory_pool().release_unused()
+    return staged
+
+
+def _staged_linker(db_api: Any, table: Any, settings: Any) -> Any:
+    """A Splink linker over a Spark DataFrame `table` (the staged frame), without the columns
+    the model does not read (as `model.linker_for` leaves them out)."""
+    from splink import Linker
+
+    skip = [c for c in _unused_columns(settings) if c in table.columns]
+    registered = db_api.register(table.drop(*skip) if skip else table)
+    return Linker(registered, settings, log_level=logging.ERROR)
+
+
+def _prior_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns `model.prior_recall` reads, as True/None (it counts values, no more)."""
+    columns = sorted({c for rule in PRIOR_RULES for c in rule})
+    return pd.DataFrame({c: _marker(frame[c]) for c in columns}, index=frame.index)
+
+
+def _marker(values: pd.Series) -> np.ndarray:
+    """True where `values` holds a value, None where it is missing."""
+    out = np.full(len(values), None, dtype=object)
+    out[values.notna().to_numpy()] = True
+    return out
+
+
+def predict_persons_on_spark(
+    frame: pd.DataFrame,
+    *,
+    settings: Settings,
+    judgements: list[Any] | None = None,
+    detail: bool = True,
+    progress: Progress | None = None,
+    trained: dict[str, Any] | None = None,
+    record_links: np.ndarray | None = None,
+) -> Prediction:
+    """`stage.predict_persons` on Spark (same arguments), the frame staged once (module
+    docstring). `frame` is left lean (`lean_in_place`); the prediction's frame is it."""
+    link = settings.link
+    folder = Path(tempfile.mkdtemp(prefix="casereview-staged-", dir=link.spark_staging_dir))
+    try:
+        return _predict(frame, folder, link, judgements, detail, progress, trained, record_links)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _predict(
+    frame: pd.DataFrame,
+    folder: Path,
+    link: Any,
+    judgements: list[Any] | None,
+    detail: bool,
+    progress: Progress | None,
+    trained: dict[str, Any] | None,
+    record_links: np.ndarray | None,
+) -> Prediction:
+    say = progress or (lambda _m: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    frame = select_blocking_keys(frame, addresses=link.compare_addresses)
+    cap = effective_block_cap(link.max_block_size, len(frame), link.block_cap_reference_mentions)
+    report = guard_blocks(frame, cap)
+    notes = report.notes()
+    if report.dropped:
+        say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
+    dialect = "spark"
+    partial = False
+    if trained is None and len(frame) < MIN_TRAIN_MENTIONS:
+        trained, partial = reference_model(), True
+        notes.append(
+            f"{len(frame)} mentions are too few to train on (fewer than {MIN_TRAIN_MENTIONS}): "
+            "scored with the reference model (docs/linkage.md)"
+        )
+    given = trained is not None
+    min_weight = link.match_weight_threshold - link.near_miss_margin
+    mates = linked_mates(frame, record_links) if record_links is not None else None
+    use_context = bool(frame["record_id"].dropna().duplicated().any()) or bool(
+        mates is not None and len(mates[0])
+    )
+    floor = min_weight - (link.context_max_weight if use_context else 0.0)
+    sample = None if given else training_sample(frame, link.train_sample_size, link.random_seed)
+    on_all = sample is not None and sample is frame
+    if on_all:
+        sample = None
+    mentions = len(frame)
+    shape = witness(frame)
+    prior = _prior_frame(frame) if on_all else None
+    say(f"staging {mentions} mentions as Parquet for Spark")
+    staged = _stage(frame, folder)
+    lean_in_place(frame)
+    if on_all:
+        say(f"training the model on all {mentions} mentions (spark)")
+        with backend_for("spark", link) as db_api:
+            table = db_api.spark.read.parquet(str(staged))
+            linker = _staged_linker(
+                db_api, table, model_settings(shape, addresses=link.compare_addresses)
+            )
+            model = train(
+                linker,
+                u_max_pairs=u_pairs(mentions, link.u_pairs_per_mention, link.u_max_pairs),
+                seed=link.random_seed,
+                em_sample=link.em_record_sample_proportion,
+                frame=prior,
+            )
+            del prior
+            notes.extend(model.notes)
+            timings["train_s"] = time.perf_counter() - t0
+            say("scoring candidate pairs")
+            t1 = time.perf_counter()
+            scored = score_frame(
+                linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
+            )
+            timings["predict_s"] = time.perf_counter() - t1
+    else:
+        if sample is not None:
+            say(f"training the model on {len(sample)} of {mentions} mentions (spark)")
+            with backend_for("spark", link) as train_api:
+                linker = linker_for(
+                    train_api, sample, model_settings(shape, addresses=link.compare_addresses)
+                )
+                learned = _train(linker, link, sample)
+                trained = learned.settings
+                notes.extend(learned.notes)
+                del linker
+            del sample
+        assert trained is not None
+        with backend_for("spark", link) as db_api:
+            settings_dict = duckdb_settings_from_saved(
+                shape,
+                trained,
+                dialect,
+                addresses=link.compare_addresses if partial else None,
+                partial=partial,
+            )
+            if partial:
+                _without_term_frequencies(settings_dict)
+            settings_dict["retain_matching_columns"] = False
+            settings_dict["retain_intermediate_calculation_columns"] = False
+            table = db_api.spark.read.parquet(str(staged))
+            linker = _staged_linker(db_api, table, settings_dict)
+            model = TrainedModel(settings_dict)
+            timings["train_s"] = time.perf_counter() - t0
+            say("scoring candidate pairs")
+            t1 = time.perf_counter()
+            scored = score_frame(
+                linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
+            )
+            timings["predict_s"] = time.perf_counter() - t1
+    say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
+    t2 = time.perf_counter()
+    weak = unanchored(frame)
+    guard = household_guard(frame)
+
+    def clustered(scored: ScoredPairs) -> tuple[ScoredPairs, Clustering]:
+        pairs = scored.pairs
+        if link.one_to_one_sources:
+            pairs = one_to_one(pairs, link.match_weight_threshold)
+            scored = ScoredPairs(pairs=pairs, model=scored.model)
+        sure = well_evidenced(frame, pairs)
+        pairs = strongest_only(pairs, weak, link.match_weight_threshold, sure)
+        ids = frame["unique_id"].tolist()
+        return scored, cluster_mentions(
+            ids, pairs, link.match_weight_threshold, judgements or [], guard=guard
+        )
+
+    scored, clustering = clustered(scored)
+    if use_context:
+        say("adding record context and clustering again")
+        frame, scored, contexts = _with_context(
+            frame, scored, clustering, link, dialect, detail, mates
+        )
+        notes.append(contexts)
+        scored, clustering = clustered(scored)
+    attach_bare_names(frame, clustering, judgements or [])
+    timings["cluster_s"] = time.perf_counter() - t2
+    if detail and len(scored.pairs):
+        say(f"explaining the {len(scored.pairs)} pairs kept")
+        t3 = time.perf_counter()
+        pairs = _with_detail(frame, staged, shape, scored.pairs, model.settings, link)
+        scored = ScoredPairs(pairs=pairs, model=scored.model)
+        timings["explain_s"] = time.perf_counter() - t3
+    notes.extend(clustering.notes)
+    if clustering.guard_cuts:
+        notes.append(f"the household guard cut {clustering.guard_cuts} model link(s)")
+    if clustering.edges_cut:
+        notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
+    return Prediction(frame, scored.pairs, scored.model.settings, clustering, notes, timings)
+
+
+def _with_detail(
+    frame: pd.DataFrame,
+    staged: Path,
+    shape: pd.DataFrame,
+    pairs: pd.DataFrame,
+    trained: dict[str, Any],
+    link: Any,
+) -> pd.DataFrame:
+    """`stage._with_detail` on the staged frame: each mention's list of the pairs it is in
+    (`bka_pair`) goes to Spark as a Parquet file of its own, joined there to the staged
+    frame by unique id, never added to a pandas copy of the frame."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from splink import block_on
+
+    left, right = _positions(frame, pairs)
+    number = np.arange(len(pairs), dtype=np.int64)
+    lists = lists_by_position(
+        np.concatenate([left, right]), np.concatenate([number, number]), len(frame)
+    )
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    inside = [i for i, v in enumerate(lists) if v is not None]
+    listed = staged.parent / f"pairs-of-{staged.name}"
+    listed.mkdir(mode=0o700)
+    pq.write_table(
+        pa.table(
+            {
+                "unique_id": pa.array(ids[inside], type=pa.int64()),
+                "bka_pair": pa.array([lists[i] for i in inside], type=pa.list_(pa.int64())),
+            }
+        ),
+        listed / "part-00000.parquet",
+    )
+    del lists
+    keyed_shape = shape.copy()
+    keyed_shape["bka_pair"] = pd.Series([[0]] * len(shape), index=shape.index, dtype="object")
+    settings_dict = duckdb_settings_from_saved(keyed_shape, trained, "spark")
+    if not any(
+        level.get("tf_adjustment_column")
+        for comparison in trained["comparisons"]
+        for level in comparison["comparison_levels"]
+    ):
+        _without_term_frequencies(settings_dict)  # scored by the reference model
+    settings_dict["blocking_rules_to_generate_predictions"] = [
+        block_on("bka_pair", arrays_to_explode=["bka_pair"]).create_blocking_rule_dict("spark")
+    ]
+    settings_dict["retain_matching_columns"] = True
+    settings_dict["retain_intermediate_calculation_columns"] = True
+    with backend_for("spark", link) as db_api:
+        spark = db_api.spark
+        table = spark.read.parquet(str(staged)).join(
+            spark.read.parquet(str(listed)), on="unique_id", how="left"
+        )
+        linker = _staged_linker(db_api, table, settings_dict)
+        predicted = linker.inference.predict()
+        quoted = {c.unquote().name: c.quote().name for c in predicted.columns}
+        wanted = ["unique_id_l", "unique_id_r", "match_key"]
+        wanted += explanation_columns(trained, list(quoted))
+        scored = predictions_as_pandas(predicted, [quoted[c] for c in wanted])
+    ours = [c for c in pairs.columns if c not in ("unique_id_l", "unique_id_r")]
+    scored = scored.drop(columns=[c for c in ours if c in scored.columns])
+    detail = pairs.merge(scored, on=["unique_id_l", "unique_id_r"], how="left")
+    if len(detail) != len(pairs) or detail["match_key"].isna().any():
+        raise LinkageError("explaining the kept pairs did not score every one of them")
+    return detail

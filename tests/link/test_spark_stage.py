@@ -1,0 +1,96 @@
+"""What the Spark path keeps on the driver: the lean frame answers every guard as the whole
+frame does, and the witness rows give the settings the whole frame gives (no Spark needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from casereview.link.cluster import (
+    Clustering,
+    Forenames,
+    attach_bare_names,
+    household_guard,
+    well_evidenced,
+)
+from casereview.link.context import record_ids
+from casereview.link.frame import (
+    build_frame,
+    context_matrix,
+    effective_block_cap,
+    guard_blocks,
+    load_mention_rows,
+    record_mates,
+    select_blocking_keys,
+    unanchored,
+)
+from casereview.link.model import _unused_columns, model_settings, prior_recall
+from casereview.link.reference import reference_model
+from casereview.link.score import duckdb_settings_from_saved
+from casereview.link.spark_stage import LEAN_COLUMNS, _prior_frame, lean_in_place, witness
+from casereview.store.db import make_engine, reading
+from pipeline_world import build_ingested_store
+
+
+def _guarded_frame(tmp_path: Path) -> pd.DataFrame:
+    store = build_ingested_store(tmp_path, cases=60, seed=4)
+    engine = make_engine(f"sqlite:///{store}")
+    try:
+        with reading(engine) as conn:
+            frame = build_frame(load_mention_rows(conn))
+    finally:
+        engine.dispose()
+    frame = select_blocking_keys(frame, addresses=False)
+    guard_blocks(frame, effective_block_cap(8, len(frame), 50))  # a small cap: refined keys
+    return frame
+
+
+def test_the_lean_frame_answers_the_guards_as_the_whole_frame(tmp_path: Path) -> None:
+    whole = _guarded_frame(tmp_path)
+    lean = whole.copy(deep=True)
+    lean_in_place(lean)
+    assert set(lean.columns) == {c for c in LEAN_COLUMNS if c in whole.columns} | {"phones"}
+    assert set(lean["phones"]) == {True, None}
+    ids = whole["unique_id"].to_numpy(dtype=np.int64)
+    np.testing.assert_array_equal(unanchored(lean), unanchored(whole))
+    np.testing.assert_array_equal(record_ids(lean), record_ids(whole))
+    for got, want in zip(record_mates(lean), record_mates(whole), strict=True):
+        np.testing.assert_array_equal(got, want)
+    # Every mention one person, then each mention with the next: the guard's every question.
+    membership = np.zeros(len(ids), dtype=np.int64)
+    assert household_guard(lean)(ids, membership) == household_guard(whole)(ids, membership)
+    assert household_guard(whole)(ids, membership)  # it had something to say
+    pairs = pd.DataFrame({"unique_id_l": ids[:-1], "unique_id_r": ids[1:], "match_weight": 1.0})
+    np.testing.assert_array_equal(well_evidenced(lean, pairs), well_evidenced(whole, pairs))
+    names_lean, names_whole = Forenames(lean), Forenames(whole)
+    assert [names_lean.differ(i, i + 1) for i in range(len(ids) - 1)] == [
+        names_whole.differ(i, i + 1) for i in range(len(ids) - 1)
+    ]
+    labels = {int(m): int(m) for m in ids}  # nobody joined: bare names may attach
+    np.testing.assert_array_equal(context_matrix(lean, labels), context_matrix(whole, labels))
+    attached_lean, attached_whole = Clustering(dict(labels)), Clustering(dict(labels))
+    assert attach_bare_names(lean, attached_lean, min_mentions=1) == attach_bare_names(
+        whole, attached_whole, min_mentions=1
+    )
+    assert attached_lean.labels == attached_whole.labels
+    assert prior_recall(_prior_frame(whole)) == prior_recall(whole)
+
+
+def test_the_witness_gives_the_settings_of_the_whole_frame(tmp_path: Path) -> None:
+    whole = _guarded_frame(tmp_path)
+    shape = witness(whole)
+    assert len(shape) <= len(whole.columns) and list(shape.columns) == list(whole.columns)
+    for addresses in (False, True):
+        want = model_settings(whole, addresses=addresses).get_settings("spark").as_dict()
+        got = model_settings(shape, addresses=addresses).get_settings("spark").as_dict()
+        assert got == want
+    assert _unused_columns(model_settings(shape)) == _unused_columns(model_settings(whole))
+    saved = reference_model()
+    assert duckdb_settings_from_saved(shape, saved, "spark", partial=True) == (
+        duckdb_settings_from_saved(whole, saved, "spark", partial=True)
+    )
+    # A column holding no value anywhere holds none in the witness either.
+    whole["sex"] = None
+    assert witness(whole)["sex"].isna().all()
