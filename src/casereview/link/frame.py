@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from casereview.model.serial import from_json
 from casereview.model.tables import mentions, records, sources
@@ -49,8 +49,10 @@ __all__ = [
     "list_blocking_columns",
     "lists_by_position",
     "load_mention_rows",
+    "mention_query",
     "record_mates",
     "select_blocking_keys",
+    "with_event_date",
 ]
 
 # Every blocking key: name of its column -> what it joins on (for the run log and docs).
@@ -750,12 +752,10 @@ def add_context(frame: pd.DataFrame, labels: Mapping[int, int]) -> pd.DataFrame:
     return out
 
 
-def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
-    """Every mention's identifying values, with its source's name and the record's date
-    (an age at the event becomes a range of birth years), one column per value.
-
-    Read in chunks straight into columns: a list of a million row dicts held 1.5 GB."""
-    query = (
+def mention_query() -> Select[Any]:
+    """Every mention with its source's name and its record's dates and borough, in mention-id
+    order: what `load_mention_rows` reads (and `staging.mention_chunks`, a chunk at a time)."""
+    return (
         select(
             mentions.c.id.label("mention_id"),
             mentions.c.record_id,
@@ -783,6 +783,22 @@ def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
         )
         .order_by(mentions.c.id)
     )
+
+
+def with_event_date(data: dict[str, Any]) -> pd.DataFrame:
+    """The read columns as a frame, the record's `occurred_at` or else `recorded_at` as
+    `event_date`."""
+    occurred, recorded = data.pop("occurred_at"), data.pop("recorded_at")
+    data["event_date"] = occurred.where(occurred.notna(), recorded)
+    return pd.DataFrame(data)
+
+
+def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
+    """Every mention's identifying values, with its source's name and the record's date
+    (an age at the event becomes a range of birth years), one column per value.
+
+    Read in chunks straight into columns: a list of a million row dicts held 1.5 GB."""
+    query = mention_query()
     # Through the DB-API cursor of the open transaction, as plain tuples: SQLAlchemy builds a
     # row object per mention and parses each date with a regular expression (at a million
     # mentions most of the read). Dates come as the driver gives them (ISO text on SQLite,
@@ -799,6 +815,4 @@ def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
         cursor.close()
     data = {name: pd.Series(col, dtype="object") for name, col in zip(names, columns, strict=True)}
     del columns
-    occurred, recorded = data.pop("occurred_at"), data.pop("recorded_at")
-    data["event_date"] = occurred.where(occurred.notna(), recorded)
-    return pd.DataFrame(data)
+    return with_event_date(data)

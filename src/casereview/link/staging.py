@@ -16,10 +16,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from casereview.link.frame import add_blocking_keys, add_record_mates, build_frame
-from casereview.model.tables import mentions, records, sources
+from casereview.link.frame import (
+    add_blocking_keys,
+    add_record_mates,
+    build_frame,
+    mention_query,
+    with_event_date,
+)
 
 __all__ = ["NAME_COLUMNS", "mention_chunks", "read_frame_in_chunks"]
 
@@ -30,33 +35,7 @@ NAME_COLUMNS = ["mention_id", "forenames", "surname", "name_raw"]
 def mention_chunks(conn: Connection, *, chunk: int = 50_000) -> Iterator[pd.DataFrame]:
     """The columns of `frame.load_mention_rows`, `chunk` mentions at a time in mention-id
     order (the same query, through the DB-API cursor as plain tuples)."""
-    query = (
-        select(
-            mentions.c.id.label("mention_id"),
-            mentions.c.record_id,
-            sources.c.name.label("source"),
-            mentions.c.mention_key,
-            mentions.c.forenames,
-            mentions.c.surname,
-            mentions.c.name_raw,
-            mentions.c.dob,
-            mentions.c.dob_precision,
-            mentions.c.age_at_event,
-            mentions.c.sex,
-            mentions.c.address,
-            mentions.c.postcode,
-            mentions.c.phones,
-            mentions.c.identifiers,
-            records.c.occurred_at,
-            records.c.recorded_at,
-        )
-        .select_from(
-            mentions.join(sources, sources.c.id == mentions.c.source_id).join(
-                records, records.c.id == mentions.c.record_id
-            )
-        )
-        .order_by(mentions.c.id)
-    )
+    query = mention_query()
     names = [c.name for c in query.selected_columns]
     cursor = conn.connection.cursor()
     try:
@@ -67,9 +46,7 @@ def mention_chunks(conn: Connection, *, chunk: int = 50_000) -> Iterator[pd.Data
                 name: pd.Series(list(values), dtype="object")
                 for name, values in zip(names, columns, strict=True)
             }
-            occurred, recorded = data.pop("occurred_at"), data.pop("recorded_at")
-            data["event_date"] = occurred.where(occurred.notna(), recorded)
-            yield pd.DataFrame(data)
+            yield with_event_date(data)
     finally:
         cursor.close()
 
