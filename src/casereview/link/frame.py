@@ -673,23 +673,25 @@ def add_record_mates(frame: pd.DataFrame) -> pd.DataFrame:
     blocks too large to compare whole: the same associate on two referrals about one child
     shares the child's name. Splink explodes the list (one key per element)."""
     mate = _person_key(frame["forename_std"], frame["surname_std"]).to_numpy(dtype=object)
+    mate_code, _ = pd.factorize(mate, use_na_sentinel=True)
     pos, other = record_mates(frame)
-    named = pd.notna(mate[other])
-    pos, names = pos[named], mate[other[named]]
+    named = mate_code[other] >= 0
+    pos, other = pos[named], other[named]
+    # Each element ("forename key of this mention = name of that mate", and the same with
+    # the surname key) as one integer made of three codes rather than as joined text (at a
+    # million mentions, millions of temporary strings). Codes are numbered by first
+    # appearance, as the text was, so the keys are the same.
     keys_pos: list[np.ndarray] = []
     keys: list[np.ndarray] = []
-    for prefix, col in (("f:", "forename_std"), ("s:", "surname_std")):
-        own = frame[col].to_numpy(dtype=object)[pos]
-        known = pd.notna(own)
-        joined = (
-            prefix
-            + pd.Series(own[known], dtype="object")
-            + "="
-            + pd.Series(names[known], dtype="object")
-        )
+    width = np.int64(len(mate) + 1)
+    for prefix, col in enumerate(("forename_std", "surname_std")):
+        own_code, _ = pd.factorize(frame[col].to_numpy(dtype=object), use_na_sentinel=True)
+        own = own_code[pos]
+        known = own >= 0
         keys_pos.append(pos[known])
-        keys.append(joined.to_numpy(dtype=object))
+        keys.append((prefix * width + own[known]) * width + mate_code[other[known]])
     codes, _ = pd.factorize(np.concatenate(keys))
+    del keys, mate, mate_code
     frame["bka_mates"] = pd.Series(
         lists_by_position(np.concatenate(keys_pos), codes.astype(np.int64), len(frame)),
         index=frame.index,
