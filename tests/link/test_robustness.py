@@ -155,3 +155,48 @@ def test_a_missing_episode_naming_the_child_only_by_its_child_id_reaches_the_chi
 def test_a_strong_identifier_must_be_one_of_the_persons_identifiers() -> None:
     with pytest.raises(MappingError, match="strong_identifiers 'pnc' not among"):
         parse_mapping(MAPPING.replace("[la_child_id]", "[la_child_id, pnc]"))
+
+
+def test_an_em_session_that_drives_an_m_to_zero_keeps_starting_values(
+    fresh_store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Splink refuses an m of 0, which EM reaches on some small drawn worlds (a world of 218
+    cases in the drawn-worlds test): that session is skipped like one that finds no pair,
+    the run says so and links; any other error still stops it."""
+    from splink.internals.linker_components.training import LinkerTraining
+
+    rows = tiny_people(11, 80)
+    add_mentions(fresh_store, rows)
+    real = LinkerTraining.estimate_parameters_using_expectation_maximisation
+    sessions: list[str] = []
+
+    def first_session_underflows(
+        self: LinkerTraining, blocking_rule: object, **kw: object
+    ) -> object:
+        sessions.append(str(blocking_rule))
+        if len(sessions) == 1:
+            raise ValueError(
+                "m_probability value 0.0 is below the minimum allowed value of 1e-300. "
+                "Values this small cannot be represented accurately as float64"
+            )
+        return real(self, blocking_rule, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(
+        LinkerTraining,
+        "estimate_parameters_using_expectation_maximisation",
+        first_session_underflows,
+    )
+    result = run_link(fresh_store)
+    assert len(sessions) == 2
+    assert any("EM gave a level an m of 0" in note for note in result.notes)
+    assert result.mentions == len(rows)
+    assert len(_persons(fresh_store)) == len(rows)  # every mention placed
+
+    def other_error(self: LinkerTraining, blocking_rule: object, **kw: object) -> object:
+        raise ValueError("something else")
+
+    monkeypatch.setattr(
+        LinkerTraining, "estimate_parameters_using_expectation_maximisation", other_error
+    )
+    with pytest.raises(ValueError, match="something else"):
+        run_link(fresh_store)

@@ -758,14 +758,28 @@ def train(
                 record_sample_proportion=em_sample,
                 estimate_without_term_frequencies=True,
             )
-        except EMTrainingException:
+        except (EMTrainingException, ValueError) as e:
+            if isinstance(e, ValueError) and not _m_underflowed(e):
+                raise
             linker._settings_obj.core_model_settings = before
+            why = (
+                "EM gave a level an m of 0 (every pair at it weighed as a non-match)"
+                if isinstance(e, ValueError)
+                else "there are none"
+            )
             notes.append(
-                f"m not estimated on pairs sharing {' and '.join(columns)}: there are none; "
+                f"m not estimated on pairs sharing {' and '.join(columns)}: {why}; "
                 "the comparisons it trains keep their starting values"
             )
     bound_weights(linker)
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())), notes)
+
+
+def _m_underflowed(error: ValueError) -> bool:
+    """Splink refuses an m probability of 0 that EM can reach on small, odd worlds (every
+    pair at some level scored as a non-match): the session is then treated as one that
+    found no pair."""
+    return "m_probability value" in str(error) and "below the minimum" in str(error)
 
 
 U_MIN_PAIRS = 250_000
