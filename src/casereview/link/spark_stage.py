@@ -24,27 +24,12 @@ import numpy as np
 import pandas as pd
 
 from casereview.errors import LinkageError
-from casereview.link.cluster import (
-    Clustering,
-    attach_bare_names,
-    cluster_mentions,
-    household_guard,
-    one_to_one,
-    strongest_only,
-    well_evidenced,
-)
-from casereview.link.context import linked_mates
 from casereview.link.explain import explanation_columns
 from casereview.link.frame import (
-    effective_block_cap,
-    guard_blocks,
     lists_by_position,
-    select_blocking_keys,
-    unanchored,
 )
 from casereview.link.model import (
     PRIOR_RULES,
-    ScoredPairs,
     TrainedModel,
     _arrow_frame,
     _unused_columns,
@@ -54,18 +39,17 @@ from casereview.link.model import (
     predictions_as_pandas,
     score_frame,
     train,
-    training_sample,
     u_pairs,
 )
-from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.stage import (
     Prediction,
     Progress,
     _positions,
     _train,
-    _with_context,
     _without_term_frequencies,
+    finish_prediction,
+    plan_prediction,
 )
 from casereview.settings import Settings
 
@@ -199,28 +183,16 @@ def _predict(
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    frame = select_blocking_keys(frame, addresses=link.compare_addresses)
-    cap = effective_block_cap(link.max_block_size, len(frame), link.block_cap_reference_mentions)
-    report = guard_blocks(frame, cap)
-    notes = report.notes()
-    if report.dropped:
-        say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
-    dialect = "spark"
-    partial = False
-    if trained is None and len(frame) < MIN_TRAIN_MENTIONS:
-        trained, partial = reference_model(), True
-        notes.append(
-            f"{len(frame)} mentions are too few to train on (fewer than {MIN_TRAIN_MENTIONS}): "
-            "scored with the reference model (docs/linkage.md)"
-        )
-    given = trained is not None
-    min_weight = link.match_weight_threshold - link.near_miss_margin
-    mates = linked_mates(frame, record_links) if record_links is not None else None
-    use_context = bool(frame["record_id"].dropna().duplicated().any()) or bool(
-        mates is not None and len(mates[0])
+    plan = plan_prediction(frame, link, trained, record_links, say)
+    frame, notes, trained, partial, floor = (
+        plan.frame,
+        plan.notes,
+        plan.trained,
+        plan.partial,
+        plan.floor,
     )
-    floor = min_weight - (link.context_max_weight if use_context else 0.0)
-    sample = None if given else training_sample(frame, link.train_sample_size, link.random_seed)
+    dialect = "spark"
+    sample = plan.sample
     on_all = sample is not None and sample is frame
     if on_all:
         sample = None
@@ -288,45 +260,19 @@ def _predict(
                 linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
             )
             timings["predict_s"] = time.perf_counter() - t1
-    say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
-    t2 = time.perf_counter()
-    weak = unanchored(frame)
-    guard = household_guard(frame)
-
-    def clustered(scored: ScoredPairs) -> tuple[ScoredPairs, Clustering]:
-        pairs = scored.pairs
-        if link.one_to_one_sources:
-            pairs = one_to_one(pairs, link.match_weight_threshold)
-            scored = ScoredPairs(pairs=pairs, model=scored.model)
-        sure = well_evidenced(frame, pairs)
-        pairs = strongest_only(pairs, weak, link.match_weight_threshold, sure)
-        ids = frame["unique_id"].tolist()
-        return scored, cluster_mentions(
-            ids, pairs, link.match_weight_threshold, judgements or [], guard=guard
-        )
-
-    scored, clustering = clustered(scored)
-    if use_context:
-        say("adding record context and clustering again")
-        frame, scored, contexts = _with_context(
-            frame, scored, clustering, link, dialect, detail, mates
-        )
-        notes.append(contexts)
-        scored, clustering = clustered(scored)
-    attach_bare_names(frame, clustering, judgements or [])
-    timings["cluster_s"] = time.perf_counter() - t2
-    if detail and len(scored.pairs):
-        say(f"explaining the {len(scored.pairs)} pairs kept")
-        t3 = time.perf_counter()
-        pairs = _with_detail(frame, staged, shape, scored.pairs, model.settings, link)
-        scored = ScoredPairs(pairs=pairs, model=scored.model)
-        timings["explain_s"] = time.perf_counter() - t3
-    notes.extend(clustering.notes)
-    if clustering.guard_cuts:
-        notes.append(f"the household guard cut {clustering.guard_cuts} model link(s)")
-    if clustering.edges_cut:
-        notes.append(f"'not same' judgements cut {clustering.edges_cut} model link(s)")
-    return Prediction(frame, scored.pairs, scored.model.settings, clustering, notes, timings)
+    return finish_prediction(
+        frame,
+        scored,
+        model,
+        plan,
+        link,
+        judgements,
+        detail,
+        dialect,
+        say,
+        timings,
+        lambda frame, pairs, settings: _with_detail(frame, staged, shape, pairs, settings, link),
+    )
 
 
 def _with_detail(

@@ -162,30 +162,16 @@ def predict_persons(
     say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    frame = select_blocking_keys(frame, addresses=link.compare_addresses)
-    cap = effective_block_cap(link.max_block_size, len(frame), link.block_cap_reference_mentions)
-    report = guard_blocks(frame, cap)
-    notes = report.notes()
-    if report.dropped:
-        say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
-    dialect = "spark" if engine_name == "spark" else "duckdb"
-    partial = False
-    if trained is None and len(frame) < MIN_TRAIN_MENTIONS:
-        # Too few mentions to estimate u and the prior from: the reference model scores them.
-        trained, partial = reference_model(), True
-        notes.append(
-            f"{len(frame)} mentions are too few to train on (fewer than {MIN_TRAIN_MENTIONS}): "
-            "scored with the reference model (docs/linkage.md)"
-        )
-    given = trained is not None
-    min_weight = link.match_weight_threshold - link.near_miss_margin
-    # Record context can lift a pair by up to context_max_weight: score down to there.
-    mates = linked_mates(frame, record_links) if record_links is not None else None
-    use_context = bool(frame["record_id"].dropna().duplicated().any()) or bool(
-        mates is not None and len(mates[0])
+    plan = plan_prediction(frame, link, trained, record_links, say)
+    frame, notes, trained, partial, floor = (
+        plan.frame,
+        plan.notes,
+        plan.trained,
+        plan.partial,
+        plan.floor,
     )
-    floor = min_weight - (link.context_max_weight if use_context else 0.0)
-    sample = None if given else training_sample(frame, link.train_sample_size, link.random_seed)
+    dialect = "spark" if engine_name == "spark" else "duckdb"
+    sample = plan.sample
     if sample is not None and sample is frame:
         # Trained on every mention: the training linker scores too (one backend, one set
         # of term-frequency tables, Splink's setup paid once).
@@ -242,6 +228,93 @@ def predict_persons(
                 linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
             )
             timings["predict_s"] = time.perf_counter() - t1
+    return finish_prediction(
+        frame,
+        scored,
+        model,
+        plan,
+        link,
+        judgements,
+        detail,
+        dialect,
+        say,
+        timings,
+        lambda frame, pairs, settings: _with_detail(
+            frame, pairs, settings, engine_name, link, dialect
+        ),
+    )
+
+
+@dataclass
+class Plan:
+    """What scoring needs to know before any model runs: the guarded frame, its notes so far,
+    the model to score with (None: train one), the floor to score down to, record context."""
+
+    frame: pd.DataFrame
+    notes: list[str]
+    trained: dict[str, Any] | None
+    partial: bool
+    floor: float
+    use_context: bool
+    mates: tuple[np.ndarray, np.ndarray] | None
+    sample: pd.DataFrame | None
+
+
+def plan_prediction(
+    frame: pd.DataFrame,
+    link: Any,
+    trained: dict[str, Any] | None,
+    record_links: np.ndarray | None,
+    say: Progress,
+) -> Plan:
+    """The skewed-block guard, the reference model for too few mentions, the training
+    sample, and how far down to score (shared by DuckDB and `spark_stage`)."""
+    frame = select_blocking_keys(frame, addresses=link.compare_addresses)
+    cap = effective_block_cap(link.max_block_size, len(frame), link.block_cap_reference_mentions)
+    report = guard_blocks(frame, cap)
+    notes = report.notes()
+    if report.dropped:
+        say(f"skewed-block guard dropped blocks on {', '.join(sorted(report.dropped))}")
+    partial = False
+    if trained is None and len(frame) < MIN_TRAIN_MENTIONS:
+        # Too few mentions to estimate u and the prior from: the reference model scores them.
+        trained, partial = reference_model(), True
+        notes.append(
+            f"{len(frame)} mentions are too few to train on (fewer than {MIN_TRAIN_MENTIONS}): "
+            "scored with the reference model (docs/linkage.md)"
+        )
+    min_weight = link.match_weight_threshold - link.near_miss_margin
+    # Record context can lift a pair by up to context_max_weight: score down to there.
+    mates = linked_mates(frame, record_links) if record_links is not None else None
+    use_context = bool(frame["record_id"].dropna().duplicated().any()) or bool(
+        mates is not None and len(mates[0])
+    )
+    floor = min_weight - (link.context_max_weight if use_context else 0.0)
+    sample = (
+        None
+        if trained is not None
+        else training_sample(frame, link.train_sample_size, link.random_seed)
+    )
+    return Plan(frame, notes, trained, partial, floor, use_context, mates, sample)
+
+
+def finish_prediction(
+    frame: pd.DataFrame,
+    scored: ScoredPairs,
+    model: TrainedModel,
+    plan: Plan,
+    link: Any,
+    judgements: list[Any] | None,
+    detail: bool,
+    dialect: str,
+    say: Progress,
+    timings: dict[str, float],
+    explain: Callable[[pd.DataFrame, pd.DataFrame, dict[str, Any]], pd.DataFrame],
+) -> Prediction:
+    """Cluster the scored pairs (guards, record context, bare names), explain the pairs kept
+    with `explain(frame, pairs, model settings)`, and gather the notes (shared by DuckDB and
+    `spark_stage`)."""
+    notes, use_context, mates = plan.notes, plan.use_context, plan.mates
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
     weak = unanchored(frame)
@@ -272,7 +345,7 @@ def predict_persons(
     if detail and len(scored.pairs):
         say(f"explaining the {len(scored.pairs)} pairs kept")
         t3 = time.perf_counter()
-        pairs = _with_detail(frame, scored.pairs, model.settings, engine_name, link, dialect)
+        pairs = explain(frame, scored.pairs, model.settings)
         scored = ScoredPairs(pairs=pairs, model=scored.model)
         timings["explain_s"] = time.perf_counter() - t3
     notes.extend(clustering.notes)
