@@ -37,7 +37,6 @@ from casereview.link.model import (
     linker_for,
     model_settings,
     predictions_as_pandas,
-    score_frame,
     train,
     u_pairs,
 )
@@ -50,6 +49,8 @@ from casereview.link.stage import (
     _without_term_frequencies,
     finish_prediction,
     plan_prediction,
+    score_timed,
+    scoring_settings,
 )
 from casereview.settings import Settings
 
@@ -219,12 +220,7 @@ def _predict(
             del prior
             notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
-            say("scoring candidate pairs")
-            t1 = time.perf_counter()
-            scored = score_frame(
-                linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
-            )
-            timings["predict_s"] = time.perf_counter() - t1
+            scored = score_timed(linker, model, floor, link, timings, say)
     else:
         if sample is not None:
             say(f"training the model on {len(sample)} of {mentions} mentions (spark)")
@@ -239,27 +235,12 @@ def _predict(
             del sample
         assert trained is not None
         with backend_for("spark", link) as db_api:
-            settings_dict = duckdb_settings_from_saved(
-                shape,
-                trained,
-                dialect,
-                addresses=link.compare_addresses if partial else None,
-                partial=partial,
-            )
-            if partial:
-                _without_term_frequencies(settings_dict)
-            settings_dict["retain_matching_columns"] = False
-            settings_dict["retain_intermediate_calculation_columns"] = False
+            settings_dict = scoring_settings(shape, trained, dialect, partial, link)
             table = db_api.spark.read.parquet(str(staged))
             linker = _staged_linker(db_api, table, settings_dict)
             model = TrainedModel(settings_dict)
             timings["train_s"] = time.perf_counter() - t0
-            say("scoring candidate pairs")
-            t1 = time.perf_counter()
-            scored = score_frame(
-                linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
-            )
-            timings["predict_s"] = time.perf_counter() - t1
+            scored = score_timed(linker, model, floor, link, timings, say)
     return finish_prediction(
         frame,
         scored,

@@ -183,12 +183,7 @@ def predict_persons(
             model = _train(linker, link, frame)
             notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
-            say("scoring candidate pairs")
-            t1 = time.perf_counter()
-            scored = score_frame(
-                linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
-            )
-            timings["predict_s"] = time.perf_counter() - t1
+            scored = score_timed(linker, model, floor, link, timings, say)
     else:
         if sample is not None:
             say(f"training the model on {len(sample)} of {len(frame)} mentions ({engine_name})")
@@ -205,29 +200,11 @@ def predict_persons(
             del sample
         assert trained is not None
         with backend_for(engine_name, link) as db_api:
-            settings_dict = duckdb_settings_from_saved(
-                frame,
-                trained,
-                dialect,
-                addresses=link.compare_addresses if partial else None,
-                partial=partial,
-            )
-            if partial:
-                _without_term_frequencies(settings_dict)
-            # Ids, weights and probabilities only: the per-comparison columns of every pair
-            # (values, gammas, Bayes factors) cost most of predict's time and memory at 1M;
-            # the pairs kept get them afterwards (`_with_detail`).
-            settings_dict["retain_matching_columns"] = False
-            settings_dict["retain_intermediate_calculation_columns"] = False
+            settings_dict = scoring_settings(frame, trained, dialect, partial, link)
             linker = linker_for(db_api, frame, settings_dict)
             model = TrainedModel(settings_dict)
             timings["train_s"] = time.perf_counter() - t0
-            say("scoring candidate pairs")
-            t1 = time.perf_counter()
-            scored = score_frame(
-                linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
-            )
-            timings["predict_s"] = time.perf_counter() - t1
+            scored = score_timed(linker, model, floor, link, timings, say)
     return finish_prediction(
         frame,
         scored,
@@ -243,6 +220,45 @@ def predict_persons(
             frame, pairs, settings, engine_name, link, dialect
         ),
     )
+
+
+def scoring_settings(
+    shape: pd.DataFrame, trained: dict[str, Any], dialect: str, partial: bool, link: Any
+) -> dict[str, Any]:
+    """The settings a trained (or the reference) model scores the frame with: ids, weights
+    and probabilities only. The per-comparison columns of every pair (values, gammas, Bayes
+    factors) cost most of predict's time and memory at 1M; the pairs kept get them
+    afterwards (`_with_detail`)."""
+    settings_dict = duckdb_settings_from_saved(
+        shape,
+        trained,
+        dialect,
+        addresses=link.compare_addresses if partial else None,
+        partial=partial,
+    )
+    if partial:
+        _without_term_frequencies(settings_dict)
+    settings_dict["retain_matching_columns"] = False
+    settings_dict["retain_intermediate_calculation_columns"] = False
+    return settings_dict
+
+
+def score_timed(
+    linker: Any,
+    model: TrainedModel,
+    floor: float,
+    link: Any,
+    timings: dict[str, float],
+    say: Progress,
+) -> ScoredPairs:
+    """Score every candidate pair down to `floor`, timed as `predict_s`."""
+    say("scoring candidate pairs")
+    t1 = time.perf_counter()
+    scored = score_frame(
+        linker, model, min_weight=floor, detail=False, sources=link.one_to_one_sources
+    )
+    timings["predict_s"] = time.perf_counter() - t1
+    return scored
 
 
 @dataclass
