@@ -34,7 +34,6 @@ from casereview.link.model import (
     _arrow_frame,
     _unused_columns,
     backend_for,
-    linker_for,
     model_settings,
     predictions_as_pandas,
     train,
@@ -45,12 +44,12 @@ from casereview.link.stage import (
     Prediction,
     Progress,
     _positions,
-    _train,
     _without_term_frequencies,
     finish_prediction,
     plan_prediction,
     score_timed,
     scoring_settings,
+    train_on_sample,
 )
 from casereview.settings import Settings
 
@@ -223,15 +222,7 @@ def _predict(
             scored = score_timed(linker, model, floor, link, timings, say)
     else:
         if sample is not None:
-            say(f"training the model on {len(sample)} of {mentions} mentions (spark)")
-            with backend_for("spark", link) as train_api:
-                linker = linker_for(
-                    train_api, sample, model_settings(shape, addresses=link.compare_addresses)
-                )
-                learned = _train(linker, link, sample)
-                trained = learned.settings
-                notes.extend(learned.notes)
-                del linker
+            trained = train_on_sample("spark", link, sample, shape, mentions, notes, say)
             del sample
         assert trained is not None
         with backend_for("spark", link) as db_api:

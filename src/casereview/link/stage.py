@@ -186,17 +186,7 @@ def predict_persons(
             scored = score_timed(linker, model, floor, link, timings, say)
     else:
         if sample is not None:
-            say(f"training the model on {len(sample)} of {len(frame)} mentions ({engine_name})")
-            # Its own backend: Splink caches term-frequency tables per backend, and those of
-            # a sample must never score the whole frame.
-            with backend_for(engine_name, link) as train_api:
-                linker = linker_for(
-                    train_api, sample, model_settings(frame, addresses=link.compare_addresses)
-                )
-                learned = _train(linker, link, sample)
-                trained = learned.settings
-                notes.extend(learned.notes)
-                del linker
+            trained = train_on_sample(engine_name, link, sample, frame, len(frame), notes, say)
             del sample
         assert trained is not None
         with backend_for(engine_name, link) as db_api:
@@ -241,6 +231,28 @@ def scoring_settings(
     settings_dict["retain_matching_columns"] = False
     settings_dict["retain_intermediate_calculation_columns"] = False
     return settings_dict
+
+
+def train_on_sample(
+    engine_name: str,
+    link: Any,
+    sample: pd.DataFrame,
+    shape: pd.DataFrame,
+    mentions: int,
+    notes: list[str],
+    say: Progress,
+) -> dict[str, Any]:
+    """Train on `sample` in a backend of its own (Splink caches term-frequency tables per
+    backend, and those of a sample must never score the whole frame); the comparisons are
+    those `shape`'s columns allow. The training notes are added to `notes`."""
+    say(f"training the model on {len(sample)} of {mentions} mentions ({engine_name})")
+    with backend_for(engine_name, link) as train_api:
+        linker = linker_for(
+            train_api, sample, model_settings(shape, addresses=link.compare_addresses)
+        )
+        learned = _train(linker, link, sample)
+    notes.extend(learned.notes)
+    return learned.settings
 
 
 def score_timed(
