@@ -60,7 +60,9 @@ def mention(name: str, dob: str | None = None, precision: str = "day") -> Mentio
             True,
             True,
         ),
-        (mention("Emily Stone", "2006-05-06"), mention("Emily Stone", "2005-05-06"), False, False),
+        (mention("Emily Stone", "2006-05-06"), mention("Emily Stone", "1995-05-06"), False, False),
+        # one digit of the year slipped on the same day and month (sixth session)
+        (mention("Emily Stone", "2006-05-06"), mention("Emily Stone", "2005-05-06"), True, True),
         (mention("Emily Stone", "2005-06-05"), mention("Emily Stone", "2005-05-06"), True, True),
         (
             mention("Emily Stone", "2005-01-01", "year"),
@@ -251,3 +253,27 @@ def test_an_initial_with_the_same_full_date_of_birth_is_the_same_child() -> None
     assert same_child(bianca, mention("B Murphy", "2007-04-13"), a_day=day, b_day=day)
     assert not same_child(bianca, mention("C Murphy", "2007-04-13"), a_day=day, b_day=day)
     assert not same_child(bianca, mention("B Murphy", "2007-04-14"), a_day=day, b_day=day)
+
+
+def test_a_year_written_as_1_january_or_slipped_by_one_digit_agrees() -> None:
+    """Sixth session: "Arta HOXHA" born "01/01/2008" is the council's Arta Hoxha born 25 March
+    2008 (a year of birth written as a date); "Sheila Abena" born 2 March 1984 is the council's
+    Sheila Abena Opoku born 2 March 1994 (one digit of the year slipped). Another year, or the
+    same year on another day, is still another child."""
+    day = dt.date(2022, 1, 1)
+    council = mention("Arta Hoxha", "2008-03-25")
+    assert same_child(council, mention("Arta Hoxha", "2008-01-01"), a_day=day, b_day=day)
+    assert not same_child(council, mention("Arta Hoxha", "2006-07-16"), a_day=day, b_day=day)
+    assert not same_child(council, mention("Arta Hoxha", "2008-07-16"), a_day=day, b_day=day)
+    assert same_child(
+        mention("Sheila Abena Opoku", "1994-03-02"),
+        mention("Sheila Abena", "1984-03-02"),
+        a_day=day,
+        b_day=day,
+    )
+    assert not same_child(
+        mention("Sheila Abena Opoku", "1994-03-02"),
+        mention("Sheila Abena", "1983-03-02"),
+        a_day=day,
+        b_day=day,
+    )

@@ -80,3 +80,65 @@ def test_intelligence_linked_to_its_subjects_crime_under_another_person() -> Non
     ctx.links[2].add(5)
     codes = {c for c in _codes(ctx) if c[0] == IndicatorCode.UNLINKED_INTELLIGENCE}
     assert codes == {(IndicatorCode.UNLINKED_INTELLIGENCE, 5)}
+
+
+def _concern_and_crime(
+    child: tuple[str, str | None], other: list[MentionFacts], victim: tuple[str, str | None],
+    suspect: str,
+) -> ReviewContext:  # fmt: skip
+    """A council CSE referral about `child` (with `other` people) and a police crime about
+    `victim` (a person of its own to linkage) with `suspect`."""
+    ctx = ReviewContext()
+    ctx.records[1] = _record(1, "local_authority", "referral", "2019-08-26", cse=True)
+    ctx.mentions_of[1] += [_mention(1, 1, "subject", 1, *child), *other]
+    ctx.records[2] = _record(2, "police", "crime", "2019-08-11", cse=True)
+    ctx.mentions_of[2] += [
+        _mention(10, 2, "victim", 10, *victim),
+        _mention(11, 2, "suspect", 11, suspect, "1990-07-04"),
+    ]
+    return ctx
+
+
+def _concern(ctx: ReviewContext) -> bool:
+    return (IndicatorCode.LA_CONCERN_NO_POLICE_RECORD, 1) in _codes(ctx)
+
+
+def test_a_child_written_with_a_slip_in_her_only_shared_name_is_found() -> None:
+    """Sixth session, sparse seed 1: the council's "Shivvani Glil" born 6 February 1997 is the
+    crime's "Shivani" born in 1997 (written "01/01/1997"); no name key of one finds the other,
+    so the lookup also keys each word with one letter dropped."""
+    ctx = _concern_and_crime(("Shivvani Glil", "1997-02-06"), [], ("Shivani", "1997-01-01"),
+                             "Shahid Uddin")  # fmt: skip
+    assert not _concern(ctx)
+    other = _concern_and_crime(("Shivvani Glil", "1997-02-06"), [], ("Shivani", "1998-01-01"),
+                               "Shahid Uddin")  # fmt: skip
+    assert _concern(other)
+
+
+def test_the_referrals_associate_as_the_crimes_suspect_beside_her_full_name() -> None:
+    """Sparse seed 1: the council's "Anjali Subramaniam" (no date of birth) names "Tyrone" as
+    her associate; the crime's victim "Anjali SUBRAMANIAM" has "Tyrone McLean" as suspect. One
+    man exploits several children, so a lone name of the child beside him is not enough."""
+    tyrone = _mention(2, 1, "associate", 2, "Tyrone", relationship="older male friend")
+    ctx = _concern_and_crime(("Anjali Subramaniam", None), [tyrone],
+                             ("Anjali Subramaniam", "2004-10-15"), "Tyrone Mclean")  # fmt: skip
+    assert not _concern(ctx)
+    alone = _concern_and_crime(("Anjali Subramaniam", None), [tyrone], ("Anjali", None),
+                               "Tyrone Mclean")  # fmt: skip
+    assert _concern(alone)
+    stranger = _concern_and_crime(("Anjali Subramaniam", None), [tyrone],
+                                  ("Anjali Subramaniam", "2004-10-15"), "Marcus Mclean")  # fmt: skip
+    assert _concern(stranger)
+
+
+def test_a_child_born_the_same_day_beside_the_associate() -> None:
+    """Sparse seed 1: the council's Bengali-script name read as "Sultana Chaudhuri" and the
+    crime's "Sultanah Choudhury" agree in one word only (a surname two letters apart), but
+    they were born the same day and the referral's associate "Jing" is the crime's suspect."""
+    jing = _mention(2, 1, "associate", 2, "Jing", relationship="older male friend")
+    ctx = _concern_and_crime(("Sultana Chaudhuri", "2006-03-06"), [jing],
+                             ("Sultanah Choudhury", "2006-03-06"), "Jing Liu")  # fmt: skip
+    assert not _concern(ctx)
+    other_day = _concern_and_crime(("Sultana Chaudhuri", "2006-03-06"), [jing],
+                                   ("Sultanah Choudhury", "2006-04-07"), "Jing Liu")  # fmt: skip
+    assert _concern(other_day)

@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterator
 from casereview.model.codes import MentionRole, RecordType
 from casereview.review.context import MentionFacts, RecordFacts, ReviewContext, police
 from casereview.review.plain_names import (
+    dob_agree,
     exact_dob,
     known_as,
     names_agree,
     plausibly_same,
     same_child,
     thinly_same_child,
+    words_agree,
 )
 from casereview.values.dates import whole_years
 from casereview.values.name_variants import forename_keys
@@ -118,9 +120,21 @@ class AgencyMentions:
     ) -> Iterator[MentionFacts]:
         """The agency's mentions that thinly agree with the child of `mine`
         (`plain_names.thinly_same_child`) on a record that also names one of the other people
-        of `mine`'s record (`family_agrees`: her mother as reporter, her associate as suspect)."""
+        of `mine`'s record (`family_agrees`: her mother as reporter, her associate as suspect).
+
+        One record's associate agreeing with the other's suspect by a lone name, street name or
+        handle (`associate_is_suspect`) is thinner: one man exploits several children, so it
+        counts only beside a child mention whose full name (two words or more) agrees word by
+        word (`names_agree`) with no date of birth against it."""
+        ctx = self.ctx
         for theirs in self._candidates(mine, skip_records):
-            if thinly_same_child(mine, theirs) and family_agrees(self.ctx, mine, theirs):
+            if not (thinly_same_child(mine, theirs) or born_same_day(mine, theirs)):
+                continue
+            if family_agrees(ctx, mine, theirs) or (
+                is_child_mention(ctx, theirs)
+                and (full_names_agree(mine, theirs) or born_same_day(mine, theirs))
+                and associate_is_suspect(ctx, mine, theirs)
+            ):
                 yield theirs
 
     def names(self, mine: MentionFacts) -> bool:
@@ -146,6 +160,44 @@ def family_agrees(ctx: ReviewContext, mine: MentionFacts, theirs: MentionFacts) 
         for x in ours
         for y in their
     )
+
+
+def born_same_day(a: MentionFacts, b: MentionFacts) -> bool:
+    """Both write the same full date of birth (`exact_dob`), not 1 January (often a year of
+    birth alone written as a date), and at least one name word agrees (`words_agree`)."""
+    if not exact_dob(a, b) or a.dob is None or (a.dob.month, a.dob.day) == (1, 1):
+        return False
+    return any(words_agree(x, y) for x in a.name_key if len(x) > 1 for y in b.name_key if len(y) > 1)
+
+
+def full_names_agree(a: MentionFacts, b: MentionFacts) -> bool:
+    """Both write a name of two words or more, agreeing word by word (`names_agree`), and their
+    dates of birth, where both are written, agree (`plain_names.dob_agree`)."""
+    if min(len({w for w in m.name_key if len(w) > 1}) for m in (a, b)) < 2:
+        return False
+    if a.dob is not None and b.dob is not None and not dob_agree(a, b):
+        return False
+    return names_agree(a.name_key, b.name_key)
+
+
+def associate_is_suspect(ctx: ReviewContext, mine: MentionFacts, theirs: MentionFacts) -> bool:
+    """An associate of one record is a suspect of the other as `known_as` compares them (a lone
+    name, nickname or street name, phone or handle: how a child names the man a referral
+    records and the police investigate): "Tyrone" on the referral about "Anjali Subramaniam",
+    "Tyrone McLean" the suspect of the crime about her."""
+    ours = [x for x in ctx.mentions_of.get(mine.record_id, []) if x.id != mine.id]
+    their = [y for y in ctx.mentions_of.get(theirs.record_id, []) if y.id != theirs.id]
+    for x in ours:
+        for y in their:
+            for associate, suspect in ((x, y), (y, x)):
+                if associate.role != MentionRole.ASSOCIATE.value:
+                    continue
+                if not is_suspect_mention(ctx, suspect):
+                    continue
+                quoted = ctx.quoted_names.get(suspect.record_id, frozenset())
+                if known_as(associate, suspect, quoted):
+                    return True
+    return False
 
 
 class ChildRecords:
@@ -179,8 +231,15 @@ class ChildRecords:
 
 
 def name_keys(m: MentionFacts) -> set[str]:
-    """Keys to look a mention up by name: each name word's nickname and variant keys."""
-    return {k for w in m.name_key if len(w) > 1 for k in forename_keys(w)}
+    """Keys to look a mention up by name: each name word's nickname and variant keys, and (for
+    words of four letters or more) the word with one letter dropped, so that a name written
+    with a slip ("Shivvani", "Khdaija") finds "Shivani" or "Khadija": two words one letter
+    apart share one of these. Finding is not matching: `same_child` still compares them."""
+    keys = {k for w in m.name_key if len(w) > 1 for k in forename_keys(w)}
+    for w in m.name_key:
+        if len(w) >= 4:
+            keys |= {f"~{w}"} | {f"~{w[:k]}{w[k + 1 :]}" for k in range(len(w))}
+    return keys
 
 
 def evidence_keys(m: MentionFacts) -> set[str]:

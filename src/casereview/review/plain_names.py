@@ -18,6 +18,7 @@ from casereview.review.context import MentionFacts
 from casereview.values.name_variants import forename_keys
 
 __all__ = [
+    "dob_agree",
     "exact_dob",
     "known_as",
     "names_agree",
@@ -25,6 +26,7 @@ __all__ = [
     "same_child",
     "thinly_same_child",
     "told_apart",
+    "words_agree",
 ]
 
 
@@ -58,21 +60,39 @@ def exact_dob(a: MentionFacts, b: MentionFacts) -> bool:
     )
 
 
-def _dob_agree(a: MentionFacts, b: MentionFacts) -> bool:
+def dob_agree(a: MentionFacts, b: MentionFacts) -> bool:
     """Both write a date of birth and they agree to the precision written (the same day, or day
-    and month swapped; the same month, or year, where one gives only that). Another year is
-    another person."""
+    and month swapped, or the same day and month with one digit of the year slipped: 1994 /
+    1984; the same month, or year, where one gives only that). A full date on 1 January is
+    read as a year: it is how many systems write a year of birth alone ("01/01/2008"). Another
+    year is another person."""
     if a.dob is None or b.dob is None:
         return False
-    if "year" in (a.dob_precision, b.dob_precision):
+    if "year" in (a.dob_precision, b.dob_precision) or _new_year(a) or _new_year(b):
         return a.dob.year == b.dob.year
     if "month" in (a.dob_precision, b.dob_precision):
         return (a.dob.year, a.dob.month) == (b.dob.year, b.dob.month)
-    return a.dob == b.dob or (a.dob.year, a.dob.month, a.dob.day) == (
+    if a.dob == b.dob or (a.dob.year, a.dob.month, a.dob.day) == (
         b.dob.year,
         b.dob.day,
         b.dob.month,
+    ):
+        return True
+    return (a.dob.month, a.dob.day) == (b.dob.month, b.dob.day) and _one_digit_apart(
+        a.dob.year, b.dob.year
     )
+
+
+def _new_year(m: MentionFacts) -> bool:
+    """A full date of birth written on 1 January: often a year of birth alone, written as a
+    date."""
+    return m.dob is not None and m.dob_precision == "day" and (m.dob.month, m.dob.day) == (1, 1)
+
+
+def _one_digit_apart(a: int, b: int) -> bool:
+    """Two years written with one digit different (a typing slip: 2009 / 2008, 1994 / 1984)."""
+    x, y = f"{a:04d}", f"{b:04d}"
+    return sum(p != q for p, q in zip(x, y, strict=True)) == 1
 
 
 def _age_fits(dated: MentionFacts, aged: MentionFacts, on: dt.date | None) -> bool:
@@ -118,14 +138,14 @@ def plausibly_same(
     a date of birth is missing; across a whole agency a common name would match strangers.
     """
     if _similar_names(a.name_key, b.name_key):
-        if _dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day):
+        if dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day):
             return True
         if narrow and (a.dob is None or b.dob is None):
             return True
     return bool(a.name_key & b.name_key) and exact_dob(a, b)
 
 
-def _words_agree(a: str, b: str) -> bool:
+def words_agree(a: str, b: str) -> bool:
     """One name word written for the same name: equal, a nickname or variant of it (Kwame /
     Kwami, Bob / Robert), or one letter apart ("Dc" for "Duc")."""
     if a == b:
@@ -166,7 +186,7 @@ def known_as(
         return True  # the record quotes his whole name as the child gives it ('Little T')
     if len(words) == 1:
         (word,) = words
-        if any(_words_agree(word, name) or _lone_name_of(word, name) for name in theirs):
+        if any(words_agree(word, name) or _lone_name_of(word, name) for name in theirs):
             return True
     elif _names_near(words, theirs) and not _born_apart(associate, suspect):
         # every word of the shorter name written (a slip apart) in the longer: his fuller name
@@ -175,12 +195,12 @@ def known_as(
         return True
     street = {q for q in quoted if " " not in q}
     return any(
-        _words_agree(h, name) for h in _handle_words(associate.handles) for name in theirs | street
+        words_agree(h, name) for h in _handle_words(associate.handles) for name in theirs | street
     )
 
 
 def _lone_name_of(word: str, name: str) -> bool:
-    """A lone name a child gives for one of the suspect's name words, beyond `_words_agree`:
+    """A lone name a child gives for one of the suspect's name words, beyond `words_agree`:
     a nickname of the name as written with a slip ("Tony" for "Anthoy", "Danny" for "Dnaiel":
     a nickname key one letter apart from the other name or its key), or the name cut short at either end ("Maine" for "Jermaine"; four letters or
     more)."""
@@ -253,24 +273,29 @@ def thinly_same_child(a: MentionFacts, b: MentionFacts) -> bool:
     year apart where both are written."""
     if a.council_id is not None and a.council_id == b.council_id:
         return True
-    if a.dob is not None and b.dob is not None and abs(a.dob.year - b.dob.year) > 1:
+    if (
+        a.dob is not None
+        and b.dob is not None
+        and abs(a.dob.year - b.dob.year) > 1
+        and not dob_agree(a, b)  # a year one digit apart on the same day and month agrees
+    ):
         return False
     short, long_ = sorted(
         ({w for w in a.name_key if len(w) > 1}, {w for w in b.name_key if len(w) > 1}), key=len
     )
-    return bool(short) and all(any(_words_agree(x, y) for y in long_) for x in short)
+    return bool(short) and all(any(words_agree(x, y) for y in long_) for x in short)
 
 
 def names_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     """Every word of the shorter name agrees with a word of its own in the longer
-    (`_words_agree`: equal, a nickname or variant, a slip, an initial), and two whole words
+    (`words_agree`: equal, a nickname or variant, a slip, an initial), and two whole words
     agree: "Jen Walker" and "Jennifer Walker", "Marqus B" and "Beatriz Marques"; never an
     initial alone, nor two words of one name taken for the same word of the other ("Mohamed
     Mohamud" is not "Ibrahim Ahmed Mohamud")."""
     short, long_ = sorted((a, b), key=len)
     if not short or not _each_its_own(sorted(short), sorted(long_)):
         return False
-    return any(_words_agree(x, y) for x in short if len(x) > 1 for y in long_ if len(y) > 1)
+    return any(words_agree(x, y) for x in short if len(x) > 1 for y in long_ if len(y) > 1)
 
 
 def _each_its_own(short: list[str], long_: list[str]) -> bool:
@@ -279,7 +304,7 @@ def _each_its_own(short: list[str], long_: list[str]) -> bool:
         return True
     first, rest = short[0], short[1:]
     return any(
-        _words_agree(first, y) and _each_its_own(rest, long_[:k] + long_[k + 1 :])
+        words_agree(first, y) and _each_its_own(rest, long_[:k] + long_[k + 1 :])
         for k, y in enumerate(long_)
     )
 
@@ -303,12 +328,12 @@ def same_child(
     if a.postcode is not None and a.postcode == b.postcode:
         return True
     if min(len(a.name_key), len(b.name_key)) < 2:
-        return _dob_agree(a, b)  # a lone name needs a written date of birth that agrees
-    return _dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day)
+        return dob_agree(a, b)  # a lone name needs a written date of birth that agrees
+    return dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day)
 
 
 def _initials_agree(a: frozenset[str], b: frozenset[str]) -> bool:
     """Every word of the shorter name agrees with its own word of the longer, an initial
-    included (`_words_agree`)."""
+    included (`words_agree`)."""
     short, long_ = sorted((a, b), key=len)
     return bool(short) and _each_its_own(sorted(short), sorted(long_))
