@@ -142,3 +142,22 @@ def test_a_child_born_the_same_day_beside_the_associate() -> None:
     other_day = _concern_and_crime(("Sultana Chaudhuri", "2006-03-06"), [jing],
                                    ("Sultanah Choudhury", "2006-04-07"), "Jing Liu")  # fmt: skip
     assert _concern(other_day)
+
+
+def test_a_suspect_of_no_written_age_takes_it_from_the_exploitation_crime() -> None:
+    """Sixth session, sparse seed 1: "Merve Mujde AKÇA" (17) is the victim of a CSE crime; two
+    months later "Merve Açka", the same person to linkage, is named suspect with no age or date
+    of birth written. She is still the child the first crime was about."""
+    ctx = ReviewContext()
+    ctx.records[1] = _record(1, "police", "crime", "2015-02-27", cse=True)
+    victim = _mention(1, 1, "victim", 1, "Merve Mujde Akca")
+    ctx.mentions_of[1] += [
+        MentionFacts(**{**victim.__dict__, "age": 17}),
+        _mention(2, 1, "suspect", 2, "Andrei Rusu", "1980-01-01"),
+    ]
+    ctx.records[2] = _record(2, "police", "crime", "2015-04-27", cse=False)
+    ctx.mentions_of[2] += [_mention(3, 2, "suspect", 1, "Merve Acka")]
+    codes = {c for c in _codes(ctx) if c[0] == IndicatorCode.VICTIM_TREATED_AS_SUSPECT}
+    assert codes == {(IndicatorCode.VICTIM_TREATED_AS_SUSPECT, 2)}
+    ctx.mentions_of[1][0] = MentionFacts(**{**victim.__dict__, "age": 19})
+    assert not {c for c in _codes(ctx) if c[0] == IndicatorCode.VICTIM_TREATED_AS_SUSPECT}

@@ -303,7 +303,7 @@ def victim_treated_as_suspect(ctx: ReviewContext, s: ReviewSettings, found: Foun
             continue
         arrest = rec.record_type == RecordType.ARREST.value
         for m in ms:
-            if m.person_id is None or m.age is None or m.age >= s.child_age_below:
+            if m.person_id is None or (m.age is not None and m.age >= s.child_age_below):
                 continue
             if not (m.role == MentionRole.SUSPECT.value or (arrest and m.role in CHILD_ROLES)):
                 continue
@@ -316,13 +316,40 @@ def victim_treated_as_suspect(ctx: ReviewContext, s: ReviewSettings, found: Foun
                 and abs(_days(ctx.records[r].occurred_at, rec.occurred_at))  # type: ignore[arg-type]
                 <= s.victim_suspect_window_days
             ]
-            if near:
-                found.add(
-                    IndicatorCode.VICTIM_TREATED_AS_SUSPECT,
-                    rid,
-                    m.person_id,
-                    {"age": m.age, "exploitation_records": sorted(near)},
-                )
+            if not near:
+                continue
+            evidence: dict[str, Any] = {"exploitation_records": sorted(near)}
+            age = m.age
+            if age is None:
+                age, read_from = _age_as_victim(ctx, m.person_id, near, rec.occurred_at)
+                if age is None or age >= s.child_age_below:
+                    continue
+                evidence["age_from_victim_mention"] = read_from
+            found.add(
+                IndicatorCode.VICTIM_TREATED_AS_SUSPECT,
+                rid,
+                m.person_id,
+                {"age": age, **evidence},
+            )
+
+
+def _age_as_victim(
+    ctx: ReviewContext, pid: int, near: list[int], day: dt.date
+) -> tuple[int | None, int | None]:
+    """A suspect with no age written: the age the nearest exploitation crime gives the same
+    person as its victim, carried to the suspect's date by the whole years between them (the
+    window is 180 days, so mostly the same age). (age, the victim mention it was read from), or
+    (None, None)."""
+    for r in sorted(near, key=lambda r: abs(_days(ctx.records[r].occurred_at or day, day))):
+        then = ctx.records[r].occurred_at
+        for v in ctx.mentions_of.get(r, []):
+            if v.person_id != pid or v.role != MentionRole.VICTIM.value or v.age is None:
+                continue
+            if then is None:
+                continue
+            later = max(0, _days(day, then))
+            return v.age + later // 365, v.id
+    return None, None
 
 
 def shared_object(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None:
