@@ -129,6 +129,9 @@ def test_the_referrals_associate_as_the_crimes_suspect_beside_her_full_name() ->
     stranger = _concern_and_crime(("Anjali Subramaniam", None), [tyrone],
                                   ("Anjali Subramaniam", "2004-10-15"), "Marcus Mclean")  # fmt: skip
     assert _concern(stranger)
+    initial = _concern_and_crime(("Anjali Subramaniam", None), [tyrone],
+                                 ("A Subramaniam", None), "Tyrone Mclean")  # fmt: skip
+    assert not _concern(initial)
 
 
 def test_a_child_born_the_same_day_beside_the_associate() -> None:

@@ -171,9 +171,10 @@ def born_same_day(a: MentionFacts, b: MentionFacts) -> bool:
 
 
 def full_names_agree(a: MentionFacts, b: MentionFacts) -> bool:
-    """Both write a name of two words or more, agreeing word by word (`names_agree`), and their
-    dates of birth, where both are written, agree (`plain_names.dob_agree`)."""
-    if min(len({w for w in m.name_key if len(w) > 1}) for m in (a, b)) < 2:
+    """Both write a name of two words or more (an initial counts: "P Sivakumar"), agreeing word
+    by word (`names_agree`: at least one whole word), and their dates of birth, where both are
+    written, agree (`plain_names.dob_agree`)."""
+    if min(len(a.name_key), len(b.name_key)) < 2:
         return False
     if a.dob is not None and b.dob is not None and not dob_agree(a, b):
         return False
