@@ -277,3 +277,14 @@ def test_a_year_written_as_1_january_or_slipped_by_one_digit_agrees() -> None:
         a_day=day,
         b_day=day,
     )
+
+
+def test_a_nickname_with_a_slip_and_a_name_cut_at_its_start() -> None:
+    """Sixth session, sparse seed 3: the council's "Reebecca Cartwright" is the crime's "Becky
+    Cartwright" (a nickname of a name written with a slip); the referral's "Jermaien CAMPBELL"
+    is the crime's suspect "Maien Campbell" (the name cut short at its start)."""
+    assert thinly_same_child(mention("Reebecca Cartwright"), mention("Becky Cartwright"))
+    assert not thinly_same_child(mention("Reebecca Cartwright"), mention("Betty Cartwright"))
+    jermaien = replace(mention("Jermaien Campbell"), role="associate")
+    assert known_as(jermaien, mention("Maien Campbell"))
+    assert not known_as(jermaien, mention("Main Campbell"))

@@ -230,6 +230,8 @@ def _one_word_apart(a: frozenset[str], b: frozenset[str]) -> bool:
     short, long_ = sorted((x, y), key=len)
     if len(short) >= 3 and long_.startswith(short):
         return True
+    if len(short) >= 5 and long_.endswith(short):
+        return True  # cut short at the start ("Maien" for "Jermaien")
     return min(len(x), len(y)) >= 5 and x[0] == y[0] and _edit_distance(x, y) <= 2
 
 
@@ -283,7 +285,20 @@ def thinly_same_child(a: MentionFacts, b: MentionFacts) -> bool:
     short, long_ = sorted(
         ({w for w in a.name_key if len(w) > 1}, {w for w in b.name_key if len(w) > 1}), key=len
     )
-    return bool(short) and all(any(words_agree(x, y) for y in long_) for x in short)
+    return bool(short) and all(
+        any(words_agree(x, y) or _nickname_with_slip(x, y) for y in long_) for x in short
+    )
+
+
+def _nickname_with_slip(a: str, b: str) -> bool:
+    """A nickname of one name and the other written with a slip ("Becky" / "Reebecca"): a
+    nickname or variant key of one a slip apart from the other or its keys (five letters or
+    more)."""
+    return any(
+        min(len(x), len(y)) >= 5 and _one_edit(x, y)
+        for x in {a, *forename_keys(a)}
+        for y in {b, *forename_keys(b)}
+    )
 
 
 def names_agree(a: frozenset[str], b: frozenset[str]) -> bool:
