@@ -128,6 +128,8 @@ def test_the_referrals_associate_as_the_crimes_suspect_beside_her_full_name() ->
     assert _concern(alone)
     stranger = _concern_and_crime(("Anjali Subramaniam", None), [tyrone],
                                   ("Anjali Subramaniam", "2004-10-15"), "Marcus Mclean")  # fmt: skip
+    # (a crime two years before: not `NEAR_DAYS` apart, the next test)
+    stranger.records[2] = _record(2, "police", "crime", "2017-08-11", cse=True)
     assert _concern(stranger)
     initial = _concern_and_crime(("Anjali Subramaniam", None), [tyrone],
                                  ("A Subramaniam", None), "Tyrone Mclean")  # fmt: skip
@@ -164,3 +166,20 @@ def test_a_suspect_of_no_written_age_takes_it_from_the_exploitation_crime() -> N
     assert codes == {(IndicatorCode.VICTIM_TREATED_AS_SUSPECT, 2)}
     ctx.mentions_of[1][0] = MentionFacts(**{**victim.__dict__, "age": 19})
     assert not {c for c in _codes(ctx) if c[0] == IndicatorCode.VICTIM_TREATED_AS_SUSPECT}
+
+
+def test_a_child_named_alike_on_a_crime_weeks_before_the_referral() -> None:
+    """Sixth session, sparse seed 2: the council's "Chloe Brown" (no date of birth) and the
+    police crime's "Chloe BROWN" five weeks before are one child; not when the crime is two
+    years before, nor when another "Chloe Brown" born another day is on record."""
+    ctx = _concern_and_crime(("Chloe Brown", None), [], ("Chloe Brown", "2000-11-11"),
+                             "Joao Cunha")  # fmt: skip
+    ctx.records[1] = _record(1, "local_authority", "referral", "2016-10-26", cse=True)
+    ctx.records[2] = _record(2, "police", "crime", "2016-09-04", cse=True)
+    assert not _concern(ctx)
+    ctx.records[2] = _record(2, "police", "crime", "2014-09-04", cse=True)
+    assert _concern(ctx)
+    ctx.records[2] = _record(2, "police", "crime", "2016-09-04", cse=True)
+    ctx.records[3] = _record(3, "police", "missing_episode", "2015-01-01")
+    ctx.mentions_of[3] += [_mention(20, 3, "subject", 20, "Chloe Brown", "2003-02-02")]
+    assert _concern(ctx)

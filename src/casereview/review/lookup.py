@@ -19,7 +19,9 @@ from casereview.review.plain_names import (
     dob_agree,
     exact_dob,
     known_as,
+    named_alike_undated,
     names_agree,
+    near_in_time,
     plausibly_same,
     same_child,
     thinly_same_child,
@@ -74,6 +76,7 @@ class AgencyMentions:
         self.by_key: dict[str, list[MentionFacts]] = defaultdict(list)
         self.by_council_id: dict[str, list[MentionFacts]] = defaultdict(list)
         self.by_dob: dict[dt.date, list[MentionFacts]] = defaultdict(list)
+        self._dated: dict[frozenset[str], list[MentionFacts]] | None = None
         for rid, rec in ctx.records.items():
             if not agency(rec):
                 continue
@@ -112,8 +115,37 @@ class AgencyMentions:
         records = self.ctx.records
         day = records[mine.record_id].occurred_at
         for theirs in self._candidates(mine, skip_records):
-            if same_child(mine, theirs, a_day=day, b_day=records[theirs.record_id].occurred_at):
+            then = records[theirs.record_id].occurred_at
+            if same_child(mine, theirs, a_day=day, b_day=then) or self._near_and_alike(
+                mine, theirs, day, then
+            ):
                 yield theirs
+
+    def _near_and_alike(
+        self, mine: MentionFacts, theirs: MentionFacts, day: dt.date | None, then: dt.date | None
+    ) -> bool:
+        """Two child mentions named alike (`plain_names.named_alike_undated`: two words or more,
+        one side writing no date of birth) on records `NEAR_DAYS` apart, where no child mention
+        of either agency written with that name gives a date of birth against the dated side:
+        "Chloe Brown" on a council referral and on a police crime five weeks before it are one
+        child, unless another "Chloe Brown" born another day is on record."""
+        ctx = self.ctx
+        if not (is_child_mention(ctx, mine) and is_child_mention(ctx, theirs)):
+            return False
+        if not (near_in_time(day, then) and named_alike_undated(mine, theirs)):
+            return False
+        dated = mine if mine.dob is not None else theirs
+        return all(dob_agree(dated, other) for other in self._dated_children(dated.name_key))
+
+    def _dated_children(self, name: frozenset[str]) -> list[MentionFacts]:
+        """Child mentions of any agency written with this name and a date of birth."""
+        if self._dated is None:
+            self._dated = defaultdict(list)
+            for ms in self.ctx.mentions_of.values():
+                for m in ms:
+                    if m.dob is not None and is_child_mention(self.ctx, m):
+                        self._dated[m.name_key].append(m)
+        return self._dated.get(name, [])
 
     def beside_family(
         self, mine: MentionFacts, skip_records: set[int] | frozenset[int] = frozenset()

@@ -18,10 +18,13 @@ from casereview.review.context import MentionFacts
 from casereview.values.name_variants import forename_keys
 
 __all__ = [
+    "NEAR_DAYS",
     "dob_agree",
     "exact_dob",
     "known_as",
+    "named_alike_undated",
     "names_agree",
+    "near_in_time",
     "plausibly_same",
     "same_child",
     "thinly_same_child",
@@ -345,6 +348,25 @@ def same_child(
     if min(len(a.name_key), len(b.name_key)) < 2:
         return dob_agree(a, b)  # a lone name needs a written date of birth that agrees
     return dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day)
+
+
+# Two records this close in time that name a child alike are about one child: a council
+# concern and a police crime about a child, weeks apart (`same_child`).
+NEAR_DAYS = 90
+
+
+def near_in_time(a: dt.date | None, b: dt.date | None) -> bool:
+    """Two days at most `NEAR_DAYS` apart."""
+    return a is not None and b is not None and abs((a - b).days) <= NEAR_DAYS
+
+
+def named_alike_undated(a: MentionFacts, b: MentionFacts) -> bool:
+    """Similar names of two words or more (`_similar_names`), one side writing no date of
+    birth: what a reviewer takes for one child only between records `NEAR_DAYS` apart."""
+    if (a.dob is None) == (b.dob is None) and a.dob is not None:
+        return False
+    words = [{w for w in m.name_key if len(w) > 1} for m in (a, b)]
+    return min(len(w) for w in words) >= 2 and _similar_names(a.name_key, b.name_key)
 
 
 def _initials_agree(a: frozenset[str], b: frozenset[str]) -> bool:
