@@ -288,3 +288,12 @@ def test_a_nickname_with_a_slip_and_a_name_cut_at_its_start() -> None:
     jermaien = replace(mention("Jermaien Campbell"), role="associate")
     assert known_as(jermaien, mention("Maien Campbell"))
     assert not known_as(jermaien, mention("Main Campbell"))
+
+
+def test_a_nickname_of_a_name_with_a_slip_agrees_word_by_word() -> None:
+    day = dt.date(2021, 1, 8)
+    council = replace(mention("Reebecca Cartwright", "2008-09-01"), postcode="EN57EH")
+    crime = replace(mention("Becky Cartwright"), postcode="EN57EH")
+    assert same_child(council, crime, a_day=day, b_day=day)
+    assert not same_child(council, replace(crime, name_key=frozenset({"betty", "cartwright"})),
+                          a_day=day, b_day=day)  # fmt: skip

@@ -150,14 +150,15 @@ def plausibly_same(
 
 def words_agree(a: str, b: str) -> bool:
     """One name word written for the same name: equal, a nickname or variant of it (Kwame /
-    Kwami, Bob / Robert), or one letter apart ("Dc" for "Duc")."""
+    Kwami, Bob / Robert), one letter apart ("Dc" for "Duc"), or a nickname of the name written
+    with a slip ("Becky" / "Reebecca": `_nickname_with_slip`)."""
     if a == b:
         return True
     if len(a) == 1 or len(b) == 1:
         return a[0] == b[0]  # an initial
     if set(forename_keys(a)) & set(forename_keys(b)):
         return True
-    return max(len(a), len(b)) >= 3 and _one_edit(a, b)
+    return (max(len(a), len(b)) >= 3 and _one_edit(a, b)) or _nickname_with_slip(a, b)
 
 
 _HANDLE_WORD = re.compile(r"[a-z]{3,}")
@@ -288,9 +289,7 @@ def thinly_same_child(a: MentionFacts, b: MentionFacts) -> bool:
     short, long_ = sorted(
         ({w for w in a.name_key if len(w) > 1}, {w for w in b.name_key if len(w) > 1}), key=len
     )
-    return bool(short) and all(
-        any(words_agree(x, y) or _nickname_with_slip(x, y) for y in long_) for x in short
-    )
+    return bool(short) and all(any(words_agree(x, y) for y in long_) for x in short)
 
 
 def _nickname_with_slip(a: str, b: str) -> bool:
