@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from casereview.errors import LinkageError
@@ -748,6 +749,8 @@ def train(
         )
         linker._settings_obj._probability_two_random_records_match = default_prior
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    if frame is not None:
+        notes.extend(count_rare_u(linker, frame))
     for columns in (("dob",), ("forename_std", "surname_std")):
         # A failed session leaves the linker's comparisons filtered (Splink trims them in
         # place before it finds no pair): they are put back from this copy.
@@ -773,6 +776,70 @@ def train(
             )
     bound_weights(linker)
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())), notes)
+
+
+def _agreeing_pairs(values: pd.Series) -> tuple[int, int]:
+    """(pairs of rows sharing a value, pairs of rows that both carry one) for a column of
+    values or of lists of values (a pair sharing two phones counts twice: rare, and only
+    ever lowers the weight)."""
+    present = values.dropna()
+    if len(present) and isinstance(present.iloc[0], list | tuple | np.ndarray):
+        present = present.explode().dropna()
+        carried = int(values.dropna().size)
+    else:
+        carried = int(present.size)
+    counts = present.value_counts().to_numpy(dtype=np.float64)
+    return int((counts * (counts - 1) / 2).sum()), carried * (carried - 1) // 2
+
+
+# Levels whose u is counted over every pair of the training mentions (`count_rare_u`):
+# (comparison, level label) -> the frame column whose equal values make the level.
+COUNTED_U_LEVELS: dict[tuple[str, str], str] = {
+    ("phones", "Array intersection size >= 1"): "phones",
+    ("identifier", "Exact match on identifier"): "id_scheme_value",
+}
+
+
+def count_rare_u(linker: Any, frame: pd.DataFrame) -> list[str]:
+    """Set the u of the rare exact-agreement levels (a phone in common, the same identifier)
+    to the share of ALL pairs of `frame`'s mentions (both carrying a value) that agree, counted
+    value by value, instead of Splink's estimate from random pairs. Two different people
+    share a phone about once in a million pairs: at a million mentions the few million random
+    pairs never see one (Splink then falls back to a default u and a phone in common weighed
+    +9.7), and at any size the sample sees too few for a stable u. Like the random sample,
+    the count includes the pairs that are one person, so u is, if anything, too high and the
+    level's weight too low. Returns a note per level set."""
+    notes = []
+    by_name = {c.output_column_name: c for c in linker._settings_obj.core_model_settings.comparisons}
+    for (name, label), column in COUNTED_U_LEVELS.items():
+        comparison = by_name.get(name)
+        if comparison is None:
+            continue
+        if column == "id_scheme_value":
+            both = frame["id_scheme"].notna() & frame["identifier"].notna()
+            values = (frame["id_scheme"] + "\x1f" + frame["identifier"]).where(both, None)
+            # Pairs of different schemes are the null level: the denominator is per scheme.
+            agree = 0
+            carried = 0
+            for _scheme, part in values[both].groupby(frame.loc[both, "id_scheme"]):
+                a, c = _agreeing_pairs(part)
+                agree, carried = agree + a, carried + c
+        else:
+            agree, carried = _agreeing_pairs(frame[column])
+        if not agree or not carried:
+            continue
+        u = agree / carried
+        for level in comparison.comparison_levels:
+            if level.is_null_level or level.label_for_charts != label:
+                continue
+            if level._fix_u_probability:
+                continue
+            level.u_probability = u
+            notes.append(
+                f"u of {name} ({label}) counted over every pair of the {len(frame)} mentions "
+                f"trained on: {agree} of {carried} pairs agree (u {u:.3g})"
+            )
+    return notes
 
 
 def _m_underflowed(error: ValueError) -> bool:
