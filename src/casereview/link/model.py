@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from casereview.errors import LinkageError
@@ -282,21 +283,68 @@ def _dob_comparison() -> Any:
     return cl.CustomComparison(levels, output_column_name="dob")
 
 
-def borough_comparison() -> Any:
+def borough_comparison(*, postcodes: bool = False) -> Any:
     """The boroughs of the two mentions' records: the same, else (NULL when either record
     gives none). A child's missing episodes are reported from the borough she lives in,
     her referrals come from its council and the crimes against her mostly happen near
     home, so two records of one person sit in one borough far more often than two records
     of two people (one in about 30 for London's boroughs). Trained like the others; it is
     what tells two missing episodes of one child, written by name alone, from two
-    children of one name."""
+    children of one name.
+
+    With `postcodes` (the postcode comparison is made) the borough says nothing of a pair
+    whose two mentions both give a postcode: the postcode comparison weighs the borough
+    there (`_postcode_comparison`). Counted in both, one move (another postcode in another
+    borough) was penalised twice and one address (the same postcode, so the same borough)
+    rewarded twice: the two are one piece of evidence, not two independent ones."""
     import splink.comparison_library as cl
 
     cll = _cl()
+    null: Any = cll.NullLevel("borough")
+    if postcodes:
+        null = cll.CustomLevel(
+            f"borough_l IS NULL OR borough_r IS NULL OR ({_BOTH_POSTCODES})"
+        ).configure(is_null_level=True)
     return cl.CustomComparison(
-        [cll.NullLevel("borough"), cll.ExactMatchLevel("borough"), cll.ElseLevel()],
+        [null, cll.ExactMatchLevel("borough"), cll.ElseLevel()],
         output_column_name="borough",
     )
+
+
+_BOTH_POSTCODES = "postcode_l IS NOT NULL AND postcode_r IS NOT NULL"
+
+
+def _postcode_comparison(*, boroughs: bool) -> Any:
+    """Postcodes: exact (TF), same district, two mistypings of a postcode without a district,
+    else. With `boroughs` (the frame has a borough column), two different postcodes in one
+    borough of record have a level of their own: a person who moved within the borough, or
+    whose crime was recorded near home, against one who moved away (`borough_comparison`)."""
+    import splink.comparison_library as cl
+
+    cll = _cl()
+    levels = [
+        cll.NullLevel("postcode"),
+        cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
+        cll.CustomLevel("postcode_district_l = postcode_district_r", "Same postcode district"),
+        # Mistyped postcodes without a district (not UK-shaped: a UK one that differs inside
+        # its district is the level above): one character wrong, or two swapped (2134 /
+        # 2143). The district test comes first, so the string distances are not computed for
+        # UK pairs (millions at scale).
+        cll.CustomLevel(
+            f"{_NO_DISTRICT} AND levenshtein(postcode_l, postcode_r) <= 1",
+            "One character differs",
+        ),
+        cll.CustomLevel(
+            f"{_NO_DISTRICT} AND jaro_winkler_similarity(postcode_l, postcode_r) >= 0.9",
+            "Similar (characters swapped)",
+        ),
+    ]
+    if boroughs:
+        levels.append(
+            cll.CustomLevel("borough_l = borough_r", "Other postcode in the same borough of record")
+        )
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name="postcode")
 
 
 # The weight of one strong identifier in common (fixed, never trained): with the prior of
@@ -353,33 +401,9 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
     ]
     if present("sex"):
         comparisons.append(cl.ExactMatch("sex"))
+    boroughs = frame is None or "borough" in frame.columns
     if present("postcode"):
-        cll = _cl()
-        comparisons.append(
-            cl.CustomComparison(
-                [
-                    cll.NullLevel("postcode"),
-                    cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
-                    cll.CustomLevel(
-                        "postcode_district_l = postcode_district_r", "Same postcode district"
-                    ),
-                    # Mistyped postcodes without a district (not UK-shaped: a UK one that
-                    # differs inside its district is the level above): one character wrong,
-                    # or two swapped (2134 / 2143). The district test comes first, so the
-                    # string distances are not computed for UK pairs (millions at scale).
-                    cll.CustomLevel(
-                        f"{_NO_DISTRICT} AND levenshtein(postcode_l, postcode_r) <= 1",
-                        "One character differs",
-                    ),
-                    cll.CustomLevel(
-                        f"{_NO_DISTRICT} AND jaro_winkler_similarity(postcode_l, postcode_r) >= 0.9",
-                        "Similar (characters swapped)",
-                    ),
-                    cll.ElseLevel(),
-                ],
-                output_column_name="postcode",
-            )
-        )
+        comparisons.append(_postcode_comparison(boroughs=boroughs))
     if present("phones"):
         cll = _cl()
         comparisons.append(
@@ -389,7 +413,7 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
             )
         )
     if frame is not None and "borough" in frame.columns and present("borough"):
-        comparisons.append(borough_comparison())
+        comparisons.append(borough_comparison(postcodes=present("postcode")))
     if frame is not None and "context" in frame.columns and present("context"):
         comparisons.append(context_comparison())
     if addresses and present("address"):
@@ -633,7 +657,7 @@ def _unused_columns(settings: Any) -> set[str]:
         unused |= {"address", "street_number"}
     if "context" not in names:
         unused.add("record_id")
-    if "borough" not in names:
+    if "borough" not in names and "postcode" not in names:
         unused.add("borough")
     return unused
 
@@ -748,6 +772,8 @@ def train(
         )
         linker._settings_obj._probability_two_random_records_match = default_prior
     training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    if frame is not None:
+        notes.extend(count_rare_u(linker, frame))
     for columns in (("dob",), ("forename_std", "surname_std")):
         # A failed session leaves the linker's comparisons filtered (Splink trims them in
         # place before it finds no pair): they are put back from this copy.
@@ -773,6 +799,72 @@ def train(
             )
     bound_weights(linker)
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())), notes)
+
+
+def _agreeing_pairs(values: pd.Series) -> tuple[int, int]:
+    """(pairs of rows sharing a value, pairs of rows that both carry one) for a column of
+    values or of lists of values (a pair sharing two phones counts twice: rare, and only
+    ever lowers the weight)."""
+    present = values.dropna()
+    if len(present) and isinstance(present.iloc[0], list | tuple | np.ndarray):
+        present = present.explode().dropna()
+        carried = int(values.dropna().size)
+    else:
+        carried = int(present.size)
+    counts = present.value_counts().to_numpy(dtype=np.float64)
+    return int((counts * (counts - 1) / 2).sum()), carried * (carried - 1) // 2
+
+
+# Levels whose u is counted over every pair of the training mentions (`count_rare_u`):
+# (comparison, level label) -> the frame column whose equal values make the level.
+COUNTED_U_LEVELS: dict[tuple[str, str], str] = {
+    ("phones", "Array intersection size >= 1"): "phones",
+    ("identifier", "Exact match on identifier"): "id_scheme_value",
+}
+
+
+def count_rare_u(linker: Any, frame: pd.DataFrame) -> list[str]:
+    """Set the u of the rare exact-agreement levels (a phone in common, the same identifier)
+    to the share of ALL pairs of `frame`'s mentions (both carrying a value) that agree, counted
+    value by value, instead of Splink's estimate from random pairs. Two different people
+    share a phone about once in a million pairs: at a million mentions the few million random
+    pairs never see one (Splink then falls back to a default u and a phone in common weighed
+    +9.7), and at any size the sample sees too few for a stable u. Like the random sample,
+    the count includes the pairs that are one person, so u is, if anything, too high and the
+    level's weight too low. Returns a note per level set."""
+    notes = []
+    by_name = {
+        c.output_column_name: c for c in linker._settings_obj.core_model_settings.comparisons
+    }
+    for (name, label), column in COUNTED_U_LEVELS.items():
+        comparison = by_name.get(name)
+        if comparison is None:
+            continue
+        if column == "id_scheme_value":
+            both = frame["id_scheme"].notna() & frame["identifier"].notna()
+            values = (frame["id_scheme"] + "\x1f" + frame["identifier"]).where(both, None)
+            # Pairs of different schemes are the null level: the denominator is per scheme.
+            agree = 0
+            carried = 0
+            for _scheme, part in values[both].groupby(frame.loc[both, "id_scheme"]):
+                a, c = _agreeing_pairs(part)
+                agree, carried = agree + a, carried + c
+        else:
+            agree, carried = _agreeing_pairs(frame[column])
+        if not agree or not carried:
+            continue
+        u = agree / carried
+        for level in comparison.comparison_levels:
+            if level.is_null_level or level.label_for_charts != label:
+                continue
+            if level._fix_u_probability:
+                continue
+            level.u_probability = u
+            notes.append(
+                f"u of {name} ({label}) counted over every pair of the {len(frame)} mentions "
+                f"trained on: {agree} of {carried} pairs agree (u {u:.3g})"
+            )
+    return notes
 
 
 def _m_underflowed(error: ValueError) -> bool:
