@@ -531,10 +531,19 @@ def open_backend(
             # 100,000 mentions one failed a 1g driver: "Not enough memory to build and
             # broadcast the table"). Sort-merge joins keep the rows on the executors.
             .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+            # The driver keeps the plans and metrics of the last 1,000 queries, jobs and stages
+            # for a UI that is off; Splink's plans are large and a run makes hundreds of them.
+            .config("spark.sql.ui.retainedExecutions", "20")
+            .config("spark.ui.retainedJobs", "100")
+            .config("spark.ui.retainedStages", "100")
+            .config("spark.ui.retainedTasks", "2000")
         )
         if not spark_master.startswith("local"):
             builder = (
-                builder.config("spark.executor.memory", spark_executor_memory)
+                # On a cluster the driver only plans and schedules: a serial collector keeps
+                # its JVM near its heap (docs/deployment.md).
+                builder.config("spark.driver.extraJavaOptions", "-XX:+UseSerialGC")
+                .config("spark.executor.memory", spark_executor_memory)
                 # The workers run the driver's interpreter: the same Python, pandas and splink.
                 .config("spark.pyspark.python", sys.executable)
                 .config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
