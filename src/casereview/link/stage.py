@@ -815,6 +815,12 @@ def run_link(
         progress=say,
         record_links=links,
     )
+    mention_count = len(frame)
+    # Nothing after the prediction reads the frame: its columns go before the store is
+    # written (at a million mentions on Spark, most of what the driver still held).
+    for col in list(prediction.frame.columns):
+        del prediction.frame[col]
+    del frame
     parameters = {
         "engine": engine_name,
         "match_weight_threshold": link.match_weight_threshold,
@@ -861,7 +867,7 @@ def run_link(
         lineage = Counter(r.change for r in ids.lineage)
         run.counts.update(
             {
-                "mentions": len(frame),
+                "mentions": mention_count,
                 "persons": written["persons"],
                 "pairs_scored": len(prediction.pairs),
                 "pairs_stored": written["pairs_stored"],
@@ -876,7 +882,7 @@ def run_link(
             action=AuditAction.COMBINE,
             object_type="run",
             object_id=run.run_id,
-            details={"stage": "link", "mentions": len(frame), "persons": written["persons"]},
+            details={"stage": "link", "mentions": mention_count, "persons": written["persons"]},
         )
         run_id = run.run_id
     phase["store_s"] = time.perf_counter() - t0  # write, places, commit
@@ -884,7 +890,7 @@ def run_link(
     timings["total_s"] = time.perf_counter() - started
     return LinkResult(
         run_id=run_id,
-        mentions=len(frame),
+        mentions=mention_count,
         persons=written["persons"],
         pairs_scored=len(prediction.pairs),
         pairs_stored=written["pairs_stored"],
