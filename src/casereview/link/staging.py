@@ -54,6 +54,11 @@ def mention_chunks(conn: Connection, *, chunk: int = 50_000) -> Iterator[pd.Data
         cursor.close()
 
 
+# A column is shared when a chunk has fewer distinct values than 1 in `_SHARED_BELOW` of its
+# values.
+_SHARED_BELOW = 4
+
+
 def share_values(frame: pd.DataFrame, pools: dict[str, dict[Any, Any]]) -> None:
     """Every repeated string of `frame`'s text columns made one object, in place: equal values
     of a column, within the chunk and with earlier chunks (`pools`, one per column, kept
@@ -69,6 +74,8 @@ def share_values(frame: pd.DataFrame, pools: dict[str, dict[Any, Any]]) -> None:
         if not present.any() or not all(isinstance(v, str) for v in array[present][:100]):
             continue
         codes, uniques = pd.factorize(array[present])
+        if len(uniques) * _SHARED_BELOW > len(codes):
+            continue  # mostly distinct (full names, addresses): a pool would cost more
         pool = pools.setdefault(col, {})
         shared = np.array([pool.setdefault(v, v) for v in uniques.tolist()], dtype=object)
         out = array.copy()
