@@ -287,7 +287,11 @@ def _predict(
     else:
         if sample is not None:
             trained = train_on_sample("spark", link, sample, shape, mentions, notes, say)
+            # The plan held the sample (every column of 150,000 mentions) to the end of the
+            # run; nothing reads it after training.
             del sample
+            plan.sample = None
+            give_back()
         assert trained is not None
         with backend_for("spark", link) as db_api:
             settings_dict = scoring_settings(shape, trained, dialect, partial, link)
