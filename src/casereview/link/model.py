@@ -541,11 +541,11 @@ def open_backend(
         )
         if not spark_master.startswith("local"):
             builder = (
-                # On a cluster the driver only plans and schedules: a serial collector and
-                # the client compiler alone keep its JVM near its heap (docs/deployment.md).
-                builder.config(
-                    "spark.driver.extraJavaOptions", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
-                )
+                # On a cluster the driver only plans and schedules: a serial collector keeps
+                # its JVM near its heap; Splink's plans are deep, and analysing them recurses
+                # (a 1M run with 1 MB thread stacks failed in Catalyst's DeduplicateRelations),
+                # hence 4 MB stacks, resident only as deep as they are used.
+                builder.config("spark.driver.extraJavaOptions", "-XX:+UseSerialGC -Xss4m")
                 .config("spark.executor.memory", spark_executor_memory)
                 # The workers run the driver's interpreter: the same Python, pandas and splink.
                 .config("spark.pyspark.python", sys.executable)
