@@ -227,9 +227,8 @@ def main() -> None:
     parser.add_argument("--worker-pid", type=int, action="append", default=[])
     parser.add_argument("--worker-memory", default="2g")
     parser.add_argument("--executor-memory", default="1500m")
-    # The driver JVM only plans and schedules on a cluster (nothing is collected into it):
-    # 512m since the sixth session (1g before).
-    parser.add_argument("--driver-memory", default="512m")
+    # 512m was tried in the sixth session: training at 1M failed in the driver JVM.
+    parser.add_argument("--driver-memory", default="1g")
     parser.add_argument("--interval", type=float, default=0.5)
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--work", default=None, help="folder for the stores' copies")
