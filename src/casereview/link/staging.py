@@ -7,19 +7,14 @@ the store is read `chunk` mentions at a time, each chunk normalised by `build_fr
 itself (its per-row normalisation is independent per row) and only its normalised columns
 kept; the whole-data steps (blocking-key codes, record mates) then run once on the
 concatenated columns, so the frame is the one `build_frame` gives for all the rows at once.
-Of the raw values only what the persons' display names need is kept, and a value written
-on many mentions (a borough, a sex, a date of birth, a first name) is one Python object
-shared by them all, not one per chunk row (`share_values`).
+Of the raw values only what the persons' display names need is kept.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -31,13 +26,7 @@ from casereview.link.frame import (
     with_event_date,
 )
 
-__all__ = [
-    "NAME_COLUMNS",
-    "SharedValues",
-    "mention_chunks",
-    "read_frame_in_chunks",
-    "share_values",
-]
+__all__ = ["NAME_COLUMNS", "mention_chunks", "read_frame_in_chunks"]
 
 # The raw columns kept beside the frame: what `stage._display_names` reads.
 NAME_COLUMNS = ["mention_id", "forenames", "surname", "name_raw"]
@@ -62,48 +51,6 @@ def mention_chunks(conn: Connection, *, chunk: int = 50_000) -> Iterator[pd.Data
         cursor.close()
 
 
-@dataclass
-class SharedValues:
-    """The values `share_values` has made one object of, per column, across the chunks."""
-
-    pools: dict[str, dict[Any, Any]] = field(default_factory=dict)
-    seen: Counter[str] = field(default_factory=Counter)
-    distinct: set[str] = field(default_factory=set)  # columns not worth a pool
-
-
-# A column stops being shared once it has more distinct values than 1 in `_SHARED_BELOW` of
-# the values seen (judged after `_JUDGED_AFTER` values): full names and addresses, whose
-# pools would cost more than they save.
-_SHARED_BELOW = 4
-_JUDGED_AFTER = 1_000
-
-
-def share_values(frame: pd.DataFrame, shared: SharedValues) -> None:
-    """Every repeated string of `frame`'s text columns made one object, in place: equal values
-    of a column, within the chunk and with earlier chunks (`shared`, kept by the caller),
-    point at the same str. Normalising makes a new object per row, so a million mentions
-    held a million copies of a few dozen boroughs (about 50 bytes each). Missing values and
-    lists (already shared by `build_frame`) are left as they are."""
-    for col in frame.columns:
-        values = frame[col]
-        if values.dtype != object or col in shared.distinct:
-            continue
-        array = values.to_numpy(dtype=object)
-        present = values.notna().to_numpy()
-        if not present.any() or not all(isinstance(v, str) for v in array[present][:100]):
-            continue
-        codes, uniques = pd.factorize(array[present])
-        pool = shared.pools.setdefault(col, {})
-        made = np.array([pool.setdefault(v, v) for v in uniques.tolist()], dtype=object)
-        out = array.copy()
-        out[present] = made[codes]
-        frame[col] = pd.Series(out, index=frame.index, dtype="object")
-        shared.seen[col] += len(codes)
-        if shared.seen[col] >= _JUDGED_AFTER and len(pool) * _SHARED_BELOW > shared.seen[col]:
-            shared.distinct.add(col)
-            del shared.pools[col]
-
-
 def _normalised(raw: pd.DataFrame) -> pd.DataFrame:
     """`build_frame`'s normalised columns of one chunk, without the whole-data columns
     (blocking keys and record mates), which only mean something over every mention."""
@@ -120,19 +67,13 @@ def read_frame_in_chunks(
     more than `chunk` raw rows in memory."""
     names: list[pd.DataFrame] = []
     parts: list[pd.DataFrame] = []
-    shared = SharedValues()
     for raw in mention_chunks(conn, chunk=chunk):
-        named = raw[NAME_COLUMNS].copy()
-        share_values(named, shared)
-        names.append(named)
-        part = _normalised(raw)
+        names.append(raw[NAME_COLUMNS].copy())
+        parts.append(_normalised(raw))
         del raw
-        share_values(part, shared)
-        parts.append(part)
     if not parts:  # no mentions: nothing to link (`run_link` says so)
         empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in NAME_COLUMNS})
         return empty, pd.DataFrame({"unique_id": pd.Series([], dtype="int64")})
-    del shared
     rows = pd.concat(names, ignore_index=True)
     normalised = pd.concat(parts, ignore_index=True)
     del names, parts
