@@ -11,7 +11,9 @@ child process (`casereview link` as a user runs it), while this process samples,
   executors' Python workers).
 
 Peaks are of the sampled sums (a process tree's RSS at one moment), next to each process's
-own high-water mark (VmHWM, kernel-kept, never missed by sampling).
+own high-water mark (VmHWM, kernel-kept, never missed by sampling). On a cluster the driver
+starts a JVM for each Spark step and stops it after (`spark_stage.stop_driver_jvm`): each
+of those JVMs is a line of its own in the high-water marks.
 
     .venv/bin/python benchmarks/bench_link_spark.py --store /tmp/link_100k/store.db
     .venv/bin/python benchmarks/bench_link_spark.py --store STORE --engines spark \\
@@ -225,6 +227,7 @@ def main() -> None:
     parser.add_argument("--worker-pid", type=int, action="append", default=[])
     parser.add_argument("--worker-memory", default="2g")
     parser.add_argument("--executor-memory", default="1500m")
+    # 512m was tried in the sixth session: training at 1M failed in the driver JVM.
     parser.add_argument("--driver-memory", default="1g")
     parser.add_argument("--interval", type=float, default=0.5)
     parser.add_argument("--timeout", type=float, default=3600.0)

@@ -66,5 +66,7 @@ def test_spark_trains_on_a_sample_and_scores_every_mention_from_the_staged_frame
     assert set(frame.columns) <= {*LEAN_COLUMNS, "phones"}  # left lean, in place
     assert sorted(spark.clustering.labels) == ids
     assert any(len(c) > 1 for c in spark.clustering.clusters().values())
-    assert len(spark.pairs) and spark.pairs["match_key"].notna().all()  # explained
-    assert {"gamma_surname", "mw_surname"} <= set(spark.pairs.columns)
+    # Explained: the columns kept beside the pairs as Arrow, row for row, every pair scored.
+    assert len(spark.pairs) and spark.detail.num_rows == len(spark.pairs)
+    assert spark.detail["match_key"].null_count == 0
+    assert {"gamma_surname", "mw_surname"} <= set(spark.detail.column_names)

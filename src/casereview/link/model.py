@@ -18,6 +18,7 @@ import itertools
 import json
 import logging
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -555,15 +556,27 @@ def open_backend(
             # 100,000 mentions one failed a 1g driver: "Not enough memory to build and
             # broadcast the table"). Sort-merge joins keep the rows on the executors.
             .config("spark.sql.autoBroadcastJoinThreshold", "-1")
+            # The driver keeps the plans and metrics of the last 1,000 queries, jobs and stages
+            # for a UI that is off; Splink's plans are large and a run makes hundreds of them.
+            .config("spark.sql.ui.retainedExecutions", "20")
+            .config("spark.ui.retainedJobs", "100")
+            .config("spark.ui.retainedStages", "100")
+            .config("spark.ui.retainedTasks", "2000")
         )
         if not spark_master.startswith("local"):
             builder = (
-                builder.config("spark.executor.memory", spark_executor_memory)
+                # On a cluster the driver only plans and schedules: a serial collector keeps
+                # its JVM near its heap; Splink's plans are deep, and analysing them recurses
+                # (a 1M run with 1 MB thread stacks failed in Catalyst's DeduplicateRelations),
+                # hence 4 MB stacks, resident only as deep as they are used.
+                builder.config("spark.driver.extraJavaOptions", "-XX:+UseSerialGC -Xss4m")
+                .config("spark.executor.memory", spark_executor_memory)
                 # The workers run the driver's interpreter: the same Python, pandas and splink.
                 .config("spark.pyspark.python", sys.executable)
                 .config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
             )
-        spark = builder.getOrCreate()
+        with _driver_environment(local=spark_master.startswith("local")):
+            spark = builder.getOrCreate()
         if spark.sparkContext.master != spark_master:
             # getOrCreate returned a session of this process on another master.
             raise LinkageError(
@@ -584,6 +597,21 @@ def open_backend(
             shutil.rmtree(work, ignore_errors=True)
         return
     raise LinkageError(f"unknown linkage engine {engine_name!r}: use duckdb or spark")
+
+
+@contextmanager
+def _driver_environment(*, local: bool) -> Iterator[None]:
+    """On a cluster, the environment the driver JVM starts with (pyspark starts it with this
+    process's environment, inside `getOrCreate`): two malloc arenas, not one per thread
+    (a JVM's hundred threads otherwise hold hundreds of megabytes of them). Restored after."""
+    if local or "MALLOC_ARENA_MAX" in os.environ:
+        yield
+        return
+    os.environ["MALLOC_ARENA_MAX"] = "2"
+    try:
+        yield
+    finally:
+        del os.environ["MALLOC_ARENA_MAX"]
 
 
 # Rows per Parquet file of a frame handed to Spark: the driver holds one slice's Arrow

@@ -8,13 +8,23 @@ the end; the driver then keeps only the columns that the guards, the record cont
 clustering read (`LEAN_COLUMNS`), the others freed in place: the caller's frame is left lean.
 The steps, their order and the model are `predict_persons`'s, so the persons are those DuckDB
 gives under the same model (tests/link/test_spark_cluster.py compares them).
+
+What else keeps the driver small (issue 20): memory freed by pandas is handed back to the
+system at each step (`give_back`); the explained pairs' columns stay an Arrow table beside
+the pairs (`Prediction.detail`), turned into pandas a write slice at a time; and on a
+cluster the driver's JVM, idle while the driver's Python clusters and writes, is stopped
+after scoring and after explaining (`stop_driver_jvm`), a new one started for the next
+Spark step.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
 import logging
 import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -35,7 +45,6 @@ from casereview.link.model import (
     _unused_columns,
     backend_for,
     model_settings,
-    predictions_as_pandas,
     train,
     u_pairs,
 )
@@ -53,7 +62,14 @@ from casereview.link.stage import (
 )
 from casereview.settings import Settings
 
-__all__ = ["LEAN_COLUMNS", "lean_in_place", "predict_persons_on_spark", "witness"]
+__all__ = [
+    "LEAN_COLUMNS",
+    "give_back",
+    "lean_in_place",
+    "predict_persons_on_spark",
+    "stop_driver_jvm",
+    "witness",
+]
 
 # What the driver keeps of each mention once the frame is staged: the columns read by the
 # household guard, strongest_only's anchors, well_evidenced, attach_bare_names, the record
@@ -108,6 +124,50 @@ def lean_in_place(frame: pd.DataFrame) -> None:
             frame[col] = frame[col].copy(deep=True)
     for col in [c for c in frame.columns if c not in keep and c not in PRESENCE_COLUMNS]:
         del frame[col]
+
+
+def give_back() -> None:
+    """Hand the memory the driver's Python freed back to the system (glibc keeps freed heap
+    pages for reuse; between the steps of a run they are only resident memory)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def stop_driver_jvm() -> None:
+    """Stop this process's Spark session and the driver JVM that pyspark started for it, so
+    that the JVM's memory (its heap, code and threads: 1.5 GB with a 1g heap) is not held
+    while the driver's Python works alone; the next Spark session starts a new JVM. Nothing
+    of a run lives in the JVM between steps: the frame is staged on disk and each step
+    reads its input from there and writes its output as files."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession() or SparkSession._instantiatedSession
+    if session is not None:
+        session.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    process = getattr(gateway, "proc", None)
+    gateway.shutdown()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    if process is not None:
+        # The JVM exits when its standard input closes (pyspark's gateway server watches it).
+        with contextlib.suppress(OSError):
+            process.stdin.close()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # still running after a minute: end it
+            process.kill()
+            process.wait()
+
+
+def _on_cluster(link: Any) -> bool:
+    return not str(link.spark_master).startswith("local")
 
 
 def _stage(frame: pd.DataFrame, folder: Path) -> Path:
@@ -168,6 +228,9 @@ def predict_persons_on_spark(
         return _predict(frame, folder, link, judgements, detail, progress, trained, record_links)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if _on_cluster(link):
+            stop_driver_jvm()
+        give_back()
 
 
 def _predict(
@@ -202,6 +265,7 @@ def _predict(
     say(f"staging {mentions} mentions as Parquet for Spark")
     staged = _stage(frame, folder)
     lean_in_place(frame)
+    give_back()
     if on_all:
         say(f"training the model on all {mentions} mentions (spark)")
         with backend_for("spark", link) as db_api:
@@ -223,7 +287,11 @@ def _predict(
     else:
         if sample is not None:
             trained = train_on_sample("spark", link, sample, shape, mentions, notes, say)
+            # The plan held the sample (every column of 150,000 mentions) to the end of the
+            # run; nothing reads it after training.
             del sample
+            plan.sample = None
+            give_back()
         assert trained is not None
         with backend_for("spark", link) as db_api:
             settings_dict = scoring_settings(shape, trained, dialect, partial, link)
@@ -232,7 +300,17 @@ def _predict(
             model = TrainedModel(settings_dict)
             timings["train_s"] = time.perf_counter() - t0
             scored = score_timed(linker, model, floor, link, timings, say)
-    return finish_prediction(
+    if _on_cluster(link):
+        stop_driver_jvm()  # clustering is the driver's Python; explaining starts a new JVM
+    give_back()
+    explained: dict[str, Any] = {}
+
+    def explain(frame: pd.DataFrame, pairs: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+        give_back()
+        explained["detail"] = _detail(frame, staged, shape, pairs, settings, link)
+        return pairs
+
+    prediction = finish_prediction(
         frame,
         scored,
         model,
@@ -243,22 +321,28 @@ def _predict(
         dialect,
         say,
         timings,
-        lambda frame, pairs, settings: _with_detail(frame, staged, shape, pairs, settings, link),
+        explain,
     )
+    prediction.detail = explained.get("detail")
+    return prediction
 
 
-def _with_detail(
+def _detail(
     frame: pd.DataFrame,
     staged: Path,
     shape: pd.DataFrame,
     pairs: pd.DataFrame,
     trained: dict[str, Any],
     link: Any,
-) -> pd.DataFrame:
-    """`stage._with_detail` on the staged frame: each mention's list of the pairs it is in
+) -> Any:
+    """`stage._with_detail`'s columns on the staged frame, as an Arrow table whose row i
+    explains `pairs`' row i (`Prediction.detail`): each mention's list of the pairs it is in
     (`bka_pair`) goes to Spark as a Parquet file of its own, joined there to the staged
-    frame by unique id, never added to a pandas copy of the frame."""
+    frame by unique id, never added to a pandas copy of the frame; the explained pairs come
+    back as Parquet files read into Arrow, never a pandas frame of Python objects (at a
+    million pairs, gigabytes on the driver)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from splink import block_on
 
@@ -280,7 +364,8 @@ def _with_detail(
         ),
         listed / "part-00000.parquet",
     )
-    del lists
+    del lists, inside, left, right, number
+    give_back()
     keyed_shape = shape.copy()
     keyed_shape["bka_pair"] = pd.Series([[0]] * len(shape), index=shape.index, dtype="object")
     settings_dict = duckdb_settings_from_saved(keyed_shape, trained, "spark")
@@ -295,6 +380,8 @@ def _with_detail(
     ]
     settings_dict["retain_matching_columns"] = True
     settings_dict["retain_intermediate_calculation_columns"] = True
+    ours = {c for c in pairs.columns if c not in ("unique_id_l", "unique_id_r")}
+    scored_files = staged.parent / f"explained-{staged.name}"
     with backend_for("spark", link) as db_api:
         spark = db_api.spark
         table = spark.read.parquet(str(staged)).join(
@@ -304,11 +391,32 @@ def _with_detail(
         predicted = linker.inference.predict()
         quoted = {c.unquote().name: c.quote().name for c in predicted.columns}
         wanted = ["unique_id_l", "unique_id_r", "match_key"]
-        wanted += explanation_columns(trained, list(quoted))
-        scored = predictions_as_pandas(predicted, [quoted[c] for c in wanted])
-    ours = [c for c in pairs.columns if c not in ("unique_id_l", "unique_id_r")]
-    scored = scored.drop(columns=[c for c in ours if c in scored.columns])
-    detail = pairs.merge(scored, on=["unique_id_l", "unique_id_r"], how="left")
-    if len(detail) != len(pairs) or detail["match_key"].isna().any():
+        wanted += [c for c in explanation_columns(trained, list(quoted)) if c not in ours]
+        predicted.as_spark_dataframe().select(*[quoted[c] for c in wanted]).write.parquet(
+            str(scored_files)
+        )
+    try:
+        scored = pq.read_table(scored_files)
+    finally:
+        shutil.rmtree(scored_files, ignore_errors=True)
+    # Row i of the answer for pair i: both sides sorted by the pair's ids, then put back in
+    # the pairs' order.
+    want_l = pairs["unique_id_l"].to_numpy(dtype=np.int64)
+    want_r = pairs["unique_id_r"].to_numpy(dtype=np.int64)
+    order = np.lexsort((want_r, want_l))
+    got = scored.take(pc.sort_indices(scored, [("unique_id_l", "ascending"),
+                                               ("unique_id_r", "ascending")]))  # fmt: skip
+    del scored
+    if (
+        got.num_rows != len(pairs)
+        or not np.array_equal(got["unique_id_l"].to_numpy(), want_l[order])
+        or not np.array_equal(got["unique_id_r"].to_numpy(), want_r[order])
+        or got["match_key"].null_count
+    ):
         raise LinkageError("explaining the kept pairs did not score every one of them")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    detail = got.drop_columns(["unique_id_l", "unique_id_r"]).take(pa.array(rank))
+    del got
+    give_back()
     return detail

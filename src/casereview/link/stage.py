@@ -113,6 +113,10 @@ class Prediction:
     clustering: Clustering
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # The explanation columns of `pairs`, row for row, as an Arrow table, when they are not
+    # columns of `pairs` (Spark: a million explained pairs as pandas objects held gigabytes
+    # on the driver; `_write` turns them into pandas a slice at a time).
+    detail: Any = None
 
 
 @dataclass
@@ -641,6 +645,21 @@ def _batched(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
         yield batch
 
 
+def _explained_slice(pairs: pd.DataFrame, detail: Any, at: np.ndarray) -> pd.DataFrame:
+    """Rows `at` of `pairs` with their explanation columns (`Prediction.detail`'s rows
+    `at` beside them when they are kept apart)."""
+    part = pairs.iloc[at]
+    if detail is None:
+        return part
+    import pyarrow as pa
+
+    # Integers with NULLs as Python ints and None, as the pairs' own columns hold them (an
+    # explanation would show "born 1981.0").
+    extra = detail.take(pa.array(at, type=pa.int64())).to_pandas(integer_object_nulls=True)
+    extra.index = part.index
+    return pd.concat([part, extra], axis=1)
+
+
 def _write(
     conn: Connection,
     run_id: int,
@@ -723,14 +742,15 @@ def _write(
         )  # fmt: skip
     stored = 0
     if not pairs.empty:
-        keep = pairs[same | (weight >= threshold - margin)]
+        keep = np.flatnonzero(same | (weight >= threshold - margin))
         columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
                    match_pairs.c.match_weight, match_pairs.c.match_probability,
                    match_pairs.c.comparison, match_pairs.c.run_id]  # fmt: skip
         # Explained and written a slice at a time: at a million mentions the explanations
-        # and rows of every pair at once held gigabytes.
+        # and rows of every pair at once held gigabytes (and so did a copy of the kept pairs).
         for start in range(0, len(keep), _WRITE_SLICE):
-            part = keep.iloc[start : start + _WRITE_SLICE]
+            at = keep[start : start + _WRITE_SLICE]
+            part = _explained_slice(pairs, prediction.detail, at)
             texts = explanations_from_pairs(part, prediction.model_json)
             stored += _insert_many(
                 conn,
@@ -795,6 +815,12 @@ def run_link(
         progress=say,
         record_links=links,
     )
+    mention_count = len(frame)
+    # Nothing after the prediction reads the frame: its columns go before the store is
+    # written (at a million mentions on Spark, most of what the driver still held).
+    for col in list(prediction.frame.columns):
+        del prediction.frame[col]
+    del frame
     parameters = {
         "engine": engine_name,
         "match_weight_threshold": link.match_weight_threshold,
@@ -841,7 +867,7 @@ def run_link(
         lineage = Counter(r.change for r in ids.lineage)
         run.counts.update(
             {
-                "mentions": len(frame),
+                "mentions": mention_count,
                 "persons": written["persons"],
                 "pairs_scored": len(prediction.pairs),
                 "pairs_stored": written["pairs_stored"],
@@ -856,7 +882,7 @@ def run_link(
             action=AuditAction.COMBINE,
             object_type="run",
             object_id=run.run_id,
-            details={"stage": "link", "mentions": len(frame), "persons": written["persons"]},
+            details={"stage": "link", "mentions": mention_count, "persons": written["persons"]},
         )
         run_id = run.run_id
     phase["store_s"] = time.perf_counter() - t0  # write, places, commit
@@ -864,7 +890,7 @@ def run_link(
     timings["total_s"] = time.perf_counter() - started
     return LinkResult(
         run_id=run_id,
-        mentions=len(frame),
+        mentions=mention_count,
         persons=written["persons"],
         pairs_scored=len(prediction.pairs),
         pairs_stored=written["pairs_stored"],
