@@ -31,7 +31,7 @@ __all__ = [
     "classify_records",
 ]
 
-RULES_VERSION = "2026.12.2"
+RULES_VERSION = "2026.12.3"
 
 FAMILY_WORDS = frozenset(
     {
@@ -197,8 +197,11 @@ RULES: tuple[Rule, ...] = (
         "T-GANG-01",
         Typology.GANG_ASSOCIATED,
         0.8,
-        "Group-based, and a co-offender is a suspect in a criminal-exploitation record",
-        "co-offender component, records.factors, records.offence, records.narrative",
+        "Group-based, and a co-offender is a suspect in a criminal-exploitation record, named"
+        " there or by the street name the record quotes when one man of the borough is"
+        ' "known as" it within 730 days (not an initial)',
+        "co-offender component, records.factors, records.offence, records.narrative,"
+        " records.borough, records.occurred_at",
     ),
     Rule(
         "T-GANG-02",
@@ -526,23 +529,32 @@ def _street_named_cce(
 ) -> set[str]:
     """Men a county-lines record names by a street name only: the child "holding them for
     'Rico'" runs for the man another record of the same borough calls "known as 'Rico'" as
-    its one suspect (an intelligence subject), within `subject_context_days`. He is a
-    suspect of criminal exploitation like the men the county-lines records name outright."""
+    its one suspect (an intelligence subject), within `subject_context_days`, when that name
+    there and then is one man's and more than an initial. He is a suspect of criminal
+    exploitation like the men the county-lines records name outright."""
     named: dict[tuple[str, str], list[tuple[dt.date, str]]] = defaultdict(list)
     for rid, fact in facts.items():
         keys = {_person_key(m) for m in fact.suspects()}
         if len(keys) != 1 or _is_cce(own[rid]) or not fact.borough or not fact.occurred_at:
             continue
+        (key,) = keys
         for name in _KNOWN_AS.findall(fact.narrative or ""):
-            named[(fact.borough, name.strip().lower())].append((fact.occurred_at, *keys))
+            named[(fact.borough, name.strip().lower())].append((fact.occurred_at, key))
     found: set[str] = set()
     for rid, fact in facts.items():
         if not _is_cce(own[rid]) or not fact.borough or not fact.occurred_at:
             continue
         for name in _QUOTED.findall(fact.narrative or ""):
-            for when, key in named.get((fact.borough, name.strip().lower()), []):
-                if abs((fact.occurred_at - when).days) <= params.subject_context_days:
-                    found.add(key)
+            name = name.strip().lower()
+            if len(name) < 2:  # an initial ('J') tells one man apart from nobody
+                continue
+            men = {
+                key
+                for when, key in named.get((fact.borough, name), [])
+                if abs((fact.occurred_at - when).days) <= params.subject_context_days
+            }
+            if len(men) == 1:  # two men of the borough go by it: the line named neither
+                found |= men
     return found
 
 
