@@ -13,8 +13,9 @@ SEX = "IP disclosed sexual activity with the suspect."
 
 def rec(rid: int, *people: MentionFact, narrative: str = SEX, record_type: str = "crime",
         offence: str = "", factors: frozenset[str] = frozenset(), on: dt.date = DAY,
-        places: set[str] | None = None, online: set[int] | None = None) -> RecordFact:
-    return RecordFact(rid, 1, "s", "police", f"R{rid}", record_type, on, None, None, factors,
+        places: set[str] | None = None, online: set[int] | None = None,
+        borough: str | None = None) -> RecordFact:
+    return RecordFact(rid, 1, "s", "police", f"R{rid}", record_type, on, borough, None, factors,
                       offence, narrative, list(people), places or set(), online or set())
 
 
@@ -93,6 +94,38 @@ def test_gang_rules_and_lone_offender() -> None:
             "group_based": ["T-GRP-01"]},
         4: {"cse_likely": ["T-CSE-03"], "lone_offender": ["T-LONE-01"]},
     }
+
+
+def test_gang_through_a_street_name_the_county_line_quotes() -> None:
+    """The arrested child holds the drugs "for 'Rico'" and names nobody else; an intelligence
+    report of the borough calls its one subject "known as 'Rico'", and he offends with another
+    man against a girl: the group is gang-associated (sparse seed 1: 30 records of one gang
+    whose county line named its member only by his street name). A namesake in another borough,
+    or years away, or among several suspects, is nobody the line named."""
+    line = ("Stop and search: IP (M, 15) with cash and two phones; holding them for 'Rico'. "
+            "Concerns of criminal exploitation.")
+    intel = "Subject known as 'Rico' believed to supply alcohol to local girls."
+    got = labels(
+        rec(1, m(1, "suspect", 50, age=15), narrative=line, borough="Brent",
+            on=dt.date(2021, 5, 1)),
+        rec(2, m(2, "subject", 20), narrative=intel, record_type="intelligence",
+            borough="Brent"),
+        rec(3, m(3, "victim", 10), m(4, "suspect", 20, age=25), m(5, "suspect", 21, age=26),
+            borough="Brent"),
+        # the same street name in another borough, and in Brent six years before the line
+        rec(4, m(6, "subject", 30), narrative=intel, record_type="intelligence",
+            borough="Camden"),
+        rec(5, m(7, "victim", 11), m(8, "suspect", 30, age=25), m(9, "suspect", 31, age=26),
+            borough="Camden"),
+        rec(6, m(10, "subject", 40), narrative=intel, record_type="intelligence",
+            borough="Brent", on=dt.date(2015, 1, 1)),
+        rec(7, m(11, "victim", 12), m(12, "suspect", 40, age=25), m(13, "suspect", 41, age=26),
+            borough="Brent", on=dt.date(2015, 1, 1)),
+    )
+    assert "gang_associated" in got[3]
+    assert got[3]["gang_associated"] == ["T-GANG-01"]
+    assert "gang_associated" not in got[5]
+    assert "gang_associated" not in got[7]
 
 
 def test_intra_familial_peer_and_institutional_rules() -> None:

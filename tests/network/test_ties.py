@@ -16,7 +16,7 @@ def inputs(
     victims: tuple[tuple[int, int, int], ...] = (),
     objects: tuple[tuple[int, int, int], ...] = (),
     nicknames: tuple[tuple[int, str], ...] = (),
-    names: tuple[tuple[int, str, float], ...] = (),
+    names: tuple[tuple[int, str, float] | tuple[int, str, float, float], ...] = (),
 ) -> NetworkInputs:
     """Suspects and victims as (mention, record, person); every record CSE-likely."""
     people = [(m, r, p, "suspect") for m, r, p in suspects] + [
@@ -40,7 +40,10 @@ def inputs(
         places=pd.DataFrame(columns=["record_id", "place"]),
         links=pd.DataFrame(columns=["record_id", "to_record_id"]),
         nicknames=pd.DataFrame(list(nicknames), columns=["mention_id", "nickname"]),
-        names=pd.DataFrame(list(names), columns=["mention_id", "name", "born"]),
+        names=pd.DataFrame(
+            [(*n, np.nan) if len(n) == 3 else n for n in names],
+            columns=["mention_id", "name", "born", "day"],
+        ),
     )
 
 
@@ -84,3 +87,27 @@ def test_same_name_with_birth_years_apart_or_a_common_name_ties_nobody() -> None
         names=tuple((i, "mohammed khan", np.nan) for i in range(1, 5)),
     )
     assert pairs(common) == {}
+
+
+def test_same_name_born_another_day_and_year_is_another_man() -> None:
+    """Typical seed 2: "Ali AHMED" born 28 May 1997 (one group, 2015-2017) and "Ali AHMED" born
+    19 September 1998 (another, 2022-2024) were tied as one man split by linkage and joined
+    three groups into one. Both days of birth written, neither year nor day agreeing: two men.
+    One slip (the year, or the day) is still one man; 1 January is a year written alone."""
+    def tie(born_a: tuple[float, float], born_b: tuple[float, float]) -> dict:
+        return pairs(inputs(
+            [(1, 10, 1), (2, 20, 2)],
+            names=((1, "ahmed ali", *born_a), (2, "ahmed ali", *born_b)),
+        ))
+
+    assert tie((1997.0, 528.0), (1998.0, 919.0)) == {}
+    assert tie((1997.0, 528.0), (1998.0, 528.0)) == {(1, 2): "same_name"}
+    assert tie((1997.0, 528.0), (1997.0, 529.0)) == {(1, 2): "same_name"}
+    assert tie((1997.0, 528.0), (1998.0, np.nan)) == {(1, 2): "same_name"}
+    # undated under the shared name, born another day and year under his fuller name
+    fuller = inputs(
+        [(1, 10, 1), (2, 20, 2), (3, 30, 2)],
+        names=((1, "ahmad ali", 1997.0, 528.0), (2, "ahmad ali", np.nan, np.nan),
+               (3, "adnan ahmad ali", 1998.0, 919.0)),
+    )
+    assert pairs(fuller) == {}

@@ -31,7 +31,7 @@ __all__ = [
     "classify_records",
 ]
 
-RULES_VERSION = "2026.12.2"
+RULES_VERSION = "2026.12.3"
 
 FAMILY_WORDS = frozenset(
     {
@@ -103,6 +103,10 @@ _ONLINE_OFFENCE = re.compile(
     r"(?<!\w)(?:sexual communication|indecent (?:photographs|images)|watch a sexual act)(?!\w)",
     re.I,
 )
+# A street name a record gives its one suspect ("Subject known as 'Rico'"), and any name a
+# criminal-exploitation narrative quotes ("holding them for 'Rico'"): T-GANG-01.
+_KNOWN_AS = re.compile(r"(?<!\w)(?:known as|calls himself|goes by)\s+'([^'\n]{1,30})'", re.I)
+_QUOTED = re.compile(r"(?<![\w'])'([^'\n]{1,30})'(?![\w'])")
 _CCE_OFFENCE = re.compile(
     r"(?<!\w)(?:supply of class a|intent to supply|criminal exploitation|county lines?)(?!\w)",
     re.I,
@@ -193,8 +197,11 @@ RULES: tuple[Rule, ...] = (
         "T-GANG-01",
         Typology.GANG_ASSOCIATED,
         0.8,
-        "Group-based, and a co-offender is a suspect in a criminal-exploitation record",
-        "co-offender component, records.factors, records.offence, records.narrative",
+        "Group-based, and a co-offender is a suspect in a criminal-exploitation record, named"
+        " there or by the street name the record quotes when one man of the borough is"
+        ' "known as" it within 730 days (not an initial)',
+        "co-offender component, records.factors, records.offence, records.narrative,"
+        " records.borough, records.occurred_at",
     ),
     Rule(
         "T-GANG-02",
@@ -447,6 +454,7 @@ def classify_records(facts: dict[int, RecordFact], params: RuleParams) -> dict[i
         for v in fact.victims():
             victim_suspects[_person_key(v)].update(suspects)
             victim_context[_person_key(v)].append((fact.occurred_at, rid))
+    cce_suspects |= _street_named_cce(facts, own, params)
     comp_members: dict[str, set[str]] = defaultdict(set)
     for key in list(comps.parent):
         comp_members[comps.find(key)].add(key)
@@ -509,6 +517,45 @@ def classify_records(facts: dict[int, RecordFact], params: RuleParams) -> dict[i
                     round(label.strength * RULES_BY_ID["T-CTX-01"].strength, 4),
                 )
     return result
+
+
+def _is_cce(own: _Own) -> bool:
+    """Criminal-exploitation evidence and nothing sexual (a county-lines record)."""
+    return bool(own.cce) and not any(h.kind == "cse_sexual" for h in own.hits)
+
+
+def _street_named_cce(
+    facts: dict[int, RecordFact], own: dict[int, _Own], params: RuleParams
+) -> set[str]:
+    """Men a county-lines record names by a street name only: the child "holding them for
+    'Rico'" runs for the man another record of the same borough calls "known as 'Rico'" as
+    its one suspect (an intelligence subject), within `subject_context_days`, when that name
+    there and then is one man's and more than an initial. He is a suspect of criminal
+    exploitation like the men the county-lines records name outright."""
+    named: dict[tuple[str, str], list[tuple[dt.date, str]]] = defaultdict(list)
+    for rid, fact in facts.items():
+        keys = {_person_key(m) for m in fact.suspects()}
+        if len(keys) != 1 or _is_cce(own[rid]) or not fact.borough or not fact.occurred_at:
+            continue
+        (key,) = keys
+        for name in _KNOWN_AS.findall(fact.narrative or ""):
+            named[(fact.borough, name.strip().lower())].append((fact.occurred_at, key))
+    found: set[str] = set()
+    for rid, fact in facts.items():
+        if not _is_cce(own[rid]) or not fact.borough or not fact.occurred_at:
+            continue
+        for name in _QUOTED.findall(fact.narrative or ""):
+            name = name.strip().lower()
+            if len(name) < 2:  # an initial ('J') tells one man apart from nobody
+                continue
+            men = {
+                key
+                for when, key in named.get((fact.borough, name), [])
+                if abs((fact.occurred_at - when).days) <= params.subject_context_days
+            }
+            if len(men) == 1:  # two men of the borough go by it: the line named neither
+                found |= men
+    return found
 
 
 _OWN_ONLINE = frozenset({"T-ONL-01", "T-ONL-02", "T-ONL-03", "T-ONL-04"})

@@ -189,7 +189,7 @@ def _name_frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
         .where(side)
     ).all()
     nick_rows: list[tuple[int, str]] = []
-    name_rows: list[tuple[int, str, float]] = []
+    name_rows: list[tuple[int, str, float, float]] = []
     for mid, aliases, forenames, surname, dob in rows:
         for alias in from_json(aliases, []) or []:
             key = " ".join(_WORD.findall(str(alias).lower()))
@@ -197,9 +197,13 @@ def _name_frames(conn: Connection) -> tuple[pd.DataFrame, pd.DataFrame]:
                 nick_rows.append((int(mid), key))
         words = sorted(_WORD.findall(f"{forenames or ''} {surname or ''}".lower()))
         if forenames and surname and len(words) >= 2:
-            name_rows.append((int(mid), " ".join(words), float(dob.year) if dob else np.nan))
+            # a day of birth other than 1 January (how a year alone is written), as month*100+day
+            day = dob.month * 100 + dob.day if dob and (dob.month, dob.day) != (1, 1) else np.nan
+            name_rows.append(
+                (int(mid), " ".join(words), float(dob.year) if dob else np.nan, float(day))
+            )
     nicknames = pd.DataFrame(nick_rows, columns=["mention_id", "nickname"]).drop_duplicates()
-    names = pd.DataFrame(name_rows, columns=["mention_id", "name", "born"])
+    names = pd.DataFrame(name_rows, columns=["mention_id", "name", "born", "day"])
     return nicknames, names
 
 
@@ -344,19 +348,38 @@ def _nickname_holders(inputs: NetworkInputs, suspects: pd.DataFrame) -> pd.DataF
 
 
 def _same_name(inputs: NetworkInputs, suspects: pd.DataFrame, w: TieWeights) -> pd.DataFrame:
-    """Persons written with the same full name and no disagreeing year of birth (more than one
-    year apart): most often one man split by linkage, so his records stay with his group. A name
-    held by more than a handful of persons (a common name) ties nobody."""
+    """Persons written with the same full name and no disagreeing date of birth: most often one
+    man split by linkage, so his records stay with his group. Dates disagree when the years are
+    more than one apart, or when both persons are written with days of birth (not 1 January) and
+    neither the year nor the day and month of any agree ("Ali AHMED" born 28 May 1997 and "Ali
+    AHMED" born 19 September 1998 are two men; one slip, in the year or in the day, is one man),
+    the days and years taken from all the names each person is written with.
+    A name held by more than a handful of persons (a common name) ties nobody."""
     named = inputs.names.merge(suspects[["mention_id", "person"]], on="mention_id")
     if named.empty:
         return _empty("a", "b", "via", "kind", "weight")
+    if "day" not in named:
+        named = named.assign(day=np.nan)
     born = named.groupby(["name", "person"], as_index=False)["born"].agg(["min", "max"])
+    # the days and years of birth a person is written with under any of his names ("Ahmad ALI"
+    # undated on a referral is the man born 19 September 1998 on every other record)
+    dates = named.groupby("person").agg(
+        years=("born", lambda v: frozenset(v.dropna())),
+        days=("day", lambda v: frozenset(v.dropna())),
+    )
+    born = born.merge(dates, left_on="person", right_index=True)
     sizes = born.groupby("name")["person"].nunique()
     born = born[born["name"].isin(sizes[(sizes >= 2) & (sizes <= 3)].index)]
     pairs = born.merge(born, on="name", suffixes=("_a", "_b"))
     pairs = pairs[pairs["person_a"] < pairs["person_b"]]
     far = (pairs["min_a"] - pairs["max_b"]).gt(1) | (pairs["min_b"] - pairs["max_a"]).gt(1)
-    pairs = pairs[~far]
+    other_day = [
+        bool(da and db and not da & db and not ya & yb)
+        for da, db, ya, yb in zip(
+            pairs["days_a"], pairs["days_b"], pairs["years_a"], pairs["years_b"], strict=True
+        )
+    ]
+    pairs = pairs[~(far | pd.Series(other_day, index=pairs.index, dtype=bool))]
     out = pairs.rename(columns={"person_a": "a", "person_b": "b", "name": "via"})[["a", "b", "via"]]
     out["kind"] = "same_name"
     out["weight"] = w.same_name
