@@ -51,7 +51,13 @@ from casereview.link.context import (
     load_record_links,
     record_ids,
 )
-from casereview.link.explain import explanation_columns, explanations_from_pairs
+from casereview.link.explain import (
+    LEGEND_ARTIFACT,
+    compared_values,
+    explanation_columns,
+    explanation_legend,
+    pair_levels,
+)
 from casereview.link.frame import (
     BLOCKING_KEYS,
     build_frame,
@@ -649,7 +655,10 @@ def _write(
     ids: IdAssignment,
     threshold: float,
     margin: float,
+    save_artifact: Callable[[str, str], None],
 ) -> dict[str, int]:
+    """Persons, mention_person (each mention's compared values with it), person_lineage and
+    match_pairs (each pair's levels; the run's explanation legend through `save_artifact`)."""
     labels = prediction.clustering.labels
     # Every mention's person as arrays in mention id order (no dict per mention).
     mention = np.fromiter(labels.keys(), dtype=np.int64, count=len(labels))
@@ -674,6 +683,17 @@ def _write(
     at = np.searchsorted(mention, rows["mention_id"].to_numpy(dtype=np.int64))
     names = _display_names(rows, person[at])
     pids, counts = np.unique(person, return_counts=True)
+
+    stored_pairs = (
+        pairs[same | (weight >= threshold - margin)] if not pairs.empty else pairs.iloc[:0]
+    )
+    # Each mention's compared values once (not in each of its pairs), in mention id order.
+    compared: list[str | None] = [None] * len(mention)
+    if len(stored_pairs):
+        shown_ids, shown = compared_values(stored_pairs, prediction.model_json)
+        for position, text in zip(np.searchsorted(mention, shown_ids).tolist(), shown, strict=True):
+            compared[position] = text
+        del shown
 
     existing = set(conn.execute(select(persons.c.id)).scalars())
     conn.execute(delete(mention_person))
@@ -704,10 +724,11 @@ def _write(
         conn,
         mention_person,
         [mention_person.c.mention_id, mention_person.c.person_id, mention_person.c.match_weight,
-         mention_person.c.match_probability, mention_person.c.run_id],
+         mention_person.c.match_probability, mention_person.c.run_id, mention_person.c.compared],
         zip(mention.tolist(), person.tolist(), _none_for_nan(strength_w),
-            _none_for_nan(strength_p), itertools.repeat(run_id)),
+            _none_for_nan(strength_p), itertools.repeat(run_id), compared),
     )  # fmt: skip
+    del compared
     if ids.lineage:
         _insert_many(
             conn,
@@ -722,16 +743,17 @@ def _write(
             ),
         )  # fmt: skip
     stored = 0
-    if not pairs.empty:
-        keep = pairs[same | (weight >= threshold - margin)]
+    if len(stored_pairs):
+        save_artifact(
+            LEGEND_ARTIFACT,
+            canonical_json(explanation_legend(stored_pairs, prediction.model_json)),
+        )
         columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
                    match_pairs.c.match_weight, match_pairs.c.match_probability,
-                   match_pairs.c.comparison, match_pairs.c.run_id]  # fmt: skip
-        # Explained and written a slice at a time: at a million mentions the explanations
-        # and rows of every pair at once held gigabytes.
-        for start in range(0, len(keep), _WRITE_SLICE):
-            part = keep.iloc[start : start + _WRITE_SLICE]
-            texts = explanations_from_pairs(part, prediction.model_json)
+                   match_pairs.c.levels, match_pairs.c.run_id]  # fmt: skip
+        # A slice at a time: the level texts of every pair at once would all be held.
+        for start in range(0, len(stored_pairs), _WRITE_SLICE):
+            part = stored_pairs.iloc[start : start + _WRITE_SLICE]
             stored += _insert_many(
                 conn,
                 match_pairs,
@@ -741,7 +763,7 @@ def _write(
                     part["unique_id_r"].astype("int64").tolist(),
                     part["match_weight"].astype(float).tolist(),
                     part["match_probability"].astype(float).tolist(),
-                    texts,
+                    pair_levels(part, prediction.model_json),
                     itertools.repeat(run_id),
                 ),
             )
@@ -830,6 +852,7 @@ def run_link(
                 ids,
                 link.match_weight_threshold,
                 link.near_miss_margin,
+                run.save_artifact,
             )
             phase["write_s"] = time.perf_counter() - t0
             t1 = time.perf_counter()
