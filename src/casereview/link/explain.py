@@ -300,11 +300,10 @@ def compared_values(pairs: pd.DataFrame, settings: dict[str, Any]) -> tuple[np.n
     columns = {}
     for c in sorted(wanted):
         if f"{c}_l" in pairs.columns and f"{c}_r" in pairs.columns:
-            values = np.where(
-                side,
-                pairs[f"{c}_r"].to_numpy(dtype=object)[row],
-                pairs[f"{c}_l"].to_numpy(dtype=object)[row],
-            )
+            # Only the rows wanted leave pandas (a whole Arrow column to objects costs more).
+            values = np.empty(len(ids), dtype=object)
+            values[~side] = pairs[f"{c}_l"].iloc[row[~side]].to_numpy(dtype=object)
+            values[side] = pairs[f"{c}_r"].iloc[row[side]].to_numpy(dtype=object)
             columns[f"{c}_m"] = pd.Series(values, dtype="object")
     mentions_frame = pd.DataFrame(columns, index=pd.RangeIndex(len(ids)))
     pieces: list[Any] = ["["]
