@@ -98,6 +98,11 @@ def whole_stage(store: str, profile: str | None) -> None:
         copy = Path(tmp) / "store.db"
         shutil.copyfile(store, copy)
         engine = make_engine(f"sqlite:///{copy}")
+        # A store built by an older casereview is upgraded first, as `casereview init` would
+        # (not timed; a no-op when it is at this code's revision).
+        from casereview.store.migrate import upgrade
+
+        upgrade(engine)
         started = time.perf_counter()
         last = [started]
 

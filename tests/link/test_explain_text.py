@@ -1,6 +1,7 @@
-"""The stored explanation text of scored pairs (`explanations_from_pairs`): each distinct value
-is encoded once, so the test holds repeated values, lists, missing sides and year ranges, and
-checks every row's whole JSON against the bars written out by hand."""
+"""The stored form of scored pairs' explanations (`pair_levels`, `compared_values`,
+`explanation_legend`) and `render`, which puts them together again: each distinct value is
+encoded once, so the test holds repeated values, lists, missing sides and year ranges, and
+checks every pair's rendered bars, and the stored texts, against those written out by hand."""
 
 from __future__ import annotations
 
@@ -9,8 +10,17 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from casereview.link.explain import explanations_from_pairs
+from casereview.errors import LinkageError
+from casereview.link.explain import (
+    Bar,
+    compared_values,
+    explanation_legend,
+    pair_levels,
+    render,
+    render_pairs,
+)
 
 
 def _level(label: str, m: float = 0.5, u: float = 0.5) -> dict[str, object]:
@@ -48,6 +58,8 @@ SETTINGS = {
 def test_each_pair_gets_its_own_values_levels_and_weights() -> None:
     pairs = pd.DataFrame(
         {
+            "unique_id_l": [1, 2, 3, 8],
+            "unique_id_r": [4, 5, 6, 7],
             "dob_l": ["2001-02-03", None, None, "2001-02-03"],
             "dob_r": ["2001-02-03", None, "1999-01-01", None],
             "yob_lo_l": pd.array([2001, 1990, None, 2001], dtype="Int64"),
@@ -79,17 +91,81 @@ def test_each_pair_gets_its_own_values_levels_and_weights() -> None:
         [("dob", "else", "2001-02-03", "born 2005", -2.0),
          ("phones", "else", None, "+447700900003", -1.0)],
     ]  # fmt: skip
-    expected = [
-        json.dumps(
-            {
-                "bars": [
-                    {"comparison": c, "level": lv, "value_a": a, "value_b": b, "weight": w}
-                    for c, lv, a, b, w in bars
-                ],
-                "prior": prior,
-            },
-            sort_keys=True,
-        )
-        for bars in expected_bars
+    expected = [(prior, [Bar(c, lv, w, a, b) for c, lv, a, b, w in bars]) for bars in expected_bars]
+    assert render_pairs(pairs, SETTINGS) == expected
+    # What is stored: levels per pair, values per mention, labels and weights per run.
+    assert pair_levels(pairs, SETTINGS) == ["1,1:0.5", "0,-1", "-1,-1", "0,0"]
+    ids, compared = compared_values(pairs, SETTINGS)
+    assert ids.tolist() == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert [json.loads(c) for c in compared] == [
+        ["2001-02-03", "+447700900001, +447700900002"],
+        ["born 1990-1991", None],
+        [None, "+447700900001, +447700900002"],
+        ["2001-02-03", "+447700900001"],
+        ["born 1990", "+447700900001"],
+        ["1999-01-01", None],
+        ["born 2005", "+447700900003"],
+        ["2001-02-03", None],
     ]
-    assert explanations_from_pairs(pairs, SETTINGS) == expected
+    legend = explanation_legend(pairs, SETTINGS)
+    assert legend == {
+        "prior": prior,
+        "comparisons": [
+            {
+                "name": "dob",
+                "labels": ["no value on one side", "else", "exact"],
+                "weights": {"-1": 0.0, "0": -2.0, "1": 7.5},
+            },
+            {
+                "name": "phones",
+                "labels": ["no value on one side", "else", "a phone in common"],
+                "weights": {"-1": 0.0, "0": -1.0, "1": 3.25},
+            },
+        ],
+    }
+    # Rendered from the stored texts alone (as a reader does), after a JSON round trip.
+    legend = json.loads(json.dumps(legend))
+    assert render(legend, "1,1:0.5", compared[0], compared[3]) == expected[0]
+
+
+def test_a_mention_in_several_pairs_is_stored_once() -> None:
+    """A mention's values are the same in each of its pairs (they are its own): it gets one
+    `compared` text, whichever side it is on."""
+    pairs = pd.DataFrame(
+        {
+            "unique_id_l": [1, 2],
+            "unique_id_r": [3, 1],
+            "dob_l": ["2001-02-03", "1999-01-01"],
+            "dob_r": [None, "2001-02-03"],
+            "gamma_dob": [-1, 0],
+            "mw_dob": [0.0, -2.0],
+            "phones_l": [["+447700900001"], None],
+            "phones_r": [None, ["+447700900001"]],
+            "gamma_phones": [-1, -1],
+            "mw_phones": [0.0, 0.0],
+        }
+    )
+    ids, compared = compared_values(pairs, SETTINGS)
+    assert ids.tolist() == [1, 2, 3]
+    assert [json.loads(c) for c in compared] == [
+        ["2001-02-03", "+447700900001"],
+        ["1999-01-01", None],
+        [None, None],
+    ]
+
+
+def test_a_level_with_two_weights_is_refused() -> None:
+    """Every pair at one level of a comparison has that level's weight (the term-frequency
+    adjustment apart): a model that broke this could not be stored as levels."""
+    pairs = pd.DataFrame(
+        {
+            "unique_id_l": [1, 2],
+            "unique_id_r": [3, 4],
+            "gamma_dob": [1, 1],
+            "mw_dob": [7.5, 7.0],
+            "gamma_phones": [-1, -1],
+            "mw_phones": [0.0, 0.0],
+        }
+    )
+    with pytest.raises(LinkageError, match="several weights"):
+        explanation_legend(pairs, SETTINGS)

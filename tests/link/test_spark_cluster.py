@@ -121,26 +121,25 @@ def _persons(url: str) -> set[frozenset[int]]:
 
 def _explanations(url: str) -> dict[tuple[int, int], tuple[float, list[tuple[Any, ...]]]]:
     """Every stored pair's weight and explanation bars (comparison, level, both values,
-    weight), from `match_pairs`."""
+    weight), as `link.explain` renders them from what the stage stored."""
+    from casereview.link.explain import compared_of, load_legends, stored_explanation
+
     engine = make_engine(url)
     try:
         with reading(engine) as conn:
-            rows = conn.execute(
-                select(
-                    match_pairs.c.mention_a_id,
-                    match_pairs.c.mention_b_id,
-                    match_pairs.c.match_weight,
-                    match_pairs.c.comparison,
-                )
-            ).all()
+            rows = conn.execute(select(match_pairs)).all()
+            legends = load_legends(conn, {r.run_id for r in rows})
+            compared = compared_of(
+                conn, {m for r in rows for m in (r.mention_a_id, r.mention_b_id)}
+            )
     finally:
         engine.dispose()
     out = {}
-    for a, b, weight, text in rows:
-        bars = json.loads(text)["bars"]
-        out[(int(a), int(b))] = (
-            float(weight),
-            [(x["comparison"], x["level"], x["value_a"], x["value_b"], x["weight"]) for x in bars],
+    for row in rows:
+        _, bars = stored_explanation(row, legends, compared)
+        out[(int(row.mention_a_id), int(row.mention_b_id))] = (
+            float(row.match_weight),
+            [(x.comparison, x.level, x.value_a, x.value_b, x.weight) for x in bars],
         )
     return out
 

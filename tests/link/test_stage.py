@@ -69,7 +69,7 @@ def test_link_resolves_people_and_saves_the_model(people_store: People) -> None:
             conn.execute(select(persons.c.id).where(persons.c.active.is_(True))).scalars().all()
         )
         changes = Counter(conn.execute(select(person_lineage.c.change)).scalars())
-    assert names == {"splink_model", "log"}
+    assert names == {"splink_model", "explanation_legend", "log"}
     assert sorted(active) == sorted(set(mapping.values()))
     assert changes == Counter({"new": result.persons})
 

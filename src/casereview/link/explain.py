@@ -5,15 +5,20 @@ mentions match) and one bar per comparison, with the level reached, the two valu
 and its match weight (log2 Bayes factor, term-frequency adjustment included). The bars and
 the prior add up to the pair's match weight.
 
-Scored pairs of the last link run are stored in `match_pairs` with this JSON; any other pair
-is scored on the fly with the model saved with that run (the frame is rebuilt from the store
-so that term frequencies are the run's).
+Scored pairs of the last link run are stored compactly: each pair's comparison levels
+(`match_pairs.levels`, with its term-frequency adjustments), each mention's compared values
+once (`mention_person.compared`), and the labels, level weights and prior once per run (the
+run artifact `explanation_legend`). `render` puts an explanation together from these, for
+every reader. Any other pair is scored on the fly with the model saved with that run (the
+frame is rebuilt from the store so that term frequencies are the run's) and rendered alike.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,21 +26,34 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, or_, select
 
-from casereview.errors import NotFound, StageError
+from casereview.errors import LinkageError, NotFound, StageError
 from casereview.model.serial import from_json
 from casereview.model.tables import match_pairs, mention_person, mentions, run_artifacts
-from casereview.store.db import reading
+from casereview.store.db import id_batches, reading
 from casereview.store.runs import latest_run
 
 __all__ = [
+    "LEGEND_ARTIFACT",
     "Bar",
     "Explanation",
+    "compared_of",
+    "compared_values",
     "explain_pair",
     "explanation_columns",
-    "explanations_from_pairs",
+    "explanation_legend",
+    "load_legends",
+    "merge_legends",
+    "pair_levels",
+    "parse_legacy",
+    "render",
+    "render_pairs",
+    "stored_explanation",
 ]
+
+# The run artifact holding a link run's explanation legend (`explanation_legend`).
+LEGEND_ARTIFACT = "explanation_legend"
 
 # Columns whose values are shown beside each comparison's bar.
 _VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -181,8 +199,8 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> tuple[list[str], 
 
 
 def explanation_columns(settings: dict[str, Any], columns: list[str]) -> list[str]:
-    """The columns of scored pairs (of `columns`) that `explanations_from_pairs` reads for
-    the model `settings`: each comparison's gamma, weight and term-frequency adjustment, and
+    """The columns of scored pairs (of `columns`) that the explanations (`pair_levels`,
+    `compared_values`, `explanation_legend`) read for the model `settings`: each comparison's gamma, weight and term-frequency adjustment, and
     the values shown beside its bar. Splink's other intermediate columns (Bayes factors,
     term frequencies, the comparison inputs never shown) need not leave the backend."""
     wanted = []
@@ -195,54 +213,13 @@ def explanation_columns(settings: dict[str, Any], columns: list[str]) -> list[st
     return [c for c in dict.fromkeys(wanted) if c in present]
 
 
-def _number(value: float) -> str:
-    return repr(value) if math.isfinite(value) else json.dumps(value)
-
-
 def _spread(texts: list[str], index: np.ndarray) -> pa.Array:
     """`texts[index[i]]` for every i, as an Arrow string array (no Python string per row)."""
     return pa.array(texts, type=pa.large_string()).take(pa.array(index, type=pa.int64()))
 
 
-def explanations_from_pairs(pairs: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
-    """The comparison JSON of each scored pair (Splink's predict output with intermediate
-    columns), in row order: {"bars": [...], "prior": ...} with sorted keys, built column by
-    column (each distinct value, level and weight encoded once, the pieces joined by Arrow)."""
-    levels = _levels(settings)
-    prior = json.dumps(prior_weight(settings))
-    names = [c["output_column_name"] for c in settings["comparisons"]]
-    n = len(pairs)
-    if not names or not n:
-        return ['{"bars": [], "prior": ' + prior + "}"] * n
-    pieces: list[Any] = ['{"bars": [']
-    for number, name in enumerate(names):
-        gammas = pairs[f"gamma_{name}"].to_numpy(dtype=np.int64)
-        weight = pairs[f"mw_{name}"].astype(float)
-        tf = f"mw_tf_adj_{name}"
-        if tf in pairs.columns:
-            weight = weight + pairs[tf].astype(float).fillna(0.0)
-        labels = ["no value on one side"] + levels[name]
-        heads = [
-            f'{{"comparison": {json.dumps(name)}, "level": {json.dumps(label)}, "value_a": '
-            for label in labels
-        ]
-        # gamma -1 (a value missing) is the first label, gamma g the (g + 1)-th.
-        head = np.where(gammas >= 0, gammas + 1, 0)
-        # Each distinct weight written once (factorize keeps each one's first occurrence).
-        codes, distinct = pd.factorize(weight.to_numpy(dtype=float), use_na_sentinel=False)
-        weights = [_number(w) for w in distinct.tolist()]
-        if number:
-            pieces.append(", ")
-        pieces += [
-            _spread(heads, head),
-            _spread(*_side_values(pairs, name, "l")),
-            ', "value_b": ',
-            _spread(*_side_values(pairs, name, "r")),
-            ', "weight": ',
-            _spread(weights, np.asarray(codes, dtype=np.int64)),
-            "}",
-        ]
-    pieces.append('], "prior": ' + prior + "}")
+def _join(pieces: list[Any]) -> list[str]:
+    """Row by row, the concatenation of `pieces` (constant strings and Arrow string arrays)."""
     text = pa.large_string()
     joined = pc.binary_join_element_wise(
         *(pa.scalar(x, text) if isinstance(x, str) else x for x in pieces), pa.scalar("", text)
@@ -250,16 +227,208 @@ def explanations_from_pairs(pairs: pd.DataFrame, settings: dict[str, Any]) -> li
     return list(joined.to_pylist())
 
 
-def _from_json(a: int, b: int, weight: float, prob: float, text: str, stored: bool) -> Explanation:
-    data = json.loads(text)
-    bars = [Bar(**bar) for bar in data["bars"]]
-    return Explanation(a, b, float(data["prior"]), bars, weight, prob, stored)
+def explanation_legend(pairs: pd.DataFrame, settings: dict[str, Any]) -> dict[str, Any]:
+    """What every pair scored by one model shares, stored once per link run (run artifact
+    `LEGEND_ARTIFACT`): the prior, and per comparison (in the model's order) its name, the
+    label of each level (index gamma + 1: the first is "no value on one side") and each
+    level's match weight as Splink computed it for `pairs` (term-frequency adjustment
+    apart, which is the pair's own)."""
+    levels = _levels(settings)
+    comparisons = []
+    for comparison in settings["comparisons"]:
+        name = comparison["output_column_name"]
+        weights: dict[str, float] = {}
+        if len(pairs):
+            gamma = pairs[f"gamma_{name}"].to_numpy(dtype=np.int64)
+            weight = pairs[f"mw_{name}"].to_numpy(dtype=float)
+            order = np.lexsort((weight, gamma))
+            gamma, weight = gamma[order], weight[order]
+            first = np.flatnonzero(np.concatenate([[True], gamma[1:] != gamma[:-1]]))
+            last = np.append(first[1:], len(gamma)) - 1
+            if not np.array_equal(weight[first], weight[last], equal_nan=True):
+                raise LinkageError(f"comparison {name}: one level scored with several weights")
+            weights = {str(g): float(w) for g, w in zip(gamma[first], weight[first], strict=True)}
+        comparisons.append(
+            {"name": name, "labels": ["no value on one side", *levels[name]], "weights": weights}
+        )
+    return {"prior": prior_weight(settings), "comparisons": comparisons}
+
+
+def merge_legends(legends: list[dict[str, Any]]) -> dict[str, Any]:
+    """One legend from the legends of slices of one run's pairs (`explanation_legend` of each):
+    the levels each slice saw, together. A level scored with another weight in another slice
+    is an error, as within one slice."""
+    if not legends:
+        raise LinkageError("no legend to merge")
+    merged = copy.deepcopy(legends[0])
+    for legend in legends[1:]:
+        for into, comparison in zip(merged["comparisons"], legend["comparisons"], strict=True):
+            for level, weight in comparison["weights"].items():
+                seen = into["weights"].setdefault(level, weight)
+                if seen != weight and not (math.isnan(seen) and math.isnan(weight)):
+                    raise LinkageError(
+                        f"comparison {into['name']}: one level scored with several weights"
+                    )
+    return merged
+
+
+def pair_levels(pairs: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
+    """Each scored pair's comparison levels as stored in `match_pairs.levels`: per comparison
+    of the model, in its order, the gamma (Splink's level number, -1 for a value missing),
+    followed by `:` and the term-frequency adjustment of the weight when there is one (not 0), the
+    comparisons separated by commas (`3:0.4150374992788438,2,-1,0`)."""
+    names = [c["output_column_name"] for c in settings["comparisons"]]
+    if not names or not len(pairs):
+        return [""] * len(pairs)
+    pieces: list[Any] = []
+    for number, name in enumerate(names):
+        if number:
+            pieces.append(",")
+        gamma = pa.array(pairs[f"gamma_{name}"].to_numpy(dtype=np.int64))
+        pieces.append(pc.cast(gamma, pa.large_string()))
+        tf = f"mw_tf_adj_{name}"
+        if tf in pairs.columns:
+            values = pairs[tf].to_numpy(dtype=float)
+            # None where there is no adjustment (NaN) or it is 0: `render` adds 0.0 then.
+            adjustment = pa.array(values, mask=np.isnan(values) | (values == 0.0))
+            shown = pc.binary_join_element_wise(
+                pa.scalar(":", pa.large_string()),
+                pc.cast(adjustment, pa.large_string()),
+                pa.scalar("", pa.large_string()),
+            )
+            pieces.append(pc.fill_null(shown, pa.scalar("", pa.large_string())))
+    return _join(pieces)
+
+
+def compared_values(pairs: pd.DataFrame, settings: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+    """The values each mention of `pairs` was compared with, as stored in
+    `mention_person.compared`: the ids of the mentions, and for each a JSON list with, per
+    comparison of the model in its order, the value shown beside its bar (null when none).
+    A mention's values are the same in every pair it is in; they are taken from its first."""
+    left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
+    right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
+    ids, first = np.unique(np.concatenate([left, right]), return_index=True)
+    names = [c["output_column_name"] for c in settings["comparisons"]]
+    if not len(ids):
+        return ids, []
+    if not names:
+        return ids, ["[]"] * len(ids)
+    # One row per mention, its values from the side of the first pair it appears in.
+    side = first >= len(left)
+    row = np.where(side, first - len(left), first)
+    wanted = {c for name in names for c in _VALUE_COLUMNS.get(name, (name,))}
+    columns = {}
+    for c in sorted(wanted):
+        if f"{c}_l" in pairs.columns and f"{c}_r" in pairs.columns:
+            # Only the rows wanted leave pandas (a whole Arrow column to objects costs more).
+            values = np.empty(len(ids), dtype=object)
+            values[~side] = pairs[f"{c}_l"].iloc[row[~side]].to_numpy(dtype=object)
+            values[side] = pairs[f"{c}_r"].iloc[row[side]].to_numpy(dtype=object)
+            columns[f"{c}_m"] = pd.Series(values, dtype="object")
+    mentions_frame = pd.DataFrame(columns, index=pd.RangeIndex(len(ids)))
+    pieces: list[Any] = ["["]
+    for number, name in enumerate(names):
+        if number:
+            pieces.append(", ")
+        pieces.append(_spread(*_side_values(mentions_frame, name, "m")))
+    pieces.append("]")
+    return ids, _join(pieces)
+
+
+def render(
+    legend: dict[str, Any], levels: str, compared_a: str | None, compared_b: str | None
+) -> tuple[float, list[Bar]]:
+    """(prior, bars) of a stored pair: its `levels` (`pair_levels`) read against the run's
+    `legend` (`explanation_legend`), each bar beside the values its two mentions were
+    compared with (`compared_values`). The one place an explanation is put together, for
+    the web app, the command line and `explain_pair`."""
+    comparisons = legend["comparisons"]
+    values_a = json.loads(compared_a) if compared_a else [None] * len(comparisons)
+    values_b = json.loads(compared_b) if compared_b else [None] * len(comparisons)
+    parts = levels.split(",") if levels else []
+    if not (len(parts) == len(comparisons) == len(values_a) == len(values_b)):
+        raise LinkageError("a stored pair's levels do not fit its run's model")
+    bars = []
+    for comparison, part, a, b in zip(comparisons, parts, values_a, values_b, strict=True):
+        gamma, _, adjustment = part.partition(":")
+        weight = comparison["weights"][gamma] + (float(adjustment) if adjustment else 0.0)
+        label = comparison["labels"][int(gamma) + 1]
+        bars.append(Bar(comparison["name"], label, weight, a, b))
+    return float(legend["prior"]), bars
+
+
+def render_pairs(pairs: pd.DataFrame, settings: dict[str, Any]) -> list[tuple[float, list[Bar]]]:
+    """(prior, bars) of each scored pair (Splink's output with the columns
+    `explanation_columns` names), in row order, put together as stored pairs are."""
+    legend = explanation_legend(pairs, settings)
+    ids, texts = compared_values(pairs, settings)
+    compared = dict(zip(ids.tolist(), texts, strict=True))
+    return [
+        render(legend, levels, compared[int(a)], compared[int(b)])
+        for levels, a, b in zip(
+            pair_levels(pairs, settings),
+            pairs["unique_id_l"].tolist(),
+            pairs["unique_id_r"].tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _swap(expl: Explanation) -> Explanation:
     """The same explanation with the two sides exchanged (a pair is stored low id first)."""
     expl.bars = [Bar(x.comparison, x.level, x.weight, x.value_b, x.value_a) for x in expl.bars]
     return expl
+
+
+def parse_legacy(text: str) -> tuple[float, list[Bar]]:
+    """(prior, bars) of a pair stored before levels were (`match_pairs.comparison`: the
+    whole explanation as JSON, `{"bars": [...], "prior": ...}`)."""
+    data = json.loads(text)
+    return float(data["prior"]), [Bar(**bar) for bar in data["bars"]]
+
+
+def load_legends(conn: Connection, run_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """run id -> the explanation legend that link run stored."""
+    wanted = sorted({int(r) for r in run_ids})
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(run_artifacts.c.run_id, run_artifacts.c.content).where(
+            run_artifacts.c.run_id.in_(wanted), run_artifacts.c.name == LEGEND_ARTIFACT
+        )
+    ).all()
+    return {int(r.run_id): json.loads(r.content) for r in rows}
+
+
+def stored_explanation(
+    row: Any, legends: dict[int, dict[str, Any]], compared: dict[int, str | None]
+) -> tuple[float, list[Bar]]:
+    """(prior, bars) of a `match_pairs` row: rendered from its levels, or, for a pair written
+    before levels were stored, read from its JSON."""
+    if row.levels is None:
+        return parse_legacy(row.comparison)
+    legend = legends.get(int(row.run_id))
+    if legend is None:
+        raise StageError(f"link run {row.run_id} stored no explanation legend")
+    return render(
+        legend,
+        row.levels,
+        compared.get(int(row.mention_a_id)),
+        compared.get(int(row.mention_b_id)),
+    )
+
+
+def compared_of(conn: Connection, mention_ids: Iterable[int]) -> dict[int, str | None]:
+    """mention id -> the values it was compared with in the last link run."""
+    out: dict[int, str | None] = {}
+    for part in id_batches(set(int(m) for m in mention_ids)):
+        rows = conn.execute(
+            select(mention_person.c.mention_id, mention_person.c.compared).where(
+                mention_person.c.mention_id.in_(part)
+            )
+        ).all()
+        out.update({int(m): c for m, c in rows})
+    return out
 
 
 def explain_pair(engine: Engine, mention_a: int, mention_b: int) -> Explanation:
@@ -299,17 +468,22 @@ def explain_pair(engine: Engine, mention_a: int, mention_b: int) -> Explanation:
                 run_artifacts.c.run_id == run["id"], run_artifacts.c.name == "splink_model"
             )
         ).scalar_one_or_none()
-    if row is not None:
-        expl = _from_json(
-            lo, hi, row.match_weight, row.match_probability, row.comparison, stored=True
+        stored = None
+        if row is not None:
+            legends = {} if row.levels is None else load_legends(conn, [row.run_id])
+            stored = stored_explanation(row, legends, compared_of(conn, [lo, hi]))
+    if row is not None and stored is not None:
+        prior, bars = stored
+        expl = Explanation(
+            lo, hi, prior, bars, float(row.match_weight), float(row.match_probability), True
         )
     else:
         if model_text is None:
             raise StageError("the last link run saved no model: run `casereview link` again")
         from casereview.link.score import score_one_pair
 
-        weight, prob, text = score_one_pair(engine, json.loads(model_text), lo, hi)
-        expl = _from_json(lo, hi, weight, prob, text, stored=False)
+        weight, prob, (prior, bars) = score_one_pair(engine, json.loads(model_text), lo, hi)
+        expl = Explanation(lo, hi, prior, bars, weight, prob, stored=False)
     if persons.get(lo) is not None and persons.get(hi) is not None:
         expl.same_person = persons[lo] == persons[hi]
     expl.threshold = params.get("match_weight_threshold")

@@ -8,7 +8,7 @@ level (so a model trained on Spark, whose SQL is Spark's, scores on DuckDB alike
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -18,6 +18,9 @@ from casereview.link.frame import add_context, build_frame, load_mention_rows
 from casereview.link.model import linker_for, model_settings, open_backend
 from casereview.model.tables import mention_person
 from casereview.store.db import reading
+
+if TYPE_CHECKING:
+    from casereview.link.explain import Bar
 
 __all__ = ["duckdb_settings_from_saved", "score_one_pair"]
 
@@ -60,9 +63,9 @@ def duckdb_settings_from_saved(
 
 def score_one_pair(
     engine: Engine, saved: dict[str, Any], mention_a: int, mention_b: int
-) -> tuple[float, float, str]:
-    """(match weight, match probability, comparison JSON) of two mentions."""
-    from casereview.link.explain import explanations_from_pairs
+) -> tuple[float, float, tuple[float, list[Bar]]]:
+    """(match weight, match probability, (prior, bars)) of two mentions."""
+    from casereview.link.explain import render_pairs
 
     with reading(engine) as conn:
         frame = build_frame(load_mention_rows(conn))
@@ -83,6 +86,6 @@ def score_one_pair(
             for r in rows.astype(object).to_dict("records")
         ]
         scored = linker.inference.score_pair(records[0], records[1]).as_pandas_dataframe()
-    text = explanations_from_pairs(scored, settings)[0]
+    shown = render_pairs(scored, settings)[0]
     row = scored.iloc[0]
-    return float(row["match_weight"]), float(row["match_probability"]), text
+    return float(row["match_weight"]), float(row["match_probability"]), shown

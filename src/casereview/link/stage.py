@@ -51,7 +51,14 @@ from casereview.link.context import (
     load_record_links,
     record_ids,
 )
-from casereview.link.explain import explanation_columns, explanations_from_pairs
+from casereview.link.explain import (
+    LEGEND_ARTIFACT,
+    compared_values,
+    explanation_columns,
+    explanation_legend,
+    merge_legends,
+    pair_levels,
+)
 from casereview.link.frame import (
     BLOCKING_KEYS,
     build_frame,
@@ -668,7 +675,10 @@ def _write(
     ids: IdAssignment,
     threshold: float,
     margin: float,
+    save_artifact: Callable[[str, str], None],
 ) -> dict[str, int]:
+    """Persons, mention_person (each mention's compared values with it), person_lineage and
+    match_pairs (each pair's levels; the run's explanation legend through `save_artifact`)."""
     labels = prediction.clustering.labels
     # Every mention's person as arrays in mention id order (no dict per mention).
     mention = np.fromiter(labels.keys(), dtype=np.int64, count=len(labels))
@@ -693,6 +703,28 @@ def _write(
     at = np.searchsorted(mention, rows["mention_id"].to_numpy(dtype=np.int64))
     names = _display_names(rows, person[at])
     pids, counts = np.unique(person, return_counts=True)
+
+    keep = (
+        np.flatnonzero(same | (weight >= threshold - margin))
+        if not pairs.empty
+        else np.zeros(0, dtype=np.int64)
+    )
+    # The kept pairs are explained a slice at a time (with `Prediction.detail`'s columns beside
+    # them when Spark keeps those apart): at a million mentions the explanation columns of
+    # every kept pair at once, or a copy of the kept pairs, held gigabytes.
+    slices = [keep[start : start + _WRITE_SLICE] for start in range(0, len(keep), _WRITE_SLICE)]
+    # Each mention's compared values once (not in each of its pairs), in mention id order,
+    # taken from the first kept pair it is in; and the run's legend, from every kept pair.
+    compared: list[str | None] = [None] * len(mention)
+    legends = []
+    for at in slices:
+        part = _explained_slice(pairs, prediction.detail, at)
+        shown_ids, shown = compared_values(part, prediction.model_json)
+        for position, text in zip(np.searchsorted(mention, shown_ids).tolist(), shown, strict=True):
+            if compared[position] is None:
+                compared[position] = text
+        legends.append(explanation_legend(part, prediction.model_json))
+        del part, shown
 
     existing = set(conn.execute(select(persons.c.id)).scalars())
     conn.execute(delete(mention_person))
@@ -723,10 +755,11 @@ def _write(
         conn,
         mention_person,
         [mention_person.c.mention_id, mention_person.c.person_id, mention_person.c.match_weight,
-         mention_person.c.match_probability, mention_person.c.run_id],
+         mention_person.c.match_probability, mention_person.c.run_id, mention_person.c.compared],
         zip(mention.tolist(), person.tolist(), _none_for_nan(strength_w),
-            _none_for_nan(strength_p), itertools.repeat(run_id)),
+            _none_for_nan(strength_p), itertools.repeat(run_id), compared),
     )  # fmt: skip
+    del compared
     if ids.lineage:
         _insert_many(
             conn,
@@ -741,17 +774,13 @@ def _write(
             ),
         )  # fmt: skip
     stored = 0
-    if not pairs.empty:
-        keep = np.flatnonzero(same | (weight >= threshold - margin))
+    if len(keep):
+        save_artifact(LEGEND_ARTIFACT, canonical_json(merge_legends(legends)))
         columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
                    match_pairs.c.match_weight, match_pairs.c.match_probability,
-                   match_pairs.c.comparison, match_pairs.c.run_id]  # fmt: skip
-        # Explained and written a slice at a time: at a million mentions the explanations
-        # and rows of every pair at once held gigabytes (and so did a copy of the kept pairs).
-        for start in range(0, len(keep), _WRITE_SLICE):
-            at = keep[start : start + _WRITE_SLICE]
+                   match_pairs.c.levels, match_pairs.c.run_id]  # fmt: skip
+        for at in slices:
             part = _explained_slice(pairs, prediction.detail, at)
-            texts = explanations_from_pairs(part, prediction.model_json)
             stored += _insert_many(
                 conn,
                 match_pairs,
@@ -761,7 +790,7 @@ def _write(
                     part["unique_id_r"].astype("int64").tolist(),
                     part["match_weight"].astype(float).tolist(),
                     part["match_probability"].astype(float).tolist(),
-                    texts,
+                    pair_levels(part, prediction.model_json),
                     itertools.repeat(run_id),
                 ),
             )
@@ -856,6 +885,7 @@ def run_link(
                 ids,
                 link.match_weight_threshold,
                 link.near_miss_margin,
+                run.save_artifact,
             )
             phase["write_s"] = time.perf_counter() - t0
             t1 = time.perf_counter()

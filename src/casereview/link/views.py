@@ -1,22 +1,26 @@
 """The read side of the link stage: a resolved person as an actor may see them.
 
 `person_view` returns every visible mention of a person (with the age at the event), every
-scored pair among them with its explanation (the prior and one bar per comparison, as the
-link stage stores them: `{"bars": [...], "prior": ...}`), the standing human judgements and
-the groups the person belongs to. Visibility comes from `store.access` only.
+scored pair among them with its explanation (the prior and one bar per comparison, put
+together from what the link stage stored by `link.explain.render`), the standing human
+judgements and the groups the person belongs to. Visibility comes from `store.access` only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, func, select
 
 from casereview.errors import NotFound
 from casereview.ingest.views import event_age, mention_name
-from casereview.link.explain import Bar
+from casereview.link.explain import (
+    Bar,
+    compared_of,
+    load_legends,
+    stored_explanation,
+)
 from casereview.model.tables import (
     group_members,
     groups,
@@ -37,7 +41,6 @@ __all__ = [
     "PersonView",
     "mention_by_key",
     "mention_names",
-    "parse_explanation",
     "person_view",
     "visible_mentions",
 ]
@@ -113,12 +116,6 @@ class PersonView:
     @property
     def record_count(self) -> int:
         return len({m.record_id for m in self.mentions})
-
-
-def parse_explanation(text: str) -> tuple[float, list[Bar]]:
-    """(prior, bars) from the comparison JSON the link stage stores for a scored pair."""
-    data = json.loads(text)
-    return float(data["prior"]), [Bar(**bar) for bar in data["bars"]]
 
 
 def visible_mentions(conn: Connection, actor: Actor, mention_ids: set[int]) -> set[int]:
@@ -247,10 +244,12 @@ def _pairs(conn: Connection, by_id: dict[int, PersonMention]) -> list[PairView]:
         .order_by(match_judgements.c.id)
     ):
         judged[(int(j.mention_a_id), int(j.mention_b_id))] = j.judgement
+    legends = load_legends(conn, {int(r.run_id) for r in stored if r.levels is not None})
+    compared = compared_of(conn, ids) if legends else {}
     out = []
     for row in stored:
         a, b = by_id[int(row.mention_a_id)], by_id[int(row.mention_b_id)]
-        prior, bars = parse_explanation(row.comparison)
+        prior, bars = stored_explanation(row, legends, compared)
         out.append(
             PairView(
                 mention_a=a.mention_id,

@@ -388,6 +388,9 @@ mention_person = Table(
     Column("match_probability", Float, nullable=True),
     Column("match_weight", Float, nullable=True),
     _ref("run_id", "runs.id", nullable=False),
+    # JSON list: the value shown beside each comparison's bar in the explanations of the
+    # mention's scored pairs (link.explain.compared_values); NULL when it is in none.
+    Column("compared", Text, nullable=True),
     UniqueConstraint("mention_id"),
     Index(None, "person_id"),
 )
@@ -414,7 +417,11 @@ match_pairs = Table(
     _ref("mention_b_id", "mentions.id", nullable=False, ondelete="CASCADE"),
     Column("match_weight", Float, nullable=False),
     Column("match_probability", Float, nullable=False),
-    Column("comparison", Text, nullable=False),  # JSON: per-comparison level and weight
+    # Each comparison's level (and term-frequency adjustment), read against the run's
+    # explanation legend (link.explain.pair_levels, render).
+    Column("levels", Text, nullable=True),
+    # The whole explanation as JSON, for pairs stored before migration 0009; NULL since.
+    Column("comparison", Text, nullable=True),
     _ref("run_id", "runs.id", nullable=False),
     UniqueConstraint("mention_a_id", "mention_b_id"),
     Index(None, "mention_b_id"),
