@@ -9,17 +9,20 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from linkworld import add_mentions, add_user, tiny_people
 from sqlalchemy import Engine, select
 
-from casereview.link.explain import explain_pair
+from casereview.link import stage
+from casereview.link.explain import LEGEND_ARTIFACT, explain_pair
 from casereview.link.export import export_persons
 from casereview.link.judgements import record_judgement, revoke_judgement
 from casereview.link.stage import run_link
 from casereview.model.tables import (
     audit_log,
+    match_pairs,
     mention_person,
     person_lineage,
     persons,
@@ -272,3 +275,48 @@ def test_display_names_of_every_person_follow_the_one_rule(
     assert _display_names(rows, np.array(person, dtype=np.int64)) == {
         p: n for p, n in expected.items() if n
     }
+
+
+def test_explanations_written_in_slices_are_those_written_at_once(
+    people_store: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept pairs are explained and written a slice at a time (`stage._WRITE_SLICE`): the
+    stored levels, each mention's compared values (from the first pair it is in) and the run's
+    legend (every level any slice saw) do not depend on the size of the slices."""
+    engine, _rows, _ids = people_store
+
+    def stored(run_id: int) -> tuple[list[Any], list[Any], Any]:
+        with reading(engine) as conn:
+            pairs = conn.execute(
+                select(match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
+                       match_pairs.c.match_weight, match_pairs.c.levels)
+                .order_by(match_pairs.c.mention_a_id, match_pairs.c.mention_b_id)
+            ).all()  # fmt: skip
+            compared = conn.execute(
+                select(mention_person.c.mention_id, mention_person.c.compared).order_by(
+                    mention_person.c.mention_id
+                )
+            ).all()
+            legend = conn.execute(
+                select(run_artifacts.c.content).where(
+                    run_artifacts.c.run_id == run_id,
+                    run_artifacts.c.name == LEGEND_ARTIFACT,
+                )
+            ).scalar_one()
+        return pairs, compared, json.loads(legend)
+
+    at_once = stored(run_link(engine).run_id)
+    monkeypatch.setattr(stage, "_WRITE_SLICE", 3)
+    in_slices = stored(run_link(engine).run_id)
+    assert len(at_once[0]) > 3 * 3  # several slices
+    assert sum(c is not None for _m, c in at_once[1]) > 3
+    assert in_slices[0] == at_once[0]
+    assert in_slices[1] == at_once[1]
+    # Every level of every comparison, with its weight (two trainings differ by 1e-15).
+    sliced, once = in_slices[2], at_once[2]
+    assert sliced["prior"] == pytest.approx(once["prior"], abs=1e-12)
+    assert [(c["name"], c["labels"]) for c in sliced["comparisons"]] == [
+        (c["name"], c["labels"]) for c in once["comparisons"]
+    ]
+    for a, b in zip(sliced["comparisons"], once["comparisons"], strict=True):
+        assert a["weights"] == pytest.approx(b["weights"], abs=1e-12)

@@ -200,8 +200,8 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> tuple[list[str], 
 
 def explanation_columns(settings: dict[str, Any], columns: list[str]) -> list[str]:
     """The columns of scored pairs (of `columns`) that the explanations (`pair_levels`,
-    `compared_values`, `explanation_legend`) read for the model `settings`: each comparison's gamma, weight and term-frequency adjustment, and
-    the values shown beside its bar. Splink's other intermediate columns (Bayes factors,
+    `compared_values`, `explanation_legend`) read for the model `settings`: each comparison's
+    gamma, weight and term-frequency adjustment, and the values shown beside its bar. Splink's other intermediate columns (Bayes factors,
     term frequencies, the comparison inputs never shown) need not leave the backend."""
     wanted = []
     for comparison in settings["comparisons"]:
