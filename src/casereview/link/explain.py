@@ -36,6 +36,7 @@ from casereview.store.runs import latest_run
 
 __all__ = [
     "LEGEND_ARTIFACT",
+    "NOT_WEIGHED",
     "Bar",
     "Explanation",
     "compared_of",
@@ -54,6 +55,8 @@ __all__ = [
 
 # The run artifact holding a link run's explanation legend (`explanation_legend`).
 LEGEND_ARTIFACT = "explanation_legend"
+# The level shown for a comparison left out of a pair although both mentions give a value.
+NOT_WEIGHED = "not weighed: another comparison weighs it"
 
 # Columns whose values are shown beside each comparison's bar.
 _VALUE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -353,6 +356,10 @@ def render(
         gamma, _, adjustment = part.partition(":")
         weight = comparison["weights"][gamma] + (float(adjustment) if adjustment else 0.0)
         label = comparison["labels"][int(gamma) + 1]
+        if gamma == "-1" and a is not None and b is not None:
+            # A null level that is not about a missing value: the borough where both mentions
+            # give a postcode, which the postcode comparison weighs (docs/linkage.md).
+            label = NOT_WEIGHED
         bars.append(Bar(comparison["name"], label, weight, a, b))
     return float(legend["prior"]), bars
 
