@@ -188,10 +188,7 @@ def predict_persons(
         # of term-frequency tables, Splink's setup paid once).
         say(f"training the model on all {len(frame)} mentions ({engine_name})")
         with backend_for(engine_name, link) as db_api:
-            linker = linker_for(
-                db_api, frame, model_settings(frame, addresses=link.compare_addresses)
-            )
-            model = _train(linker, link, frame)
+            linker, model = _trained_linker(db_api, frame, frame, link)
             notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
             scored = score_timed(linker, model, floor, link, timings, say)
@@ -258,12 +255,18 @@ def train_on_sample(
     those `shape`'s columns allow. The training notes are added to `notes`."""
     say(f"training the model on {len(sample)} of {mentions} mentions ({engine_name})")
     with backend_for(engine_name, link) as train_api:
-        linker = linker_for(
-            train_api, sample, model_settings(shape, addresses=link.compare_addresses)
-        )
-        learned = _train(linker, link, sample)
+        _linker, learned = _trained_linker(train_api, sample, shape, link)
     notes.extend(learned.notes)
     return learned.settings
+
+
+def _trained_linker(
+    db_api: Any, data: pd.DataFrame, shape: pd.DataFrame, link: Any
+) -> tuple[Any, TrainedModel]:
+    """(linker over `data`, the model trained on `data`): the comparisons are those `shape`'s
+    columns allow."""
+    linker = linker_for(db_api, data, model_settings(shape, addresses=link.compare_addresses))
+    return linker, _train(linker, link, data)
 
 
 def score_timed(
@@ -709,23 +712,6 @@ def _write(
         if not pairs.empty
         else np.zeros(0, dtype=np.int64)
     )
-    # The kept pairs are explained a slice at a time (with `Prediction.detail`'s columns beside
-    # them when Spark keeps those apart): at a million mentions the explanation columns of
-    # every kept pair at once, or a copy of the kept pairs, held gigabytes.
-    slices = [keep[start : start + _WRITE_SLICE] for start in range(0, len(keep), _WRITE_SLICE)]
-    # Each mention's compared values once (not in each of its pairs), in mention id order,
-    # taken from the first kept pair it is in; and the run's legend, from every kept pair.
-    compared: list[str | None] = [None] * len(mention)
-    legends = []
-    for at in slices:
-        part = _explained_slice(pairs, prediction.detail, at)
-        shown_ids, shown = compared_values(part, prediction.model_json)
-        for position, text in zip(np.searchsorted(mention, shown_ids).tolist(), shown, strict=True):
-            if compared[position] is None:
-                compared[position] = text
-        legends.append(explanation_legend(part, prediction.model_json))
-        del part, shown
-
     existing = set(conn.execute(select(persons.c.id)).scalars())
     conn.execute(delete(mention_person))
     conn.execute(delete(match_pairs))
@@ -751,15 +737,6 @@ def _write(
             .values(display_name=bindparam("name"), mention_count=bindparam("n"), active=True),
             kept,
         )
-    _insert_many(
-        conn,
-        mention_person,
-        [mention_person.c.mention_id, mention_person.c.person_id, mention_person.c.match_weight,
-         mention_person.c.match_probability, mention_person.c.run_id, mention_person.c.compared],
-        zip(mention.tolist(), person.tolist(), _none_for_nan(strength_w),
-            _none_for_nan(strength_p), itertools.repeat(run_id), compared),
-    )  # fmt: skip
-    del compared
     if ids.lineage:
         _insert_many(
             conn,
@@ -773,27 +750,49 @@ def _write(
                 for r in ids.lineage
             ),
         )  # fmt: skip
+    # The kept pairs are explained and written a slice at a time (with `Prediction.detail`'s
+    # columns beside them when Spark keeps those apart): at a million mentions the explanation
+    # columns of every kept pair at once, or a copy of the kept pairs, held gigabytes. Each
+    # mention's compared values are kept once (not in each of its pairs), from the first kept
+    # pair it is in; the run's legend joins every slice's.
+    compared: list[str | None] = [None] * len(mention)
+    legends = []
     stored = 0
-    if len(keep):
+    columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
+               match_pairs.c.match_weight, match_pairs.c.match_probability,
+               match_pairs.c.levels, match_pairs.c.run_id]  # fmt: skip
+    for start in range(0, len(keep), _WRITE_SLICE):
+        part = _explained_slice(pairs, prediction.detail, keep[start : start + _WRITE_SLICE])
+        shown_ids, shown = compared_values(part, prediction.model_json)
+        for position, text in zip(np.searchsorted(mention, shown_ids).tolist(), shown, strict=True):
+            if compared[position] is None:
+                compared[position] = text
+        legends.append(explanation_legend(part, prediction.model_json))
+        stored += _insert_many(
+            conn,
+            match_pairs,
+            columns,
+            zip(
+                part["unique_id_l"].astype("int64").tolist(),
+                part["unique_id_r"].astype("int64").tolist(),
+                part["match_weight"].astype(float).tolist(),
+                part["match_probability"].astype(float).tolist(),
+                pair_levels(part, prediction.model_json),
+                itertools.repeat(run_id),
+            ),
+        )
+        del part, shown
+    if legends:
         save_artifact(LEGEND_ARTIFACT, canonical_json(merge_legends(legends)))
-        columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
-                   match_pairs.c.match_weight, match_pairs.c.match_probability,
-                   match_pairs.c.levels, match_pairs.c.run_id]  # fmt: skip
-        for at in slices:
-            part = _explained_slice(pairs, prediction.detail, at)
-            stored += _insert_many(
-                conn,
-                match_pairs,
-                columns,
-                zip(
-                    part["unique_id_l"].astype("int64").tolist(),
-                    part["unique_id_r"].astype("int64").tolist(),
-                    part["match_weight"].astype(float).tolist(),
-                    part["match_probability"].astype(float).tolist(),
-                    pair_levels(part, prediction.model_json),
-                    itertools.repeat(run_id),
-                ),
-            )
+    _insert_many(
+        conn,
+        mention_person,
+        [mention_person.c.mention_id, mention_person.c.person_id, mention_person.c.match_weight,
+         mention_person.c.match_probability, mention_person.c.run_id, mention_person.c.compared],
+        zip(mention.tolist(), person.tolist(), _none_for_nan(strength_w),
+            _none_for_nan(strength_p), itertools.repeat(run_id), compared),
+    )  # fmt: skip
+    del compared
     return {"persons": len(pids), "pairs_stored": stored}
 
 
