@@ -270,7 +270,7 @@ class ReviewSettings(Section):
     )
     indicator_weights: dict[str, float] = Field(
         default_factory=lambda: {
-            "repeat_missing": 5.0,
+            "repeat_missing": 6.5,
             "repeat_missing_no_referral": 8.0,
             "unlinked_repeat_suspect": 7.0,
             "closed_despite_group_link": 7.0,
@@ -284,7 +284,8 @@ class ReviewSettings(Section):
         },
         description="Triage: priority points for each missed-opportunity indicator an item carries "
         "(each above the most a record's flag findings and cse_likely can add, 4.5 by default, "
-        "so a missed opportunity always outranks a recording error alone)",
+        "so a missed opportunity always outranks a recording error alone; repeat missing 6.5, "
+        "above a 5-point indicator with any cse_likely strength)",
     )
     repeat_indicator_factor: float = Field(
         0.1,
