@@ -255,7 +255,11 @@ def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None
     A referral's partner is often named only as the child knows him, with no age; his age is
     then taken from the suspect of the child's own police records who agrees with him (by
     name, nickname, quoted street name, phone or handle: `suspect_like`), at the referral's
-    date, and the evidence names that suspect's mention."""
+    date, and the evidence names that suspect's mention.
+
+    A partner linkage put in the same person as the child of his record keeps only the age his
+    own mention gives (written, or read from the narrative): the person's date of birth is the
+    child's."""
     words = {w.lower() for w in s.partner_words}
     lookup: PartnerLookup | None = None
     for rid, ms in ctx.mentions_of.items():
@@ -270,6 +274,9 @@ def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None
             if m.relationship not in words or m.role in _NOT_PARTNER_ROLES or m.role in CHILD_ROLES:
                 continue
             age, read_from = m.age, None
+            if m.person_id is not None and m.person_id in {c.person_id for c in children}:
+                # linkage put him in the child's person: her date of birth is not his
+                age = m.age if m.age_from_text else m.written_age
             if age is None and local_authority(ctx.records[rid]):
                 lookup = lookup or PartnerLookup(ctx)
                 age, read_from = lookup.age(m, children)
