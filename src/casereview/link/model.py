@@ -926,33 +926,39 @@ def train(
 
 def condition_full_name_level(linker: Any) -> None:
     """Make the surname's "same forename and surname" level, in the linker's model, the
-    evidence of the surname GIVEN the forename's exact agreement: its m and u divided by
-    those of the forename's exact level. The forename comparison already counts that
-    agreement; trained as it is, the level would count it again (m 0.74 for both names
-    against 0.75 for the forename alone: the surname itself then adds m 0.99, not 0.74)."""
+    evidence of the surname GIVEN the forename's exact agreement. Its m is divided by the
+    m of the forename's exact level: the forename comparison already counts that agreement,
+    and trained as it is the level would count it again (m 0.74 for both names against 0.75
+    for the forename alone: given the forename, the surname agrees with m 0.99). Its u is
+    the u of the surname's own exact level: where the term frequency of the full name is
+    adjusted it replaces u (`register_full_name_frequencies`); where it is not (the
+    reference model) the surname's chance agreement is the one measure of chance that the
+    random pairs give well (random pairs sharing a forename are, among a few thousand
+    mentions, often one person)."""
     comparisons = {
         c.output_column_name: c for c in linker._settings_obj.core_model_settings.comparisons
     }
     forename, surname = comparisons.get("forename"), comparisons.get("surname")
     if forename is None or surname is None:
         return
-    exact = [
-        level
-        for level in forename.comparison_levels
-        if level.label_for_charts == "Exact match on forename1"
-    ]
-    both = [
-        level
-        for level in surname.comparison_levels
-        if level.label_for_charts == _SAME_FULL_NAME_LABEL
-    ]
-    if not exact or not both:
+    exact = _level(forename, "Exact match on forename1")
+    both = _level(surname, _SAME_FULL_NAME_LABEL)
+    surname_exact = _level(surname, "Exact match on surname")
+    if exact is None or both is None or surname_exact is None:
         return
-    for attr in ("m_probability", "u_probability"):
-        given, joint = getattr(exact[0], attr), getattr(both[0], attr)
-        if given is None or joint is None or given <= 0:
-            continue
-        setattr(both[0], attr, min(1.0, float(joint) / float(given)))
+    m_given, m_both = exact.m_probability, both.m_probability
+    if m_given is not None and m_both is not None and m_given > 0:
+        both.m_probability = min(1.0, float(m_both) / float(m_given))
+    if surname_exact.u_probability is not None:
+        both.u_probability = float(surname_exact.u_probability)
+
+
+def _level(comparison: Any, label: str) -> Any:
+    """The level of `comparison` labelled `label`, or None."""
+    for level in comparison.comparison_levels:
+        if level.label_for_charts == label:
+            return level
+    return None
 
 
 def _agreeing_pairs(values: pd.Series) -> tuple[int, int]:
