@@ -563,3 +563,53 @@ def test_a_bare_name_in_another_borough_is_not_joined_to_someone_often_named(
     linked: tuple[Prediction, dict[str, list[int]]],
 ) -> None:
     assert _persons(linked, "bare_elsewhere").isdisjoint(_persons(linked, "prolific_in_borough"))
+
+
+def _scored_with_frequencies(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Every pair of `rows` (one block: the source) scored with the reference model's m and
+    u and the term frequencies of these rows (as a store's own model scores them)."""
+    from splink import block_on
+
+    from casereview.link.model import linker_for, open_backend
+    from casereview.link.reference import reference_model
+    from casereview.link.score import duckdb_settings_from_saved
+
+    frame = build_frame(pd.DataFrame(rows))
+    settings = duckdb_settings_from_saved(frame, reference_model())
+    settings["blocking_rules_to_generate_predictions"] = [
+        block_on("source").create_blocking_rule_dict("duckdb")
+    ]
+    settings["retain_intermediate_calculation_columns"] = True
+    with open_backend("duckdb", memory_limit="500MB") as db_api:
+        pairs = linker_for(db_api, frame, settings).inference.predict().as_pandas_dataframe()
+    return pairs.set_index(["unique_id_l", "unique_id_r"])
+
+
+def test_a_full_name_common_among_its_forename_weighs_less_than_a_rare_one() -> None:
+    """Names go together by origin: most of the Mohammeds here are Mohammed Khan, while Smith,
+    as common a surname overall, is nearly never a Mohammed's. Two mentions of Mohammed Khan
+    are then as likely two of the many Mohammed Khans as one person; two of Mohammed Smith
+    are not. Weighed by the product of the two names' frequencies (the model before the
+    full name's own frequency) the two pairs weighed the same."""
+    born = {"dob": "2001-04-12", "dob_precision": "day", "source": "met_crime"}
+    rows: list[dict[str, Any]] = []
+
+    def add(forenames: str, surname: str, **extra: Any) -> int:
+        rows.append({"mention_id": len(rows) + 1, "forenames": forenames, "surname": surname})
+        rows[-1].update(extra or {"source": "met_crime"})
+        return len(rows)
+
+    khan = [add("Mohammed", "Khan", **born), add("Mohammed", "Khan", **born)]
+    smith = [add("Mohammed", "Smith", **born), add("Mohammed", "Smith", **born)]
+    for i in range(150):
+        add("Mohammed", "Khan")
+        add(f"Forename{i}", "Smith")
+        add("Mohammed", f"Surname{i}")
+    pairs = _scored_with_frequencies(rows)
+    common, rare = pairs.loc[tuple(khan)], pairs.loc[tuple(smith)]
+    # The same levels: both names exact, the same date of birth.
+    assert (common["gamma_surname"], common["gamma_dob"]) == (
+        rare["gamma_surname"],
+        rare["gamma_dob"],
+    )
+    assert common["match_weight"] + 2 < rare["match_weight"]
