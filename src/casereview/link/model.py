@@ -106,10 +106,10 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
     col = "forename1" if forename else "surname"
     std = "forename_std" if forename else "surname_std"
     other = "surname_std" if forename else "forename_std"
-    levels: list[Any] = [cll.NullLevel(col)]
-    if not forename:
-        levels.append(_same_full_name_level())
-    levels.append(cll.ExactMatchLevel(col, term_frequency_adjustments=True))
+    levels: list[Any] = [
+        cll.NullLevel(col),
+        cll.ExactMatchLevel(col, term_frequency_adjustments=True),
+    ]
     if forename:
         levels.append(
             cll.ArrayIntersectLevel("forename_keys", 1).configure(
@@ -161,92 +161,6 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
     levels.append(cll.JaroWinklerLevel(col, 0.80))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=prefix)
-
-
-# The term-frequency column of the surname's "same forename and surname" level: an integer
-# code of the two (`full_name_codes`), whose lookup holds the surname's frequency among the
-# mentions of that forename (`register_full_name_frequencies`).
-FULL_NAME = "full_name"
-# The surname's frequency among a forename's mentions is trusted as far as the forename has
-# mentions: its ratio to the surname's frequency among all mentions counts in log scale
-# nf / (nf + this) (nf: the forename's mentions with a surname), the rest is the surname's
-# own frequency. A forename of a few mentions is mostly one person's (its surname then looks
-# certain, tf(S | F) near 1, and the surname would weigh nothing); at a million mentions a
-# common forename has thousands.
-FULL_NAME_PSEUDO_MENTIONS = int(os.environ.get("CASEREVIEW_FULL_NAME_PSEUDO", "200"))
-
-
-_SAME_FULL_NAME_LABEL = "Same forename and surname"
-
-
-def _same_full_name_level() -> Any:
-    """The surname's level for two mentions with the same forename and surname: weighed by
-    the frequency of the surname among the mentions of that forename, so that the forename's
-    exact level (its own frequency) and this one add up to the frequency of the whole name,
-    tf(F S) = tf(F) x tf(S | F), not to the product tf(F) x tf(S). Names are drawn by origin
-    (a forename goes with the surnames of its origin far more often than at random), so at a
-    million mentions the product makes a common full name look rarer than it is: a namesake
-    then scores as the same person."""
-    cll = _cl()
-    return cll.CustomLevel(
-        "forename1_l = forename1_r AND surname_l = surname_r", _SAME_FULL_NAME_LABEL
-    ).configure(tf_adjustment_column=FULL_NAME, disable_tf_exact_match_detection=True)
-
-
-def full_name_codes(forename: pd.Series, surname: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, present): a 64-bit integer code per mention of its forename and surname
-    (hashes, equal for equal names; a collision among a million names has a chance of about
-    1e-8) and where both are given."""
-    present = (forename.notna() & surname.notna()).to_numpy()
-    both = pd.DataFrame(
-        {
-            "f": forename.fillna("").astype(str).to_numpy(),
-            "s": surname.fillna("").astype(str).to_numpy(),
-        }
-    )
-    codes = pd.util.hash_pandas_object(both, index=False).to_numpy().view(np.int64)
-    return np.where(present, codes, 0), present
-
-
-def uses_full_name(settings: Any) -> bool:
-    """Whether `settings` (a dict or a Splink settings creator) adjust a level by the
-    frequency of the full name."""
-    as_dict = settings if isinstance(settings, dict) else settings.get_settings("duckdb").as_dict()
-    return any(
-        level.get("tf_adjustment_column") == FULL_NAME
-        for comparison in as_dict["comparisons"]
-        for level in comparison["comparison_levels"]
-    )
-
-
-def register_full_name_frequencies(db_api: Any, linker: Any, table: Any) -> None:
-    """Register, for `linker` over the registered input `table`, the lookup of the
-    `FULL_NAME` term frequency: per full name, its mentions over the mentions of its forename
-    that give a surname (tf(S | F)), counted in the backend over the whole table (Splink's
-    own lookup would hold tf(F S), and count the forename's frequency twice)."""
-    if not uses_full_name(linker._settings_obj.as_dict()):
-        return
-    # Fixed column names, a constant and Splink's own table name: nothing from the data.
-    k = float(FULL_NAME_PSEUDO_MENTIONS)
-    t = table.physical_name
-    sql = f"""
-        with fs as (
-            select {FULL_NAME}, forename1, surname, count(*) as n from {t}
-            where {FULL_NAME} is not null group by {FULL_NAME}, forename1, surname
-        ),
-        f as (select forename1, sum(n) as nf from fs group by forename1),
-        s as (
-            select surname, cast(count(*) as double)
-                / (select count(*) from {t} where surname is not null) as ts
-            from {t} where surname is not null group by surname
-        )
-        select fs.{FULL_NAME},
-            exp(ln(s.ts) + f.nf / (f.nf + {k}) * (ln(fs.n / f.nf) - ln(s.ts))) as tf_{FULL_NAME}
-        from fs join f on fs.forename1 = f.forename1 join s on fs.surname = s.surname
-    """  # noqa: S608  # nosec B608
-    name = f"__casereview_tf_{FULL_NAME}_{next(_FRAMES)}"
-    lookup = db_api._sql_to_splink_dataframe(sql, name, name)
-    linker.table_management.register_term_frequency_lookup(lookup, FULL_NAME)
 
 
 def context_comparison() -> Any:
@@ -740,10 +654,6 @@ def _arrow_frame(frame: pd.DataFrame, skip: set[str]) -> Any:
 
     arrays = []
     fields = []
-    if FULL_NAME not in skip and {"forename1", "surname"} <= set(frame.columns):
-        codes, present = full_name_codes(frame["forename1"], frame["surname"])
-        arrays.append(pa.array(codes, type=pa.int64(), mask=~present))
-        fields.append(pa.field(FULL_NAME, pa.int64()))
     for col in frame.columns:
         if col in skip:
             continue
@@ -777,8 +687,6 @@ def _unused_columns(settings: Any) -> set[str]:
         unused.add("record_id")
     if "borough" not in names and "postcode" not in names:
         unused.add("borough")
-    if not uses_full_name(as_dict):
-        unused.add(FULL_NAME)
     return unused
 
 
@@ -797,9 +705,7 @@ def linker_for(db_api: Any, frame: pd.DataFrame, settings: Any) -> Any:
     # A name Splink generates: a Spark session outlives the backend (getOrCreate), and a
     # fixed name would clash with the table of an earlier linker in the same session.
     registered = db_api.register(table)
-    linker = Linker(registered, settings, log_level=logging.ERROR)
-    register_full_name_frequencies(db_api, linker, registered)
-    return linker
+    return Linker(registered, settings, log_level=logging.ERROR)
 
 
 @dataclass
@@ -920,45 +826,7 @@ def train(
                 "the comparisons it trains keep their starting values"
             )
     bound_weights(linker)
-    condition_full_name_level(linker)
     return TrainedModel(json.loads(json.dumps(linker.misc.save_model_to_json())), notes)
-
-
-def condition_full_name_level(linker: Any) -> None:
-    """Make the surname's "same forename and surname" level, in the linker's model, the
-    evidence of the surname GIVEN the forename's exact agreement. Its m is divided by the
-    m of the forename's exact level: the forename comparison already counts that agreement,
-    and trained as it is the level would count it again (m 0.74 for both names against 0.75
-    for the forename alone: given the forename, the surname agrees with m 0.99). Its u is
-    the u of the surname's own exact level: where the term frequency of the full name is
-    adjusted it replaces u (`register_full_name_frequencies`); where it is not (the
-    reference model) the surname's chance agreement is the one measure of chance that the
-    random pairs give well (random pairs sharing a forename are, among a few thousand
-    mentions, often one person)."""
-    comparisons = {
-        c.output_column_name: c for c in linker._settings_obj.core_model_settings.comparisons
-    }
-    forename, surname = comparisons.get("forename"), comparisons.get("surname")
-    if forename is None or surname is None:
-        return
-    exact = _level(forename, "Exact match on forename1")
-    both = _level(surname, _SAME_FULL_NAME_LABEL)
-    surname_exact = _level(surname, "Exact match on surname")
-    if exact is None or both is None or surname_exact is None:
-        return
-    m_given, m_both = exact.m_probability, both.m_probability
-    if m_given is not None and m_both is not None and m_given > 0:
-        both.m_probability = min(1.0, float(m_both) / float(m_given))
-    if surname_exact.u_probability is not None:
-        both.u_probability = float(surname_exact.u_probability)
-
-
-def _level(comparison: Any, label: str) -> Any:
-    """The level of `comparison` labelled `label`, or None."""
-    for level in comparison.comparison_levels:
-        if level.label_for_charts == label:
-            return level
-    return None
 
 
 def _agreeing_pairs(values: pd.Series) -> tuple[int, int]:

@@ -15,14 +15,7 @@ from sqlalchemy import Engine, select
 
 from casereview.errors import LinkageError
 from casereview.link.frame import add_context, build_frame, load_mention_rows
-from casereview.link.model import (
-    FULL_NAME,
-    full_name_codes,
-    linker_for,
-    model_settings,
-    open_backend,
-    uses_full_name,
-)
+from casereview.link.model import linker_for, model_settings, open_backend
 from casereview.model.tables import mention_person
 from casereview.store.db import reading
 
@@ -88,10 +81,6 @@ def score_one_pair(
             if col in frame.columns and frame[col].notna().any():
                 linker.table_management.compute_tf_table(col)
         rows = frame.set_index("unique_id").loc[[mention_a, mention_b]].reset_index()
-        if uses_full_name(settings):
-            # The full name's code, as the linker's table carries it (`model._arrow_frame`).
-            codes, present = full_name_codes(rows["forename1"], rows["surname"])
-            rows[FULL_NAME] = [int(c) if p else None for c, p in zip(codes, present, strict=True)]
         records = [
             {k: (None if not isinstance(v, list) and pd.isna(v) else v) for k, v in r.items()}
             for r in rows.astype(object).to_dict("records")

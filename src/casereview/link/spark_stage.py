@@ -45,7 +45,6 @@ from casereview.link.model import (
     _unused_columns,
     backend_for,
     model_settings,
-    register_full_name_frequencies,
     train,
     u_pairs,
 )
@@ -195,9 +194,7 @@ def _staged_linker(db_api: Any, table: Any, settings: Any) -> Any:
 
     skip = [c for c in _unused_columns(settings) if c in table.columns]
     registered = db_api.register(table.drop(*skip) if skip else table)
-    linker = Linker(registered, settings, log_level=logging.ERROR)
-    register_full_name_frequencies(db_api, linker, registered)
-    return linker
+    return Linker(registered, settings, log_level=logging.ERROR)
 
 
 def _prior_frame(frame: pd.DataFrame) -> pd.DataFrame:
