@@ -183,7 +183,11 @@ def main() -> None:
         kept = strongest_only(prediction.pairs, weak, threshold)
         other = cluster_mentions(ids, kept, threshold)
         s = pairwise(other.labels, truth)
-        print(f"  at match weight {threshold}: P {s.precision:.4f} R {s.recall:.4f} F1 {s.f1:.4f}")
+        n = pairwise(other.labels, named_truth)
+        print(
+            f"  at match weight {threshold}: P {s.precision:.4f} R {s.recall:.4f} F1 {s.f1:.4f}; "
+            f"full names P {n.precision:.4f} R {n.recall:.4f} F1 {n.f1:.4f}"
+        )
 
 
 if __name__ == "__main__":
