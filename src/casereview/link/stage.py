@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 
 from casereview.collector import collector_paused
@@ -749,16 +751,39 @@ def _display_names(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
     rule of `values.display_name`, applied to every person at once: each distinct written
     name is made once, and the counting is on integer codes). `person`: the person id of
     each row of `rows`."""
-    written: dict[tuple[Any, Any, Any], str | None] = {}
-    names = []
-    for triple in zip(
-        rows["forenames"].tolist(), rows["surname"].tolist(), rows["name_raw"].tolist(), strict=True
-    ):
-        if triple not in written:
-            written[triple] = written_name(*triple)
-        names.append(written[triple])
-    # Codes numbered in the names' sort order, so that the smallest code is the first name.
-    code, distinct = pd.factorize(pd.Series(names, dtype="object"), sort=True)
+    # Each distinct (forenames, surname, name as written) once, on integer codes (missing
+    # values one code: `written_name` reads them all as missing).
+    triple = np.zeros(len(rows), dtype=np.int64)
+    for column in ("forenames", "surname", "name_raw"):
+        codes, uniques = pd.factorize(rows[column], use_na_sentinel=True)
+        triple, _ = pd.factorize(triple * (len(uniques) + 1) + (codes + 1))
+        triple = np.asarray(triple, dtype=np.int64)
+    # factorize numbers keys by first appearance: a row is its key's first exactly when its
+    # key exceeds every key before it.
+    before = np.maximum.accumulate(np.concatenate([[-1], triple[:-1]])) if len(triple) else triple
+    first = np.flatnonzero(triple > before)
+    written = [
+        written_name(*t)
+        for t in zip(
+            rows["forenames"].iloc[first].tolist(),
+            rows["surname"].iloc[first].tolist(),
+            rows["name_raw"].iloc[first].tolist(),
+            strict=True,
+        )
+    ]
+    # Codes numbered in the names' sort order, so that the smallest code is the first name
+    # (Arrow sorts by UTF-8 bytes, which is the order of code points, Python's string order;
+    # a sort of Python objects took seconds at a million mentions). Missing names: -1.
+    encoded = pa.array(written, type=pa.large_string()).dictionary_encode()
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    index = encoded.indices.to_numpy(zero_copy_only=False)
+    name_code = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, 0)
+    valid = name_code == 0
+    name_code[valid] = rank[index[valid].astype(np.int64)]
+    distinct = encoded.dictionary.take(pa.array(order)).to_pylist()
+    code = name_code[triple] if len(triple) else triple
     pid = np.asarray(person, dtype=np.int64)
     named = code >= 0
     pid, code = pid[named], code[named].astype(np.int64)
@@ -776,7 +801,7 @@ def _display_names(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
     best = np.lexsort((code, -count, pid))
     pid, code = pid[best], code[best]
     first = np.concatenate([[True], pid[1:] != pid[:-1]])
-    texts = distinct.tolist()
+    texts = distinct
     return {
         int(p): str(texts[c])[:MAX_DISPLAY_NAME]
         for p, c in zip(pid[first].tolist(), code[first].tolist(), strict=True)
