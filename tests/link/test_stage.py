@@ -16,10 +16,17 @@ from linkworld import add_mentions, add_user, tiny_people
 from sqlalchemy import Engine, select
 
 from casereview.link import stage
-from casereview.link.explain import LEGEND_ARTIFACT, explain_pair
+from casereview.link.explain import (
+    LEGEND_ARTIFACT,
+    compared_values,
+    explain_pair,
+    explanation_legend,
+    pair_levels,
+)
 from casereview.link.export import export_persons
+from casereview.link.frame import build_frame, load_mention_rows
 from casereview.link.judgements import record_judgement, revoke_judgement
-from casereview.link.stage import run_link
+from casereview.link.stage import predict_persons, run_link
 from casereview.model.tables import (
     audit_log,
     match_pairs,
@@ -319,4 +326,66 @@ def test_explanations_written_in_slices_are_those_written_at_once(
         (c["name"], c["labels"]) for c in once["comparisons"]
     ]
     for a, b in zip(sliced["comparisons"], once["comparisons"], strict=True):
+        assert a["weights"] == pytest.approx(b["weights"], abs=1e-12)
+
+
+def _explained(prediction: stage.Prediction) -> tuple[Any, ...]:
+    """What the store gets of a prediction's kept pairs: ids and weights, each pair's levels
+    (gammas; term-frequency adjustments apart), the adjustments, each mention's compared
+    values and the run's legend."""
+    pairs, model = prediction.pairs, prediction.model_json
+    levels = [text.split(",") for text in pair_levels(pairs, model)]
+    gammas = [[part.split(":")[0] for part in row] for row in levels]
+    adjustments = [
+        float(part.split(":")[1]) if ":" in part else 0.0 for row in levels for part in row
+    ]
+    ids, shown = compared_values(pairs, model)
+    return (
+        pairs[["unique_id_l", "unique_id_r", "match_weight"]].to_numpy().tolist(),
+        gammas,
+        adjustments,
+        (ids.tolist(), shown),
+        explanation_legend(pairs, model),
+    )
+
+
+@pytest.mark.parametrize("given_model", [False, True])
+def test_levels_kept_from_the_one_scoring_are_those_of_scoring_again(
+    people_store: People, monkeypatch: pytest.MonkeyPatch, given_model: bool
+) -> None:
+    """On DuckDB the kept pairs are explained from the comparison levels their one scoring
+    kept (`stage._score_keeping_levels`), not scored a second time (`stage._with_detail`, still
+    Spark's way): the same gammas, term-frequency adjustments, compared values (as the
+    backend gives them) and legend. A model trained on the frame scores it in memory, and
+    the second scoring reads the model's JSON: weights agree to 1e-12."""
+    engine, rows, _ids = people_store
+    # Some people written again with an age and no date of birth: years compared.
+    add_mentions(
+        engine, [dict(row, key=f"aged-{n}", dob=None, age=25) for n, row in enumerate(rows[:15])]
+    )
+    with reading(engine) as conn:
+        frame = build_frame(load_mention_rows(conn))
+    trained = predict_persons(frame.copy(), detail=False).model_json if given_model else None
+    kept = predict_persons(frame.copy(), trained=trained)
+    monkeypatch.setattr(
+        stage,
+        "_scored",
+        lambda linker, model, floor, link, timings, say, detail, dialect: (
+            stage.score_timed(linker, model, floor, link, timings, say),
+            None,
+        ),
+    )
+    again = predict_persons(frame.copy(), trained=trained)
+    pairs, gammas, adjustments, compared, legend = _explained(kept)
+    pairs_again, gammas_again, adjustments_again, compared_again, legend_again = _explained(again)
+    assert len(pairs) > 20
+    assert pairs == pairs_again
+    assert gammas == gammas_again
+    assert adjustments == pytest.approx(adjustments_again, abs=1e-12)
+    assert any(a != 0.0 for a in adjustments)  # term frequencies adjusted
+    assert compared == compared_again
+    assert any("born 19" in text for text in compared[1])
+    assert legend["prior"] == legend_again["prior"]
+    for a, b in zip(legend["comparisons"], legend_again["comparisons"], strict=True):
+        assert (a["name"], a["labels"]) == (b["name"], b["labels"])
         assert a["weights"] == pytest.approx(b["weights"], abs=1e-12)

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 
 from casereview.collector import collector_paused
@@ -191,7 +193,7 @@ def predict_persons(
             linker, model = _trained_linker(db_api, frame, frame, link)
             notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
-            scored = score_timed(linker, model, floor, link, timings, say)
+            scored, levels = _scored(linker, model, floor, link, timings, say, detail, dialect)
     else:
         if sample is not None:
             trained = train_on_sample(engine_name, link, sample, frame, len(frame), notes, say)
@@ -202,7 +204,7 @@ def predict_persons(
             linker = linker_for(db_api, frame, settings_dict)
             model = TrainedModel(settings_dict)
             timings["train_s"] = time.perf_counter() - t0
-            scored = score_timed(linker, model, floor, link, timings, say)
+            scored, levels = _scored(linker, model, floor, link, timings, say, detail, dialect)
     return finish_prediction(
         frame,
         scored,
@@ -214,10 +216,34 @@ def predict_persons(
         dialect,
         say,
         timings,
-        lambda frame, pairs, settings: _with_detail(
-            frame, pairs, settings, engine_name, link, dialect
+        lambda frame, pairs, settings: (
+            _with_levels(frame, pairs, settings, levels)
+            if levels is not None
+            else _with_detail(frame, pairs, settings, engine_name, link, dialect)
         ),
     )
+
+
+def _scored(
+    linker: Any,
+    model: TrainedModel,
+    floor: float,
+    link: Any,
+    timings: dict[str, float],
+    say: Progress,
+    detail: bool,
+    dialect: str,
+) -> tuple[ScoredPairs, PairLevels | None]:
+    """Score every candidate pair down to `floor` (`score_timed`); with `detail` on DuckDB,
+    each pair's comparison levels are kept from that one scoring (`_score_keeping_levels`)
+    so that the pairs kept are never scored again for their explanations."""
+    if not detail or dialect != "duckdb":
+        return score_timed(linker, model, floor, link, timings, say), None
+    say("scoring candidate pairs")
+    t1 = time.perf_counter()
+    scored, levels = _score_keeping_levels(linker, model, floor, link.one_to_one_sources)
+    timings["predict_s"] = time.perf_counter() - t1
+    return scored, levels
 
 
 def scoring_settings(
@@ -473,6 +499,191 @@ def _with_detail(
     return detail
 
 
+@dataclass
+class PairLevels:
+    """Each scored pair's comparison levels from the one scoring that found it (DuckDB), row
+    for row with the scored pairs (sorted by their two ids, as `score_frame` sorts them):
+    per comparison (by output column name) its gamma and term-frequency adjustment, each
+    level's match weight as the backend computed it, and the input columns the comparisons
+    read (the values an explanation shows beside a bar)."""
+
+    keys: np.ndarray
+    gammas: dict[str, np.ndarray]
+    adjustments: dict[str, np.ndarray]
+    weights: dict[str, np.ndarray]
+    inputs: frozenset[str]
+
+
+def _pair_keys(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """One int64 per pair of mention ids, in the order of (left, right)."""
+    if len(left) and (min(left.min(), right.min()) < 0 or max(left.max(), right.max()) >= 2**31):
+        raise LinkageError("mention ids out of the range a pair key holds")
+    return (left.astype(np.int64) << 32) | right.astype(np.int64)
+
+
+@contextmanager
+def _predict_keeping_levels() -> Iterator[None]:
+    """Splink's predict, meanwhile, also returns each pair's gamma (as a small integer) and
+    term-frequency adjustment per comparison, and nothing else more (not the compared
+    values, Bayes factors or term frequencies): the match weights are those of the lean
+    predict, computed by the same SQL. Splink keeps gammas only with the compared values
+    (`retain_matching_columns`), which at a million mentions cost most of predict's time and
+    memory, so its predict statements are made with training mode's columns and narrowed by
+    one more select."""
+    from splink.internals import predict as splink_predict
+    from splink.internals.dialects import SplinkDialect
+    from splink.internals.linker_components import inference
+
+    original = inference.predict_from_comparison_vectors_sqls_using_settings
+
+    def with_levels(
+        settings_obj: Any,
+        threshold_match_probability: float | None = None,
+        threshold_match_weight: float | None = None,
+        include_clerical_match_score: bool = False,
+    ) -> list[dict[str, str]]:
+        sqls = splink_predict.predict_from_comparison_vectors_sqls(
+            unique_id_input_columns=settings_obj.column_info_settings.unique_id_input_columns,
+            core_model_settings=settings_obj.core_model_settings,
+            sql_dialect=SplinkDialect.from_string(settings_obj._sql_dialect_str),
+            threshold_match_probability=threshold_match_probability,
+            threshold_match_weight=threshold_match_weight,
+            retain_matching_columns=False,
+            retain_intermediate_calculation_columns=True,
+            training_mode=True,
+            additional_columns_to_retain=settings_obj._additional_columns_to_retain,
+            include_clerical_match_score=include_clerical_match_score,
+        )
+        comparisons = settings_obj.core_model_settings.comparisons
+        columns = [
+            name
+            for column in settings_obj.column_info_settings.unique_id_input_columns
+            for name in (column.name_l, column.name_r)
+        ]
+        columns += ["match_weight", "match_probability"]
+        columns += [n for c in settings_obj._additional_columns_to_retain for n in c.names_l_r]
+        columns += ["match_key"]
+        columns += [
+            f"cast({c._gamma_column_name} as tinyint) as {c._gamma_column_name}"
+            for c in comparisons
+        ]
+        columns += [c._mw_tf_adj_column_name for c in comparisons if c._has_tf_adjustments]
+        wide = "__splink__df_predict_with_levels"
+        last = sqls[-1]
+        return [
+            *sqls[:-1],
+            {"sql": last["sql"], "output_table_name": wide},
+            {
+                # Splink's own column names: nothing from the data.
+                "sql": f"select {', '.join(columns)} from {wide}",  # noqa: S608  # nosec B608
+                "output_table_name": last["output_table_name"],
+            },
+        ]
+
+    inference.predict_from_comparison_vectors_sqls_using_settings = with_levels
+    try:
+        yield
+    finally:
+        inference.predict_from_comparison_vectors_sqls_using_settings = original
+
+
+def _level_weights(db_api: Any, comparison: Any) -> np.ndarray:
+    """Each level's match weight of a Splink `comparison` (index gamma + 1), computed by the
+    backend from the same SQL as predict's (the weights an explanation shows are Splink's to
+    the last bit); NaN where no level has that gamma."""
+    gamma = comparison._gamma_column_name
+    numbers = [int(level.comparison_vector_value) for level in comparison.comparison_levels]
+    case = "\n".join(level._match_weight_sql(gamma) for level in comparison.comparison_levels)
+    listed = ", ".join(str(n) for n in numbers)
+    # Splink's own SQL and level numbers: nothing from the data.
+    sql = f"select {gamma} as g, CASE {case} END as w from (select unnest([{listed}]) as {gamma})"  # noqa: S608  # nosec B608
+    got = db_api.query_sql(sql, output_type="pandas")
+    weights = np.full(max(numbers) + 2, np.nan)
+    weights[got["g"].to_numpy(dtype=np.int64) + 1] = got["w"].to_numpy(dtype=float)
+    return weights
+
+
+def _score_keeping_levels(
+    linker: Any, model: TrainedModel, floor: float, sources: bool
+) -> tuple[ScoredPairs, PairLevels]:
+    """`score_frame` without detail (the same pairs, weights and order), and each pair's
+    comparison levels beside it (`PairLevels`), from one predict."""
+    comparisons = linker._settings_obj.core_model_settings.comparisons
+    with _predict_keeping_levels():
+        predictions = linker.inference.predict(threshold_match_weight=floor)
+    gammas = {c.output_column_name: c._gamma_column_name for c in comparisons}
+    adjusted = {
+        c.output_column_name: c._mw_tf_adj_column_name for c in comparisons if c._has_tf_adjustments
+    }
+    present = {c.unquote().name for c in predictions.columns}
+    if not set(gammas.values()) | set(adjusted.values()) <= present:
+        raise LinkageError("Splink's predict did not keep the comparison levels")
+    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+    if sources:
+        keep += ["source_l", "source_r"]
+    pairs = predictions_as_pandas(predictions, keep + list(gammas.values()) + list(adjusted.values()))
+    pairs = pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+    levels = PairLevels(
+        keys=_pair_keys(
+            pairs["unique_id_l"].to_numpy(dtype=np.int64),
+            pairs["unique_id_r"].to_numpy(dtype=np.int64),
+        ),
+        gammas={name: pairs[col].to_numpy(dtype=np.int8) for name, col in gammas.items()},
+        adjustments={name: pairs[col].to_numpy(dtype=float) for name, col in adjusted.items()},
+        weights={c.output_column_name: _level_weights(linker._db_api, c) for c in comparisons},
+        inputs=frozenset(
+            column.unquote().name
+            for c in comparisons
+            for level in c.comparison_levels
+            for column in level._input_columns_used_by_sql_condition
+        ),
+    )
+    pairs = pairs[keep].copy()
+    return ScoredPairs(pairs=pairs, model=model), levels
+
+
+def _with_levels(
+    frame: pd.DataFrame, pairs: pd.DataFrame, trained: dict[str, Any], levels: PairLevels
+) -> pd.DataFrame:
+    """`pairs` with the columns `_with_detail` gives them (each comparison's gamma, weight,
+    term-frequency adjustment, and the values compared, taken from `frame`), from the levels
+    kept when they were scored. The comparisons `pairs` already explain (record context)
+    keep their own columns."""
+    keys = _pair_keys(
+        pairs["unique_id_l"].to_numpy(dtype=np.int64), pairs["unique_id_r"].to_numpy(dtype=np.int64)
+    )
+    at = np.searchsorted(levels.keys, keys)
+    found = at < len(levels.keys)
+    if not found.all() or not np.array_equal(levels.keys[at], keys):
+        raise LinkageError("explaining the kept pairs: a pair kept was never scored")
+    columns: dict[str, Any] = {}
+    for name, gamma in levels.gammas.items():
+        if f"gamma_{name}" in pairs.columns:
+            continue
+        level = gamma[at].astype(np.int64)
+        columns[f"gamma_{name}"] = level
+        columns[f"mw_{name}"] = levels.weights[name][level + 1]
+        if name in levels.adjustments:
+            columns[f"mw_tf_adj_{name}"] = levels.adjustments[name][at]
+    left, right = _positions(frame, pairs)
+    offered = [f"{c}_{side}" for c in sorted(levels.inputs) if c in frame.columns for side in "lr"]
+    for column in explanation_columns(trained, offered):
+        if column in pairs.columns:
+            continue
+        values = _as_backend_gives(frame[column[:-2]])
+        columns[column] = values[left if column.endswith("_l") else right]
+    return pd.concat([pairs, pd.DataFrame(columns, index=pairs.index)], axis=1)
+
+
+def _as_backend_gives(values: pd.Series) -> np.ndarray:
+    """A frame column's values as Splink's retained columns give them (the frame goes to
+    DuckDB as `model._arrow_frame` types it): years and other integer columns as integers
+    or missing (a float year would show as "born 1994.0")."""
+    if values.dtype.kind == "f" or str(values.dtype) == "Int64":
+        return values.astype("Int64").to_numpy(dtype=object)
+    return values.to_numpy(dtype=object)
+
+
 def _with_context(
     frame: pd.DataFrame,
     scored: ScoredPairs,
@@ -540,16 +751,39 @@ def _display_names(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
     rule of `values.display_name`, applied to every person at once: each distinct written
     name is made once, and the counting is on integer codes). `person`: the person id of
     each row of `rows`."""
-    written: dict[tuple[Any, Any, Any], str | None] = {}
-    names = []
-    for triple in zip(
-        rows["forenames"].tolist(), rows["surname"].tolist(), rows["name_raw"].tolist(), strict=True
-    ):
-        if triple not in written:
-            written[triple] = written_name(*triple)
-        names.append(written[triple])
-    # Codes numbered in the names' sort order, so that the smallest code is the first name.
-    code, distinct = pd.factorize(pd.Series(names, dtype="object"), sort=True)
+    # Each distinct (forenames, surname, name as written) once, on integer codes (missing
+    # values one code: `written_name` reads them all as missing).
+    triple = np.zeros(len(rows), dtype=np.int64)
+    for column in ("forenames", "surname", "name_raw"):
+        codes, uniques = pd.factorize(rows[column], use_na_sentinel=True)
+        triple, _ = pd.factorize(triple * (len(uniques) + 1) + (codes + 1))
+        triple = np.asarray(triple, dtype=np.int64)
+    # factorize numbers keys by first appearance: a row is its key's first exactly when its
+    # key exceeds every key before it.
+    before = np.maximum.accumulate(np.concatenate([[-1], triple[:-1]])) if len(triple) else triple
+    first = np.flatnonzero(triple > before)
+    written = [
+        written_name(*t)
+        for t in zip(
+            rows["forenames"].iloc[first].tolist(),
+            rows["surname"].iloc[first].tolist(),
+            rows["name_raw"].iloc[first].tolist(),
+            strict=True,
+        )
+    ]
+    # Codes numbered in the names' sort order, so that the smallest code is the first name
+    # (Arrow sorts by UTF-8 bytes, which is the order of code points, Python's string order;
+    # a sort of Python objects took seconds at a million mentions). Missing names: -1.
+    encoded = pa.array(written, type=pa.large_string()).dictionary_encode()
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    index = encoded.indices.to_numpy(zero_copy_only=False)
+    name_code = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, 0)
+    valid = name_code == 0
+    name_code[valid] = rank[index[valid].astype(np.int64)]
+    distinct = encoded.dictionary.take(pa.array(order)).to_pylist()
+    code = name_code[triple] if len(triple) else triple
     pid = np.asarray(person, dtype=np.int64)
     named = code >= 0
     pid, code = pid[named], code[named].astype(np.int64)
@@ -567,7 +801,7 @@ def _display_names(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
     best = np.lexsort((code, -count, pid))
     pid, code = pid[best], code[best]
     first = np.concatenate([[True], pid[1:] != pid[:-1]])
-    texts = distinct.tolist()
+    texts = distinct
     return {
         int(p): str(texts[c])[:MAX_DISPLAY_NAME]
         for p, c in zip(pid[first].tolist(), code[first].tolist(), strict=True)
