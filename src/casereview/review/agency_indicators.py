@@ -5,6 +5,7 @@ evidence an analyst would where linkage left a child or an associate split
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from casereview.review.lookup import (
 )
 from casereview.review.plain_names import known_as, plausibly_same, thinly_same_child, told_apart
 from casereview.settings import ReviewSettings
+from casereview.values.dates import whole_years
 
 __all__ = [
     "la_concern_no_police_record",
@@ -120,6 +122,46 @@ def same_skeleton(a: MentionFacts, b: MentionFacts) -> bool:
             return False
         free.remove(key)
     return True
+
+
+def young_member(
+    ctx: ReviewContext,
+    own: list[MentionFacts],
+    kid: int,
+    day: dt.date | None,
+    child_age_below: int,
+) -> bool:
+    """The associate is an offender of a group the child is a member of, and under
+    `child_age_below` on the referral's day: the group's offenders whose suspect mentions agree
+    with him (`known_as`, `plausibly_same`: the narrow scope of the child's own group) all
+    make him a child then, at the oldest their dates of birth or ages allow (`_oldest`). The men exploiting a child are the group she is
+    in; the one she names is most often one of them, and their police records write their
+    ages where the referral does not."""
+    if day is None:
+        return False
+    ages: set[int] = set()
+    for gid in ctx.member_of.get(kid, ()):
+        for offender in ctx.group_offenders.get(gid, ()):
+            for other in ctx.mentions_of_person.get(offender, []):
+                then = ctx.records[other.record_id].occurred_at
+                if other.age is None or then is None or not is_suspect_mention(ctx, other):
+                    continue
+                quoted = ctx.quoted_names.get(other.record_id, frozenset())
+                if any(
+                    known_as(mine, other, quoted) or plausibly_same(mine, other, narrow=True)
+                    for mine in own
+                ):
+                    ages.add(_oldest(other, then, day))
+    return bool(ages) and max(ages) < child_age_below
+
+
+def _oldest(m: MentionFacts, then: dt.date, day: dt.date) -> float:
+    """The oldest a suspect mention makes him on `day`: his age from a full date of birth, or
+    from his age at his record (`then`) moved by the time between, plus the year an age in
+    whole years may hide."""
+    if m.dob is not None and m.dob_precision == "day":
+        return float(whole_years(m.dob, day) or 0)
+    return (m.age or 0) + 1 + (day - then).days / 365.25
 
 
 def _police_crime(rec: RecordFacts) -> bool:
@@ -275,7 +317,10 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
             if m.relationship in FAMILY_WORDS:
                 continue  # a sister or an uncle named on the referral is family, not an associate
             own = ctx.same_person(m)
+            day = rec.occurred_at
             for kid in sorted(kids):
+                if young_member(ctx, own, kid, day, s.child_age_below):
+                    continue
                 theirs = sorted(child_police.of(kid))
                 if any(investigated(own, m.person_id, r) for r in theirs):
                     continue
