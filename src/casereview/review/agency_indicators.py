@@ -139,7 +139,7 @@ def young_member(
     ages where the referral does not."""
     if day is None:
         return False
-    ages: set[int] = set()
+    ages: set[float] = set()
     for gid in ctx.member_of.get(kid, ()):
         for offender in ctx.group_offenders.get(gid, ()):
             for other in ctx.mentions_of_person.get(offender, []):
