@@ -189,16 +189,27 @@ def _add_cases(data: Path) -> None:
         nominals.append(_person(GRP[man], "S", ref, 2, vrm=GRP[man][6]))
     # L: Lysander, 16, a suspect in a crime of Clementine at the group's venue, in its car.
     crimes.append(
-        _crime("CRIS/9000040/20", "Sexual activity with a child", "20/07/2020", "Y", CSE_TEXT,
-               place=venue)  # fmt: skip
+        _crime(
+            "CRIS/9000040/20",
+            "Sexual activity with a child",
+            "20/07/2020",
+            "Y",
+            CSE_TEXT,
+            place=venue,
+        )
     )
     nominals.append(_person(GRP_KIDS[0], "V", "CRIS/9000040/20", 1))
     nominals.append(_person(LYSA, "S", "CRIS/9000040/20", 2, vrm=GRP[0][6]))
     # J and K: each child's own crime, and another record quoting 'Junior' as a street name.
     crimes += [
         _crime("CRIS/9000041/21", "Sexual activity with a child", "03/03/2021", "Y", CSE_TEXT),
-        _crime("CRIS/9000042/21", "Robbery of personal property", "04/04/2021", "N",
-               "Victim robbed of phone by a male known as 'Junior'."),  # fmt: skip
+        _crime(
+            "CRIS/9000042/21",
+            "Robbery of personal property",
+            "04/04/2021",
+            "N",
+            "Victim robbed of phone by a male known as 'Junior'.",
+        ),
         _crime("CRIS/9000043/21", "Sexual activity with a child", "05/05/2021", "Y", CSE_TEXT),
     ]
     nominals += [

@@ -80,7 +80,8 @@ def test_a_street_name_tells_an_associate_apart_from_no_suspect(found: Found) ->
 
 
 def test_an_associate_written_in_another_script_is_compared_by_consonants(found: Found) -> None:
-    """"سليم قنديل" (in Latin letters "Slym Qndyl") is Saleem Kandeel, her crime's suspect."""
+    """Her referral's "سليم قنديل" (in Latin letters "Slym Qndyl") is Saleem Kandeel, the
+    suspect of her crime."""
     assert "named_associate_not_investigated" not in found.codes("CSCX00007")
 
 
@@ -89,8 +90,8 @@ def test_a_child_of_her_group_named_as_associate_is_not_an_adult(found: Found) -
     a suspect in a crime of Clementine born 12/03/2004: 16 on the referral's day."""
     lysander = found.one("Lysander Pembrook")
     assert any(
-        lysander in members.get("offender", set()) and found.one("Henrietta Bramblecote")
-        in members.get("victim", set())
+        lysander in members.get("offender", set())
+        and found.one("Henrietta Bramblecote") in members.get("victim", set())
         for members in found.groups.values()
     )
     assert "named_associate_not_investigated" not in found.codes("CSCX00008")
