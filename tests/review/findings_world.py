@@ -60,6 +60,17 @@ GRP_KIDS = [
     ("Clementine", "Abernathy", "01/02/2006", "4 Reed Street", "E2 2BB", ""),
     ("Henrietta", "Bramblecote", "02/03/2006", "5 Reed Street", "E2 2BC", ""),
 ]
+# J: Philippa's crime names Barnabus as suspect; her referral names "Junior", a word another
+# record writes as a forename and another narrative quotes as a street name.
+PHIL = ("Philippa", "Wainscott", "15/02/2007", "8 Teasel Row", "E8 2QA", "07700900301")
+BARQ = ("Barnabus", "Quenby", "06/06/1983", "3 Sorrel Yard", "E5 9QP", "07700900302")
+JUNI = ("Junior", "Applethwaite", "09/09/1995", "1 Vane Street", "E9 1AA", "07700900303")
+# K: Araminta's crime names Saleem Kandeel; her referral writes him in Arabic script.
+ARAM = ("Araminta", "Coldharbour", "21/07/2006", "5 Burdock Way", "N16 3XY", "07700900304")
+SALK = ("Saleem", "Kandeel", "11/11/1979", "70 Yarrow Road", "N15 2TT", "07700900305")
+# L: a 16-year-old of the group of H (a suspect in a crime of Clementine), named by Henrietta's
+# referral by his given name alone (as the child knows him), no date of birth.
+LYSA = ("Lysander", "Pembrook", "12/03/2004", "4 Sedge Lane", "E1 1AD", "07700900306")
 CSE_TEXT = ("IP (F, 14) reports an older male gave her alcohol and lifts and took her to a hotel "
             "where sexual activity took place.")  # fmt: skip
 CCE_TEXT = ("IP (M, 15) stopped travelling to Swindon by train with a line phone; believed to be "
@@ -176,6 +187,38 @@ def _add_cases(data: Path) -> None:
         )
         nominals.append(_person(GRP_KIDS[kid], "V", ref, 1))
         nominals.append(_person(GRP[man], "S", ref, 2, vrm=GRP[man][6]))
+    # L: Lysander, 16, a suspect in a crime of Clementine at the group's venue, in its car.
+    crimes.append(
+        _crime(
+            "CRIS/9000040/20",
+            "Sexual activity with a child",
+            "20/07/2020",
+            "Y",
+            CSE_TEXT,
+            place=venue,
+        )
+    )
+    nominals.append(_person(GRP_KIDS[0], "V", "CRIS/9000040/20", 1))
+    nominals.append(_person(LYSA, "S", "CRIS/9000040/20", 2, vrm=GRP[0][6]))
+    # J and K: each child's own crime, and another record quoting 'Junior' as a street name.
+    crimes += [
+        _crime("CRIS/9000041/21", "Sexual activity with a child", "03/03/2021", "Y", CSE_TEXT),
+        _crime(
+            "CRIS/9000042/21",
+            "Robbery of personal property",
+            "04/04/2021",
+            "N",
+            "Victim robbed of phone by a male known as 'Junior'.",
+        ),
+        _crime("CRIS/9000043/21", "Sexual activity with a child", "05/05/2021", "Y", CSE_TEXT),
+    ]
+    nominals += [
+        _person(PHIL, "V", "CRIS/9000041/21", 1),
+        _person(BARQ, "S", "CRIS/9000041/21", 2),
+        _person(JUNI, "W", "CRIS/9000042/21", 1),
+        _person(ARAM, "V", "CRIS/9000043/21", 1),
+        _person(SALK, "S", "CRIS/9000043/21", 2),
+    ]
     for name, rows in (("crimes", crimes), ("nominals", nominals)):
         path = data / "met_crime" / f"{name}.csv"
         with path.open(newline="", encoding="utf-8") as f:
@@ -221,6 +264,18 @@ def _add_cases(data: Path) -> None:
         )
     ]  # fmt: skip
     referrals.append(by_name_only)
+    unwritten = [
+        ("CSCX00006", "2021-06-01", PHIL, "Junior", "CSCX00006-A1"),
+        ("CSCX00007", "2021-07-01", ARAM, "سليم قنديل", "CSCX00007-A1"),
+        ("CSCX00008", "2020-09-01", GRP_KIDS[1], "Lysander", "CSCX00008-A1"),
+    ]
+    for ref, day, child, name, key in unwritten:
+        referral = _referral(ref, day, child, ["CSE"], "Y", "Child names an older male friend.", [])
+        referral["associates"] = [
+            {"associate_id": key, "name": name, "relationship": "older male friend",
+             "dob": None, "phone": None}
+        ]  # fmt: skip
+        referrals.append(referral)
     with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
         for row in referrals:
             f.write(json.dumps(row) + "\n")

@@ -73,6 +73,30 @@ def test_an_associate_named_as_the_child_knows_him_is_taken_as_the_suspect(found
     assert fired["child_police_records"] == [crime]
 
 
+def test_a_street_name_tells_an_associate_apart_from_no_suspect(found: Found) -> None:
+    """'Junior' is written as a forename on one record, but another narrative quotes it as
+    what a man is known by: Philippa's 'Junior' may be Barnabus, the suspect of her crime."""
+    assert "named_associate_not_investigated" not in found.codes("CSCX00006")
+
+
+def test_an_associate_written_in_another_script_is_compared_by_consonants(found: Found) -> None:
+    """Her referral's "سليم قنديل" (in Latin letters "Slym Qndyl") is Saleem Kandeel, the
+    suspect of her crime."""
+    assert "named_associate_not_investigated" not in found.codes("CSCX00007")
+
+
+def test_a_child_of_her_group_named_as_associate_is_not_an_adult(found: Found) -> None:
+    """Henrietta's referral names "Lysander", no age written; he is of her group,
+    a suspect in a crime of Clementine born 12/03/2004: 16 on the referral's day."""
+    lysander = found.one("Lysander Pembrook")
+    assert any(
+        lysander in members.get("offender", set())
+        and found.one("Henrietta Bramblecote") in members.get("victim", set())
+        for members in found.groups.values()
+    )
+    assert "named_associate_not_investigated" not in found.codes("CSCX00008")
+
+
 def test_a_partner_without_an_age_takes_the_age_of_the_suspect_he_is(found: Found) -> None:
     """Her boyfriend 'Fitzgerald' has no age on the referral; the suspect of her crime he
     agrees with was born 19/11/1985, so 35 on the referral's day (Marigold is 14)."""
@@ -94,7 +118,10 @@ def test_flags_on_referrals_and_typology_words(found: Found) -> None:
 
 def test_group_from_shared_victims_car_and_venue_exports_roles(found: Found) -> None:
     men = {found.one(f"{m[0]} {m[1]}") for m in
-           (("Ignatius", "Falconbridge"), ("Peregrine", "Thistlewood"), ("Octavius", "Merriweather"))}  # fmt: skip
+           (("Ignatius", "Falconbridge"), ("Peregrine", "Thistlewood"), ("Octavius", "Merriweather"),
+            ("Lysander", "Pembrook"), ("None", "Lysander"))}  # fmt: skip
+    # "Lysander" as Henrietta's referral names him is a person of his own (no date of birth to
+    # join him by), tied to the group as a group victim's associate.
     kids = {found.one("Clementine Abernathy"), found.one("Henrietta Bramblecote")}
     (group,) = [g for g in found.groups.values() if g.get("offender", set()) & men]
     assert group == {"offender": men, "victim": kids}

@@ -5,6 +5,8 @@ evidence an analyst would where linkage left a child or an associate split
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -28,6 +30,7 @@ from casereview.review.lookup import (
 )
 from casereview.review.plain_names import known_as, plausibly_same, thinly_same_child, told_apart
 from casereview.settings import ReviewSettings
+from casereview.values.dates import whole_years
 
 __all__ = [
     "la_concern_no_police_record",
@@ -75,6 +78,90 @@ def _knows(
     known = _known_to(ctx, agency)
     named = _plainly_named(ctx, agency)
     return lambda pid: pid in known or named(pid)
+
+
+def street_names(ctx: ReviewContext) -> frozenset[str]:
+    """Words some narrative quotes alone as what a man is known by ("known as 'Junior'"): a
+    street name, even where some record also writes the word as a forename."""
+    return frozenset(
+        name
+        for names in ctx.quoted_names.values()
+        for name in names
+        if len(name) > 1 and name.isalpha()
+    )
+
+
+_VOWELS = re.compile(r"[aeiouy]")
+
+
+def _skeleton(word: str) -> str:
+    """A name word's consonants, doubled letters written once, q as k ("Haddad" -> "hd",
+    "Tariq" / "Tarik" -> "trk", "Iqbal" -> "kbl"): what survives a name written in a script that writes few
+    vowels ("حداد" is read "hdd", "শহীদ" "shid")."""
+    letters = _VOWELS.sub("", word).replace("q", "k")
+    return "".join(c for k, c in enumerate(letters) if k == 0 or c != letters[k - 1])
+
+
+def same_skeleton(a: MentionFacts, b: MentionFacts) -> bool:
+    """Two names of two words or more whose words (of two letters or more) pair off, each word
+    of the shorter name with its own word of the longer, with the same consonant skeleton
+    (`_skeleton`): "Shid Begm" (a council's "শহীদ বেগম" in Latin letters) and "Shahid BEGUM",
+    "Mohammed Qbl" and "Mohammed Ali IQBAL". Only where the evidence is narrow (one child's
+    own records), as `known_as`; dates of birth written on both must agree to the year."""
+    short, long_ = sorted(
+        ([w for w in a.name_key if len(w) > 1], [w for w in b.name_key if len(w) > 1]), key=len
+    )
+    if len(short) < 2:
+        return False
+    if a.dob is not None and b.dob is not None and abs(a.dob.year - b.dob.year) > 1:
+        return False
+    free = [_skeleton(w) for w in long_]
+    for word in short:
+        key = _skeleton(word)
+        if key not in free:
+            return False
+        free.remove(key)
+    return True
+
+
+def young_member(
+    ctx: ReviewContext,
+    own: list[MentionFacts],
+    kid: int,
+    day: dt.date | None,
+    child_age_below: int,
+) -> bool:
+    """The associate is an offender of a group the child is a member of, and under
+    `child_age_below` on the referral's day: the group's offenders whose suspect mentions agree
+    with him (`known_as`, `plausibly_same`: the narrow scope of the child's own group) all
+    make him a child then, at the oldest their dates of birth or ages allow (`_oldest`). The men exploiting a child are the group she is
+    in; the one she names is most often one of them, and their police records write their
+    ages where the referral does not."""
+    if day is None:
+        return False
+    ages: set[float] = set()
+    for gid in ctx.member_of.get(kid, ()):
+        for offender in ctx.group_offenders.get(gid, ()):
+            for other in ctx.mentions_of_person.get(offender, []):
+                then = ctx.records[other.record_id].occurred_at
+                if other.age is None or then is None or not is_suspect_mention(ctx, other):
+                    continue
+                quoted = ctx.quoted_names.get(other.record_id, frozenset())
+                if any(
+                    known_as(mine, other, quoted) or plausibly_same(mine, other, narrow=True)
+                    for mine in own
+                ):
+                    ages.add(_oldest(other, then, day))
+    return bool(ages) and max(ages) < child_age_below
+
+
+def _oldest(m: MentionFacts, then: dt.date, day: dt.date) -> float:
+    """The oldest a suspect mention makes him on `day`: his age from a full date of birth, or
+    from his age at his record (`then`) moved by the time between, plus the year an age in
+    whole years may hide."""
+    if m.dob is not None and m.dob_precision == "day":
+        return float(whole_years(m.dob, day) or 0)
+    return (m.age or 0) + 1 + (day - then).days / 365.25
 
 
 def _police_crime(rec: RecordFacts) -> bool:
@@ -151,7 +238,10 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
     associate is taken as investigated when a suspect of those records is his linked person,
     or agrees with him (or with another mention of his person) by a similar name, the same full
     date of birth, the same phone or handle, or a lone name, nickname, street name or handle
-    that agrees with the suspect's name or a name the record quotes (`plain_names.known_as`).
+    that agrees with the suspect's name or a name the record quotes (`plain_names.known_as`),
+    or a name of two words or more with the same consonants (`same_skeleton`: a name written
+    in a script with few vowels). A word some narrative quotes as a street name
+    (`street_names`) tells him apart from no suspect.
     """
     child_police = ChildRecords(ctx, police)
     suspect_mentions: dict[int, list[MentionFacts]] = {
@@ -160,15 +250,19 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
         if police(rec)
     }
 
+    given = ctx.given_names - street_names(ctx)
+
     def investigated(own: list[MentionFacts], pid: int, rid: int) -> bool:
         """A suspect of record `rid` is the associate, or cannot be told apart from him."""
         for suspect in suspect_mentions[rid]:
             if suspect.person_id == pid or suspect_like(ctx, own, suspect):
                 return True
+            if any(
+                same_skeleton(mine, other) for other in ctx.same_person(suspect) for mine in own
+            ):
+                return True
             if not any(
-                told_apart(mine, other, ctx.given_names)
-                for other in ctx.same_person(suspect)
-                for mine in own
+                told_apart(mine, other, given) for other in ctx.same_person(suspect) for mine in own
             ):
                 return True
         return False
@@ -223,7 +317,10 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
             if m.relationship in FAMILY_WORDS:
                 continue  # a sister or an uncle named on the referral is family, not an associate
             own = ctx.same_person(m)
+            day = rec.occurred_at
             for kid in sorted(kids):
+                if young_member(ctx, own, kid, day, s.child_age_below):
+                    continue
                 theirs = sorted(child_police.of(kid))
                 if any(investigated(own, m.person_id, r) for r in theirs):
                     continue
