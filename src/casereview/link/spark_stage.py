@@ -23,6 +23,7 @@ import contextlib
 import ctypes
 import itertools
 import logging
+import pickle
 import shutil
 import subprocess
 import tempfile
@@ -35,9 +36,6 @@ import pandas as pd
 
 from casereview.errors import LinkageError
 from casereview.link.explain import explanation_columns
-from casereview.link.frame import (
-    lists_by_position,
-)
 from casereview.link.model import (
     PRIOR_RULES,
     TrainedModel,
@@ -98,6 +96,8 @@ PRESENCE_COLUMNS: tuple[str, ...] = ("phones",)
 # Rows per Parquet file of the staged frame (as `model._spark_frame` writes a frame).
 _PARQUET_ROWS = 200_000
 _STAGED = itertools.count(1)
+# The column numbering the explained pairs by their row in the kept pairs (`_detail`).
+_PAIR_ROW = "casereview_pair_row"
 
 
 def witness(frame: pd.DataFrame) -> pd.DataFrame:
@@ -187,6 +187,31 @@ def _stage(frame: pd.DataFrame, folder: Path) -> Path:
     return staged
 
 
+def _spill(frame: pd.DataFrame, folder: Path) -> Path:
+    """Every column of `frame` pickled into a file in `folder` (each column on its own, so
+    that the pickler's memo of objects stays a column's), then removed from `frame` in place;
+    `_restore` puts them back, the same values and types, in the same order."""
+    spilled = folder / f"lean-{next(_STAGED)}.pickle"
+    with open(spilled, "xb") as out:
+        pickle.dump(list(frame.columns), out, protocol=pickle.HIGHEST_PROTOCOL)
+        for col in list(frame.columns):
+            pickle.dump(frame[col], out, protocol=pickle.HIGHEST_PROTOCOL)
+            del frame[col]
+    spilled.chmod(0o600)
+    return spilled
+
+
+def _restore(frame: pd.DataFrame, spilled: Path) -> None:
+    """The columns `_spill` wrote, back into `frame` (emptied by it), and the file removed."""
+    with open(spilled, "rb") as source:
+        columns = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
+        for col in columns:
+            values = pickle.load(source)  # noqa: S301  # nosec B301
+            frame[col] = values
+            del values
+    spilled.unlink()
+
+
 def _staged_linker(db_api: Any, table: Any, settings: Any) -> Any:
     """A Splink linker over a Spark DataFrame `table` (the staged frame), without the columns
     the model does not read (as `model.linker_for` leaves them out)."""
@@ -265,6 +290,9 @@ def _predict(
     say(f"staging {mentions} mentions as Parquet for Spark")
     staged = _stage(frame, folder)
     lean_in_place(frame)
+    # While Spark trains and scores (the driver JVM beside this process) the lean frame waits
+    # on disk: nothing reads it until the scored pairs are clustered.
+    spilled = _spill(frame, folder)
     give_back()
     if on_all:
         say(f"training the model on all {mentions} mentions (spark)")
@@ -303,6 +331,7 @@ def _predict(
     if _on_cluster(link):
         stop_driver_jvm()  # clustering is the driver's Python; explaining starts a new JVM
     give_back()
+    _restore(frame, spilled)
     explained: dict[str, Any] = {}
 
     def explain(frame: pd.DataFrame, pairs: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
@@ -342,29 +371,34 @@ def _detail(
     back as Parquet files read into Arrow, never a pandas frame of Python objects (at a
     million pairs, gigabytes on the driver)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from splink import block_on
 
     left, right = _positions(frame, pairs)
-    number = np.arange(len(pairs), dtype=np.int64)
-    lists = lists_by_position(
-        np.concatenate([left, right]), np.concatenate([number, number]), len(frame)
-    )
     ids = frame["unique_id"].to_numpy(dtype=np.int64)
-    inside = [i for i, v in enumerate(lists) if v is not None]
+    # Nothing after explaining reads the frame (`run_link` empties it): its columns go now,
+    # before the explaining JVM starts beside the explained pairs.
+    for col in [c for c in frame.columns if c != "unique_id"]:
+        del frame[col]
+    give_back()
     listed = staged.parent / f"pairs-of-{staged.name}"
     listed.mkdir(mode=0o700)
+    pq.write_table(_pairs_by_mention(left, right, ids), listed / "part-00000.parquet")
+    numbered = staged.parent / f"numbers-of-{staged.name}"
+    numbered.mkdir(mode=0o700)
+    want_l = pairs["unique_id_l"].to_numpy(dtype=np.int64)
+    want_r = pairs["unique_id_r"].to_numpy(dtype=np.int64)
     pq.write_table(
         pa.table(
             {
-                "unique_id": pa.array(ids[inside], type=pa.int64()),
-                "bka_pair": pa.array([lists[i] for i in inside], type=pa.list_(pa.int64())),
+                "unique_id_l": pa.array(want_l, type=pa.int64()),
+                "unique_id_r": pa.array(want_r, type=pa.int64()),
+                _PAIR_ROW: pa.array(np.arange(len(pairs), dtype=np.int64)),
             }
         ),
-        listed / "part-00000.parquet",
+        numbered / "part-00000.parquet",
     )
-    del lists, inside, left, right, number
+    del left, right
     give_back()
     keyed_shape = shape.copy()
     keyed_shape["bka_pair"] = pd.Series([[0]] * len(shape), index=shape.index, dtype="object")
@@ -392,31 +426,58 @@ def _detail(
         quoted = {c.unquote().name: c.quote().name for c in predicted.columns}
         wanted = ["unique_id_l", "unique_id_r", "match_key"]
         wanted += [c for c in explanation_columns(trained, list(quoted)) if c not in ours]
-        predicted.as_spark_dataframe().select(*[quoted[c] for c in wanted]).write.parquet(
-            str(scored_files)
+        # Each explained pair numbered with its row in `pairs` and sorted by it on the
+        # executors: the files come back in the pairs' order, no sorted copy on the driver.
+        (
+            predicted.as_spark_dataframe()
+            .select(*[quoted[c] for c in wanted])
+            .join(spark.read.parquet(str(numbered)), on=["unique_id_l", "unique_id_r"])
+            .orderBy(_PAIR_ROW)
+            .write.parquet(str(scored_files))
         )
     try:
-        scored = pq.read_table(scored_files)
+        got = pq.read_table(scored_files)
     finally:
         shutil.rmtree(scored_files, ignore_errors=True)
-    # Row i of the answer for pair i: both sides sorted by the pair's ids, then put back in
-    # the pairs' order.
-    want_l = pairs["unique_id_l"].to_numpy(dtype=np.int64)
-    want_r = pairs["unique_id_r"].to_numpy(dtype=np.int64)
-    order = np.lexsort((want_r, want_l))
-    got = scored.take(pc.sort_indices(scored, [("unique_id_l", "ascending"),
-                                               ("unique_id_r", "ascending")]))  # fmt: skip
-    del scored
+    row = got[_PAIR_ROW].to_numpy()
+    if got.num_rows == len(pairs) and not np.array_equal(row, np.arange(len(pairs))):
+        # Files read out of their written order: put them back (one copy).
+        got = got.take(pa.array(np.argsort(row, kind="stable")))
     if (
         got.num_rows != len(pairs)
-        or not np.array_equal(got["unique_id_l"].to_numpy(), want_l[order])
-        or not np.array_equal(got["unique_id_r"].to_numpy(), want_r[order])
+        or not np.array_equal(got["unique_id_l"].to_numpy(), want_l)
+        or not np.array_equal(got["unique_id_r"].to_numpy(), want_r)
         or got["match_key"].null_count
     ):
         raise LinkageError("explaining the kept pairs did not score every one of them")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order), dtype=np.int64)
-    detail = got.drop_columns(["unique_id_l", "unique_id_r"]).take(pa.array(rank))
-    del got
+    detail = got.drop_columns(["unique_id_l", "unique_id_r", _PAIR_ROW])
+    del got, row
     give_back()
     return detail
+
+
+def _pairs_by_mention(left: np.ndarray, right: np.ndarray, ids: np.ndarray) -> Any:
+    """An Arrow table of each mention that is in a pair (`unique_id`) and the sorted row
+    numbers of its pairs (`bka_pair`), as `frame.lists_by_position` gives them, built from
+    numpy offsets: no Python list per mention (a million of them at a million mentions)."""
+    import pyarrow as pa
+
+    position = np.concatenate([left, right])
+    number = np.tile(np.arange(len(left), dtype=np.int64), 2)
+    order = np.lexsort((number, position))
+    position, number = position[order], number[order]
+    keep = np.ones(len(position), dtype=bool)  # distinct (position, number), as lists_by_position
+    keep[1:] = (position[1:] != position[:-1]) | (number[1:] != number[:-1])
+    position, number = position[keep], number[keep]
+    counts = np.bincount(position, minlength=len(ids)).astype(np.int64)
+    inside = np.flatnonzero(counts)
+    offsets = np.zeros(len(inside) + 1, dtype=np.int32)
+    np.cumsum(counts[inside], out=offsets[1:])
+    return pa.table(
+        {
+            "unique_id": pa.array(ids[inside], type=pa.int64()),
+            "bka_pair": pa.ListArray.from_arrays(
+                pa.array(offsets, type=pa.int32()), pa.array(number, type=pa.int64())
+            ),
+        }
+    )
