@@ -10,11 +10,15 @@ The steps, their order and the model are `predict_persons`'s, so the persons are
 gives under the same model (tests/link/test_spark_cluster.py compares them).
 
 What else keeps the driver small (issue 20): memory freed by pandas is handed back to the
-system at each step (`give_back`); the explained pairs' columns stay an Arrow table beside
-the pairs (`Prediction.detail`), turned into pandas a write slice at a time; and on a
-cluster the driver's JVM, idle while the driver's Python clusters and writes, is stopped
-after scoring and after explaining (`stop_driver_jvm`), a new one started for the next
-Spark step.
+system at each step (`give_back`); the training sample is staged as Parquet too and released
+before Spark trains on it; while Spark trains and scores, the lean frame waits on disk
+(`_spill`, `_restore`: pickled column by column into the private folder); the explained
+pairs' columns stay an Arrow table beside the pairs (`Prediction.detail`), sorted into the
+pairs' order on the executors and turned into pandas a write slice at a time, and the lean
+frame is emptied before they are made (nothing reads it after); each mention's list of its
+pairs goes to Spark as an Arrow list built from numpy offsets; and on a cluster the
+driver's JVM, idle while the driver's Python clusters and writes, is stopped after scoring
+and after explaining (`stop_driver_jvm`), a new one started for the next Spark step.
 """
 
 from __future__ import annotations
@@ -56,7 +60,6 @@ from casereview.link.stage import (
     plan_prediction,
     score_timed,
     scoring_settings,
-    train_on_sample,
 )
 from casereview.settings import Settings
 
@@ -96,6 +99,14 @@ PRESENCE_COLUMNS: tuple[str, ...] = ("phones",)
 # Rows per Parquet file of the staged frame (as `model._spark_frame` writes a frame).
 _PARQUET_ROWS = 200_000
 _STAGED = itertools.count(1)
+# The columns of the training sample that `model.train` reads from pandas (`prior_recall`,
+# `count_rare_u`); Splink reads the sample from its Parquet files.
+_TRAIN_READS: tuple[str, ...] = (
+    *sorted({c for rule in PRIOR_RULES for c in rule}),
+    "phones",
+    "id_scheme",
+    "identifier",
+)
 # The column numbering the explained pairs by their row in the kept pairs (`_detail`).
 _PAIR_ROW = "casereview_pair_row"
 
@@ -246,7 +257,8 @@ def predict_persons_on_spark(
     record_links: np.ndarray | None = None,
 ) -> Prediction:
     """`stage.predict_persons` on Spark (same arguments), the frame staged once (module
-    docstring). `frame` is left lean (`lean_in_place`); the prediction's frame is it."""
+    docstring). `frame` is left lean (`lean_in_place`), and with only its `unique_id` once
+    the kept pairs are explained (nothing reads it after); the prediction's frame is it."""
     link = settings.link
     folder = Path(tempfile.mkdtemp(prefix="casereview-staged-", dir=link.spark_staging_dir))
     try:
@@ -314,12 +326,33 @@ def _predict(
             scored = score_timed(linker, model, floor, link, timings, say)
     else:
         if sample is not None:
-            trained = train_on_sample("spark", link, sample, shape, mentions, notes, say)
-            # The plan held the sample (every column of 150,000 mentions) to the end of the
-            # run; nothing reads it after training.
+            say(f"training the model on {len(sample)} of {mentions} mentions (spark)")
+            # The sample staged as Parquet like the frame, and released before Spark starts:
+            # the driver keeps only the columns `model.train` reads itself (the prior's
+            # recall, the counted u of phones and identifiers).
+            sampled = len(sample)
+            sample_staged = _stage(sample, folder)
+            counted = [c for c in _TRAIN_READS if c in sample.columns]
+            read_by_train = sample[counted].copy(deep=True)
             del sample
             plan.sample = None
             give_back()
+            with backend_for("spark", link) as train_api:
+                table = train_api.spark.read.parquet(str(sample_staged))
+                learner = _staged_linker(
+                    train_api, table, model_settings(shape, addresses=link.compare_addresses)
+                )
+                learned = train(
+                    learner,
+                    u_max_pairs=u_pairs(sampled, link.u_pairs_per_mention, link.u_max_pairs),
+                    seed=link.random_seed,
+                    em_sample=link.em_record_sample_proportion,
+                    frame=read_by_train,
+                )
+            del read_by_train, learner, table
+            shutil.rmtree(sample_staged, ignore_errors=True)
+            notes.extend(learned.notes)
+            trained = learned.settings
         assert trained is not None
         with backend_for("spark", link) as db_api:
             settings_dict = scoring_settings(shape, trained, dialect, partial, link)
