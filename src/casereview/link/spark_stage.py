@@ -298,7 +298,11 @@ def _predict(
         sample = None
     mentions = len(frame)
     shape = witness(frame)
-    prior = _prior_frame(frame) if on_all else None
+    # What `model.train` reads from pandas when it trains on every mention: the real values
+    # (`count_rare_u` counts equal phones and identifiers; True/None markers fail it).
+    read_by_train = (
+        frame[[c for c in _TRAIN_READS if c in frame.columns]].copy(deep=True) if on_all else None
+    )
     say(f"staging {mentions} mentions as Parquet for Spark")
     staged = _stage(frame, folder)
     lean_in_place(frame)
@@ -318,9 +322,9 @@ def _predict(
                 u_max_pairs=u_pairs(mentions, link.u_pairs_per_mention, link.u_max_pairs),
                 seed=link.random_seed,
                 em_sample=link.em_record_sample_proportion,
-                frame=prior,
+                frame=read_by_train,
             )
-            del prior
+            del read_by_train
             notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
             scored = score_timed(linker, model, floor, link, timings, say)
