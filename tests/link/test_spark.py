@@ -70,3 +70,21 @@ def test_spark_trains_on_a_sample_and_scores_every_mention_from_the_staged_frame
     assert len(spark.pairs) and spark.detail.num_rows == len(spark.pairs)
     assert spark.detail["match_key"].null_count == 0
     assert {"gamma_surname", "mw_surname"} <= set(spark.detail.column_names)
+
+
+def test_spark_trains_on_every_mention_when_they_are_fewer_than_the_sample() -> None:
+    """The path of a store smaller than `train_sample_size` (100,000 mentions by default):
+    the model trained on the staged frame itself, with the rare levels' u counted from the
+    mentions' real phones and identifiers (main failed here with KeyError 'phones')."""
+    from casereview.settings import get_settings
+
+    settings = get_settings()
+    settings = settings.model_copy(
+        update={"link": settings.link.model_copy(update={"train_sample_size": 10**9})}
+    )
+    frame = _frame()
+    ids = sorted(frame["unique_id"].tolist())
+    spark = predict_persons(frame, engine_name="spark", settings=settings)
+    assert sorted(spark.clustering.labels) == ids
+    assert any(note.startswith("u of phones") for note in spark.notes), spark.notes
+    assert len(spark.pairs) and spark.detail.num_rows == len(spark.pairs)

@@ -1,5 +1,6 @@
 """What the Spark path keeps on the driver: the lean frame answers every guard as the whole
-frame does, and the witness rows give the settings the whole frame gives (no Spark needed)."""
+frame does, it comes back from disk as it went, the witness rows give the settings the whole
+frame gives, and each mention's pairs are listed as before (no Spark needed)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from casereview.link.frame import (
     context_matrix,
     effective_block_cap,
     guard_blocks,
+    lists_by_position,
     load_mention_rows,
     record_mates,
     select_blocking_keys,
@@ -29,7 +31,15 @@ from casereview.link.frame import (
 from casereview.link.model import _unused_columns, model_settings, prior_recall
 from casereview.link.reference import reference_model
 from casereview.link.score import duckdb_settings_from_saved
-from casereview.link.spark_stage import LEAN_COLUMNS, _prior_frame, lean_in_place, witness
+from casereview.link.spark_stage import (
+    LEAN_COLUMNS,
+    _pairs_by_mention,
+    _prior_frame,
+    _restore,
+    _spill,
+    lean_in_place,
+    witness,
+)
 from casereview.store.db import make_engine, reading
 from pipeline_world import build_ingested_store
 
@@ -94,3 +104,33 @@ def test_the_witness_gives_the_settings_of_the_whole_frame(tmp_path: Path) -> No
     # A column holding no value anywhere holds none in the witness either.
     whole["sex"] = None
     assert witness(whole)["sex"].isna().all()
+
+
+def test_the_lean_frame_comes_back_from_disk_as_it_was(tmp_path: Path) -> None:
+    frame = _guarded_frame(tmp_path)
+    lean_in_place(frame)
+    before = frame.copy(deep=True)
+    folder = tmp_path / "staged"
+    folder.mkdir()
+    spilled = _spill(frame, folder)
+    assert list(frame.columns) == [] and len(frame) == len(before)
+    _restore(frame, spilled)
+    assert not spilled.exists()
+    pd.testing.assert_frame_equal(frame, before)
+    for col in before.columns:  # the very values: lists stay lists, dates stay dates
+        assert [type(v) for v in frame[col]] == [type(v) for v in before[col]]
+
+
+def test_each_mentions_pairs_are_listed_as_lists_by_position_gives(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    n = 500
+    ids = np.sort(rng.choice(10_000, size=n, replace=False)).astype(np.int64)
+    left = rng.integers(0, n - 50, size=2_000)
+    right = left + rng.integers(1, 49, size=2_000)  # never a mention with itself
+    listed = _pairs_by_mention(left, right, ids)
+    number = np.arange(len(left), dtype=np.int64)
+    want = lists_by_position(np.concatenate([left, right]), np.concatenate([number, number]), n)
+    inside = [i for i, v in enumerate(want) if v is not None]
+    assert listed["unique_id"].to_pylist() == ids[inside].tolist()
+    assert listed["bka_pair"].to_pylist() == [want[i] for i in inside]
+    assert inside[-1] < n - 1  # the last mention is in no pair, and is not listed

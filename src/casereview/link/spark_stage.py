@@ -10,11 +10,15 @@ The steps, their order and the model are `predict_persons`'s, so the persons are
 gives under the same model (tests/link/test_spark_cluster.py compares them).
 
 What else keeps the driver small (issue 20): memory freed by pandas is handed back to the
-system at each step (`give_back`); the explained pairs' columns stay an Arrow table beside
-the pairs (`Prediction.detail`), turned into pandas a write slice at a time; and on a
-cluster the driver's JVM, idle while the driver's Python clusters and writes, is stopped
-after scoring and after explaining (`stop_driver_jvm`), a new one started for the next
-Spark step.
+system at each step (`give_back`); the training sample is staged as Parquet too and released
+before Spark trains on it; while Spark trains and scores, the lean frame waits on disk
+(`_spill`, `_restore`: pickled column by column into the private folder); the explained
+pairs' columns stay an Arrow table beside the pairs (`Prediction.detail`), sorted into the
+pairs' order on the executors and turned into pandas a write slice at a time, and the lean
+frame is emptied before they are made (nothing reads it after); each mention's list of its
+pairs goes to Spark as an Arrow list built from numpy offsets; and on a cluster the
+driver's JVM, idle while the driver's Python clusters and writes, is stopped after scoring
+and after explaining (`stop_driver_jvm`), a new one started for the next Spark step.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import contextlib
 import ctypes
 import itertools
 import logging
+import pickle
 import shutil
 import subprocess
 import tempfile
@@ -35,9 +40,6 @@ import pandas as pd
 
 from casereview.errors import LinkageError
 from casereview.link.explain import explanation_columns
-from casereview.link.frame import (
-    lists_by_position,
-)
 from casereview.link.model import (
     PRIOR_RULES,
     TrainedModel,
@@ -58,7 +60,6 @@ from casereview.link.stage import (
     plan_prediction,
     score_timed,
     scoring_settings,
-    train_on_sample,
 )
 from casereview.settings import Settings
 
@@ -98,6 +99,16 @@ PRESENCE_COLUMNS: tuple[str, ...] = ("phones",)
 # Rows per Parquet file of the staged frame (as `model._spark_frame` writes a frame).
 _PARQUET_ROWS = 200_000
 _STAGED = itertools.count(1)
+# The columns of the training sample that `model.train` reads from pandas (`prior_recall`,
+# `count_rare_u`); Splink reads the sample from its Parquet files.
+_TRAIN_READS: tuple[str, ...] = (
+    *sorted({c for rule in PRIOR_RULES for c in rule}),
+    "phones",
+    "id_scheme",
+    "identifier",
+)
+# The column numbering the explained pairs by their row in the kept pairs (`_detail`).
+_PAIR_ROW = "casereview_pair_row"
 
 
 def witness(frame: pd.DataFrame) -> pd.DataFrame:
@@ -187,6 +198,31 @@ def _stage(frame: pd.DataFrame, folder: Path) -> Path:
     return staged
 
 
+def _spill(frame: pd.DataFrame, folder: Path) -> Path:
+    """Every column of `frame` pickled into a file in `folder` (each column on its own, so
+    that the pickler's memo of objects stays a column's), then removed from `frame` in place;
+    `_restore` puts them back, the same values and types, in the same order."""
+    spilled = folder / f"lean-{next(_STAGED)}.pickle"
+    with open(spilled, "xb") as out:
+        pickle.dump(list(frame.columns), out, protocol=pickle.HIGHEST_PROTOCOL)
+        for col in list(frame.columns):
+            pickle.dump(frame[col], out, protocol=pickle.HIGHEST_PROTOCOL)
+            del frame[col]
+    spilled.chmod(0o600)
+    return spilled
+
+
+def _restore(frame: pd.DataFrame, spilled: Path) -> None:
+    """The columns `_spill` wrote, back into `frame` (emptied by it), and the file removed."""
+    with open(spilled, "rb") as source:
+        columns = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
+        for col in columns:
+            values = pickle.load(source)  # noqa: S301  # nosec B301
+            frame[col] = values
+            del values
+    spilled.unlink()
+
+
 def _staged_linker(db_api: Any, table: Any, settings: Any) -> Any:
     """A Splink linker over a Spark DataFrame `table` (the staged frame), without the columns
     the model does not read (as `model.linker_for` leaves them out)."""
@@ -221,7 +257,8 @@ def predict_persons_on_spark(
     record_links: np.ndarray | None = None,
 ) -> Prediction:
     """`stage.predict_persons` on Spark (same arguments), the frame staged once (module
-    docstring). `frame` is left lean (`lean_in_place`); the prediction's frame is it."""
+    docstring). `frame` is left lean (`lean_in_place`), and with only its `unique_id` once
+    the kept pairs are explained (nothing reads it after); the prediction's frame is it."""
     link = settings.link
     folder = Path(tempfile.mkdtemp(prefix="casereview-staged-", dir=link.spark_staging_dir))
     try:
@@ -261,10 +298,17 @@ def _predict(
         sample = None
     mentions = len(frame)
     shape = witness(frame)
-    prior = _prior_frame(frame) if on_all else None
+    # What `model.train` reads from pandas when it trains on every mention: the real values
+    # (`count_rare_u` counts equal phones and identifiers; True/None markers fail it).
+    read_by_train = (
+        frame[[c for c in _TRAIN_READS if c in frame.columns]].copy(deep=True) if on_all else None
+    )
     say(f"staging {mentions} mentions as Parquet for Spark")
     staged = _stage(frame, folder)
     lean_in_place(frame)
+    # While Spark trains and scores (the driver JVM beside this process) the lean frame waits
+    # on disk: nothing reads it until the scored pairs are clustered.
+    spilled = _spill(frame, folder)
     give_back()
     if on_all:
         say(f"training the model on all {mentions} mentions (spark)")
@@ -278,20 +322,41 @@ def _predict(
                 u_max_pairs=u_pairs(mentions, link.u_pairs_per_mention, link.u_max_pairs),
                 seed=link.random_seed,
                 em_sample=link.em_record_sample_proportion,
-                frame=prior,
+                frame=read_by_train,
             )
-            del prior
+            del read_by_train
             notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
             scored = score_timed(linker, model, floor, link, timings, say)
     else:
         if sample is not None:
-            trained = train_on_sample("spark", link, sample, shape, mentions, notes, say)
-            # The plan held the sample (every column of 150,000 mentions) to the end of the
-            # run; nothing reads it after training.
+            say(f"training the model on {len(sample)} of {mentions} mentions (spark)")
+            # The sample staged as Parquet like the frame, and released before Spark starts:
+            # the driver keeps only the columns `model.train` reads itself (the prior's
+            # recall, the counted u of phones and identifiers).
+            sampled = len(sample)
+            sample_staged = _stage(sample, folder)
+            counted = [c for c in _TRAIN_READS if c in sample.columns]
+            read_by_train = sample[counted].copy(deep=True)
             del sample
             plan.sample = None
             give_back()
+            with backend_for("spark", link) as train_api:
+                table = train_api.spark.read.parquet(str(sample_staged))
+                learner = _staged_linker(
+                    train_api, table, model_settings(shape, addresses=link.compare_addresses)
+                )
+                learned = train(
+                    learner,
+                    u_max_pairs=u_pairs(sampled, link.u_pairs_per_mention, link.u_max_pairs),
+                    seed=link.random_seed,
+                    em_sample=link.em_record_sample_proportion,
+                    frame=read_by_train,
+                )
+            del read_by_train, learner, table
+            shutil.rmtree(sample_staged, ignore_errors=True)
+            notes.extend(learned.notes)
+            trained = learned.settings
         assert trained is not None
         with backend_for("spark", link) as db_api:
             settings_dict = scoring_settings(shape, trained, dialect, partial, link)
@@ -303,6 +368,7 @@ def _predict(
     if _on_cluster(link):
         stop_driver_jvm()  # clustering is the driver's Python; explaining starts a new JVM
     give_back()
+    _restore(frame, spilled)
     explained: dict[str, Any] = {}
 
     def explain(frame: pd.DataFrame, pairs: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
@@ -342,29 +408,34 @@ def _detail(
     back as Parquet files read into Arrow, never a pandas frame of Python objects (at a
     million pairs, gigabytes on the driver)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from splink import block_on
 
     left, right = _positions(frame, pairs)
-    number = np.arange(len(pairs), dtype=np.int64)
-    lists = lists_by_position(
-        np.concatenate([left, right]), np.concatenate([number, number]), len(frame)
-    )
     ids = frame["unique_id"].to_numpy(dtype=np.int64)
-    inside = [i for i, v in enumerate(lists) if v is not None]
+    # Nothing after explaining reads the frame (`run_link` empties it): its columns go now,
+    # before the explaining JVM starts beside the explained pairs.
+    for col in [c for c in frame.columns if c != "unique_id"]:
+        del frame[col]
+    give_back()
     listed = staged.parent / f"pairs-of-{staged.name}"
     listed.mkdir(mode=0o700)
+    pq.write_table(_pairs_by_mention(left, right, ids), listed / "part-00000.parquet")
+    numbered = staged.parent / f"numbers-of-{staged.name}"
+    numbered.mkdir(mode=0o700)
+    want_l = pairs["unique_id_l"].to_numpy(dtype=np.int64)
+    want_r = pairs["unique_id_r"].to_numpy(dtype=np.int64)
     pq.write_table(
         pa.table(
             {
-                "unique_id": pa.array(ids[inside], type=pa.int64()),
-                "bka_pair": pa.array([lists[i] for i in inside], type=pa.list_(pa.int64())),
+                "unique_id_l": pa.array(want_l, type=pa.int64()),
+                "unique_id_r": pa.array(want_r, type=pa.int64()),
+                _PAIR_ROW: pa.array(np.arange(len(pairs), dtype=np.int64)),
             }
         ),
-        listed / "part-00000.parquet",
+        numbered / "part-00000.parquet",
     )
-    del lists, inside, left, right, number
+    del left, right
     give_back()
     keyed_shape = shape.copy()
     keyed_shape["bka_pair"] = pd.Series([[0]] * len(shape), index=shape.index, dtype="object")
@@ -392,31 +463,58 @@ def _detail(
         quoted = {c.unquote().name: c.quote().name for c in predicted.columns}
         wanted = ["unique_id_l", "unique_id_r", "match_key"]
         wanted += [c for c in explanation_columns(trained, list(quoted)) if c not in ours]
-        predicted.as_spark_dataframe().select(*[quoted[c] for c in wanted]).write.parquet(
-            str(scored_files)
+        # Each explained pair numbered with its row in `pairs` and sorted by it on the
+        # executors: the files come back in the pairs' order, no sorted copy on the driver.
+        (
+            predicted.as_spark_dataframe()
+            .select(*[quoted[c] for c in wanted])
+            .join(spark.read.parquet(str(numbered)), on=["unique_id_l", "unique_id_r"])
+            .orderBy(_PAIR_ROW)
+            .write.parquet(str(scored_files))
         )
     try:
-        scored = pq.read_table(scored_files)
+        got = pq.read_table(scored_files)
     finally:
         shutil.rmtree(scored_files, ignore_errors=True)
-    # Row i of the answer for pair i: both sides sorted by the pair's ids, then put back in
-    # the pairs' order.
-    want_l = pairs["unique_id_l"].to_numpy(dtype=np.int64)
-    want_r = pairs["unique_id_r"].to_numpy(dtype=np.int64)
-    order = np.lexsort((want_r, want_l))
-    got = scored.take(pc.sort_indices(scored, [("unique_id_l", "ascending"),
-                                               ("unique_id_r", "ascending")]))  # fmt: skip
-    del scored
+    row = got[_PAIR_ROW].to_numpy()
+    if got.num_rows == len(pairs) and not np.array_equal(row, np.arange(len(pairs))):
+        # Files read out of their written order: put them back (one copy).
+        got = got.take(pa.array(np.argsort(row, kind="stable")))
     if (
         got.num_rows != len(pairs)
-        or not np.array_equal(got["unique_id_l"].to_numpy(), want_l[order])
-        or not np.array_equal(got["unique_id_r"].to_numpy(), want_r[order])
+        or not np.array_equal(got["unique_id_l"].to_numpy(), want_l)
+        or not np.array_equal(got["unique_id_r"].to_numpy(), want_r)
         or got["match_key"].null_count
     ):
         raise LinkageError("explaining the kept pairs did not score every one of them")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order), dtype=np.int64)
-    detail = got.drop_columns(["unique_id_l", "unique_id_r"]).take(pa.array(rank))
-    del got
+    detail = got.drop_columns(["unique_id_l", "unique_id_r", _PAIR_ROW])
+    del got, row
     give_back()
     return detail
+
+
+def _pairs_by_mention(left: np.ndarray, right: np.ndarray, ids: np.ndarray) -> Any:
+    """An Arrow table of each mention that is in a pair (`unique_id`) and the sorted row
+    numbers of its pairs (`bka_pair`), as `frame.lists_by_position` gives them, built from
+    numpy offsets: no Python list per mention (a million of them at a million mentions)."""
+    import pyarrow as pa
+
+    position = np.concatenate([left, right])
+    number = np.tile(np.arange(len(left), dtype=np.int64), 2)
+    order = np.lexsort((number, position))
+    position, number = position[order], number[order]
+    keep = np.ones(len(position), dtype=bool)  # distinct (position, number), as lists_by_position
+    keep[1:] = (position[1:] != position[:-1]) | (number[1:] != number[:-1])
+    position, number = position[keep], number[keep]
+    counts = np.bincount(position, minlength=len(ids)).astype(np.int64)
+    inside = np.flatnonzero(counts)
+    offsets = np.zeros(len(inside) + 1, dtype=np.int32)
+    np.cumsum(counts[inside], out=offsets[1:])
+    return pa.table(
+        {
+            "unique_id": pa.array(ids[inside], type=pa.int64()),
+            "bka_pair": pa.ListArray.from_arrays(
+                pa.array(offsets, type=pa.int32()), pa.array(number, type=pa.int64())
+            ),
+        }
+    )
