@@ -379,7 +379,10 @@ def test_levels_kept_from_the_one_scoring_are_those_of_scoring_again(
     pairs, gammas, adjustments, compared, legend = _explained(kept)
     pairs_again, gammas_again, adjustments_again, compared_again, legend_again = _explained(again)
     assert len(pairs) > 20
-    assert pairs == pairs_again
+    # The same pairs in the same order; each weight to 1e-12 (DuckDB may sum a pair's weights in
+    # another order from one run to the next: ...512 against ...513 in the last digit was seen).
+    assert [p[:2] for p in pairs] == [p[:2] for p in pairs_again]
+    assert [p[2] for p in pairs] == pytest.approx([p[2] for p in pairs_again], abs=1e-12)
     assert gammas == gammas_again
     assert adjustments == pytest.approx(adjustments_again, abs=1e-12)
     assert any(a != 0.0 for a in adjustments)  # term frequencies adjusted
