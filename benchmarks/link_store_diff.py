@@ -8,7 +8,9 @@ A store linked by an older casereview is upgraded first (`casereview init`). Wei
 differ in the last bits are DuckDB's threads (a store linked twice by one code shows the same).
 """
 
+import argparse
 import sys
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -82,7 +84,14 @@ def dump(path):
     return out
 
 
-a, b = dump(sys.argv[1]), dump(sys.argv[2])
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("before", type=Path, help="SQLite store linked by the first code")
+parser.add_argument("after", type=Path, help="a copy of the same store linked by the second code")
+args = parser.parse_args()
+for store in (args.before, args.after):
+    if not store.is_file():
+        sys.exit(f"link_store_diff: no store at {store}")  # never create an empty one
+a, b = dump(args.before), dump(args.after)
 for k in ("persons", "mp", "lineage", "places"):
     print(k, len(a[k]), "identical" if a[k] == b[k] else "DIFFERENT")
 pa, pb = a["pairs"], b["pairs"]
