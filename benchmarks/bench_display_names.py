@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from casereview.link.stage import _display_names
+from casereview.link.stage import _display_names, most_written
 from casereview.model.tables import mention_person, mentions
 from casereview.store.db import make_engine, reading
-from casereview.values.display_name import MAX_DISPLAY_NAME, written_name
+from casereview.values.display_name import written_name
 
 
 def before(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
@@ -34,26 +34,7 @@ def before(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
             written[triple] = written_name(*triple)
         names.append(written[triple])
     code, distinct = pd.factorize(pd.Series(names, dtype="object"), sort=True)
-    pid = np.asarray(person, dtype=np.int64)
-    named = code >= 0
-    pid, code = pid[named], code[named].astype(np.int64)
-    if not len(pid):
-        return {}
-    order = np.lexsort((code, pid))
-    pid, code = pid[order], code[order]
-    start = np.flatnonzero(
-        np.concatenate([[True], (pid[1:] != pid[:-1]) | (code[1:] != code[:-1])])
-    )
-    count = np.diff(np.append(start, len(pid)))
-    pid, code = pid[start], code[start]
-    best = np.lexsort((code, -count, pid))
-    pid, code = pid[best], code[best]
-    first = np.concatenate([[True], pid[1:] != pid[:-1]])
-    texts = distinct.tolist()
-    return {
-        int(p): str(texts[c])[:MAX_DISPLAY_NAME]
-        for p, c in zip(pid[first].tolist(), code[first].tolist(), strict=True)
-    }
+    return most_written(np.asarray(person, dtype=np.int64), code, distinct.tolist())
 
 
 def main() -> None:

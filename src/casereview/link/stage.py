@@ -784,7 +784,13 @@ def _display_names(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
     name_code[valid] = rank[index[valid].astype(np.int64)]
     distinct = encoded.dictionary.take(pa.array(order)).to_pylist()
     code = name_code[triple] if len(triple) else triple
-    pid = np.asarray(person, dtype=np.int64)
+    return most_written(np.asarray(person, dtype=np.int64), code, distinct)
+
+
+def most_written(pid: np.ndarray, code: np.ndarray, texts: list[Any]) -> dict[int, str]:
+    """Per person (`pid`, row for row with `code`), the name code it carries most often, ties
+    to the smallest code, as its text in `texts` (codes sorted as the texts are); a code
+    below 0 is no name."""
     named = code >= 0
     pid, code = pid[named], code[named].astype(np.int64)
     if not len(pid):
@@ -801,7 +807,6 @@ def _display_names(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
     best = np.lexsort((code, -count, pid))
     pid, code = pid[best], code[best]
     first = np.concatenate([[True], pid[1:] != pid[:-1]])
-    texts = distinct
     return {
         int(p): str(texts[c])[:MAX_DISPLAY_NAME]
         for p, c in zip(pid[first].tolist(), code[first].tolist(), strict=True)
