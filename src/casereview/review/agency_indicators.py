@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from casereview.classify.rules import FAMILY_WORDS
 from casereview.model.codes import IndicatorCode, MentionRole, RecordType
@@ -124,24 +125,80 @@ def same_skeleton(a: MentionFacts, b: MentionFacts) -> bool:
     return True
 
 
+def _few_vowels(word: str) -> bool:
+    """A name word written with at most one vowel ("Umr", "Hdd"): how a name written in a
+    script that writes few vowels comes out in Latin letters."""
+    return len(_VOWELS.findall(word)) <= 1
+
+
+def same_lone_skeleton(a: MentionFacts, b: MentionFacts) -> bool:
+    """A name given alone ("Omar") and a word of the other name written with few vowels
+    (`_few_vowels`: "Umr Ahmed WARSAME") and fewer letters, with the same consonant skeleton
+    of two letters or more (`_skeleton`). Only where the evidence is narrow (one child's own
+    records), as `same_skeleton`."""
+    for lone, other in ((a, b), (b, a)):
+        words = [w for w in lone.name_key if len(w) > 1]
+        if len(lone.name_key) != 1 or len(words) != 1:
+            continue
+        (word,) = words
+        key = _skeleton(word)
+        if len(key) < 2:
+            continue
+        if any(
+            len(w) < len(word) and _few_vowels(w) and _skeleton(w) == key
+            for w in other.name_key
+            if len(w) > 1
+        ):
+            return True
+    return False
+
+
+# Russian, Ukrainian and Belarusian patronymics: a father's name, written between the given name
+# and the surname ("Aleksandr Oleksandrovich", "Dmitri Dmitrovich IVANOV").
+_PATRONYMIC = re.compile(r"[a-z]{3,}(?:ovich|evich|ovych|evych|ovna|evna|ivna|ichna)")
+
+
+def without_patronymic(m: MentionFacts) -> MentionFacts | None:
+    """The mention with its patronymic words left out, or None when it writes none (or nothing
+    else). A referral that writes "Aleksandr Oleksandrovich" (his given name and his father's)
+    names the man a police record writes "Aleksandr POPOV"; the patronymic is no surname."""
+    words = frozenset(w for w in m.name_key if not _PATRONYMIC.fullmatch(w))
+    if words == m.name_key or not words:
+        return None
+    return replace(m, name_key=words, forename_key=m.forename_key & words)
+
+
+def _read_as(own: Iterable[MentionFacts]) -> list[MentionFacts]:
+    """The associate's mentions and, for those that write a patronymic, the same without it
+    (`without_patronymic`)."""
+    out = list(own)
+    out += [x for m in out if (x := without_patronymic(m)) is not None]
+    return out
+
+
 def young_member(
     ctx: ReviewContext,
     own: list[MentionFacts],
-    kid: int,
+    kid_groups: set[int],
     day: dt.date | None,
     child_age_below: int,
 ) -> bool:
-    """The associate is an offender of a group the child is a member of, and under
-    `child_age_below` on the referral's day: the group's offenders whose suspect mentions agree
-    with him (`known_as`, `plausibly_same`: the narrow scope of the child's own group) all
-    make him a child then, at the oldest their dates of birth or ages allow (`_oldest`). The men exploiting a child are the group she is
-    in; the one she names is most often one of them, and their police records write their
-    ages where the referral does not."""
+    """The associate is an offender of a group the child is a member of (`kid_groups`: her
+    person's groups and those of the victims of her police records, `_groups_of_child`), and
+    under `child_age_below` on the referral's day: the group's offenders whose suspect mentions
+    agree with him (`known_as`, `plausibly_same`: the narrow scope of the child's own group) all
+    make him a child then, at the oldest their dates of birth or ages allow (`_oldest`); where
+    one of an offender's agreeing mentions writes a full date of birth, his age is read from
+    his dates of birth alone (an age in whole years hides up to a year). The men exploiting a
+    child are the group she is in; the one she names is most often one of them, and their
+    police records write their ages where the referral does not."""
     if day is None:
         return False
     ages: set[float] = set()
-    for gid in ctx.member_of.get(kid, ()):
+    for gid in kid_groups:
         for offender in ctx.group_offenders.get(gid, ()):
+            dated: set[float] = set()
+            aged: set[float] = set()
             for other in ctx.mentions_of_person.get(offender, []):
                 then = ctx.records[other.record_id].occurred_at
                 if other.age is None or then is None or not is_suspect_mention(ctx, other):
@@ -151,8 +208,22 @@ def young_member(
                     known_as(mine, other, quoted) or plausibly_same(mine, other, narrow=True)
                     for mine in own
                 ):
-                    ages.add(_oldest(other, then, day))
+                    full = other.dob is not None and other.dob_precision == "day"
+                    (dated if full else aged).add(_oldest(other, then, day))
+            ages |= dated or aged
     return bool(ages) and max(ages) < child_age_below
+
+
+def _groups_of_child(ctx: ReviewContext, kid: int, police_records: Iterable[int]) -> set[int]:
+    """The groups a child is a member of: her person's, and those of the child (victim or
+    subject) of each of her police records (`ChildRecords`: linkage may have left the police's
+    child apart from the council's, and the group is built on the police's)."""
+    groups = set(ctx.member_of.get(kid, ()))
+    for rid in police_records:
+        for other in ctx.mentions_of.get(rid, []):
+            if other.person_id is not None and is_child_mention(ctx, other):
+                groups |= ctx.member_of.get(other.person_id, set())
+    return groups
 
 
 def _oldest(m: MentionFacts, then: dt.date, day: dt.date) -> float:
@@ -254,11 +325,14 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
 
     def investigated(own: list[MentionFacts], pid: int, rid: int) -> bool:
         """A suspect of record `rid` is the associate, or cannot be told apart from him."""
+        looks = _read_as(own)
         for suspect in suspect_mentions[rid]:
-            if suspect.person_id == pid or suspect_like(ctx, own, suspect):
+            if suspect.person_id == pid or suspect_like(ctx, looks, suspect):
                 return True
             if any(
-                same_skeleton(mine, other) for other in ctx.same_person(suspect) for mine in own
+                same_skeleton(mine, other) or same_lone_skeleton(mine, other)
+                for other in ctx.same_person(suspect)
+                for mine in own
             ):
                 return True
             if not any(
@@ -319,9 +393,10 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
             own = ctx.same_person(m)
             day = rec.occurred_at
             for kid in sorted(kids):
-                if young_member(ctx, own, kid, day, s.child_age_below):
-                    continue
                 theirs = sorted(child_police.of(kid))
+                kid_groups = _groups_of_child(ctx, kid, theirs)
+                if young_member(ctx, _read_as(own), kid_groups, day, s.child_age_below):
+                    continue
                 if any(investigated(own, m.person_id, r) for r in theirs):
                     continue
                 if named_with_child(own, ctx.mentions_of_person.get(kid, [])):

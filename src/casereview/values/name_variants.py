@@ -544,7 +544,7 @@ _NICKNAMES: dict[str, tuple[str, ...]] = {
     "mo": ("mohammed", "maurice"),
     "moe": ("mohammed",),
     "hamid": ("hamid",),
-    "abdi": ("abdi",),
+    "abdi": ("abdi", "abdullahi", "abdirahman", "abdikadir"),  # Somali short form of the Abdi- names
     "dami": ("oluwadamilola",),
     "lola": ("oluwadamilola", "dolores"),
     "tope": ("temitope",),
@@ -707,6 +707,12 @@ _NICKNAMES: dict[str, tuple[str, ...]] = {
     "tosin": ("oluwatosin",),
     "kemi": ("oluwakemi",),
     "bukky": ("oluwabukola",),
+    "bayo": ("adebayo",),
+    "mide": ("olumide",),
+    "manny": ("emmanuel",),
+    "dima": ("dmitri",),
+    "katya": ("ekaterina",),
+    "nastya": ("anastasia",),
 }
 
 _FOLD_RULES: tuple[tuple[str, str], ...] = (
