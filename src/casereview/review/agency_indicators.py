@@ -29,7 +29,15 @@ from casereview.review.lookup import (
     is_suspect_mention,
     suspect_like,
 )
-from casereview.review.plain_names import known_as, plausibly_same, thinly_same_child, told_apart
+from casereview.review.plain_names import (
+    dob_agree,
+    known_as,
+    near_in_time,
+    plausibly_same,
+    thinly_same_child,
+    told_apart,
+    words_agree,
+)
 from casereview.settings import ReviewSettings
 from casereview.values.dates import whole_years
 
@@ -241,18 +249,98 @@ def _police_crime(rec: RecordFacts) -> bool:
     return police(rec) and rec.record_type in (RecordType.CRIME.value, RecordType.INCIDENT.value)
 
 
+def _surname_words(m: MentionFacts) -> frozenset[str]:
+    """The words of a mention's surname (two letters or more)."""
+    return frozenset(w for w in m.name_key - m.forename_key if len(w) > 1)
+
+
+class _BesideRelative:
+    """Police crimes by the surnames of the child's relatives they name (a parent or carer, or
+    anyone whose relationship is a family word: her mother as reporter, her uncle as suspect),
+    to find a child a crime names by her given name alone or its initial ("Emily", "A") beside
+    a relative who carries the surname the council writes for her."""
+
+    def __init__(self, ctx: ReviewContext, agency: Callable[[RecordFacts], bool]) -> None:
+        self.ctx = ctx
+        self.by_surname: dict[str, set[int]] = defaultdict(set)
+        for rid, rec in ctx.records.items():
+            if not agency(rec):
+                continue
+            for m in ctx.mentions_of.get(rid, []):
+                if m.role == MentionRole.PARENT_CARER.value or m.relationship in FAMILY_WORDS:
+                    for word in _surname_words(m):
+                        self.by_surname[word].add(rid)
+
+    def names(self, mine: MentionFacts) -> bool:
+        """Whether a crime names the child of `mine` (a council mention writing her given name
+        and surname) by her given name alone or its initial, no surname (`_first_name_only`),
+        beside a relative of her surname, on a record at most `NEAR_DAYS` from hers, with no
+        age or date of birth against her (`_not_against`)."""
+        ctx = self.ctx
+        given = {w for w in mine.forename_key if len(w) > 1}
+        surnames = _surname_words(mine)
+        if not given or not surnames:
+            return False
+        day = ctx.records[mine.record_id].occurred_at
+        rids = set().union(*(self.by_surname.get(w, set()) for w in surnames))
+        for rid in sorted(rids):
+            then = ctx.records[rid].occurred_at
+            if not near_in_time(day, then):
+                continue
+            for theirs in ctx.mentions_of.get(rid, []):
+                if not is_child_mention(ctx, theirs) or not _first_name_only(theirs, given):
+                    continue
+                if _not_against(mine, theirs, then):
+                    return True
+        return False
+
+
+def _first_name_only(theirs: MentionFacts, given: set[str]) -> bool:
+    """`theirs` writes no surname, and its one word is one of `given` (a slip, nickname or
+    variant apart: `words_agree`) or the initial of one."""
+    words = theirs.name_key
+    if len(words) != 1 or words != theirs.forename_key:
+        return False
+    (word,) = words
+    return any(words_agree(word, g) for g in given)
+
+
+def _not_against(mine: MentionFacts, theirs: MentionFacts, then: dt.date | None) -> bool:
+    """No date of birth or age written on `theirs` is against `mine`'s date of birth: dates
+    that agree (`dob_agree`), or the age `theirs` writes within a year of the one `mine`'s
+    date of birth gives on `theirs`'s day."""
+    if mine.dob is None:
+        return True
+    if theirs.dob is not None:
+        return dob_agree(mine, theirs)
+    if theirs.written_age is None or then is None:
+        return True
+    years = whole_years(mine.dob, then)
+    return years is not None and abs(years - theirs.written_age) <= 1
+
+
 def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None:
     """A local-authority CSE concern about a child whom no police crime or incident names (in
     any role): the police knew of no offence against the child, whatever else they held (a
     missing-person report is not an investigation).
 
     The rule asserts an absence, so a police crime mention that plainly names the same child
-    (`plain_names.plausibly_same`) is taken as a police record. Nothing fires when the store
-    holds no police crime at all.
+    (`plain_names.plausibly_same`) is taken as a police record, and so is a crime naming her by
+    her given name alone beside a relative of her surname (`_BesideRelative`). Nothing fires
+    when the store holds no police crime at all.
     """
-    police_knows = _knows(ctx, _police_crime)
-    if police_knows is None:
+    knows = _knows(ctx, _police_crime)
+    if knows is None:
         return
+    beside = _BesideRelative(ctx, _police_crime)
+
+    def police_knows(pid: int) -> bool:
+        return knows(pid) or any(
+            beside.names(mine)
+            for mine in ctx.mentions_of_person.get(pid, [])
+            if local_authority(ctx.records[mine.record_id])
+        )
+
     for rid, rec in ctx.records.items():
         if not local_authority(rec) or not (rec.cse_flag or "cse" in rec.factors):
             continue
