@@ -83,6 +83,17 @@ def test_other_scripts_are_transliterated_not_dropped(raw: str, clean: str) -> N
         ("Kobina", "Kwabena"),
         ("Kwabina", "Kwabena"),
         ("Jimmy", "James"),
+        ("Dima", "Dmitri"),
+        ("Dima", "Dmitry"),
+        ("Katya", "Ekaterina"),
+        ("Nastya", "Anastasia"),
+        ("Bayo", "Adebayo"),
+        ("Mide", "Olumide"),
+        ("Manny", "Emmanuel"),
+        ("Abdi", "Abdullahi"),
+        ("Abdi", "Abdirahman"),
+        ("Abdi", "Abdikadir"),
+        ("Abdi", "Abdi"),
     ],
 )
 def test_a_name_in_another_script_or_form_shares_the_latin_names_key(
@@ -98,3 +109,12 @@ def test_distinct_akan_day_names_stay_distinct() -> None:
 
     keys = {name_key(n) for n in ("kwabena", "kwaku", "kwasi", "kwadwo", "yaw", "kofi", "kwame")}
     assert len(keys) == 7
+
+
+def test_abdi_keeps_its_own_blocking_key() -> None:
+    """Abdi is a name of its own as well as the short form of the Abdi- names: it agrees with
+    each of them, and blocks as itself."""
+    from casereview.values.name_variants import forename_key
+
+    assert forename_key("abdi") == "abdi"
+    assert forename_key("dima") == forename_key("dmitri")

@@ -399,8 +399,10 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
     date of birth, the same phone or handle, or a lone name, nickname, street name or handle
     that agrees with the suspect's name or a name the record quotes (`plain_names.known_as`),
     or a name of two words or more with the same consonants (`same_skeleton`: a name written
-    in a script with few vowels). A word some narrative quotes as a street name
-    (`street_names`) tells him apart from no suspect.
+    in a script with few vowels; `same_lone_skeleton` for a name given alone), his name read
+    without a patronymic (`without_patronymic`). A word some narrative quotes as a street name
+    (`street_names`) tells him apart from no suspect. A child of her group is not an adult
+    (`young_member`, her groups through her police records: `_groups_of_child`).
     """
     child_police = ChildRecords(ctx, police)
     suspect_mentions: dict[int, list[MentionFacts]] = {
