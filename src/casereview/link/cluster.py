@@ -599,18 +599,28 @@ class _Company:
     name keeps, which tells apart the people who carry it."""
 
     def __init__(self, record: np.ndarray, label: np.ndarray, at: Mapping[int, np.ndarray]):
-        self.record, self.label, self.at = record, label, at
+        self.record, self.at = record, at
         known = ~np.isnan(record)
-        self.named: dict[float, set[int]] = (
-            pd.Series(label[known]).groupby(record[known]).agg(set).to_dict()
-        )
+        order = np.argsort(record[known], kind="stable")
+        # Records sorted, with the person of each of their mentions: a record's persons are
+        # one slice, looked up when asked (most records are never asked about).
+        self.records, self.persons = record[known][order], label[known][order]
+        self._named: dict[float, set[int]] = {}
         self._kept: dict[int, set[int]] = {}
         self.placed = False
+
+    def _named_in(self, r: float) -> set[int]:
+        if r not in self._named:
+            lo = int(np.searchsorted(self.records, r, side="left"))
+            hi = int(np.searchsorted(self.records, r, side="right"))
+            self._named[r] = set(self.persons[lo:hi].tolist())
+        return self._named[r]
 
     def _of(self, rows: np.ndarray, person: int) -> set[int]:
         out: set[int] = set()
         for r in self.record[rows].tolist():
-            out |= self.named.get(r, set())
+            if r == r:  # not NaN: a mention without a record names no one with it
+                out |= self._named_in(r)
         out.discard(person)
         return out
 
