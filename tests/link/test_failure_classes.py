@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from linkworld import tiny_people
 
+from casereview.link.cluster import Clustering, attach_bare_names
 from casereview.link.frame import build_frame
 from casereview.link.stage import Prediction, predict_persons
 
@@ -353,6 +354,43 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
             "borough": "Ealing",
         },
     ],
+    # A suspect of a crime against a child, and his full name alone in a referral about that
+    # child; another man of that name, written about more often: the name alone joins the
+    # one named with the same child (`attach_bare_names`, the company a name keeps).
+    "company_child": [
+        {
+            "forenames": "Amira",
+            "surname": "Haddad",
+            "dob": "2008-02-14",
+            "postcode": "E3 4RT",
+            "record": "crime3",
+        },
+        {
+            "forenames": "Amira",
+            "surname": "Haddad",
+            "dob": "2008-02-14",
+            "postcode": "E3 4RT",
+            "record": "ref9",
+            "source": "la_csc",
+        },
+    ],
+    "company_suspect": [
+        {
+            "forenames": "Connor",
+            "surname": "Walsh",
+            "dob": "1989-06-21",
+            "postcode": "E3 5QS",
+            "record": "crime3",
+        },
+        {"forenames": "Connor", "surname": "Walsh", "dob": "1989-06-21", "postcode": "E3 5QS"},
+        {"forenames": "Connor", "surname": "Walsh", "record": "ref9", "source": "la_csc"},
+    ],
+    "company_namesake": [
+        {"forenames": "Connor", "surname": "Walsh", "dob": "1975-10-03", "postcode": "SE18 6AA"},
+        {"forenames": "Connor", "surname": "Walsh", "dob": "1975-10-03", "postcode": "SE18 6AA"},
+        {"forenames": "Connor", "surname": "Walsh", "dob": "1975-10-03", "postcode": "SE18 6AA"},
+        {"forenames": "Connor", "surname": "Walsh", "dob": "1975-10-03", "postcode": "SE18 6AA"},
+    ],
     # A man written about again and again in one borough, and his full name alone in a
     # report of another borough: not joined to him (`attach_bare_names`).
     "prolific_in_borough": [
@@ -489,6 +527,7 @@ def _persons(linked: tuple[Prediction, dict[str, list[int]]], *names: str) -> se
         "jan1_beside_wrong_year",
         "linked_suspect",
         "missing_child",
+        "company_suspect",
     ],
 )
 def test_mentions_of_one_person_link(
@@ -563,3 +602,20 @@ def test_a_bare_name_in_another_borough_is_not_joined_to_someone_often_named(
     linked: tuple[Prediction, dict[str, list[int]]],
 ) -> None:
     assert _persons(linked, "bare_elsewhere").isdisjoint(_persons(linked, "prolific_in_borough"))
+
+
+def test_a_name_alone_joins_the_one_of_that_name_named_with_the_same_child(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """At 1M two names and the record context stay under the threshold (about 65 people
+    carry each name there), so the bare name is left alone, as here by hand: it joins the
+    Connor Walsh named with the same child, not the one written about more often."""
+    prediction, by_person = linked
+    *full, bare = by_person["company_suspect"]
+    labels = dict(prediction.clustering.labels)
+    assert labels[bare] == labels[full[0]] != bare  # the model linked it in this small world
+    labels[bare] = bare
+    clustering = Clustering(labels=labels)
+    assert attach_bare_names(prediction.frame, clustering) == 1
+    assert clustering.labels[bare] == clustering.labels[full[0]]
+    assert clustering.labels[bare] not in _persons(linked, "company_namesake")

@@ -13,7 +13,7 @@ components). Human judgements then act on the graph:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -503,14 +503,16 @@ def attach_bare_names(
     min_mentions: int = PROLIFIC_MENTIONS,
 ) -> int:
     """Join each mention that carries a full name and nothing else (no date of birth or age,
-    postcode, address, phone or identifier), and that no pair joined to anyone, to the one
-    person of that full name (forename and surname keys) when exactly one person carries it
-    (bare mentions left alone aside) and that person has at least `min_mentions` mentions; never to a person
-    named in the same record, nor against a "not same" judgement. Two names alone never
-    reach the threshold, and a bare name is often someone else's (two Jan Johnsons): only a
-    name no one else carries, of someone written about again and again, is joined. Changes
-    `clustering.labels` in place (a cluster's label stays its smallest mention id) and
-    returns how many mentions were joined."""
+    postcode, address, phone or identifier), and that no pair joined to anyone, to a person
+    of that full name (forename and surname keys; bare mentions left alone aside): to the
+    one of them named with a person its record names (the associate a child names, and the
+    suspect of a crime against that child), else to the one person of that name when exactly
+    one carries it and has at least `min_mentions` mentions; never to a person named in the
+    same record, nor against a "not same" judgement. Two names alone never reach the
+    threshold, and a bare name is often someone else's (two Jan Johnsons): only a name
+    placed by the company it keeps, or no one else's and written about again and again, is
+    joined. Changes `clustering.labels` in place (a cluster's label stays its smallest
+    mention id) and returns how many mentions were joined."""
     labels = clustering.labels
     ids = frame["unique_id"].to_numpy(dtype=np.int64)
     fore = frame["forename_std"].to_numpy(dtype=object)
@@ -541,24 +543,33 @@ def attach_bare_names(
             not_same.setdefault(j.mention_b, set()).add(j.mention_a)
     # Each person's positions in the frame, found once (not a scan of the frame per mention).
     at = pd.Series(label).groupby(label).indices
+    company = _Company(record, label, at)
     joining: dict[int, list[int]] = {}  # person label -> the bare mentions joining it
+    by_context = 0
     for pos in np.flatnonzero(bare):
         mention, own = int(ids[pos]), int(label[pos])
         if size[own] > 1:
             continue
         others = holders.get(key[pos], set())
-        if len(others) != 1:
+        if not others:
             continue
-        target = next(iter(others))
-        if size[target] < min_mentions:
-            continue
+        # The one person of that name named with someone the bare name's record names.
+        target = company.shared(int(pos), own, others)
+        if target is None:
+            if len(others) != 1:
+                continue
+            target = next(iter(others))
+            if size[target] < min_mentions:
+                continue
         rows = at[target]
         if not np.isnan(record[pos]) and (record[rows] == record[pos]).any():
             continue
         # Written about in the borough the bare name was written in: a name alone in
-        # another borough is as likely someone else of that name.
+        # another borough is as likely someone else of that name (unless the company it
+        # keeps placed it).
         if (
-            borough is not None
+            not company.placed
+            and borough is not None
             and borough[pos] is not None
             and borough[pos] not in set(borough[rows].tolist())
         ):
@@ -566,6 +577,7 @@ def attach_bare_names(
         if mention in not_same and not_same[mention] & set(ids[rows].tolist()):
             continue
         joining.setdefault(target, []).append(mention)
+        by_context += company.placed
     for target, movers in joining.items():
         merged = ids[at[target]].tolist() + movers
         new = min(merged)
@@ -574,7 +586,58 @@ def attach_bare_names(
     joined = sum(len(movers) for movers in joining.values())
     if joined:
         clustering.notes.append(
-            f"{joined} mention(s) giving only a full name joined to the one person of "
-            f"that name with at least {min_mentions} mentions"
+            f"{joined} mention(s) giving only a full name joined to a person of that name: "
+            f"{by_context} to the one named with someone their record names, "
+            f"{joined - by_context} to the one person of that name with at least "
+            f"{min_mentions} mentions"
         )
     return joined
+
+
+class _Company:
+    """The persons named in the same records as a mention or a person: the company a bare
+    name keeps, which tells apart the people who carry it."""
+
+    def __init__(self, record: np.ndarray, label: np.ndarray, at: Mapping[int, np.ndarray]):
+        self.record, self.at = record, at
+        known = ~np.isnan(record)
+        order = np.argsort(record[known], kind="stable")
+        # Records sorted, with the person of each of their mentions: a record's persons are
+        # one slice, looked up when asked (most records are never asked about).
+        self.records, self.persons = record[known][order], label[known][order]
+        self._named: dict[float, set[int]] = {}
+        self._kept: dict[int, set[int]] = {}
+        self.placed = False
+
+    def _named_in(self, r: float) -> set[int]:
+        if r not in self._named:
+            lo = int(np.searchsorted(self.records, r, side="left"))
+            hi = int(np.searchsorted(self.records, r, side="right"))
+            self._named[r] = set(self.persons[lo:hi].tolist())
+        return self._named[r]
+
+    def _of(self, rows: np.ndarray, person: int) -> set[int]:
+        out: set[int] = set()
+        for r in self.record[rows].tolist():
+            if r == r:  # not NaN: a mention without a record names no one with it
+                out |= self._named_in(r)
+        out.discard(person)
+        return out
+
+    def of_person(self, person: int) -> set[int]:
+        if person not in self._kept:
+            self._kept[person] = self._of(self.at[person], person)
+        return self._kept[person]
+
+    def shared(self, pos: int, own: int, candidates: set[int]) -> int | None:
+        """The one of `candidates` (persons) named in a record with someone the record of
+        row `pos` (person `own`) names, if exactly one is; sets `placed` accordingly."""
+        self.placed = False
+        mine = self._of(np.array([pos]), own)
+        if not mine:
+            return None
+        sharing = [c for c in candidates if self.of_person(c) & mine]
+        if len(sharing) != 1:
+            return None
+        self.placed = True
+        return sharing[0]
