@@ -329,6 +329,65 @@ def test_explanations_written_in_slices_are_those_written_at_once(
         assert a["weights"] == pytest.approx(b["weights"], abs=1e-12)
 
 
+def _indexes(engine: Engine) -> list[Any]:
+    """Every index of the tables link fills (name, columns, unique), as the store has them."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(engine)
+    return sorted(
+        (table, ix["name"], tuple(ix["column_names"]), bool(ix["unique"]))
+        for table in ("mention_person", "match_pairs", "persons", "person_lineage")
+        for ix in inspector.get_indexes(table)
+    )
+
+
+def _written(engine: Engine) -> tuple[list[Any], list[Any], list[Any]]:
+    with reading(engine) as conn:
+        return (
+            conn.execute(select(mention_person).order_by(mention_person.c.mention_id)).all(),
+            conn.execute(
+                select(match_pairs).order_by(match_pairs.c.mention_a_id, match_pairs.c.mention_b_id)
+            ).all(),
+            conn.execute(select(persons).order_by(persons.c.id)).all(),
+        )
+
+
+def test_the_indexes_link_drops_while_writing_are_there_after_and_after_a_failure(
+    people_store: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite link drops the secondary indexes of mention_person and match_pairs while it
+    writes their rows and creates them again after (`stage._indexes_rebuilt`): after a run
+    the store has every index it had, the same ones, and they are used; a run that fails half
+    way through writing leaves the rows and the indexes as they were (one transaction)."""
+    engine, _rows, _ids = people_store
+    before = _indexes(engine)
+    assert ("mention_person", "ix_mention_person_person_id", ("person_id",), False) in before
+    assert ("match_pairs", "ix_match_pairs_mention_b_id", ("mention_b_id",), False) in before
+    run_link(engine)
+    assert _indexes(engine) == before
+    written = _written(engine)
+    assert written[0] and written[1]
+    if engine.dialect.name == "sqlite":
+        with reading(engine) as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT mention_id FROM mention_person WHERE person_id = 1"
+            ).all()
+        assert "ix_mention_person_person_id" in " ".join(str(r[-1]) for r in plan)
+
+    real_insert = stage._insert_many
+
+    def failing(conn: Any, table: Any, columns: Any, rows: Any) -> int:
+        if table is mention_person:  # the last table written: the pairs are in by now
+            raise RuntimeError("the machine went away")
+        return real_insert(conn, table, columns, rows)
+
+    monkeypatch.setattr(stage, "_insert_many", failing)
+    with pytest.raises(RuntimeError, match="went away"):
+        run_link(engine)
+    assert _indexes(engine) == before
+    assert _written(engine) == written
+
+
 def _explained(prediction: stage.Prediction) -> tuple[Any, ...]:
     """What the store gets of a prediction's kept pairs: ids and weights, each pair's levels
     (gammas; term-frequency adjustments apart), the adjustments, each mention's compared

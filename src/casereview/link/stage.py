@@ -869,23 +869,63 @@ def _insert_many(conn: Connection, table: Any, columns: list[Any], rows: Iterabl
 
 # SQLite's page cache while the stage writes, in KiB (negative: KiB, not pages).
 _WRITE_CACHE_KIB = 262_144
+# SQLite's memory map of the store file while the stage writes, in bytes (capped by the
+# SQLite library's own maximum, 2 GiB as Python's sqlite3 is usually built).
+_WRITE_MMAP_BYTES = 4 * 1024**3
 
 
 @contextmanager
-def _large_page_cache(conn: Connection) -> Iterator[None]:
-    """On SQLite, a 256 MiB page cache for the connection while link writes its tables (the
-    default 2 MiB): a million rows go into indexes keyed at random (person ids, the second
-    mention of a pair), whose pages were otherwise read and written again for most rows.
-    The connection's own setting is restored after; other databases are left as they are."""
+def _write_settings(conn: Connection) -> Iterator[None]:
+    """On SQLite, for the connection while link writes its tables: a 256 MiB page cache (the
+    default 2 MiB: a million rows go into the unique index on a pair, and each row's foreign
+    keys are looked up), and the store file memory-mapped (the foreign-key lookup of a pair's
+    second mention reads a page of `mentions` anywhere in the file; through the map that is
+    no system call and no copy). The connection's own settings are restored after; other
+    databases are left as they are."""
     if conn.dialect.name != "sqlite":
         yield
         return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    mmap = conn.exec_driver_sql("PRAGMA mmap_size").scalar_one()
     conn.exec_driver_sql(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB}")
+    conn.exec_driver_sql(f"PRAGMA mmap_size = {_WRITE_MMAP_BYTES}")
     try:
         yield
     finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+        conn.exec_driver_sql(f"PRAGMA mmap_size = {int(mmap)}")
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+
+
+# The tables link empties and fills again whose secondary indexes `_indexes_rebuilt` drops.
+_REBUILT_TABLES = ("mention_person", "match_pairs")
+
+
+@contextmanager
+def _indexes_rebuilt(conn: Connection) -> Iterator[None]:
+    """On SQLite, the secondary indexes of mention_person and match_pairs (keyed on a
+    mention's person, a pair's second mention: keys that arrive in no order) dropped before
+    link writes the rows and created again after, each from its own definition in the store
+    (`sqlite_master`): one sort each instead of a million inserts at random places. Inside
+    the stage's one transaction, so a crash rolls the drop back with the rows. The unique
+    constraints stay (their keys arrive in order, and they guard the rows as they go in).
+    Other databases are left as they are (on PostgreSQL dropping an index would lock its
+    table against readers for the run)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    indexes = [
+        (str(name), str(sql))
+        for name, table, sql in conn.exec_driver_sql(
+            "SELECT name, tbl_name, sql FROM sqlite_master"
+            " WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+        ).all()
+        if table in _REBUILT_TABLES and not str(sql).lstrip().upper().startswith("CREATE UNIQUE")
+    ]
+    for name, _ in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        conn.exec_driver_sql(sql)
 
 
 def _batched(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
@@ -1114,17 +1154,18 @@ def run_link(
             max_used_id=int(max_used),
             active_before=active,
         )
-        with _large_page_cache(conn):
-            written = _write(
-                conn,
-                run.run_id,
-                rows,
-                prediction,
-                ids,
-                link.match_weight_threshold,
-                link.near_miss_margin,
-                run.save_artifact,
-            )
+        with _write_settings(conn):
+            with _indexes_rebuilt(conn):
+                written = _write(
+                    conn,
+                    run.run_id,
+                    rows,
+                    prediction,
+                    ids,
+                    link.match_weight_threshold,
+                    link.near_miss_margin,
+                    run.save_artifact,
+                )
             phase["write_s"] = time.perf_counter() - t0
             t1 = time.perf_counter()
             place_counts = resolve_places(conn)
