@@ -7,10 +7,13 @@ Each PostgreSQL test gets its own database, cloned from a migrated template.
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -40,11 +43,90 @@ def _pg_admin_url() -> str:
     return url
 
 
+# The slowest units of the suite, in seconds on one worker of `make test` (2 cores, measured
+# 2026-12-07; benchmarks/RESULTS.md, branch ci8): sent to the workers first, longest first.
+# A unit is a module whose tests share a module-scoped fixture (one `xdist_group`), or one
+# test. Only the order depends on these figures, never a result; a slow test not listed here
+# (mark it `slow`) is sent after the listed ones and before every quick test.
+LONGEST_FIRST: dict[str, float] = {}
+
+
+# Where the workers tell the controller which tests form one unit (pytest_xdist_make_scheduler).
+UNITS_ENV = "TESTS_XDIST_UNITS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `--dist loadgroup`, on the controller: xdist hands the workers their units in the
+    order of the collection (not ordered by tests per unit), which `pytest_collection_modifyitems`
+    sorts slow units first, so that no long unit starts when the other worker is about to
+    finish; and the workers write the units they collected to a file of this run."""
+    if getattr(config.option, "dist", "no") != "loadgroup" or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    config.option.loadscopereorder = False
+    handle, path = tempfile.mkstemp(prefix="casereview-xdist-units-")
+    os.close(handle)
+    os.environ[UNITS_ENV] = path  # the workers, started after this, inherit it
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path = os.environ.get(UNITS_ENV)
+    if path and not os.environ.get("PYTEST_XDIST_WORKER"):
+        for written in Path(path).parent.glob(Path(path).name + "*"):
+            written.unlink(missing_ok=True)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's loadgroup, with the groups read from what the workers collected. xdist 3.8
+    groups a test by renaming it (`item._nodeid`, suffixed `@group`), which pytest 9 no longer
+    reads (a node's id is `item._id`): under pytest 9 no test was ever grouped, and each worker
+    that ran one test of a module built the module's fixtures again (two Spark clusters, the
+    100,000-row crash input twice)."""
+    if getattr(config.option, "dist", "no") != "loadgroup" or not os.environ.get(UNITS_ENV):
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    written = Path(os.environ[UNITS_ENV])
+
+    class UnitScheduling(LoadGroupScheduling):  # type: ignore[misc]
+        units: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.units is None:
+                # Called once every worker has collected (each wrote the same units).
+                files = sorted(written.parent.glob(written.name + ".gw*"))
+                self.units = json.loads(files[0].read_text()) if files else {}
+            return self.units.get(nodeid) or super()._split_scope(nodeid)
+
+    return UnitScheduling(config, log)
+
+
+def _unit(item: pytest.Item) -> str:
+    """The unit of work xdist's loadgroup gives a worker whole: the test's group, or the test."""
+    mark = item.get_closest_marker("xdist_group")
+    return f"group:{mark.args[0]}" if mark is not None and mark.args else item.nodeid
+
+
+def _expected_seconds(unit: str) -> float:
+    path = unit.removeprefix("group:")
+    return max(
+        (s for name, s in LONGEST_FIRST.items() if path == name or path.startswith(name)),
+        default=0.0,
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests of a module with a module-scoped fixture (a world built for the module, a Spark
     cluster) run on one xdist worker, so that the fixture is made once, not once per worker:
     they form one `xdist_group`, which `--dist loadgroup` (`make test`) keeps together. Every
-    other test is spread over the workers one by one."""
+    other test is spread over the workers one by one. The controller learns the groups from
+    the file each worker writes here (`pytest_xdist_make_scheduler`); `tryfirst` so that the
+    groups are marked before xdist's own hook reads them (pytest 8, where its renaming works).
+
+    Then the order the workers are given their units (`pytest_configure`): the slow ones first
+    (marked `slow`, or in `LONGEST_FIRST`), longest first; then the groups with the most tests;
+    then the rest as collected. Two workers then finish together: what is left at the end is
+    quick tests, not a chain of long ones on one worker while the other waits."""
     for item in items:
         if item.get_closest_marker("xdist_group") is not None:
             continue
@@ -53,6 +135,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue
         if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(_unit(item), []).append(item)
+
+    def weight(entry: tuple[int, tuple[str, list[pytest.Item]]]) -> tuple[int, float, int, int]:
+        first, (unit, tests) = entry
+        expected = _expected_seconds(unit) or max(
+            (_expected_seconds(t.nodeid) for t in tests), default=0.0
+        )
+        slow = expected > 0 or any(t.get_closest_marker("slow") for t in tests)
+        return (0 if slow else 1, -expected, -len(tests), first)
+
+    ordered = sorted(enumerate(units.items()), key=weight)
+    items[:] = [item for _, (_, tests) in ordered for item in tests]
+    worker, path = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get(UNITS_ENV)
+    if worker and path:
+        # For the controller's scheduler (`pytest_xdist_make_scheduler`): each grouped test's unit.
+        grouped = {t.nodeid: u for u, tests in units.items() if u.startswith("group:") for t in tests}
+        draft = Path(f"{path}.draft-{worker}")
+        draft.write_text(json.dumps(grouped))
+        draft.replace(f"{path}.{worker}")
 
 
 @pytest.fixture(autouse=True)
