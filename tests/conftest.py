@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -43,12 +44,28 @@ def _pg_admin_url() -> str:
     return url
 
 
-# The slowest units of the suite, in seconds on one worker of `make test` (2 cores, measured
-# 2026-12-07; benchmarks/RESULTS.md, branch ci8): sent to the workers first, longest first.
-# A unit is a module whose tests share a module-scoped fixture (one `xdist_group`), or one
-# test. Only the order depends on these figures, never a result; a slow test not listed here
-# (mark it `slow`) is sent after the listed ones and before every quick test.
-LONGEST_FIRST: dict[str, float] = {}
+# The slowest units of the suite, in seconds on one worker of `pytest -n 2 --dist loadgroup`
+# (a test id or a module's path; a group is found by its module's path): sent to the workers
+# first, longest first. Only the order depends on these figures, never a result; a test marked
+# `slow` that is not listed here is sent after the listed ones and before every quick test.
+# Measured on 2 cores at load 7-12 (benchmarks/RESULTS.md, branch ci8, 2026-12-07), with two
+# Spark clusters at once then; the drawn worlds, stage crashes and audit writers were not
+# reached by that run: their figures are the 2026-12-06 run's (load 15-22, "Suite time").
+LONGEST_FIRST: dict[str, float] = {
+    "tests/link/test_spark.py": 1114,  # one unit: SHARED_UNITS
+    "tests/link/test_spark_cluster.py": 980,
+    "tests/test_worlds.py::test_every_drawn_world_runs_end_to_end_and_again_the_same": 318,
+    "tests/ingest/test_ingest_crash.py": 323,
+    "tests/test_crash_stages.py": 237,
+    "tests/store/test_audit.py::test_concurrent_writers_give_a_gapless_verified_chain": 176,
+    "tests/report/test_extract.py::test_extract_publishes_no_small_combination": 71,
+}
+# Modules whose tests run on one worker although they share no module-scoped fixture, and why.
+SHARED_UNITS: dict[str, str] = {
+    # Each process keeps its local Spark session (one driver JVM) for its life: the three
+    # tests on one worker start one JVM, not one per worker, and the later ones find it warm.
+    "tests/link/test_spark.py": "one local Spark session",
+}
 
 
 # Where the workers tell the controller which tests form one unit (pytest_xdist_make_scheduler).
@@ -133,8 +150,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         info = getattr(item, "_fixtureinfo", None)
         if info is None:
             continue
-        if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+        module = item.nodeid.split("::", 1)[0]
+        if module in SHARED_UNITS or any(
+            d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs
+        ):
+            item.add_marker(pytest.mark.xdist_group(module))
     units: dict[str, list[pytest.Item]] = {}
     for item in items:
         units.setdefault(_unit(item), []).append(item)
@@ -204,6 +224,27 @@ def _pg_template() -> Iterator[str | None]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite store migrated once per worker, with default settings (as every test
+    starts, `_isolated_settings`): each SQLite test gets a copy of the file, as each
+    PostgreSQL test gets a database cloned from `_pg_template`. The copy is the file
+    `upgrade` wrote, its write-ahead log checkpointed into it."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "store.db"
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("CASEREVIEW_") and name != PG_ENV:
+                patch.delenv(name)
+        reset_settings()
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+    reset_settings()
+    return path
+
+
 def _new_pg_database(template: str) -> tuple[str, str]:
     admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
     name = f"cr_test_{uuid.uuid4().hex[:12]}"
@@ -223,15 +264,15 @@ def _drop_pg_database(name: str) -> None:
 
 @pytest.fixture(params=BACKENDS)
 def store_url(
-    request: pytest.FixtureRequest, tmp_path: Path, _pg_template: str | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    _pg_template: str | None,
+    _sqlite_template: Path,
 ) -> Iterator[str]:
     """URL of an empty, migrated store on each backend."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url
+        shutil.copyfile(_sqlite_template, tmp_path / "store.db")
+        yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     if _pg_template is None:
         pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
@@ -251,10 +292,10 @@ def fresh_store(store_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_store(tmp_path: Path, _sqlite_template: Path) -> Iterator[Engine]:
     """An empty, migrated SQLite store (for tests that are about SQLite itself)."""
+    shutil.copyfile(_sqlite_template, tmp_path / "store.db")
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    upgrade(engine)
     yield engine
     engine.dispose()
 
