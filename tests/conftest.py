@@ -283,6 +283,29 @@ def store_url(
         _drop_pg_database(name)
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_store_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _pg_template: str | None,
+    _sqlite_template: Path,
+) -> Iterator[str]:
+    """URL of an empty, migrated store on each backend, shared by the tests of one module (for
+    what they all read and build once, e.g. a report; they then run on one xdist worker)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module-store") / "store.db"
+        shutil.copyfile(_sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if _pg_template is None:
+        pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
+    name, url = _new_pg_database(_pg_template)
+    try:
+        yield url
+    finally:
+        _drop_pg_database(name)
+
+
 @pytest.fixture
 def fresh_store(store_url: str) -> Iterator[Engine]:
     """An engine on an empty, migrated store (runs once per backend)."""
