@@ -7,10 +7,14 @@ Each PostgreSQL test gets its own database, cloned from a migrated template.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -40,19 +44,138 @@ def _pg_admin_url() -> str:
     return url
 
 
+# The slowest units of the suite, in seconds on one worker of `pytest -n 2 --dist loadgroup`
+# (a test id or a module's path; a group is found by its module's path): sent to the workers
+# first, longest first. Only the order depends on these figures, never a result; a test marked
+# `slow` that is not listed here is sent after the listed ones and before every quick test.
+# Measured on 2 cores at load 7-12 (benchmarks/RESULTS.md, branch ci8, 2026-12-07), with two
+# Spark clusters at once then; the drawn worlds, stage crashes and audit writers were not
+# reached by that run: their figures are the 2026-12-06 run's (load 15-22, "Suite time").
+LONGEST_FIRST: dict[str, float] = {
+    "tests/link/test_spark.py": 1114,  # one unit: SHARED_UNITS
+    "tests/link/test_spark_cluster.py": 980,
+    "tests/test_worlds.py::test_every_drawn_world_runs_end_to_end_and_again_the_same": 318,
+    "tests/ingest/test_ingest_crash.py": 323,
+    "tests/test_crash_stages.py": 237,
+    "tests/store/test_audit.py::test_concurrent_writers_give_a_gapless_verified_chain": 176,
+    "tests/report/test_extract.py::test_extract_publishes_no_small_combination": 71,
+}
+# Modules whose tests run on one worker although they share no module-scoped fixture, and why.
+SHARED_UNITS: dict[str, str] = {
+    # Each process keeps its local Spark session (one driver JVM) for its life: the three
+    # tests on one worker start one JVM, not one per worker, and the later ones find it warm.
+    "tests/link/test_spark.py": "one local Spark session",
+}
+
+
+# Where the workers tell the controller which tests form one unit (pytest_xdist_make_scheduler).
+UNITS_ENV = "TESTS_XDIST_UNITS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under `--dist loadgroup`, on the controller: xdist hands the workers their units in the
+    order of the collection (not ordered by tests per unit), which `pytest_collection_modifyitems`
+    sorts slow units first, so that no long unit starts when the other worker is about to
+    finish; and the workers write the units they collected to a file of this run."""
+    if getattr(config.option, "dist", "no") != "loadgroup" or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    config.option.loadscopereorder = False
+    handle, path = tempfile.mkstemp(prefix="casereview-xdist-units-")
+    os.close(handle)
+    os.environ[UNITS_ENV] = path  # the workers, started after this, inherit it
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path = os.environ.get(UNITS_ENV)
+    if path and not os.environ.get("PYTEST_XDIST_WORKER"):
+        for written in Path(path).parent.glob(Path(path).name + "*"):
+            written.unlink(missing_ok=True)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's loadgroup, with the groups read from what the workers collected. xdist 3.8
+    groups a test by renaming it (`item._nodeid`, suffixed `@group`), which pytest 9 no longer
+    reads (a node's id is `item._id`): under pytest 9 no test was ever grouped, and each worker
+    that ran one test of a module built the module's fixtures again (two Spark clusters, the
+    100,000-row crash input twice)."""
+    if getattr(config.option, "dist", "no") != "loadgroup" or not os.environ.get(UNITS_ENV):
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    written = Path(os.environ[UNITS_ENV])
+
+    class UnitScheduling(LoadGroupScheduling):  # type: ignore[misc]
+        units: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.units is None:
+                # Called once every worker has collected (each wrote the same units).
+                files = sorted(written.parent.glob(written.name + ".gw*"))
+                self.units = json.loads(files[0].read_text()) if files else {}
+            return self.units.get(nodeid) or super()._split_scope(nodeid)
+
+    return UnitScheduling(config, log)
+
+
+def _unit(item: pytest.Item) -> str:
+    """The unit of work xdist's loadgroup gives a worker whole: the test's group, or the test."""
+    mark = item.get_closest_marker("xdist_group")
+    return f"group:{mark.args[0]}" if mark is not None and mark.args else item.nodeid
+
+
+def _expected_seconds(unit: str) -> float:
+    path = unit.removeprefix("group:")
+    return max(
+        (s for name, s in LONGEST_FIRST.items() if path == name or path.startswith(name)),
+        default=0.0,
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests of a module with a module-scoped fixture (a world built for the module, a Spark
     cluster) run on one xdist worker, so that the fixture is made once, not once per worker:
     they form one `xdist_group`, which `--dist loadgroup` (`make test`) keeps together. Every
-    other test is spread over the workers one by one."""
+    other test is spread over the workers one by one. The controller learns the groups from
+    the file each worker writes here (`pytest_xdist_make_scheduler`); `tryfirst` so that the
+    groups are marked before xdist's own hook reads them (pytest 8, where its renaming works).
+
+    Then the order the workers are given their units (`pytest_configure`): the slow ones first
+    (marked `slow`, or in `LONGEST_FIRST`), longest first; then the groups with the most tests;
+    then the rest as collected. Two workers then finish together: what is left at the end is
+    quick tests, not a chain of long ones on one worker while the other waits."""
     for item in items:
         if item.get_closest_marker("xdist_group") is not None:
             continue
         info = getattr(item, "_fixtureinfo", None)
         if info is None:
             continue
-        if any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+        module = item.nodeid.split("::", 1)[0]
+        if module in SHARED_UNITS or any(
+            d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs
+        ):
+            item.add_marker(pytest.mark.xdist_group(module))
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(_unit(item), []).append(item)
+
+    def weight(entry: tuple[int, tuple[str, list[pytest.Item]]]) -> tuple[int, float, int, int]:
+        first, (unit, tests) = entry
+        expected = _expected_seconds(unit) or max(
+            (_expected_seconds(t.nodeid) for t in tests), default=0.0
+        )
+        slow = expected > 0 or any(t.get_closest_marker("slow") for t in tests)
+        return (0 if slow else 1, -expected, -len(tests), first)
+
+    ordered = sorted(enumerate(units.items()), key=weight)
+    items[:] = [item for _, (_, tests) in ordered for item in tests]
+    worker, path = os.environ.get("PYTEST_XDIST_WORKER"), os.environ.get(UNITS_ENV)
+    if worker and path:
+        # For the controller's scheduler (`pytest_xdist_make_scheduler`): each grouped test's unit.
+        grouped = {t.nodeid: u for u, tests in units.items() if u.startswith("group:") for t in tests}
+        draft = Path(f"{path}.draft-{worker}")
+        draft.write_text(json.dumps(grouped))
+        draft.replace(f"{path}.{worker}")
 
 
 @pytest.fixture(autouse=True)
@@ -101,6 +224,27 @@ def _pg_template() -> Iterator[str | None]:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite store migrated once per worker, with default settings (as every test
+    starts, `_isolated_settings`): each SQLite test gets a copy of the file, as each
+    PostgreSQL test gets a database cloned from `_pg_template`. The copy is the file
+    `upgrade` wrote, its write-ahead log checkpointed into it."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "store.db"
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith("CASEREVIEW_") and name != PG_ENV:
+                patch.delenv(name)
+        reset_settings()
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+    reset_settings()
+    return path
+
+
 def _new_pg_database(template: str) -> tuple[str, str]:
     admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
     name = f"cr_test_{uuid.uuid4().hex[:12]}"
@@ -120,15 +264,38 @@ def _drop_pg_database(name: str) -> None:
 
 @pytest.fixture(params=BACKENDS)
 def store_url(
-    request: pytest.FixtureRequest, tmp_path: Path, _pg_template: str | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    _pg_template: str | None,
+    _sqlite_template: Path,
 ) -> Iterator[str]:
     """URL of an empty, migrated store on each backend."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
+        shutil.copyfile(_sqlite_template, tmp_path / "store.db")
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    if _pg_template is None:
+        pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
+    name, url = _new_pg_database(_pg_template)
+    try:
         yield url
+    finally:
+        _drop_pg_database(name)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_store_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _pg_template: str | None,
+    _sqlite_template: Path,
+) -> Iterator[str]:
+    """URL of an empty, migrated store on each backend, shared by the tests of one module (for
+    what they all read and build once, e.g. a report; they then run on one xdist worker)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module-store") / "store.db"
+        shutil.copyfile(_sqlite_template, path)
+        yield f"sqlite:///{path}"
         return
     if _pg_template is None:
         pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
@@ -148,10 +315,10 @@ def fresh_store(store_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_store(tmp_path: Path, _sqlite_template: Path) -> Iterator[Engine]:
     """An empty, migrated SQLite store (for tests that are about SQLite itself)."""
+    shutil.copyfile(_sqlite_template, tmp_path / "store.db")
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    upgrade(engine)
     yield engine
     engine.dispose()
 

@@ -1,23 +1,27 @@
 """The report as PDF (`casereview report --format pdf`), rendered by WeasyPrint from the HTML.
 
-Each test builds the fixture world, runs the command line as a user would and reads the PDF
-back with pypdf: a real document, the HTML's headings and every published figure in its text,
-no personal value, every chart drawn, nothing outside the printable area, and one disclosure
-audit entry that covers the PDF as it covers the HTML.
+The fixture world is built, and the command line run as a user would, once per backend for the
+module (`pdf_report`); each test reads the PDF back with pypdf: a real document, the HTML's
+headings and every published figure in its text, no personal value, every chart drawn, nothing
+outside the printable area, and one disclosure audit entry that covers the PDF as it covers the
+HTML.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
+import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from report_world import FORENAMES, STREETS, SURNAMES, ReportWorld
+from report_world import FORENAMES, STREETS, SURNAMES, ReportWorld, build_world
 from sqlalchemy import Engine, select
 
 from casereview.cli import main
@@ -28,7 +32,7 @@ from casereview.report.render import render_html, write_pdf
 from casereview.report.sections import CHARTS
 from casereview.settings import reset_settings
 from casereview.store.audit import verify
-from casereview.store.db import reading
+from casereview.store.db import make_engine, reading
 
 pytest.importorskip("weasyprint", reason="PDF output needs WeasyPrint: pip install -e '.[dev]'")
 pypdf = pytest.importorskip("pypdf", reason="reading the PDF needs pypdf: pip install -e '.[dev]'")
@@ -54,35 +58,39 @@ class Report:
         return self.out / "report.pdf"
 
 
-def _report(
-    url: str,
-    out: Path,
-    fmt: str,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Report:
+def _report(url: str, out: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> Report:
     """Run `casereview report` on the store at `url` as analyst1, for the review board."""
     monkeypatch.setenv("CASEREVIEW_USER", "analyst1")
     reset_settings()
-    capsys.readouterr()
-    code = main(
-        ["--database", url, "report", "--out", str(out), "--format", fmt,
-         "--purpose", "annual transparency", "--recipient", "review board", "--json"]
-    )  # fmt: skip
-    captured = capsys.readouterr()
-    assert (code, captured.err) == (0, ""), captured
-    return Report(out, json.loads(captured.out))
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(
+            ["--database", url, "report", "--out", str(out), "--format", fmt,
+             "--purpose", "annual transparency", "--recipient", "review board", "--json"]
+        )  # fmt: skip
+    assert (code, stderr.getvalue()) == (0, ""), (stdout.getvalue(), stderr.getvalue())
+    return Report(out, json.loads(stdout.getvalue()))
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def pdf_world(module_store_url: str) -> Iterator[tuple[str, ReportWorld]]:
+    """The fixture world in a store of each backend, shared by this module's tests."""
+    engine = make_engine(module_store_url)
+    try:
+        yield module_store_url, build_world(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
 def pdf_report(
-    report_world: ReportWorld,
-    store_url: str,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    pdf_world: tuple[str, ReportWorld], tmp_path_factory: pytest.TempPathFactory
 ) -> Report:
-    return _report(store_url, tmp_path / "pdf", "pdf", capsys, monkeypatch)
+    """The PDF report of the world, made once per backend and read by each test."""
+    with pytest.MonkeyPatch.context() as patch:
+        made = _report(pdf_world[0], tmp_path_factory.mktemp("pdf") / "pdf", "pdf", patch)
+    reset_settings()
+    return made
 
 
 def _pdf_text(path: Path) -> str:
@@ -177,8 +185,11 @@ def test_pdf_is_a_document_with_every_heading_and_figure_of_the_html(pdf_report:
     assert _outside_the_margins(r.pdf) == []
 
 
-def test_pdf_holds_no_personal_value(pdf_report: Report, report_world: ReportWorld) -> None:
+def test_pdf_holds_no_personal_value(
+    pdf_report: Report, pdf_world: tuple[str, ReportWorld]
+) -> None:
     """As tests/report/test_stage.py checks the HTML and CSVs: no secret, no name part."""
+    report_world = pdf_world[1]
     reader = pypdf.PdfReader(pdf_report.pdf)
     contents = {
         "text": _pdf_text(pdf_report.pdf).lower(),
@@ -196,13 +207,12 @@ def test_pdf_holds_no_personal_value(pdf_report: Report, report_world: ReportWor
 
 def test_pdf_export_is_audited_like_the_html_one(
     pdf_report: Report,
-    report_world: ReportWorld,
-    store_url: str,
+    pdf_world: tuple[str, ReportWorld],
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    html_report = _report(store_url, tmp_path / "html", "html", capsys, monkeypatch)
+    store_url, report_world = pdf_world
+    html_report = _report(store_url, tmp_path / "html", "html", monkeypatch)
     engine: Engine = report_world.engine
 
     def entry(report: Report) -> tuple[Any, ...]:
