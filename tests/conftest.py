@@ -262,6 +262,24 @@ def _drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
+def _empty_store(
+    backend: str, folder: Path, pg_template: str | None, sqlite_template: Path
+) -> Iterator[str]:
+    """Yield the URL of an empty, migrated store on `backend` (a copy of the SQLite file
+    migrated once per worker, or a clone of the PostgreSQL template), removed afterwards."""
+    if backend == "sqlite":
+        shutil.copyfile(sqlite_template, folder / "store.db")
+        yield f"sqlite:///{folder / 'store.db'}"
+        return
+    if pg_template is None:
+        pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
+    name, url = _new_pg_database(pg_template)
+    try:
+        yield url
+    finally:
+        _drop_pg_database(name)
+
+
 @pytest.fixture(params=BACKENDS)
 def store_url(
     request: pytest.FixtureRequest,
@@ -270,17 +288,7 @@ def store_url(
     _sqlite_template: Path,
 ) -> Iterator[str]:
     """URL of an empty, migrated store on each backend."""
-    if request.param == "sqlite":
-        shutil.copyfile(_sqlite_template, tmp_path / "store.db")
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    if _pg_template is None:
-        pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
-    name, url = _new_pg_database(_pg_template)
-    try:
-        yield url
-    finally:
-        _drop_pg_database(name)
+    yield from _empty_store(request.param, tmp_path, _pg_template, _sqlite_template)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -292,18 +300,8 @@ def module_store_url(
 ) -> Iterator[str]:
     """URL of an empty, migrated store on each backend, shared by the tests of one module (for
     what they all read and build once, e.g. a report; they then run on one xdist worker)."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("module-store") / "store.db"
-        shutil.copyfile(_sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    if _pg_template is None:
-        pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
-    name, url = _new_pg_database(_pg_template)
-    try:
-        yield url
-    finally:
-        _drop_pg_database(name)
+    folder = tmp_path_factory.mktemp("module-store")
+    yield from _empty_store(request.param, folder, _pg_template, _sqlite_template)
 
 
 @pytest.fixture

@@ -61,6 +61,21 @@ markers =
 """
 
 
+def _pytest(suite: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run pytest on the small suite in a child process; it must pass."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *args, str(suite)],
+        cwd=suite,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
 def test_a_module_fixture_is_made_once_and_slow_tests_go_first(tmp_path: Path) -> None:
     suite = tmp_path / "suite"
     suite.mkdir()
@@ -73,16 +88,7 @@ def test_a_module_fixture_is_made_once_and_slow_tests_go_first(tmp_path: Path) -
     log = tmp_path / "log.txt"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "TESTS_"))}
     env["SHARING_LOG"] = str(log)
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", str(suite)],
-        cwd=suite,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    _pytest(suite, env, "-n", "2", "--dist", "loadgroup")
     lines = log.read_text().splitlines()
     builds = [line for line in lines if line.startswith("build")]
     assert len(builds) == 1, lines  # one worker ran the module: its fixture made once
@@ -92,16 +98,7 @@ def test_a_module_fixture_is_made_once_and_slow_tests_go_first(tmp_path: Path) -
     assert sorted(lines).count("quick") == 8 and "slow" in lines
     # The order the units are handed out: the slow test (collected last) first, then the
     # group, then the quick tests as collected.
-    listed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "--collect-only", str(suite)],
-        cwd=suite,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert listed.returncode == 0, listed.stdout[-3000:] + listed.stderr[-3000:]
+    listed = _pytest(suite, env, "--collect-only")
     order = [line.split("::")[0] for line in listed.stdout.splitlines() if "::" in line]
     assert order == ["test_zz_slow.py", *["test_shared.py"] * 6] + [
         f"test_quick_{n}.py" for n in range(8)
