@@ -15,7 +15,8 @@ and previous persons when it writes the store.
 An error in the child is raised again in the driver with its message (the child's own
 exception when it pickles, else a `LinkageError` naming it); a child that dies without
 one (killed, out of memory) is a `LinkageError` with its exit code. The child only reads the
-store; the folder is removed by the driver at the end of the run, or at once on an error.
+store; the folder is removed by the driver at the end of the prediction (`run_link`), or at
+once on an error.
 DuckDB's path does none of this.
 """
 
@@ -84,7 +85,8 @@ class Prepared:
 def prepare_in_child(engine: Engine, settings: Settings) -> Prepared:
     """Read, normalise, guard and stage every mention of `engine`'s store in a child process
     (module docstring), into a new private folder in `link.spark_staging_dir`; the caller
-    hands `Prepared.ready` and the folder to `predict_persons_on_spark`, which removes it."""
+    hands `Prepared.ready` and the folder to `predict_persons_on_spark`, reads the names and
+    previous persons, and removes the folder (`remove`)."""
     folder = Path(
         tempfile.mkdtemp(prefix="casereview-staged-", dir=settings.link.spark_staging_dir)
     )

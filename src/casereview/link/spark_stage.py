@@ -357,8 +357,9 @@ def predict_persons_on_spark(
     the kept pairs are explained (nothing reads it after); the prediction's frame is it.
     With `ready` (made in `folder` by a child process, `spark_prepare.prepare_in_child`),
     `frame` is an empty frame that the lean frame is read back into after scoring, and
-    `trained` and `record_links` were the child's to use; `folder` is removed at the end."""
+    `trained` and `record_links` were the child's to use; the caller removes `folder`."""
     link = settings.link
+    own = folder is None
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="casereview-staged-", dir=link.spark_staging_dir))
     say = progress or (lambda _m: None)
@@ -368,7 +369,10 @@ def predict_persons_on_spark(
             frame = ready.frame if ready.frame is not None else frame
         return _predict(frame, ready, link, judgements, detail, say)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if own:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:  # the caller's folder (it removes it): the staged frame goes now
+            shutil.rmtree(ready.staged if ready is not None else folder / "-", ignore_errors=True)
         if _on_cluster(link):
             stop_driver_jvm()
         give_back()

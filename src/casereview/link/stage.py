@@ -158,9 +158,9 @@ def predict_persons(
     No store is involved; the benchmarks and the Spark test use it directly. `record_links`
     (record id pairs, `context.load_record_links`) widen each mention's record context to
     the records its source linked to its record. `prepared` (Spark only,
-`spark_prepare.prepare_in_child`): the frame guarded and staged by a child process, `frame`
-the empty frame its lean columns come back into. The garbage collector is paused meanwhile
-    (`casereview.collector`)."""
+    `spark_prepare.prepare_in_child`): the frame guarded and staged by a child process,
+    `frame` the empty frame its lean columns come back into. The garbage collector is paused
+    meanwhile (`casereview.collector`)."""
     if engine_name == "spark":  # the frame staged once, kept lean (link/spark_stage.py)
         from casereview.link.spark_stage import predict_persons_on_spark
 
@@ -1092,20 +1092,22 @@ def run_link(
     # Only the names are needed again (persons' display names): the rest of what was read
     # (addresses, phones, identifiers) would sit in memory through training and scoring.
     rows = rows[["mention_id", "forenames", "surname", "name_raw"]].copy() if len(rows) else rows
-    prediction = predict_persons(
-        frame,
-        engine_name=engine_name,
-        settings=settings,
-        judgements=judgements,
-        progress=say,
-        record_links=links,
-        prepared=prepared,
-    )
-    if prepared is not None:
-        rows, previous = prepared.names(), prepared.previous()
-        mention_count = prepared.mentions
-    else:
-        mention_count = len(frame)
+    try:
+        prediction = predict_persons(
+            frame,
+            engine_name=engine_name,
+            settings=settings,
+            judgements=judgements,
+            progress=say,
+            record_links=links,
+            prepared=prepared,
+        )
+        if prepared is not None:
+            rows, previous = prepared.names(), prepared.previous()
+    finally:
+        if prepared is not None:
+            prepared.remove()
+    mention_count = prepared.mentions if prepared is not None else len(frame)
     # Nothing after the prediction reads the frame: its columns go before the store is
     # written (at a million mentions on Spark, most of what the driver still held).
     for col in list(prediction.frame.columns):
