@@ -208,5 +208,5 @@ def test_an_error_in_the_child_process_is_raised_in_the_driver_and_its_files_rem
         engine.dispose()
     # The child's traceback comes with it.
     assert isinstance(raised.value.__cause__, LinkageError)
-    assert "read_frame_in_chunks" in str(raised.value.__cause__)
+    assert "mention_chunks" in str(raised.value.__cause__)
     assert list(staging.iterdir()) == []

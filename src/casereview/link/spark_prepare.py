@@ -38,14 +38,31 @@ from sqlalchemy import Engine, select
 
 from casereview.errors import LinkageError
 from casereview.link.context import load_record_links
+from casereview.link.frame import add_blocking_keys, add_record_mates
 from casereview.link.judgements import active_judgements
 from casereview.link.spark_stage import Ready, _restore, _spill, give_back, ready_for_spark
-from casereview.link.staging import NAME_COLUMNS, read_frame_in_chunks
+from casereview.link.staging import NAME_COLUMNS, _normalised, mention_chunks
 from casereview.model.tables import mention_person
 from casereview.settings import Settings
 
 __all__ = ["Prepared", "prepare_in_child"]
 
+# The columns `frame.add_blocking_keys` reads: it copies the frame it is given, and given
+# only these (not the 35 columns of the frame, a gigabyte of references at 1M) the copy is
+# small; the keys are the same (tests/link/test_spark_stage.py compares the staged frames).
+_KEY_READS = (
+    "forename1",
+    "forename_std",
+    "surname",
+    "surname_std",
+    "dob",
+    "postcode",
+    "street_number",
+    "phones",
+    "id_scheme",
+    "identifier",
+    "strong_id",
+)
 _READY = "ready.pickle"
 _FAILED = "failed.pickle"
 
@@ -153,7 +170,7 @@ def _prepare(url: str, settings: Settings, folder: Path) -> Prepared:
     engine = make_engine(url)
     try:
         with reading(engine) as conn:
-            rows, frame = read_frame_in_chunks(conn)
+            rows, frame = _read_frame(conn)
             previous = conn.execute(
                 select(mention_person.c.mention_id, mention_person.c.person_id)
             ).all()
@@ -178,3 +195,34 @@ def _prepare(url: str, settings: Settings, folder: Path) -> Prepared:
     ready = ready_for_spark(frame, folder, settings.link, None, links, lambda _m: None)
     ready.frame = None  # the emptied frame stays here
     return Prepared(folder, ready.mentions, ready, judgements, names_file, previous_file)
+
+
+def _read_frame(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`staging.read_frame_in_chunks`, with less at its peak: the chunks are put together a
+    column at a time, each chunk's column freed as it goes (not the whole frame beside its
+    chunks), and the blocking keys built on the columns they read (`_KEY_READS`), added to
+    the frame in place."""
+    names: list[pd.DataFrame] = []
+    parts: list[pd.DataFrame] = []
+    for raw in mention_chunks(conn):
+        names.append(raw[NAME_COLUMNS].copy())
+        parts.append(_normalised(raw))
+        del raw
+    if not parts:
+        empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in NAME_COLUMNS})
+        return empty, pd.DataFrame({"unique_id": pd.Series([], dtype="int64")})
+    rows = pd.concat(names, ignore_index=True)
+    del names
+    columns: dict[str, pd.Series] = {}
+    for col in list(parts[0].columns):
+        columns[col] = pd.concat([part.pop(col) for part in parts], ignore_index=True)
+    del parts
+    frame = pd.DataFrame(columns, copy=False)
+    del columns
+    keyed = add_blocking_keys(frame[[c for c in _KEY_READS if c in frame.columns]])
+    for col in keyed.columns:
+        if col not in frame.columns:
+            frame[col] = keyed[col]
+    del keyed
+    give_back()
+    return rows, add_record_mates(frame)
