@@ -143,6 +143,7 @@ def test_each_mentions_pairs_are_listed_as_lists_by_position_gives(tmp_path: Pat
     assert inside[-1] < n - 1  # the last mention is in no pair, and is not listed
 
 
+@pytest.mark.slow  # a child process: a fresh interpreter imports casereview
 def test_the_child_process_stages_what_the_driver_would_and_leaves_it_on_disk(
     tmp_path: Path,
 ) -> None:
@@ -192,6 +193,7 @@ def test_the_child_process_stages_what_the_driver_would_and_leaves_it_on_disk(
     assert list(staging.iterdir()) == []
 
 
+@pytest.mark.slow  # a child process: a fresh interpreter imports casereview
 def test_an_error_in_the_child_process_is_raised_in_the_driver_and_its_files_removed(
     tmp_path: Path,
 ) -> None:
