@@ -13,6 +13,7 @@ Skipped with a reason where pyspark or Java is missing; CI installs both.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -160,6 +161,11 @@ def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
     on_duckdb, on_cluster = tmp_path / "duckdb.db", tmp_path / "cluster.db"
     shutil.copy(ingested, on_duckdb)
     shutil.copy(ingested, on_cluster)
+    # On Spark the store is read and staged by a child process (link/spark_prepare.py) in a
+    # private folder here: nothing of it is left once the stage ends.
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    env = {**os.environ, "CASEREVIEW_LINK__SPARK_STAGING_DIR": str(staging)}
     for store, engine in ((on_duckdb, ["--engine", "duckdb"]),
                           (on_cluster, ["--engine", "spark", "--spark-master", spark_cluster])):  # fmt: skip
         done = subprocess.run(
@@ -168,9 +174,11 @@ def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
             text=True,
             timeout=1200,
             check=False,
+            env=env,
         )
         assert done.returncode == 0, done.stderr[-4000:]
         assert json.loads(done.stdout)["mentions"] < MIN_TRAIN_MENTIONS  # the reference model
+    assert list(staging.iterdir()) == []
     duckdb_persons = _persons(f"sqlite:///{on_duckdb}")
     cluster_persons = _persons(f"sqlite:///{on_cluster}")
     assert any(len(p) > 1 for p in duckdb_persons)  # mentions were joined, not only kept apart

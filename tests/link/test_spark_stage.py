@@ -8,7 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
+import pytest
 
+from casereview.errors import LinkageError
 from casereview.link.cluster import (
     Clustering,
     Forenames,
@@ -31,6 +34,7 @@ from casereview.link.frame import (
 from casereview.link.model import _unused_columns, model_settings, prior_recall
 from casereview.link.reference import reference_model
 from casereview.link.score import duckdb_settings_from_saved
+from casereview.link.spark_prepare import prepare_in_child
 from casereview.link.spark_stage import (
     LEAN_COLUMNS,
     _pairs_by_mention,
@@ -38,8 +42,11 @@ from casereview.link.spark_stage import (
     _restore,
     _spill,
     lean_in_place,
+    ready_for_spark,
     witness,
 )
+from casereview.link.staging import read_frame_in_chunks
+from casereview.settings import get_settings
 from casereview.store.db import make_engine, reading
 from pipeline_world import build_ingested_store
 
@@ -134,3 +141,74 @@ def test_each_mentions_pairs_are_listed_as_lists_by_position_gives(tmp_path: Pat
     assert listed["unique_id"].to_pylist() == ids[inside].tolist()
     assert listed["bka_pair"].to_pylist() == [want[i] for i in inside]
     assert inside[-1] < n - 1  # the last mention is in no pair, and is not listed
+
+
+@pytest.mark.slow  # a child process: a fresh interpreter imports casereview
+def test_the_child_process_stages_what_the_driver_would_and_leaves_it_on_disk(
+    tmp_path: Path,
+) -> None:
+    """The store read, guarded and staged in a child process (`prepare_in_child`) gives the
+    driver what doing it itself gives (`ready_for_spark`): the same lean frame, staged
+    Parquet, training sample, columns `model.train` reads, plan, names and previous persons."""
+    store = build_ingested_store(tmp_path, cases=60, seed=4)
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    link = get_settings().link.model_copy(
+        update={"spark_staging_dir": str(staging), "train_sample_size": 150}
+    )
+    settings = get_settings().model_copy(update={"link": link})
+    engine = make_engine(f"sqlite:///{store}")
+    try:
+        prepared = prepare_in_child(engine, settings)
+        with reading(engine) as conn:
+            rows, frame = read_frame_in_chunks(conn)
+    finally:
+        engine.dispose()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    want = ready_for_spark(frame, mine, link, None, None, lambda _m: None)
+    got = prepared.ready
+    assert got is not None and got.frame is None and prepared.folder.parent == staging
+    assert prepared.mentions == want.mentions == len(rows) > link.train_sample_size
+    for name in ("notes", "trained", "partial", "floor", "use_context", "on_all", "sampled"):
+        assert getattr(got, name) == getattr(want, name), name
+    pd.testing.assert_frame_equal(got.shape, want.shape)
+    assert got.sample_staged is not None and want.sample_staged is not None
+    for theirs, ours in ((got.staged, want.staged), (got.sample_staged, want.sample_staged)):
+        assert pq.read_table(theirs).equals(pq.read_table(ours))
+    assert got.train_reads is not None and want.train_reads is not None
+    pd.testing.assert_frame_equal(
+        pd.read_pickle(got.train_reads), pd.read_pickle(want.train_reads)
+    )
+    lean = pd.DataFrame()
+    _restore(lean, got.spilled)
+    assert want.frame is not None
+    _restore(want.frame, want.spilled)
+    pd.testing.assert_frame_equal(lean, want.frame)
+    for col in lean.columns:  # the very values: lists stay lists, dates stay dates
+        assert [type(v) for v in lean[col]] == [type(v) for v in want.frame[col]]
+    pd.testing.assert_frame_equal(prepared.names(), rows)
+    assert prepared.previous() == {}  # never linked
+    prepared.remove()
+    assert list(staging.iterdir()) == []
+
+
+@pytest.mark.slow  # a child process: a fresh interpreter imports casereview
+def test_an_error_in_the_child_process_is_raised_in_the_driver_and_its_files_removed(
+    tmp_path: Path,
+) -> None:
+    not_a_store = tmp_path / "empty.db"
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    link = get_settings().link.model_copy(update={"spark_staging_dir": str(staging)})
+    settings = get_settings().model_copy(update={"link": link})
+    engine = make_engine(f"sqlite:///{not_a_store}")
+    try:
+        with pytest.raises(Exception, match="no such table: mentions") as raised:
+            prepare_in_child(engine, settings)
+    finally:
+        engine.dispose()
+    # The child's traceback comes with it.
+    assert isinstance(raised.value.__cause__, LinkageError)
+    assert "mention_chunks" in str(raised.value.__cause__)
+    assert list(staging.iterdir()) == []

@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,7 @@ from casereview.link.model import (
 )
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.stage import (
+    Plan,
     Prediction,
     Progress,
     _positions,
@@ -65,9 +67,11 @@ from casereview.settings import Settings
 
 __all__ = [
     "LEAN_COLUMNS",
+    "Ready",
     "give_back",
     "lean_in_place",
     "predict_persons_on_spark",
+    "ready_for_spark",
     "stop_driver_jvm",
     "witness",
 ]
@@ -246,6 +250,96 @@ def _marker(values: pd.Series) -> np.ndarray:
     return out
 
 
+@dataclass
+class Ready:
+    """A frame guarded, staged and put on disk for Spark (`ready_for_spark`): what scoring
+    needs of it, the driver's own copy of the lean frame waiting in `spilled` until the
+    scored pairs are clustered. Made in the driver itself, or in a child process whose heap
+    goes with it (`link/spark_prepare.py`); everything in it but `frame` pickles small."""
+
+    mentions: int
+    staged: Path
+    spilled: Path
+    shape: pd.DataFrame
+    notes: list[str]
+    trained: dict[str, Any] | None
+    partial: bool
+    floor: float
+    use_context: bool
+    mates: tuple[np.ndarray, np.ndarray] | None
+    on_all: bool
+    # The training sample's Parquet files and its size (None: a model was given, or on all).
+    sample_staged: Path | None = None
+    sampled: int = 0
+    # What `model.train` reads from pandas, pickled (None: no training).
+    train_reads: Path | None = None
+    # The emptied frame `_spill` left (in the driver only; a child leaves it out).
+    frame: pd.DataFrame | None = None
+
+
+def ready_for_spark(
+    frame: pd.DataFrame,
+    folder: Path,
+    link: Any,
+    trained: dict[str, Any] | None,
+    record_links: np.ndarray | None,
+    say: Progress,
+) -> Ready:
+    """`stage.plan_prediction` on `frame` (the skewed-block guard, the training sample, the
+    floor, record mates), then the frame and the sample staged as Parquet in `folder`, the
+    columns `model.train` reads and the lean frame pickled there; `frame` is left empty."""
+    plan = plan_prediction(frame, link, trained, record_links, say)
+    frame = plan.frame
+    sample = plan.sample
+    on_all = sample is not None and sample is frame
+    mentions = len(frame)
+    shape = witness(frame)
+    # What `model.train` reads from pandas: the real values (`count_rare_u` counts equal
+    # phones and identifiers; True/None markers fail it), of every mention when it trains on
+    # all of them.
+    train_reads = None
+    source = frame if on_all else sample
+    if source is not None:
+        train_reads = folder / f"train-reads-{next(_STAGED)}.pickle"
+        with open(train_reads, "xb") as out:
+            pickle.dump(
+                source[[c for c in _TRAIN_READS if c in source.columns]],
+                out,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+        train_reads.chmod(0o600)
+    say(f"staging {mentions} mentions as Parquet for Spark")
+    staged = _stage(frame, folder)
+    sample_staged, sampled = None, 0
+    if sample is not None and not on_all:
+        # The sample staged as Parquet like the frame, and released before Spark starts.
+        sample_staged, sampled = _stage(sample, folder), len(sample)
+    del sample, source
+    plan.sample = None
+    lean_in_place(frame)
+    # While Spark trains and scores (the driver JVM beside this process) the lean frame waits
+    # on disk: nothing reads it until the scored pairs are clustered.
+    spilled = _spill(frame, folder)
+    give_back()
+    return Ready(
+        mentions=mentions,
+        staged=staged,
+        spilled=spilled,
+        shape=shape,
+        notes=plan.notes,
+        trained=plan.trained,
+        partial=plan.partial,
+        floor=plan.floor,
+        use_context=plan.use_context,
+        mates=plan.mates,
+        on_all=on_all,
+        sample_staged=sample_staged,
+        sampled=sampled,
+        train_reads=train_reads,
+        frame=frame,
+    )
+
+
 def predict_persons_on_spark(
     frame: pd.DataFrame,
     *,
@@ -255,63 +349,59 @@ def predict_persons_on_spark(
     progress: Progress | None = None,
     trained: dict[str, Any] | None = None,
     record_links: np.ndarray | None = None,
+    ready: Ready | None = None,
+    folder: Path | None = None,
 ) -> Prediction:
     """`stage.predict_persons` on Spark (same arguments), the frame staged once (module
     docstring). `frame` is left lean (`lean_in_place`), and with only its `unique_id` once
-    the kept pairs are explained (nothing reads it after); the prediction's frame is it."""
+    the kept pairs are explained (nothing reads it after); the prediction's frame is it.
+    With `ready` (made in `folder` by a child process, `spark_prepare.prepare_in_child`),
+    `frame` is an empty frame that the lean frame is read back into after scoring, and
+    `trained` and `record_links` were the child's to use; the caller removes `folder`."""
     link = settings.link
-    folder = Path(tempfile.mkdtemp(prefix="casereview-staged-", dir=link.spark_staging_dir))
+    own = folder is None
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="casereview-staged-", dir=link.spark_staging_dir))
+    say = progress or (lambda _m: None)
     try:
-        return _predict(frame, folder, link, judgements, detail, progress, trained, record_links)
+        if ready is None:
+            ready = ready_for_spark(frame, folder, link, trained, record_links, say)
+            frame = ready.frame if ready.frame is not None else frame
+        return _predict(frame, ready, link, judgements, detail, say)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if own:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:  # the caller's folder (it removes it): the staged frame goes now
+            shutil.rmtree(ready.staged if ready is not None else folder / "-", ignore_errors=True)
         if _on_cluster(link):
             stop_driver_jvm()
         give_back()
 
 
+def _train_reads(ready: Ready) -> pd.DataFrame:
+    assert ready.train_reads is not None
+    with open(ready.train_reads, "rb") as source:
+        values = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
+    ready.train_reads.unlink()
+    return values
+
+
 def _predict(
     frame: pd.DataFrame,
-    folder: Path,
+    ready: Ready,
     link: Any,
     judgements: list[Any] | None,
     detail: bool,
-    progress: Progress | None,
-    trained: dict[str, Any] | None,
-    record_links: np.ndarray | None,
+    say: Progress,
 ) -> Prediction:
-    say = progress or (lambda _m: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    plan = plan_prediction(frame, link, trained, record_links, say)
-    frame, notes, trained, partial, floor = (
-        plan.frame,
-        plan.notes,
-        plan.trained,
-        plan.partial,
-        plan.floor,
-    )
     dialect = "spark"
-    sample = plan.sample
-    on_all = sample is not None and sample is frame
-    if on_all:
-        sample = None
-    mentions = len(frame)
-    shape = witness(frame)
-    # What `model.train` reads from pandas when it trains on every mention: the real values
-    # (`count_rare_u` counts equal phones and identifiers; True/None markers fail it).
-    read_by_train = (
-        frame[[c for c in _TRAIN_READS if c in frame.columns]].copy(deep=True) if on_all else None
-    )
-    say(f"staging {mentions} mentions as Parquet for Spark")
-    staged = _stage(frame, folder)
-    lean_in_place(frame)
-    # While Spark trains and scores (the driver JVM beside this process) the lean frame waits
-    # on disk: nothing reads it until the scored pairs are clustered.
-    spilled = _spill(frame, folder)
-    give_back()
-    if on_all:
+    notes, trained, partial, floor = ready.notes, ready.trained, ready.partial, ready.floor
+    mentions, shape, staged = ready.mentions, ready.shape, ready.staged
+    if ready.on_all:
         say(f"training the model on all {mentions} mentions (spark)")
+        read_by_train = _train_reads(ready)
         with backend_for("spark", link) as db_api:
             table = db_api.spark.read.parquet(str(staged))
             linker = _staged_linker(
@@ -329,32 +419,27 @@ def _predict(
             timings["train_s"] = time.perf_counter() - t0
             scored = score_timed(linker, model, floor, link, timings, say)
     else:
-        if sample is not None:
-            say(f"training the model on {len(sample)} of {mentions} mentions (spark)")
-            # The sample staged as Parquet like the frame, and released before Spark starts:
-            # the driver keeps only the columns `model.train` reads itself (the prior's
+        if ready.sample_staged is not None:
+            say(f"training the model on {ready.sampled} of {mentions} mentions (spark)")
+            # The driver keeps only the columns `model.train` reads itself (the prior's
             # recall, the counted u of phones and identifiers).
-            sampled = len(sample)
-            sample_staged = _stage(sample, folder)
-            counted = [c for c in _TRAIN_READS if c in sample.columns]
-            read_by_train = sample[counted].copy(deep=True)
-            del sample
-            plan.sample = None
-            give_back()
+            read_by_train = _train_reads(ready)
             with backend_for("spark", link) as train_api:
-                table = train_api.spark.read.parquet(str(sample_staged))
+                table = train_api.spark.read.parquet(str(ready.sample_staged))
                 learner = _staged_linker(
                     train_api, table, model_settings(shape, addresses=link.compare_addresses)
                 )
                 learned = train(
                     learner,
-                    u_max_pairs=u_pairs(sampled, link.u_pairs_per_mention, link.u_max_pairs),
+                    u_max_pairs=u_pairs(
+                        ready.sampled, link.u_pairs_per_mention, link.u_max_pairs
+                    ),
                     seed=link.random_seed,
                     em_sample=link.em_record_sample_proportion,
                     frame=read_by_train,
                 )
             del read_by_train, learner, table
-            shutil.rmtree(sample_staged, ignore_errors=True)
+            shutil.rmtree(ready.sample_staged, ignore_errors=True)
             notes.extend(learned.notes)
             trained = learned.settings
         assert trained is not None
@@ -368,7 +453,7 @@ def _predict(
     if _on_cluster(link):
         stop_driver_jvm()  # clustering is the driver's Python; explaining starts a new JVM
     give_back()
-    _restore(frame, spilled)
+    _restore(frame, ready.spilled)
     explained: dict[str, Any] = {}
 
     def explain(frame: pd.DataFrame, pairs: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
@@ -376,6 +461,7 @@ def _predict(
         explained["detail"] = _detail(frame, staged, shape, pairs, settings, link)
         return pairs
 
+    plan = Plan(frame, notes, trained, partial, floor, ready.use_context, ready.mates, None)
     prediction = finish_prediction(
         frame,
         scored,

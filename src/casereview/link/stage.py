@@ -91,7 +91,6 @@ from casereview.link.places import resolve_places
 from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.stable_ids import IdAssignment, assign_stable_ids
-from casereview.link.staging import read_frame_in_chunks
 from casereview.model.codes import AuditAction
 from casereview.model.serial import canonical_json
 from casereview.model.tables import (
@@ -153,12 +152,15 @@ def predict_persons(
     progress: Progress | None = None,
     trained: dict[str, Any] | None = None,
     record_links: np.ndarray | None = None,
+    prepared: Any = None,
 ) -> Prediction:
     """Guard blocks, train (unless a `trained` model is given), score and cluster a frame.
     No store is involved; the benchmarks and the Spark test use it directly. `record_links`
     (record id pairs, `context.load_record_links`) widen each mention's record context to
-    the records its source linked to its record. The garbage collector is paused meanwhile
-    (`casereview.collector`)."""
+    the records its source linked to its record. `prepared` (Spark only,
+    `spark_prepare.prepare_in_child`): the frame guarded and staged by a child process,
+    `frame` the empty frame its lean columns come back into. The garbage collector is paused
+    meanwhile (`casereview.collector`)."""
     if engine_name == "spark":  # the frame staged once, kept lean (link/spark_stage.py)
         from casereview.link.spark_stage import predict_persons_on_spark
 
@@ -170,6 +172,8 @@ def predict_persons(
             progress=progress,
             trained=trained,
             record_links=record_links,
+            ready=prepared.ready if prepared is not None else None,
+            folder=prepared.folder if prepared is not None else None,
         )
     link = (settings or get_settings()).link
     say = progress or (lambda _m: None)
@@ -1094,18 +1098,32 @@ def run_link(
     phase: dict[str, float] = {}
     t0 = time.perf_counter()
     frame: pd.DataFrame | None = None
-    with reading(engine) as conn:
-        if engine_name == "spark":  # read and normalised a chunk at a time (link/staging.py)
-            rows, frame = read_frame_in_chunks(conn)
-        else:
+    prepared = None
+    if engine_name == "spark":
+        # Read, normalised, guarded and staged in a child process whose heap goes with it;
+        # the driver reads back the lean frame, names and previous persons when it needs
+        # them (link/spark_prepare.py).
+        from casereview.link.spark_prepare import prepare_in_child
+
+        say("reading and staging mentions in a child process")
+        prepared = prepare_in_child(engine, settings)
+        if not prepared.mentions:
+            prepared.remove()
+            raise StageError("the store has no person mentions: import source exports first")
+        rows, frame, judgements, links = pd.DataFrame(), pd.DataFrame(), prepared.judgements, None
+        previous: dict[int, int] = {}
+    else:
+        with reading(engine) as conn:
             rows = load_mention_rows(conn)
-        previous = dict(
-            conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id)).all()
-        )
-        judgements = active_judgements(conn)
-        links = load_record_links(conn)
-    if rows.empty:
-        raise StageError("the store has no person mentions: import source exports first")
+            previous = dict(
+                conn.execute(
+                    select(mention_person.c.mention_id, mention_person.c.person_id)
+                ).all()
+            )
+            judgements = active_judgements(conn)
+            links = load_record_links(conn)
+        if rows.empty:
+            raise StageError("the store has no person mentions: import source exports first")
     phase["read_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if frame is None:
@@ -1113,16 +1131,23 @@ def run_link(
     phase["frame_s"] = time.perf_counter() - t0
     # Only the names are needed again (persons' display names): the rest of what was read
     # (addresses, phones, identifiers) would sit in memory through training and scoring.
-    rows = rows[["mention_id", "forenames", "surname", "name_raw"]].copy()
-    prediction = predict_persons(
-        frame,
-        engine_name=engine_name,
-        settings=settings,
-        judgements=judgements,
-        progress=say,
-        record_links=links,
-    )
-    mention_count = len(frame)
+    rows = rows[["mention_id", "forenames", "surname", "name_raw"]].copy() if len(rows) else rows
+    try:
+        prediction = predict_persons(
+            frame,
+            engine_name=engine_name,
+            settings=settings,
+            judgements=judgements,
+            progress=say,
+            record_links=links,
+            prepared=prepared,
+        )
+        if prepared is not None:
+            rows, previous = prepared.names(), prepared.previous()
+    finally:
+        if prepared is not None:
+            prepared.remove()
+    mention_count = prepared.mentions if prepared is not None else len(frame)
     # Nothing after the prediction reads the frame: its columns go before the store is
     # written (at a million mentions on Spark, most of what the driver still held).
     for col in list(prediction.frame.columns):
