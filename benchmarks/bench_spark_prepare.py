@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import tempfile
 import threading
 import time
@@ -24,18 +25,14 @@ from pathlib import Path
 
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_spark_driver_pieces import rss
+
 from casereview.link.spark_prepare import prepare_in_child
 from casereview.link.spark_stage import _restore, _train_reads, give_back
 from casereview.settings import get_settings
 from casereview.store.db import make_engine
-
-
-def rss() -> str:
-    found = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(("VmRSS:", "VmHWM:")):
-            found[line[:5]] = int(line.split()[1]) // 1024
-    return f"rss {found['VmRSS']:,} MiB, hwm {found['VmHWM']:,} MiB"
 
 
 def _children_rss(me: int) -> int:
