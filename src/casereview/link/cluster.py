@@ -636,8 +636,13 @@ class _Company:
         mine = self._of(np.array([pos]), own)
         if not mine:
             return None
-        sharing = [c for c in candidates if self.of_person(c) & mine]
+        # Being named in one record is symmetric: the candidates named with one of `mine` are
+        # found from the few persons of this record, not from every holder of a common name.
+        near: set[int] = set()
+        for person in mine:
+            near |= self.of_person(person)
+        sharing = candidates & near
         if len(sharing) != 1:
             return None
         self.placed = True
-        return sharing[0]
+        return next(iter(sharing))
