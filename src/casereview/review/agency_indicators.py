@@ -30,6 +30,7 @@ from casereview.review.lookup import (
     suspect_like,
 )
 from casereview.review.plain_names import (
+    age_fits,
     dob_agree,
     known_as,
     near_in_time,
@@ -315,8 +316,7 @@ def _not_against(mine: MentionFacts, theirs: MentionFacts, then: dt.date | None)
         return dob_agree(mine, theirs)
     if theirs.written_age is None or then is None:
         return True
-    years = whole_years(mine.dob, then)
-    return years is not None and abs(years - theirs.written_age) <= 1
+    return age_fits(mine, theirs, then)
 
 
 def la_concern_no_police_record(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None:
@@ -413,9 +413,11 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
 
     given = ctx.given_names - street_names(ctx)
 
-    def investigated(own: list[MentionFacts], pid: int, rid: int) -> bool:
-        """A suspect of record `rid` is the associate, or cannot be told apart from him."""
-        looks = _read_as(own)
+    def investigated(
+        own: list[MentionFacts], looks: list[MentionFacts], pid: int, rid: int
+    ) -> bool:
+        """A suspect of record `rid` is the associate (`own`; `looks`: also read without a
+        patronymic, `_read_as`), or cannot be told apart from him."""
         for suspect in suspect_mentions[rid]:
             if suspect.person_id == pid or suspect_like(ctx, looks, suspect):
                 return True
@@ -481,13 +483,14 @@ def named_associate_not_investigated(ctx: ReviewContext, s: ReviewSettings, foun
             if m.relationship in FAMILY_WORDS:
                 continue  # a sister or an uncle named on the referral is family, not an associate
             own = ctx.same_person(m)
+            looks = _read_as(own)
             day = rec.occurred_at
             for kid in sorted(kids):
                 theirs = sorted(child_police.of(kid))
                 kid_groups = _groups_of_child(ctx, kid, theirs)
-                if young_member(ctx, _read_as(own), kid_groups, day, s.child_age_below):
+                if young_member(ctx, looks, kid_groups, day, s.child_age_below):
                     continue
-                if any(investigated(own, m.person_id, r) for r in theirs):
+                if any(investigated(own, looks, m.person_id, r) for r in theirs):
                     continue
                 if named_with_child(own, ctx.mentions_of_person.get(kid, [])):
                     continue

@@ -15,6 +15,7 @@ import datetime as dt
 import re
 
 from casereview.review.context import MentionFacts
+from casereview.values.dates import whole_years
 from casereview.values.name_variants import forename_keys
 
 __all__ = [
@@ -98,14 +99,14 @@ def _one_digit_apart(a: int, b: int) -> bool:
     return sum(p != q for p, q in zip(x, y, strict=True)) == 1
 
 
-def _age_fits(dated: MentionFacts, aged: MentionFacts, on: dt.date | None) -> bool:
+def age_fits(dated: MentionFacts, aged: MentionFacts, on: dt.date | None) -> bool:
     """`aged` writes an age at its event and no date of birth; `dated` a date of birth that
     gives that age (within a year) on the day of `aged`'s record. Only the age the record
     writes counts, never one taken from the person linkage put it in."""
-    if dated.dob is None or aged.dob is not None or aged.written_age is None or on is None:
+    if dated.dob is None or aged.dob is not None or aged.written_age is None:
         return False
-    years = on.year - dated.dob.year - ((on.month, on.day) < (dated.dob.month, dated.dob.day))
-    return abs(years - aged.written_age) <= 1
+    years = whole_years(dated.dob, on)
+    return years is not None and abs(years - aged.written_age) <= 1
 
 
 def _similar_names(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -141,7 +142,7 @@ def plausibly_same(
     a date of birth is missing; across a whole agency a common name would match strangers.
     """
     if _similar_names(a.name_key, b.name_key):
-        if dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day):
+        if dob_agree(a, b) or age_fits(a, b, b_day) or age_fits(b, a, a_day):
             return True
         if narrow and (a.dob is None or b.dob is None):
             return True
@@ -346,7 +347,7 @@ def same_child(
         return True
     if min(len(a.name_key), len(b.name_key)) < 2:
         return dob_agree(a, b)  # a lone name needs a written date of birth that agrees
-    return dob_agree(a, b) or _age_fits(a, b, b_day) or _age_fits(b, a, a_day)
+    return dob_agree(a, b) or age_fits(a, b, b_day) or age_fits(b, a, a_day)
 
 
 # Two records this close in time that name a child alike are about one child: a council
