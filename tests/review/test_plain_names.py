@@ -1,7 +1,8 @@
 """Plain names: when the absence-asserting indicators give way to a mention naming the person.
 
-Unit tests of pure functions of two mentions: each case is one pair of names, so the mentions
-are built by hand (no store); the indicators that use them run on pipeline-built stores in
+Unit tests of pure functions of two mentions: each case is one pair of names, so each mention is
+one stored row made into what the rules see by the loader's code (tests/review/facts.py), with
+no store; the indicators that use them run on pipeline-built stores in
 tests/review/test_indicators.py and test_split_people.py."""
 
 from __future__ import annotations
@@ -21,20 +22,12 @@ from casereview.review.plain_names import (
     thinly_same_child,
     told_apart,
 )
+from review.facts import facts, stored
 
 
 def mention(name: str, dob: str | None = None, precision: str = "day") -> MentionFacts:
-    return MentionFacts(
-        id=1,
-        record_id=1,
-        role="suspect",
-        age=None,
-        relationship=None,
-        person_id=None,
-        name_key=frozenset(name.lower().split()),
-        dob=dt.date.fromisoformat(dob) if dob else None,
-        dob_precision=precision if dob else "none",
-    )
+    """A police crime's suspect as the store holds him (tests/review/facts.py)."""
+    return facts(stored(1, 1, "suspect", None, name, dob, precision=precision))
 
 
 @pytest.mark.parametrize(
@@ -110,18 +103,13 @@ def test_exact_dob_needs_two_full_dates() -> None:
 
 def suspect(forenames: str, surname: str, **values: object) -> MentionFacts:
     """A police suspect written with forenames and surname apart."""
-    words = frozenset(f"{forenames} {surname}".lower().split())
-    return replace(
-        mention(f"{forenames} {surname}"),
-        name_key=words,
-        forename_key=frozenset(forenames.lower().split()),
-        **values,  # type: ignore[arg-type]
-    )
+    row = stored(1, 1, "suspect", None, f"{forenames} {surname}", fields=(forenames, surname))
+    return replace(facts(row), **values)  # type: ignore[arg-type]
 
 
 def associate(name: str = "", **values: object) -> MentionFacts:
     """A referral's associate as a child names him: a lone name, a handle, a phone."""
-    return replace(mention(name), **values)  # type: ignore[arg-type]
+    return replace(facts(stored(1, 1, "associate", None, name)), **values)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

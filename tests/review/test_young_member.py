@@ -1,27 +1,15 @@
 """A child of her group named as associate is not an adult, where linkage left the council's
-child apart from the police's (issue 16, eighth session). Contexts built by hand, as
-test_split_people.py: the case is one linkage may or may not split on a small world."""
+child apart from the police's (issue 16, eighth session). Contexts of stored rows
+(tests/review/facts.py): the case is one linkage may or may not split on a small world, and
+the groups are the network stage's output for these persons."""
 
 from __future__ import annotations
 
-import dataclasses
-
 from casereview.model.codes import IndicatorCode
-from casereview.review.context import MentionFacts, ReviewContext
+from casereview.review.context import ReviewContext
 from casereview.review.indicators import compute_indicators
 from casereview.settings import ReviewSettings
-from review.test_split_people import _mention as _bare_mention
-from review.test_split_people import _record
-
-
-def _mention(*args: object, **kwargs: object) -> MentionFacts:
-    """A mention whose first word of two or more is its forename (a lone name is written in
-    the surname field, as the referrals write it)."""
-    m = _bare_mention(*args, **kwargs)
-    words = str(args[4]).lower().split()
-    return dataclasses.replace(
-        m, forename_key=frozenset(words[:1]) if len(words) > 1 else frozenset()
-    )
+from review.facts import context, record, stored
 
 
 def _context(with_dob: bool = True, in_group: bool = True) -> ReviewContext:
@@ -30,31 +18,26 @@ def _context(with_dob: bool = True, in_group: bool = True) -> ReviewContext:
     police record by evidence) is a victim of group 7, with Belal Idris and Guy Young (person
     5). Guy Young is written "Guy FISHER", 18, on a crime in June 2015, and "Guy Young", born
     25/05/1997, on one in September: 17 on the referral's day."""
-    ctx = ReviewContext()
-    ctx.given_names = frozenset({"michael", "guy", "belal", "darius"})
-    ctx.records[10] = _record(10, "local_authority", "referral", "2015-03-23", cse=True)
-    ctx.mentions_of[10] += [
-        _mention(1, 10, "subject", 1, "Michael Wright", "2000-07-04"),
-        _mention(2, 10, "associate", 2, "Guy", relationship="older male friend"),
+    records = [
+        record(10, "local_authority", "referral", "2015-03-23", cse=True),
+        record(20, "police", "crime", "2015-02-26", cse=True),
+        record(21, "police", "crime", "2015-06-23", cse=True),
     ]
-    ctx.records[20] = _record(20, "police", "crime", "2015-02-26", cse=True)
-    ctx.mentions_of[20] += [
-        _mention(3, 20, "victim", 3, "Michael Wright", "2000-07-04"),
-        _mention(4, 20, "suspect", 4, "Belal Idris", "1990-02-16"),
-    ]
-    ctx.records[21] = _record(21, "police", "crime", "2015-06-23", cse=True)
-    fisher = _mention(6, 21, "suspect", 5, "Guy Fisher")
-    ctx.mentions_of[21] += [
-        _mention(5, 21, "victim", 6, "Darius Kabongo", "1999-10-13"),
-        dataclasses.replace(fisher, age=18, written_age=18),
+    mentions = [
+        stored(1, 10, "subject", 1, "Michael Wright", "2000-07-04"),
+        stored(2, 10, "associate", 2, "Guy", relationship="older male friend"),
+        stored(3, 20, "victim", 3, "Michael Wright", "2000-07-04"),
+        stored(4, 20, "suspect", 4, "Belal Idris", "1990-02-16"),
+        stored(5, 21, "victim", 6, "Darius Kabongo", "1999-10-13"),
+        stored(6, 21, "suspect", 5, "Guy FISHER", age=18),
     ]
     if with_dob:
-        ctx.records[22] = _record(22, "police", "crime", "2015-09-06", cse=True)
-        young = _mention(8, 22, "suspect", 5, "Guy Young", "1997-05-25")
-        ctx.mentions_of[22] += [
-            _mention(7, 22, "victim", 6, "Darius Kabongo", "1999-10-13"),
-            dataclasses.replace(young, age=18, written_age=18),
+        records.append(record(22, "police", "crime", "2015-09-06", cse=True))
+        mentions += [
+            stored(7, 22, "victim", 6, "Darius Kabongo", "1999-10-13"),
+            stored(8, 22, "suspect", 5, "Guy Young", "1997-05-25", age=18),
         ]
+    ctx = context(records, mentions)
     ctx.group_offenders[7] = {4, 5}
     for pid in (4, 5, 6) + ((3,) if in_group else ()):
         ctx.member_of[pid].add(7)

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -39,7 +39,15 @@ from casereview.review.narrative import PEER_WORDS, child_age_in_text, partner_a
 from casereview.settings import ReviewSettings, get_settings
 from casereview.values.script import to_latin
 
-__all__ = ["MentionFacts", "RecordFacts", "ReviewContext", "load_context", "quoted_names"]
+__all__ = [
+    "MentionFacts",
+    "RecordFacts",
+    "ReviewContext",
+    "StoredMention",
+    "add_mentions",
+    "load_context",
+    "quoted_names",
+]
 
 # Location relations that describe where a person lives, not where something happened.
 _HOME_RELATIONS = frozenset({"home_address", "address", "home", "residence"})
@@ -233,48 +241,7 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
             mention_person.c.person_id,
         ).outerjoin(mention_person, mention_person.c.mention_id == mentions.c.id)
     ).all()
-    person_dob = _person_dobs(mention_rows)
-    handles = _handles(conn)
-    for m in mention_rows:
-        rec = ctx.records.get(int(m.record_id))
-        phones = frozenset(str(p) for p in from_json(m.phones, []) or [])
-        ids = from_json(m.identifiers, {}) or {}
-        ctx.mentions_of[int(m.record_id)].append(
-            MentionFacts(
-                id=int(m.id),
-                record_id=int(m.record_id),
-                role=str(m.role),
-                age=_age(
-                    m.dob or person_dob.get(m.person_id),
-                    rec.occurred_at if rec else None,
-                    m.age_at_event,
-                ),
-                written_age=_age(m.dob, rec.occurred_at if rec else None, m.age_at_event),
-                relationship=(m.relationship or "").strip().lower() or None,
-                person_id=None if m.person_id is None else int(m.person_id),
-                name_key=_name_key(m.forenames, m.surname),
-                dob=m.dob,
-                dob_precision=str(m.dob_precision or "none"),
-                phones=phones,
-                handles=handles.get(int(m.id), frozenset()),
-                postcode=_postcode(m.postcode),
-                forename_key=_name_key(m.forenames, None),
-                council_id=str(ids[_COUNCIL_ID])
-                if isinstance(ids, dict) and ids.get(_COUNCIL_ID)
-                else None,
-            )
-        )
-        if m.role == MentionRole.SUSPECT.value:
-            for phone in sorted(phones):
-                ctx.object_keys[int(m.record_id)].add(f"phone:{phone}")
-    ctx.given_names = frozenset(
-        word
-        for m in mention_rows
-        # "Little T" (a street name written as forename and initial) is nobody's given name
-        if m.forenames and any(len(w) > 1 for w in _name_key(None, m.surname))
-        for word in _name_key(m.forenames, None)
-        if len(word) > 1
-    )
+    add_mentions(ctx, mention_rows, _handles(conn))
     _ages_from_narratives(ctx, narratives, s)
     ctx.quoted_names = {
         rid: names for rid, text in narratives.items() if (names := quoted_names(text))
@@ -319,6 +286,76 @@ def load_context(conn: Connection, settings: ReviewSettings | None = None) -> Re
     ):
         ctx.group_boroughs[int(gid)] = [str(b) for b in from_json(boroughs, [])]
     return ctx
+
+
+class StoredMention(NamedTuple):
+    """The columns of a stored mention, and of the person linkage resolved it to, that the
+    rules read: what `load_context` selects, and what a test of a rule builds instead of a
+    store (tests/review/facts.py; tests/review/test_facts_shape.py checks the two agree)."""
+
+    id: int
+    record_id: int
+    role: str
+    dob: dt.date | None
+    dob_precision: str | None
+    forenames: str | None
+    surname: str | None
+    age_at_event: int | None
+    relationship: str | None
+    phones: Any  # the stored JSON list of E.164 numbers
+    postcode: str | None
+    identifiers: Any  # the stored JSON object of scheme -> value
+    person_id: int | None
+
+
+def add_mentions(
+    ctx: ReviewContext, rows: Sequence[Any], handles: dict[int, frozenset[str]] | None = None
+) -> None:
+    """Each stored mention (rows shaped as `StoredMention`) as the rules see it, under its
+    record (whose facts `ctx.records` holds already); the suspects' phones as keys their
+    records recur by, and the words written as a forename beside a surname."""
+    person_dob = _person_dobs(rows)
+    handles = handles or {}
+    for m in rows:
+        rec = ctx.records.get(int(m.record_id))
+        phones = frozenset(str(p) for p in from_json(m.phones, []) or [])
+        ids = from_json(m.identifiers, {}) or {}
+        ctx.mentions_of[int(m.record_id)].append(
+            MentionFacts(
+                id=int(m.id),
+                record_id=int(m.record_id),
+                role=str(m.role),
+                age=_age(
+                    m.dob or person_dob.get(m.person_id),
+                    rec.occurred_at if rec else None,
+                    m.age_at_event,
+                ),
+                written_age=_age(m.dob, rec.occurred_at if rec else None, m.age_at_event),
+                relationship=(m.relationship or "").strip().lower() or None,
+                person_id=None if m.person_id is None else int(m.person_id),
+                name_key=_name_key(m.forenames, m.surname),
+                dob=m.dob,
+                dob_precision=str(m.dob_precision or "none"),
+                phones=phones,
+                handles=handles.get(int(m.id), frozenset()),
+                postcode=_postcode(m.postcode),
+                forename_key=_name_key(m.forenames, None),
+                council_id=str(ids[_COUNCIL_ID])
+                if isinstance(ids, dict) and ids.get(_COUNCIL_ID)
+                else None,
+            )
+        )
+        if m.role == MentionRole.SUSPECT.value:
+            for phone in sorted(phones):
+                ctx.object_keys[int(m.record_id)].add(f"phone:{phone}")
+    ctx.given_names = frozenset(
+        word
+        for m in rows
+        # "Little T" (a street name written as forename and initial) is nobody's given name
+        if m.forenames and any(len(w) > 1 for w in _name_key(None, m.surname))
+        for word in _name_key(m.forenames, None)
+        if len(word) > 1
+    )
 
 
 _CHILD_ROLES = (MentionRole.VICTIM.value, MentionRole.SUBJECT.value)
