@@ -383,7 +383,8 @@ def shared_object(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None:
 
 
 # A crime suspect written by a street name alone is taken for an intelligence subject born the
-# same day only on records at most this many days apart: a street name is used for a while.
+# same day only on records at most this many days apart: a street name is used for a while. The
+# same bound holds for a subject written by his name alone and his own person's crimes.
 STREET_NAME_DAYS = 730
 
 
