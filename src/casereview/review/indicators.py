@@ -33,7 +33,7 @@ from casereview.review.lookup import (
     suspect_like,
 )
 from casereview.review.plain_names import _similar_names as similar_names
-from casereview.review.plain_names import exact_dob
+from casereview.review.plain_names import dob_agree, exact_dob, names_agree
 from casereview.settings import ReviewSettings
 
 __all__ = ["RULES", "Indicator", "compute_indicators", "group_indicators"]
@@ -383,7 +383,8 @@ def shared_object(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None:
 
 
 # A crime suspect written by a street name alone is taken for an intelligence subject born the
-# same day only on records at most this many days apart: a street name is used for a while.
+# same day only on records at most this many days apart: a street name is used for a while. The
+# same bound holds for a subject written by his name alone and his own person's crimes.
 STREET_NAME_DAYS = 730
 
 
@@ -414,6 +415,7 @@ class _CrimeSuspects:
         """The crime suspects written apart from `subject`'s person that are him, each once,
         with what tells (`_split_suspect`)."""
         day = self.ctx.records[subject.record_id].occurred_at
+        children = self._children_beside(subject)
         seen: set[int] = set()
         out = []
         for key in sorted(self._keys(subject)):
@@ -425,10 +427,30 @@ class _CrimeSuspects:
                     continue
                 then = self.ctx.records[theirs.record_id].occurred_at
                 apart = abs(_days(day, then)) if day and then else STREET_NAME_DAYS + 1
-                why = _split_suspect(subject, theirs, apart, self.ctx.given_names)
+                victims = self.ctx.persons_in(theirs.record_id, MentionRole.VICTIM.value)
+                why = _split_suspect(
+                    subject, theirs, apart, self.ctx.given_names, bool(children & victims)
+                )
                 if why is not None:
                     out.append((theirs, why))
         return out
+
+    def _children_beside(self, subject: MentionFacts) -> set[int]:
+        """The children (victims and subjects) of the records outside intelligence that name
+        `subject`'s person as their associate or suspect: a referral's "older male friend"."""
+        if subject.person_id is None:
+            return set()
+        out: set[int] = set()
+        for mine in self.ctx.same_person(subject):
+            if mine.role not in _MAN_ROLES or _is_type(
+                self.ctx, mine.record_id, RecordType.INTELLIGENCE
+            ):
+                continue
+            out |= self.ctx.persons_in(mine.record_id, *CHILD_ROLES) - {subject.person_id}
+        return out
+
+
+_MAN_ROLES = (MentionRole.ASSOCIATE.value, MentionRole.SUSPECT.value)
 
 
 def _born_same_day(a: MentionFacts, b: MentionFacts) -> bool:
@@ -442,19 +464,35 @@ def _street_name(m: MentionFacts, given_names: frozenset[str]) -> bool:
     return len(m.name_key) == 1 and len(words) == 1 and words[0] not in given_names
 
 
+def _born_alike(a: MentionFacts, b: MentionFacts) -> bool:
+    """Full dates of birth, neither on 1 January (often a year of birth alone), that agree as
+    written (`plain_names.dob_agree`): the same day, day and month swapped, or the same day and
+    month with one digit of the year slipped (19/10/1990 / 19/10/1980)."""
+    return (
+        a.dob_precision == b.dob_precision == "day"
+        and all(m.dob is not None and (m.dob.month, m.dob.day) != (1, 1) for m in (a, b))
+        and dob_agree(a, b)
+    )
+
+
 def _split_suspect(
     subject: MentionFacts,
     suspect: MentionFacts,
     days_apart: int,
     given_names: frozenset[str],
+    same_child: bool = False,
 ) -> str | None:
     """What tells an analyst that an intelligence subject and a crime suspect linkage kept
     apart are one man, or None: the same phone or online handle ("phone", "handle"); the same
     full date of birth (not 1 January) beside a suspect written by a street name alone, a word
     no record writes as a given name, on records at most `STREET_NAME_DAYS` apart ("street
-    name and date of birth"); or similar full names (two whole words or more:
-    `plain_names._similar_names`) with the same full date of birth, not 1 January ("name and
-    date of birth").
+    name and date of birth"); or similar full names (two whole words or more on each side:
+    `plain_names._similar_names`, or every word agreeing, a slip or nickname apart:
+    `plain_names.names_agree`, "Sanmy ARSLAN" / "Sammy ARSLAN-CHAUDHRY") with full dates of
+    birth that agree (`_born_alike`: the same day, or one digit of the year slipped) ("name and
+    date of birth"), or with the same child: the crime's victim is a child whose own record
+    (a referral, a crime) names the subject's person as her associate or suspect
+    (`same_child`, "name and child").
 
     A similar name alone, even weeks apart, is not enough: the worlds hold many men of one
     name (on the nine benchmark worlds it took 10 namesakes for 7 split subjects)."""
@@ -466,9 +504,32 @@ def _split_suspect(
     if near and _born_same_day(subject, suspect) and _street_name(suspect, given_names):
         return "street name and date of birth"
     words = [frozenset(w for w in m.name_key if len(w) > 1) for m in (subject, suspect)]
-    if min(len(w) for w in words) < 2 or not similar_names(*words):
+    if min(len(w) for w in words) < 2:
         return None
-    return "name and date of birth" if _born_same_day(subject, suspect) else None
+    if not (similar_names(*words) or names_agree(subject.name_key, suspect.name_key)):
+        return None
+    if _born_alike(subject, suspect):
+        return "name and date of birth"
+    return "name and child" if same_child and similar_names(*words) else None
+
+
+def _name_alone(m: MentionFacts) -> bool:
+    """The mention writes a name and nothing else that tells a man apart: no date of birth or
+    age, phone, online handle, postcode or council id."""
+    return (
+        m.dob is None
+        and m.written_age is None
+        and not m.phones
+        and not m.handles
+        and m.postcode is None
+        and m.council_id is None
+    )
+
+
+def _within(ctx: ReviewContext, a: int, b: int, days: int) -> bool:
+    """Records `a` and `b` at most `days` apart (True where either is undated)."""
+    day_a, day_b = ctx.records[a].occurred_at, ctx.records[b].occurred_at
+    return day_a is None or day_b is None or abs(_days(day_a, day_b)) <= days
 
 
 def unlinked_intelligence(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None:
@@ -478,7 +539,12 @@ def unlinked_intelligence(ctx: ReviewContext, s: ReviewSettings, found: Found) -
     from him that an analyst takes for him (`_CrimeSuspects.him`). A linked crime whose
     suspect agrees with him (`suspect_like`: a similar name, the same full date of birth, phone
     or handle) counts as linked: linkage split him, and the report is linked to his crime under
-    another person; but not where that suspect is another subject of the same report."""
+    another person; but not where that suspect is another subject of the same report.
+
+    A subject written by his name alone (`_name_alone`) is taken for the man of his person's
+    crimes only on those at most `STREET_NAME_DAYS` from the report: linkage can join a bare
+    name to a namesake, and a name alone years apart is no ground for a missed link (his split
+    suspects need evidence besides the name in any case)."""
     crimes_of: dict[int, set[int]] = defaultdict(set)
     for rid, ms in ctx.mentions_of.items():
         if _is_type(ctx, rid, RecordType.CRIME):
@@ -502,6 +568,8 @@ def unlinked_intelligence(ctx: ReviewContext, s: ReviewSettings, found: Found) -
         ]
         for m in subjects:
             crimes = set(crimes_of.get(m.person_id or -1, set()))
+            if _name_alone(m):
+                crimes = {c for c in crimes if _within(ctx, rid, c, STREET_NAME_DAYS)}
             suspects_index = suspects_index or _CrimeSuspects(ctx)
             split = suspects_index.him(m)
             crimes |= {x.record_id for x, _ in split}
