@@ -154,6 +154,33 @@ def test_a_mention_in_several_pairs_is_stored_once() -> None:
     ]
 
 
+def test_mentions_already_shown_are_left_out_and_the_others_shown_alike() -> None:
+    """`compared_values(..., known)`: the mentions whose values an earlier slice of the kept
+    pairs made (`known`) are left out; every other mention gets the text it gets without
+    `known`, taken from its first pair here."""
+    pairs = pd.DataFrame(
+        {
+            "unique_id_l": [1, 2, 5],
+            "unique_id_r": [3, 1, 2],
+            "dob_l": ["2001-02-03", "1999-01-01", None],
+            "dob_r": [None, "2001-02-03", "1999-01-01"],
+            "gamma_dob": [-1, 0, -1],
+            "mw_dob": [0.0, -2.0, 0.0],
+            "phones_l": [["+447700900001"], None, ["+447700900002"]],
+            "phones_r": [None, ["+447700900001"], None],
+            "gamma_phones": [-1, -1, -1],
+            "mw_phones": [0.0, 0.0, 0.0],
+        }
+    )
+    every_id, every = compared_values(pairs, SETTINGS)
+    ids, shown = compared_values(pairs, SETTINGS, np.array([1, 4, 5], dtype=np.int64))
+    assert ids.tolist() == [2, 3]
+    assert shown == [every[every_id.tolist().index(2)], every[every_id.tolist().index(3)]]
+    none_left, nothing = compared_values(pairs, SETTINGS, np.array([1, 2, 3, 5]))
+    assert none_left.tolist() == [] and nothing == []
+    assert compared_values(pairs, SETTINGS, np.zeros(0, dtype=np.int64))[1] == every
+
+
 def test_a_level_with_two_weights_is_refused() -> None:
     """Every pair at one level of a comparison has that level's weight (the term-frequency
     adjustment apart): a model that broke this could not be stored as levels."""

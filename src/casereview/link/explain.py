@@ -303,14 +303,22 @@ def pair_levels(pairs: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
     return _join(pieces)
 
 
-def compared_values(pairs: pd.DataFrame, settings: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+def compared_values(
+    pairs: pd.DataFrame, settings: dict[str, Any], known: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
     """The values each mention of `pairs` was compared with, as stored in
     `mention_person.compared`: the ids of the mentions, and for each a JSON list with, per
     comparison of the model in its order, the value shown beside its bar (null when none).
-    A mention's values are the same in every pair it is in; they are taken from its first."""
+    A mention's values are the same in every pair it is in; they are taken from its first.
+    Mentions whose id is in `known` (sorted ids: their values were made from an earlier
+    slice of the same pairs) are left out, and none of their values is made again."""
     left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
     right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
     ids, first = np.unique(np.concatenate([left, right]), return_index=True)
+    if known is not None and len(known) and len(ids):
+        at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+        new = known[at] != ids
+        ids, first = ids[new], first[new]
     names = [c["output_column_name"] for c in settings["comparisons"]]
     if not len(ids):
         return ids, []
