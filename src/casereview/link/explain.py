@@ -188,6 +188,8 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> tuple[list[str], 
     def at(c: str, i: int) -> Any:
         return values[c][i] if c in values else None
 
+    if name != "dob" and columns[0] in values:
+        return _json_texts(values[columns[0]]), key
     texts = []
     for i in range(len(first)):
         if name == "dob":
@@ -199,6 +201,29 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> tuple[list[str], 
             shown = _show(at(columns[0], i))
         texts.append(json.dumps(shown))
     return texts, key
+
+
+# Printable ASCII but for `"` and `\\`: a string of these alone is its own JSON text in quotes.
+_PLAIN_JSON = r"^[ !#-\[\]-~]*$"
+
+
+def _json_texts(values: list[Any]) -> list[str]:
+    """`json.dumps(_show(v))` of each of `values`: the strings that need no escaping (plain
+    ASCII, no quote or backslash) and the missing values through Arrow, every other value
+    (non-ASCII text, a list, a number) one by one as before."""
+    try:
+        array = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return [json.dumps(_show(v)) for v in values]
+    text = pa.large_string()
+    plain = pc.fill_null(pc.match_substring_regex(array, _PLAIN_JSON), True)
+    quoted = pc.binary_join_element_wise(
+        pa.scalar('"', text), array, pa.scalar('"', text), pa.scalar("", text)
+    )
+    out = pc.fill_null(quoted, pa.scalar("null", text)).to_pylist()
+    for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+        out[i] = json.dumps(_show(values[i]))
+    return out
 
 
 def explanation_columns(settings: dict[str, Any], columns: list[str]) -> list[str]:
