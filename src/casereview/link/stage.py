@@ -1059,7 +1059,7 @@ def _write(
     # mention's compared values are kept once (not in each of its pairs), from the first kept
     # pair it is in; the run's legend joins every slice's.
     compared: list[str | None] = [None] * len(mention)
-    known = np.zeros(0, dtype=np.int64)
+    shown_yet = np.zeros(len(mention), dtype=bool)
     legends = []
     stored = 0
     columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
@@ -1068,10 +1068,11 @@ def _write(
     for start in range(0, len(keep), _WRITE_SLICE):
         part = _explained_slice(pairs, prediction.detail, keep[start : start + _WRITE_SLICE])
         # Only the mentions no earlier slice showed (a mention is in a dozen pairs or so).
-        shown_ids, shown = compared_values(part, prediction.model_json, known)
-        for position, text in zip(np.searchsorted(mention, shown_ids).tolist(), shown, strict=True):
+        shown_ids, shown = compared_values(part, prediction.model_json, mention[shown_yet])
+        positions = np.searchsorted(mention, shown_ids)
+        for position, text in zip(positions.tolist(), shown, strict=True):
             compared[position] = text
-        known = np.union1d(known, shown_ids)
+        shown_yet[positions] = True
         legends.append(explanation_legend(part, prediction.model_json))
         stored += _insert_many(
             conn,
