@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from casereview.errors import LinkageError
 from casereview.link.explain import (
     Bar,
+    _json_texts,
+    _show,
     compared_values,
     explanation_legend,
     pair_levels,
@@ -152,6 +157,52 @@ def test_a_mention_in_several_pairs_is_stored_once() -> None:
         ["1999-01-01", None],
         [None, None],
     ]
+
+
+def test_mentions_already_shown_are_left_out_and_the_others_shown_alike() -> None:
+    """`compared_values(..., known)`: the mentions whose values an earlier slice of the kept
+    pairs made (`known`) are left out; every other mention gets the text it gets without
+    `known`, taken from its first pair here."""
+    pairs = pd.DataFrame(
+        {
+            "unique_id_l": [1, 2, 5],
+            "unique_id_r": [3, 1, 2],
+            "dob_l": ["2001-02-03", "1999-01-01", None],
+            "dob_r": [None, "2001-02-03", "1999-01-01"],
+            "gamma_dob": [-1, 0, -1],
+            "mw_dob": [0.0, -2.0, 0.0],
+            "phones_l": [["+447700900001"], None, ["+447700900002"]],
+            "phones_r": [None, ["+447700900001"], None],
+            "gamma_phones": [-1, -1, -1],
+            "mw_phones": [0.0, 0.0, 0.0],
+        }
+    )
+    every_id, every = compared_values(pairs, SETTINGS)
+    ids, shown = compared_values(pairs, SETTINGS, np.array([1, 4, 5], dtype=np.int64))
+    assert ids.tolist() == [2, 3]
+    assert shown == [every[every_id.tolist().index(2)], every[every_id.tolist().index(3)]]
+    none_left, nothing = compared_values(pairs, SETTINGS, np.array([1, 2, 3, 5]))
+    assert none_left.tolist() == [] and nothing == []
+    assert compared_values(pairs, SETTINGS, np.zeros(0, dtype=np.int64))[1] == every
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.just(math.nan),
+            st.text(),
+            st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126)),
+        ),
+        max_size=20,
+    )
+)
+def test_values_shown_are_the_json_of_each_value_one_by_one(values: list[Any]) -> None:
+    """`_json_texts` (plain strings and missing values through Arrow) gives, value for value,
+    the JSON text of what `_show` shows: escapes, non-ASCII text and NaN included."""
+    assert _json_texts(values) == [json.dumps(_show(v)) for v in values]
+    mixed = [*values, ["+447700900001", "+447700900002"], 7]
+    assert _json_texts(mixed) == [json.dumps(_show(v)) for v in mixed]
 
 
 def test_a_level_with_two_weights_is_refused() -> None:

@@ -451,3 +451,32 @@ def test_levels_kept_from_the_one_scoring_are_those_of_scoring_again(
     for a, b in zip(legend["comparisons"], legend_again["comparisons"], strict=True):
         assert (a["name"], a["labels"]) == (b["name"], b["labels"])
         assert a["weights"] == pytest.approx(b["weights"], abs=1e-12)
+
+
+def test_the_store_is_written_through_a_large_page_cache_and_no_memory_map(
+    people_store: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite link writes its rows with a 256 MiB page cache and the store file not
+    memory-mapped (`stage._write_settings`: each page of `mentions` a pair's foreign key
+    reads would count in the process's resident memory); the connection's own settings are
+    back after."""
+    engine, _rows, _ids = people_store
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's page cache and memory map")
+    seen: dict[str, list[int]] = {"cache_size": [], "mmap_size": []}
+    real_insert = stage._insert_many
+
+    def watching(conn: Any, table: Any, columns: Any, rows: Any) -> int:
+        for pragma, values in seen.items():
+            values.append(int(conn.exec_driver_sql(f"PRAGMA {pragma}").scalar_one()))
+        return real_insert(conn, table, columns, rows)
+
+    with engine.connect() as conn:
+        before = {p: int(conn.exec_driver_sql(f"PRAGMA {p}").scalar_one()) for p in seen}
+    monkeypatch.setattr(stage, "_insert_many", watching)
+    result = run_link(engine)
+    assert result.persons and result.pairs_stored
+    assert seen["cache_size"] and set(seen["cache_size"]) == {-stage._WRITE_CACHE_KIB}
+    assert set(seen["mmap_size"]) == {0}
+    with engine.connect() as conn:
+        assert {p: int(conn.exec_driver_sql(f"PRAGMA {p}").scalar_one()) for p in seen} == before

@@ -188,6 +188,8 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> tuple[list[str], 
     def at(c: str, i: int) -> Any:
         return values[c][i] if c in values else None
 
+    if name != "dob" and columns[0] in values:
+        return _json_texts(values[columns[0]]), key
     texts = []
     for i in range(len(first)):
         if name == "dob":
@@ -199,6 +201,29 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> tuple[list[str], 
             shown = _show(at(columns[0], i))
         texts.append(json.dumps(shown))
     return texts, key
+
+
+# Printable ASCII but for `"` and `\\`: a string of these alone is its own JSON text in quotes.
+_PLAIN_JSON = r"^[ !#-\[\]-~]*$"
+
+
+def _json_texts(values: list[Any]) -> list[str]:
+    """`json.dumps(_show(v))` of each of `values`: the strings that need no escaping (plain
+    ASCII, no quote or backslash) and the missing values through Arrow, every other value
+    (non-ASCII text, a list, a number) one by one as before."""
+    try:
+        array = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return [json.dumps(_show(v)) for v in values]
+    text = pa.large_string()
+    plain = pc.fill_null(pc.match_substring_regex(array, _PLAIN_JSON), True)
+    quoted = pc.binary_join_element_wise(
+        pa.scalar('"', text), array, pa.scalar('"', text), pa.scalar("", text)
+    )
+    out = pc.fill_null(quoted, pa.scalar("null", text)).to_pylist()
+    for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+        out[i] = json.dumps(_show(values[i]))
+    return out
 
 
 def explanation_columns(settings: dict[str, Any], columns: list[str]) -> list[str]:
@@ -303,14 +328,22 @@ def pair_levels(pairs: pd.DataFrame, settings: dict[str, Any]) -> list[str]:
     return _join(pieces)
 
 
-def compared_values(pairs: pd.DataFrame, settings: dict[str, Any]) -> tuple[np.ndarray, list[str]]:
+def compared_values(
+    pairs: pd.DataFrame, settings: dict[str, Any], known: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
     """The values each mention of `pairs` was compared with, as stored in
     `mention_person.compared`: the ids of the mentions, and for each a JSON list with, per
     comparison of the model in its order, the value shown beside its bar (null when none).
-    A mention's values are the same in every pair it is in; they are taken from its first."""
+    A mention's values are the same in every pair it is in; they are taken from its first.
+    Mentions whose id is in `known` (sorted ids: their values were made from an earlier
+    slice of the same pairs) are left out, and none of their values is made again."""
     left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
     right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
     ids, first = np.unique(np.concatenate([left, right]), return_index=True)
+    if known is not None and len(known) and len(ids):
+        at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+        new = known[at] != ids
+        ids, first = ids[new], first[new]
     names = [c["output_column_name"] for c in settings["comparisons"]]
     if not len(ids):
         return ids, []

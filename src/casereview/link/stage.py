@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from casereview.collector import collector_paused
 from casereview.errors import LinkageError, StageError
@@ -871,32 +871,46 @@ def _insert_many(conn: Connection, table: Any, columns: list[Any], rows: Iterabl
     return written
 
 
+def _update_many(
+    conn: Connection, table: Any, columns: list[Any], key: Any, rows: Iterable[tuple]
+) -> int:
+    """UPDATE `table` SET `columns` WHERE `key` for `rows` (tuples: the columns' values in
+    order, then the key's), as `_insert_many` inserts: through the DB-API cursor of the open
+    transaction, `_WRITE_SLICE` rows per executemany."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sets = ", ".join(f"{c.name} = {mark}" for c in columns)
+    sql = f"UPDATE {table.name} SET {sets} WHERE {key.name} = {mark}"  # noqa: S608 - names from the table  # nosec B608
+    cursor = conn.connection.cursor()
+    written = 0
+    try:
+        for batch in _batched(rows, _WRITE_SLICE):
+            cursor.executemany(sql, batch)
+            written += len(batch)
+    finally:
+        cursor.close()
+    return written
+
+
 # SQLite's page cache while the stage writes, in KiB (negative: KiB, not pages).
 _WRITE_CACHE_KIB = 262_144
-# SQLite's memory map of the store file while the stage writes, in bytes (capped by the
-# SQLite library's own maximum, 2 GiB as Python's sqlite3 is usually built).
-_WRITE_MMAP_BYTES = 4 * 1024**3
 
 
 @contextmanager
 def _write_settings(conn: Connection) -> Iterator[None]:
     """On SQLite, for the connection while link writes its tables: a 256 MiB page cache (the
     default 2 MiB: a million rows go into the unique index on a pair, and each row's foreign
-    keys are looked up), and the store file memory-mapped (the foreign-key lookup of a pair's
-    second mention reads a page of `mentions` anywhere in the file; through the map that is
-    no system call and no copy). The connection's own settings are restored after; other
-    databases are left as they are."""
+    keys are looked up). The connection's own setting is restored after; other databases
+    are left as they are. The store file is not memory-mapped: every page of `mentions` a
+    pair's foreign key reads would count in the process's resident memory (+600 MiB at a
+    million mentions, the stage's high-water on Spark) for no time saved in the stage."""
     if conn.dialect.name != "sqlite":
         yield
         return
     cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-    mmap = conn.exec_driver_sql("PRAGMA mmap_size").scalar_one()
     conn.exec_driver_sql(f"PRAGMA cache_size = -{_WRITE_CACHE_KIB}")
-    conn.exec_driver_sql(f"PRAGMA mmap_size = {_WRITE_MMAP_BYTES}")
     try:
         yield
     finally:
-        conn.exec_driver_sql(f"PRAGMA mmap_size = {int(mmap)}")
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
 
 
@@ -995,11 +1009,15 @@ def _write(
         if not pairs.empty
         else np.zeros(0, dtype=np.int64)
     )
-    existing = set(conn.execute(select(persons.c.id)).scalars())
+    # The person ids already in the store, as a sorted array (not a set of Python ints).
+    existing = np.sort(
+        np.fromiter(conn.execute(select(persons.c.id)).scalars(), dtype=np.int64)
+    )
+    old = np.isin(pids, existing, assume_unique=True)
+    del existing
     conn.execute(delete(mention_person))
     conn.execute(delete(match_pairs))
     conn.execute(update(persons).values(active=False, mention_count=0, last_run_id=run_id))
-    sizes = list(zip(pids.tolist(), counts.tolist(), strict=True))
     _insert_many(
         conn,
         persons,
@@ -1007,18 +1025,20 @@ def _write(
          persons.c.first_run_id, persons.c.last_run_id],
         (
             (pid, names.get(pid), n, True, run_id, run_id)
-            for pid, n in sizes
-            if pid not in existing
+            for pid, n in zip(pids[~old].tolist(), counts[~old].tolist(), strict=True)
         ),
     )  # fmt: skip
-    kept = [{"pid": pid, "name": names.get(pid), "n": n} for pid, n in sizes if pid in existing]
-    if kept:
-        # One executemany, never one statement per person.
-        conn.execute(
-            update(persons)
-            .where(persons.c.id == bindparam("pid"))
-            .values(display_name=bindparam("name"), mention_count=bindparam("n"), active=True),
-            kept,
+    if old.any():
+        # One executemany through the DB-API cursor, never one statement per person.
+        _update_many(
+            conn,
+            persons,
+            [persons.c.display_name, persons.c.mention_count, persons.c.active],
+            persons.c.id,
+            (
+                (names.get(pid), n, True, pid)
+                for pid, n in zip(pids[old].tolist(), counts[old].tolist(), strict=True)
+            ),
         )
     if ids.lineage:
         _insert_many(
@@ -1039,6 +1059,7 @@ def _write(
     # mention's compared values are kept once (not in each of its pairs), from the first kept
     # pair it is in; the run's legend joins every slice's.
     compared: list[str | None] = [None] * len(mention)
+    shown_yet = np.zeros(len(mention), dtype=bool)
     legends = []
     stored = 0
     columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
@@ -1046,10 +1067,12 @@ def _write(
                match_pairs.c.levels, match_pairs.c.run_id]  # fmt: skip
     for start in range(0, len(keep), _WRITE_SLICE):
         part = _explained_slice(pairs, prediction.detail, keep[start : start + _WRITE_SLICE])
-        shown_ids, shown = compared_values(part, prediction.model_json)
-        for position, text in zip(np.searchsorted(mention, shown_ids).tolist(), shown, strict=True):
-            if compared[position] is None:
-                compared[position] = text
+        # Only the mentions no earlier slice showed (a mention is in a dozen pairs or so).
+        shown_ids, shown = compared_values(part, prediction.model_json, mention[shown_yet])
+        positions = np.searchsorted(mention, shown_ids)
+        for position, text in zip(positions.tolist(), shown, strict=True):
+            compared[position] = text
+        shown_yet[positions] = True
         legends.append(explanation_legend(part, prediction.model_json))
         stored += _insert_many(
             conn,
@@ -1072,8 +1095,18 @@ def _write(
         mention_person,
         [mention_person.c.mention_id, mention_person.c.person_id, mention_person.c.match_weight,
          mention_person.c.match_probability, mention_person.c.run_id, mention_person.c.compared],
-        zip(mention.tolist(), person.tolist(), _none_for_nan(strength_w),
-            _none_for_nan(strength_p), itertools.repeat(run_id), compared),
+        (
+            row
+            for start in range(0, len(mention), _WRITE_SLICE)
+            for row in zip(
+                mention[start : start + _WRITE_SLICE].tolist(),
+                person[start : start + _WRITE_SLICE].tolist(),
+                _none_for_nan(strength_w[start : start + _WRITE_SLICE]),
+                _none_for_nan(strength_p[start : start + _WRITE_SLICE]),
+                itertools.repeat(run_id),
+                compared[start : start + _WRITE_SLICE],
+            )
+        ),
     )  # fmt: skip
     del compared
     return {"persons": len(pids), "pairs_stored": stored}
