@@ -53,6 +53,8 @@ def _factorize(column: Any) -> tuple[np.ndarray, list[Any]]:
     """(codes, distinct values) of `column`: code -1 for a missing value, codes numbered by
     first appearance (as pandas' factorize numbers them)."""
     array = arrow_column(column)
+    if array is not None and array.type == pa.null():  # Arrow would make NULL a value
+        return np.full(len(array), -1, dtype=np.int64), []
     if array is not None:
         encoded = array.dictionary_encode()
         codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
