@@ -67,11 +67,7 @@ def _factorize(column: Any) -> tuple[np.ndarray, list[Any]]:
 def _object_table(values: Sequence[Any]) -> np.ndarray:
     """`values` and then None (the value of code -1) as an object array, element by element
     (a list of lists must not become a two-dimensional array)."""
-    table = np.empty(len(values) + 1, dtype=object)
-    for i, value in enumerate(values):
-        table[i] = value
-    table[-1] = None
-    return table
+    return np.fromiter((*values, None), dtype=object, count=len(values) + 1)
 
 
 @dataclass(frozen=True)
@@ -91,20 +87,9 @@ class Coded:
     def from_table(cls, codes: np.ndarray, table: Sequence[Any]) -> Coded:
         """The column whose row has `table[code]` (None for code -1 and for None in the
         table), its values made distinct again (they must be hashable)."""
-        index: dict[Any, int] = {}
-        values: list[Any] = []
-        remap = np.empty(len(table) + 1, dtype=np.int64)
-        for i, value in enumerate(table):
-            if value is None:
-                remap[i] = -1
-                continue
-            code = index.get(value)
-            if code is None:
-                code = index[value] = len(values)
-                values.append(value)
-            remap[i] = code
-        remap[-1] = -1
-        return cls(remap[codes], values)
+        remap, distinct = pd.factorize(_object_table(table)[:-1], use_na_sentinel=True)
+        remap = np.append(remap.astype(np.int64), -1)
+        return cls(remap[codes], list(distinct.tolist()))
 
     @property
     def missing(self) -> np.ndarray:

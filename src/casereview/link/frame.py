@@ -549,11 +549,10 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     scheme_value = _coded(raw, "identifier").map(_bare_identifier)
     strong_id = Coded(np.full(n, -1, dtype=np.int64), [])
     if "identifiers" in raw.columns:
-        identifiers = _coded(raw, "identifiers")
-        scheme_value = scheme_value.replaced(
-            scheme_value.missing, identifiers.map(_first_identifier)
-        )
-        strong_id = identifiers.map(_strong_identifier)
+        # Each distinct JSON read once for both (first identifier, strong identifier).
+        both = _coded(raw, "identifiers").map(_identifiers)
+        scheme_value = scheme_value.replaced(scheme_value.missing, both.map(lambda b: b[0]))
+        strong_id = both.map(lambda b: b[1])
     identifier = scheme_value.map(lambda v: v[1])
     id_scheme = scheme_value.map(lambda v: v[0])
     dob_day = dob.where(day)
@@ -588,7 +587,7 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     }
     frame = pd.DataFrame(
         {
-            name: pd.Series(values, dtype="object")
+            name: pd.Series(values, dtype="object", copy=False)
             if isinstance(values, np.ndarray) and values.dtype == object
             else values
             for name, values in columns.items()
@@ -651,6 +650,14 @@ def _first_identifier(value: Any) -> tuple[str, str] | None:
         if text:
             return (scheme, text)
     return None
+
+
+def _identifiers(value: Any) -> tuple[tuple[str, str] | None, str | None]:
+    """(`_first_identifier`, `_strong_identifier`) of `mentions.identifiers`, parsed once."""
+    found = from_json(value, {}) if isinstance(value, str) else value
+    if not isinstance(found, dict):
+        return None, None
+    return _first_identifier(found), _strong_identifier(found)
 
 
 def _strong_identifier(value: Any) -> str | None:
