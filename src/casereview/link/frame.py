@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Select, select
 from sqlalchemy import types as sa_types
 
@@ -487,11 +488,14 @@ def _name_words_coded(forenames: Coded, surnames: Coded) -> np.ndarray:
     """`_name_words` of every mention's forenames and surname, each distinct forename,
     surname and pair of them worked out once (at a million mentions there are 440,000
     distinct names but far fewer distinct forenames and surnames)."""
-    f_keys = [_word_keys(v) for v in forenames.values] + [frozenset()]  # code -1: none
-    s_keys = [_word_keys(v) for v in surnames.values] + [frozenset()]
+    # Names with the same keys are one: the pairs are of distinct sets of keys.
+    f_sets = forenames.map(_word_keys)
+    s_sets = surnames.map(_word_keys)
+    f_keys = [*f_sets.values, frozenset()]  # code -1: none
+    s_keys = [*s_sets.values, frozenset()]
     width = len(s_keys)
-    f_index = np.where(forenames.codes < 0, len(f_keys) - 1, forenames.codes)
-    s_index = np.where(surnames.codes < 0, width - 1, surnames.codes)
+    f_index = np.where(f_sets.codes < 0, len(f_keys) - 1, f_sets.codes)
+    s_index = np.where(s_sets.codes < 0, width - 1, s_sets.codes)
     pair_codes, pairs = pd.factorize(f_index * width + s_index)
     table = np.empty(len(pairs), dtype=object)
     for i, code in enumerate(np.asarray(pairs).tolist()):
@@ -698,14 +702,26 @@ def _person_key(forename_std: Coded, surname_std: Coded) -> Coded:
     known = ~(f_missing[forename_std.codes] | s_missing[surname_std.codes])
     width = len(surname_std.values) + 1
     pair_codes, pairs = pd.factorize(forename_std.codes[known] * width + surname_std.codes[known])
-    forenames, surnames = forename_std.values, surname_std.values
-    keys = []
-    for code in np.asarray(pairs).tolist():
-        f, s = forenames[code // width], surnames[code % width]
-        keys.append(f"{f}|{s}" if f <= s else f"{s}|{f}")
+    pairs = np.asarray(pairs, dtype=np.int64)
     codes = np.full(len(known), -1, dtype=np.int64)
-    codes[known] = pair_codes
-    return Coded.from_table(codes, keys)
+    try:  # each pair's key joined in Arrow (UTF-8 order is Python's order of code points)
+        f = pa.array(forename_std.values, type=pa.string()).take(pairs // width)
+        s = pa.array(surname_std.values, type=pa.string()).take(pairs % width)
+    except (pa.ArrowException, TypeError):  # keys that are not all text
+        keys = []
+        for code in pairs.tolist():
+            fv, sv = forename_std.values[code // width], surname_std.values[code % width]
+            keys.append(f"{fv}|{sv}" if fv <= sv else f"{sv}|{fv}")
+        codes[known] = pair_codes
+        return Coded.from_table(codes, keys)
+    joined = pc.if_else(
+        pc.less_equal(f, s),
+        pc.binary_join_element_wise(f, s, "|"),
+        pc.binary_join_element_wise(s, f, "|"),
+    )
+    key = Coded.of(joined)
+    codes[known] = key.codes[pair_codes]
+    return Coded(codes, key.values)
 
 
 def lists_by_position(pos: np.ndarray, values: np.ndarray, n: int) -> list[list[Any] | None]:
