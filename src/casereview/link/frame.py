@@ -13,14 +13,18 @@ every key's block size and blank out keys shared by more than `max_block_size` m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Select, select
+from sqlalchemy import types as sa_types
 
+from casereview.link.coded import Coded, arrow_column, key_codes
 from casereview.model.serial import from_json
 from casereview.model.tables import mentions, records, sources
 from casereview.values.address import normalise_address
@@ -50,6 +54,7 @@ __all__ = [
     "lists_by_position",
     "load_mention_rows",
     "mention_query",
+    "read_columns",
     "record_mates",
     "select_blocking_keys",
     "with_event_date",
@@ -150,42 +155,67 @@ def _code(*parts: pd.Series | np.ndarray) -> pd.Series:
     return pd.Series(out)
 
 
+# The frame's columns the blocking keys are made of (`add_blocking_keys`), besides `phones`.
+_KEY_PARTS = (
+    "forename1",
+    "forename_std",
+    "surname",
+    "surname_std",
+    "dob",
+    "postcode",
+    "street_number",
+    "id_scheme",
+    "identifier",
+    "strong_id",
+)
+
+
+def _key_parts(frame: pd.DataFrame) -> dict[str, Coded]:
+    """The codes of the columns `add_blocking_keys` reads, from the frame itself (when
+    `build_frame` has not handed them over), `phone1` the first of each row's phones."""
+    parts = {name: Coded.of(frame[name]) for name in _KEY_PARTS}
+    first = [p[0] if isinstance(p, list | tuple) and len(p) else None for p in frame["phones"]]
+    parts["phone1"] = Coded.of(first)
+    return parts
+
+
 def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Add the `bk_*` columns (NULL where a part is missing, so that blanks never block)."""
-    f = frame
-    initial = f["forename1"].str[:1]
-    last_initial = f["surname"].map(lambda s: s.split()[-1][:1] if isinstance(s, str) else None)
-    phone1 = f["phones"].map(lambda p: p[0] if isinstance(p, list | tuple) and len(p) else None)
+    out = frame.copy()
+    _add_blocking_keys(out, _key_parts(frame))
+    return out
+
+
+def _add_blocking_keys(frame: pd.DataFrame, parts: Mapping[str, Coded]) -> None:
+    """`add_blocking_keys` in place, from the codes of the columns it reads (`_key_parts`):
+    every key is worked out on the distinct values and combined on integer codes."""
+    forename1, surname = parts["forename1"], parts["surname"]
+    initial = forename1.map(lambda s: s[:1])
+    last_initial = surname.map(lambda s: s.split()[-1][:1])
     # Both parts keyed the same way (no nickname expansion) so that a swapped order matches.
-    fkey = pd.Series(_unique_map(f["forename1"], name_key), index=f.index, dtype="object")
-    skey = f["surname_std"]
+    fkey = forename1.map(name_key)
+    skey = parts["surname_std"]
     # A surname field of one letter beside a full word ("Y Bhatia" read as forename "Bhatia",
     # surname "Y": an initial written first) is keyed the other way round too, the word as
     # the surname and the letter as the forename's initial, so that it meets "Yasti Bhatia".
-    crossed = (f["surname"].str.len() == 1) & (f["forename1"].str.len() > 1)
-    word_as_surname = pd.Series(
-        _unique_map(f["forename1"].where(crossed), lambda v: surname_key(v) or None),
-        index=f.index,
-        dtype="object",
-    )
-    surname_part = skey.where(~crossed, word_as_surname)
-    initial_part = initial.where(~crossed, f["surname"])
-    out = f.copy()
-    out["bk_name"] = _code(_person_key(fkey, skey).to_numpy(dtype=object)).set_axis(f.index)
-    cols: dict[str, tuple[pd.Series, ...]] = {
-        "bk_dob": (f["dob"],),
-        "bk_postcode_initial": (f["postcode"], initial),
-        "bk_postcode_number": (f["postcode"], f["street_number"]),
-        "bk_phone": (phone1,),
-        "bk_identifier": (f["id_scheme"], f["identifier"]),
-        "bk_strong_id": (f["strong_id"],),
-        "bk_forename_surname1": (f["forename_std"], last_initial),
+    crossed = surname.flags(lambda s: len(s) == 1) & forename1.flags(lambda s: len(s) > 1)
+    word_as_surname = forename1.where(crossed).map(lambda v: surname_key(v) or None)
+    surname_part = skey.replaced(crossed, word_as_surname)
+    initial_part = initial.replaced(crossed, surname)
+    frame["bk_name"] = key_codes(_person_key(fkey, skey)).set_axis(frame.index)
+    cols: dict[str, tuple[Coded, ...]] = {
+        "bk_dob": (parts["dob"],),
+        "bk_postcode_initial": (parts["postcode"], initial),
+        "bk_postcode_number": (parts["postcode"], parts["street_number"]),
+        "bk_phone": (parts["phone1"],),
+        "bk_identifier": (parts["id_scheme"], parts["identifier"]),
+        "bk_strong_id": (parts["strong_id"],),
+        "bk_forename_surname1": (parts["forename_std"], last_initial),
         "bk_surname_initial": (surname_part, initial_part),
     }
     for name in BLOCKING_KEYS:
         if name in cols:
-            out[name] = _code(*cols[name]).set_axis(f.index)
-    return out
+            frame[name] = key_codes(*cols[name]).set_axis(frame.index)
 
 
 def select_blocking_keys(frame: pd.DataFrame, *, addresses: bool) -> pd.DataFrame:
@@ -359,39 +389,35 @@ def _guard_list_key(
     ]
 
 
-def _unique_map(values: Any, fn: Callable[[Any], Any]) -> list[Any]:
-    """`fn` applied to each distinct value of `values` once (None for missing values)."""
-    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = [fn(u) for u in uniques.tolist()]
-    mapped.append(None)  # code -1: a missing value
-    table = np.empty(len(mapped), dtype=object)
-    table[:] = mapped
-    return list(table[codes].tolist())
+def _coded(raw: pd.DataFrame, name: str, prepare: Callable[[Any], Any] | None = None) -> Coded:
+    """The codes and distinct values of a read column (all missing when there is none);
+    `prepare` makes each value hashable first when the column is not text (lists)."""
+    if name not in raw.columns:
+        return Coded(np.full(len(raw), -1, dtype=np.int64), [])
+    array = arrow_column(raw[name])
+    if array is not None:
+        return Coded.of(array)
+    column = raw[name].astype("object")
+    return Coded.of(column.map(prepare) if prepare is not None else column)
 
 
-class _Distinct:
-    """A column's distinct values, found once, for every normaliser that reads the column
-    (`_unique_map` would find them again for each)."""
-
-    def __init__(self, values: Any) -> None:
-        series = values if isinstance(values, pd.Series) else pd.Series(values, dtype="object")
-        self.codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        self.uniques = uniques.tolist()
-
-    def map(self, fn: Callable[[Any], Any]) -> pd.Series:
-        """`fn` of each row's value as an object column (None for missing values)."""
-        mapped = [fn(u) for u in self.uniques]
-        mapped.append(None)  # code -1: a missing value
-        table = np.empty(len(mapped), dtype=object)
-        table[:] = mapped
-        return pd.Series(table[self.codes], dtype="object")
+def _numbers(raw: pd.DataFrame, name: str) -> np.ndarray:
+    """A read column as floats (NaN where missing or not a number)."""
+    if name not in raw.columns:
+        return np.full(len(raw), np.nan)
+    column = raw[name]
+    if pd.api.types.is_numeric_dtype(column.dtype) and not isinstance(column.dtype, pd.ArrowDtype):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    array = arrow_column(column)
+    if array is not None and pa.types.is_integer(array.type):
+        return array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    return pd.to_numeric(column.astype("object"), errors="coerce").to_numpy(dtype=float)
 
 
-def _column(raw: pd.DataFrame, name: str) -> pd.Series:
-    if name in raw.columns:
-        return raw[name].astype("object")
-    return pd.Series([None] * len(raw), index=raw.index, dtype="object")
+def _years(dates: Coded) -> np.ndarray:
+    """The year (the first four characters as a number) of each row's date, NaN if none."""
+    table = pd.to_numeric(pd.Series(dates.values, dtype="object").str[:4], errors="coerce")
+    return np.append(table.to_numpy(dtype=float), np.nan)[dates.codes]
 
 
 def _iso(value: Any) -> str | None:
@@ -454,112 +480,164 @@ def _word_keys(part: str | None) -> frozenset[str]:
 
 
 def _name_words_of(forenames: list[Any], surnames: list[Any]) -> list[list[str] | None]:
+    """`_name_words` of every mention's forenames and surname (see `_name_words_coded`)."""
+    return list(_name_words_coded(Coded.of(forenames), Coded.of(surnames)).tolist())
+
+
+def _name_words_coded(forenames: Coded, surnames: Coded) -> np.ndarray:
     """`_name_words` of every mention's forenames and surname, each distinct forename,
     surname and pair of them worked out once (at a million mentions there are 440,000
     distinct names but far fewer distinct forenames and surnames)."""
-    f_codes, f_values = pd.factorize(pd.Series(forenames, dtype="object"), use_na_sentinel=True)
-    s_codes, s_values = pd.factorize(pd.Series(surnames, dtype="object"), use_na_sentinel=True)
-    f_keys = [_word_keys(v) for v in f_values.tolist()] + [frozenset()]  # code -1: none
-    s_keys = [_word_keys(v) for v in s_values.tolist()] + [frozenset()]
+    # Names with the same keys are one: the pairs are of distinct sets of keys.
+    f_sets = forenames.map(_word_keys)
+    s_sets = surnames.map(_word_keys)
+    f_keys = [*f_sets.values, frozenset()]  # code -1: none
+    s_keys = [*s_sets.values, frozenset()]
     width = len(s_keys)
-    f_index = np.where(f_codes < 0, len(f_keys) - 1, f_codes).astype(np.int64)
-    s_index = np.where(s_codes < 0, width - 1, s_codes).astype(np.int64)
+    f_index = np.where(f_sets.codes < 0, len(f_keys) - 1, f_sets.codes)
+    s_index = np.where(s_sets.codes < 0, width - 1, s_sets.codes)
     pair_codes, pairs = pd.factorize(f_index * width + s_index)
     table = np.empty(len(pairs), dtype=object)
     for i, code in enumerate(np.asarray(pairs).tolist()):
         keys = sorted(f_keys[code // width] | s_keys[code % width])
         table[i] = keys if len(keys) >= 2 else None
-    return list(table[pair_codes].tolist())
-
-
-def as_object(column: pd.Series) -> pd.Series:
-    """`column` as an object column whose missing values are all None: pandas 3 stores text
-    in a string dtype that spells a missing value NaN, which sorts and compares as a value."""
-    out = column.astype("object")
-    return out.where(out.notna(), None)
+    return table[pair_codes]
 
 
 def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     """The linkage frame (normalised columns + blocking keys) from canonical mention rows
     (dicts or a DataFrame with the columns of `load_mention_rows`). Vectorised: every
-    normaliser runs once per distinct value."""
+    normaliser runs once per distinct value, on columns held as codes (`coded.Coded`)."""
     raw = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if raw.empty:
         raw = pd.DataFrame({"mention_id": pd.Series([], dtype="int64")})
     raw = raw.reset_index(drop=True)
+    unique_id = raw["mention_id"].astype("int64").to_numpy()
+    if not pd.Index(unique_id).is_monotonic_increasing:  # the frame is in mention-id order
+        order = np.argsort(unique_id, kind="stable")
+        raw, unique_id = raw.iloc[order].reset_index(drop=True), unique_id[order]
     n = len(raw)
-    forenames = _unique_map(_column(raw, "forenames"), _text)
-    surnames = _unique_map(_column(raw, "surname"), _text)
-    name_raw = _column(raw, "name_raw").tolist()
-    for i in range(n):
-        if forenames[i] is None and surnames[i] is None and _text(name_raw[i]):
-            forenames[i], surnames[i] = split_full_name(_text(name_raw[i]), "auto")
-    forename = _unique_map(forenames, _first_forename)
-    surname = _unique_map(surnames, _surname)
-    forename_of, surname_of = _Distinct(forename), _Distinct(surname)
-    dob = _unique_map(_column(raw, "dob"), _iso)
-    precision = _unique_map(_column(raw, "dob_precision"), _text)
-    on = _unique_map(_column(raw, "event_date"), _iso)
-    age = pd.to_numeric(_column(raw, "age_at_event"), errors="coerce").to_numpy(dtype=float)
-    prec = np.array([p or ("day" if d else "none") for p, d in zip(precision, dob, strict=True)])
-    dob_s = pd.Series(dob, dtype="object")
-    has_dob = dob_s.notna().to_numpy() & np.isin(prec, ["day", "month", "year"])
-    dob_year = pd.to_numeric(dob_s.str[:4], errors="coerce").to_numpy(dtype=float)
-    on_year = pd.to_numeric(pd.Series(on, dtype="object").str[:4], errors="coerce").to_numpy(
-        dtype=float
-    )
+    forenames = _coded(raw, "forenames").map(_text)
+    surnames = _coded(raw, "surname").map(_text)
+    # A name written only whole ("name as written") is split where neither part was given.
+    blank = forenames.missing & surnames.missing
+    if blank.any():
+        written = _coded(raw, "name_raw").where(blank).map(_text)
+        split = [split_full_name(v, "auto") for v in written.values]
+        forenames = forenames.replaced(blank, Coded.from_table(written.codes, [f for f, _ in split]))
+        surnames = surnames.replaced(blank, Coded.from_table(written.codes, [s for _, s in split]))
+    forename = forenames.map(_first_forename)
+    surname = surnames.map(_surname)
+    forename_std = forename.map(forename_key)
+    surname_std = surname.map(lambda s: surname_key(s) or None)
+    dob = _coded(raw, "dob").map(_iso)
+    precision = _coded(raw, "dob_precision").map(_text)
+    on = _coded(raw, "event_date").map(_iso)
+    age = _numbers(raw, "age_at_event")
+    # The precision as written, else "day" for a date of birth and "none" without one.
+    has_date = ~dob.missing
+    day = precision.flags(lambda p: p == "day") | (precision.missing & has_date)
+    month = precision.flags(lambda p: p == "month")
+    has_dob = has_date & (day | month | precision.flags(lambda p: p == "year"))
+    dob_year = _years(dob)
+    on_year = _years(on)
     from_age = ~has_dob & ~np.isnan(age) & ~np.isnan(on_year) & (age >= 0) & (age < 120)
     born = on_year - np.floor(np.nan_to_num(age))
     yob_hi = np.where(has_dob, dob_year, np.where(from_age, born, np.nan))
     yob_lo = np.where(has_dob, dob_year, np.where(from_age, born - 1, np.nan))
-    day = prec == "day"
-    postcode = _unique_map(_column(raw, "postcode"), _postcode)
-    address_of = _Distinct(_unique_map(_column(raw, "address"), _text))
-    sex = _unique_map(_column(raw, "sex"), lambda v: (_text(v) or "").lower() if _text(v) else None)
-    ids = pd.to_numeric(_column(raw, "record_id"), errors="coerce")
-    scheme_value = _unique_map(_column(raw, "identifier"), _bare_identifier)
-    strong_id: Any = [None] * n
+    postcode = _coded(raw, "postcode").map(_postcode)
+    address = _coded(raw, "address").map(_text)
+    street_number = address.map(_street_number)
+    sex = _coded(raw, "sex").map(_sex)
+    phones = _coded(raw, "phones", _hashable).map(_phone_tuple)
+    scheme_value = _coded(raw, "identifier").map(_bare_identifier)
+    strong_id = Coded(np.full(n, -1, dtype=np.int64), [])
     if "identifiers" in raw.columns:
-        identifiers = _Distinct(_column(raw, "identifiers"))
-        from_json_ids = identifiers.map(_first_identifier).tolist()
-        scheme_value = [a or b for a, b in zip(scheme_value, from_json_ids, strict=True)]
-        strong_id = identifiers.map(_strong_identifier)
+        # Each distinct JSON read once for both (first identifier, strong identifier).
+        both = _coded(raw, "identifiers").map(_identifiers)
+        scheme_value = scheme_value.replaced(scheme_value.missing, both.map(lambda b: b[0]))
+        strong_id = both.map(lambda b: b[1])
+    identifier = scheme_value.map(lambda v: v[1])
+    id_scheme = scheme_value.map(lambda v: v[0])
+    dob_day = dob.where(day)
+    columns: dict[str, Any] = {
+        "unique_id": unique_id,
+        "source": _coded(raw, "source").column(_text),
+        "forename1": forename.column(),
+        "forename_std": forename_std.column(),
+        "forename_keys": forename.column(lambda f: list(forename_keys(f)) or None),
+        "surname": surname.column(),
+        "surname_std": surname_std.column(),
+        "surname_parts": surname.column(_surname_parts),
+        "name_words": _name_words_coded(forenames, surnames),
+        "dob": dob_day.column(),
+        "dob_ym": dob.where(day | month).column(lambda d: d[:7]),
+        "yob_lo": pd.Series(yob_lo).round().astype("Int64").to_numpy(),
+        "yob_hi": pd.Series(yob_hi).round().astype("Int64").to_numpy(),
+        "sex": sex.column(),
+        "postcode": postcode.column(),
+        "postcode_district": postcode.column(postcode_district),
+        "street_number": street_number.column(),
+        "address": address.column(normalise_address),
+        "phones": phones.column(list),
+        "identifier": identifier.column(),
+        "id_scheme": id_scheme.column(),
+        "strong_id": strong_id.column(),
+        "record_id": _record_ids(raw),
+        # The record's borough (`records.borough`, normalised at import): where a
+        # crime happened, the council of a referral, the borough a child went missing
+        # from. A child's records mostly sit in one borough (`model._borough_comparison`).
+        "borough": _coded(raw, "borough").column(_text),
+    }
     frame = pd.DataFrame(
         {
-            "unique_id": raw["mention_id"].astype("int64").to_numpy(),
-            "source": _unique_map(_column(raw, "source"), _text),
-            "forename1": pd.Series(forename, dtype="object"),
-            "forename_std": forename_of.map(forename_key),
-            "forename_keys": forename_of.map(lambda f: list(forename_keys(f)) or None),
-            "surname": pd.Series(surname, dtype="object"),
-            "surname_std": surname_of.map(lambda s: surname_key(s) or None),
-            "surname_parts": surname_of.map(_surname_parts),
-            "name_words": _name_words_of(forenames, surnames),
-            "dob": np.where(day, dob_s.to_numpy(), None),
-            "dob_ym": np.where(day | (prec == "month"), dob_s.str[:7].to_numpy(dtype=object), None),
-            "yob_lo": pd.Series(yob_lo).round().astype("Int64").to_numpy(),
-            "yob_hi": pd.Series(yob_hi).round().astype("Int64").to_numpy(),
-            "sex": [s if s in _SEXES else None for s in sex],
-            "postcode": pd.Series(postcode, dtype="object"),
-            "postcode_district": _unique_map(postcode, postcode_district),
-            "street_number": address_of.map(_street_number),
-            "address": address_of.map(normalise_address),
-            "phones": _unique_map(_column(raw, "phones").map(_hashable), _phone_list),
-            "identifier": [v[1] if v else None for v in scheme_value],
-            "id_scheme": [v[0] if v else None for v in scheme_value],
-            "strong_id": strong_id,
-            "record_id": pd.array(ids.to_numpy(), dtype="Int64"),
-            # The record's borough (`records.borough`, normalised at import): where a
-            # crime happened, the council of a referral, the borough a child went missing
-            # from. A child's records mostly sit in one borough (`model._borough_comparison`).
-            "borough": _unique_map(_column(raw, "borough"), _text),
+            name: pd.Series(values, dtype="object", copy=False)
+            if isinstance(values, np.ndarray) and values.dtype == object
+            else values
+            for name, values in columns.items()
         }
     )
-    for col in frame.columns:
-        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype):
-            frame[col] = as_object(frame[col])
-    frame = frame.sort_values("unique_id", kind="stable").reset_index(drop=True)
-    return add_record_mates(add_blocking_keys(frame))
+    del columns
+    parts = {
+        "forename1": forename,
+        "forename_std": forename_std,
+        "surname": surname,
+        "surname_std": surname_std,
+        "dob": dob_day,
+        "postcode": postcode,
+        "street_number": street_number,
+        "phone1": phones.map(lambda p: p[0]),
+        "id_scheme": id_scheme,
+        "identifier": identifier,
+        "strong_id": strong_id,
+    }
+    _add_blocking_keys(frame, parts)
+    return add_record_mates(frame, parts)
+
+
+def _sex(value: Any) -> str | None:
+    text = _text(value)
+    sex = text.lower() if text else None
+    return sex if sex in _SEXES else None
+
+
+def _record_ids(raw: pd.DataFrame) -> pd.api.extensions.ExtensionArray:
+    """The record id of each mention as nullable integers."""
+    column = raw["record_id"] if "record_id" in raw.columns else None
+    if (
+        column is not None
+        and pd.api.types.is_integer_dtype(column.dtype)
+        and not isinstance(column.dtype, pd.ArrowDtype)
+    ):
+        return pd.array(column.to_numpy(), dtype="Int64")
+    values = _column(raw, "record_id")
+    return pd.array(pd.to_numeric(values, errors="coerce").to_numpy(), dtype="Int64")
+
+
+def _column(raw: pd.DataFrame, name: str) -> pd.Series:
+    if name in raw.columns:
+        return raw[name].astype("object")
+    return pd.Series([None] * len(raw), index=raw.index, dtype="object")
 
 
 def _first_identifier(value: Any) -> tuple[str, str] | None:
@@ -576,6 +654,14 @@ def _first_identifier(value: Any) -> tuple[str, str] | None:
         if text:
             return (scheme, text)
     return None
+
+
+def _identifiers(value: Any) -> tuple[tuple[str, str] | None, str | None]:
+    """(`_first_identifier`, `_strong_identifier`) of `mentions.identifiers`, parsed once."""
+    found = from_json(value, {}) if isinstance(value, str) else value
+    if not isinstance(found, dict):
+        return None, None
+    return _first_identifier(found), _strong_identifier(found)
 
 
 def _strong_identifier(value: Any) -> str | None:
@@ -601,31 +687,41 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list | tuple | np.ndarray) else value
 
 
-def _phone_list(value: Any) -> list[str] | None:
-    found = _phones(list(value) if isinstance(value, tuple) else value)
-    return list(found) if found else None
+def _phone_tuple(value: Any) -> tuple[str, ...] | None:
+    """A mention's phones, normalised and sorted (None for none): a JSON list as read, or a
+    tuple (`_hashable`) of a list given directly."""
+    return _phones(list(value) if isinstance(value, tuple) else value)
 
 
-def _person_key(forename_std: pd.Series, surname_std: pd.Series) -> pd.Series:
-    """Both name keys in either order ("ali|muhammad"), NULL unless both are known: how a
+def _person_key(forename_std: Coded, surname_std: Coded) -> Coded:
+    """Both name keys in either order ("ali|muhammad"), missing unless both are known: how a
     record-mate is recognised whichever way round, or with whichever nickname, it is written.
     Made once per distinct pair of keys."""
-    f_codes, f_values = pd.factorize(forename_std.to_numpy(dtype=object), use_na_sentinel=True)
-    s_codes, s_values = pd.factorize(surname_std.to_numpy(dtype=object), use_na_sentinel=True)
-    forenames, surnames = list(f_values), list(s_values)
-    # Code -1 (NULL) is the last entry of each: missing, as a blank key is.
-    f_missing = np.array([is_missing(v) for v in forenames] + [True])
-    s_missing = np.array([is_missing(v) for v in surnames] + [True])
-    known = ~(f_missing[f_codes] | s_missing[s_codes])
-    width = len(surnames) + 1
-    pair_codes, pairs = pd.factorize(f_codes[known].astype(np.int64) * width + s_codes[known])
-    keys = np.empty(len(pairs), dtype=object)
-    for i, code in enumerate(np.asarray(pairs).tolist()):
-        f, s = forenames[code // width], surnames[code % width]
-        keys[i] = f"{f}|{s}" if f <= s else f"{s}|{f}"
-    out = np.full(len(forename_std), None, dtype=object)
-    out[known] = keys[pair_codes]
-    return pd.Series(out, index=forename_std.index, dtype="object")
+    f_missing = np.array([is_missing(v) for v in forename_std.values] + [True])
+    s_missing = np.array([is_missing(v) for v in surname_std.values] + [True])
+    known = ~(f_missing[forename_std.codes] | s_missing[surname_std.codes])
+    width = len(surname_std.values) + 1
+    pair_codes, pairs = pd.factorize(forename_std.codes[known] * width + surname_std.codes[known])
+    pairs = np.asarray(pairs, dtype=np.int64)
+    codes = np.full(len(known), -1, dtype=np.int64)
+    try:  # each pair's key joined in Arrow (UTF-8 order is Python's order of code points)
+        f = pa.array(forename_std.values, type=pa.string()).take(pairs // width)
+        s = pa.array(surname_std.values, type=pa.string()).take(pairs % width)
+    except (pa.ArrowException, TypeError):  # keys that are not all text
+        keys = []
+        for code in pairs.tolist():
+            fv, sv = forename_std.values[code // width], surname_std.values[code % width]
+            keys.append(f"{fv}|{sv}" if fv <= sv else f"{sv}|{fv}")
+        codes[known] = pair_codes
+        return Coded.from_table(codes, keys)
+    joined = pc.if_else(
+        pc.less_equal(f, s),
+        pc.binary_join_element_wise(f, s, "|"),
+        pc.binary_join_element_wise(s, f, "|"),
+    )
+    key = Coded.of(joined)
+    codes[known] = key.codes[pair_codes]
+    return Coded(codes, key.values)
 
 
 def lists_by_position(pos: np.ndarray, values: np.ndarray, n: int) -> list[list[Any] | None]:
@@ -665,15 +761,19 @@ def record_mates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return pairs["pos"].to_numpy(np.int64), pairs["pos_mate"].to_numpy(np.int64)
 
 
-def add_record_mates(frame: pd.DataFrame) -> pd.DataFrame:
+def add_record_mates(
+    frame: pd.DataFrame, parts: Mapping[str, Coded] | None = None
+) -> pd.DataFrame:
     """Add the list-valued blocking key `bka_mates`, in place: the mention's forename key
     and, apart, its surname key, each joined with the name key (`_person_key`) of one other
     person its record names (`record_mates`). It brings in the mentions that carry a name
     and nothing else (parents and associates in referrals), which at scale sit in name
     blocks too large to compare whole: the same associate on two referrals about one child
-    shares the child's name. Splink explodes the list (one key per element)."""
-    mate = _person_key(frame["forename_std"], frame["surname_std"]).to_numpy(dtype=object)
-    mate_code, _ = pd.factorize(mate, use_na_sentinel=True)
+    shares the child's name. Splink explodes the list (one key per element). `parts`: the
+    codes of `forename_std` and `surname_std` when the caller has them (`build_frame`)."""
+    if parts is None:
+        parts = {c: Coded.of(frame[c]) for c in ("forename_std", "surname_std")}
+    mate_code = _person_key(parts["forename_std"], parts["surname_std"]).codes
     pos, other = record_mates(frame)
     named = mate_code[other] >= 0
     pos, other = pos[named], other[named]
@@ -683,15 +783,14 @@ def add_record_mates(frame: pd.DataFrame) -> pd.DataFrame:
     # appearance, as the text was, so the keys are the same.
     keys_pos: list[np.ndarray] = []
     keys: list[np.ndarray] = []
-    width = np.int64(len(mate) + 1)
+    width = np.int64(len(frame) + 1)
     for prefix, col in enumerate(("forename_std", "surname_std")):
-        own_code, _ = pd.factorize(frame[col].to_numpy(dtype=object), use_na_sentinel=True)
-        own = own_code[pos]
+        own = parts[col].codes[pos]
         known = own >= 0
         keys_pos.append(pos[known])
         keys.append((prefix * width + own[known]) * width + mate_code[other[known]])
     codes, _ = pd.factorize(np.concatenate(keys))
-    del keys, mate, mate_code
+    del keys, mate_code
     frame["bka_mates"] = pd.Series(
         lists_by_position(np.concatenate(keys_pos), codes.astype(np.int64), len(frame)),
         index=frame.index,
@@ -795,26 +894,97 @@ def with_event_date(data: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+class _ReadColumn:
+    """One column of the read, kept as Arrow arrays while the driver gives text or integers
+    (a million Python strings per column would otherwise sit in memory until the frame is
+    built), else as the Python objects it gives (dates and JSON on PostgreSQL). `hint`: the
+    Arrow type of the store's column when it is text or an integer (what a column that is
+    NULL throughout becomes)."""
+
+    def __init__(self, hint: pa.DataType | None) -> None:
+        self.chunks: list[pa.Array] = []
+        self.type = hint
+        self.objects: list[Any] | None = None
+
+    def add(self, values: tuple[Any, ...]) -> None:
+        if self.objects is None:
+            array = self._arrow(values)
+            if array is not None:
+                self.chunks.append(array)
+                return
+            self.objects = [v for chunk in self.chunks for v in chunk.to_pylist()]
+            self.chunks = []
+        self.objects.extend(values)
+
+    def _arrow(self, values: tuple[Any, ...]) -> pa.Array | None:
+        try:  # the type inferred every time: a float among integers is not made one
+            array = pa.array(values)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            return None
+        if array.type == pa.null():
+            return array
+        if array.type not in (pa.string(), pa.int64()):
+            return None
+        if self.type is None:
+            self.type = array.type
+        return array if array.type == self.type else None
+
+    def series(self) -> pd.Series:
+        """The column: Arrow text, numpy integers (no value missing), Arrow integers, or
+        Python objects."""
+        if self.objects is not None:
+            return pd.Series(self.objects, dtype="object")
+        if self.type is None:  # nothing but NULL, of a type that is not text or integers
+            return pd.Series([None] * sum(len(c) for c in self.chunks), dtype="object")
+        column = pa.chunked_array(
+            [c.cast(self.type) if c.type == pa.null() else c for c in self.chunks], type=self.type
+        )
+        self.chunks = []
+        if self.type == pa.int64() and column.null_count == 0:
+            return pd.Series(column.to_numpy(), dtype="int64")
+        return pd.Series(pd.arrays.ArrowExtensionArray(column))
+
+
+def _arrow_hint(column: Any) -> pa.DataType | None:
+    if isinstance(column.type, sa_types.Integer):
+        return pa.int64()
+    if isinstance(column.type, sa_types.String):
+        return pa.string()
+    return None
+
+
+def read_columns(query: Select[Any], batches: Iterable[Sequence[tuple[Any, ...]]]) -> pd.DataFrame:
+    """The rows of `query` that `batches` gives (the DB-API cursor's plain tuples), as the
+    columns `load_mention_rows` returns (see `_ReadColumn`), `event_date` made of the
+    record's dates (`with_event_date`)."""
+    selected = list(query.selected_columns)
+    columns = [_ReadColumn(_arrow_hint(c)) for c in selected]
+    for batch in batches:
+        for column, values in zip(columns, zip(*batch, strict=True), strict=True):
+            column.add(values)
+    return with_event_date({c.name: r.series() for c, r in zip(selected, columns, strict=True)})
+
+
+def _fetched(cursor: Any, chunk: int) -> Iterator[list[tuple[Any, ...]]]:
+    while batch := cursor.fetchmany(chunk):
+        yield batch
+
+
 def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
     """Every mention's identifying values, with its source's name and the record's date
     (an age at the event becomes a range of birth years), one column per value.
 
-    Read in chunks straight into columns: a list of a million row dicts held 1.5 GB."""
+    Read in chunks straight into columns, each chunk's text and integers into Arrow arrays
+    (`read_columns`): a list of a million row dicts held 1.5 GB, and columns of Python
+    strings 1.3 GB; `build_frame` finds their distinct values in Arrow."""
     query = mention_query()
     # Through the DB-API cursor of the open transaction, as plain tuples: SQLAlchemy builds a
     # row object per mention and parses each date with a regular expression (at a million
     # mentions most of the read). Dates come as the driver gives them (ISO text on SQLite,
     # dates on PostgreSQL); `build_frame` reads both (`_iso`).
-    names = [c.name for c in query.selected_columns]
     cursor = conn.connection.cursor()
-    columns: list[list[Any]] = [[] for _ in names]
     try:
         cursor.execute(str(query.compile(dialect=conn.dialect)))
-        while batch := cursor.fetchmany(chunk):
-            for column, values in zip(columns, zip(*batch, strict=True), strict=True):
-                column.extend(values)
+        return read_columns(query, _fetched(cursor, chunk))
     finally:
         cursor.close()
-    data = {name: pd.Series(col, dtype="object") for name, col in zip(names, columns, strict=True)}
-    del columns
-    return with_event_date(data)

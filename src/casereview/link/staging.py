@@ -13,7 +13,6 @@ Of the raw values only what the persons' display names need is kept.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -23,7 +22,7 @@ from casereview.link.frame import (
     add_record_mates,
     build_frame,
     mention_query,
-    with_event_date,
+    read_columns,
 )
 
 __all__ = ["NAME_COLUMNS", "mention_chunks", "read_frame_in_chunks"]
@@ -34,19 +33,13 @@ NAME_COLUMNS = ["mention_id", "forenames", "surname", "name_raw"]
 
 def mention_chunks(conn: Connection, *, chunk: int = 50_000) -> Iterator[pd.DataFrame]:
     """The columns of `frame.load_mention_rows`, `chunk` mentions at a time in mention-id
-    order (the same query, through the DB-API cursor as plain tuples)."""
+    order (the same query, through the DB-API cursor as plain tuples, into the same columns)."""
     query = mention_query()
-    names = [c.name for c in query.selected_columns]
     cursor = conn.connection.cursor()
     try:
         cursor.execute(str(query.compile(dialect=conn.dialect)))
         while batch := cursor.fetchmany(chunk):
-            columns = zip(*batch, strict=True)
-            data: dict[str, Any] = {
-                name: pd.Series(list(values), dtype="object")
-                for name, values in zip(names, columns, strict=True)
-            }
-            yield with_event_date(data)
+            yield read_columns(query, [batch])
     finally:
         cursor.close()
 
