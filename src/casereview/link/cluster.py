@@ -13,7 +13,7 @@ components). Human judgements then act on the graph:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -346,12 +346,13 @@ def household_guard(
     number = frame["street_number"].tolist()
     young, old = generation_years
     names = Forenames(frame)
-    identifier = [
-        None if pd.isna(scheme) or pd.isna(value) else f"{scheme}:{value}"
-        for scheme, value in zip(
-            frame["id_scheme"].tolist(), frame["identifier"].tolist(), strict=True
-        )
-    ]
+    # Each row's identifier as "scheme:value" is made only for the few pairs asked about:
+    # made for every row it was a string per mention held through both clusterings.
+    schemes, values = frame["id_scheme"].tolist(), frame["identifier"].tolist()
+
+    def identifier_of(row: int) -> str | None:
+        scheme, value = schemes[row], values[row]
+        return None if pd.isna(scheme) or pd.isna(value) else f"{scheme}:{value}"
     dated = np.flatnonzero(~np.isnan(lo) & ~np.isnan(hi))
 
     def identified(a: int, b: int) -> bool:
@@ -359,7 +360,7 @@ def household_guard(
         any evidence, it outranks a date of birth far off (an error of entry). A strong
         identifier is not: it links on its own whatever else disagrees, so the guard is the
         one check a date of birth far apart gets against it."""
-        ia, ib = identifier[a], identifier[b]
+        ia, ib = identifier_of(a), identifier_of(b)
         if not isinstance(ia, str) or not isinstance(ib, str):
             return False
         scheme_a, _, value_a = ia.partition(":")
@@ -528,12 +529,18 @@ def attach_bare_names(
     size = pd.Series(label).value_counts()
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
     borough = frame["borough"].to_numpy(dtype=object) if "borough" in frame.columns else None
-    key = pd.Series([f"{f}|{s}" if n else None for f, s, n in zip(fore, sur, named, strict=True)])
+    # Each full name (forename and surname) as one integer, -1 for none.
+    fore_code, _ = pd.factorize(fore, use_na_sentinel=True)
+    sur_code, sur_names = pd.factorize(sur, use_na_sentinel=True)
+    key = np.where(named, fore_code.astype(np.int64) * (len(sur_names) + 1) + sur_code, -1)
+    del fore_code, sur_code, sur_names
     # The persons carrying each full name, bare mentions left alone not counted: two bare
-    # mentions of one name say nothing of who else carries it.
+    # mentions of one name say nothing of who else carries it. Only the names a bare
+    # mention left alone carries are ever asked about (at a million mentions a set per
+    # name of every mention was hundreds of megabytes).
     alone = bare & (pd.Series(label).map(size).to_numpy() == 1)
-    holders: dict[str, set[int]] = {}
-    held = named & ~alone
+    holders: dict[int, set[int]] = {}
+    held = named & ~alone & np.isin(key, key[alone])
     for k, lab in zip(key[held].tolist(), label[held].tolist(), strict=True):
         holders.setdefault(k, set()).add(lab)
     not_same: dict[int, set[int]] = {}
@@ -541,8 +548,9 @@ def attach_bare_names(
         if j.judgement == "not_same":
             not_same.setdefault(j.mention_a, set()).add(j.mention_b)
             not_same.setdefault(j.mention_b, set()).add(j.mention_a)
-    # Each person's positions in the frame, found once (not a scan of the frame per mention).
-    at = pd.Series(label).groupby(label).indices
+    # Each person's positions in the frame, looked up in one sort (not a scan of the frame
+    # per mention, nor an array made for each of half a million persons).
+    at = _Positions(label)
     company = _Company(record, label, at)
     joining: dict[int, list[int]] = {}  # person label -> the bare mentions joining it
     by_context = 0
@@ -550,7 +558,7 @@ def attach_bare_names(
         mention, own = int(ids[pos]), int(label[pos])
         if size[own] > 1:
             continue
-        others = holders.get(key[pos], set())
+        others = holders.get(int(key[pos]), set())
         if not others:
             continue
         # The one person of that name named with someone the bare name's record names.
@@ -592,6 +600,28 @@ def attach_bare_names(
             f"{min_mentions} mentions"
         )
     return joined
+
+
+class _Positions(Mapping[int, np.ndarray]):
+    """Each label's positions in `label`, ascending (as `groupby(label).indices` gives
+    them), found when asked in one stable sort of the labels."""
+
+    def __init__(self, label: np.ndarray) -> None:
+        self._order = np.argsort(label, kind="stable")
+        self._sorted = label[self._order]
+
+    def __getitem__(self, person: int) -> np.ndarray:
+        lo = int(np.searchsorted(self._sorted, person, side="left"))
+        hi = int(np.searchsorted(self._sorted, person, side="right"))
+        if lo == hi:
+            raise KeyError(person)
+        return self._order[lo:hi]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(np.unique(self._sorted).tolist())
+
+    def __len__(self) -> int:
+        return len(np.unique(self._sorted))
 
 
 class _Company:
