@@ -46,11 +46,15 @@ from casereview.errors import LinkageError
 from casereview.link.explain import explanation_columns
 from casereview.link.model import (
     PRIOR_RULES,
+    ScoredPairs,
     TrainedModel,
     _arrow_frame,
     _unused_columns,
     backend_for,
+    in_pair_order,
     model_settings,
+    read_written_pairs,
+    scored_columns,
     train,
     u_pairs,
 )
@@ -63,7 +67,6 @@ from casereview.link.stage import (
     _without_term_frequencies,
     finish_prediction,
     plan_prediction,
-    score_timed,
     scoring_settings,
 )
 from casereview.settings import Settings
@@ -455,6 +458,23 @@ def predict_persons_on_spark(
         give_back()
 
 
+def _score_to_disk(
+    linker: Any, floor: float, link: Any, folder: Path, timings: dict[str, float], say: Progress
+) -> tuple[Path, list[str]]:
+    """`stage.score_timed` on Spark, the scored pairs (`score_frame`'s columns without
+    detail) left as the executors' Parquet files in `folder` (the run's private one) for
+    the driver to read once its JVM has stopped (`model.read_written_pairs`); the files'
+    folder and columns."""
+    say("scoring candidate pairs")
+    t1 = time.perf_counter()
+    columns = scored_columns(link.one_to_one_sources)
+    predictions = linker.inference.predict(threshold_match_weight=floor)
+    written = folder / f"scored-{next(_STAGED)}"
+    predictions.as_spark_dataframe().select(*columns).write.parquet(str(written))
+    timings["predict_s"] = time.perf_counter() - t1
+    return written, columns
+
+
 def _train_reads(ready: Ready) -> pd.DataFrame:
     assert ready.train_reads is not None
     with open(ready.train_reads, "rb") as source:
@@ -494,7 +514,7 @@ def _predict(
             del read_by_train
             notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
-            scored = score_timed(linker, model, floor, link, timings, say)
+            written = _score_to_disk(linker, floor, link, staged.parent, timings, say)
     else:
         if ready.sample_staged is not None:
             say(f"training the model on {ready.sampled} of {mentions} mentions (spark)")
@@ -526,9 +546,15 @@ def _predict(
             linker = _staged_linker(db_api, table, settings_dict)
             model = TrainedModel(settings_dict)
             timings["train_s"] = time.perf_counter() - t0
-            scored = score_timed(linker, model, floor, link, timings, say)
+            written = _score_to_disk(linker, floor, link, staged.parent, timings, say)
     if _on_cluster(link):
         stop_driver_jvm()  # clustering is the driver's Python; explaining starts a new JVM
+    give_back()
+    # The scored pairs read only now, the driver's JVM gone (at a million mentions 3 million
+    # pairs read and sorted, a few hundred megabytes for a moment, beside a 1.4 GB JVM).
+    t1 = time.perf_counter()
+    scored = ScoredPairs(pairs=in_pair_order(read_written_pairs(*written)), model=model)
+    timings["predict_s"] += time.perf_counter() - t1
     give_back()
     _restore(frame, ready.spilled)
     explained: dict[str, Any] = {}
