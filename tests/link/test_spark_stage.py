@@ -16,7 +16,6 @@ from casereview.errors import LinkageError
 from casereview.link.cluster import (
     Clustering,
     Forenames,
-    _Positions,
     attach_bare_names,
     household_guard,
     well_evidenced,
@@ -147,20 +146,6 @@ def test_each_mentions_pairs_are_listed_as_lists_by_position_gives(tmp_path: Pat
     assert listed["unique_id"].to_pylist() == ids[inside].tolist()
     assert listed["bka_pair"].to_pylist() == [want[i] for i in inside]
     assert inside[-1] < n - 1  # the last mention is in no pair, and is not listed
-
-
-def test_each_persons_positions_are_those_groupby_gives() -> None:
-    """`attach_bare_names` finds a person's mentions with one sort of the labels rather than
-    an array per person made at once (half a million of them at a million mentions)."""
-    rng = np.random.default_rng(2)
-    label = rng.integers(0, 300, size=5_000).astype(np.int64)
-    want = pd.Series(label).groupby(label).indices
-    at = _Positions(label)
-    assert len(at) == len(want) and sorted(at) == sorted(int(k) for k in want)
-    for person, rows in want.items():
-        np.testing.assert_array_equal(at[int(person)], rows)
-    with pytest.raises(KeyError):
-        at[10_000]
 
 
 def _explained(n: int) -> pa.Table:

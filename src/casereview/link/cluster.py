@@ -13,7 +13,7 @@ components). Human judgements then act on the graph:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -529,18 +529,12 @@ def attach_bare_names(
     size = pd.Series(label).value_counts()
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
     borough = frame["borough"].to_numpy(dtype=object) if "borough" in frame.columns else None
-    # Each full name (forename and surname) as one integer, -1 for none.
-    fore_code, _ = pd.factorize(fore, use_na_sentinel=True)
-    sur_code, sur_names = pd.factorize(sur, use_na_sentinel=True)
-    key = np.where(named, fore_code.astype(np.int64) * (len(sur_names) + 1) + sur_code, -1)
-    del fore_code, sur_code, sur_names
+    key = pd.Series([f"{f}|{s}" if n else None for f, s, n in zip(fore, sur, named, strict=True)])
     # The persons carrying each full name, bare mentions left alone not counted: two bare
-    # mentions of one name say nothing of who else carries it. Only the names a bare
-    # mention left alone carries are ever asked about (at a million mentions a set per
-    # name of every mention was hundreds of megabytes).
+    # mentions of one name say nothing of who else carries it.
     alone = bare & (pd.Series(label).map(size).to_numpy() == 1)
-    holders: dict[int, set[int]] = {}
-    held = named & ~alone & np.isin(key, key[alone])
+    holders: dict[str, set[int]] = {}
+    held = named & ~alone
     for k, lab in zip(key[held].tolist(), label[held].tolist(), strict=True):
         holders.setdefault(k, set()).add(lab)
     not_same: dict[int, set[int]] = {}
@@ -548,9 +542,8 @@ def attach_bare_names(
         if j.judgement == "not_same":
             not_same.setdefault(j.mention_a, set()).add(j.mention_b)
             not_same.setdefault(j.mention_b, set()).add(j.mention_a)
-    # Each person's positions in the frame, looked up in one sort (not a scan of the frame
-    # per mention, nor an array made for each of half a million persons).
-    at = _Positions(label)
+    # Each person's positions in the frame, found once (not a scan of the frame per mention).
+    at = pd.Series(label).groupby(label).indices
     company = _Company(record, label, at)
     joining: dict[int, list[int]] = {}  # person label -> the bare mentions joining it
     by_context = 0
@@ -558,7 +551,7 @@ def attach_bare_names(
         mention, own = int(ids[pos]), int(label[pos])
         if size[own] > 1:
             continue
-        others = holders.get(int(key[pos]), set())
+        others = holders.get(key[pos], set())
         if not others:
             continue
         # The one person of that name named with someone the bare name's record names.
@@ -600,28 +593,6 @@ def attach_bare_names(
             f"{min_mentions} mentions"
         )
     return joined
-
-
-class _Positions(Mapping[int, np.ndarray]):
-    """Each label's positions in `label`, ascending (as `groupby(label).indices` gives
-    them), found when asked in one stable sort of the labels."""
-
-    def __init__(self, label: np.ndarray) -> None:
-        self._order = np.argsort(label, kind="stable")
-        self._sorted = label[self._order]
-
-    def __getitem__(self, person: int) -> np.ndarray:
-        lo = int(np.searchsorted(self._sorted, person, side="left"))
-        hi = int(np.searchsorted(self._sorted, person, side="right"))
-        if lo == hi:
-            raise KeyError(person)
-        return self._order[lo:hi]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(np.unique(self._sorted).tolist())
-
-    def __len__(self) -> int:
-        return len(np.unique(self._sorted))
 
 
 class _Company:
