@@ -32,7 +32,13 @@ from casereview.link.frame import (
     select_blocking_keys,
     unanchored,
 )
-from casereview.link.model import _unused_columns, model_settings, prior_recall
+from casereview.link.model import (
+    ScoredPairs,
+    TrainedModel,
+    _unused_columns,
+    model_settings,
+    prior_recall,
+)
 from casereview.link.reference import reference_model
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.spark_prepare import prepare_in_child
@@ -50,6 +56,7 @@ from casereview.link.spark_stage import (
     ready_for_spark,
     witness,
 )
+from casereview.link.stage import Plan, Prediction, finish_prediction
 from casereview.link.staging import read_frame_in_chunks
 from casereview.settings import get_settings
 from casereview.store.db import make_engine, reading
@@ -146,6 +153,37 @@ def test_each_mentions_pairs_are_listed_as_lists_by_position_gives(tmp_path: Pat
     assert listed["unique_id"].to_pylist() == ids[inside].tolist()
     assert listed["bka_pair"].to_pylist() == [want[i] for i in inside]
     assert inside[-1] < n - 1  # the last mention is in no pair, and is not listed
+
+
+def test_scored_pairs_handed_over_in_a_list_cluster_as_when_held(tmp_path: Path) -> None:
+    """Spark's driver hands the scored pairs to `finish_prediction` in a list it empties,
+    so that nothing else holds them once record context has kept its pairs; the persons,
+    pairs and notes are those it gives when the caller keeps them."""
+    frame = _guarded_frame(tmp_path)
+    link = get_settings().link
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    rng = np.random.default_rng(4)
+    left, right = ids[:-1], ids[1:]
+    weight = rng.uniform(link.match_weight_threshold - 12, link.match_weight_threshold + 8, len(left))
+    pairs = pd.DataFrame({"unique_id_l": left, "unique_id_r": right, "match_weight": weight})
+    pairs["match_probability"] = 1.0 / (1.0 + np.exp2(-weight))
+    model = TrainedModel(reference_model())
+
+    def predicted(scored: ScoredPairs | list[ScoredPairs]) -> Prediction:
+        plan = Plan(frame.copy(), [], None, False, -20.0, True, None, None)
+        return finish_prediction(
+            plan.frame, scored, model, plan, link, [], True, "spark", lambda _m: None, {},
+            lambda _f, kept, _s: kept,
+        )  # fmt: skip
+
+    held = predicted(ScoredPairs(pairs=pairs.copy(), model=model))
+    handed = [ScoredPairs(pairs=pairs.copy(), model=model)]
+    got = predicted(handed)
+    assert handed == []
+    assert got.clustering.labels == held.clustering.labels
+    assert any(n.startswith("record context added") for n in got.notes)
+    assert got.notes == held.notes
+    pd.testing.assert_frame_equal(got.pairs, held.pairs)
 
 
 def _explained(n: int) -> pa.Table:
