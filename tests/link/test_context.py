@@ -21,7 +21,13 @@ from casereview.link.context import (
     record_ids,
 )
 from casereview.link.evaluate import blocking_recall
-from casereview.link.frame import add_context, build_frame, context_matrix, guard_blocks
+from casereview.link.frame import (
+    add_context,
+    build_frame,
+    context_lists,
+    context_matrix,
+    guard_blocks,
+)
 
 
 def _row(i: int, **values: object) -> dict[str, object]:
@@ -213,3 +219,33 @@ def test_context_levels_of_many_pairs_are_worked_out_a_slice_at_a_time(monkeypat
     assert set(whole.tolist()) >= {NULL, ELSE, COMMON, SAME_RECORD}
     monkeypatch.setattr(context, "_LEVEL_SLICE", 7)
     np.testing.assert_array_equal(context_levels(left, right, record, matrix), whole)
+
+
+def test_context_lists_give_each_rows_labels_sharing_one_string_per_label() -> None:
+    """Each row's labels as strings (None for a row with none), as a list per row; a label
+    named in many rows is one string object shared by them (at a million mentions a
+    string per occurrence, and the whole padded matrix as Python integers, were hundreds
+    of megabytes on the Spark driver)."""
+    rng = np.random.default_rng(11)
+    matrix = np.full((400, 6), -1, dtype=np.int32)
+    for row in range(400):
+        k = int(rng.integers(0, 7))
+        matrix[row, :k] = np.sort(rng.choice(50, size=k, replace=False))
+    got = context_lists(matrix)
+    assert got == [[str(v) for v in row if v >= 0] or None for row in matrix.tolist()]
+    first: dict[str, str] = {}
+    for labels in got:
+        for label in labels or []:
+            assert first.setdefault(label, label) is label
+    assert context_lists(matrix[:0]) == []
+
+
+def test_the_context_matrix_holds_32_bit_labels_when_they_fit() -> None:
+    frame = _referrals()
+    labels = {1: 1, 2: 2, 3: 1, 4: 4, 5: 5, 6: 6}
+    matrix = context_matrix(frame, labels)
+    assert matrix.dtype == np.int32
+    assert context_lists(matrix) == [["2"], ["1"], ["4"], ["1"], ["6"], ["5"]]
+    big = {k: v + 2**31 for k, v in labels.items()}  # labels past 32 bits stay 64-bit
+    wide = context_matrix(frame, big)
+    assert wide.dtype == np.int64 and int(wide.max()) == 2**31 + 6

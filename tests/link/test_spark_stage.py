@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -31,12 +32,22 @@ from casereview.link.frame import (
     select_blocking_keys,
     unanchored,
 )
-from casereview.link.model import _unused_columns, model_settings, prior_recall
+from casereview.link.model import (
+    ScoredPairs,
+    TrainedModel,
+    _unused_columns,
+    model_settings,
+    prior_recall,
+)
 from casereview.link.reference import reference_model
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.spark_prepare import prepare_in_child
 from casereview.link.spark_stage import (
+    _EXPLAINED_BATCH,
+    _PAIR_ROW,
     LEAN_COLUMNS,
+    ExplainedPairs,
+    _explained_on_disk,
     _pairs_by_mention,
     _prior_frame,
     _restore,
@@ -45,6 +56,7 @@ from casereview.link.spark_stage import (
     ready_for_spark,
     witness,
 )
+from casereview.link.stage import Plan, Prediction, finish_prediction
 from casereview.link.staging import read_frame_in_chunks
 from casereview.settings import get_settings
 from casereview.store.db import make_engine, reading
@@ -141,6 +153,128 @@ def test_each_mentions_pairs_are_listed_as_lists_by_position_gives(tmp_path: Pat
     assert listed["unique_id"].to_pylist() == ids[inside].tolist()
     assert listed["bka_pair"].to_pylist() == [want[i] for i in inside]
     assert inside[-1] < n - 1  # the last mention is in no pair, and is not listed
+
+
+def test_scored_pairs_handed_over_in_a_list_cluster_as_when_held(tmp_path: Path) -> None:
+    """Spark's driver hands the scored pairs to `finish_prediction` in a list it empties,
+    so that nothing else holds them once record context has kept its pairs; the persons,
+    pairs and notes are those it gives when the caller keeps them."""
+    frame = _guarded_frame(tmp_path)
+    link = get_settings().link
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    rng = np.random.default_rng(4)
+    left, right = ids[:-1], ids[1:]
+    weight = rng.uniform(link.match_weight_threshold - 12, link.match_weight_threshold + 8, len(left))
+    pairs = pd.DataFrame({"unique_id_l": left, "unique_id_r": right, "match_weight": weight})
+    pairs["match_probability"] = 1.0 / (1.0 + np.exp2(-weight))
+    model = TrainedModel(reference_model())
+
+    def predicted(scored: ScoredPairs | list[ScoredPairs]) -> Prediction:
+        plan = Plan(frame.copy(), [], None, False, -20.0, True, None, None)
+        return finish_prediction(
+            plan.frame, scored, model, plan, link, [], True, "spark", lambda _m: None, {},
+            lambda _f, kept, _s: kept,
+        )  # fmt: skip
+
+    held = predicted(ScoredPairs(pairs=pairs.copy(), model=model))
+    handed = [ScoredPairs(pairs=pairs.copy(), model=model)]
+    got = predicted(handed)
+    assert handed == []
+    assert got.clustering.labels == held.clustering.labels
+    assert any(n.startswith("record context added") for n in got.notes)
+    assert got.notes == held.notes
+    pd.testing.assert_frame_equal(got.pairs, held.pairs)
+
+
+def _explained(n: int) -> pa.Table:
+    """Explained pairs as Spark writes them: ids, pair numbers, a match key, a gamma, a
+    weight, compared values with missing ones, and a year of birth with NULLs."""
+    rng = np.random.default_rng(3)
+    left = np.sort(rng.choice(10 * n, size=n, replace=False)).astype(np.int64)
+    return pa.table(
+        {
+            "unique_id_l": left,
+            "unique_id_r": left + 1,
+            "match_key": pa.array(["0"] * n),
+            "gamma_surname": pa.array(rng.integers(-1, 3, size=n), type=pa.int32()),
+            "mw_surname": rng.normal(size=n),
+            "surname_std_l": pa.array([None if i % 7 == 0 else f"name{i}" for i in range(n)]),
+            "yob_l": pa.array([None if i % 5 == 0 else 1950 + i % 60 for i in range(n)]),
+            _PAIR_ROW: np.arange(n, dtype=np.int64),
+        }
+    )
+
+
+def _written(table: pa.Table, folder: Path, sizes: list[int]) -> Path:
+    files = folder / "explained"
+    files.mkdir()
+    at = 0
+    for number, size in enumerate(sizes):
+        pq.write_table(table.slice(at, size), files / f"part-{number:05d}.parquet")
+        at += size
+    return files
+
+
+def test_the_explained_pairs_are_kept_on_disk_and_read_a_slice_at_a_time(
+    tmp_path: Path,
+) -> None:
+    """`Prediction.detail` on Spark: the explained pairs checked a file at a time and kept
+    in a private Arrow file; any rows asked for come back as the whole table gives them
+    (and as pandas, as the write turns them), the file goes with `remove`."""
+    link = get_settings().link.model_copy(update={"spark_staging_dir": str(tmp_path)})
+    n = 2 * _EXPLAINED_BATCH + 123
+    table = _explained(n)
+    want_l, want_r = table["unique_id_l"].to_numpy(), table["unique_id_r"].to_numpy()
+    files = _written(table, tmp_path, [0, _EXPLAINED_BATCH - 7, n - _EXPLAINED_BATCH + 7])
+    detail = _explained_on_disk(files, want_l, want_r, link)
+    assert isinstance(detail, ExplainedPairs) and detail.num_rows == n
+    assert detail.path.parent == tmp_path and detail.path.stat().st_mode & 0o777 == 0o600
+    whole = table.drop_columns(["unique_id_l", "unique_id_r", _PAIR_ROW])
+    assert detail.column_names == whole.column_names
+    assert detail["yob_l"].to_pylist() == whole["yob_l"].to_pylist()
+    rng = np.random.default_rng(5)
+    for rows in (
+        np.arange(0, 10),
+        np.arange(_EXPLAINED_BATCH - 5, _EXPLAINED_BATCH + 5),  # across two batches
+        np.sort(rng.choice(n, size=500, replace=False)),
+        np.array([n - 1, 0]),
+        np.zeros(0, dtype=np.int64),
+    ):
+        got = detail.take(pa.array(rows, type=pa.int64()))
+        assert got.equals(whole.take(pa.array(rows, type=pa.int64())))
+        pd.testing.assert_frame_equal(
+            got.to_pandas(integer_object_nulls=True),
+            whole.take(pa.array(rows, type=pa.int64())).to_pandas(integer_object_nulls=True),
+        )
+    with pytest.raises(IndexError):
+        detail.take(pa.array([n], type=pa.int64()))
+    detail.remove()
+    assert not detail.path.exists()
+
+
+def test_explained_files_out_of_order_are_put_in_order_and_a_missing_pair_is_an_error(
+    tmp_path: Path,
+) -> None:
+    link = get_settings().link.model_copy(update={"spark_staging_dir": str(tmp_path / "s")})
+    (tmp_path / "s").mkdir()
+    n = 1_000
+    table = _explained(n)
+    want_l, want_r = table["unique_id_l"].to_numpy(), table["unique_id_r"].to_numpy()
+    # The second half written first: the files are not each a run of rows in order.
+    files = tmp_path / "explained"
+    files.mkdir()
+    pq.write_table(table.slice(500), files / "part-00000.parquet")
+    pq.write_table(table.slice(0, 500), files / "part-00001.parquet")
+    detail = _explained_on_disk(files, want_l, want_r, link)
+    whole = table.drop_columns(["unique_id_l", "unique_id_r", _PAIR_ROW])
+    assert detail.take(pa.array(np.arange(n))).equals(whole)
+    detail.remove()
+    # A pair explained that was not kept, or one kept never explained: an error, no file.
+    with pytest.raises(LinkageError):
+        _explained_on_disk(files, want_l[::-1], want_r, link)
+    with pytest.raises(LinkageError):
+        _explained_on_disk(files, np.append(want_l, 1), np.append(want_r, 2), link)
+    assert not list((tmp_path / "s").iterdir())
 
 
 @pytest.mark.slow  # a child process: a fresh interpreter imports casereview

@@ -346,12 +346,13 @@ def household_guard(
     number = frame["street_number"].tolist()
     young, old = generation_years
     names = Forenames(frame)
-    identifier = [
-        None if pd.isna(scheme) or pd.isna(value) else f"{scheme}:{value}"
-        for scheme, value in zip(
-            frame["id_scheme"].tolist(), frame["identifier"].tolist(), strict=True
-        )
-    ]
+    # Each row's identifier as "scheme:value" is made only for the few pairs asked about:
+    # made for every row it was a string per mention held through both clusterings.
+    schemes, values = frame["id_scheme"].tolist(), frame["identifier"].tolist()
+
+    def identifier_of(row: int) -> str | None:
+        scheme, value = schemes[row], values[row]
+        return None if pd.isna(scheme) or pd.isna(value) else f"{scheme}:{value}"
     dated = np.flatnonzero(~np.isnan(lo) & ~np.isnan(hi))
 
     def identified(a: int, b: int) -> bool:
@@ -359,7 +360,7 @@ def household_guard(
         any evidence, it outranks a date of birth far off (an error of entry). A strong
         identifier is not: it links on its own whatever else disagrees, so the guard is the
         one check a date of birth far apart gets against it."""
-        ia, ib = identifier[a], identifier[b]
+        ia, ib = identifier_of(a), identifier_of(b)
         if not isinstance(ia, str) or not isinstance(ib, str):
             return False
         scheme_a, _, value_a = ia.partition(":")

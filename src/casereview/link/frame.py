@@ -816,7 +816,11 @@ def context_matrix(
     table = pd.DataFrame({"pos": pos, "label": label[other]})
     table = table[table["label"] >= 0].drop_duplicates().sort_values(["pos", "label"])
     rank = table.groupby("pos").cumcount().to_numpy()
-    matrix = np.full((len(frame), int(rank.max()) + 1 if len(rank) else 1), -1, dtype=np.int64)
+    # 32-bit labels when they fit (mention ids do): the matrix is as wide as the most
+    # context any row has, and at a million mentions a 64-bit one is a quarter gigabyte.
+    fits = not len(table) or int(table["label"].max()) < np.iinfo(np.int32).max
+    width = int(rank.max()) + 1 if len(rank) else 1
+    matrix = np.full((len(frame), width), -1, dtype=np.int32 if fits else np.int64)
     matrix[table["pos"].to_numpy(), rank] = table["label"].to_numpy()
     return matrix
 
@@ -837,8 +841,21 @@ def unanchored(frame: pd.DataFrame) -> np.ndarray:
 
 
 def context_lists(matrix: np.ndarray) -> list[list[str] | None]:
-    """Rows of a `context_matrix` as lists of label strings (None for an empty row)."""
-    return [[str(v) for v in row if v >= 0] or None for row in matrix.tolist()]
+    """Rows of a `context_matrix` as lists of label strings (None for an empty row). Each
+    label's string is made once and shared by every list naming it, and the padding is
+    never made into Python objects (at a million mentions the whole matrix as Python
+    integers was a quarter gigabyte for a moment)."""
+    live = matrix >= 0
+    counts = live.sum(axis=1).tolist()
+    distinct, code = np.unique(matrix[live], return_inverse=True)  # row by row, in order
+    texts = [str(v) for v in distinct.tolist()]
+    named = [texts[c] for c in code.tolist()]
+    out: list[list[str] | None] = []
+    at = 0
+    for n in counts:
+        out.append(named[at : at + n] if n else None)
+        at += n
+    return out
 
 
 def add_context(frame: pd.DataFrame, labels: Mapping[int, int]) -> pd.DataFrame:

@@ -946,14 +946,21 @@ def score_frame(
     if detail:
         pairs = predictions_as_pandas(predictions)
     else:
-        keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
-        if sources:
-            keep += ["source_l", "source_r"]
-        pairs = predictions_as_pandas(predictions, keep)
-    # The backend returns pairs in no fixed order (threads): sorted, so that every choice
-    # made later in pair order (one-to-one, the no-bridge rule) is the same on every run.
-    pairs = pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
-    return ScoredPairs(pairs=pairs, model=model)
+        pairs = predictions_as_pandas(predictions, scored_columns(sources))
+    return ScoredPairs(pairs=in_pair_order(pairs), model=model)
+
+
+def scored_columns(sources: bool) -> list[str]:
+    """The columns `score_frame` keeps without detail."""
+    keep = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+    return [*keep, "source_l", "source_r"] if sources else keep
+
+
+def in_pair_order(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Scored pairs sorted by their two ids. The backend returns pairs in no fixed order
+    (threads): sorted, so that every choice made later in pair order (one-to-one, the
+    no-bridge rule) is the same on every run."""
+    return pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
 
 
 def predictions_as_pandas(predictions: Any, columns: list[str] | None = None) -> pd.DataFrame:
@@ -970,13 +977,20 @@ def predictions_as_pandas(predictions: Any, columns: list[str] | None = None) ->
         # Fixed column names and Splink's own table name: nothing from the data.
         sql = f"select {', '.join(columns)} from {predictions.physical_name}"  # noqa: S608  # nosec B608
         return db_api.query_sql(sql, output_type="pandas")
-    import pyarrow.parquet as pq
 
     table = predictions.as_spark_dataframe()
     if columns is not None:
         table = table.select(*columns)
     folder = Path(db_api.casereview_staging) / f"pairs-{next(_FRAMES)}"
     table.write.parquet(str(folder))
+    return read_written_pairs(folder, list(table.columns))
+
+
+def read_written_pairs(folder: Path, columns: list[str]) -> pd.DataFrame:
+    """The pairs Spark's executors wrote as Parquet files in `folder` (with `columns`), as
+    pandas, a file at a time; the folder is removed."""
+    import pyarrow.parquet as pq
+
     try:
         # Integer columns with NULLs (years of birth) as Python ints and None, as DuckDB
         # gives them, not floats (an explanation would show "born 1981.0").
@@ -987,5 +1001,5 @@ def predictions_as_pandas(predictions: Any, columns: list[str] | None = None) ->
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not parts:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in table.columns})
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

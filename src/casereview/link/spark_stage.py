@@ -13,9 +13,11 @@ What else keeps the driver small (issue 20): memory freed by pandas is handed ba
 system at each step (`give_back`); the training sample is staged as Parquet too and released
 before Spark trains on it; while Spark trains and scores, the lean frame waits on disk
 (`_spill`, `_restore`: pickled column by column into the private folder); the explained
-pairs' columns stay an Arrow table beside the pairs (`Prediction.detail`), sorted into the
-pairs' order on the executors and turned into pandas a write slice at a time, and the lean
-frame is emptied before they are made (nothing reads it after); each mention's list of its
+pairs' columns stay in a private Arrow file beside the pairs (`Prediction.detail`, an
+`ExplainedPairs`), sorted into the pairs' order on the executors and read and turned into
+pandas a write slice at a time, and the lean frame is emptied before they are made (nothing
+reads it after); the scored pairs are handed to the clustering so that nothing else holds
+them once record context has kept its pairs; each mention's list of its
 pairs goes to Spark as an Arrow list built from numpy offsets; and on a cluster the
 driver's JVM, idle while the driver's Python clusters and writes, is stopped after scoring
 and after explaining (`stop_driver_jvm`), a new one started for the next Spark step.
@@ -32,6 +34,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,11 +46,15 @@ from casereview.errors import LinkageError
 from casereview.link.explain import explanation_columns
 from casereview.link.model import (
     PRIOR_RULES,
+    ScoredPairs,
     TrainedModel,
     _arrow_frame,
     _unused_columns,
     backend_for,
+    in_pair_order,
     model_settings,
+    read_written_pairs,
+    scored_columns,
     train,
     u_pairs,
 )
@@ -60,13 +67,13 @@ from casereview.link.stage import (
     _without_term_frequencies,
     finish_prediction,
     plan_prediction,
-    score_timed,
     scoring_settings,
 )
 from casereview.settings import Settings
 
 __all__ = [
     "LEAN_COLUMNS",
+    "ExplainedPairs",
     "Ready",
     "give_back",
     "lean_in_place",
@@ -113,6 +120,9 @@ _TRAIN_READS: tuple[str, ...] = (
 )
 # The column numbering the explained pairs by their row in the kept pairs (`_detail`).
 _PAIR_ROW = "casereview_pair_row"
+# Rows per record batch of the explained pairs' Arrow file (`ExplainedPairs`): what a
+# slice of the write reads beyond the rows it asks for.
+_EXPLAINED_BATCH = 50_000
 
 
 def witness(frame: pd.DataFrame) -> pd.DataFrame:
@@ -250,6 +260,76 @@ def _marker(values: pd.Series) -> np.ndarray:
     return out
 
 
+class ExplainedPairs:
+    """`Prediction.detail` on Spark: the explanation columns of the kept pairs, row i
+    explaining the pairs' row i, kept in a private Arrow file (mode 0600, in
+    `link.spark_staging_dir`) rather than in the driver's memory (at a million mentions
+    they are hundreds of megabytes, held through the whole store write). The write asks
+    for a slice at a time with `take`, as it would of an Arrow table, and reads only the
+    record batches that hold it. The file is removed with this object (or at exit), or by
+    `remove`."""
+
+    def __init__(self, path: Path, starts: list[int], rows: int) -> None:
+        self.path = path
+        self.num_rows = rows
+        self._starts = np.asarray(starts, dtype=np.int64)
+        self._finalizer = weakref.finalize(self, _unlink, str(path))
+
+    def _reader(self, source: Any) -> Any:
+        import pyarrow as pa
+
+        return pa.ipc.open_file(source)
+
+    @property
+    def schema(self) -> Any:
+        import pyarrow as pa
+
+        with pa.OSFile(str(self.path)) as source:
+            return self._reader(source).schema
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
+
+    def take(self, indices: Any) -> Any:
+        """Rows `indices` (an Arrow or numpy array of row numbers) as an Arrow table."""
+        import pyarrow as pa
+
+        at = np.asarray(
+            indices.to_numpy() if hasattr(indices, "to_numpy") else indices, dtype=np.int64
+        )
+        with pa.OSFile(str(self.path)) as source:
+            reader = self._reader(source)
+            if not len(at):
+                return reader.schema.empty_table()
+            if at.min() < 0 or at.max() >= self.num_rows:
+                raise IndexError("explained pair rows out of range")
+            first = int(np.searchsorted(self._starts, at.min(), side="right")) - 1
+            last = int(np.searchsorted(self._starts, at.max(), side="right")) - 1
+            table = pa.Table.from_batches(
+                [reader.get_batch(i) for i in range(first, last + 1)], schema=reader.schema
+            )
+        return table.take(pa.array(at - self._starts[first], type=pa.int64()))
+
+    def __getitem__(self, column: str) -> Any:
+        """One column of every row, as an Arrow chunked array."""
+        import pyarrow as pa
+
+        with pa.OSFile(str(self.path)) as source:
+            reader = self._reader(source)
+            return pa.chunked_array(
+                [reader.get_batch(i).column(column) for i in range(reader.num_record_batches)],
+                type=reader.schema.field(column).type,
+            )
+
+    def remove(self) -> None:
+        self._finalizer()
+
+
+def _unlink(path: str) -> None:
+    Path(path).unlink(missing_ok=True)
+
+
 @dataclass
 class Ready:
     """A frame guarded, staged and put on disk for Spark (`ready_for_spark`): what scoring
@@ -378,6 +458,23 @@ def predict_persons_on_spark(
         give_back()
 
 
+def _score_to_disk(
+    linker: Any, floor: float, link: Any, folder: Path, timings: dict[str, float], say: Progress
+) -> tuple[Path, list[str]]:
+    """`stage.score_timed` on Spark, the scored pairs (`score_frame`'s columns without
+    detail) left as the executors' Parquet files in `folder` (the run's private one) for
+    the driver to read once its JVM has stopped (`model.read_written_pairs`); the files'
+    folder and columns."""
+    say("scoring candidate pairs")
+    t1 = time.perf_counter()
+    columns = scored_columns(link.one_to_one_sources)
+    predictions = linker.inference.predict(threshold_match_weight=floor)
+    written = folder / f"scored-{next(_STAGED)}"
+    predictions.as_spark_dataframe().select(*columns).write.parquet(str(written))
+    timings["predict_s"] = time.perf_counter() - t1
+    return written, columns
+
+
 def _train_reads(ready: Ready) -> pd.DataFrame:
     assert ready.train_reads is not None
     with open(ready.train_reads, "rb") as source:
@@ -417,7 +514,7 @@ def _predict(
             del read_by_train
             notes.extend(model.notes)
             timings["train_s"] = time.perf_counter() - t0
-            scored = score_timed(linker, model, floor, link, timings, say)
+            written = _score_to_disk(linker, floor, link, staged.parent, timings, say)
     else:
         if ready.sample_staged is not None:
             say(f"training the model on {ready.sampled} of {mentions} mentions (spark)")
@@ -449,9 +546,15 @@ def _predict(
             linker = _staged_linker(db_api, table, settings_dict)
             model = TrainedModel(settings_dict)
             timings["train_s"] = time.perf_counter() - t0
-            scored = score_timed(linker, model, floor, link, timings, say)
+            written = _score_to_disk(linker, floor, link, staged.parent, timings, say)
     if _on_cluster(link):
         stop_driver_jvm()  # clustering is the driver's Python; explaining starts a new JVM
+    give_back()
+    # The scored pairs read only now, the driver's JVM gone (at a million mentions 3 million
+    # pairs read and sorted, a few hundred megabytes for a moment, beside a 1.4 GB JVM).
+    t1 = time.perf_counter()
+    scored = ScoredPairs(pairs=in_pair_order(read_written_pairs(*written)), model=model)
+    timings["predict_s"] += time.perf_counter() - t1
     give_back()
     _restore(frame, ready.spilled)
     explained: dict[str, Any] = {}
@@ -462,9 +565,13 @@ def _predict(
         return pairs
 
     plan = Plan(frame, notes, trained, partial, floor, ready.use_context, ready.mates, None)
+    # Handed over in a list that `finish_prediction` empties: no name here keeps every
+    # scored pair alive once record context has replaced them with the pairs it keeps.
+    handed = [scored]
+    del scored
     prediction = finish_prediction(
         frame,
-        scored,
+        handed,
         model,
         plan,
         link,
@@ -491,8 +598,9 @@ def _detail(
     explains `pairs`' row i (`Prediction.detail`): each mention's list of the pairs it is in
     (`bka_pair`) goes to Spark as a Parquet file of its own, joined there to the staged
     frame by unique id, never added to a pandas copy of the frame; the explained pairs come
-    back as Parquet files read into Arrow, never a pandas frame of Python objects (at a
-    million pairs, gigabytes on the driver)."""
+    back as Parquet files, checked a file at a time and kept in a private Arrow file
+    (`ExplainedPairs`), never a pandas frame of Python objects (at a million pairs,
+    gigabytes on the driver) nor all in memory at once (hundreds of megabytes)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     from splink import block_on
@@ -559,24 +667,90 @@ def _detail(
             .write.parquet(str(scored_files))
         )
     try:
-        got = pq.read_table(scored_files)
+        detail = _explained_on_disk(scored_files, want_l, want_r, link)
     finally:
         shutil.rmtree(scored_files, ignore_errors=True)
-    row = got[_PAIR_ROW].to_numpy()
-    if got.num_rows == len(pairs) and not np.array_equal(row, np.arange(len(pairs))):
-        # Files read out of their written order: put them back (one copy).
-        got = got.take(pa.array(np.argsort(row, kind="stable")))
-    if (
-        got.num_rows != len(pairs)
-        or not np.array_equal(got["unique_id_l"].to_numpy(), want_l)
-        or not np.array_equal(got["unique_id_r"].to_numpy(), want_r)
-        or got["match_key"].null_count
-    ):
-        raise LinkageError("explaining the kept pairs did not score every one of them")
-    detail = got.drop_columns(["unique_id_l", "unique_id_r", _PAIR_ROW])
-    del got, row
     give_back()
     return detail
+
+
+def _explained_on_disk(
+    scored_files: Path, want_l: np.ndarray, want_r: np.ndarray, link: Any
+) -> ExplainedPairs:
+    """The explained pairs Spark wrote in `scored_files` (numbered and sorted by
+    `_PAIR_ROW`), checked against the kept pairs (`want_l`, `want_r`: every pair explained,
+    in their order) and kept in a private Arrow file (`ExplainedPairs`), a Parquet file at
+    a time: never all of them in the driver's memory at once."""
+    import pyarrow.parquet as pq
+
+    parts = sorted(scored_files.glob("*.parquet"))
+    done, in_order = 0, True
+    for part in parts:  # Spark's sort gives each file a run of rows, in order
+        row = pq.read_table(part, columns=[_PAIR_ROW])[_PAIR_ROW].to_numpy()
+        if not np.array_equal(row, np.arange(done, done + len(row))):
+            in_order = False
+            break
+        done += len(row)
+    tables = (
+        (pq.read_table(part) for part in parts) if in_order else iter([_in_order(scored_files)])
+    )
+    handle, name = tempfile.mkstemp(prefix="casereview-explained-", dir=link.spark_staging_dir)
+    path = Path(name)
+    try:
+        with open(handle, "wb", closefd=True) as sink:
+            starts, done = _write_explained(tables, want_l, want_r, sink)
+        if done != len(want_l):
+            raise LinkageError("explaining the kept pairs did not score every one of them")
+        return ExplainedPairs(path, starts, done)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _in_order(scored_files: Path) -> Any:
+    """Every explained pair read at once and put in the pairs' order (one copy): the files
+    were not each a run of rows in order."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    got = pq.read_table(scored_files)
+    return got.take(pa.array(np.argsort(got[_PAIR_ROW].to_numpy(), kind="stable")))
+
+
+def _write_explained(
+    tables: Any, want_l: np.ndarray, want_r: np.ndarray, sink: Any
+) -> tuple[list[int], int]:
+    """Each of `tables` (explained pairs in the pairs' order) checked against the kept
+    pairs' ids and written to `sink` as Arrow record batches without the ids and numbers;
+    the first row of each batch, and how many rows were written."""
+    import pyarrow as pa
+
+    starts: list[int] = []
+    done = 0
+    writer = None
+    for got in tables:
+        n = got.num_rows
+        if (
+            done + n > len(want_l)
+            or not np.array_equal(got["unique_id_l"].to_numpy(), want_l[done : done + n])
+            or not np.array_equal(got["unique_id_r"].to_numpy(), want_r[done : done + n])
+            or got["match_key"].null_count
+        ):
+            raise LinkageError("explaining the kept pairs did not score every one of them")
+        kept = got.drop_columns(["unique_id_l", "unique_id_r", _PAIR_ROW])
+        del got
+        if writer is None:
+            writer = pa.ipc.new_file(sink, kept.schema)
+        for batch in kept.to_batches(max_chunksize=_EXPLAINED_BATCH):
+            if batch.num_rows:
+                starts.append(done)
+                writer.write_batch(batch)
+                done += batch.num_rows
+        del kept
+        pa.default_memory_pool().release_unused()
+    if writer is not None:
+        writer.close()
+    return starts, done
 
 
 def _pairs_by_mention(left: np.ndarray, right: np.ndarray, ids: np.ndarray) -> Any:

@@ -121,9 +121,10 @@ class Prediction:
     clustering: Clustering
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    # The explanation columns of `pairs`, row for row, as an Arrow table, when they are not
-    # columns of `pairs` (Spark: a million explained pairs as pandas objects held gigabytes
-    # on the driver; `_write` turns them into pandas a slice at a time).
+    # The explanation columns of `pairs`, row for row, when they are not columns of `pairs`
+    # (Spark: a million explained pairs as pandas objects held gigabytes on the driver): an
+    # object whose `take(rows)` gives those rows as an Arrow table (`spark_stage.
+    # ExplainedPairs`, kept in a file); `_write` turns them into pandas a slice at a time.
     detail: Any = None
 
 
@@ -372,7 +373,7 @@ def plan_prediction(
 
 def finish_prediction(
     frame: pd.DataFrame,
-    scored: ScoredPairs,
+    scored: ScoredPairs | list[ScoredPairs],
     model: TrainedModel,
     plan: Plan,
     link: Any,
@@ -385,8 +386,12 @@ def finish_prediction(
 ) -> Prediction:
     """Cluster the scored pairs (guards, record context, bare names), explain the pairs kept
     with `explain(frame, pairs, model settings)`, and gather the notes (shared by DuckDB and
-    `spark_stage`)."""
+    `spark_stage`). `scored` may come in a one-item list, which is emptied: the caller then
+    holds no reference to every scored pair, and they are freed as soon as record context
+    has replaced them with the pairs it keeps (Spark's driver: 3 million pairs at 1M)."""
     notes, use_context, mates = plan.notes, plan.use_context, plan.mates
+    if isinstance(scored, list):  # handed in a list: the only reference is ours
+        scored = scored.pop()
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
     weak = unanchored(frame)
@@ -399,7 +404,7 @@ def finish_prediction(
             scored = ScoredPairs(pairs=pairs, model=scored.model)
         sure = well_evidenced(frame, pairs)
         pairs = strongest_only(pairs, weak, link.match_weight_threshold, sure)
-        ids = frame["unique_id"].tolist()
+        ids = frame["unique_id"].to_numpy(dtype=np.int64)
         return scored, cluster_mentions(
             ids, pairs, link.match_weight_threshold, judgements or [], guard=guard
         )
@@ -411,6 +416,7 @@ def finish_prediction(
             frame, scored, clustering, link, dialect, detail, mates
         )
         notes.append(contexts)
+        del clustering  # the first clustering's labels go before the second's are made
         scored, clustering = clustered(scored)
     attach_bare_names(frame, clustering, judgements or [])
     timings["cluster_s"] = time.perf_counter() - t2
@@ -721,14 +727,22 @@ def _with_context(
     for i in np.flatnonzero(level == COMMON):
         if names.differ(int(left[i]), int(right[i])):
             level[i] = ELSE
-    pairs = apply_context(pairs, level, model, detail=detail)
-    keep = pairs["match_weight"].to_numpy() >= link.match_weight_threshold - link.near_miss_margin
-    pairs = pairs[keep].reset_index(drop=True)
+    # The pairs context leaves below the near-miss floor are dropped before context is
+    # applied (the same weights: `apply_context` adds the same numbers), so that only the
+    # pairs kept are copied (on Spark's driver at a million mentions: 1 of 3 million).
+    weighed = pairs["match_weight"].to_numpy(dtype=float) + model.weights(level)
+    keep = weighed >= link.match_weight_threshold - link.near_miss_margin
+    del weighed
+    pairs = apply_context(pairs[keep].reset_index(drop=True), level[keep], model, detail=detail)
     if detail:  # the values an explanation shows beside the context bar
-        # Each mention's list made once and shared by its pairs (a mention is in many).
-        shown = pd.Series(context_lists(matrix), dtype="object").to_numpy()
+        # Each mention's list made once and shared by its pairs (a mention is in many), for
+        # the mentions of the pairs kept only.
+        shown = np.full(len(frame), None, dtype=object)
+        named = np.unique(np.concatenate([left[keep], right[keep]]))
+        shown[named] = pd.Series(context_lists(matrix[named]), dtype="object").to_numpy()
         pairs["context_l"] = shown[left[keep]]
         pairs["context_r"] = shown[right[keep]]
+        del shown
     settings = copy.deepcopy(scored.model.settings)
     template = context_comparison().get_comparison(dialect).as_dict()
     settings["comparisons"].append(model.comparison(template))
