@@ -27,7 +27,6 @@ from review.facts import context, record, stored
 from review.findings_world import MAPPINGS, _crime
 
 
-
 def _rewrite_csv(path: Path, rows: list[dict[str, str]]) -> None:
     """The file's header (the synthetic world's layout of that export) and these rows only."""
     with path.open(newline="", encoding="utf-8") as f:
