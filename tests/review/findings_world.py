@@ -116,6 +116,21 @@ def _referral(ref: str, day: str, child: tuple[str, ...], factors: list[str], co
     }  # fmt: skip
 
 
+def append_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    """Rows added to an export file in its own header's columns."""
+    with path.open(newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    with path.open("a", newline="", encoding="utf-8") as f:
+        csv.DictWriter(f, header, restval="").writerows(rows)
+
+
+def intel(ref: str, day: str, name: str, dob: str) -> dict[str, str]:
+    """An intelligence report on one subject, in the police intelligence log's layout."""
+    return {"intel_ref": ref, "subject_id": f"{ref}-S1", "report_date": day,
+            "borough": "Hackney", "grading": "B2", "subject_name": name, "subject_dob": dob,
+            "subject_sex": "M", "text": "Subject seen with young girls near the station."}  # fmt: skip
+
+
 def _add_cases(data: Path) -> None:
     crimes = [
         # A: a crime of Zephyrine not flagged CSE; a council CSE concern about her 19 days later.

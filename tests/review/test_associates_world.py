@@ -13,7 +13,6 @@ pipeline built (issue 16, eighth session).
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from casereview.pipeline import run_pipeline
 from casereview.store.db import make_engine, reading
 from casereview.store.migrate import upgrade
 from casereview.synth import SynthConfig, generate_world
-from review.findings_world import CSE_TEXT, MAPPINGS, _crime, _person, _referral
+from review.findings_world import CSE_TEXT, MAPPINGS, _crime, _person, _referral, append_csv
 
 pytestmark = pytest.mark.slow
 
@@ -48,12 +47,6 @@ OTTILIES = [
 ]
 
 
-def _append_csv(path: Path, rows: list[dict[str, str]]) -> None:
-    with path.open(newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f))
-    with path.open("a", newline="", encoding="utf-8") as f:
-        csv.DictWriter(f, header, restval="").writerows(rows)
-
 
 def _named_by(ref: str, day: str, child: tuple[str, ...], name: str) -> dict[str, object]:
     referral = _referral(ref, day, child, ["CSE"], "Y", "Child names an older male friend.", [])
@@ -68,7 +61,7 @@ def _build(folder: Path) -> Engine:
     data = folder / "data"
     generate_world(SynthConfig(cases=300, seed=17), data, workers=1)
     sex = "Sexual activity with a child"
-    _append_csv(data / "met_crime" / "crimes.csv", [
+    append_csv(data / "met_crime" / "crimes.csv", [
         _crime("CRIS/9200001/21", sex, "01/03/2021", "Y", CSE_TEXT),
         _crime("CRIS/9200002/21", sex, "02/03/2021", "Y", CSE_TEXT),
         _crime("CRIS/9200003/21", "Robbery of personal property", "03/03/2021", "N", "Phone taken."),
@@ -85,7 +78,7 @@ def _build(folder: Path) -> Engine:
         "postcode": "",
     }
     mother = _person(GRISELDA, "R", "CRIS/9200004/21", 2, rel="mother") | {"sex": "F"}
-    _append_csv(data / "met_crime" / "nominals.csv", [
+    append_csv(data / "met_crime" / "nominals.csv", [
         _person(PERDITA, "V", "CRIS/9200001/21", 1), _person(RADOMIR, "S", "CRIS/9200001/21", 2),
         _person(PHILOMENA, "V", "CRIS/9200002/21", 1), _person(ZBLON, "S", "CRIS/9200002/21", 2),
         _person(ZEBULON, "W", "CRIS/9200003/21", 1), _person(DIMA, "W", "CRIS/9200003/21", 2),

@@ -9,7 +9,6 @@ date of birth with "Bingo", the suspect of a crime six years before: too far apa
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from casereview.pipeline import run_pipeline
 from casereview.store.db import make_engine, reading
 from casereview.store.migrate import upgrade
 from casereview.synth import SynthConfig, generate_world
-from review.findings_world import CSE_TEXT, MAPPINGS, _crime, _person
+from review.findings_world import CSE_TEXT, MAPPINGS, _crime, _person, append_csv, intel
 
 pytestmark = pytest.mark.slow
 
@@ -33,33 +32,22 @@ WOLFIE = ("Wolfie", "", "14/02/1983", "", "", "")
 BINGO = ("Bingo", "", "09/10/1979", "", "", "")
 
 
-def _intel(ref: str, day: str, name: str, dob: str) -> dict[str, str]:
-    return {"intel_ref": ref, "subject_id": f"{ref}-S1", "report_date": day,
-            "borough": "Hackney", "grading": "B2", "subject_name": name, "subject_dob": dob,
-            "subject_sex": "M", "text": "Subject seen with young girls near the station."}  # fmt: skip
-
-
-def _append_csv(path: Path, rows: list[dict[str, str]]) -> None:
-    with path.open(newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f))
-    with path.open("a", newline="", encoding="utf-8") as f:
-        csv.DictWriter(f, header, restval="").writerows(rows)
 
 
 def _build(folder: Path) -> Engine:
     data = folder / "data"
     generate_world(SynthConfig(cases=300, seed=13), data, workers=1)
-    _append_csv(data / "met_crime" / "crimes.csv", [
+    append_csv(data / "met_crime" / "crimes.csv", [
         _crime("CRIS/9100001/20", "Sexual activity with a child", "10/02/2020", "Y", CSE_TEXT),
         _crime("CRIS/9100002/14", "Sexual activity with a child", "05/05/2014", "Y", CSE_TEXT),
     ])  # fmt: skip
-    _append_csv(data / "met_crime" / "nominals.csv", [
+    append_csv(data / "met_crime" / "nominals.csv", [
         _person(CHILD_A, "V", "CRIS/9100001/20", 1), _person(WOLFIE, "S", "CRIS/9100001/20", 2),
         _person(CHILD_B, "V", "CRIS/9100002/14", 1), _person(BINGO, "S", "CRIS/9100002/14", 2),
     ])  # fmt: skip
-    _append_csv(data / "met_intel" / "intel_log.csv", [
-        _intel("IRX0000001", "2020-09-01", "Quentin Marchbank", "1983-02-14"),
-        _intel("IRX0000002", "2020-09-01", "Ptolemy Quarrington", "1979-10-09"),
+    append_csv(data / "met_intel" / "intel_log.csv", [
+        intel("IRX0000001", "2020-09-01", "Quentin Marchbank", "1983-02-14"),
+        intel("IRX0000002", "2020-09-01", "Ptolemy Quarrington", "1979-10-09"),
     ])  # fmt: skip
     engine = make_engine(f"sqlite:///{folder / 'split.db'}")
     upgrade(engine)

@@ -16,7 +16,6 @@ pipeline built (issue 16, ninth session).
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from casereview.pipeline import run_pipeline
 from casereview.store.db import make_engine, reading
 from casereview.store.migrate import upgrade
 from casereview.synth import SynthConfig, generate_world
-from review.findings_world import CSE_TEXT, MAPPINGS, _crime, _person, _referral
+from review.findings_world import CSE_TEXT, MAPPINGS, _crime, _person, _referral, append_csv, intel
 
 pytestmark = pytest.mark.slow
 
@@ -51,42 +50,31 @@ FLORIZEL = ("Florizel", "Dunmore-Vance", "14/08/1979", "", "", "")
 LEONTES = ("Leontes", "Ashbury-Crane", "22/05/1984", "", "", "")
 
 
-def _intel(ref: str, day: str, name: str, dob: str) -> dict[str, str]:
-    return {"intel_ref": ref, "subject_id": f"{ref}-S1", "report_date": day,
-            "borough": "Hackney", "grading": "B2", "subject_name": name, "subject_dob": dob,
-            "subject_sex": "M", "text": "Subject seen with young girls near the station."}  # fmt: skip
-
-
-def _append_csv(path: Path, rows: list[dict[str, str]]) -> None:
-    with path.open(newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f))
-    with path.open("a", newline="", encoding="utf-8") as f:
-        csv.DictWriter(f, header, restval="").writerows(rows)
 
 
 def _build(folder: Path) -> Engine:
     data = folder / "data"
     generate_world(SynthConfig(cases=300, seed=19), data, workers=1)
-    _append_csv(data / "met_crime" / "crimes.csv", [
+    append_csv(data / "met_crime" / "crimes.csv", [
         _crime("CRIS/9300001/21", SEX, "10/07/2021", "Y", CSE_TEXT),
         _crime("CRIS/9300002/20", SEX, "31/10/2020", "Y", CSE_TEXT),
         _crime("CRIS/9300003/20", SEX, "02/11/2020", "Y", CSE_TEXT),
         _crime("CRIS/9300004/15", SEX, "01/03/2015", "Y", CSE_TEXT),
         _crime("CRIS/9300005/20", SEX, "01/02/2020", "Y", CSE_TEXT),
     ])  # fmt: skip
-    _append_csv(data / "met_crime" / "nominals.csv", [
+    append_csv(data / "met_crime" / "nominals.csv", [
         _person(GIRLS[0], "V", "CRIS/9300001/21", 1), _person(QUINTUS, "S", "CRIS/9300001/21", 2),
         _person(GIRLS[1], "V", "CRIS/9300002/20", 1), _person(EVANDER, "S", "CRIS/9300002/20", 2),
         _person(GIRLS[2], "V", "CRIS/9300003/20", 1), _person(LUCAN, "S", "CRIS/9300003/20", 2),
         _person(GIRLS[3], "V", "CRIS/9300004/15", 1), _person(FLORIZEL, "S", "CRIS/9300004/15", 2),
         _person(GIRLS[4], "V", "CRIS/9300005/20", 1), _person(LEONTES, "S", "CRIS/9300005/20", 2),
     ])  # fmt: skip
-    _append_csv(data / "met_intel" / "intel_log.csv", [
-        _intel("IRY0000001", "2021-09-24", "Quintis Ravensworth", "1990-10-19"),
-        _intel("IRY0000002", "2020-10-25", "Evander Blackthorne-Hale", ""),
-        _intel("IRY0000003", "2020-10-25", "Lucan Pettigrew-Marsh", ""),
-        _intel("IRY0000004", "2020-09-01", "Florizel Dunmore-Vance", ""),
-        _intel("IRY0000005", "2020-09-01", "Leontes Ashbury-Crane", ""),
+    append_csv(data / "met_intel" / "intel_log.csv", [
+        intel("IRY0000001", "2021-09-24", "Quintis Ravensworth", "1990-10-19"),
+        intel("IRY0000002", "2020-10-25", "Evander Blackthorne-Hale", ""),
+        intel("IRY0000003", "2020-10-25", "Lucan Pettigrew-Marsh", ""),
+        intel("IRY0000004", "2020-09-01", "Florizel Dunmore-Vance", ""),
+        intel("IRY0000005", "2020-09-01", "Leontes Ashbury-Crane", ""),
     ])  # fmt: skip
     referral = _referral(
         "CSCZ00001", "2020-10-26", GIRLS[1], ["CSE"], "Y", "Child names an older male friend.", []

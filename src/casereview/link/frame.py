@@ -168,6 +168,8 @@ _KEY_PARTS = (
     "identifier",
     "strong_id",
 )
+# Every column `add_blocking_keys` reads.
+KEY_READS = (*_KEY_PARTS, "phones")
 
 
 def _key_parts(frame: pd.DataFrame) -> dict[str, Coded]:

@@ -38,7 +38,7 @@ from sqlalchemy import Engine, select
 
 from casereview.errors import LinkageError
 from casereview.link.context import load_record_links
-from casereview.link.frame import add_blocking_keys, add_record_mates
+from casereview.link.frame import KEY_READS, add_blocking_keys, add_record_mates
 from casereview.link.judgements import active_judgements
 from casereview.link.spark_stage import Ready, _restore, _spill, give_back, ready_for_spark
 from casereview.link.staging import NAME_COLUMNS, _normalised, mention_chunks
@@ -47,22 +47,6 @@ from casereview.settings import Settings
 
 __all__ = ["Prepared", "prepare_in_child"]
 
-# The columns `frame.add_blocking_keys` reads: it copies the frame it is given, and given
-# only these (not the 35 columns of the frame, a gigabyte of references at 1M) the copy is
-# small; the keys are the same (tests/link/test_spark_stage.py compares the staged frames).
-_KEY_READS = (
-    "forename1",
-    "forename_std",
-    "surname",
-    "surname_std",
-    "dob",
-    "postcode",
-    "street_number",
-    "phones",
-    "id_scheme",
-    "identifier",
-    "strong_id",
-)
 _READY = "ready.pickle"
 _FAILED = "failed.pickle"
 
@@ -200,7 +184,7 @@ def _prepare(url: str, settings: Settings, folder: Path) -> Prepared:
 def _read_frame(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`staging.read_frame_in_chunks`, with less at its peak: the chunks are put together a
     column at a time, each chunk's column freed as it goes (not the whole frame beside its
-    chunks), and the blocking keys built on the columns they read (`_KEY_READS`), added to
+    chunks), and the blocking keys built on the columns they read (`KEY_READS`), added to
     the frame in place."""
     names: list[pd.DataFrame] = []
     parts: list[pd.DataFrame] = []
@@ -219,7 +203,10 @@ def _read_frame(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     del parts
     frame = pd.DataFrame(columns, copy=False)
     del columns
-    keyed = add_blocking_keys(frame[[c for c in _KEY_READS if c in frame.columns]])
+    # add_blocking_keys copies the frame it is given: given only the columns it reads (not the
+    # 35 of the frame, a gigabyte of references at 1M) the copy is small and the keys the same
+    # (tests/link/test_spark_stage.py compares the staged frames)
+    keyed = add_blocking_keys(frame[[c for c in KEY_READS if c in frame.columns]])
     for col in keyed.columns:
         if col not in frame.columns:
             frame[col] = keyed[col]

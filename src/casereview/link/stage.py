@@ -874,15 +874,7 @@ def _insert_many(conn: Connection, table: Any, columns: list[Any], rows: Iterabl
     names = ", ".join(c.name for c in columns)
     marks = ", ".join("?" if conn.dialect.name == "sqlite" else "%s" for _ in columns)
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 - names from the table  # nosec B608
-    cursor = conn.connection.cursor()
-    written = 0
-    try:
-        for batch in _batched(rows, _WRITE_SLICE):
-            cursor.executemany(sql, batch)
-            written += len(batch)
-    finally:
-        cursor.close()
-    return written
+    return _execute_many(conn, sql, rows)
 
 
 def _update_many(
@@ -894,6 +886,12 @@ def _update_many(
     mark = "?" if conn.dialect.name == "sqlite" else "%s"
     sets = ", ".join(f"{c.name} = {mark}" for c in columns)
     sql = f"UPDATE {table.name} SET {sets} WHERE {key.name} = {mark}"  # noqa: S608 - names from the table  # nosec B608
+    return _execute_many(conn, sql, rows)
+
+
+def _execute_many(conn: Connection, sql: str, rows: Iterable[tuple]) -> int:
+    """`sql` for each of `rows` through the DB-API cursor of the open transaction,
+    `_WRITE_SLICE` rows per executemany; the number of rows."""
     cursor = conn.connection.cursor()
     written = 0
     try:
