@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -78,13 +79,14 @@ CCE_TEXT = ("IP (M, 15) stopped travelling to Swindon by train with a line phone
 
 
 def _person(
-    p: tuple[str, ...], role: str, ref: str, n: int, rel: str = "", vrm: str = ""
+    p: tuple[str, ...], role: str, ref: str, n: int, rel: str = "", vrm: str = "", **column: str
 ) -> dict[str, str]:
+    """A nominal of crime `ref`; `column` overrides any of its columns (an age for a dob...)."""
     forename, surname, dob, address, postcode, phone = p[:6]
     return {"nominal_id": f"NX{ref[-7:-3]}{n}", "crime_ref": ref, "role": role,
             "surname": surname, "forename": forename, "dob": dob, "age": "", "sex": "F" if role == "V" else "M",
             "ethnicity": "", "address": address, "postcode": postcode, "phone": phone,
-            "relationship_to_victim": rel, "vrm": vrm, "arrested": "N"}  # fmt: skip
+            "relationship_to_victim": rel, "vrm": vrm, "arrested": "N", **column}  # fmt: skip
 
 
 def _crime(ref: str, offence: str, day: str, flag: str, narrative: str, *, outcome: str = "",
@@ -298,9 +300,15 @@ def _add_cases(data: Path) -> None:
 
 def build_findings_store(folder: Path) -> Engine:
     """A 300-case world plus the cases above, through every stage."""
+    return build_store(folder, _add_cases)
+
+
+def build_store(folder: Path, add_cases: Callable[[Path], None]) -> Engine:
+    """A 300-case synthetic world (seed 11) with `add_cases` written into its exports, through
+    ingest and every stage into a SQLite store in `folder`."""
     data = folder / "data"
     generate_world(SynthConfig(cases=300, seed=11), data, workers=1)
-    _add_cases(data)
+    add_cases(data)
     engine = make_engine(f"sqlite:///{folder / 'findings.db'}")
     upgrade(engine)
     ingest_directory(engine, MAPPINGS, data, "pipeline")

@@ -1,206 +1,203 @@
-"""Every indicator rule fires exactly where its definition says, and nowhere else."""
+"""Every indicator rule fires on its planted record, and not on the near miss beside it, in a
+world the real pipeline built (tests/review/indicator_world.py): the persons, groups,
+classifications and findings the rules read are the stages' own."""
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import Engine, select
 
 from casereview.model.serial import from_json
 from casereview.model.tables import indicators, review_items
 from casereview.review.build import build_review
-from casereview.store.db import reading
+from casereview.settings import get_settings
+from casereview.store.db import make_engine, reading
+from review.findings_world import Found, build_store
+from review.indicator_world import GROUP_CRIMES, MEN, add_indicator_cases
+
+pytestmark = pytest.mark.slow
 
 
-def _stored(engine: Any) -> set[tuple[str, str, int]]:
-    with reading(engine) as conn:
-        rows = conn.execute(
-            select(indicators.c.code, indicators.c.subject_type, indicators.c.subject_id)
-        ).all()
-    return {(str(c), str(t), int(i)) for c, t, i in rows}
+@dataclass(frozen=True)
+class World:
+    found: Found
+    store: Path  # the SQLite file, closed: tests that rebuild the review work on a copy
+
+    def open(self) -> Engine:
+        return make_engine(f"sqlite:///{self.store}")
+
+    def copy(self, to: Path) -> Engine:
+        shutil.copyfile(self.store, to)
+        return make_engine(f"sqlite:///{to}")
 
 
-def test_each_indicator_fires_on_its_planted_record_only(
-    world: Any, planted: dict[str, int]
-) -> None:
-    r = planted
-    result = build_review(world.engine, actor="test")
-    rec = "record"
-    assert _stored(world.engine) == {
-        ("repeat_missing", rec, r["M3"]),
-        ("repeat_missing_no_referral", rec, r["M3"]),
-        ("unlinked_repeat_suspect", rec, r["C2"]),
-        ("unlinked_repeat_suspect", rec, r["C3"]),
-        ("closed_despite_group_link", rec, r["C1"]),
-        ("closed_despite_group_link", rec, r["C2"]),
-        ("age_gap_partner", rec, r["C2"]),
-        ("victim_treated_as_suspect", rec, r["C6"]),
-        ("shared_object_across_victims", rec, r["C1"]),
-        ("shared_object_across_victims", rec, r["C2"]),
-        ("unlinked_intelligence", rec, r["I1"]),
-        ("la_concern_no_police_record", rec, r["L1"]),
-        # Group 100's offender 12 is the suspect of C1: the group carries C1's indicators.
-        ("closed_despite_group_link", "group", 100),
-        ("shared_object_across_victims", "group", 100),
-    }
-    assert result.indicators == {
-        "age_gap_partner": 1,
-        "closed_despite_group_link": 2,
-        "la_concern_no_police_record": 1,
-        "repeat_missing": 1,
-        "repeat_missing_no_referral": 1,
-        "shared_object_across_victims": 2,
-        "unlinked_intelligence": 1,
-        "unlinked_repeat_suspect": 2,
-        "victim_treated_as_suspect": 1,
-    }
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    folder = tmp_path_factory.mktemp("indicators")
+    engine = build_store(folder, add_indicator_cases)
+    try:
+        return World(Found(engine), folder / "findings.db")
+    finally:
+        engine.dispose()
 
 
-def test_evidence_names_the_records_and_values(world: Any, planted: dict[str, int]) -> None:
-    r = planted
-    build_review(world.engine, actor="test")
-    with reading(world.engine) as conn:
-        rows = conn.execute(
-            select(indicators.c.code, indicators.c.person_id, indicators.c.evidence).where(
-                indicators.c.record_id == r["C2"], indicators.c.subject_type == "record"
-            )
-        ).all()
-    evidence = {str(c): (p, from_json(e)) for c, p, e in rows}
-    assert evidence == {
-        "age_gap_partner": (
-            10,
-            {
-                "persons": [10],
-                "groups": [],
-                "fired": [
-                    {
-                        "partner_mention": evidence["age_gap_partner"][1]["fired"][0][
-                            "partner_mention"
-                        ],
-                        "relationship": "boyfriend",
-                        "partner_age": 33,
-                        "child_ages": [14],
-                    }
-                ],
-            },
-        ),
-        "closed_despite_group_link": (
-            10,
-            {
-                "persons": [10],
-                "groups": [],
-                "fired": [{"outcome": "15", "groups": [], "later_records": [r["C3"]]}],
-            },
-        ),
-        "shared_object_across_victims": (
-            3,
-            {
-                "persons": [3],
-                "groups": [],
-                "fired": [
-                    {
-                        "object": "vehicle:AB12CDE",
-                        "records": sorted([r["C1"], r["C2"]]),
-                        "victims": [1, 3],
-                    }
-                ],
-            },
-        ),
-        "unlinked_repeat_suspect": (
-            10,
-            {
-                "persons": [10],
-                "groups": [],
-                "fired": [{"records": sorted([r["C2"], r["C3"]]), "not_linked_to": [r["C3"]]}],
-            },
-        ),
-    }
+def _record_indicators(found: Found, ref: str) -> set[str]:
+    rid = found.ref[ref]
+    return {c for r, c in found.indicators if r == rid}
 
 
-def test_thresholds_come_from_settings(world: Any, planted: dict[str, int]) -> None:
-    r = planted
-    from casereview.settings import get_settings
+# Each planted record and the indicators it carries; the near misses carry none.
+EXPECTED = {
+    # The group's crimes: G1 closed (21) while Alaric is of the group; his car on Seraphina's
+    # and Tamsin's crimes; Alaric named in G1 and G4, never linked; Tamsin unknown to the council.
+    GROUP_CRIMES[0]: {
+        "closed_despite_group_link", "shared_object_across_victims", "unlinked_repeat_suspect",
+    },
+    GROUP_CRIMES[1]: {"shared_object_across_victims"},  # Benedikt's: the car, still open
+    GROUP_CRIMES[2]: {"police_concern_no_la_record"},  # Casimir's: no car; Tamsin unknown
+    GROUP_CRIMES[3]: {
+        "police_concern_no_la_record", "shared_object_across_victims", "unlinked_repeat_suspect",
+    },
+    # Horatio's crime: the car Ezekiel's crime records too, another victim.
+    "CRIS/9100005/14": {"police_concern_no_la_record", "shared_object_across_victims"},
+    # Ezekiel's: the "Boyfriend" of a 14-year-old, named again a year later (closed 15), not
+    # linked; his car on Horatio's crime and his phone on both of his own.
+    "CRIS/9100006/14": {
+        "age_gap_partner", "closed_despite_group_link", "shared_object_across_victims",
+        "unlinked_repeat_suspect",
+    },
+    "CRIS/9100007/15": {"shared_object_across_victims", "unlinked_repeat_suspect"},
+    # Leopold's: the source linked them; he is 15; his victims' shared phone is theirs.
+    "CRIS/9100008/14": set(),
+    "CRIS/9100009/15": set(),
+    # Seraphina, a group's victim in July, named as a suspect in October.
+    "CRIS/9100010/14": {"victim_treated_as_suspect"},
+    "CRIS/9100011/19": set(),
+    # Perdita: a council concern no police record names; Seraphina's is named by the group's.
+    "CSCX91001": {"la_concern_no_police_record"},
+    "CSCX91002": set(),
+    # The same Emily (her police crime writes her name the other way round) and another one.
+    "CSCX91003": set(),
+    "CSCX91004": {"la_concern_no_police_record"},
+    # Intelligence on Ezekiel linked to none of his crimes; on Leopold linked to one.
+    "IR9100000001": {"unlinked_intelligence"},
+    "IR9100000002": set(),
+    # Missing three times within a year: Seraphina and Ottilie (exploited) on the third
+    # episode; Tobias, of whom no record shows a concern, never.
+    **{f"ME91000{i}{n}": set() for i in (1, 2, 3) for n in (1, 2)},
+    "ME9100013": {"repeat_missing", "repeat_missing_no_referral"},
+    "ME9100023": set(),
+    "ME9100033": {"repeat_missing", "repeat_missing_no_referral"},
+}
 
+
+def test_each_indicator_fires_on_its_planted_record_and_not_the_near_miss(world: World) -> None:
+    fired = {ref: _record_indicators(world.found, ref) for ref in EXPECTED}
+    assert fired == EXPECTED
+
+
+def test_the_group_is_the_one_the_network_stage_found(world: World) -> None:
+    found = world.found
+    men = {found.one(f"{m[0]} {m[1]}") for m in MEN}
+    (group,) = [g for g in found.groups.values() if g.get("offender", set()) & men]
+    kids = {found.one("Seraphina Gallowglass"), found.one("Tamsin Blackthorne")}
+    assert group == {"offender": men, "victim": kids}
+
+
+def test_evidence_names_the_records_and_values(world: World) -> None:
+    found = world.found
+    first, later = found.ref["CRIS/9100006/14"], found.ref["CRIS/9100007/15"]
+    horatio = found.ref["CRIS/9100005/14"]
+    ezekiel = found.one("Ezekiel Morrowgate")
+    imogen = found.one("Imogen Sallowby")
+    evidence = {c: e for (r, c), e in found.indicators.items() if r == first}
+    assert evidence["age_gap_partner"] == {
+        "persons": [ezekiel], "groups": [],
+        "fired": [{"partner_mention": evidence["age_gap_partner"]["fired"][0]["partner_mention"],
+                   "relationship": "boyfriend", "partner_age": 33, "child_ages": [14]}],
+    }  # fmt: skip
+    assert evidence["closed_despite_group_link"] == {
+        "persons": [ezekiel], "groups": [],
+        "fired": [{"outcome": "15", "groups": [], "later_records": [later]}],
+    }  # fmt: skip
+    assert evidence["unlinked_repeat_suspect"] == {
+        "persons": [ezekiel], "groups": [],
+        "fired": [{"records": sorted([first, later]), "not_linked_to": [later]}],
+    }  # fmt: skip
+    shared = evidence["shared_object_across_victims"]
+    assert shared["persons"] == [imogen]
+    assert sorted(shared["fired"], key=lambda f: f["object"]) == [
+        {"object": "phone:+447700900405", "records": sorted([first, later]),
+         "victims": sorted([imogen, found.one("Juniper Cavendale")])},
+        {"object": "vehicle:AB12CDE", "records": sorted([first, horatio]),
+         "victims": sorted([imogen, found.one("Ottilie Fairbrass")])},
+    ]  # fmt: skip
+
+
+def test_thresholds_come_from_settings(world: World, tmp_path: Path) -> None:
+    engine = world.copy(tmp_path / "copy.db")
     settings = get_settings().review.model_copy(
         update={"repeat_missing_count": 4, "partner_words": ["husband"]}
     )
-    build_review(world.engine, actor="test", settings=settings)
-    codes = {c for c, _t, _i in _stored(world.engine)}
-    assert "repeat_missing" not in codes
-    assert "age_gap_partner" not in codes
-    assert ("unlinked_intelligence", "record", r["I1"]) in _stored(world.engine)
+    try:
+        build_review(engine, actor="test", settings=settings)
+        with reading(engine) as conn:
+            codes = {
+                (str(c), int(r))
+                for c, r in conn.execute(
+                    select(indicators.c.code, indicators.c.record_id).where(
+                        indicators.c.subject_type == "record"
+                    )
+                )
+            }
+    finally:
+        engine.dispose()
+    ref = world.found.ref
+    assert not {c for c, r in codes if r in (ref["ME9100013"], ref["ME9100033"])}
+    assert ("age_gap_partner", ref["CRIS/9100006/14"]) not in codes
+    assert ("unlinked_intelligence", ref["IR9100000001"]) in codes
 
 
-def test_a_group_carries_the_indicators_about_its_victims(world: Any) -> None:
+def test_a_group_carries_the_indicators_about_its_victims(world: World) -> None:
     """A group victim's repeat missing is part of the group's case: the group item carries it,
-    its records count it at the repeat factor; another child's stays on their own record."""
-    adult, kid = "1980-06-01", "2000-01-01"
-    for child, suspect in ((31, 30), (33, 34)):
-        world.record(
-            "met_crime", "crime", "2014-01-10", cse_flag=True, outcome="1",
-            people=[{"person": child, "role": "victim", "dob": kid},
-                    {"person": suspect, "role": "suspect", "dob": adult}],
-        )  # fmt: skip
-    world.group(200, offenders=[30, 32], victims=[31])
-    last: dict[int, int] = {}
-    for child in (31, 33):
-        for day in ("2014-02-01", "2014-05-01", "2014-09-01"):
-            last[child] = world.record(
-                "met_missing", "missing_episode", day,
-                people=[{"person": child, "role": "subject"}],
-            )  # fmt: skip
-    build_review(world.engine, actor="test")
-    assert _stored(world.engine) == {
-        ("repeat_missing", "record", last[31]),
-        ("repeat_missing_no_referral", "record", last[31]),
-        ("repeat_missing", "record", last[33]),
-        ("repeat_missing_no_referral", "record", last[33]),
-        ("repeat_missing", "group", 200),
-        ("repeat_missing_no_referral", "group", 200),
-    }
-    with reading(world.engine) as conn:
-        group_evidence = {
-            str(c): from_json(e)
-            for c, e in conn.execute(
-                select(indicators.c.code, indicators.c.evidence).where(
-                    indicators.c.subject_type == "group"
+    its records count it at the repeat factor; another child's stays on her own record."""
+    found = world.found
+    seraphina, third = found.one("Seraphina Gallowglass"), found.ref["ME9100013"]
+    (group_id,) = [g for g, m in found.groups.items() if seraphina in m.get("victim", set())]
+    engine = world.open()
+    try:
+        with reading(engine) as conn:
+            on_group: dict[str, Any] = {
+                str(c): from_json(e)
+                for c, e in conn.execute(
+                    select(indicators.c.code, indicators.c.evidence).where(
+                        indicators.c.subject_type == "group", indicators.c.subject_id == group_id
+                    )
                 )
-            )
-        }
-        breakdowns = {
-            int(i): from_json(b)
-            for i, b in conn.execute(
-                select(review_items.c.subject_id, review_items.c.score_breakdown).where(
-                    review_items.c.subject_type == "record"
+            }
+            breakdowns = {
+                int(i): from_json(b)
+                for i, b in conn.execute(
+                    select(review_items.c.subject_id, review_items.c.score_breakdown).where(
+                        review_items.c.subject_type == "record"
+                    )
                 )
-            )
-        }
-    assert group_evidence["repeat_missing"] == {
-        "persons": [31], "groups": [200], "fired": [{"record": last[31]}],
-    }  # fmt: skip
-    on_group = {c["code"]: c.get("also_on") for c in breakdowns[last[31]]["contributions"]}
-    assert on_group == {
-        "repeat_missing": {"subject_type": "group", "subject_id": 200},
-        "repeat_missing_no_referral": {"subject_type": "group", "subject_id": 200},
+            }
+    finally:
+        engine.dispose()
+    for code in ("repeat_missing", "repeat_missing_no_referral"):
+        assert on_group[code] == {
+            "persons": [seraphina], "groups": [group_id], "fired": [{"record": third}],
+        }  # fmt: skip
+    also_on = {c["code"]: c.get("also_on") for c in breakdowns[third]["contributions"]}
+    assert also_on == {
+        "repeat_missing": {"subject_type": "group", "subject_id": group_id},
+        "repeat_missing_no_referral": {"subject_type": "group", "subject_id": group_id},
     }
-    own = {c["code"]: c.get("also_on") for c in breakdowns[last[33]]["contributions"]}
+    own = {c["code"]: c.get("also_on") for c in breakdowns[found.ref["ME9100033"]]["contributions"]}
     assert own == {"repeat_missing": None, "repeat_missing_no_referral": None}
-
-
-def test_an_unresolved_police_mention_of_the_same_child_is_a_police_record(world: Any) -> None:
-    """la_concern_no_police_record asserts an absence: a police crime naming the child with the
-    same name words (in any order) and date of birth counts, even where linkage left it apart;
-    the same name with another date of birth does not (one born the same day and month a year
-    apart, one digit of the year slipped, now counts as the same: docs/indicators.md)."""
-    emily = {"forenames": "Emily", "surname": "Edwards"}
-    swapped = {"forenames": "EDWARDS", "surname": "emily"}
-    world.record("met_crime", "crime", "2019-01-01", cse_flag=True,
-                 people=[{"person": 41, "role": "victim", "dob": "2005-05-06", **swapped}])  # fmt: skip
-    same = world.record("la_csc", "referral", "2019-02-01", cse_flag=True,
-                        people=[{"person": 40, "role": "subject", "dob": "2005-05-06", **emily}])  # fmt: skip
-    other = world.record("la_csc", "referral", "2019-02-01", cse_flag=True,
-                         people=[{"person": 42, "role": "subject", "dob": "2006-09-14", **emily}])  # fmt: skip
-    build_review(world.engine, actor="test")
-    fired = {(c, i) for c, t, i in _stored(world.engine) if c == "la_concern_no_police_record"}
-    assert same != other
-    assert fired == {("la_concern_no_police_record", other)}

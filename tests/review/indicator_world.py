@@ -1,0 +1,142 @@
+"""One planted case of each missed-opportunity indicator, and a near miss beside most, written
+into a synthetic world's exports and run through the real pipeline (ingest, link, classify,
+network, review): persons, groups, classifications and findings are what the stages made.
+
+The people have names and dates of birth no synthetic person carries, so tests find their
+records by reference (`Found.ref`) and their persons by name (`Found.one`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from review.findings_world import CSE_TEXT, _crime, _person, _referral, append_csv, intel
+
+# People: (forename, surname, dob dd/mm/yyyy, address, postcode, phone)
+# A group of three men, never suspects in the same crime, tied through their victims' records
+# sharing a car and a venue; Seraphina is its victim in G1 and G2.
+MEN = [
+    ("Alaric", "Thornbury", "05/04/1978", "1 Gannet Row", "E5 1AA", "07700900401", "GX63ZZB"),
+    ("Benedikt", "Ravensworth", "06/05/1979", "2 Gannet Row", "E5 1AB", "07700900402", "GX63ZZB"),
+    ("Casimir", "Holloway", "07/06/1977", "3 Gannet Row", "E5 1AC", "07700900403", ""),
+]
+SERA = ("Seraphina", "Gallowglass", "14/02/2000", "6 Plover Street", "E8 2CC", "")
+TAMS = ("Tamsin", "Blackthorne", "15/03/2000", "7 Plover Street", "E8 2CD", "")
+# Three missing episodes and no exploitation concern anywhere.
+TOBI = ("Tobias", "Wrenfield", "16/04/2000", "8 Plover Street", "E8 2CE", "")
+# A child exploited by a man of no group, missing three times: her own record only.
+OTTI = ("Ottilie", "Fairbrass", "17/05/2000", "9 Plover Street", "E8 2CF", "")
+HORA = ("Horatio", "Pilkington", "18/06/1975", "10 Curlew Road", "E9 3DD", "07700900404")
+# Ezekiel: two crimes closed without charge, never linked; the first as a child's "Boyfriend".
+EZEK = ("Ezekiel", "Morrowgate", "01/06/1980", "11 Curlew Road", "E9 3DE", "07700900405")
+IMOG = ("Imogen", "Sallowby", "", "12 Curlew Road", "E9 3DF", "")
+JUNP = ("Juniper", "Cavendale", "", "13 Curlew Road", "E9 3DG", "")
+# Leopold, 15: two crimes the source linked; their victims write one phone.
+LEOP = ("Leopold", "Ashdown", "03/03/1999", "14 Curlew Road", "E9 3DH", "")
+ROSM = ("Rosamund", "Eddleston", "", "15 Curlew Road", "E9 3DJ", "+447700900001")
+PHLM = ("Philomena", "Tarrant", "", "16 Curlew Road", "E9 3DK", "+447700900001")
+GWEN = ("Gwendolyn", "Hartsease", "22/08/1980", "17 Curlew Road", "E9 3DL", "")
+# A council CSE concern about a child no police record names.
+PERD = ("Perdita", "Vanstone", "19/07/2001", "18 Curlew Road", "E9 3DM", "")
+# One police crime writes the child's name the other way round, forename in the surname column.
+EMILY = ("Emily", "Edwards", "06/05/2005", "19 Curlew Road", "E9 3DN", "")
+EMILY_SWAPPED = ("EDWARDS", "emily", "06/05/2005", "19 Curlew Road", "E9 3DN", "")
+EMILY_OTHER = ("Emily", "Edwards", "14/09/2006", "20 Curlew Road", "E9 3DP", "")
+
+VEHICLE = "AB12CDE"
+GROUP_CRIMES = ["CRIS/9100001/14", "CRIS/9100002/14", "CRIS/9100003/14", "CRIS/9100004/14"]
+EPISODES = {
+    "Seraphina": ["2014-08-01", "2014-11-01", "2015-03-01"],
+    "Tobias": ["2014-02-01", "2014-03-01", "2014-04-01"],
+    "Ottilie": ["2014-05-01", "2014-07-01", "2014-12-01"],
+}
+
+
+def episode(ref: str, child: tuple[str, ...], day: str) -> dict[str, str]:
+    """A missing episode of `child`, in the police missing-persons export's layout."""
+    forename, surname, dob, address, postcode = child[:5]
+    return {"episode_id": ref, "person_id": f"{ref}-C", "child_name": f"{forename} {surname.upper()}",
+            "dob": dob.replace("/", "."), "age": "", "sex": "F", "reported_missing": f"{day} 18:00",
+            "returned": "", "borough": "Hackney", "home_address": address, "postcode": postcode,
+            "location_found": "", "risk": "Medium", "referral_made": "N",
+            "narrative": "Reported missing by carer. Returned the next day.", "council_child_id": ""}  # fmt: skip
+
+
+def add_indicator_cases(data: Path) -> None:
+    crimes: list[dict[str, str]] = []
+    nominals: list[dict[str, str]] = []
+    venue = ("HOTEL", "Marlowe Hotel, 30 Dalston Lane", "E8 3AZ")
+    # The group: G1 (Alaric, Seraphina) is closed with outcome 21 while he is of the group.
+    for ref, (man, kid), day in zip(
+        GROUP_CRIMES, [(0, SERA), (1, SERA), (2, TAMS), (0, TAMS)],
+        ["01/07/2014", "02/07/2014", "03/07/2014", "04/07/2014"], strict=True,
+    ):  # fmt: skip
+        crimes.append(
+            _crime(ref, "Sexual activity with a child", day, "Y", CSE_TEXT,
+                   outcome="21" if ref == GROUP_CRIMES[0] else "",
+                   place=venue if kid is SERA else ("", "", ""))
+        )  # fmt: skip
+        nominals.append(_person(kid, "V", ref, 1))
+        nominals.append(_person(MEN[man], "S", ref, 2, vrm=MEN[man][6]))
+    crimes += [
+        # Ottilie's exploitation by Horatio, his car the one Ezekiel's crime records.
+        _crime("CRIS/9100005/14", "Sexual activity with a child", "10/01/2014", "Y", CSE_TEXT,
+               outcome="1"),
+        # Ezekiel: two crimes closed without charge (15, 16), never linked.
+        _crime("CRIS/9100006/14", "Sexual activity with a child", "01/03/2014", "N",
+               "Victim reports an older male she calls her boyfriend.", outcome="15"),
+        _crime("CRIS/9100007/15", "Sexual activity with a child", "01/03/2015", "N",
+               "Victim reports contact with an older male friend.", outcome="16"),
+        # Leopold: two crimes the source linked.
+        _crime("CRIS/9100008/14", "Sexual activity with a child", "01/03/2014", "N",
+               "Victim and suspect are in a relationship.", outcome="18"),
+        _crime("CRIS/9100009/15", "Sexual activity with a child", "01/03/2015", "N",
+               "Further contact reported.", outcome="18", linked="CRIS/9100008/14"),
+        # Seraphina named as a suspect three months after the group's crimes against her.
+        _crime("CRIS/9100010/14", "Assault by beating", "01/10/2014", "N",
+               "Altercation at a bus stop; parties known to each other.", outcome="1"),
+        # Emily's crime, her name written the other way round.
+        _crime("CRIS/9100011/19", "Sexual activity with a child", "01/01/2019", "Y", CSE_TEXT),
+    ]  # fmt: skip
+    nominals += [
+        _person(OTTI, "V", "CRIS/9100005/14", 1),
+        _person(HORA, "S", "CRIS/9100005/14", 2, vrm=VEHICLE),
+        _person(IMOG, "V", "CRIS/9100006/14", 1, age="14"),
+        _person(EZEK, "S", "CRIS/9100006/14", 2, rel="Boyfriend", vrm=VEHICLE),
+        _person(JUNP, "V", "CRIS/9100007/15", 1, age="17"),
+        _person(EZEK, "S", "CRIS/9100007/15", 2, rel="friend"),
+        _person(ROSM, "V", "CRIS/9100008/14", 1, age="15"),
+        _person(LEOP, "S", "CRIS/9100008/14", 2, rel="boyfriend"),
+        _person(PHLM, "V", "CRIS/9100009/15", 1),
+        _person(LEOP, "S", "CRIS/9100009/15", 2),
+        _person(SERA, "S", "CRIS/9100010/14", 1),
+        _person(GWEN, "V", "CRIS/9100010/14", 2),
+        _person(EMILY_SWAPPED, "V", "CRIS/9100011/19", 1),
+    ]
+    append_csv(data / "met_crime" / "crimes.csv", crimes)
+    append_csv(data / "met_crime" / "nominals.csv", nominals)
+    reports = [
+        # On Ezekiel, linked to none of his crimes; on Leopold, linked to one of his.
+        intel("IR9100000001", "2014-06-01", "MORROWGATE, Ezekiel", "1980-06-01"),
+        dict(intel("IR9100000002", "2014-06-01", "ASHDOWN, Leopold", "1999-03-03"),
+             linked_crime_refs="CRIS/9100008/14"),
+    ]  # fmt: skip
+    append_csv(data / "met_intel" / "intel_log.csv", reports)
+    append_csv(
+        data / "met_missing" / "missing_episodes.csv",
+        [
+            episode(f"ME91000{i}{n}", child, day)
+            for i, child in enumerate((SERA, TOBI, OTTI), 1)
+            for n, day in enumerate(EPISODES[child[0]], 1)
+        ],
+    )
+    referrals = [
+        _referral("CSCX91001", "2016-01-01", PERD, ["CSE"], "Y", "Concerns about older males.", []),
+        _referral("CSCX91002", "2016-01-01", SERA, ["CSE"], "N", "Support continues.", []),
+        _referral("CSCX91003", "2019-02-01", EMILY, ["CSE"], "Y", "Concerns about older males.", []),
+        _referral("CSCX91004", "2019-02-01", EMILY_OTHER, ["CSE"], "Y", "Concerns about older males.", []),
+    ]  # fmt: skip
+    with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
+        for row in referrals:
+            f.write(json.dumps(row) + "\n")
