@@ -1,4 +1,10 @@
-"""Small worlds for the review stage, inserted directly into a fresh store."""
+"""Worlds for the review stage.
+
+`indicator_store`: tests/review/indicator_world.py built by the real pipeline, which the
+indicator and review-build tests read. `ReviewWorld` inserts rows directly into a fresh store,
+persons and review items included: the workflow tests (tests/review/test_workflow*.py,
+tests/cli/test_review_cli.py) use it for the items they move through the workflow; what the
+review build derives is tested on `indicator_store`."""
 
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ from casereview.model.tables import (
 )
 from casereview.store.access import Actor, load_actor
 from casereview.store.db import reading, writing
+from review.indicator_world import World, build_indicator_world
 
 NOW = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -406,16 +413,17 @@ def _date(value: dt.date | str | None) -> dt.date | None:
     return dt.date.fromisoformat(value)
 
 
+@pytest.fixture(scope="session")
+def indicator_store(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """tests/review/indicator_world.py, built once by the real pipeline; never changed (tests
+    that change the store or its exports work on `indicator_store.copy(path)`)."""
+    return build_indicator_world(tmp_path_factory.mktemp("indicators"))
+
+
 @pytest.fixture
 def world(fresh_store: Engine) -> ReviewWorld:
     """An empty review world on each backend."""
     return ReviewWorld(fresh_store)
-
-
-@pytest.fixture
-def planted(world: ReviewWorld) -> dict[str, int]:
-    """The indicator world in the store: record ids by their name in `indicator_world`."""
-    return indicator_world(world)
 
 
 @pytest.fixture

@@ -9,9 +9,24 @@ records by reference (`Found.ref`) and their persons by name (`Found.one`).
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
-from review.findings_world import CSE_TEXT, _crime, _person, _referral, append_csv, intel
+from sqlalchemy import Engine
+
+from casereview.store.db import make_engine
+from pipeline_world import built_once
+from review.findings_world import (
+    CSE_TEXT,
+    Found,
+    _crime,
+    _person,
+    _referral,
+    append_csv,
+    build_store,
+    intel,
+)
 
 # People: (forename, surname, dob dd/mm/yyyy, address, postcode, phone)
 # A group of three men, never suspects in the same crime, tied through their victims' records
@@ -116,10 +131,12 @@ def add_indicator_cases(data: Path) -> None:
     ]
     append_csv(data / "met_crime" / "crimes.csv", crimes)
     append_csv(data / "met_crime" / "nominals.csv", nominals)
+    # On Ezekiel, linked to none of his crimes; on Leopold, linked to one of his. Neither
+    # report describes exploitation: what the review raises about them is the link alone.
+    seen = "Subject seen driving a grey car near the market."
     reports = [
-        # On Ezekiel, linked to none of his crimes; on Leopold, linked to one of his.
-        intel("IR9100000001", "2014-06-01", "MORROWGATE, Ezekiel", "1980-06-01"),
-        dict(intel("IR9100000002", "2014-06-01", "ASHDOWN, Leopold", "1999-03-03"),
+        dict(intel("IR9100000001", "2014-06-01", "MORROWGATE, Ezekiel", "1980-06-01"), text=seen),
+        dict(intel("IR9100000002", "2014-06-01", "ASHDOWN, Leopold", "1999-03-03"), text=seen,
              linked_crime_refs="CRIS/9100008/14"),
     ]  # fmt: skip
     append_csv(data / "met_intel" / "intel_log.csv", reports)
@@ -140,3 +157,38 @@ def add_indicator_cases(data: Path) -> None:
     with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
         for row in referrals:
             f.write(json.dumps(row) + "\n")
+
+
+@dataclass(frozen=True)
+class World:
+    """The built world: what the stages wrote (`found`), the closed SQLite store and the
+    exports it was imported from. Tests that change anything work on `copy()`."""
+
+    found: Found
+    store: Path
+    data: Path
+
+    def open(self) -> Engine:
+        return make_engine(f"sqlite:///{self.store}")
+
+    def copy(self, to: Path) -> Engine:
+        """A copy of the store at `to` (a file), and of the exports beside it (`to`.data)."""
+        shutil.copyfile(self.store, to)
+        shutil.copytree(self.data, to.with_suffix(".data"))
+        return make_engine(f"sqlite:///{to}")
+
+
+def build_indicator_world(folder: Path) -> World:
+    """The world, built once per test run (tests/pipeline_world.built_once; in `folder` when
+    builds are not shared): never change it, `copy()` it."""
+
+    def build(target: Path) -> Path:
+        build_store(target, add_indicator_cases).dispose()
+        return target / "findings.db"
+
+    store = built_once("indicator_world", build) or build(folder)
+    engine = make_engine(f"sqlite:///{store}")
+    try:
+        return World(Found(engine), store, store.parent / "data")
+    finally:
+        engine.dispose()

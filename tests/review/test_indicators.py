@@ -4,46 +4,21 @@ classifications and findings the rules read are the stages' own."""
 
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from casereview.model.serial import from_json
 from casereview.model.tables import indicators, review_items
 from casereview.review.build import build_review
 from casereview.settings import get_settings
-from casereview.store.db import make_engine, reading
-from review.findings_world import Found, build_store
-from review.indicator_world import GROUP_CRIMES, MEN, add_indicator_cases
+from casereview.store.db import reading
+from review.findings_world import Found
+from review.indicator_world import GROUP_CRIMES, MEN, World
 
 pytestmark = pytest.mark.slow
-
-
-@dataclass(frozen=True)
-class World:
-    found: Found
-    store: Path  # the SQLite file, closed: tests that rebuild the review work on a copy
-
-    def open(self) -> Engine:
-        return make_engine(f"sqlite:///{self.store}")
-
-    def copy(self, to: Path) -> Engine:
-        shutil.copyfile(self.store, to)
-        return make_engine(f"sqlite:///{to}")
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    folder = tmp_path_factory.mktemp("indicators")
-    engine = build_store(folder, add_indicator_cases)
-    try:
-        return World(Found(engine), folder / "findings.db")
-    finally:
-        engine.dispose()
 
 
 def _record_indicators(found: Found, ref: str) -> set[str]:
@@ -56,19 +31,25 @@ EXPECTED = {
     # The group's crimes: G1 closed (21) while Alaric is of the group; his car on Seraphina's
     # and Tamsin's crimes; Alaric named in G1 and G4, never linked; Tamsin unknown to the council.
     GROUP_CRIMES[0]: {
-        "closed_despite_group_link", "shared_object_across_victims", "unlinked_repeat_suspect",
+        "closed_despite_group_link",
+        "shared_object_across_victims",
+        "unlinked_repeat_suspect",
     },
     GROUP_CRIMES[1]: {"shared_object_across_victims"},  # Benedikt's: the car, still open
     GROUP_CRIMES[2]: {"police_concern_no_la_record"},  # Casimir's: no car; Tamsin unknown
     GROUP_CRIMES[3]: {
-        "police_concern_no_la_record", "shared_object_across_victims", "unlinked_repeat_suspect",
+        "police_concern_no_la_record",
+        "shared_object_across_victims",
+        "unlinked_repeat_suspect",
     },
     # Horatio's crime: the car Ezekiel's crime records too, another victim.
     "CRIS/9100005/14": {"police_concern_no_la_record", "shared_object_across_victims"},
     # Ezekiel's: the "Boyfriend" of a 14-year-old, named again a year later (closed 15), not
     # linked; his car on Horatio's crime and his phone on both of his own.
     "CRIS/9100006/14": {
-        "age_gap_partner", "closed_despite_group_link", "shared_object_across_victims",
+        "age_gap_partner",
+        "closed_despite_group_link",
+        "shared_object_across_victims",
         "unlinked_repeat_suspect",
     },
     "CRIS/9100007/15": {"shared_object_across_victims", "unlinked_repeat_suspect"},
@@ -96,21 +77,23 @@ EXPECTED = {
 }
 
 
-def test_each_indicator_fires_on_its_planted_record_and_not_the_near_miss(world: World) -> None:
-    fired = {ref: _record_indicators(world.found, ref) for ref in EXPECTED}
+def test_each_indicator_fires_on_its_planted_record_and_not_the_near_miss(
+    indicator_store: World,
+) -> None:
+    fired = {ref: _record_indicators(indicator_store.found, ref) for ref in EXPECTED}
     assert fired == EXPECTED
 
 
-def test_the_group_is_the_one_the_network_stage_found(world: World) -> None:
-    found = world.found
+def test_the_group_is_the_one_the_network_stage_found(indicator_store: World) -> None:
+    found = indicator_store.found
     men = {found.one(f"{m[0]} {m[1]}") for m in MEN}
     (group,) = [g for g in found.groups.values() if g.get("offender", set()) & men]
     kids = {found.one("Seraphina Gallowglass"), found.one("Tamsin Blackthorne")}
     assert group == {"offender": men, "victim": kids}
 
 
-def test_evidence_names_the_records_and_values(world: World) -> None:
-    found = world.found
+def test_evidence_names_the_records_and_values(indicator_store: World) -> None:
+    found = indicator_store.found
     first, later = found.ref["CRIS/9100006/14"], found.ref["CRIS/9100007/15"]
     horatio = found.ref["CRIS/9100005/14"]
     ezekiel = found.one("Ezekiel Morrowgate")
@@ -139,8 +122,8 @@ def test_evidence_names_the_records_and_values(world: World) -> None:
     ]  # fmt: skip
 
 
-def test_thresholds_come_from_settings(world: World, tmp_path: Path) -> None:
-    engine = world.copy(tmp_path / "copy.db")
+def test_thresholds_come_from_settings(indicator_store: World, tmp_path: Path) -> None:
+    engine = indicator_store.copy(tmp_path / "copy.db")
     settings = get_settings().review.model_copy(
         update={"repeat_missing_count": 4, "partner_words": ["husband"]}
     )
@@ -157,19 +140,19 @@ def test_thresholds_come_from_settings(world: World, tmp_path: Path) -> None:
             }
     finally:
         engine.dispose()
-    ref = world.found.ref
+    ref = indicator_store.found.ref
     assert not {c for c, r in codes if r in (ref["ME9100013"], ref["ME9100033"])}
     assert ("age_gap_partner", ref["CRIS/9100006/14"]) not in codes
     assert ("unlinked_intelligence", ref["IR9100000001"]) in codes
 
 
-def test_a_group_carries_the_indicators_about_its_victims(world: World) -> None:
+def test_a_group_carries_the_indicators_about_its_victims(indicator_store: World) -> None:
     """A group victim's repeat missing is part of the group's case: the group item carries it,
     its records count it at the repeat factor; another child's stays on her own record."""
-    found = world.found
+    found = indicator_store.found
     seraphina, third = found.one("Seraphina Gallowglass"), found.ref["ME9100013"]
     (group_id,) = [g for g, m in found.groups.items() if seraphina in m.get("victim", set())]
-    engine = world.open()
+    engine = indicator_store.open()
     try:
         with reading(engine) as conn:
             on_group: dict[str, Any] = {
