@@ -191,6 +191,48 @@ def test_changed_file_upserts_and_keeps_ids(fresh_store: Engine, tmp_path: Path)
     assert n_imports == 4
 
 
+def test_an_export_sent_again_as_it_was_before_a_change_is_loaded_again(
+    fresh_store: Engine, tmp_path: Path
+) -> None:
+    """v1, then a changed v2, then v1 again (the source withdraws its correction): the third
+    load is no "unchanged" no-op; the store holds v1's values again, under v1's import, with
+    its quarantine made once; v1 once more is a no-op; each load is audited."""
+    mapping = _write(tmp_path)
+    first = ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    _write(tmp_path, CRIMES, PEOPLE.replace("John Doe", "Jon Doe"))
+    ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    _write(tmp_path)
+    back = ingest_mapping(fresh_store, mapping, tmp_path, "bob")
+    assert [r.status for r in back] == ["unchanged", "imported"]
+    assert back[1].import_id == first[1].import_id
+    assert back[1].change.startswith(f"these bytes are import {first[1].import_id}, replaced")
+    with fresh_store.connect() as conn:
+        names = dict(conn.execute(select(mentions.c.mention_key, mentions.c.name_raw)).all())
+        by_import = conn.execute(
+            select(mentions.c.import_id).where(mentions.c.mention_key == "P2")
+        ).scalar_one()
+        who = conn.execute(
+            select(imports.c.imported_by).where(imports.c.id == first[1].import_id)
+        ).scalar_one()
+        n_imports = conn.execute(select(func.count()).select_from(imports)).scalar_one()
+        per_import = dict(
+            conn.execute(
+                select(quarantine.c.import_id, func.count()).group_by(quarantine.c.import_id)
+            ).all()
+        )
+        collected = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "collect")
+        ).scalar_one()
+    assert names["P2"] == "John Doe"
+    assert (by_import, who, n_imports) == (first[1].import_id, "bob", 3)
+    assert [per_import.get(r.import_id, 0) for r in first] == [  # made once, not twice
+        r.rows_quarantined + r.items_quarantined for r in first
+    ]
+    assert collected == 4  # crimes, people; people again; people as it was
+    again = ingest_mapping(fresh_store, mapping, tmp_path, "alice")
+    assert [r.status for r in again] == ["unchanged", "unchanged"]
+
+
 def test_missing_column_stops_the_file_and_stores_nothing(
     fresh_store: Engine, tmp_path: Path
 ) -> None:

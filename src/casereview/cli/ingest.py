@@ -47,8 +47,9 @@ def ingest_command(
     """Import a source's export files through its mapping; one transaction per file.
 
     Prints a reconciliation line per file: rows read = loaded + quarantined, with what was
-    withdrawn and noted. The same bytes under the same mapping again are a reported no-op; a
-    changed file, or a changed mapping, upserts by source ref and mention key. A store that
+    withdrawn and noted. The same bytes under the same mapping as the file's latest import
+    are a reported no-op; a changed file, a changed mapping, or an earlier export sent again
+    after another replaced it, upserts by source ref and mention key. A store that
     does not exist yet is created first, as `casereview init` would (and said so); a store
     of an older schema needs `casereview init` to upgrade it.
     """

@@ -2,8 +2,9 @@
 
 A file's rows, its quarantine entries, its `imports` row and its audit entry commit together
 or not at all. An import is identified by the file's bytes and the mapping's derivation
-digest (`mapping.derivation_digest`): the same bytes under the same mapping imported again
-are a reported no-op; a changed file, or the same bytes under a changed mapping, upsert by
+digest (`mapping.derivation_digest`): the same bytes under the same mapping as the file's
+latest import are a reported no-op; a changed file, the same bytes under a changed mapping,
+or bytes imported before and replaced since (loaded again as that import), upsert by
 source ref and mention key, keeping ids, and the reconciliation line says which. Records and
 mentions an earlier full export of the file had and this one lacks are marked withdrawn
 (`withdraw`). A row that fails is quarantined and the load goes on (a nested item that fails
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from casereview.collector import collector_paused
@@ -52,7 +53,7 @@ from casereview.ingest.result import ImportResult, Progress
 from casereview.ingest.scan import FileScan, scan_file
 from casereview.ingest.withdraw import withdraw_missing
 from casereview.model.codes import AuditAction, QuarantineScope
-from casereview.model.tables import imports, sources
+from casereview.model.tables import imports, quarantine, sources
 from casereview.settings import IngestSettings, get_settings
 from casereview.store import audit
 from casereview.store.db import writing
@@ -233,26 +234,54 @@ def ingest_file(
         ) from e
 
 
-def _change(conn: Connection, source_id: int, file: _Prepared) -> tuple[int | None, str]:
-    """(the import of these bytes under this mapping, if any; why the file is imported)."""
+@dataclass(frozen=True)
+class _Change:
+    unchanged: int | None  # the import these bytes under this mapping repeat: nothing to do
+    why: str  # why the file is imported ("" for a new file)
+    again: int | None = None  # the import of these bytes, replaced since: loaded again
+
+
+def _change(conn: Connection, source_id: int, file: _Prepared) -> _Change:
+    """Whether the file is new, changed or the same as its latest import.
+
+    An import is identified by the file's bytes and the mapping's digest, and only the
+    file's latest import is "unchanged": bytes imported before and replaced since (an export
+    sent again as it was, after a corrected one was loaded) are that import loaded again, so
+    that the store holds what the source sent last."""
     rows = conn.execute(
-        select(imports.c.id, imports.c.sha256, imports.c.mapping_digest)
+        select(imports.c.id, imports.c.sha256, imports.c.mapping_digest, imports.c.file_role)
         .where(imports.c.source_id == source_id)
         .where((imports.c.sha256 == file.scan.sha256) | (imports.c.file_role == file.spec.role))
-        .order_by(imports.c.id.desc())
+        .order_by(imports.c.finished_at.desc(), imports.c.id.desc())
     ).all()
-    for r in rows:
-        if r.sha256 == file.scan.sha256 and r.mapping_digest == file.digest:
-            return int(r.id), ""
+    latest = next((r for r in rows if r.file_role == file.spec.role), None)
+    if latest is not None and (latest.sha256, latest.mapping_digest) == (
+        file.scan.sha256,
+        file.digest,
+    ):
+        return _Change(int(latest.id), "")
+    same = next(
+        (r for r in rows if (r.sha256, r.mapping_digest) == (file.scan.sha256, file.digest)),
+        None,
+    )
+    if same is not None:
+        replaced = f" by import {latest.id}" if latest is not None else ""
+        return _Change(
+            None,
+            f"these bytes are import {same.id}, replaced since{replaced}: loaded again, rows "
+            "upserted",
+            again=int(same.id),
+        )
     same_bytes = next((r for r in rows if r.sha256 == file.scan.sha256), None)
     if same_bytes is not None:
-        return None, (
+        return _Change(
+            None,
             f"mapping changed since import {same_bytes.id} of these bytes: re-derived, rows "
-            "upserted"
+            "upserted",
         )
     if rows:
-        return None, "changed file: rows upserted"
-    return None, ""
+        return _Change(None, "changed file: rows upserted")
+    return _Change(None, "")
 
 
 def _load_file(
@@ -273,24 +302,29 @@ def _load_file(
     spec, path, scan = file.spec, file.path, file.scan
     with writing(engine) as conn:
         source_id = _source_id(conn, mapping)
-        previous, change = _change(conn, source_id, file)
-        if previous is not None:
+        found = _change(conn, source_id, file)
+        change = found.why
+        if found.unchanged is not None:
             return ImportResult(
-                mapping.source.name, spec.role, spec.path, scan.sha256, "unchanged", previous,
-                0, 0, 0, 0, 0, time.monotonic() - started,
+                mapping.source.name, spec.role, spec.path, scan.sha256, "unchanged",
+                found.unchanged, 0, 0, 0, 0, 0, time.monotonic() - started,
             )  # fmt: skip
-        import_id = int(
-            conn.execute(
-                insert(imports)
-                .values(
-                    source_id=source_id, file_name=spec.path, file_role=spec.role,
-                    sha256=scan.sha256, mapping_name=mapping_name, mapping_sha256=mapping_sha,
-                    mapping_digest=file.digest, rows_read=0, rows_loaded=0, rows_quarantined=0,
-                    imported_by=actor, started_at=started_at, finished_at=started_at,
-                )
-                .returning(imports.c.id)
-            ).scalar_one()
+        values = dict(
+            source_id=source_id, file_name=spec.path, file_role=spec.role, sha256=scan.sha256,
+            mapping_name=mapping_name, mapping_sha256=mapping_sha, mapping_digest=file.digest,
+            rows_read=0, rows_loaded=0, rows_quarantined=0, imported_by=actor,
+            started_at=started_at, finished_at=started_at,
         )  # fmt: skip
+        if found.again is None:
+            import_id = int(
+                conn.execute(insert(imports).values(**values).returning(imports.c.id)).scalar_one()
+            )
+        else:
+            # The same import loaded again (each load is in the audit log): its quarantine is
+            # made again by this load, as the first load made it.
+            import_id = found.again
+            conn.execute(update(imports).where(imports.c.id == import_id).values(**values))
+            conn.execute(delete(quarantine).where(quarantine.c.import_id == import_id))
         budget = WriteBudget(conn, settings.chunk_seconds)
         if conn.dialect.name == "sqlite":
             # A bigger page cache for this connection while it loads (indexes of a million

@@ -140,7 +140,8 @@ def _index(conn: Connection) -> _Index:
     """The name index of this store as of its last link run and import (built on first use)."""
     stamp = (
         conn.execute(select(func.max(runs.c.id)).where(runs.c.stage == "link")).scalar(),
-        conn.execute(select(func.max(imports.c.id))).scalar(),
+        # An import loaded again keeps its id: its finish time moves on.
+        conn.execute(select(func.max(imports.c.id), func.max(imports.c.finished_at))).one(),
     )
     key = (conn.engine.url.render_as_string(hide_password=True), stamp)
     with _LOCK:
