@@ -60,6 +60,7 @@ EMILY_SWAPPED = ("EDWARDS", "emily", "06/05/2005", "19 Curlew Road", "E9 3DN", "
 EMILY_OTHER = ("Emily", "Edwards", "14/09/2006", "20 Curlew Road", "E9 3DP", "")
 
 VEHICLE = "AB12CDE"
+FORMULA_REF = "=HYPERLINK(1)"
 GROUP_CRIMES = ["CRIS/9100001/14", "CRIS/9100002/14", "CRIS/9100003/14", "CRIS/9100004/14"]
 EPISODES = {
     "Seraphina": ["2014-08-01", "2014-11-01", "2015-03-01"],
@@ -113,6 +114,8 @@ def add_indicator_cases(data: Path) -> None:
                "Altercation at a bus stop; parties known to each other.", outcome="1"),
         # Emily's crime, her name written the other way round.
         _crime("CRIS/9100011/19", "Sexual activity with a child", "01/01/2019", "Y", CSE_TEXT),
+        # A reference a spreadsheet would run as a formula, on a theft wrongly flagged CSE.
+        _crime(FORMULA_REF, "Theft from the person", "02/02/2016", "Y", "Phone taken."),
     ]  # fmt: skip
     nominals += [
         _person(OTTI, "V", "CRIS/9100005/14", 1),
@@ -128,6 +131,7 @@ def add_indicator_cases(data: Path) -> None:
         _person(SERA, "S", "CRIS/9100010/14", 1),
         _person(GWEN, "V", "CRIS/9100010/14", 2),
         _person(EMILY_SWAPPED, "V", "CRIS/9100011/19", 1),
+        _person(GWEN, "V", FORMULA_REF, 1, dob="", age="40"),
     ]
     append_csv(data / "met_crime" / "crimes.csv", crimes)
     append_csv(data / "met_crime" / "nominals.csv", nominals)
