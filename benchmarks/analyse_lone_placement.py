@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -130,6 +131,61 @@ def _kinds(frame: pd.DataFrame, before: dict[int, int], after: dict[int, int]) -
     return "; ".join(f"{k}: {n} joined, {r} rightly" for k, (n, r) in sorted(counts.items()))
 
 
+def _why_left(frame: pd.DataFrame, after: dict[int, int]) -> str:
+    """Why the full-name mentions still alone after placing (whose true person is mentioned
+    again) were not placed: the step of `attach_bare_names` that stopped each."""
+    from casereview.link.cluster import _Company, _Years
+
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    label = np.array([after[int(i)] for i in ids], dtype=np.int64)
+    size = pd.Series(label).value_counts()
+    truth = frame["truth"].to_numpy(dtype=object)
+    truth_size = pd.Series(truth).value_counts()
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    named = pd.notna(fore) & pd.notna(sur)
+    key = np.array([f"{f}|{s}" if n else "" for f, s, n in zip(fore, sur, named, strict=True)])
+    record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    at = pd.Series(label).groupby(label).indices
+    company = _Company(record, label, at)
+    years = _Years(frame)
+    # The persons (labels) of each true person's mentions, and of each full name.
+    persons_of_truth: dict[str, set[int]] = {}
+    for t, lab in zip(truth.tolist(), label.tolist(), strict=True):
+        persons_of_truth.setdefault(t, set()).add(lab)
+    holders: dict[str, set[int]] = {}
+    for k, lab in zip(key[named].tolist(), label[named].tolist(), strict=True):
+        holders.setdefault(k, set()).add(lab)
+    reasons: dict[str, int] = {}
+    lone = (pd.Series(label).map(size).to_numpy() == 1) & named
+    for pos in np.flatnonzero(lone):
+        t = truth[pos]
+        if t is None or truth_size[t] < 2:
+            continue
+        own = int(label[pos])
+        mine = persons_of_truth[t] - {own}
+        same_name = holders.get(key[pos], set()) - {own}
+        if not mine & same_name:
+            why = "its person's other mentions carry another full name"
+        elif not company.named_with(int(pos), own):
+            why = "its record names no one else"
+        else:
+            sharing = company.sharing(company.named_with(int(pos), own), same_name)
+            if not sharing & mine:
+                why = "its person is not named with anyone its record names"
+            elif len(sharing) > 1:
+                near = {p for p in sharing if years.near(int(pos), at[p])}
+                why = "two or more of that name named with its company" + (
+                    " (one left by the year)" if len(near) == 1 else ""
+                )
+            elif not years.near(int(pos), at[next(iter(sharing))]):
+                why = "years of birth apart"
+            else:
+                why = "other (same record, judgement, borough)"
+        reasons[why] = reasons.get(why, 0) + 1
+    return "; ".join(f"{k}: {n}" for k, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store")
@@ -153,12 +209,15 @@ def main() -> None:
     print(f"  before placing lone mentions: {_figures(before, truth, named)}")
     for name, attach in (("main 75ffaf7", _main_attach()), ("this checkout", attach_bare_names)):
         clustering = Clustering(labels=dict(before))
+        started = time.perf_counter()
         joined = attach(lean, clustering)
+        seconds = time.perf_counter() - started
         after = clustering.labels
-        print(f"  {name}: {joined} joined; {_figures(after, truth, named)}")
+        print(f"  {name}: {joined} joined in {seconds:.1f} s; {_figures(after, truth, named)}")
         print(f"    {_kinds(frame, before, after)}")
         for note in clustering.notes:
             print(f"    {note}")
+    print(f"  full names still alone, their person mentioned again: {_why_left(frame, after)}")
 
 
 if __name__ == "__main__":

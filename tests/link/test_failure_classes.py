@@ -524,6 +524,29 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         {"forenames": "Leon", "surname": "Bernard", "dob": "1995-12-12", "postcode": "N17 7ZZ"},
     ],
     "bernard_word": [{"name_raw": "Bernard", "record": "ref13", "source": "la_csc"}],
+    # A crime against a child whose suspect is written by surname alone, her own surname;
+    # her father is named with her in a referral: the surname is the family's, not his.
+    "family_child": [
+        {
+            "forenames": "Nia",
+            "surname": "Pendragon",
+            "dob": "2007-03-03",
+            "postcode": "E4 8QT",
+            "record": "ref14",
+            "source": "la_csc",
+        },
+        {"forenames": "Nia", "surname": "Pendragon", "dob": "2007-03-03", "record": "crime9"},
+    ],
+    "family_father": [
+        {
+            "forenames": "Gareth",
+            "surname": "Pendragon",
+            "dob": "1983-05-05",
+            "record": "ref14",
+            "source": "la_csc",
+        },
+    ],
+    "family_suspect": [{"surname": "Pendragon", "dob": "1984-09-12", "record": "crime9"}],
 }
 
 # Boroughs of the background people's records: each person's records in one borough, one
@@ -785,3 +808,16 @@ def test_a_one_word_name_that_is_a_given_name_is_not_placed_as_a_surname(
     labels = _placed(linked, word)
     assert labels[word] == word
     assert _persons(linked, "bernard_word").isdisjoint(_persons(linked, "surnamed_bernard"))
+
+
+def test_a_surname_alone_beside_someone_of_that_surname_is_not_placed(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A crime's suspect written only "Pendragon", against Nia Pendragon; her father Gareth
+    Pendragon is named with her in a referral. The company would place the surname with
+    him; it is the family's surname, so it is not placed."""
+    _, by_person = linked
+    (suspect,) = by_person["family_suspect"]
+    labels = _placed(linked, suspect)
+    assert labels[suspect] == suspect
+    assert _persons(linked, "family_suspect").isdisjoint(_persons(linked, "family_father"))

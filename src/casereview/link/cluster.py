@@ -521,7 +521,8 @@ def attach_bare_names(
       names;
     - a surname alone, when the word is never written as a given name in the frame (a
       police nominal whose forename column is empty): joined only to the person carrying
-      that surname named with a person its record names. A lone word from a one-field name
+      that surname named with a person its record names, and not when its record names
+      someone of that surname (the family's surname: any of the family). A lone word from a one-field name
       ("Bernard") is stored as a surname but is as likely a given name, a nickname or a
       street name: a word some record writes as a given name is not placed as a surname.
 
@@ -553,18 +554,16 @@ def attach_bare_names(
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
     borough = frame["borough"].to_numpy(dtype=object) if "borough" in frame.columns else None
     years = _Years(frame)
-    key = pd.Series([f"{f}|{s}" if n else None for f, s, n in zip(fore, sur, named, strict=True)])
-    # The persons carrying each full name and each surname, bare mentions and surnames
-    # alone left alone not counted: two bare mentions of one name say nothing of who else
-    # carries it.
+    key = np.full(len(frame), None, dtype=object)
+    key[named] = [
+        f"{f}|{s}" for f, s in zip(fore[named].tolist(), sur[named].tolist(), strict=True)
+    ]
+    # The persons carrying each full name and each surname that a lone mention carries,
+    # bare mentions and surnames alone left alone not counted: two bare mentions of one name
+    # say nothing of who else carries it.
     alone = bare & lone
-    holders: dict[str, set[int]] = {}
-    for k, lab in zip(key[named & ~alone].tolist(), label[named & ~alone].tolist(), strict=True):
-        holders.setdefault(k, set()).add(lab)
-    surname_holders: dict[str, set[int]] = {}
-    kept = has_sur & ~alone & ~surname_only
-    for s, lab in zip(sur[kept].tolist(), label[kept].tolist(), strict=True):
-        surname_holders.setdefault(s, set()).add(lab)
+    holders = _holders(key, label, named & ~alone, placing & named)
+    surname_holders = _holders(sur, label, has_sur & ~alone & ~surname_only, surname_only)
     not_same: dict[int, set[int]] = {}
     for j in judgements:
         if j.judgement == "not_same":
@@ -582,19 +581,21 @@ def attach_bare_names(
             others = surname_holders.get(sur[pos], set()) - {own}
         else:
             others = holders.get(key[pos], set()) - {own}
-        if kind != "bare":
-            # A record names each person once: its other people are not candidates.
-            others -= company.named_with(int(pos), own)
         if not others:
             continue
+        mine = company.named_with(int(pos), own)
         # The one person of that name named with someone the lone mention's record names
         # (and, for a mention with evidence, born within a year of it).
         if kind == "bare":
-            target = company.shared(int(pos), own, others)
+            target = company.shared(mine, others)
         else:
-            near = {
-                p for p in company.sharing(int(pos), own, others) if years.near(int(pos), at[p])
-            }
+            # A record names each person once: its other people are not candidates. A
+            # surname alone beside someone of that surname (the child of the family) is any
+            # of the family.
+            if kind == "surname" and any((sur[at[p]] == sur[pos]).any() for p in mine):
+                continue
+            sharing = company.sharing(mine, others - mine)
+            near = {p for p in sharing if years.near(int(pos), at[p])}
             target = next(iter(near)) if len(near) == 1 else None
             company.placed = target is not None
         if target is None:
@@ -632,6 +633,19 @@ def attach_bare_names(
             f"the one of that name named with someone their record names"
         )
     return joined
+
+
+def _holders(
+    values: np.ndarray, label: np.ndarray, rows: np.ndarray, wanted: np.ndarray
+) -> dict[str, set[int]]:
+    """The persons (labels) of the rows `rows` (a mask) carrying each value that a row of
+    `wanted` carries (only those values are looked up)."""
+    needed = pd.unique(values[wanted])
+    take = rows & pd.Series(values, dtype=object).isin(needed).to_numpy()
+    out: dict[str, set[int]] = {}
+    for value, person in zip(values[take].tolist(), label[take].tolist(), strict=True):
+        out.setdefault(value, set()).add(person)
+    return out
 
 
 def _not_given_names(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
@@ -718,11 +732,12 @@ class _Company:
         self.placed = False
 
     def _named_in(self, r: float) -> set[int]:
-        if r not in self._named:
+        named = self._named.get(r)
+        if named is None:
             lo = int(np.searchsorted(self.records, r, side="left"))
             hi = int(np.searchsorted(self.records, r, side="right"))
-            self._named[r] = set(self.persons[lo:hi].tolist())
-        return self._named[r]
+            named = self._named[r] = set(self.persons[lo:hi].tolist())
+        return named
 
     def _of(self, rows: np.ndarray, person: int) -> set[int]:
         out: set[int] = set()
@@ -733,27 +748,31 @@ class _Company:
         return out
 
     def of_person(self, person: int) -> set[int]:
-        if person not in self._kept:
-            self._kept[person] = self._of(self.at[person], person)
-        return self._kept[person]
+        kept = self._kept.get(person)
+        if kept is None:
+            kept = self._kept[person] = self._of(self.at[person], person)
+        return kept
 
     def named_with(self, pos: int, own: int) -> set[int]:
         """The persons (other than `own`) named in the record of row `pos`."""
-        return self._of(np.array([pos]), own)
+        r = float(self.record[pos])
+        if r != r:  # NaN: a mention without a record names no one with it
+            return set()
+        return self._named_in(r) - {own}
 
-    def sharing(self, pos: int, own: int, candidates: set[int]) -> set[int]:
-        """The `candidates` (persons) named in a record with someone the record of row `pos`
-        (person `own`) names."""
+    def sharing(self, mine: set[int], candidates: set[int]) -> set[int]:
+        """The `candidates` (persons) named in a record with one of `mine` (the persons a
+        mention's record names, `named_with`)."""
         # Being named in one record is symmetric: the candidates named with one of `mine` are
         # found from the few persons of this record, not from every holder of a common name.
-        near: set[int] = set()
-        for person in self.named_with(pos, own):
-            near |= self.of_person(person)
-        return candidates & near
+        found: set[int] = set()
+        for person in mine:
+            found |= candidates & self.of_person(person)
+        return found
 
-    def shared(self, pos: int, own: int, candidates: set[int]) -> int | None:
-        """The one of `candidates` (persons) named in a record with someone the record of
-        row `pos` (person `own`) names, if exactly one is; sets `placed` accordingly."""
-        found = self.sharing(pos, own, candidates)
+    def shared(self, mine: set[int], candidates: set[int]) -> int | None:
+        """The one of `candidates` (persons) named in a record with one of `mine` (the
+        persons a mention's record names), if exactly one is; sets `placed` accordingly."""
+        found = self.sharing(mine, candidates)
         self.placed = len(found) == 1
         return next(iter(found)) if self.placed else None
