@@ -656,8 +656,7 @@ def _not_given_names(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     if not rows.any():
         return out
     given: set[str] = set(frame["forename_std"].dropna().tolist())
-    for keys in frame["forename_keys"].dropna().tolist():
-        given.update(keys)
+    given.update(frame["forename_keys"].explode().dropna().tolist())
     sur = frame["surname_std"].to_numpy(dtype=object)
     for pos in np.flatnonzero(rows):
         s = sur[pos]
@@ -727,6 +726,12 @@ class _Company:
         # Records sorted, with the person of each of their mentions: a record's persons are
         # one slice, looked up when asked (most records are never asked about).
         self.records, self.persons = record[known][order], label[known][order]
+        # Where each record's slice starts and ends, found once for every record.
+        unique, first = np.unique(self.records, return_index=True)
+        ends = np.append(first[1:], len(self.records))
+        self._span = dict(
+            zip(unique.tolist(), zip(first.tolist(), ends.tolist(), strict=True), strict=True)
+        )
         self._named: dict[float, set[int]] = {}
         self._kept: dict[int, set[int]] = {}
         self.placed = False
@@ -734,8 +739,7 @@ class _Company:
     def _named_in(self, r: float) -> set[int]:
         named = self._named.get(r)
         if named is None:
-            lo = int(np.searchsorted(self.records, r, side="left"))
-            hi = int(np.searchsorted(self.records, r, side="right"))
+            lo, hi = self._span.get(r, (0, 0))
             named = self._named[r] = set(self.persons[lo:hi].tolist())
         return named
 
