@@ -522,13 +522,14 @@ def attach_bare_names(
     - a surname alone, when the word is never written as a given name in the frame (a
       police nominal whose forename column is empty): joined only to the person carrying
       that surname named with a person its record names, and not when its record names
-      someone of that surname (the family's surname: any of the family). A lone word from a one-field name
-      ("Bernard") is stored as a surname but is as likely a given name, a nickname or a
-      street name: a word some record writes as a given name is not placed as a surname.
+      someone of that surname (the family's surname: any of the family). A lone word from
+      a one-field name ("Bernard") is stored as a surname but is as likely a given name, a
+      nickname or a street name: a word some record writes as a given name is not placed
+      as a surname.
 
-    The two placed kinds with evidence also need a year of birth within
-    `PLACED_YEARS_APART` of the person's, when both have one; a person named in the same
-    record as the mention is never a candidate, nor one against a "not same" judgement.
+    The last two kinds also need a year of birth within `PLACED_YEARS_APART` of the
+    person's, when both have one. A person named in the same record as the mention is never
+    joined, nor one against a "not same" judgement.
     Two names alone never reach the threshold, and a name is often someone else's (two Jan
     Johnsons): only a name placed by the company it keeps, or no one else's and written
     about again and again, is joined. Changes `clustering.labels` in place (a cluster's
