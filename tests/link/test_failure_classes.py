@@ -423,6 +423,130 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "bare_elsewhere": [{"forenames": "Radoslaw", "surname": "Wisniewski", "borough": "Croydon"}],
+    # A suspect of a crime against a child, and his full name and date of birth in a
+    # referral about that child; a man of that name a generation older in another referral
+    # about her (`attach_bare_names`: a full name with evidence, placed by its company).
+    "evidence_child": [
+        {
+            "forenames": "Precious",
+            "surname": "Adeyemi",
+            "dob": "2009-05-30",
+            "postcode": "SE1 5TY",
+            "record": "crime4",
+        },
+        {
+            "forenames": "Precious",
+            "surname": "Adeyemi",
+            "dob": "2009-05-30",
+            "record": "ref10",
+            "source": "la_csc",
+        },
+        {
+            "forenames": "Precious",
+            "surname": "Adeyemi",
+            "dob": "2009-05-30",
+            "record": "ref11",
+            "source": "la_csc",
+        },
+    ],
+    "evidence_suspect": [
+        {"forenames": "Tyrone", "surname": "Mabey", "dob": "1990-05-05", "record": "crime4"},
+        {"forenames": "Tyrone", "surname": "Mabey", "dob": "1990-05-05", "postcode": "SE1 2AA"},
+        {
+            "forenames": "Tyrone",
+            "surname": "Mabey",
+            "dob": "1990-05-05",
+            "record": "ref10",
+            "source": "la_csc",
+        },
+    ],
+    "evidence_elder": [
+        {
+            "forenames": "Tyrone",
+            "surname": "Mabey",
+            "dob": "1961-02-17",
+            "record": "ref11",
+            "source": "la_csc",
+        },
+    ],
+    # A suspect of a crime against a child, and a police nominal of another crime against
+    # her with only his surname; another man of that surname elsewhere.
+    "surname_child": [
+        {
+            "forenames": "Jade",
+            "surname": "Oduya",
+            "dob": "2008-10-09",
+            "postcode": "E15 3RR",
+            "record": "crime5",
+        },
+        {"forenames": "Jade", "surname": "Oduya", "dob": "2008-10-09", "record": "crime6"},
+    ],
+    "surname_suspect": [
+        {"forenames": "Dean", "surname": "Tregarthen", "dob": "1993-01-08", "record": "crime5"},
+        {"forenames": "Dean", "surname": "Tregarthen", "dob": "1993-01-08", "postcode": "E15 1AA"},
+        {"surname": "Tregarthen", "record": "crime6"},
+    ],
+    "surname_namesake": [
+        {"forenames": "Keith", "surname": "Tregarthen", "dob": "1966-04-12", "postcode": "N1 1AA"},
+        {"forenames": "Keith", "surname": "Tregarthen", "dob": "1966-04-12", "postcode": "N1 1AA"},
+    ],
+    # A referral's associate written "Bernard" in its one name field (stored as a surname),
+    # who is Bernard Achterberg, the suspect of a crime against the child; a man surnamed
+    # Bernard is named with her too. The word is a given name, not a surname to place.
+    "bernard_child": [
+        {
+            "forenames": "Ruby",
+            "surname": "Castellano",
+            "dob": "2010-02-21",
+            "postcode": "N18 2QQ",
+            "record": "crime7",
+        },
+        {"forenames": "Ruby", "surname": "Castellano", "dob": "2010-02-21", "record": "crime8"},
+        {
+            "forenames": "Ruby",
+            "surname": "Castellano",
+            "dob": "2010-02-21",
+            "record": "ref13",
+            "source": "la_csc",
+        },
+    ],
+    "bernard_suspect": [
+        {"forenames": "Bernard", "surname": "Achterberg", "dob": "1987-07-01", "record": "crime7"},
+        {
+            "forenames": "Bernard",
+            "surname": "Achterberg",
+            "dob": "1987-07-01",
+            "postcode": "N9 9AA",
+        },
+    ],
+    "surnamed_bernard": [
+        {"forenames": "Leon", "surname": "Bernard", "dob": "1995-12-12", "record": "crime8"},
+        {"forenames": "Leon", "surname": "Bernard", "dob": "1995-12-12", "postcode": "N17 7ZZ"},
+    ],
+    "bernard_word": [{"name_raw": "Bernard", "record": "ref13", "source": "la_csc"}],
+    # A crime against a child whose suspect is written by surname alone, her own surname;
+    # her father is named with her in a referral: the surname is the family's, not his.
+    "family_child": [
+        {
+            "forenames": "Nia",
+            "surname": "Pendragon",
+            "dob": "2007-03-03",
+            "postcode": "E4 8QT",
+            "record": "ref14",
+            "source": "la_csc",
+        },
+        {"forenames": "Nia", "surname": "Pendragon", "dob": "2007-03-03", "record": "crime9"},
+    ],
+    "family_father": [
+        {
+            "forenames": "Gareth",
+            "surname": "Pendragon",
+            "dob": "1983-05-05",
+            "record": "ref14",
+            "source": "la_csc",
+        },
+    ],
+    "family_suspect": [{"surname": "Pendragon", "dob": "1984-09-12", "record": "crime9"}],
 }
 
 # Boroughs of the background people's records: each person's records in one borough, one
@@ -528,6 +652,8 @@ def _persons(linked: tuple[Prediction, dict[str, list[int]]], *names: str) -> se
         "linked_suspect",
         "missing_child",
         "company_suspect",
+        "evidence_suspect",
+        "surname_suspect",
     ],
 )
 def test_mentions_of_one_person_link(
@@ -619,3 +745,79 @@ def test_a_name_alone_joins_the_one_of_that_name_named_with_the_same_child(
     assert attach_bare_names(prediction.frame, clustering) == 1
     assert clustering.labels[bare] == clustering.labels[full[0]]
     assert clustering.labels[bare] not in _persons(linked, "company_namesake")
+
+
+def _placed(linked: tuple[Prediction, dict[str, list[int]]], mention: int) -> dict[int, int]:
+    """The labels after `attach_bare_names`, with `mention` taken out of its person first
+    (as at 1M, where no pair reaches it)."""
+    prediction, _ = linked
+    labels = dict(prediction.clustering.labels)
+    labels[mention] = mention
+    members = [m for m, lab in labels.items() if lab == prediction.clustering.labels[mention]]
+    for m in members:  # the rest keep one label, their smallest id
+        labels[m] = min(members)
+    clustering = Clustering(labels=labels)
+    attach_bare_names(prediction.frame, clustering)
+    return clustering.labels
+
+
+def test_a_full_name_with_a_date_of_birth_joins_the_one_named_with_the_same_child(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A referral's full name and date of birth, left alone by the pairs, joins the suspect
+    of that name named with the child (the company it keeps, a year of birth that agrees)."""
+    _, by_person = linked
+    *police, referral = by_person["evidence_suspect"]
+    labels = _placed(linked, referral)
+    assert labels[referral] == labels[police[0]]
+    assert labels[referral] not in {labels[m] for m in by_person["evidence_elder"]}
+
+
+def test_a_full_name_a_generation_apart_is_not_joined_by_its_company(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A man of the suspect's name born 29 years earlier, named with the same child: the
+    company alone would place him, the years of birth do not allow it."""
+    _, by_person = linked
+    (elder,) = by_person["evidence_elder"]
+    labels = _placed(linked, elder)
+    assert labels[elder] == elder
+    assert _persons(linked, "evidence_elder").isdisjoint(_persons(linked, "evidence_suspect"))
+
+
+def test_a_surname_alone_joins_the_one_of_that_surname_named_with_the_same_child(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A police nominal with only a surname, on a crime against a child, joins
+    the man of that surname suspected of another crime against her; not his namesake."""
+    _, by_person = linked
+    *full, nominal = by_person["surname_suspect"]
+    labels = _placed(linked, nominal)
+    assert labels[nominal] == labels[full[0]]
+    assert labels[nominal] not in {labels[m] for m in by_person["surname_namesake"]}
+
+
+def test_a_one_word_name_that_is_a_given_name_is_not_placed_as_a_surname(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A referral's one name field holds "Bernard", stored as a surname. Leon Bernard is
+    named with the same child, but Bernard is a given name (Bernard Achterberg's): the word
+    is not placed as anyone's surname."""
+    _, by_person = linked
+    (word,) = by_person["bernard_word"]
+    labels = _placed(linked, word)
+    assert labels[word] == word
+    assert _persons(linked, "bernard_word").isdisjoint(_persons(linked, "surnamed_bernard"))
+
+
+def test_a_surname_alone_beside_someone_of_that_surname_is_not_placed(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A crime's suspect written only "Pendragon", against Nia Pendragon; her father Gareth
+    Pendragon is named with her in a referral. The company would place the surname with
+    him; it is the family's surname, so it is not placed."""
+    _, by_person = linked
+    (suspect,) = by_person["family_suspect"]
+    labels = _placed(linked, suspect)
+    assert labels[suspect] == suspect
+    assert _persons(linked, "family_suspect").isdisjoint(_persons(linked, "family_father"))
