@@ -42,6 +42,7 @@ __all__ = [
     "MAX_RECORD_MATES",
     "REFINEMENTS",
     "BlockGuardReport",
+    "Normalised",
     "add_context",
     "bare_blocking_columns",
     "blocking_columns",
@@ -132,6 +133,43 @@ def _street_number(address: str | None) -> str | None:
     return None
 
 
+_NOT_KNOWN = object()
+
+
+class Normalised:
+    """What the frame's normalisers gave for values worked out ahead (`prenormalise`, in a
+    child process while the store is read), per function name: `build_frame` looks a value
+    up and calls the function for any value not there. A cache only: the frame is the same
+    with or without it, or with any part of it."""
+
+    def __init__(self, tables: Mapping[str, dict[Any, Any]] | None = None) -> None:
+        self.tables = dict(tables or {})
+
+    def __call__(self, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """`fn`, looking its results up first when some were worked out ahead."""
+        table = self.tables.get(fn.__name__)
+        if not table:
+            return fn
+        get = table.get
+
+        def known(value: Any) -> Any:
+            try:
+                found = get(value, _NOT_KNOWN)
+            except TypeError:  # an unhashable value: never worked out ahead
+                found = _NOT_KNOWN
+            return fn(value) if found is _NOT_KNOWN else found
+
+        return known
+
+
+def _surname_std(surname: str) -> str | None:
+    return surname_key(surname) or None
+
+
+def _forename_key_list(forename: str) -> list[str] | None:
+    return list(forename_keys(forename)) or None
+
+
 def _code(*parts: pd.Series | np.ndarray) -> pd.Series:
     """A blocking key as integer codes: rows with equal parts get the same code, NULL where
     any part is missing (blanks never block). Integers rather than the joined text: DuckDB
@@ -188,14 +226,18 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _add_blocking_keys(frame: pd.DataFrame, parts: Mapping[str, Coded]) -> None:
+def _add_blocking_keys(
+    frame: pd.DataFrame, parts: Mapping[str, Coded], known: Normalised | None = None
+) -> None:
     """`add_blocking_keys` in place, from the codes of the columns it reads (`_key_parts`):
-    every key is worked out on the distinct values and combined on integer codes."""
+    every key is worked out on the distinct values and combined on integer codes (`known`:
+    normalisers' results worked out ahead)."""
+    known = known or Normalised()
     forename1, surname = parts["forename1"], parts["surname"]
     initial = forename1.map(lambda s: s[:1])
     last_initial = surname.map(lambda s: s.split()[-1][:1])
     # Both parts keyed the same way (no nickname expansion) so that a swapped order matches.
-    fkey = forename1.map(name_key)
+    fkey = forename1.map(known(name_key))
     skey = parts["surname_std"]
     # A surname field of one letter beside a full word ("Y Bhatia" read as forename "Bhatia",
     # surname "Y": an initial written first) is keyed the other way round too, the word as
@@ -486,13 +528,16 @@ def _name_words_of(forenames: list[Any], surnames: list[Any]) -> list[list[str] 
     return list(_name_words_coded(Coded.of(forenames), Coded.of(surnames)).tolist())
 
 
-def _name_words_coded(forenames: Coded, surnames: Coded) -> np.ndarray:
+def _name_words_coded(
+    forenames: Coded, surnames: Coded, known: Normalised | None = None
+) -> np.ndarray:
     """`_name_words` of every mention's forenames and surname, each distinct forename,
     surname and pair of them worked out once (at a million mentions there are 440,000
     distinct names but far fewer distinct forenames and surnames)."""
     # Names with the same keys are one: the pairs are of distinct sets of keys.
-    f_sets = forenames.map(_word_keys)
-    s_sets = surnames.map(_word_keys)
+    word_keys = (known or Normalised())(_word_keys)
+    f_sets = forenames.map(word_keys)
+    s_sets = surnames.map(word_keys)
     f_keys = [*f_sets.values, frozenset()]  # code -1: none
     s_keys = [*s_sets.values, frozenset()]
     width = len(s_keys)
@@ -506,10 +551,14 @@ def _name_words_coded(forenames: Coded, surnames: Coded) -> np.ndarray:
     return table[pair_codes]
 
 
-def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+def build_frame(
+    rows: Iterable[Mapping[str, Any]] | pd.DataFrame, normalised: Normalised | None = None
+) -> pd.DataFrame:
     """The linkage frame (normalised columns + blocking keys) from canonical mention rows
     (dicts or a DataFrame with the columns of `load_mention_rows`). Vectorised: every
-    normaliser runs once per distinct value, on columns held as codes (`coded.Coded`)."""
+    normaliser runs once per distinct value, on columns held as codes (`coded.Coded`);
+    `normalised`: results worked out ahead (`prenormalise`), looked up instead."""
+    known = normalised or Normalised()
     raw = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if raw.empty:
         raw = pd.DataFrame({"mention_id": pd.Series([], dtype="int64")})
@@ -519,8 +568,8 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
         order = np.argsort(unique_id, kind="stable")
         raw, unique_id = raw.iloc[order].reset_index(drop=True), unique_id[order]
     n = len(raw)
-    forenames = _coded(raw, "forenames").map(_text)
-    surnames = _coded(raw, "surname").map(_text)
+    forenames = _coded(raw, "forenames").map(known(_text))
+    surnames = _coded(raw, "surname").map(known(_text))
     # A name written only whole ("name as written") is split where neither part was given.
     blank = forenames.missing & surnames.missing
     if blank.any():
@@ -528,10 +577,10 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
         split = [split_full_name(v, "auto") for v in written.values]
         forenames = forenames.replaced(blank, Coded.from_table(written.codes, [f for f, _ in split]))
         surnames = surnames.replaced(blank, Coded.from_table(written.codes, [s for _, s in split]))
-    forename = forenames.map(_first_forename)
-    surname = surnames.map(_surname)
-    forename_std = forename.map(forename_key)
-    surname_std = surname.map(lambda s: surname_key(s) or None)
+    forename = forenames.map(known(_first_forename))
+    surname = surnames.map(known(_surname))
+    forename_std = forename.map(known(forename_key))
+    surname_std = surname.map(known(_surname_std))
     dob = _coded(raw, "dob").map(_iso)
     precision = _coded(raw, "dob_precision").map(_text)
     on = _coded(raw, "event_date").map(_iso)
@@ -547,16 +596,16 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     born = on_year - np.floor(np.nan_to_num(age))
     yob_hi = np.where(has_dob, dob_year, np.where(from_age, born, np.nan))
     yob_lo = np.where(has_dob, dob_year, np.where(from_age, born - 1, np.nan))
-    postcode = _coded(raw, "postcode").map(_postcode)
-    address = _coded(raw, "address").map(_text)
-    street_number = address.map(_street_number)
+    postcode = _coded(raw, "postcode").map(known(_postcode))
+    address = _coded(raw, "address").map(known(_text))
+    street_number = address.map(known(_street_number))
     sex = _coded(raw, "sex").map(_sex)
-    phones = _coded(raw, "phones", _hashable).map(_phone_tuple)
+    phones = _coded(raw, "phones", _hashable).map(known(_phone_tuple))
     scheme_value = _coded(raw, "identifier").map(_bare_identifier)
     strong_id = Coded(np.full(n, -1, dtype=np.int64), [])
     if "identifiers" in raw.columns:
         # Each distinct JSON read once for both (first identifier, strong identifier).
-        both = _coded(raw, "identifiers").map(_identifiers)
+        both = _coded(raw, "identifiers").map(known(_identifiers))
         scheme_value = scheme_value.replaced(scheme_value.missing, both.map(lambda b: b[0]))
         strong_id = both.map(lambda b: b[1])
     identifier = scheme_value.map(lambda v: v[1])
@@ -567,20 +616,20 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
         "source": _coded(raw, "source").column(_text),
         "forename1": forename.column(),
         "forename_std": forename_std.column(),
-        "forename_keys": forename.column(lambda f: list(forename_keys(f)) or None),
+        "forename_keys": forename.column(known(_forename_key_list)),
         "surname": surname.column(),
         "surname_std": surname_std.column(),
-        "surname_parts": surname.column(_surname_parts),
-        "name_words": _name_words_coded(forenames, surnames),
+        "surname_parts": surname.column(known(_surname_parts)),
+        "name_words": _name_words_coded(forenames, surnames, known),
         "dob": dob_day.column(),
         "dob_ym": dob.where(day | month).column(lambda d: d[:7]),
         "yob_lo": pd.Series(yob_lo).round().astype("Int64").to_numpy(),
         "yob_hi": pd.Series(yob_hi).round().astype("Int64").to_numpy(),
         "sex": sex.column(),
         "postcode": postcode.column(),
-        "postcode_district": postcode.column(postcode_district),
+        "postcode_district": postcode.column(known(postcode_district)),
         "street_number": street_number.column(),
-        "address": address.column(normalise_address),
+        "address": address.column(known(normalise_address)),
         "phones": phones.column(list),
         "identifier": identifier.column(),
         "id_scheme": id_scheme.column(),
@@ -613,7 +662,7 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
         "identifier": identifier,
         "strong_id": strong_id,
     }
-    _add_blocking_keys(frame, parts)
+    _add_blocking_keys(frame, parts, known)
     return add_record_mates(frame, parts)
 
 
@@ -972,15 +1021,28 @@ def _arrow_hint(column: Any) -> pa.DataType | None:
     return None
 
 
-def read_columns(query: Select[Any], batches: Iterable[Sequence[tuple[Any, ...]]]) -> pd.DataFrame:
+def read_columns(
+    query: Select[Any],
+    batches: Iterable[Sequence[tuple[Any, ...]]],
+    feed: Callable[[dict[str, pa.Array]], None] | None = None,
+) -> pd.DataFrame:
     """The rows of `query` that `batches` gives (the DB-API cursor's plain tuples), as the
     columns `load_mention_rows` returns (see `_ReadColumn`), `event_date` made of the
-    record's dates (`with_event_date`)."""
+    record's dates (`with_event_date`). `feed`: given each batch's columns read as Arrow
+    text, as they are read (`prenormalise`)."""
     selected = list(query.selected_columns)
     columns = [_ReadColumn(_arrow_hint(c)) for c in selected]
     for batch in batches:
         for column, values in zip(columns, zip(*batch, strict=True), strict=True):
             column.add(values)
+        if feed is not None:
+            feed(
+                {
+                    c.name: r.chunks[-1]
+                    for c, r in zip(selected, columns, strict=True)
+                    if r.objects is None and r.chunks and r.chunks[-1].type == pa.string()
+                }
+            )
     return with_event_date({c.name: r.series() for c, r in zip(selected, columns, strict=True)})
 
 
@@ -989,7 +1051,12 @@ def _fetched(cursor: Any, chunk: int) -> Iterator[list[tuple[Any, ...]]]:
         yield batch
 
 
-def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
+def load_mention_rows(
+    conn: Connection,
+    *,
+    chunk: int = 50_000,
+    feed: Callable[[dict[str, pa.Array]], None] | None = None,
+) -> pd.DataFrame:
     """Every mention's identifying values, with its source's name and the record's date
     (an age at the event becomes a range of birth years), one column per value.
 
@@ -1004,6 +1071,6 @@ def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
     cursor = conn.connection.cursor()
     try:
         cursor.execute(str(query.compile(dialect=conn.dialect)))
-        return read_columns(query, _fetched(cursor, chunk))
+        return read_columns(query, _fetched(cursor, chunk), feed)
     finally:
         cursor.close()

@@ -88,6 +88,7 @@ from casereview.link.model import (
     u_pairs,
 )
 from casereview.link.places import resolve_places
+from casereview.link.prenormalise import normalised_ahead
 from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.stable_ids import IdAssignment, assign_stable_ids
@@ -1158,21 +1159,27 @@ def run_link(
         rows, frame, judgements, links = pd.DataFrame(), pd.DataFrame(), prepared.judgements, None
         previous: dict[int, int] = {}
     else:
-        with reading(engine) as conn:
-            rows = load_mention_rows(conn)
-            previous = dict(
-                conn.execute(
-                    select(mention_person.c.mention_id, mention_person.c.person_id)
-                ).all()
-            )
-            judgements = active_judgements(conn)
-            links = load_record_links(conn)
-        if rows.empty:
-            raise StageError("the store has no person mentions: import source exports first")
-    phase["read_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    if frame is None:
-        frame = build_frame(rows)
+        # The frame's normalisers run in a forked child on each chunk as it is read (the
+        # second core; `prenormalise`), and `build_frame` looks their results up.
+        with normalised_ahead() as ahead:
+            with reading(engine) as conn:
+                rows = load_mention_rows(conn, feed=ahead.feed)
+                previous = dict(
+                    conn.execute(
+                        select(mention_person.c.mention_id, mention_person.c.person_id)
+                    ).all()
+                )
+                judgements = active_judgements(conn)
+                links = load_record_links(conn)
+            if rows.empty:
+                raise StageError("the store has no person mentions: import source exports first")
+            phase["read_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            # The frame's phase from here: what the child still had to work out is waited for.
+            frame = build_frame(rows, ahead.result())
+    if "read_s" not in phase:
+        phase["read_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
     phase["frame_s"] = time.perf_counter() - t0
     # Only the names are needed again (persons' display names): the rest of what was read
     # (addresses, phones, identifiers) would sit in memory through training and scoring.
