@@ -17,8 +17,11 @@ parent closes its end of the pipe.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import pickle
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -124,11 +127,16 @@ def _child(parent_end: Connection, end: Connection) -> None:
 
 
 class Ahead:
-    """The parent's side: `feed` each chunk's text columns as they are read, then `result`."""
+    """The parent's side: `feed` each chunk's text columns as they are read, then `result`.
+    A thread sends them (a write to the pipe waits while the child is busy, and the thread
+    waits then, not the read)."""
 
     def __init__(self) -> None:
         self.end: Connection | None = None
         self.process: Any = None
+        self.outbox: queue.SimpleQueue[pa.Buffer | None] = queue.SimpleQueue()
+        self.sender: threading.Thread | None = None
+        self.failed = False
 
     def start(self) -> None:
         context = multiprocessing.get_context("fork")
@@ -139,6 +147,17 @@ class Ahead:
         self.process.start()
         child_end.close()
         self.end = end
+        self.sender = threading.Thread(target=self._send, args=(end,), daemon=True)
+        self.sender.start()
+
+    def _send(self, end: Connection) -> None:
+        """The sending thread: each message in turn, up to None (then the end of the input)."""
+        try:
+            while (message := self.outbox.get()) is not None:
+                end.send_bytes(message)
+            end.send_bytes(b"")
+        except OSError:  # the child died: the frame is built without it
+            self.failed = True
 
     def feed(self, columns: dict[str, pa.Array]) -> None:
         """Send one chunk's columns of `COLUMNS` (those read as Arrow text)."""
@@ -149,24 +168,25 @@ class Ahead:
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, batch.schema) as writer:
             writer.write_batch(batch)
-        try:
-            self.end.send_bytes(sink.getvalue())
-        except OSError:  # the child died: the frame is built without it
-            self.close()
+        self.outbox.put(sink.getvalue())
 
     def result(self) -> Normalised:
         """What the child worked out (nothing if it failed); the child is then gone."""
         if self.end is None:
             return Normalised()
-        try:
-            self.end.send_bytes(b"")
-            tables = pickle.loads(self.end.recv_bytes())  # noqa: S301  # nosec B301 - our own child's
-        except (OSError, EOFError, pickle.UnpicklingError):
-            tables = {}
+        self.outbox.put(None)
+        tables = {}
+        if self.sender is not None:
+            self.sender.join()
+        if not self.failed:
+            with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError):
+                tables = pickle.loads(self.end.recv_bytes())  # noqa: S301  # nosec B301 - our own child's
         self.close()
         return Normalised(tables)
 
     def close(self) -> None:
+        if self.sender is not None and self.sender.is_alive():
+            self.outbox.put(None)
         if self.end is not None:
             self.end.close()
             self.end = None
@@ -176,6 +196,9 @@ class Ahead:
                 self.process.kill()  # our own child, by its pid
                 self.process.join()
             self.process = None
+        if self.sender is not None:
+            self.sender.join()  # the pipe is closed or the child gone: it ends
+            self.sender = None
 
 
 @contextmanager
