@@ -72,7 +72,8 @@ class Forked(Generic[T]):
                 found = pickle.loads(self.end.recv_bytes())  # noqa: S301  # nosec B301 - our own child's
         self.close()
         if found[0] == "ok":
-            return found[1]  # type: ignore[no-any-return]
+            value: T = found[1]
+            return value
         return self.fn()
 
     def close(self) -> None:
