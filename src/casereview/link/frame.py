@@ -177,8 +177,12 @@ def _code(*parts: pd.Series | np.ndarray) -> pd.Series:
     combined: np.ndarray | None = None
     missing: np.ndarray | None = None
     for part in parts:
-        codes, uniques = pd.factorize(np.asarray(part, dtype=object), use_na_sentinel=True)
-        codes = codes.astype(np.int64)
+        # Integers (nullable or not) factorised as they are: the same codes as their Python
+        # objects give (first appearance, missing -1), without a million objects made.
+        typed = isinstance(part, pd.Series) and not pd.api.types.is_object_dtype(part.dtype)
+        values = part if typed else np.asarray(part, dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes = np.asarray(codes, dtype=np.int64)
         gone = codes < 0
         missing = gone if missing is None else missing | gone
         if combined is None:
@@ -341,7 +345,7 @@ def effective_block_cap(max_block_size: int, mentions: int, reference: int) -> i
     return max(20, int(max_block_size * (reference / mentions) ** 0.5))
 
 
-def _pairs_in(counts: pd.Series) -> int:
+def _pairs_in(counts: pd.Series | np.ndarray) -> int:
     return int((counts * (counts - 1) // 2).sum())
 
 
@@ -380,8 +384,12 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
             for column in REFINEMENTS:
                 if column not in frame.columns or column in _SKIPPED.get(key, frozenset()):
                     continue
-                part = frame[column].astype("object").where(mask, None)
-                refined = _code(frame[key].astype("object"), part).set_axis(frame.index)
+                part = (
+                    frame[column].astype("object").where(mask, None)
+                    if pd.api.types.is_object_dtype(frame[column].dtype)
+                    else frame[column].where(mask)
+                )
+                refined = _code(frame[key], part).set_axis(frame.index)
                 if refined.notna().any():
                     frame[f"{key}__{column}"] = refined
                     pending.append(f"{key}__{column}")
@@ -413,24 +421,50 @@ def _guard_list_key(
 ) -> None:
     """The guard for a list-valued key: elements shared by more than `max_block_size`
     mentions are removed from every list (refining them would need the list's structure)."""
-    counts = frame[key].explode().value_counts(dropna=True)
-    big = counts[counts > max_block_size]
-    report.comparisons[key] = _pairs_in(counts[counts <= max_block_size])
-    if not len(big):
+    lists = frame[key].tolist()
+    elements = _list_elements(lists)
+    if elements is None:  # not lists of integer codes: pandas counts them
+        counts = frame[key].explode().value_counts(dropna=True)
+        big_values, big_counts = counts.index[counts > max_block_size], counts[counts > max_block_size]
+        kept = counts[counts <= max_block_size].to_numpy()
+    else:
+        values, tally = np.unique(elements[0], return_counts=True)
+        big_values, big_counts = values[tally > max_block_size], tally[tally > max_block_size]
+        kept = tally[tally <= max_block_size]
+    report.comparisons[key] = _pairs_in(kept)
+    if not len(big_counts):
         return
     report.dropped[key] = {
-        "blocks": len(big),
-        "largest": int(big.max()),
-        "mentions": int(big.sum()),
-        "comparisons_avoided": _pairs_in(big),
+        "blocks": len(big_counts),
+        "largest": int(big_counts.max()),
+        "mentions": int(big_counts.sum()),
+        "comparisons_avoided": _pairs_in(big_counts),
     }
-    drop = set(big.index)
-    frame[key] = [
-        v
-        if not isinstance(v, list) or drop.isdisjoint(v)
-        else ([k for k in v if k not in drop] or None)
-        for v in frame[key].tolist()
-    ]
+    drop = set(big_values.tolist())
+    # Only the lists holding a dropped element are made again (when the rows of the elements
+    # are known), the others kept as they are.
+    rows = (
+        range(len(lists))
+        if elements is None
+        else np.unique(elements[1][np.isin(elements[0], big_values)]).tolist()
+    )
+    for row in rows:
+        v = lists[row]
+        if isinstance(v, list) and not drop.isdisjoint(v):
+            lists[row] = [k for k in v if k not in drop] or None
+    frame[key] = lists
+
+
+def _list_elements(lists: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(every element, the row it is in) of a column of lists of integers (or None), as
+    int64 arrays; None when any value is something else (explode would count it)."""
+    if not all(v is None or isinstance(v, list) for v in lists):
+        return None
+    lengths = np.fromiter((len(v) if v else 0 for v in lists), dtype=np.int64, count=len(lists))
+    flat = [k for v in lists if v for k in v]
+    if not all(type(k) is int for k in flat):
+        return None
+    return np.asarray(flat, dtype=np.int64), np.repeat(np.arange(len(lists)), lengths)
 
 
 def _coded(raw: pd.DataFrame, name: str, prepare: Callable[[Any], Any] | None = None) -> Coded:
