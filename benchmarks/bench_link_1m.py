@@ -86,8 +86,9 @@ def _full_names(rows: Any) -> np.ndarray:
     return rows.loc[fore & sur, "mention_id"].to_numpy(dtype=np.int64)
 
 
-def whole_stage(store: str, profile: str | None) -> None:
-    """`run_link` on a copy of `store` (the store itself is left as it was)."""
+def whole_stage(store: str, profile: str | None, keep: str | None = None) -> None:
+    """`run_link` on a copy of `store` (the store itself is left as it was); `keep`: where
+    the linked copy is kept (for `link_store_diff.py`)."""
     import cProfile
     import shutil
     import tempfile
@@ -120,6 +121,7 @@ def whole_stage(store: str, profile: str | None) -> None:
             profiler.dump_stats(profile)
         seconds = time.perf_counter() - started
         usage = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak = usage.ru_maxrss / 1024
         phases = ", ".join(f"{k[:-2]} {v:.1f}" for k, v in result.timings.items())
         print(
@@ -127,8 +129,13 @@ def whole_stage(store: str, profile: str | None) -> None:
             f"{result.pairs_stored} pairs stored, {seconds:.1f} s ({phases}); CPU of the "
             f"process {usage.ru_utime + usage.ru_stime:.1f} s (copy of the store included); "
             "peak RSS "
-            f"{peak:.0f} MiB; load {Path('/proc/loadavg').read_text().split()[:3]}"
+            f"{peak:.0f} MiB; forked children: CPU {children.ru_utime + children.ru_stime:.1f} s, "
+            f"largest peak RSS {children.ru_maxrss / 1024:.0f} MiB; "
+            f"load {Path('/proc/loadavg').read_text().split()[:3]}"
         )
+        engine.dispose()
+        if keep:
+            shutil.copyfile(copy, keep)
 
 
 def main() -> None:
@@ -138,9 +145,10 @@ def main() -> None:
     parser.add_argument("--thresholds", type=float, nargs="*", default=[8.0, 9.0, 10.0, 11.0])
     parser.add_argument("--whole-stage", action="store_true")
     parser.add_argument("--profile", default=None, help="cProfile output (with --whole-stage)")
+    parser.add_argument("--keep", default=None, help="keep the linked copy here (--whole-stage)")
     args = parser.parse_args()
     if args.whole_stage:
-        whole_stage(args.store, args.profile)
+        whole_stage(args.store, args.profile, args.keep)
         return
     engine = make_engine(f"sqlite:///{args.store}")
     started = time.perf_counter()

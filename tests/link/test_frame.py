@@ -330,3 +330,26 @@ def test_an_initial_written_first_shares_a_block_with_the_full_name() -> None:
     assert len({key[1], key[3], key[4], key[5]}) == 4
     # "Amit G" still meets "Amit Gupta" on the forename and surname-initial key.
     assert frame.loc[4, "bk_forename_surname1"] == frame.loc[5, "bk_forename_surname1"]
+
+
+def test_a_list_key_loses_only_its_crowded_elements() -> None:
+    """The guard on a list-valued key (counted on integer codes) drops the elements more
+    mentions share than the cap, from every list, and keeps the rest of each list; the same
+    as counting the exploded lists."""
+    from casereview.link.frame import BlockGuardReport, _guard_list_key
+
+    lists = [[1, 2], [1, 3], [1], None, [2, 4], [1, 4], [5]]
+    frame = pd.DataFrame({"bka_mates": pd.Series(lists, dtype="object")})
+    report = BlockGuardReport(max_block_size=3)
+    _guard_list_key(frame, "bka_mates", 3, report)
+    assert frame["bka_mates"].tolist() == [[2], [3], None, None, [2, 4], [4], [5]]
+    assert report.dropped["bka_mates"] == {
+        "blocks": 1, "largest": 4, "mentions": 4, "comparisons_avoided": 6,
+    }  # fmt: skip
+    assert report.comparisons["bka_mates"] == 2  # the pairs sharing 2, and those sharing 4
+    # Elements that are not integer codes are counted by pandas, with the same outcome.
+    texts = pd.DataFrame({"bka_mates": pd.Series([[str(k) for k in v] if v else v for v in lists], dtype="object")})
+    report_texts = BlockGuardReport(max_block_size=3)
+    _guard_list_key(texts, "bka_mates", 3, report_texts)
+    assert texts["bka_mates"].tolist() == [["2"], ["3"], None, None, ["2", "4"], ["4"], ["5"]]
+    assert report_texts.dropped == report.dropped and report_texts.comparisons == report.comparisons

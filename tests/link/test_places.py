@@ -6,11 +6,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from casereview.link.places import resolve_places
+from casereview.link.places import _Location, _place_ids, _same_place, resolve_places
 from casereview.model.tables import locations
 from casereview.store.db import make_engine, reading, writing
+from casereview.values.address import normalise_address
+from casereview.values.postcode import normalise_postcode
 
 
 def _places(engine) -> dict[int, int | None]:  # type: ignore[no-untyped-def]
@@ -37,3 +41,71 @@ def test_places_resolved_again_are_the_stage_s_places(review_store: Path, tmp_pa
         assert _places(engine) == written
     finally:
         engine.dispose()
+
+
+def _pairwise_places(rows: list[_Location]) -> list[int]:
+    """The places as the module docstring defines them, every two locations of a postcode
+    compared (how `resolve_places` worked before it grouped equal addresses)."""
+    parent = {r.id: r.id for r in rows}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    by_postcode: dict[str, list[tuple[int, str | None]]] = {}
+    by_address: dict[str, list[int]] = {}
+    for r in rows:
+        postcode, address = normalise_postcode(r.postcode), normalise_address(r.address)
+        if postcode:
+            by_postcode.setdefault(postcode, []).append((r.id, address))
+        elif address:
+            by_address.setdefault(address, []).append(r.id)
+    for members in by_postcode.values():
+        for i, (id_a, addr_a) in enumerate(members):
+            for id_b, addr_b in members[i + 1 :]:
+                if _same_place(addr_a, addr_b):
+                    union(id_a, id_b)
+    for ids in by_address.values():
+        for other in ids[1:]:
+            union(ids[0], other)
+    return [find(r.id) for r in rows]
+
+
+def test_places_are_those_of_comparing_every_two_locations(review_store: Path) -> None:
+    engine = make_engine(f"sqlite:///{review_store}")
+    try:
+        with reading(engine) as conn:
+            rows = [
+                _Location(*r)
+                for r in conn.execute(
+                    select(
+                        locations.c.id, locations.c.postcode, locations.c.address,
+                        locations.c.place_id,
+                    ).order_by(locations.c.id)
+                ).all()
+            ]  # fmt: skip
+    finally:
+        engine.dispose()
+    assert rows
+    assert _place_ids(rows) == _pairwise_places(rows)
+
+
+_POSTCODES = st.sampled_from([None, "", "E1 6AN", "e16an", "SW1A 1AA", "not a postcode"])
+_ADDRESSES = st.sampled_from(
+    [None, "", "1 High St", "1 high street", "Flat 1, 1 High Street", "2 High Street",
+     "1 High Street Ilford", "Care Home, 1 Park Rd", "1 Park Road"]
+)  # fmt: skip
+
+
+@given(st.lists(st.tuples(_POSTCODES, _ADDRESSES), max_size=30), st.randoms())
+def test_places_whatever_the_order_of_ids(given_rows, random) -> None:  # type: ignore[no-untyped-def]
+    ids = list(range(1, len(given_rows) + 1))
+    random.shuffle(ids)
+    rows = [_Location(i, p, a, None) for i, (p, a) in zip(ids, given_rows, strict=True)]
+    assert _place_ids(rows) == _pairwise_places(rows)

@@ -15,9 +15,11 @@ frame is rebuilt from the store so that term frequencies are the run's) and rend
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -190,21 +192,53 @@ def _side_values(pairs: pd.DataFrame, name: str, side: str) -> tuple[list[str], 
 
     if name != "dob" and columns[0] in values:
         return _json_texts(values[columns[0]]), key
-    texts = []
-    for i in range(len(first)):
-        if name == "dob":
-            shown = _show(at("dob", i))
-            if not shown:
-                lo, hi = _show(at("yob_lo", i)), _show(at("yob_hi", i))
-                shown = None if lo is None else (f"born {lo}" if lo == hi else f"born {lo}-{hi}")
-        else:
-            shown = _show(at(columns[0], i))
-        texts.append(json.dumps(shown))
-    return texts, key
+    if name == "dob":
+        return _dob_texts([at("dob", i) for i in range(len(first))],
+                          [at("yob_lo", i) for i in range(len(first))],
+                          [at("yob_hi", i) for i in range(len(first))]), key  # fmt: skip
+    return [json.dumps(_show(at(columns[0], i))) for i in range(len(first))], key
+
+
+def _dob_text(dob: Any, lo: Any, hi: Any) -> str:
+    """The JSON text shown beside the date-of-birth bar: the date, else the years of birth."""
+    shown = _show(dob)
+    if not shown:
+        low, high = _show(lo), _show(hi)
+        shown = None if low is None else (f"born {low}" if low == high else f"born {low}-{high}")
+    return json.dumps(shown)
+
+
+def _dob_texts(dobs: list[Any], los: list[Any], his: list[Any]) -> list[str]:
+    """`_dob_text` of each (date, low year, high year): a date that is plain text (an ISO
+    date) is its own JSON text in quotes, and the years' text is made once per distinct
+    pair of years (a million mentions have a few hundred)."""
+    plain = _PLAIN.fullmatch
+    # Keyed with the types too: 1990 and 1990.0 are one key to a dict, not one text.
+    years: dict[tuple[Any, ...], str] = {}
+    out = []
+    for dob, lo, hi in zip(dobs, los, his, strict=True):
+        if type(dob) is str and dob and plain(dob):
+            out.append(f'"{dob}"')
+            continue
+        if dob is not None:  # anything else shown as it always was
+            out.append(_dob_text(dob, lo, hi))
+            continue
+        pair = (type(lo), lo, type(hi), hi)
+        try:
+            text = years.get(pair)
+        except TypeError:  # unhashable years, or pandas' NA compared
+            text = None
+        if text is None:
+            text = _dob_text(None, lo, hi)
+            with contextlib.suppress(TypeError):
+                years[pair] = text
+        out.append(text)
+    return out
 
 
 # Printable ASCII but for `"` and `\\`: a string of these alone is its own JSON text in quotes.
 _PLAIN_JSON = r"^[ !#-\[\]-~]*$"
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")
 
 
 def _json_texts(values: list[Any]) -> list[str]:
@@ -213,8 +247,8 @@ def _json_texts(values: list[Any]) -> list[str]:
     (non-ASCII text, a list, a number) one by one as before."""
     try:
         array = pa.array(values, type=pa.large_string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return [json.dumps(_show(v)) for v in values]
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # lists (phones): one by one, None at once
+        return ["null" if v is None else json.dumps(_show(v)) for v in values]
     text = pa.large_string()
     plain = pc.fill_null(pc.match_substring_regex(array, _PLAIN_JSON), True)
     quoted = pc.binary_join_element_wise(

@@ -42,6 +42,7 @@ __all__ = [
     "MAX_RECORD_MATES",
     "REFINEMENTS",
     "BlockGuardReport",
+    "Normalised",
     "add_context",
     "bare_blocking_columns",
     "blocking_columns",
@@ -132,6 +133,43 @@ def _street_number(address: str | None) -> str | None:
     return None
 
 
+_NOT_KNOWN = object()
+
+
+class Normalised:
+    """What the frame's normalisers gave for values worked out ahead (`prenormalise`, in a
+    child process while the store is read), per function name: `build_frame` looks a value
+    up and calls the function for any value not there. A cache only: the frame is the same
+    with or without it, or with any part of it."""
+
+    def __init__(self, tables: Mapping[str, dict[Any, Any]] | None = None) -> None:
+        self.tables = dict(tables or {})
+
+    def __call__(self, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """`fn`, looking its results up first when some were worked out ahead."""
+        table = self.tables.get(fn.__name__)
+        if not table:
+            return fn
+        get = table.get
+
+        def known(value: Any) -> Any:
+            try:
+                found = get(value, _NOT_KNOWN)
+            except TypeError:  # an unhashable value: never worked out ahead
+                found = _NOT_KNOWN
+            return fn(value) if found is _NOT_KNOWN else found
+
+        return known
+
+
+def _surname_std(surname: str) -> str | None:
+    return surname_key(surname) or None
+
+
+def _forename_key_list(forename: str) -> list[str] | None:
+    return list(forename_keys(forename)) or None
+
+
 def _code(*parts: pd.Series | np.ndarray) -> pd.Series:
     """A blocking key as integer codes: rows with equal parts get the same code, NULL where
     any part is missing (blanks never block). Integers rather than the joined text: DuckDB
@@ -139,8 +177,12 @@ def _code(*parts: pd.Series | np.ndarray) -> pd.Series:
     combined: np.ndarray | None = None
     missing: np.ndarray | None = None
     for part in parts:
-        codes, uniques = pd.factorize(np.asarray(part, dtype=object), use_na_sentinel=True)
-        codes = codes.astype(np.int64)
+        # Integers (nullable or not) factorised as they are: the same codes as their Python
+        # objects give (first appearance, missing -1), without a million objects made.
+        typed = isinstance(part, pd.Series) and not pd.api.types.is_object_dtype(part.dtype)
+        values = part if typed else np.asarray(part, dtype=object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes = np.asarray(codes, dtype=np.int64)
         gone = codes < 0
         missing = gone if missing is None else missing | gone
         if combined is None:
@@ -188,14 +230,18 @@ def add_blocking_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _add_blocking_keys(frame: pd.DataFrame, parts: Mapping[str, Coded]) -> None:
+def _add_blocking_keys(
+    frame: pd.DataFrame, parts: Mapping[str, Coded], known: Normalised | None = None
+) -> None:
     """`add_blocking_keys` in place, from the codes of the columns it reads (`_key_parts`):
-    every key is worked out on the distinct values and combined on integer codes."""
+    every key is worked out on the distinct values and combined on integer codes (`known`:
+    normalisers' results worked out ahead)."""
+    known = known or Normalised()
     forename1, surname = parts["forename1"], parts["surname"]
     initial = forename1.map(lambda s: s[:1])
     last_initial = surname.map(lambda s: s.split()[-1][:1])
     # Both parts keyed the same way (no nickname expansion) so that a swapped order matches.
-    fkey = forename1.map(name_key)
+    fkey = forename1.map(known(name_key))
     skey = parts["surname_std"]
     # A surname field of one letter beside a full word ("Y Bhatia" read as forename "Bhatia",
     # surname "Y": an initial written first) is keyed the other way round too, the word as
@@ -299,7 +345,7 @@ def effective_block_cap(max_block_size: int, mentions: int, reference: int) -> i
     return max(20, int(max_block_size * (reference / mentions) ** 0.5))
 
 
-def _pairs_in(counts: pd.Series) -> int:
+def _pairs_in(counts: pd.Series | np.ndarray) -> int:
     return int((counts * (counts - 1) // 2).sum())
 
 
@@ -338,8 +384,12 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
             for column in REFINEMENTS:
                 if column not in frame.columns or column in _SKIPPED.get(key, frozenset()):
                     continue
-                part = frame[column].astype("object").where(mask, None)
-                refined = _code(frame[key].astype("object"), part).set_axis(frame.index)
+                part = (
+                    frame[column].astype("object").where(mask, None)
+                    if pd.api.types.is_object_dtype(frame[column].dtype)
+                    else frame[column].where(mask)
+                )
+                refined = _code(frame[key], part).set_axis(frame.index)
                 if refined.notna().any():
                     frame[f"{key}__{column}"] = refined
                     pending.append(f"{key}__{column}")
@@ -371,24 +421,50 @@ def _guard_list_key(
 ) -> None:
     """The guard for a list-valued key: elements shared by more than `max_block_size`
     mentions are removed from every list (refining them would need the list's structure)."""
-    counts = frame[key].explode().value_counts(dropna=True)
-    big = counts[counts > max_block_size]
-    report.comparisons[key] = _pairs_in(counts[counts <= max_block_size])
-    if not len(big):
+    lists = frame[key].tolist()
+    elements = _list_elements(lists)
+    if elements is None:  # not lists of integer codes: pandas counts them
+        counts = frame[key].explode().value_counts(dropna=True)
+        big_values, big_counts = counts.index[counts > max_block_size], counts[counts > max_block_size]
+        kept = counts[counts <= max_block_size].to_numpy()
+    else:
+        values, tally = np.unique(elements[0], return_counts=True)
+        big_values, big_counts = values[tally > max_block_size], tally[tally > max_block_size]
+        kept = tally[tally <= max_block_size]
+    report.comparisons[key] = _pairs_in(kept)
+    if not len(big_counts):
         return
     report.dropped[key] = {
-        "blocks": len(big),
-        "largest": int(big.max()),
-        "mentions": int(big.sum()),
-        "comparisons_avoided": _pairs_in(big),
+        "blocks": len(big_counts),
+        "largest": int(big_counts.max()),
+        "mentions": int(big_counts.sum()),
+        "comparisons_avoided": _pairs_in(big_counts),
     }
-    drop = set(big.index)
-    frame[key] = [
-        v
-        if not isinstance(v, list) or drop.isdisjoint(v)
-        else ([k for k in v if k not in drop] or None)
-        for v in frame[key].tolist()
-    ]
+    drop = set(big_values.tolist())
+    # Only the lists holding a dropped element are made again (when the rows of the elements
+    # are known), the others kept as they are.
+    rows = (
+        range(len(lists))
+        if elements is None
+        else np.unique(elements[1][np.isin(elements[0], big_values)]).tolist()
+    )
+    for row in rows:
+        v = lists[row]
+        if isinstance(v, list) and not drop.isdisjoint(v):
+            lists[row] = [k for k in v if k not in drop] or None
+    frame[key] = lists
+
+
+def _list_elements(lists: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(every element, the row it is in) of a column of lists of integers (or None), as
+    int64 arrays; None when any value is something else (explode would count it)."""
+    if not all(v is None or isinstance(v, list) for v in lists):
+        return None
+    lengths = np.fromiter((len(v) if v else 0 for v in lists), dtype=np.int64, count=len(lists))
+    flat = [k for v in lists if v for k in v]
+    if not all(type(k) is int for k in flat):
+        return None
+    return np.asarray(flat, dtype=np.int64), np.repeat(np.arange(len(lists)), lengths)
 
 
 def _coded(raw: pd.DataFrame, name: str, prepare: Callable[[Any], Any] | None = None) -> Coded:
@@ -486,13 +562,16 @@ def _name_words_of(forenames: list[Any], surnames: list[Any]) -> list[list[str] 
     return list(_name_words_coded(Coded.of(forenames), Coded.of(surnames)).tolist())
 
 
-def _name_words_coded(forenames: Coded, surnames: Coded) -> np.ndarray:
+def _name_words_coded(
+    forenames: Coded, surnames: Coded, known: Normalised | None = None
+) -> np.ndarray:
     """`_name_words` of every mention's forenames and surname, each distinct forename,
     surname and pair of them worked out once (at a million mentions there are 440,000
     distinct names but far fewer distinct forenames and surnames)."""
     # Names with the same keys are one: the pairs are of distinct sets of keys.
-    f_sets = forenames.map(_word_keys)
-    s_sets = surnames.map(_word_keys)
+    word_keys = (known or Normalised())(_word_keys)
+    f_sets = forenames.map(word_keys)
+    s_sets = surnames.map(word_keys)
     f_keys = [*f_sets.values, frozenset()]  # code -1: none
     s_keys = [*s_sets.values, frozenset()]
     width = len(s_keys)
@@ -506,10 +585,14 @@ def _name_words_coded(forenames: Coded, surnames: Coded) -> np.ndarray:
     return table[pair_codes]
 
 
-def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+def build_frame(
+    rows: Iterable[Mapping[str, Any]] | pd.DataFrame, normalised: Normalised | None = None
+) -> pd.DataFrame:
     """The linkage frame (normalised columns + blocking keys) from canonical mention rows
     (dicts or a DataFrame with the columns of `load_mention_rows`). Vectorised: every
-    normaliser runs once per distinct value, on columns held as codes (`coded.Coded`)."""
+    normaliser runs once per distinct value, on columns held as codes (`coded.Coded`);
+    `normalised`: results worked out ahead (`prenormalise`), looked up instead."""
+    known = normalised or Normalised()
     raw = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if raw.empty:
         raw = pd.DataFrame({"mention_id": pd.Series([], dtype="int64")})
@@ -519,8 +602,8 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
         order = np.argsort(unique_id, kind="stable")
         raw, unique_id = raw.iloc[order].reset_index(drop=True), unique_id[order]
     n = len(raw)
-    forenames = _coded(raw, "forenames").map(_text)
-    surnames = _coded(raw, "surname").map(_text)
+    forenames = _coded(raw, "forenames").map(known(_text))
+    surnames = _coded(raw, "surname").map(known(_text))
     # A name written only whole ("name as written") is split where neither part was given.
     blank = forenames.missing & surnames.missing
     if blank.any():
@@ -528,10 +611,10 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
         split = [split_full_name(v, "auto") for v in written.values]
         forenames = forenames.replaced(blank, Coded.from_table(written.codes, [f for f, _ in split]))
         surnames = surnames.replaced(blank, Coded.from_table(written.codes, [s for _, s in split]))
-    forename = forenames.map(_first_forename)
-    surname = surnames.map(_surname)
-    forename_std = forename.map(forename_key)
-    surname_std = surname.map(lambda s: surname_key(s) or None)
+    forename = forenames.map(known(_first_forename))
+    surname = surnames.map(known(_surname))
+    forename_std = forename.map(known(forename_key))
+    surname_std = surname.map(known(_surname_std))
     dob = _coded(raw, "dob").map(_iso)
     precision = _coded(raw, "dob_precision").map(_text)
     on = _coded(raw, "event_date").map(_iso)
@@ -547,16 +630,16 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
     born = on_year - np.floor(np.nan_to_num(age))
     yob_hi = np.where(has_dob, dob_year, np.where(from_age, born, np.nan))
     yob_lo = np.where(has_dob, dob_year, np.where(from_age, born - 1, np.nan))
-    postcode = _coded(raw, "postcode").map(_postcode)
-    address = _coded(raw, "address").map(_text)
-    street_number = address.map(_street_number)
+    postcode = _coded(raw, "postcode").map(known(_postcode))
+    address = _coded(raw, "address").map(known(_text))
+    street_number = address.map(known(_street_number))
     sex = _coded(raw, "sex").map(_sex)
-    phones = _coded(raw, "phones", _hashable).map(_phone_tuple)
+    phones = _coded(raw, "phones", _hashable).map(known(_phone_tuple))
     scheme_value = _coded(raw, "identifier").map(_bare_identifier)
     strong_id = Coded(np.full(n, -1, dtype=np.int64), [])
     if "identifiers" in raw.columns:
         # Each distinct JSON read once for both (first identifier, strong identifier).
-        both = _coded(raw, "identifiers").map(_identifiers)
+        both = _coded(raw, "identifiers").map(known(_identifiers))
         scheme_value = scheme_value.replaced(scheme_value.missing, both.map(lambda b: b[0]))
         strong_id = both.map(lambda b: b[1])
     identifier = scheme_value.map(lambda v: v[1])
@@ -567,20 +650,20 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
         "source": _coded(raw, "source").column(_text),
         "forename1": forename.column(),
         "forename_std": forename_std.column(),
-        "forename_keys": forename.column(lambda f: list(forename_keys(f)) or None),
+        "forename_keys": forename.column(known(_forename_key_list)),
         "surname": surname.column(),
         "surname_std": surname_std.column(),
-        "surname_parts": surname.column(_surname_parts),
-        "name_words": _name_words_coded(forenames, surnames),
+        "surname_parts": surname.column(known(_surname_parts)),
+        "name_words": _name_words_coded(forenames, surnames, known),
         "dob": dob_day.column(),
         "dob_ym": dob.where(day | month).column(lambda d: d[:7]),
         "yob_lo": pd.Series(yob_lo).round().astype("Int64").to_numpy(),
         "yob_hi": pd.Series(yob_hi).round().astype("Int64").to_numpy(),
         "sex": sex.column(),
         "postcode": postcode.column(),
-        "postcode_district": postcode.column(postcode_district),
+        "postcode_district": postcode.column(known(postcode_district)),
         "street_number": street_number.column(),
-        "address": address.column(normalise_address),
+        "address": address.column(known(normalise_address)),
         "phones": phones.column(list),
         "identifier": identifier.column(),
         "id_scheme": id_scheme.column(),
@@ -613,7 +696,7 @@ def build_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFram
         "identifier": identifier,
         "strong_id": strong_id,
     }
-    _add_blocking_keys(frame, parts)
+    _add_blocking_keys(frame, parts, known)
     return add_record_mates(frame, parts)
 
 
@@ -972,15 +1055,28 @@ def _arrow_hint(column: Any) -> pa.DataType | None:
     return None
 
 
-def read_columns(query: Select[Any], batches: Iterable[Sequence[tuple[Any, ...]]]) -> pd.DataFrame:
+def read_columns(
+    query: Select[Any],
+    batches: Iterable[Sequence[tuple[Any, ...]]],
+    feed: Callable[[dict[str, pa.Array]], None] | None = None,
+) -> pd.DataFrame:
     """The rows of `query` that `batches` gives (the DB-API cursor's plain tuples), as the
     columns `load_mention_rows` returns (see `_ReadColumn`), `event_date` made of the
-    record's dates (`with_event_date`)."""
+    record's dates (`with_event_date`). `feed`: given each batch's columns read as Arrow
+    text, as they are read (`prenormalise`)."""
     selected = list(query.selected_columns)
     columns = [_ReadColumn(_arrow_hint(c)) for c in selected]
     for batch in batches:
         for column, values in zip(columns, zip(*batch, strict=True), strict=True):
             column.add(values)
+        if feed is not None:
+            feed(
+                {
+                    c.name: r.chunks[-1]
+                    for c, r in zip(selected, columns, strict=True)
+                    if r.objects is None and r.chunks and r.chunks[-1].type == pa.string()
+                }
+            )
     return with_event_date({c.name: r.series() for c, r in zip(selected, columns, strict=True)})
 
 
@@ -989,7 +1085,12 @@ def _fetched(cursor: Any, chunk: int) -> Iterator[list[tuple[Any, ...]]]:
         yield batch
 
 
-def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
+def load_mention_rows(
+    conn: Connection,
+    *,
+    chunk: int = 50_000,
+    feed: Callable[[dict[str, pa.Array]], None] | None = None,
+) -> pd.DataFrame:
     """Every mention's identifying values, with its source's name and the record's date
     (an age at the event becomes a range of birth years), one column per value.
 
@@ -1004,6 +1105,6 @@ def load_mention_rows(conn: Connection, *, chunk: int = 50_000) -> pd.DataFrame:
     cursor = conn.connection.cursor()
     try:
         cursor.execute(str(query.compile(dialect=conn.dialect)))
-        return read_columns(query, _fetched(cursor, chunk))
+        return read_columns(query, _fetched(cursor, chunk), feed)
     finally:
         cursor.close()

@@ -74,39 +74,9 @@ def resolve_places(conn: Connection) -> dict[str, int]:
         rows = [_Location(*row) for row in cursor.fetchall()]
     finally:
         cursor.close()
-    parent: dict[int, int] = {r.id: r.id for r in rows}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    by_postcode: defaultdict[str, list[tuple[int, str | None]]] = defaultdict(list)
-    by_address: defaultdict[str, list[int]] = defaultdict(list)
-    for r in rows:
-        postcode = normalise_postcode(r.postcode)
-        address = normalise_address(r.address)
-        if postcode:
-            by_postcode[postcode].append((r.id, address))
-        elif address:
-            by_address[address].append(r.id)
-    for members in by_postcode.values():
-        for i, (id_a, addr_a) in enumerate(members):
-            for id_b, addr_b in members[i + 1 :]:
-                if _same_place(addr_a, addr_b):
-                    union(id_a, id_b)
-    for ids in by_address.values():
-        for other in ids[1:]:
-            union(ids[0], other)
-    place_of = {r.id: find(r.id) for r in rows}
+    place_of = _place_ids(rows)
     # Only the locations whose place changed are written (on a re-run, none of them).
-    changes = [(place_of[r.id], r.id) for r in rows if r.place_id != place_of[r.id]]
+    changes = [(place, r.id) for r, place in zip(rows, place_of, strict=True) if r.place_id != place]
     if changes:
         # Through the DB-API cursor of the open transaction, as tuples: SQLAlchemy Core
         # builds a parameter dict per row, which at a million mentions cost more than the
@@ -119,7 +89,71 @@ def resolve_places(conn: Connection) -> dict[str, int]:
             cursor.executemany(sql, changes)
         finally:
             cursor.close()
-    return {"locations": len(rows), "places": len(set(place_of.values()))}
+    return {"locations": len(rows), "places": len(set(place_of))}
+
+
+def _place_ids(rows: list[_Location]) -> list[int]:
+    """The place of each of `rows` (the smallest location id of its place; see the module
+    docstring). Locations with the same normalised postcode and address are one place
+    whatever else holds, so each distinct (postcode, address) is one group, each distinct
+    written postcode and address is normalised once, and addresses are compared pairwise
+    only between the groups of one postcode (a care home's postcode: hundreds of locations,
+    a handful of addresses). The places are the connected groups, as when every two
+    locations of a postcode were compared."""
+    postcode_of: dict[str | None, str | None] = {}
+    address_of: dict[str | None, str | None] = {}
+    group_at: dict[tuple[str | None, str | None], int] = {}
+    group_of = []  # per row, its group
+    lowest: list[int] = []  # per group, its smallest location id
+    for r in rows:
+        if r.postcode in postcode_of:
+            postcode = postcode_of[r.postcode]
+        else:
+            postcode = postcode_of[r.postcode] = normalise_postcode(r.postcode)
+        if r.address in address_of:
+            address = address_of[r.address]
+        else:
+            address = address_of[r.address] = normalise_address(r.address)
+        # Without a postcode, locations are one place only when their addresses are equal;
+        # with neither, a location is a place of its own.
+        key: tuple[str | None, str | None] | None = (
+            (postcode, address) if postcode or address else None
+        )
+        group = group_at.get(key) if key is not None else None
+        if group is None:
+            group = len(lowest)
+            lowest.append(r.id)
+            if key is not None:
+                group_at[key] = group
+        elif r.id < lowest[group]:
+            lowest[group] = r.id
+        group_of.append(group)
+    parent = list(range(len(lowest)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_postcode: defaultdict[str, list[tuple[int, str | None]]] = defaultdict(list)
+    for (postcode, address), group in group_at.items():
+        if postcode:
+            by_postcode[postcode].append((group, address))
+    for members in by_postcode.values():
+        for i, (group_a, addr_a) in enumerate(members):
+            for group_b, addr_b in members[i + 1 :]:
+                if _same_place(addr_a, addr_b):
+                    ra, rb = find(group_a), find(group_b)
+                    if ra != rb:
+                        parent[max(ra, rb)] = min(ra, rb)
+    # Each connected set of groups: the smallest location id of any of them.
+    place = list(lowest)
+    for group in range(len(lowest)):
+        root = find(group)
+        if lowest[group] < place[root]:
+            place[root] = lowest[group]
+    return [place[find(group)] for group in group_of]
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ from casereview.link.explain import (
     merge_legends,
     pair_levels,
 )
+from casereview.link.forked import Forked
 from casereview.link.frame import (
     BLOCKING_KEYS,
     build_frame,
@@ -88,6 +89,7 @@ from casereview.link.model import (
     u_pairs,
 )
 from casereview.link.places import resolve_places
+from casereview.link.prenormalise import normalised_ahead
 from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.stable_ids import IdAssignment, assign_stable_ids
@@ -783,9 +785,9 @@ def _display_names(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
     written = [
         written_name(*t)
         for t in zip(
-            rows["forenames"].iloc[first].tolist(),
-            rows["surname"].iloc[first].tolist(),
-            rows["name_raw"].iloc[first].tolist(),
+            _values_at(rows["forenames"], first),
+            _values_at(rows["surname"], first),
+            _values_at(rows["name_raw"], first),
             strict=True,
         )
     ]
@@ -803,6 +805,43 @@ def _display_names(rows: pd.DataFrame, person: np.ndarray) -> dict[int, str]:
     distinct = encoded.dictionary.take(pa.array(order)).to_pylist()
     code = name_code[triple] if len(triple) else triple
     return most_written(np.asarray(person, dtype=np.int64), code, distinct)
+
+
+def _previous_persons(conn: Connection) -> dict[int, int]:
+    """Each mention's person of the last run (`mention_person`), as plain tuples through the
+    DB-API cursor (a row object per mention took a second or so at a million)."""
+    query = select(mention_person.c.mention_id, mention_person.c.person_id)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(query.compile(dialect=conn.dialect)))
+        return {int(m): int(p) for m, p in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
+def _same_mentions(conn: Connection, labels: dict[int, int]) -> bool:
+    """The store's mention ids are exactly those clustered (the keys of `labels`): compared
+    as sorted arrays, read through the DB-API cursor (a set of a million Python ints each
+    side, from a row object per mention, took seconds)."""
+    query = select(mentions.c.id).order_by(mentions.c.id)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(query.compile(dialect=conn.dialect)))
+        stored = np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
+    finally:
+        cursor.close()
+    clustered = np.sort(np.fromiter(labels.keys(), dtype=np.int64, count=len(labels)))
+    return bool(np.array_equal(stored, clustered))
+
+
+def _values_at(column: pd.Series, at: np.ndarray) -> list[Any]:
+    """`column`'s values at the positions `at` as Python objects; an Arrow-backed column's
+    through Arrow, None where missing (pandas makes its values one at a time, as pandas'
+    NA: both are missing to `written_name`)."""
+    part = column.iloc[at]
+    if isinstance(part.dtype, pd.ArrowDtype):
+        return list(part.array.__arrow_array__().to_pylist())
+    return list(part.tolist())
 
 
 def most_written(pid: np.ndarray, code: np.ndarray, texts: list[Any]) -> dict[int, str]:
@@ -1013,7 +1052,6 @@ def _write(
     probability = pairs["match_probability"].to_numpy(dtype=float) if len(pairs) else np.zeros(0)
     strength_w, strength_p = _edge_strength(mention, left, right, same, weight, probability)
     at = np.searchsorted(mention, rows["mention_id"].to_numpy(dtype=np.int64))
-    names = _display_names(rows, person[at])
     pids, counts = np.unique(person, return_counts=True)
 
     keep = (
@@ -1021,6 +1059,106 @@ def _write(
         if not pairs.empty
         else np.zeros(0, dtype=np.int64)
     )
+    # The rows' CPU work that no insert waits for until the last ones (persons' display
+    # names, each mention's compared values) is done in a forked child while this process
+    # deletes, and explains and inserts the pairs (`Forked`: the same values, worked out
+    # here if the child cannot give them). Not with Spark's explanation columns kept apart
+    # in a file (`Prediction.detail`), which the child would read through the same handle.
+    later = _Later(Forked(
+        lambda: (
+            _display_names(rows, person[at]),
+            _compared(pairs, prediction.detail, prediction.model_json, keep, mention),
+        ),
+        enabled=prediction.detail is None,
+    ))
+    try:
+        stored = _write_rows(
+            conn, run_id, prediction, ids, pairs, keep, pids, counts, later, save_artifact
+        )
+        _insert_many(
+            conn,
+            mention_person,
+            [mention_person.c.mention_id, mention_person.c.person_id,
+             mention_person.c.match_weight, mention_person.c.match_probability,
+             mention_person.c.run_id, mention_person.c.compared],
+            (
+                row
+                for start in range(0, len(mention), _WRITE_SLICE)
+                for row in zip(
+                    mention[start : start + _WRITE_SLICE].tolist(),
+                    person[start : start + _WRITE_SLICE].tolist(),
+                    _none_for_nan(strength_w[start : start + _WRITE_SLICE]),
+                    _none_for_nan(strength_p[start : start + _WRITE_SLICE]),
+                    itertools.repeat(run_id),
+                    later.compared[start : start + _WRITE_SLICE],
+                )
+            ),
+        )  # fmt: skip
+    finally:
+        later.close()
+    return {"persons": len(pids), "pairs_stored": stored}
+
+
+def _compared(
+    pairs: pd.DataFrame, detail: Any, model_json: dict[str, Any], keep: np.ndarray,
+    mention: np.ndarray,
+) -> list[str | None]:
+    """Each mention's compared values (`mention_person.compared`, row for row with
+    `mention`: sorted ids), from the kept pairs (rows `keep` of `pairs`) explained a slice at
+    a time: a mention's values are made once, from the first kept pair it is in."""
+    compared: list[str | None] = [None] * len(mention)
+    shown_yet = np.zeros(len(mention), dtype=bool)
+    for start in range(0, len(keep), _WRITE_SLICE):
+        part = _explained_slice(pairs, detail, keep[start : start + _WRITE_SLICE])
+        # Only the mentions no earlier slice showed (a mention is in a dozen pairs or so).
+        shown_ids, shown = compared_values(part, model_json, mention[shown_yet])
+        positions = np.searchsorted(mention, shown_ids)
+        for position, text in zip(positions.tolist(), shown, strict=True):
+            compared[position] = text
+        shown_yet[positions] = True
+        del part, shown
+    return compared
+
+
+class _Later:
+    """What `_write` gets from `Forked` (display names, compared values), asked for once."""
+
+    def __init__(self, forked: Forked[tuple[dict[int, str], list[str | None]]]) -> None:
+        self.forked = forked
+        self.got: tuple[dict[int, str], list[str | None]] | None = None
+
+    def _get(self) -> tuple[dict[int, str], list[str | None]]:
+        if self.got is None:
+            self.got = self.forked.result()
+        return self.got
+
+    @property
+    def names(self) -> dict[int, str]:
+        return self._get()[0]
+
+    @property
+    def compared(self) -> list[str | None]:
+        return self._get()[1]
+
+    def close(self) -> None:
+        self.forked.close()
+
+
+def _write_rows(
+    conn: Connection,
+    run_id: int,
+    prediction: Prediction,
+    ids: IdAssignment,
+    pairs: pd.DataFrame,
+    keep: np.ndarray,
+    pids: np.ndarray,
+    counts: np.ndarray,
+    later: _Later,
+    save_artifact: Callable[[str, str], None],
+) -> int:
+    """`_write`'s rows but mention_person's: the old rows deleted, match_pairs (each kept
+    pair's levels, the run's legend), person_lineage, then persons (their display names from
+    `later`, asked for last). The number of pairs stored."""
     # The person ids already in the store, as a sorted array (not a set of Python ints).
     existing = np.sort(
         np.fromiter(conn.execute(select(persons.c.id)).scalars(), dtype=np.int64)
@@ -1030,6 +1168,48 @@ def _write(
     conn.execute(delete(mention_person))
     conn.execute(delete(match_pairs))
     conn.execute(update(persons).values(active=False, mention_count=0, last_run_id=run_id))
+    if ids.lineage:
+        _insert_many(
+            conn,
+            person_lineage,
+            [person_lineage.c.run_id, person_lineage.c.old_person_id,
+             person_lineage.c.new_person_id, person_lineage.c.change, person_lineage.c.overlap],
+            (
+                (run_id, int(r.old_person_id),
+                 None if r.new_person_id is None else int(r.new_person_id), r.change,
+                 int(r.overlap))
+                for r in ids.lineage
+            ),
+        )  # fmt: skip
+    # The kept pairs are explained and written a slice at a time (with `Prediction.detail`'s
+    # columns beside them when Spark keeps those apart): at a million mentions the explanation
+    # columns of every kept pair at once, or a copy of the kept pairs, held gigabytes. The
+    # run's legend joins every slice's.
+    legends = []
+    stored = 0
+    columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
+               match_pairs.c.match_weight, match_pairs.c.match_probability,
+               match_pairs.c.levels, match_pairs.c.run_id]  # fmt: skip
+    for start in range(0, len(keep), _WRITE_SLICE):
+        part = _explained_slice(pairs, prediction.detail, keep[start : start + _WRITE_SLICE])
+        legends.append(explanation_legend(part, prediction.model_json))
+        stored += _insert_many(
+            conn,
+            match_pairs,
+            columns,
+            zip(
+                part["unique_id_l"].astype("int64").tolist(),
+                part["unique_id_r"].astype("int64").tolist(),
+                part["match_weight"].astype(float).tolist(),
+                part["match_probability"].astype(float).tolist(),
+                pair_levels(part, prediction.model_json),
+                itertools.repeat(run_id),
+            ),
+        )
+        del part
+    if legends:
+        save_artifact(LEGEND_ARTIFACT, canonical_json(merge_legends(legends)))
+    names = later.names
     _insert_many(
         conn,
         persons,
@@ -1052,76 +1232,8 @@ def _write(
                 for pid, n in zip(pids[old].tolist(), counts[old].tolist(), strict=True)
             ),
         )
-    if ids.lineage:
-        _insert_many(
-            conn,
-            person_lineage,
-            [person_lineage.c.run_id, person_lineage.c.old_person_id,
-             person_lineage.c.new_person_id, person_lineage.c.change, person_lineage.c.overlap],
-            (
-                (run_id, int(r.old_person_id),
-                 None if r.new_person_id is None else int(r.new_person_id), r.change,
-                 int(r.overlap))
-                for r in ids.lineage
-            ),
-        )  # fmt: skip
-    # The kept pairs are explained and written a slice at a time (with `Prediction.detail`'s
-    # columns beside them when Spark keeps those apart): at a million mentions the explanation
-    # columns of every kept pair at once, or a copy of the kept pairs, held gigabytes. Each
-    # mention's compared values are kept once (not in each of its pairs), from the first kept
-    # pair it is in; the run's legend joins every slice's.
-    compared: list[str | None] = [None] * len(mention)
-    shown_yet = np.zeros(len(mention), dtype=bool)
-    legends = []
-    stored = 0
-    columns = [match_pairs.c.mention_a_id, match_pairs.c.mention_b_id,
-               match_pairs.c.match_weight, match_pairs.c.match_probability,
-               match_pairs.c.levels, match_pairs.c.run_id]  # fmt: skip
-    for start in range(0, len(keep), _WRITE_SLICE):
-        part = _explained_slice(pairs, prediction.detail, keep[start : start + _WRITE_SLICE])
-        # Only the mentions no earlier slice showed (a mention is in a dozen pairs or so).
-        shown_ids, shown = compared_values(part, prediction.model_json, mention[shown_yet])
-        positions = np.searchsorted(mention, shown_ids)
-        for position, text in zip(positions.tolist(), shown, strict=True):
-            compared[position] = text
-        shown_yet[positions] = True
-        legends.append(explanation_legend(part, prediction.model_json))
-        stored += _insert_many(
-            conn,
-            match_pairs,
-            columns,
-            zip(
-                part["unique_id_l"].astype("int64").tolist(),
-                part["unique_id_r"].astype("int64").tolist(),
-                part["match_weight"].astype(float).tolist(),
-                part["match_probability"].astype(float).tolist(),
-                pair_levels(part, prediction.model_json),
-                itertools.repeat(run_id),
-            ),
-        )
-        del part, shown
-    if legends:
-        save_artifact(LEGEND_ARTIFACT, canonical_json(merge_legends(legends)))
-    _insert_many(
-        conn,
-        mention_person,
-        [mention_person.c.mention_id, mention_person.c.person_id, mention_person.c.match_weight,
-         mention_person.c.match_probability, mention_person.c.run_id, mention_person.c.compared],
-        (
-            row
-            for start in range(0, len(mention), _WRITE_SLICE)
-            for row in zip(
-                mention[start : start + _WRITE_SLICE].tolist(),
-                person[start : start + _WRITE_SLICE].tolist(),
-                _none_for_nan(strength_w[start : start + _WRITE_SLICE]),
-                _none_for_nan(strength_p[start : start + _WRITE_SLICE]),
-                itertools.repeat(run_id),
-                compared[start : start + _WRITE_SLICE],
-            )
-        ),
-    )  # fmt: skip
-    del compared
-    return {"persons": len(pids), "pairs_stored": stored}
+    return stored
+
 
 
 @collector_paused(collect_after=True)
@@ -1158,21 +1270,23 @@ def run_link(
         rows, frame, judgements, links = pd.DataFrame(), pd.DataFrame(), prepared.judgements, None
         previous: dict[int, int] = {}
     else:
-        with reading(engine) as conn:
-            rows = load_mention_rows(conn)
-            previous = dict(
-                conn.execute(
-                    select(mention_person.c.mention_id, mention_person.c.person_id)
-                ).all()
-            )
-            judgements = active_judgements(conn)
-            links = load_record_links(conn)
-        if rows.empty:
-            raise StageError("the store has no person mentions: import source exports first")
-    phase["read_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    if frame is None:
-        frame = build_frame(rows)
+        # The frame's normalisers run in a forked child on each chunk as it is read (the
+        # second core; `prenormalise`), and `build_frame` looks their results up.
+        with normalised_ahead() as ahead:
+            with reading(engine) as conn:
+                rows = load_mention_rows(conn, feed=ahead.feed)
+                previous = _previous_persons(conn)
+                judgements = active_judgements(conn)
+                links = load_record_links(conn)
+            if rows.empty:
+                raise StageError("the store has no person mentions: import source exports first")
+            phase["read_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            # The frame's phase from here: what the child still had to work out is waited for.
+            frame = build_frame(rows, ahead.result())
+    if "read_s" not in phase:
+        phase["read_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
     phase["frame_s"] = time.perf_counter() - t0
     # Only the names are needed again (persons' display names): the rest of what was read
     # (addresses, phones, identifiers) would sit in memory through training and scoring.
@@ -1213,8 +1327,7 @@ def run_link(
     t0 = time.perf_counter()
     with stage_run(engine, "link", parameters, actor=actor) as run:
         conn = run.conn
-        current = set(conn.execute(select(mentions.c.id)).scalars().all())
-        if current != set(prediction.clustering.labels):
+        if not _same_mentions(conn, prediction.clustering.labels):
             raise LinkageError("mentions changed while linking (an import ran): run link again")
         max_used = conn.execute(select(func.max(persons.c.id))).scalar() or 0
         active = set(conn.execute(select(persons.c.id).where(persons.c.active.is_(True))).scalars())

@@ -1,0 +1,88 @@
+"""A result worked out in a forked child while this process goes on (the second core).
+
+    later = Forked(lambda: make_rows(...))   # forked now
+    ...                                      # this process writes meanwhile
+    rows = later.result()                    # the child's, or worked out here
+
+The child gets a copy of this process's memory at the fork, works out the function and sends
+its result back pickled through a pipe. Whenever the child cannot give it (no fork, one core,
+an error in it, killed), `result` works the function out in this process instead: the result
+is the same, only later. The child reads and writes nothing else (it never touches a
+database connection it inherited) and ends once it has sent its result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import pickle
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar
+
+from casereview.ingest.pipeline import parallel_available
+
+__all__ = ["Forked"]
+
+T = TypeVar("T")
+
+
+def _child(fn: Callable[[], Any], parent_end: Connection, end: Connection) -> None:
+    parent_end.close()
+    try:
+        message = pickle.dumps(("ok", fn()), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:  # the parent works it out itself
+        message = pickle.dumps(("failed", None))
+    try:
+        end.send_bytes(message)
+    except OSError:
+        pass  # the parent no longer listens
+    finally:
+        end.close()
+
+
+class Forked(Generic[T]):
+    """`fn()` worked out in a forked child (when `enabled`, on two cores or more with fork),
+    its value given by `result` (see the module docstring). `close` ends the child if the
+    result was never asked for."""
+
+    def __init__(self, fn: Callable[[], T], *, enabled: bool = True) -> None:
+        self.fn = fn
+        self.end: Connection | None = None
+        self.process: Any = None
+        if enabled and parallel_available():
+            context = multiprocessing.get_context("fork")
+            end, child_end = context.Pipe(duplex=False)
+            self.process = context.Process(
+                target=_child, args=(fn, end, child_end), name="casereview-link-rows", daemon=True
+            )
+            self.process.start()
+            child_end.close()
+            self.end = end
+
+    @property
+    def forked(self) -> bool:
+        return self.process is not None
+
+    def result(self) -> T:
+        """The child's result, else `fn()` worked out here."""
+        found: tuple[str, Any] = ("failed", None)
+        if self.end is not None:
+            with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError):
+                found = pickle.loads(self.end.recv_bytes())  # noqa: S301  # nosec B301 - our own child's
+        self.close()
+        if found[0] == "ok":
+            value: T = found[1]
+            return value
+        return self.fn()
+
+    def close(self) -> None:
+        if self.end is not None:
+            self.end.close()
+            self.end = None
+        if self.process is not None:
+            self.process.join(timeout=5)
+            if self.process.is_alive():
+                self.process.kill()  # our own child, by its pid
+                self.process.join()
+            self.process = None
