@@ -98,6 +98,30 @@ def _crossed_similar_level(col: str, other: str) -> Any:
     return _crossed_similar_level_class()(col, other)
 
 
+def _shared_level_class() -> Any:
+    from splink.internals.comparison_level_library import ArrayIntersectLevel
+
+    class SharedElementLevel(ArrayIntersectLevel):
+        """Splink's `ArrayIntersectLevel` with at least one element in common, asked on
+        DuckDB with `list_has_any`: `list_intersect` builds a list for every pair, and over
+        the millions of pairs of a 1M-mention predict `list_has_any` answers at a third of
+        the cost, with the same truth value for every pair (NULL lists and NULL elements
+        alike). Other dialects, and two or more in common, get Splink's own SQL."""
+
+        def create_sql(self, sql_dialect: Any) -> str:
+            if sql_dialect.sql_dialect_str != "duckdb" or self.min_intersection != 1:
+                return str(super().create_sql(sql_dialect))
+            self.col_expression.sql_dialect = sql_dialect
+            return f"list_has_any({self.col_expression.name_l}, {self.col_expression.name_r})"
+
+    return SharedElementLevel
+
+
+def _shared_level(col: str) -> Any:
+    """At least one element of the list column `col` in common (`SharedElementLevel`)."""
+    return _shared_level_class()(col, 1)
+
+
 def _name_comparison(prefix: str, *, forename: bool) -> Any:
     """Forename or surname levels: exact, equivalent (nickname/variant), similar, swapped."""
     import splink.comparison_library as cl
@@ -112,7 +136,7 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
     ]
     if forename:
         levels.append(
-            cll.ArrayIntersectLevel("forename_keys", 1).configure(
+            _shared_level("forename_keys").configure(
                 tf_adjustment_column=col, label_for_charts="Nickname or spelling variant"
             )
         )
@@ -123,7 +147,7 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
             )
         )
         levels.append(
-            cll.ArrayIntersectLevel("surname_parts", 1).configure(
+            _shared_level("surname_parts").configure(
                 label_for_charts="Shares part of a compound surname"
             )
         )
@@ -409,7 +433,7 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
         cll = _cl()
         comparisons.append(
             cl.CustomComparison(
-                [cll.NullLevel("phones"), cll.ArrayIntersectLevel("phones", 1), cll.ElseLevel()],
+                [cll.NullLevel("phones"), _shared_level("phones"), cll.ElseLevel()],
                 output_column_name="phones",
             )
         )
