@@ -79,6 +79,7 @@ from casereview.link.model import (
     TrainedModel,
     backend_for,
     context_comparison,
+    in_pair_order,
     linker_for,
     model_settings,
     predictions_as_pandas,
@@ -632,7 +633,7 @@ def _score_keeping_levels(
     if sources:
         keep += ["source_l", "source_r"]
     pairs = predictions_as_pandas(predictions, keep + list(gammas.values()) + list(adjusted.values()))
-    pairs = pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+    pairs = in_pair_order(pairs)
     levels = PairLevels(
         keys=_pair_keys(
             pairs["unique_id_l"].to_numpy(dtype=np.int64),
