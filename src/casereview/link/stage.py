@@ -207,7 +207,7 @@ def predict_persons(
         assert trained is not None
         with backend_for(engine_name, link) as db_api:
             settings_dict = scoring_settings(frame, trained, dialect, partial, link)
-            linker = linker_for(db_api, frame, settings_dict)
+            linker = linker_for(db_api, frame, _without_sources(settings_dict, link))
             model = TrainedModel(settings_dict)
             timings["train_s"] = time.perf_counter() - t0
             scored, levels = _scored(linker, model, floor, link, timings, say, detail, dialect)
@@ -271,6 +271,15 @@ def scoring_settings(
     settings_dict["retain_matching_columns"] = False
     settings_dict["retain_intermediate_calculation_columns"] = False
     return settings_dict
+
+
+def _without_sources(settings_dict: dict[str, Any], link: Any) -> dict[str, Any]:
+    """The settings the backend scores with: without each pair's two sources unless
+    `link.one_to_one_sources` reads them (two text columns gathered for every blocked pair,
+    tens of millions at a million mentions, for nothing). The saved model keeps them."""
+    if link.one_to_one_sources:
+        return settings_dict
+    return {**settings_dict, "additional_columns_to_retain": []}
 
 
 def train_on_sample(
