@@ -954,6 +954,45 @@ class ScoredPairs:
     model: TrainedModel
 
 
+@contextmanager
+def distinct_blocked_pairs(linker: Any) -> Iterator[None]:
+    """Splink's blocking on DuckDB, meanwhile, without the GROUP BY it puts over the pairs of
+    all its rules when one rule explodes a list (`LIST_KEYS`), where that GROUP BY cannot
+    merge two rows: every rule leaves out the pairs of the rules before it, a rule joins each
+    pair at most once, and the one exploding rule comes last and is made distinct. At a
+    million mentions that GROUP BY hashed some thirty million pairs into themselves. With
+    several exploding rules, or one that is not last, Splink's SQL is kept."""
+    from splink.internals import blocking
+
+    original = blocking.block_using_rules_sqls
+    if type(linker._db_api).__name__ != "DuckDBAPI":
+        yield
+        return
+
+    def without_regrouping(*args: Any, **kwargs: Any) -> list[dict[str, str]]:
+        sqls: list[dict[str, str]] = original(*args, **kwargs)
+        rules = kwargs.get("blocking_rules") or []
+        exploding = [isinstance(rule, blocking.ExplodingBlockingRule) for rule in rules]
+        if (
+            len(sqls) >= 2
+            and sum(exploding) == 1
+            and exploding[-1]
+            and sqls[-2]["output_table_name"] == "__splink__blocked_id_pairs_non_unique"
+            and "GROUP BY join_key_l, join_key_r" in sqls[-1]["sql"]
+        ):
+            return [
+                *sqls[:-2],
+                {"sql": sqls[-2]["sql"], "output_table_name": sqls[-1]["output_table_name"]},
+            ]
+        return sqls
+
+    blocking.block_using_rules_sqls = without_regrouping
+    try:
+        yield
+    finally:
+        blocking.block_using_rules_sqls = original
+
+
 def score_frame(
     linker: Any,
     model: TrainedModel,
@@ -966,7 +1005,8 @@ def score_frame(
     column Splink gives with `detail`, else ids, weight and probability (and the two
     sources with `sources`), read from the backend as only those columns (at a million
     mentions two text columns of a few million pairs are hundreds of megabytes)."""
-    predictions = linker.inference.predict(threshold_match_weight=min_weight)
+    with distinct_blocked_pairs(linker):
+        predictions = linker.inference.predict(threshold_match_weight=min_weight)
     if detail:
         pairs = predictions_as_pandas(predictions)
     else:

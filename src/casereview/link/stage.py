@@ -79,6 +79,7 @@ from casereview.link.model import (
     TrainedModel,
     backend_for,
     context_comparison,
+    distinct_blocked_pairs,
     in_pair_order,
     linker_for,
     model_settings,
@@ -629,7 +630,7 @@ def _score_keeping_levels(
     """`score_frame` without detail (the same pairs, weights and order), and each pair's
     comparison levels beside it (`PairLevels`), from one predict."""
     comparisons = linker._settings_obj.core_model_settings.comparisons
-    with _predict_keeping_levels():
+    with _predict_keeping_levels(), distinct_blocked_pairs(linker):
         predictions = linker.inference.predict(threshold_match_weight=floor)
     gammas = {c.output_column_name: c._gamma_column_name for c in comparisons}
     adjusted = {
