@@ -21,6 +21,7 @@ def _predicted(frame: Any) -> stage.Prediction:
     return stage.predict_persons(frame.copy(), detail=True)
 
 
+@pytest.mark.slow
 def test_list_has_any_and_ungrouped_blocking_score_as_splink_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
