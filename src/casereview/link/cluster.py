@@ -81,7 +81,7 @@ def cluster_mentions(
     then the `guard` (`household_guard`): pairs of mentions it finds in one person are
     separated like a "not same" judgement, unless a human judged the pair "same" or only
     "same" judgements hold them together (humans outrank the guard, as they do the model)."""
-    ids = np.unique(np.asarray(mention_ids, dtype=np.int64))
+    ids = _sorted_distinct(np.asarray(mention_ids, dtype=np.int64))
     strong = pairs[pairs["match_weight"] >= threshold]
     left = strong["unique_id_l"].to_numpy(dtype=np.int64)
     right = strong["unique_id_r"].to_numpy(dtype=np.int64)
@@ -136,10 +136,26 @@ def cluster_mentions(
             result,
         )
     # Each component's label is its smallest mention id (ids are sorted: its first member).
-    _, first, inverse = np.unique(membership, return_index=True, return_inverse=True)
-    label = ids[first][inverse] if len(ids) else ids
+    label = ids[_first_members(membership)] if len(ids) else ids
     result.labels = dict(zip(ids.tolist(), label.tolist(), strict=True))
     return result
+
+
+def _sorted_distinct(ids: np.ndarray) -> np.ndarray:
+    """`ids` sorted and distinct: as they are when they already are (a frame's unique ids,
+    sorted), without the sort `np.unique` makes of a million ids."""
+    if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
+        return ids
+    return np.unique(ids)
+
+
+def _first_members(membership: np.ndarray) -> np.ndarray:
+    """Per node, the position of the first node of its component (`membership` holds
+    component numbers, any non-negative integers): a scatter of the smallest position, not a
+    sort of every node by component."""
+    first = np.full(int(membership.max()) + 1, len(membership), dtype=np.int64)
+    np.minimum.at(first, membership, np.arange(len(membership), dtype=np.int64))
+    return first[membership]
 
 
 def _positions_in(sorted_ids: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -293,7 +309,9 @@ def strongest_only(
     weak_l, weak_r = np.isin(left_id, weak), np.isin(right_id, weak)
     if not (strong & (weak_l | weak_r)).any():
         return pairs
-    ids, inverse = np.unique(np.concatenate([left_id, right_id]), return_inverse=True)
+    # Each mention numbered (in order of first appearance: any numbering does, only equal
+    # clusters are compared) by hashing, not by sorting six million ends.
+    inverse, ids = pd.factorize(np.concatenate([left_id, right_id]))
     left, right = inverse[: len(left_id)], inverse[len(left_id) :]
     sure = np.zeros(len(pairs), dtype=bool) if evidenced is None else np.asarray(evidenced, bool)
     firm = strong & ((~weak_l & ~weak_r) | sure)
@@ -436,16 +454,24 @@ def well_evidenced(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     ids = frame["unique_id"].to_numpy(dtype=np.int64)
     a = np.searchsorted(ids, pairs["unique_id_l"].to_numpy(dtype=np.int64))
     b = np.searchsorted(ids, pairs["unique_id_r"].to_numpy(dtype=np.int64))
-    dob = frame["dob"].to_numpy(dtype=object)
-    surname = frame["surname_std"].to_numpy(dtype=object)
-    fore = frame["forename_std"].to_numpy(dtype=object)
+    dob = _codes(frame["dob"])
+    surname = _codes(frame["surname_std"])
+    fore = _codes(frame["forename_std"])
+    out = (dob[a] >= 0) & (dob[a] == dob[b]) & (surname[a] >= 0) & (surname[a] == surname[b])
+    # The same forename decides most pairs at once; the forename keys are compared for the
+    # others only.
+    out_fore = out & (fore[a] >= 0) & (fore[a] == fore[b])
     keys = frame["forename_keys"].tolist()
-    out = pd.notna(dob[a]) & (dob[a] == dob[b]) & pd.notna(surname[a]) & (surname[a] == surname[b])
-    for i in np.flatnonzero(out):
+    for i in np.flatnonzero(out & ~out_fore):
         ka, kb = keys[a[i]], keys[b[i]]
-        same_key = isinstance(ka, list) and isinstance(kb, list) and not set(ka).isdisjoint(kb)
-        out[i] = bool(same_key or (pd.notna(fore[a[i]]) and fore[a[i]] == fore[b[i]]))
+        out[i] = isinstance(ka, list) and isinstance(kb, list) and not set(ka).isdisjoint(kb)
     return np.asarray(out, dtype=bool)
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """An integer per row, equal for equal values, -1 for a missing one (comparisons of
+    millions of pairs on integers, not on Python strings)."""
+    return np.asarray(pd.factorize(values, use_na_sentinel=True)[0], dtype=np.int64)
 
 
 class Forenames:
@@ -456,6 +482,7 @@ class Forenames:
         self.first = frame["forename1"].tolist()
         self.std = frame["forename_std"].tolist()
         self.surname = frame["surname_std"].tolist()
+        self._first_codes: np.ndarray | None = None
 
     def differ(self, a: int, b: int) -> bool:
         """Rows `a` and `b` (positions) carry different forenames: no key in common, neither
@@ -473,6 +500,19 @@ class Forenames:
         if sa is not None and (sa == self.surname[b] or sb == self.surname[a]):
             return False
         return SequenceMatcher(None, fa, fb).ratio() < 0.75
+
+    def differ_pairs(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """`differ` of each pair of rows `left[i]`, `right[i]`. Two rows with one forename
+        written alike never differ (its keys are its own, and a name matches itself), which
+        settles most pairs at once; the others are asked one by one."""
+        if self._first_codes is None:
+            self._first_codes = _codes(pd.Series(self.first, dtype=object))
+        code = self._first_codes
+        out = np.zeros(len(left), dtype=bool)
+        alike = (code[left] >= 0) & (code[left] == code[right])
+        for i in np.flatnonzero(~alike):
+            out[i] = self.differ(int(left[i]), int(right[i]))
+        return out
 
 
 def _within_two_edits(a: str, b: str) -> bool:

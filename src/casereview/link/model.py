@@ -98,6 +98,30 @@ def _crossed_similar_level(col: str, other: str) -> Any:
     return _crossed_similar_level_class()(col, other)
 
 
+def _shared_level_class() -> Any:
+    from splink.internals.comparison_level_library import ArrayIntersectLevel
+
+    class SharedElementLevel(ArrayIntersectLevel):
+        """Splink's `ArrayIntersectLevel` with at least one element in common, asked on
+        DuckDB with `list_has_any`: `list_intersect` builds a list for every pair, and over
+        the millions of pairs of a 1M-mention predict `list_has_any` answers at a third of
+        the cost, with the same truth value for every pair (NULL lists and NULL elements
+        alike). Other dialects, and two or more in common, get Splink's own SQL."""
+
+        def create_sql(self, sql_dialect: Any) -> str:
+            if sql_dialect.sql_dialect_str != "duckdb" or self.min_intersection != 1:
+                return str(super().create_sql(sql_dialect))
+            self.col_expression.sql_dialect = sql_dialect
+            return f"list_has_any({self.col_expression.name_l}, {self.col_expression.name_r})"
+
+    return SharedElementLevel
+
+
+def _shared_level(col: str) -> Any:
+    """At least one element of the list column `col` in common (`SharedElementLevel`)."""
+    return _shared_level_class()(col, 1)
+
+
 def _name_comparison(prefix: str, *, forename: bool) -> Any:
     """Forename or surname levels: exact, equivalent (nickname/variant), similar, swapped."""
     import splink.comparison_library as cl
@@ -112,7 +136,7 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
     ]
     if forename:
         levels.append(
-            cll.ArrayIntersectLevel("forename_keys", 1).configure(
+            _shared_level("forename_keys").configure(
                 tf_adjustment_column=col, label_for_charts="Nickname or spelling variant"
             )
         )
@@ -123,7 +147,7 @@ def _name_comparison(prefix: str, *, forename: bool) -> Any:
             )
         )
         levels.append(
-            cll.ArrayIntersectLevel("surname_parts", 1).configure(
+            _shared_level("surname_parts").configure(
                 label_for_charts="Shares part of a compound surname"
             )
         )
@@ -409,7 +433,7 @@ def model_settings(frame: pd.DataFrame | None = None, *, addresses: bool = False
         cll = _cl()
         comparisons.append(
             cl.CustomComparison(
-                [cll.NullLevel("phones"), cll.ArrayIntersectLevel("phones", 1), cll.ElseLevel()],
+                [cll.NullLevel("phones"), _shared_level("phones"), cll.ElseLevel()],
                 output_column_name="phones",
             )
         )
@@ -930,6 +954,45 @@ class ScoredPairs:
     model: TrainedModel
 
 
+@contextmanager
+def distinct_blocked_pairs(linker: Any) -> Iterator[None]:
+    """Splink's blocking on DuckDB, meanwhile, without the GROUP BY it puts over the pairs of
+    all its rules when one rule explodes a list (`LIST_KEYS`), where that GROUP BY cannot
+    merge two rows: every rule leaves out the pairs of the rules before it, a rule joins each
+    pair at most once, and the one exploding rule comes last and is made distinct. At a
+    million mentions that GROUP BY hashed some thirty million pairs into themselves. With
+    several exploding rules, or one that is not last, Splink's SQL is kept."""
+    from splink.internals import blocking
+
+    original = blocking.block_using_rules_sqls
+    if type(linker._db_api).__name__ != "DuckDBAPI":
+        yield
+        return
+
+    def without_regrouping(*args: Any, **kwargs: Any) -> list[dict[str, str]]:
+        sqls: list[dict[str, str]] = original(*args, **kwargs)
+        rules = kwargs.get("blocking_rules") or []
+        exploding = [isinstance(rule, blocking.ExplodingBlockingRule) for rule in rules]
+        if (
+            len(sqls) >= 2
+            and sum(exploding) == 1
+            and exploding[-1]
+            and sqls[-2]["output_table_name"] == "__splink__blocked_id_pairs_non_unique"
+            and "GROUP BY join_key_l, join_key_r" in sqls[-1]["sql"]
+        ):
+            return [
+                *sqls[:-2],
+                {"sql": sqls[-2]["sql"], "output_table_name": sqls[-1]["output_table_name"]},
+            ]
+        return sqls
+
+    blocking.block_using_rules_sqls = without_regrouping
+    try:
+        yield
+    finally:
+        blocking.block_using_rules_sqls = original
+
+
 def score_frame(
     linker: Any,
     model: TrainedModel,
@@ -942,7 +1005,8 @@ def score_frame(
     column Splink gives with `detail`, else ids, weight and probability (and the two
     sources with `sources`), read from the backend as only those columns (at a million
     mentions two text columns of a few million pairs are hundreds of megabytes)."""
-    predictions = linker.inference.predict(threshold_match_weight=min_weight)
+    with distinct_blocked_pairs(linker):
+        predictions = linker.inference.predict(threshold_match_weight=min_weight)
     if detail:
         pairs = predictions_as_pandas(predictions)
     else:
@@ -959,8 +1023,15 @@ def scored_columns(sources: bool) -> list[str]:
 def in_pair_order(pairs: pd.DataFrame) -> pd.DataFrame:
     """Scored pairs sorted by their two ids. The backend returns pairs in no fixed order
     (threads): sorted, so that every choice made later in pair order (one-to-one, the
-    no-bridge rule) is the same on every run."""
-    return pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+    no-bridge rule) is the same on every run. The two ids are sorted as one integer key when
+    they fit (a third faster than pandas' sort by two columns at a million mentions)."""
+    left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
+    right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
+    if len(left) and min(left.min(), right.min()) >= 0 and max(left.max(), right.max()) < 2**31:
+        order = np.argsort((left << 32) | right, kind="stable")
+    else:
+        order = np.lexsort((right, left))
+    return pairs.take(order).reset_index(drop=True)
 
 
 def predictions_as_pandas(predictions: Any, columns: list[str] | None = None) -> pd.DataFrame:

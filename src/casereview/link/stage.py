@@ -80,6 +80,8 @@ from casereview.link.model import (
     TrainedModel,
     backend_for,
     context_comparison,
+    distinct_blocked_pairs,
+    in_pair_order,
     linker_for,
     model_settings,
     predictions_as_pandas,
@@ -208,7 +210,7 @@ def predict_persons(
         assert trained is not None
         with backend_for(engine_name, link) as db_api:
             settings_dict = scoring_settings(frame, trained, dialect, partial, link)
-            linker = linker_for(db_api, frame, settings_dict)
+            linker = linker_for(db_api, frame, _without_sources(settings_dict, link))
             model = TrainedModel(settings_dict)
             timings["train_s"] = time.perf_counter() - t0
             scored, levels = _scored(linker, model, floor, link, timings, say, detail, dialect)
@@ -272,6 +274,15 @@ def scoring_settings(
     settings_dict["retain_matching_columns"] = False
     settings_dict["retain_intermediate_calculation_columns"] = False
     return settings_dict
+
+
+def _without_sources(settings_dict: dict[str, Any], link: Any) -> dict[str, Any]:
+    """The settings the backend scores with: without each pair's two sources unless
+    `link.one_to_one_sources` reads them (two text columns gathered for every blocked pair,
+    tens of millions at a million mentions, for nothing). The saved model keeps them."""
+    if link.one_to_one_sources:
+        return settings_dict
+    return {**settings_dict, "additional_columns_to_retain": []}
 
 
 def train_on_sample(
@@ -621,7 +632,7 @@ def _score_keeping_levels(
     """`score_frame` without detail (the same pairs, weights and order), and each pair's
     comparison levels beside it (`PairLevels`), from one predict."""
     comparisons = linker._settings_obj.core_model_settings.comparisons
-    with _predict_keeping_levels():
+    with _predict_keeping_levels(), distinct_blocked_pairs(linker):
         predictions = linker.inference.predict(threshold_match_weight=floor)
     gammas = {c.output_column_name: c._gamma_column_name for c in comparisons}
     adjusted = {
@@ -634,7 +645,7 @@ def _score_keeping_levels(
     if sources:
         keep += ["source_l", "source_r"]
     pairs = predictions_as_pandas(predictions, keep + list(gammas.values()) + list(adjusted.values()))
-    pairs = pairs.sort_values(["unique_id_l", "unique_id_r"], kind="stable").reset_index(drop=True)
+    pairs = in_pair_order(pairs)
     levels = PairLevels(
         keys=_pair_keys(
             pairs["unique_id_l"].to_numpy(dtype=np.int64),
@@ -725,10 +736,8 @@ def _with_context(
     # A person in common is evidence for two mentions of one name (an associate named on two
     # referrals about one child), never for two names: a mother and her son, two siblings,
     # are named with the same people all the time.
-    names = Forenames(frame)
-    for i in np.flatnonzero(level == COMMON):
-        if names.differ(int(left[i]), int(right[i])):
-            level[i] = ELSE
+    common = np.flatnonzero(level == COMMON)
+    level[common[Forenames(frame).differ_pairs(left[common], right[common])]] = ELSE
     # The pairs context leaves below the near-miss floor are dropped before context is
     # applied (the same weights: `apply_context` adds the same numbers), so that only the
     # pairs kept are copied (on Spark's driver at a million mentions: 1 of 3 million).
@@ -740,7 +749,11 @@ def _with_context(
         # Each mention's list made once and shared by its pairs (a mention is in many), for
         # the mentions of the pairs kept only.
         shown = np.full(len(frame), None, dtype=object)
-        named = np.unique(np.concatenate([left[keep], right[keep]]))
+        marked = np.zeros(len(frame), dtype=bool)
+        marked[left[keep]] = True
+        marked[right[keep]] = True
+        named = np.flatnonzero(marked)  # sorted and distinct, without sorting two million
+        del marked
         shown[named] = pd.Series(context_lists(matrix[named]), dtype="object").to_numpy()
         pairs["context_l"] = shown[left[keep]]
         pairs["context_r"] = shown[right[keep]]
