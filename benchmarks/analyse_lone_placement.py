@@ -30,8 +30,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).parent))
 
 from casereview.link import stage
-from casereview.link.cluster import Clustering, attach_bare_names
+from casereview.link.cluster import Clustering
 from casereview.link.evaluate import pairwise
+from casereview.link.placement import attach_bare_names
 from casereview.link.spark_stage import LEAN_COLUMNS, PRESENCE_COLUMNS
 
 MAIN = "75ffaf7"
@@ -134,7 +135,7 @@ def _kinds(frame: pd.DataFrame, before: dict[int, int], after: dict[int, int]) -
 def _why_left(frame: pd.DataFrame, after: dict[int, int]) -> str:
     """Why the full-name mentions still alone after placing (whose true person is mentioned
     again) were not placed: the step of `attach_bare_names` that stopped each."""
-    from casereview.link.cluster import _Company, _Years
+    from casereview.link.placement import _Company, _Years
 
     ids = frame["unique_id"].to_numpy(dtype=np.int64)
     label = np.array([after[int(i)] for i in ids], dtype=np.int64)

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from linkworld import tiny_people
 
-from casereview.link.cluster import Clustering, attach_bare_names
+from casereview.link.cluster import Clustering
 from casereview.link.frame import build_frame
+from casereview.link.placement import attach_bare_names
 from casereview.link.stage import Prediction, predict_persons
 
 # Each planted person: a list of mentions (the columns of `build_frame`'s input). Records

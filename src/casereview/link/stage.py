@@ -35,7 +35,6 @@ from casereview.errors import LinkageError, StageError
 from casereview.link.cluster import (
     Clustering,
     Forenames,
-    attach_bare_names,
     cluster_mentions,
     household_guard,
     one_to_one,
@@ -90,6 +89,7 @@ from casereview.link.model import (
     training_sample,
     u_pairs,
 )
+from casereview.link.placement import attach_bare_names
 from casereview.link.places import resolve_places
 from casereview.link.prenormalise import normalised_ahead
 from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model

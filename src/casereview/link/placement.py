@@ -1,0 +1,312 @@
+"""Placing lone mentions by the company they keep (`attach_bare_names`).
+
+After the pairs are clustered, some mentions stand alone although their person is written
+about elsewhere: a name with nothing else, a name whose evidence no pair took up, a surname
+alone. Two names alone never reach the threshold, so no pair can join them; the people their
+record names (the child an associate is named by, the suspect of a crime against that child)
+can. docs/linkage.md says what is placed and what never is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from casereview.link.cluster import Clustering, Judgement
+from casereview.values.name_variants import forename_keys
+
+__all__ = ["PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
+
+# A person mentioned at least this many times is the likelier referent of a mention that
+# gives only their full name: the prior odds that a bare name refers to one person grow with
+# how often that person is written about (a prolific suspect, a child in many referrals).
+PROLIFIC_MENTIONS = 4
+# What a mention carries besides its name; a "bare" mention carries none of it.
+_EVIDENCE = ("dob", "yob_lo", "postcode", "address", "phones", "identifier", "strong_id")
+# A lone mention placed by its company joins a person whose years of birth are at most this
+# far from its own (a year mistyped by one is common; a generation apart is someone else).
+PLACED_YEARS_APART = 1
+
+
+def attach_bare_names(
+    frame: pd.DataFrame,
+    clustering: Clustering,
+    judgements: Iterable[Judgement] = (),
+    min_mentions: int = PROLIFIC_MENTIONS,
+) -> int:
+    """Place the mentions that no pair joined to anyone by the company they keep. Three
+    kinds of lone mention are placed:
+
+    - a full name and nothing else (no date of birth or age, postcode, address, phone or
+      identifier): joined to the person of that full name (forename and surname keys) named
+      with a person its record names (the associate a child names, and the suspect of a
+      crime against that child), else to the one person of that name when exactly one
+      carries it, has at least `min_mentions` mentions and is written about in the
+      mention's borough;
+    - a full name with evidence that no pair took up (a date of birth in a referral, a
+      phone): joined only to the person of that full name named with a person its record
+      names;
+    - a surname alone, when the word is never written as a given name in the frame (a
+      police nominal whose forename column is empty): joined only to the person carrying
+      that surname named with a person its record names, and not when its record names
+      someone of that surname (the family's surname: any of the family). A lone word from
+      a one-field name ("Bernard") is stored as a surname but is as likely a given name, a
+      nickname or a street name: a word some record writes as a given name is not placed
+      as a surname.
+
+    The last two kinds also need a year of birth within `PLACED_YEARS_APART` of the
+    person's, when both have one. A person named in the same record as the mention is never
+    joined, nor one against a "not same" judgement.
+    Two names alone never reach the threshold, and a name is often someone else's (two Jan
+    Johnsons): only a name placed by the company it keeps, or no one else's and written
+    about again and again, is joined. Changes `clustering.labels` in place (a cluster's
+    label stays its smallest mention id) and returns how many mentions were joined."""
+    labels = clustering.labels
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    has_sur = pd.notna(sur)
+    named = pd.notna(fore) & has_sur
+    evidence = np.zeros(len(frame), dtype=bool)
+    for col in _EVIDENCE:
+        if col in frame.columns:
+            evidence |= frame[col].notna().to_numpy()
+    bare = named & ~evidence
+    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    size = pd.Series(label).value_counts()
+    lone = pd.Series(label).map(size).to_numpy() == 1
+    surname_only = _not_given_names(frame, has_sur & pd.isna(fore) & lone)
+    placing = lone & (named | surname_only)
+    if not placing.any():
+        return 0
+    record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    borough = frame["borough"].to_numpy(dtype=object) if "borough" in frame.columns else None
+    years = _Years(frame)
+    key = np.full(len(frame), None, dtype=object)
+    key[named] = [
+        f"{f}|{s}" for f, s in zip(fore[named].tolist(), sur[named].tolist(), strict=True)
+    ]
+    # The persons carrying each full name and each surname that a lone mention carries,
+    # bare mentions and surnames alone left alone not counted: two bare mentions of one name
+    # say nothing of who else carries it.
+    alone = bare & lone
+    holders = _holders(key, label, named & ~alone, placing & named)
+    surname_holders = _holders(sur, label, has_sur & ~alone & ~surname_only, surname_only)
+    not_same: dict[int, set[int]] = {}
+    for j in judgements:
+        if j.judgement == "not_same":
+            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
+            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+    # Each person's positions in the frame, found once (not a scan of the frame per mention).
+    at = pd.Series(label).groupby(label).indices
+    company = _Company(record, label, at)
+    joins: list[tuple[int, int]] = []  # (lone mention, person label it joins)
+    placed = {"bare": 0, "bare_by_company": 0, "evidence": 0, "surname": 0}
+    for pos in np.flatnonzero(placing):
+        mention, own = int(ids[pos]), int(label[pos])
+        kind = "bare" if bare[pos] else "evidence" if named[pos] else "surname"
+        if kind == "surname":
+            others = surname_holders.get(sur[pos], set()) - {own}
+        else:
+            others = holders.get(key[pos], set()) - {own}
+        if not others:
+            continue
+        mine = company.named_with(int(pos), own)
+        # The one person of that name named with someone the lone mention's record names
+        # (and, for a mention with evidence, born within a year of it).
+        if kind == "bare":
+            target = company.shared(mine, others)
+        else:
+            # A record names each person once: its other people are not candidates. A
+            # surname alone beside someone of that surname (the child of the family) is any
+            # of the family.
+            if kind == "surname" and any((sur[at[p]] == sur[pos]).any() for p in mine):
+                continue
+            sharing = company.sharing(mine, others - mine)
+            near = {p for p in sharing if years.near(int(pos), at[p])}
+            target = next(iter(near)) if len(near) == 1 else None
+            company.placed = target is not None
+        if target is None:
+            if kind != "bare" or len(others) != 1:
+                continue
+            target = next(iter(others))
+            if size[target] < min_mentions:
+                continue
+        rows = at[target]
+        if not np.isnan(record[pos]) and (record[rows] == record[pos]).any():
+            continue
+        # Written about in the borough the bare name was written in: a name alone in
+        # another borough is as likely someone else of that name (unless the company it
+        # keeps placed it).
+        if (
+            not company.placed
+            and borough is not None
+            and borough[pos] is not None
+            and borough[pos] not in set(borough[rows].tolist())
+        ):
+            continue
+        if mention in not_same and not_same[mention] & set(ids[rows].tolist()):
+            continue
+        joins.append((own, target))
+        placed["bare_by_company" if kind == "bare" and company.placed else kind] += 1
+    _merge(labels, ids, at, joins)
+    joined = len(joins)
+    if joined:
+        clustering.notes.append(
+            f"{joined} lone mention(s) joined by the company they keep: "
+            f"{placed['bare_by_company']} giving only a full name to the one of that name "
+            f"named with someone their record names, {placed['bare']} to the one person of "
+            f"that name with at least {min_mentions} mentions, {placed['evidence']} full "
+            f"names with evidence no pair took up and {placed['surname']} surnames alone to "
+            f"the one of that name named with someone their record names"
+        )
+    return joined
+
+
+def _holders(
+    values: np.ndarray, label: np.ndarray, rows: np.ndarray, wanted: np.ndarray
+) -> dict[str, set[int]]:
+    """The persons (labels) of the rows `rows` (a mask) carrying each value that a row of
+    `wanted` carries (only those values are looked up)."""
+    needed = pd.unique(values[wanted])
+    take = rows & pd.Series(values, dtype=object).isin(needed).to_numpy()
+    out: dict[str, set[int]] = {}
+    for value, person in zip(values[take].tolist(), label[take].tolist(), strict=True):
+        out.setdefault(value, set()).add(person)
+    return out
+
+
+def _not_given_names(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Per row, whether it is one of `rows` (a mask) and its surname is a word no row of the
+    frame writes as a given name (nor is a nickname of one): a surname alone that may be
+    placed as a surname."""
+    out = np.zeros(len(frame), dtype=bool)
+    if not rows.any():
+        return out
+    given: set[str] = set(frame["forename_std"].dropna().tolist())
+    given.update(frame["forename_keys"].explode().dropna().tolist())
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    for pos in np.flatnonzero(rows):
+        s = sur[pos]
+        out[pos] = s not in given and given.isdisjoint(forename_keys(s))
+    return out
+
+
+class _Years:
+    """The years of birth (from a date of birth or an age) of a frame's rows."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.lo = pd.to_numeric(frame["yob_lo"], errors="coerce").to_numpy(dtype=float)
+        self.hi = pd.to_numeric(frame["yob_hi"], errors="coerce").to_numpy(dtype=float)
+
+    def near(self, pos: int, rows: np.ndarray, apart: int = PLACED_YEARS_APART) -> bool:
+        """Row `pos`'s years within `apart` years of some row of `rows`, or either side
+        without a year."""
+        if np.isnan(self.lo[pos]):
+            return True
+        lo, hi = self.lo[rows], self.hi[rows]
+        known = ~np.isnan(lo)
+        if not known.any():
+            return True
+        gap = np.maximum(lo[known], self.lo[pos]) - np.minimum(hi[known], self.hi[pos])
+        return bool((gap <= apart).any())
+
+
+def _merge(
+    labels: dict[int, int],
+    ids: np.ndarray,
+    at: Mapping[int, np.ndarray],
+    joins: list[tuple[int, int]],
+) -> None:
+    """Join the persons of each pair of labels in `joins` (chains too: a lone mention joined
+    to another that is joined elsewhere); each new person's label is its smallest mention id."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in joins:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for x in list(parent):
+        groups.setdefault(root(x), []).append(x)
+    for members in groups.values():
+        merged = [int(m) for person in members for m in ids[at[person]].tolist()]
+        new = min(merged)
+        for m in merged:
+            labels[m] = new
+
+
+class _Company:
+    """The persons named in the same records as a mention or a person: the company a bare
+    name keeps, which tells apart the people who carry it."""
+
+    def __init__(self, record: np.ndarray, label: np.ndarray, at: Mapping[int, np.ndarray]):
+        self.record, self.at = record, at
+        known = ~np.isnan(record)
+        order = np.argsort(record[known], kind="stable")
+        # Records sorted, with the person of each of their mentions: a record's persons are
+        # one slice, looked up when asked (most records are never asked about).
+        self.records, self.persons = record[known][order], label[known][order]
+        # Where each record's slice starts and ends, found once for every record.
+        unique, first = np.unique(self.records, return_index=True)
+        ends = np.append(first[1:], len(self.records))
+        self._span = dict(
+            zip(unique.tolist(), zip(first.tolist(), ends.tolist(), strict=True), strict=True)
+        )
+        self._named: dict[float, set[int]] = {}
+        self._kept: dict[int, set[int]] = {}
+        self.placed = False
+
+    def _named_in(self, r: float) -> set[int]:
+        named = self._named.get(r)
+        if named is None:
+            lo, hi = self._span.get(r, (0, 0))
+            named = self._named[r] = set(self.persons[lo:hi].tolist())
+        return named
+
+    def _of(self, rows: np.ndarray, person: int) -> set[int]:
+        out: set[int] = set()
+        for r in self.record[rows].tolist():
+            if r == r:  # not NaN: a mention without a record names no one with it
+                out |= self._named_in(r)
+        out.discard(person)
+        return out
+
+    def of_person(self, person: int) -> set[int]:
+        kept = self._kept.get(person)
+        if kept is None:
+            kept = self._kept[person] = self._of(self.at[person], person)
+        return kept
+
+    def named_with(self, pos: int, own: int) -> set[int]:
+        """The persons (other than `own`) named in the record of row `pos`."""
+        r = float(self.record[pos])
+        if r != r:  # NaN: a mention without a record names no one with it
+            return set()
+        return self._named_in(r) - {own}
+
+    def sharing(self, mine: set[int], candidates: set[int]) -> set[int]:
+        """The `candidates` (persons) named in a record with one of `mine` (the persons a
+        mention's record names, `named_with`)."""
+        # Being named in one record is symmetric: the candidates named with one of `mine` are
+        # found from the few persons of this record, not from every holder of a common name.
+        found: set[int] = set()
+        for person in mine:
+            found |= candidates & self.of_person(person)
+        return found
+
+    def shared(self, mine: set[int], candidates: set[int]) -> int | None:
+        """The one of `candidates` (persons) named in a record with one of `mine` (the
+        persons a mention's record names), if exactly one is; sets `placed` accordingly."""
+        found = self.sharing(mine, candidates)
+        self.placed = len(found) == 1
+        return next(iter(found)) if self.placed else None
