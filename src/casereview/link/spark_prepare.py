@@ -38,9 +38,18 @@ from sqlalchemy import Engine, select
 
 from casereview.errors import LinkageError
 from casereview.link.context import load_record_links
-from casereview.link.frame import KEY_READS, add_blocking_keys, add_record_mates
+from casereview.link.frame import KEY_READS, REFINEMENTS, add_blocking_keys, add_record_mates
 from casereview.link.judgements import active_judgements
-from casereview.link.spark_stage import Ready, _restore, _spill, give_back, ready_for_spark
+from casereview.link.spark_stage import (
+    _TRAIN_READS,
+    ChunkSpill,
+    Ready,
+    StagedParts,
+    _restore,
+    give_back,
+    lean_in_place,
+)
+from casereview.link.stage import plan_prediction
 from casereview.link.staging import NAME_COLUMNS, _normalised, mention_chunks
 from casereview.model.tables import mention_person
 from casereview.settings import Settings
@@ -48,6 +57,8 @@ from casereview.settings import Settings
 __all__ = ["Prepared", "prepare_in_child"]
 
 _READY = "ready.pickle"
+# Mentions read, normalised and staged at a time: what the child holds of the whole frame.
+CHUNK = 50_000
 _FAILED = "failed.pickle"
 
 
@@ -83,7 +94,7 @@ class Prepared:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def prepare_in_child(engine: Engine, settings: Settings) -> Prepared:
+def prepare_in_child(engine: Engine, settings: Settings, *, chunk: int = CHUNK) -> Prepared:
     """Read, normalise, guard and stage every mention of `engine`'s store in a child process
     (module docstring), into a new private folder in `link.spark_staging_dir`; the caller
     hands `Prepared.ready` and the folder to `predict_persons_on_spark`, reads the names and
@@ -94,7 +105,7 @@ def prepare_in_child(engine: Engine, settings: Settings) -> Prepared:
     try:
         url = engine.url.render_as_string(hide_password=False)
         child = multiprocessing.get_context("spawn").Process(
-            target=_child, args=(url, settings, str(folder)), name="casereview-link-prepare"
+            target=_child, args=(url, settings, str(folder), chunk), name="casereview-link-prepare"
         )
         child.start()
         child.join()
@@ -122,11 +133,11 @@ def prepare_in_child(engine: Engine, settings: Settings) -> Prepared:
     return prepared
 
 
-def _child(url: str, settings: Settings, folder_name: str) -> None:
+def _child(url: str, settings: Settings, folder_name: str, chunk: int) -> None:
     """The child process: `_prepare`, its answer or its error pickled into the folder."""
     folder = Path(folder_name)
     try:
-        prepared = _prepare(url, settings, folder)
+        prepared = _prepare(url, settings, folder, chunk)
         _write(folder / _READY, prepared)
     except BaseException as error:  # every error goes back to the driver
         where = traceback.format_exc()
@@ -148,68 +159,191 @@ def _write(path: Path, value: Any) -> None:
     part.rename(path)
 
 
-def _prepare(url: str, settings: Settings, folder: Path) -> Prepared:
+def _prepare(url: str, settings: Settings, folder: Path, chunk: int) -> Prepared:
     from casereview.store.db import make_engine, reading
 
     engine = make_engine(url)
     try:
         with reading(engine) as conn:
-            rows, frame = _read_frame(conn)
-            previous = conn.execute(
-                select(mention_person.c.mention_id, mention_person.c.person_id)
-            ).all()
+            chunks = _read_chunks(conn, folder, chunk)
+            previous_file = _previous(conn, folder)
             judgements = active_judgements(conn)
             links = load_record_links(conn)
     finally:
         engine.dispose()
+    if not chunks.count:
+        return Prepared(folder, 0, None, judgements, None, previous_file)
+    ready = _ready_in_chunks(chunks, folder, settings.link, links)
+    return Prepared(folder, ready.mentions, ready, judgements, chunks.names, previous_file)
+
+
+def _previous(conn: Any, folder: Path) -> Path:
+    """Each mention's person before this run, as two numpy arrays pickled into `folder`."""
+    mention: list[np.ndarray] = []
+    person: list[np.ndarray] = []
+    result = conn.execute(select(mention_person.c.mention_id, mention_person.c.person_id))
+    for batch in result.partitions(100_000):
+        mention.append(np.array([m for m, _p in batch], dtype=np.int64))
+        person.append(np.array([p for _m, p in batch], dtype=np.int64))
     previous_file = folder / "previous.pickle"
+    empty = np.zeros(0, dtype=np.int64)
     _write(
         previous_file,
-        (
-            np.array([m for m, _p in previous], dtype=np.int64),
-            np.array([p for _m, p in previous], dtype=np.int64),
-        ),
+        (np.concatenate([empty, *mention]), np.concatenate([empty, *person])),
     )
-    del previous
-    if rows.empty:
-        return Prepared(folder, 0, None, judgements, None, previous_file)
-    names_file = _spill(rows, folder)
-    del rows
-    give_back()
-    ready = ready_for_spark(frame, folder, settings.link, None, links, lambda _m: None)
-    ready.frame = None  # the emptied frame stays here
-    return Prepared(folder, ready.mentions, ready, judgements, names_file, previous_file)
+    return previous_file
 
 
-def _read_frame(conn: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`staging.read_frame_in_chunks`, with less at its peak: the chunks are put together a
-    column at a time, each chunk's column freed as it goes (not the whole frame beside its
-    chunks), and the blocking keys built on the columns they read (`KEY_READS`), added to
-    the frame in place."""
-    names: list[pd.DataFrame] = []
-    parts: list[pd.DataFrame] = []
-    for raw in mention_chunks(conn):
-        names.append(raw[NAME_COLUMNS].copy())
-        parts.append(_normalised(raw))
+# What the whole-data steps read of every mention: the blocking keys (`KEY_READS`), record
+# mates (the name keys, `record_id`), the skewed-block guard's refinements (`REFINEMENTS`),
+# the linked records and record context (`record_id`) and the training sample (its size and
+# `unique_id`). The frame's other columns are only ever in memory a chunk at a time.
+_WHOLE_READS: tuple[str, ...] = tuple(
+    dict.fromkeys(("unique_id", "record_id", *KEY_READS, *REFINEMENTS))
+)
+# What is left of those once the keys and record mates are made (the guard's, the linked
+# records', record context's and the sample's).
+_PLAN_READS: tuple[str, ...] = ("unique_id", "record_id", *REFINEMENTS)
+
+
+@dataclass
+class _Chunks:
+    """The store read a chunk at a time: each chunk's normalised frame pickled in `files`
+    (rows `bounds[i]:bounds[i+1]` of the whole frame), the raw name columns spilled in
+    `names`, and `whole`: `_WHOLE_READS` of every mention (one frame, in mention-id order)."""
+
+    files: list[Path]
+    bounds: list[int]
+    names: Path
+    whole: pd.DataFrame
+
+    @property
+    def count(self) -> int:
+        return self.bounds[-1]
+
+    def load(self, number: int) -> pd.DataFrame:
+        with open(self.files[number], "rb") as source:
+            chunk: pd.DataFrame = pickle.load(source)  # noqa: S301  # nosec B301 (0700 folder)
+        self.files[number].unlink()
+        return chunk
+
+
+def _read_chunks(conn: Any, folder: Path, chunk: int) -> _Chunks:
+    """Pass one over the store: each chunk of mentions normalised (`staging._normalised`,
+    `build_frame`'s per-row work) and put on disk, keeping only `_WHOLE_READS` of it; the
+    columns put together a column at a time (as `staging.read_frame_in_chunks` does)."""
+    names = ChunkSpill(folder, "names")
+    files: list[Path] = []
+    bounds = [0]
+    kept: list[pd.DataFrame] = []
+    for raw in mention_chunks(conn, chunk=chunk):
+        lo, hi = bounds[-1], bounds[-1] + len(raw)
+        rows = raw[NAME_COLUMNS].copy()
+        rows.index = pd.RangeIndex(lo, hi)
+        names.add(rows)
+        del rows
+        part = _normalised(raw)
         del raw
-    if not parts:
-        empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in NAME_COLUMNS})
-        return empty, pd.DataFrame({"unique_id": pd.Series([], dtype="int64")})
-    rows = pd.concat(names, ignore_index=True)
-    del names
+        part.index = pd.RangeIndex(lo, hi)
+        kept.append(part[[c for c in _WHOLE_READS if c in part.columns]].copy(deep=False))
+        path = folder / f"chunk-{len(files):05d}.pickle"
+        _write(path, part)
+        del part
+        files.append(path)
+        bounds.append(hi)
+    names_file = names.close(NAME_COLUMNS)
+    if not kept:
+        return _Chunks(files, bounds, names_file, pd.DataFrame())
     columns: dict[str, pd.Series] = {}
-    for col in list(parts[0].columns):
-        columns[col] = pd.concat([part.pop(col) for part in parts], ignore_index=True)
-    del parts
-    frame = pd.DataFrame(columns, copy=False)
+    for col in list(kept[0].columns):
+        columns[col] = pd.concat([part.pop(col) for part in kept])
+    del kept
+    whole = pd.DataFrame(columns, copy=False)
     del columns
-    # add_blocking_keys copies the frame it is given: given only the columns it reads (not the
-    # 35 of the frame, a gigabyte of references at 1M) the copy is small and the keys the same
-    # (tests/link/test_spark_stage.py compares the staged frames)
-    keyed = add_blocking_keys(frame[[c for c in KEY_READS if c in frame.columns]])
-    for col in keyed.columns:
-        if col not in frame.columns:
-            frame[col] = keyed[col]
-    del keyed
     give_back()
-    return rows, add_record_mates(frame)
+    return _Chunks(files, bounds, names_file, whole)
+
+
+def _ready_in_chunks(chunks: _Chunks, folder: Path, link: Any, links: np.ndarray) -> Ready:
+    """`spark_stage.ready_for_spark` on the frame the chunks make, without ever making it:
+    the whole-data steps (blocking keys, record mates, `stage.plan_prediction`: the guard,
+    the floor, record context, the training sample) run on `_WHOLE_READS` of every mention,
+    and pass two over the chunks adds their keys to each and stages it, its sampled rows,
+    its lean columns, the rows of the witness and the columns `model.train` reads. The
+    files, values and types are `ready_for_spark`'s (tests/link/test_spark_stage.py)."""
+    whole = chunks.whole
+    # add_blocking_keys copies the frame it is given: only the columns it reads
+    keyed = add_blocking_keys(whole[[c for c in KEY_READS if c in whole.columns]])
+    for col in keyed.columns:
+        if col not in whole.columns:
+            whole[col] = keyed[col]
+    del keyed
+    add_record_mates(whole)
+    for col in [c for c in whole.columns if c in KEY_READS and c not in _PLAN_READS]:
+        del whole[col]
+    give_back()
+    plan = plan_prediction(whole, link, None, links, lambda _m: None)
+    sample, on_all = plan.sample, plan.sample is whole
+    sampled = (
+        np.zeros(0, dtype=np.int64)
+        if sample is None or on_all
+        else np.sort(sample.index.to_numpy(dtype=np.int64))
+    )
+    plan.sample = sample = None
+    keys = [c for c in whole.columns if c.startswith(("bk_", "bka_"))]
+    staged, sample_parts = StagedParts(folder), StagedParts(folder)
+    lean = ChunkSpill(folder, "lean")
+    reads: list[pd.DataFrame] = []
+    found: set[str] = set()
+    witnessed: list[pd.DataFrame] = []
+    for number in range(len(chunks.files)):
+        lo, hi = chunks.bounds[number], chunks.bounds[number + 1]
+        chunk = chunks.load(number)
+        for col in keys:
+            chunk[col] = whole[col].iloc[lo:hi]
+        columns = list(chunk.columns)
+        first = {col: chunk[col].first_valid_index() for col in columns if col not in found}
+        rows = [at for at in first.values() if at is not None]
+        found.update(col for col, at in first.items() if at is not None)
+        if rows:
+            witnessed.append(chunk.loc[sorted(set(rows))].copy())
+        staged.add(chunk)
+        picked = sampled[(sampled >= lo) & (sampled < hi)]
+        source = chunk if on_all else chunk.loc[picked]
+        if len(picked):
+            sample_parts.add(source)
+        if on_all or len(picked):
+            reads.append(source[[c for c in _TRAIN_READS if c in source.columns]].copy())
+        del source
+        lean_in_place(chunk)
+        lean.add(chunk)
+        del chunk
+        give_back()
+    del whole
+    chunks.whole = pd.DataFrame()
+    shape = pd.concat(witnessed).sort_index()
+    shape = shape.loc[~shape.index.duplicated()]
+    del witnessed
+    train_reads = None
+    if on_all or len(sampled):
+        train_reads = folder / f"train-reads-{len(chunks.files)}.pickle"
+        _write(train_reads, pd.concat(reads) if len(reads) > 1 else reads[0])
+    del reads
+    give_back()
+    return Ready(
+        mentions=chunks.count,
+        staged=staged.close(shape.iloc[:0]),
+        spilled=lean.close(),
+        shape=shape,
+        notes=plan.notes,
+        trained=plan.trained,
+        partial=plan.partial,
+        floor=plan.floor,
+        use_context=plan.use_context,
+        mates=plan.mates,
+        on_all=on_all,
+        sample_staged=sample_parts.close(shape.iloc[:0]) if len(sampled) else None,
+        sampled=len(sampled),
+        train_reads=train_reads,
+        frame=None,
+    )

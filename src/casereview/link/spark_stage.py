@@ -73,8 +73,10 @@ from casereview.settings import Settings
 
 __all__ = [
     "LEAN_COLUMNS",
+    "ChunkSpill",
     "ExplainedPairs",
     "Ready",
+    "StagedParts",
     "give_back",
     "lean_in_place",
     "predict_persons_on_spark",
@@ -212,6 +214,50 @@ def _stage(frame: pd.DataFrame, folder: Path) -> Path:
     return staged
 
 
+class StagedParts:
+    """`_stage`'s Parquet files made a chunk of rows at a time (`add`): the same files (rows
+    of `_PARQUET_ROWS` each, the types `model._arrow_frame` gives), never more than a
+    file's rows of Arrow held; `close` gives the folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / f"frame-{next(_STAGED)}"
+        self.folder.mkdir(mode=0o700)
+        self._held: list[Any] = []
+        self._rows = 0
+        self._files = 0
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        if not len(chunk):
+            return
+        table = _arrow_frame(chunk, set())
+        self._held.append(table)
+        self._rows += table.num_rows
+        while self._rows >= _PARQUET_ROWS:
+            self._write(_PARQUET_ROWS)
+
+    def _write(self, rows: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        whole = pa.concat_tables(self._held).combine_chunks()
+        self._held = [whole.slice(rows)] if whole.num_rows > rows else []
+        self._rows = whole.num_rows - rows
+        pq.write_table(whole.slice(0, rows), self.folder / f"part-{self._files:05d}.parquet")
+        self._files += 1
+        del whole
+        pa.default_memory_pool().release_unused()
+
+    def close(self, empty: pd.DataFrame) -> Path:
+        """The folder, the last rows written; `empty`: the frame's columns, written as one
+        empty file when no row came (as `_stage` writes an empty frame)."""
+        if self._rows:
+            self._write(self._rows)
+        elif not self._files:
+            self._held = [_arrow_frame(empty.iloc[:0], set())]
+            self._write(0)
+        return self.folder
+
+
 def _spill(frame: pd.DataFrame, folder: Path) -> Path:
     """Every column of `frame` pickled into a file in `folder` (each column on its own, so
     that the pickler's memo of objects stays a column's), then removed from `frame` in place;
@@ -226,15 +272,71 @@ def _spill(frame: pd.DataFrame, folder: Path) -> Path:
     return spilled
 
 
+class ChunkSpill:
+    """A frame written to a file in `folder` a chunk of rows at a time (`add`), each chunk's
+    columns pickled on their own, for `_restore` to read back whole: what `_spill` writes,
+    made without ever holding the whole frame. The chunks carry their rows' index (the
+    positions in the whole frame) and come in order."""
+
+    _MARK = "casereview-chunks"
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.path = folder / f"{name}-{next(_STAGED)}.pickle"
+        self._out = open(self.path, "xb")  # noqa: SIM115 (closed by `close`)
+        self.path.chmod(0o600)
+        self._columns: list[str] | None = None
+        pickle.dump(self._MARK, self._out, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        if self._columns is None:
+            self._columns = list(chunk.columns)
+            pickle.dump(self._columns, self._out, protocol=pickle.HIGHEST_PROTOCOL)
+        if list(chunk.columns) != self._columns:
+            raise LinkageError("a spilled chunk's columns differ from the first chunk's")
+        pickle.dump(len(chunk.columns), self._out, protocol=pickle.HIGHEST_PROTOCOL)
+        for col in chunk.columns:
+            pickle.dump(chunk[col], self._out, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def close(self, columns: list[str] | None = None) -> Path:
+        """The file, finished; `columns`: those of a frame with no rows (no chunk added)."""
+        if self._columns is None:
+            self._columns = list(columns or [])
+            pickle.dump(self._columns, self._out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(None, self._out, protocol=pickle.HIGHEST_PROTOCOL)
+        self._out.close()
+        return self.path
+
+
 def _restore(frame: pd.DataFrame, spilled: Path) -> None:
-    """The columns `_spill` wrote, back into `frame` (emptied by it), and the file removed."""
+    """The columns `_spill` (or a `ChunkSpill`) wrote, back into `frame` (emptied by it), and
+    the file removed. A chunked file's columns are put together a column at a time."""
     with open(spilled, "rb") as source:
         columns = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
-        for col in columns:
-            values = pickle.load(source)  # noqa: S301  # nosec B301
-            frame[col] = values
-            del values
+        if columns == ChunkSpill._MARK:
+            _restore_chunks(frame, source)
+        else:
+            for col in columns:
+                values = pickle.load(source)  # noqa: S301  # nosec B301
+                frame[col] = values
+                del values
     spilled.unlink()
+
+
+def _restore_chunks(frame: pd.DataFrame, source: Any) -> None:
+    columns = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
+    pieces: dict[str, list[pd.Series]] = {col: [] for col in columns}
+    while (count := pickle.load(source)) is not None:  # noqa: S301  # nosec B301
+        for col in columns[:count]:
+            pieces[col].append(pickle.load(source))  # noqa: S301  # nosec B301
+    for col in columns:
+        parts = pieces.pop(col)
+        if not parts:
+            frame[col] = pd.Series([], dtype="object")
+        elif len(parts) == 1:
+            frame[col] = parts[0]
+        else:
+            frame[col] = pd.concat(parts)
+        del parts
 
 
 def _staged_linker(db_api: Any, table: Any, settings: Any) -> Any:
