@@ -313,14 +313,17 @@ def test_the_child_process_stages_what_the_driver_would_and_leaves_it_on_disk(
     got = prepared.ready
     assert got is not None and got.frame is None and prepared.folder.parent == staging
     assert prepared.mentions == want.mentions == len(rows) > link.train_sample_size
-    for name in ("notes", "trained", "partial", "floor", "use_context", "on_all", "sampled"):
+    for name in ("on_all", "sampled"):
         assert getattr(got, name) == getattr(want, name), name
+    for name in ("notes", "trained", "partial", "floor", "use_context"):
+        assert getattr(got.plan, name) == getattr(want.plan, name), name
+    assert got.plan.frame.empty and got.plan.sample is None
     if guard:  # the small cap refined some keys and dropped others
-        assert any("refined" in note for note in got.notes)
-        assert any("dropped" in note for note in got.notes)
-    assert (got.mates is None) == (want.mates is None)
-    if got.mates is not None and want.mates is not None:
-        for theirs, ours in zip(got.mates, want.mates, strict=True):
+        assert any("refined" in note for note in got.plan.notes)
+        assert any("dropped" in note for note in got.plan.notes)
+    assert (got.plan.mates is None) == (want.plan.mates is None)
+    if got.plan.mates is not None and want.plan.mates is not None:
+        for theirs, ours in zip(got.plan.mates, want.plan.mates, strict=True):
             np.testing.assert_array_equal(theirs, ours)
     pd.testing.assert_frame_equal(got.shape, want.shape)
     assert got.sample_staged is not None and want.sample_staged is not None

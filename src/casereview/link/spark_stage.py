@@ -437,18 +437,14 @@ class Ready:
     """A frame guarded, staged and put on disk for Spark (`ready_for_spark`): what scoring
     needs of it, the driver's own copy of the lean frame waiting in `spilled` until the
     scored pairs are clustered. Made in the driver itself, or in a child process whose heap
-    goes with it (`link/spark_prepare.py`); everything in it but `frame` pickles small."""
+    goes with it (`link/spark_prepare.py`); everything in it but `frame` pickles small.
+    `plan` is `stage.plan_prediction`'s answer without its frame and sample (on disk)."""
 
     mentions: int
     staged: Path
     spilled: Path
     shape: pd.DataFrame
-    notes: list[str]
-    trained: dict[str, Any] | None
-    partial: bool
-    floor: float
-    use_context: bool
-    mates: tuple[np.ndarray, np.ndarray] | None
+    plan: Plan
     on_all: bool
     # The training sample's Parquet files and its size (None: a model was given, or on all).
     sample_staged: Path | None = None
@@ -457,6 +453,12 @@ class Ready:
     train_reads: Path | None = None
     # The emptied frame `_spill` left (in the driver only; a child leaves it out).
     frame: pd.DataFrame | None = None
+
+
+def _planned(plan: Plan) -> Plan:
+    """`plan` without its frame and training sample (staged, on disk): what `Ready` keeps."""
+    plan.frame, plan.sample = pd.DataFrame(), None
+    return plan
 
 
 def ready_for_spark(
@@ -508,12 +510,7 @@ def ready_for_spark(
         staged=staged,
         spilled=spilled,
         shape=shape,
-        notes=plan.notes,
-        trained=plan.trained,
-        partial=plan.partial,
-        floor=plan.floor,
-        use_context=plan.use_context,
-        mates=plan.mates,
+        plan=_planned(plan),
         on_all=on_all,
         sample_staged=sample_staged,
         sampled=sampled,
@@ -596,7 +593,8 @@ def _predict(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     dialect = "spark"
-    notes, trained, partial, floor = ready.notes, ready.trained, ready.partial, ready.floor
+    plan = ready.plan
+    notes, trained, partial, floor = plan.notes, plan.trained, plan.partial, plan.floor
     mentions, shape, staged = ready.mentions, ready.shape, ready.staged
     if ready.on_all:
         say(f"training the model on all {mentions} mentions (spark)")
@@ -666,7 +664,7 @@ def _predict(
         explained["detail"] = _detail(frame, staged, shape, pairs, settings, link)
         return pairs
 
-    plan = Plan(frame, notes, trained, partial, floor, ready.use_context, ready.mates, None)
+    plan.frame, plan.trained = frame, trained
     # Handed over in a list that `finish_prediction` empties: no name here keeps every
     # scored pair alive once record context has replaced them with the pairs it keeps.
     handed = [scored]
