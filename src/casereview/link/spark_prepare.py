@@ -4,13 +4,27 @@ At a million mentions, reading the store and building the frame in pandas takes 
 driver's Python to a high-water mark of 1.9 GB and leaves 1.1 GB resident that the
 allocator never gives back (RESULTS.md, seventh session): the floor of every later phase,
 with the driver JVM beside it. Here a child process (multiprocessing, spawn: a fresh
-interpreter, nothing of the parent's heap copied) reads the store, builds the frame a chunk
-at a time (`staging.read_frame_in_chunks`), guards the blocks, draws the training sample and
-stages both as Parquet (`spark_stage.ready_for_spark`), writes the lean frame, the columns
-`model.train` reads, the display names' raw columns and the mentions' previous persons into
-the run's private folder (0700), and exits. The driver gets back a small `Prepared` and
-reads each piece from the folder when it needs it: the lean frame after scoring, the names
-and previous persons when it writes the store.
+interpreter, nothing of the parent's heap copied) reads the store and stages it for Spark,
+and exits; the driver gets back a small `Prepared` and reads each piece from the run's
+private folder (0700) when it needs it: the lean frame after scoring, the names and
+previous persons when it writes the store.
+
+The child never holds the whole frame either (tenth session). Pass one reads the store
+`CHUNK` mentions at a time (`staging.mention_chunks`), normalises each chunk
+(`staging._normalised`: `build_frame`'s per-row work), spills its display names' raw
+columns (`spark_stage.ChunkSpill`) and pickles the chunk into the folder, keeping in memory
+only the columns the whole-data steps read (`_WHOLE_READS`: the blocking keys' parts, the
+record id, the guard's refinements, the unique id). On those columns of every mention it
+then makes the blocking keys and record mates (their codes number values by first
+appearance over all mentions, so they need every mention) and runs
+`stage.plan_prediction` (the skewed-block guard, which counts each key's blocks over all
+mentions; the linked records; record context; the floor; the training sample). Pass two
+reads the chunks back one at a time, adds each its rows of the keys, and writes its share
+of the staged frame and the training sample (`spark_stage.StagedParts`: the very files
+`_stage` writes), its lean columns, its rows of the witness and of the columns
+`model.train` reads. The answer is `spark_stage.ready_for_spark`'s on the whole frame,
+file for file and value for value (tests/link/test_spark_stage.py compares them, with
+chunks of 97 mentions and a cap that makes the guard refine and drop keys).
 
 An error in the child is raised again in the driver with its message (the child's own
 exception when it pickles, else a `LinkageError` naming it); a child that dies without
@@ -246,7 +260,7 @@ def _read_chunks(conn: Any, folder: Path, chunk: int) -> _Chunks:
         part = _normalised(raw)
         del raw
         part.index = pd.RangeIndex(lo, hi)
-        kept.append(part[[c for c in _WHOLE_READS if c in part.columns]].copy(deep=False))
+        kept.append(_compact(part[[c for c in _WHOLE_READS if c in part.columns]]))
         path = folder / f"chunk-{len(files):05d}.pickle"
         _write(path, part)
         del part
@@ -263,6 +277,36 @@ def _read_chunks(conn: Any, folder: Path, chunk: int) -> _Chunks:
     del columns
     give_back()
     return _Chunks(files, bounds, names_file, whole)
+
+
+def _compact(part: pd.DataFrame) -> pd.DataFrame:
+    """`part` with the text columns the blocking keys and record mates read held as Arrow
+    text (a few bytes a row, not a pointer and a Python string) and `phones` as its first
+    phone only (all `add_blocking_keys` reads of it): `coded.Coded` codes Arrow text as it
+    codes the same Python strings, so the keys are the same. A column that is not all
+    text stays as it is."""
+    import pyarrow as pa
+
+    out = pd.DataFrame(index=part.index)
+    for col in part.columns:
+        values = part[col]
+        if col in KEY_READS and col != "phones" and values.dtype == object:
+            try:
+                text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            except (pa.ArrowException, TypeError, ValueError):
+                text = None
+            if text is not None:
+                values = pd.Series(pd.arrays.ArrowExtensionArray(text), index=part.index)
+        elif col == "phones":
+            first = [[p[0]] if isinstance(p, list | tuple) and len(p) else None for p in values]
+            try:
+                phones = pa.array(first, type=pa.list_(pa.string()))
+            except (pa.ArrowException, TypeError, ValueError):
+                phones = None
+            if phones is not None:
+                values = pd.Series(pd.arrays.ArrowExtensionArray(phones), index=part.index)
+        out[col] = values
+    return out
 
 
 def _ready_in_chunks(chunks: _Chunks, folder: Path, link: Any, links: np.ndarray) -> Ready:
