@@ -39,6 +39,7 @@ from __future__ import annotations
 import multiprocessing
 import pickle
 import shutil
+import sys
 import tempfile
 import traceback
 import weakref
@@ -219,6 +220,8 @@ _WHOLE_READS: tuple[str, ...] = tuple(
 # What is left of those once the keys and record mates are made (the guard's, the linked
 # records', record context's and the sample's).
 _PLAN_READS: tuple[str, ...] = ("unique_id", "record_id", *REFINEMENTS)
+# What record mates read besides those.
+_MATES_READS: tuple[str, ...] = ("forename_std", "surname_std")
 
 
 @dataclass
@@ -267,6 +270,7 @@ def _read_chunks(conn: Any, folder: Path, chunk: int) -> _Chunks:
         files.append(path)
         bounds.append(hi)
     names_file = names.close(NAME_COLUMNS)
+    _forget_normalised()
     if not kept:
         return _Chunks(files, bounds, names_file, pd.DataFrame())
     columns: dict[str, pd.Series] = {}
@@ -279,18 +283,33 @@ def _read_chunks(conn: Any, folder: Path, chunk: int) -> _Chunks:
     return _Chunks(files, bounds, names_file, whole)
 
 
+def _forget_normalised() -> None:
+    """Empty the normalisers' caches (`casereview.values`, `functools.lru_cache`: up to a
+    few hundred thousand names and postcodes each, bounded but a few hundred megabytes at a
+    million mentions): nothing in this process normalises again once the chunks are read."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("casereview.values") or module is None:
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear):
+                clear()
+    give_back()
+
+
 def _compact(part: pd.DataFrame) -> pd.DataFrame:
-    """`part` with the text columns the blocking keys and record mates read held as Arrow
-    text (a few bytes a row, not a pointer and a Python string) and `phones` as its first
-    phone only (all `add_blocking_keys` reads of it): `coded.Coded` codes Arrow text as it
-    codes the same Python strings, so the keys are the same. A column that is not all
-    text stays as it is."""
+    """`part` with its text columns held as Arrow text (a few bytes a row, not a pointer
+    and a Python string: and no Python object of a chunk outlives it, to keep the heap's
+    pages pinned) and `phones` as its first phone only (all `add_blocking_keys` reads of
+    it): `coded.Coded` codes Arrow text as it codes the same Python strings, and the guard
+    refines with the same values, so the keys are the same. A column that is not all text
+    stays as it is."""
     import pyarrow as pa
 
     out = pd.DataFrame(index=part.index)
     for col in part.columns:
         values = part[col]
-        if col in KEY_READS and col != "phones" and values.dtype == object:
+        if col != "phones" and values.dtype == object:
             try:
                 text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
             except (pa.ArrowException, TypeError, ValueError):
@@ -323,6 +342,9 @@ def _ready_in_chunks(chunks: _Chunks, folder: Path, link: Any, links: np.ndarray
         if col not in whole.columns:
             whole[col] = keyed[col]
     del keyed
+    for col in [c for c in whole.columns if c in KEY_READS and c not in _MATES_READS]:
+        del whole[col]
+    give_back()
     add_record_mates(whole)
     for col in [c for c in whole.columns if c in KEY_READS and c not in _PLAN_READS]:
         del whole[col]

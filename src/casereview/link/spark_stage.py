@@ -273,37 +273,47 @@ def _spill(frame: pd.DataFrame, folder: Path) -> Path:
 
 
 class ChunkSpill:
-    """A frame written to a file in `folder` a chunk of rows at a time (`add`), each chunk's
-    columns pickled on their own, for `_restore` to read back whole: what `_spill` writes,
-    made without ever holding the whole frame. The chunks carry their rows' index (the
+    """A frame written into `folder` a chunk of rows at a time (`add`), for `_restore` to
+    read back whole: what `_spill` writes, made without ever holding the whole frame. Each
+    column goes to a file of its own (its chunks pickled one after another), so that
+    `_restore` puts one column together at a time. The chunks carry their rows' index (the
     positions in the whole frame) and come in order."""
 
     _MARK = "casereview-chunks"
 
     def __init__(self, folder: Path, name: str) -> None:
         self.path = folder / f"{name}-{next(_STAGED)}.pickle"
-        self._out = open(self.path, "xb")  # noqa: SIM115 (closed by `close`)
-        self.path.chmod(0o600)
         self._columns: list[str] | None = None
-        pickle.dump(self._MARK, self._out, protocol=pickle.HIGHEST_PROTOCOL)
+        self._files: list[Path] = []
 
     def add(self, chunk: pd.DataFrame) -> None:
         if self._columns is None:
             self._columns = list(chunk.columns)
-            pickle.dump(self._columns, self._out, protocol=pickle.HIGHEST_PROTOCOL)
+            self._files = [
+                self.path.with_name(f"{self.path.stem}-{n}.pickle")
+                for n in range(len(self._columns))
+            ]
+            for file in self._files:
+                file.touch(mode=0o600, exist_ok=False)
         if list(chunk.columns) != self._columns:
             raise LinkageError("a spilled chunk's columns differ from the first chunk's")
-        pickle.dump(len(chunk.columns), self._out, protocol=pickle.HIGHEST_PROTOCOL)
-        for col in chunk.columns:
-            pickle.dump(chunk[col], self._out, protocol=pickle.HIGHEST_PROTOCOL)
+        for col, file in zip(self._columns, self._files, strict=True):
+            with open(file, "ab") as out:
+                pickle.dump(chunk[col], out, protocol=pickle.HIGHEST_PROTOCOL)
 
     def close(self, columns: list[str] | None = None) -> Path:
-        """The file, finished; `columns`: those of a frame with no rows (no chunk added)."""
+        """The file that names the columns' files; `columns`: those of a frame with no rows
+        (no chunk added)."""
         if self._columns is None:
             self._columns = list(columns or [])
-            pickle.dump(self._columns, self._out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(None, self._out, protocol=pickle.HIGHEST_PROTOCOL)
-        self._out.close()
+        with open(self.path, "xb") as out:
+            pickle.dump(self._MARK, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(
+                (self._columns, [file.name for file in self._files]),
+                out,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+        self.path.chmod(0o600)
         return self.path
 
 
@@ -313,7 +323,7 @@ def _restore(frame: pd.DataFrame, spilled: Path) -> None:
     with open(spilled, "rb") as source:
         columns = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
         if columns == ChunkSpill._MARK:
-            _restore_chunks(frame, source)
+            _restore_chunks(frame, source, spilled.parent)
         else:
             for col in columns:
                 values = pickle.load(source)  # noqa: S301  # nosec B301
@@ -322,21 +332,24 @@ def _restore(frame: pd.DataFrame, spilled: Path) -> None:
     spilled.unlink()
 
 
-def _restore_chunks(frame: pd.DataFrame, source: Any) -> None:
-    columns = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
-    pieces: dict[str, list[pd.Series]] = {col: [] for col in columns}
-    while (count := pickle.load(source)) is not None:  # noqa: S301  # nosec B301
-        for col in columns[:count]:
-            pieces[col].append(pickle.load(source))  # noqa: S301  # nosec B301
-    for col in columns:
-        parts = pieces.pop(col)
-        if not parts:
+def _restore_chunks(frame: pd.DataFrame, source: Any, folder: Path) -> None:
+    columns, names = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
+    if not names:  # no rows
+        for col in columns:
             frame[col] = pd.Series([], dtype="object")
-        elif len(parts) == 1:
-            frame[col] = parts[0]
-        else:
-            frame[col] = pd.concat(parts)
+        return
+    for col, name in zip(columns, names, strict=True):
+        parts: list[pd.Series] = []
+        file = folder / name
+        with open(file, "rb") as pieces:
+            while True:
+                try:
+                    parts.append(pickle.load(pieces))  # noqa: S301  # nosec B301
+                except EOFError:
+                    break
+        frame[col] = parts[0] if len(parts) == 1 else pd.concat(parts)
         del parts
+        file.unlink()
 
 
 def _staged_linker(db_api: Any, table: Any, settings: Any) -> Any:
