@@ -190,7 +190,9 @@ def main() -> None:
     say(f"child's Prepared ({prepared.mentions:,} mentions)")
     frame = pd.DataFrame()
     _restore(frame, ready.spilled)
-    plan = Plan(frame, [], None, False, ready.plan.floor, ready.plan.use_context, ready.plan.mates, None)
+    plan = Plan(
+        frame, [], None, False, ready.plan.floor, ready.plan.use_context, ready.plan.mates, None
+    )
     say(f"the lean frame back ({len(frame.columns)} columns)")
     below = link.match_weight_threshold - link.near_miss_margin
     pairs = _scored(frame, args.pairs, link.match_weight_threshold, below, ready.plan.floor)
