@@ -190,10 +190,12 @@ def main() -> None:
     say(f"child's Prepared ({prepared.mentions:,} mentions)")
     frame = pd.DataFrame()
     _restore(frame, ready.spilled)
-    plan = Plan(frame, [], None, False, ready.floor, ready.use_context, ready.mates, None)
+    plan = Plan(
+        frame, [], None, False, ready.plan.floor, ready.plan.use_context, ready.plan.mates, None
+    )
     say(f"the lean frame back ({len(frame.columns)} columns)")
     below = link.match_weight_threshold - link.near_miss_margin
-    pairs = _scored(frame, args.pairs, link.match_weight_threshold, below, ready.floor)
+    pairs = _scored(frame, args.pairs, link.match_weight_threshold, below, ready.plan.floor)
     gc.collect()
     say(f"{len(pairs):,} scored pairs (stand-ins) held, as Spark's scoring leaves them")
     model = TrainedModel(reference_model())

@@ -20,7 +20,7 @@ from casereview.link.cluster import (
     household_guard,
     well_evidenced,
 )
-from casereview.link.context import record_ids
+from casereview.link.context import load_record_links, record_ids
 from casereview.link.frame import (
     build_frame,
     context_matrix,
@@ -41,7 +41,7 @@ from casereview.link.model import (
 )
 from casereview.link.reference import reference_model
 from casereview.link.score import duckdb_settings_from_saved
-from casereview.link.spark_prepare import prepare_in_child
+from casereview.link.spark_prepare import CHUNK, prepare_in_child
 from casereview.link.spark_stage import (
     _EXPLAINED_BATCH,
     _PAIR_ROW,
@@ -278,34 +278,53 @@ def test_explained_files_out_of_order_are_put_in_order_and_a_missing_pair_is_an_
 
 
 @pytest.mark.slow  # a child process: a fresh interpreter imports casereview
+@pytest.mark.parametrize(
+    ("chunk", "guard"),
+    [(CHUNK, {}), (97, {"max_block_size": 4, "block_cap_reference_mentions": 0})],
+    ids=["one-chunk", "chunks-of-97-small-cap"],
+)
 def test_the_child_process_stages_what_the_driver_would_and_leaves_it_on_disk(
-    tmp_path: Path,
+    tmp_path: Path, chunk: int, guard: dict[str, int]
 ) -> None:
     """The store read, guarded and staged in a child process (`prepare_in_child`) gives the
     driver what doing it itself gives (`ready_for_spark`): the same lean frame, staged
-    Parquet, training sample, columns `model.train` reads, plan, names and previous persons."""
+    Parquet, training sample, columns `model.train` reads, plan, names and previous persons.
+    The child never holds the whole frame: read a few mentions at a time (a chunk of 97),
+    with a cap small enough that the skewed-block guard refines and drops keys and the
+    training sample takes rows of every chunk, the answer is the same."""
     store = build_ingested_store(tmp_path, cases=60, seed=4)
     staging = tmp_path / "staging"
     staging.mkdir()
     link = get_settings().link.model_copy(
-        update={"spark_staging_dir": str(staging), "train_sample_size": 150}
+        update={"spark_staging_dir": str(staging), "train_sample_size": 150, **guard}
     )
     settings = get_settings().model_copy(update={"link": link})
     engine = make_engine(f"sqlite:///{store}")
     try:
-        prepared = prepare_in_child(engine, settings)
+        prepared = prepare_in_child(engine, settings, chunk=chunk)
         with reading(engine) as conn:
             rows, frame = read_frame_in_chunks(conn)
+            links = load_record_links(conn)
     finally:
         engine.dispose()
     mine = tmp_path / "mine"
     mine.mkdir()
-    want = ready_for_spark(frame, mine, link, None, None, lambda _m: None)
+    want = ready_for_spark(frame, mine, link, None, links, lambda _m: None)
     got = prepared.ready
     assert got is not None and got.frame is None and prepared.folder.parent == staging
     assert prepared.mentions == want.mentions == len(rows) > link.train_sample_size
-    for name in ("notes", "trained", "partial", "floor", "use_context", "on_all", "sampled"):
+    for name in ("on_all", "sampled"):
         assert getattr(got, name) == getattr(want, name), name
+    for name in ("notes", "trained", "partial", "floor", "use_context"):
+        assert getattr(got.plan, name) == getattr(want.plan, name), name
+    assert got.plan.frame.empty and got.plan.sample is None
+    if guard:  # the small cap refined some keys and dropped others
+        assert any("refined" in note for note in got.plan.notes)
+        assert any("dropped" in note for note in got.plan.notes)
+    assert (got.plan.mates is None) == (want.plan.mates is None)
+    if got.plan.mates is not None and want.plan.mates is not None:
+        for theirs, ours in zip(got.plan.mates, want.plan.mates, strict=True):
+            np.testing.assert_array_equal(theirs, ours)
     pd.testing.assert_frame_equal(got.shape, want.shape)
     assert got.sample_staged is not None and want.sample_staged is not None
     for theirs, ours in ((got.staged, want.staged), (got.sample_staged, want.sample_staged)):

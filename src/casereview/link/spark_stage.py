@@ -73,8 +73,10 @@ from casereview.settings import Settings
 
 __all__ = [
     "LEAN_COLUMNS",
+    "ChunkSpill",
     "ExplainedPairs",
     "Ready",
+    "StagedParts",
     "give_back",
     "lean_in_place",
     "predict_persons_on_spark",
@@ -212,6 +214,50 @@ def _stage(frame: pd.DataFrame, folder: Path) -> Path:
     return staged
 
 
+class StagedParts:
+    """`_stage`'s Parquet files made a chunk of rows at a time (`add`): the same files (rows
+    of `_PARQUET_ROWS` each, the types `model._arrow_frame` gives), never more than a
+    file's rows of Arrow held; `close` gives the folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / f"frame-{next(_STAGED)}"
+        self.folder.mkdir(mode=0o700)
+        self._held: list[Any] = []
+        self._rows = 0
+        self._files = 0
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        if not len(chunk):
+            return
+        table = _arrow_frame(chunk, set())
+        self._held.append(table)
+        self._rows += table.num_rows
+        while self._rows >= _PARQUET_ROWS:
+            self._write(_PARQUET_ROWS)
+
+    def _write(self, rows: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        whole = pa.concat_tables(self._held).combine_chunks()
+        self._held = [whole.slice(rows)] if whole.num_rows > rows else []
+        self._rows = whole.num_rows - rows
+        pq.write_table(whole.slice(0, rows), self.folder / f"part-{self._files:05d}.parquet")
+        self._files += 1
+        del whole
+        pa.default_memory_pool().release_unused()
+
+    def close(self, empty: pd.DataFrame) -> Path:
+        """The folder, the last rows written; `empty`: the frame's columns, written as one
+        empty file when no row came (as `_stage` writes an empty frame)."""
+        if self._rows:
+            self._write(self._rows)
+        elif not self._files:
+            self._held = [_arrow_frame(empty.iloc[:0], set())]
+            self._write(0)
+        return self.folder
+
+
 def _spill(frame: pd.DataFrame, folder: Path) -> Path:
     """Every column of `frame` pickled into a file in `folder` (each column on its own, so
     that the pickler's memo of objects stays a column's), then removed from `frame` in place;
@@ -226,15 +272,84 @@ def _spill(frame: pd.DataFrame, folder: Path) -> Path:
     return spilled
 
 
+class ChunkSpill:
+    """A frame written into `folder` a chunk of rows at a time (`add`), for `_restore` to
+    read back whole: what `_spill` writes, made without ever holding the whole frame. Each
+    column goes to a file of its own (its chunks pickled one after another), so that
+    `_restore` puts one column together at a time. The chunks carry their rows' index (the
+    positions in the whole frame) and come in order."""
+
+    _MARK = "casereview-chunks"
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.path = folder / f"{name}-{next(_STAGED)}.pickle"
+        self._columns: list[str] | None = None
+        self._files: list[Path] = []
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        if self._columns is None:
+            self._columns = list(chunk.columns)
+            self._files = [
+                self.path.with_name(f"{self.path.stem}-{n}.pickle")
+                for n in range(len(self._columns))
+            ]
+            for file in self._files:
+                file.touch(mode=0o600, exist_ok=False)
+        if list(chunk.columns) != self._columns:
+            raise LinkageError("a spilled chunk's columns differ from the first chunk's")
+        for col, file in zip(self._columns, self._files, strict=True):
+            with open(file, "ab") as out:
+                pickle.dump(chunk[col], out, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def close(self, columns: list[str] | None = None) -> Path:
+        """The file that names the columns' files; `columns`: those of a frame with no rows
+        (no chunk added)."""
+        if self._columns is None:
+            self._columns = list(columns or [])
+        with open(self.path, "xb") as out:
+            pickle.dump(self._MARK, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(
+                (self._columns, [file.name for file in self._files]),
+                out,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
+        self.path.chmod(0o600)
+        return self.path
+
+
 def _restore(frame: pd.DataFrame, spilled: Path) -> None:
-    """The columns `_spill` wrote, back into `frame` (emptied by it), and the file removed."""
+    """The columns `_spill` (or a `ChunkSpill`) wrote, back into `frame` (emptied by it), and
+    the file removed. A chunked file's columns are put together a column at a time."""
     with open(spilled, "rb") as source:
         columns = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
-        for col in columns:
-            values = pickle.load(source)  # noqa: S301  # nosec B301
-            frame[col] = values
-            del values
+        if columns == ChunkSpill._MARK:
+            _restore_chunks(frame, source, spilled.parent)
+        else:
+            for col in columns:
+                values = pickle.load(source)  # noqa: S301  # nosec B301
+                frame[col] = values
+                del values
     spilled.unlink()
+
+
+def _restore_chunks(frame: pd.DataFrame, source: Any, folder: Path) -> None:
+    columns, names = pickle.load(source)  # noqa: S301  # nosec B301 (this run wrote it, 0700 folder)
+    if not names:  # no rows
+        for col in columns:
+            frame[col] = pd.Series([], dtype="object")
+        return
+    for col, name in zip(columns, names, strict=True):
+        parts: list[pd.Series] = []
+        file = folder / name
+        with open(file, "rb") as pieces:
+            while True:
+                try:
+                    parts.append(pickle.load(pieces))  # noqa: S301  # nosec B301
+                except EOFError:
+                    break
+        frame[col] = parts[0] if len(parts) == 1 else pd.concat(parts)
+        del parts
+        file.unlink()
 
 
 def _staged_linker(db_api: Any, table: Any, settings: Any) -> Any:
@@ -335,18 +450,14 @@ class Ready:
     """A frame guarded, staged and put on disk for Spark (`ready_for_spark`): what scoring
     needs of it, the driver's own copy of the lean frame waiting in `spilled` until the
     scored pairs are clustered. Made in the driver itself, or in a child process whose heap
-    goes with it (`link/spark_prepare.py`); everything in it but `frame` pickles small."""
+    goes with it (`link/spark_prepare.py`); everything in it but `frame` pickles small.
+    `plan` is `stage.plan_prediction`'s answer without its frame and sample (on disk)."""
 
     mentions: int
     staged: Path
     spilled: Path
     shape: pd.DataFrame
-    notes: list[str]
-    trained: dict[str, Any] | None
-    partial: bool
-    floor: float
-    use_context: bool
-    mates: tuple[np.ndarray, np.ndarray] | None
+    plan: Plan
     on_all: bool
     # The training sample's Parquet files and its size (None: a model was given, or on all).
     sample_staged: Path | None = None
@@ -355,6 +466,12 @@ class Ready:
     train_reads: Path | None = None
     # The emptied frame `_spill` left (in the driver only; a child leaves it out).
     frame: pd.DataFrame | None = None
+
+
+def _planned(plan: Plan) -> Plan:
+    """`plan` without its frame and training sample (staged, on disk): what `Ready` keeps."""
+    plan.frame, plan.sample = pd.DataFrame(), None
+    return plan
 
 
 def ready_for_spark(
@@ -406,12 +523,7 @@ def ready_for_spark(
         staged=staged,
         spilled=spilled,
         shape=shape,
-        notes=plan.notes,
-        trained=plan.trained,
-        partial=plan.partial,
-        floor=plan.floor,
-        use_context=plan.use_context,
-        mates=plan.mates,
+        plan=_planned(plan),
         on_all=on_all,
         sample_staged=sample_staged,
         sampled=sampled,
@@ -494,7 +606,8 @@ def _predict(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     dialect = "spark"
-    notes, trained, partial, floor = ready.notes, ready.trained, ready.partial, ready.floor
+    plan = ready.plan
+    notes, trained, partial, floor = plan.notes, plan.trained, plan.partial, plan.floor
     mentions, shape, staged = ready.mentions, ready.shape, ready.staged
     if ready.on_all:
         say(f"training the model on all {mentions} mentions (spark)")
@@ -564,7 +677,7 @@ def _predict(
         explained["detail"] = _detail(frame, staged, shape, pairs, settings, link)
         return pairs
 
-    plan = Plan(frame, notes, trained, partial, floor, ready.use_context, ready.mates, None)
+    plan.frame, plan.trained = frame, trained
     # Handed over in a list that `finish_prediction` empties: no name here keeps every
     # scored pair alive once record context has replaced them with the pairs it keeps.
     handed = [scored]
