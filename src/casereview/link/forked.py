@@ -8,26 +8,44 @@ The child gets a copy of this process's memory at the fork, works out the functi
 its result back pickled through a pipe. Whenever the child cannot give it (no fork, one core,
 an error in it, killed), `result` works the function out in this process instead: the result
 is the same, only later. The child reads and writes nothing else (it never touches a
-database connection it inherited) and ends once it has sent its result.
+database connection it inherited) and ends once it has sent its result, or as soon as this
+process dies (`die_with_parent`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
+import os
 import pickle
+import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Generic, TypeVar
 
 from casereview.ingest.pipeline import parallel_available
 
-__all__ = ["Forked"]
+__all__ = ["Forked", "die_with_parent"]
 
 T = TypeVar("T")
 
+_PR_SET_PDEATHSIG = 1  # prctl(2), Linux
 
-def _child(fn: Callable[[], Any], parent_end: Connection, end: Connection) -> None:
+
+def die_with_parent(parent: int) -> None:
+    """In a child forked by process `parent`: be killed the moment the parent dies (Linux), and
+    end now if it already has. The child holds copies of the parent's database connections: a
+    child outliving a killed stage keeps its PostgreSQL session, and with it the run's advisory
+    lock, so the killed run would still show running (tests/test_crash_stages.py)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _child(fn: Callable[[], Any], parent: int, parent_end: Connection, end: Connection) -> None:
+    die_with_parent(parent)
     parent_end.close()
     try:
         message = pickle.dumps(("ok", fn()), protocol=pickle.HIGHEST_PROTOCOL)
@@ -54,7 +72,10 @@ class Forked(Generic[T]):
             context = multiprocessing.get_context("fork")
             end, child_end = context.Pipe(duplex=False)
             self.process = context.Process(
-                target=_child, args=(fn, end, child_end), name="casereview-link-rows", daemon=True
+                target=_child,
+                args=(fn, os.getpid(), end, child_end),
+                name="casereview-link-rows",
+                daemon=True,
             )
             self.process.start()
             child_end.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import pickle
 import queue
 import threading
@@ -30,6 +31,7 @@ from typing import Any
 import pyarrow as pa
 
 from casereview.ingest.pipeline import parallel_available
+from casereview.link.forked import die_with_parent
 from casereview.link.frame import (
     Normalised,
     _first_forename,
@@ -104,10 +106,11 @@ def work_out(tables: Tables, column: str, values: list[Any]) -> None:
         _put(tables, _identifiers, values)
 
 
-def _child(parent_end: Connection, end: Connection) -> None:
+def _child(parent: int, parent_end: Connection, end: Connection) -> None:
     """The forked child: work out each batch it is sent until an empty message, then send
     back the tables (pickled). Each column's values once (a value seen in an earlier chunk
-    of the same column has had every normaliser of its chain)."""
+    of the same column has had every normaliser of its chain). It dies with the parent."""
+    die_with_parent(parent)
     parent_end.close()
     tables: Tables = {}
     seen: dict[str, set[Any]] = {}
@@ -142,7 +145,10 @@ class Ahead:
         context = multiprocessing.get_context("fork")
         end, child_end = context.Pipe(duplex=True)
         self.process = context.Process(
-            target=_child, args=(end, child_end), name="casereview-link-normalise", daemon=True
+            target=_child,
+            args=(os.getpid(), end, child_end),
+            name="casereview-link-normalise",
+            daemon=True,
         )
         self.process.start()
         child_end.close()
