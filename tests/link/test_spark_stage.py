@@ -16,7 +16,6 @@ from casereview.errors import LinkageError
 from casereview.link.cluster import (
     Clustering,
     Forenames,
-    attach_bare_names,
     household_guard,
     well_evidenced,
 )
@@ -39,6 +38,7 @@ from casereview.link.model import (
     model_settings,
     prior_recall,
 )
+from casereview.link.placement import attach_bare_names
 from casereview.link.reference import reference_model
 from casereview.link.score import duckdb_settings_from_saved
 from casereview.link.spark_prepare import CHUNK, prepare_in_child

@@ -258,7 +258,7 @@ class _Company:
         self.records, self.persons = record[known][order], label[known][order]
         # Where each record's slice starts and ends, found once for every record.
         unique, first = np.unique(self.records, return_index=True)
-        ends = np.append(first[1:], len(self.records))
+        ends = np.append(first[1:], len(self.records))[: len(first)]  # none when no record
         self._span = dict(
             zip(unique.tolist(), zip(first.tolist(), ends.tolist(), strict=True), strict=True)
         )
