@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from casereview.ingest.pipeline import parallel_available
 
-__all__ = ["Forked", "die_with_parent"]
+__all__ = ["Forked", "die_with_parent", "end_child"]
 
 T = TypeVar("T")
 
@@ -42,6 +42,18 @@ def die_with_parent(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(0)
+
+
+def end_child(end: Connection | None, process: Any) -> None:
+    """Close this side of a forked child's pipe and see the child gone (given 5 s to end,
+    then killed: our own child, by its pid)."""
+    if end is not None:
+        end.close()
+    if process is not None:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _child(fn: Callable[[], Any], parent: int, parent_end: Connection, end: Connection) -> None:
@@ -98,12 +110,5 @@ class Forked(Generic[T]):
         return self.fn()
 
     def close(self) -> None:
-        if self.end is not None:
-            self.end.close()
-            self.end = None
-        if self.process is not None:
-            self.process.join(timeout=5)
-            if self.process.is_alive():
-                self.process.kill()  # our own child, by its pid
-                self.process.join()
-            self.process = None
+        end_child(self.end, self.process)
+        self.end = self.process = None

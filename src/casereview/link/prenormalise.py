@@ -31,7 +31,7 @@ from typing import Any
 import pyarrow as pa
 
 from casereview.ingest.pipeline import parallel_available
-from casereview.link.forked import die_with_parent
+from casereview.link.forked import die_with_parent, end_child
 from casereview.link.frame import (
     Normalised,
     _first_forename,
@@ -193,15 +193,8 @@ class Ahead:
     def close(self) -> None:
         if self.sender is not None and self.sender.is_alive():
             self.outbox.put(None)
-        if self.end is not None:
-            self.end.close()
-            self.end = None
-        if self.process is not None:
-            self.process.join(timeout=5)
-            if self.process.is_alive():
-                self.process.kill()  # our own child, by its pid
-                self.process.join()
-            self.process = None
+        end_child(self.end, self.process)
+        self.end = self.process = None
         if self.sender is not None:
             self.sender.join()  # the pipe is closed or the child gone: it ends
             self.sender = None
