@@ -126,6 +126,13 @@ def append_csv(path: Path, rows: list[dict[str, str]]) -> None:
         csv.DictWriter(f, header, restval="").writerows(rows)
 
 
+def append_referrals(data: Path, referrals: list[dict[str, object]]) -> None:
+    """Referrals added to the council's export (one JSON object per line)."""
+    with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
+        for row in referrals:
+            f.write(json.dumps(row) + "\n")
+
+
 def intel(ref: str, day: str, name: str, dob: str) -> dict[str, str]:
     """An intelligence report on one subject, in the police intelligence log's layout."""
     return {"intel_ref": ref, "subject_id": f"{ref}-S1", "report_date": day,
@@ -293,9 +300,7 @@ def _add_cases(data: Path) -> None:
              "dob": None, "phone": None}
         ]  # fmt: skip
         referrals.append(referral)
-    with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
-        for row in referrals:
-            f.write(json.dumps(row) + "\n")
+    append_referrals(data, referrals)
 
 
 def build_findings_store(folder: Path) -> Engine:
@@ -303,11 +308,11 @@ def build_findings_store(folder: Path) -> Engine:
     return build_store(folder, _add_cases)
 
 
-def build_store(folder: Path, add_cases: Callable[[Path], None]) -> Engine:
-    """A 300-case synthetic world (seed 11) with `add_cases` written into its exports, through
+def build_store(folder: Path, add_cases: Callable[[Path], None], *, seed: int = 11) -> Engine:
+    """A 300-case synthetic world of `seed` with `add_cases` written into its exports, through
     ingest and every stage into a SQLite store in `folder`."""
     data = folder / "data"
-    generate_world(SynthConfig(cases=300, seed=11), data, workers=1)
+    generate_world(SynthConfig(cases=300, seed=seed), data, workers=1)
     add_cases(data)
     engine = make_engine(f"sqlite:///{folder / 'findings.db'}")
     upgrade(engine)

@@ -8,7 +8,6 @@ records by reference (`Found.ref`) and their persons by name (`Found.one`).
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from review.findings_world import (
     _person,
     _referral,
     append_csv,
+    append_referrals,
     build_store,
     intel,
 )
@@ -158,9 +158,7 @@ def add_indicator_cases(data: Path) -> None:
         _referral("CSCX91003", "2019-02-01", EMILY, ["CSE"], "Y", "Concerns about older males.", []),
         _referral("CSCX91004", "2019-02-01", EMILY_OTHER, ["CSE"], "Y", "Concerns about older males.", []),
     ]  # fmt: skip
-    with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
-        for row in referrals:
-            f.write(json.dumps(row) + "\n")
+    append_referrals(data, referrals)
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,23 @@ pipeline built (issue 16, eighth session).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from casereview.ingest import ingest_directory
 from casereview.model.tables import indicators, records
-from casereview.pipeline import run_pipeline
-from casereview.store.db import make_engine, reading
-from casereview.store.migrate import upgrade
-from casereview.synth import SynthConfig, generate_world
-from review.findings_world import CSE_TEXT, MAPPINGS, _crime, _person, _referral, append_csv
+from casereview.store.db import reading
+from review.findings_world import (
+    CSE_TEXT,
+    _crime,
+    _person,
+    _referral,
+    append_csv,
+    append_referrals,
+    build_store,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -57,9 +60,7 @@ def _named_by(ref: str, day: str, child: tuple[str, ...], name: str) -> dict[str
     return referral
 
 
-def _build(folder: Path) -> Engine:
-    data = folder / "data"
-    generate_world(SynthConfig(cases=300, seed=17), data, workers=1)
+def _add_cases(data: Path) -> None:
     sex = "Sexual activity with a child"
     append_csv(data / "met_crime" / "crimes.csv", [
         _crime("CRIS/9200001/21", sex, "01/03/2021", "Y", CSE_TEXT),
@@ -95,19 +96,12 @@ def _build(folder: Path) -> Engine:
             "CSCY00003", "2021-08-10", OTTILIE, ["CSE"], "Y", "Concerns she is exploited.", []
         ),
     ]
-    with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
-        for row in referrals:
-            f.write(json.dumps(row) + "\n")
-    engine = make_engine(f"sqlite:///{folder / 'associates.db'}")
-    upgrade(engine)
-    ingest_directory(engine, MAPPINGS, data, "pipeline")
-    run_pipeline(engine, actor="pipeline")
-    return engine
+    append_referrals(data, referrals)
 
 
 @pytest.fixture(scope="module")
 def codes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
-    engine = _build(tmp_path_factory.mktemp("associates"))
+    engine = build_store(tmp_path_factory.mktemp("associates"), _add_cases, seed=17)
     try:
         with reading(engine) as conn:
             ref = {

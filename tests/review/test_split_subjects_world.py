@@ -15,14 +15,17 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from casereview.ingest import ingest_directory
 from casereview.model.serial import from_json
 from casereview.model.tables import indicators, mentions, records, review_items
-from casereview.pipeline import run_pipeline
-from casereview.store.db import make_engine, reading
-from casereview.store.migrate import upgrade
-from casereview.synth import SynthConfig, generate_world
-from review.findings_world import CSE_TEXT, MAPPINGS, _crime, _person, append_csv, intel
+from casereview.store.db import reading
+from review.findings_world import (
+    CSE_TEXT,
+    _crime,
+    _person,
+    append_csv,
+    build_store,
+    intel,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -34,9 +37,7 @@ BINGO = ("Bingo", "", "09/10/1979", "", "", "")
 
 
 
-def _build(folder: Path) -> Engine:
-    data = folder / "data"
-    generate_world(SynthConfig(cases=300, seed=13), data, workers=1)
+def _add_cases(data: Path) -> None:
     append_csv(data / "met_crime" / "crimes.csv", [
         _crime("CRIS/9100001/20", "Sexual activity with a child", "10/02/2020", "Y", CSE_TEXT),
         _crime("CRIS/9100002/14", "Sexual activity with a child", "05/05/2014", "Y", CSE_TEXT),
@@ -49,16 +50,11 @@ def _build(folder: Path) -> Engine:
         intel("IRX0000001", "2020-09-01", "Quentin Marchbank", "1983-02-14"),
         intel("IRX0000002", "2020-09-01", "Ptolemy Quarrington", "1979-10-09"),
     ])  # fmt: skip
-    engine = make_engine(f"sqlite:///{folder / 'split.db'}")
-    upgrade(engine)
-    ingest_directory(engine, MAPPINGS, data, "pipeline")
-    run_pipeline(engine, actor="pipeline")
-    return engine
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    engine = _build(tmp_path_factory.mktemp("split"))
+    engine = build_store(tmp_path_factory.mktemp("split"), _add_cases, seed=13)
     yield engine
     engine.dispose()
 

@@ -16,21 +16,25 @@ pipeline built (issue 16, ninth session).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
-from casereview.ingest import ingest_directory
 from casereview.model.serial import from_json
 from casereview.model.tables import indicators, records
-from casereview.pipeline import run_pipeline
-from casereview.store.db import make_engine, reading
-from casereview.store.migrate import upgrade
-from casereview.synth import SynthConfig, generate_world
-from review.findings_world import CSE_TEXT, MAPPINGS, _crime, _person, _referral, append_csv, intel
+from casereview.store.db import reading
+from review.findings_world import (
+    CSE_TEXT,
+    _crime,
+    _person,
+    _referral,
+    append_csv,
+    append_referrals,
+    build_store,
+    intel,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -52,9 +56,7 @@ LEONTES = ("Leontes", "Ashbury-Crane", "22/05/1984", "", "", "")
 
 
 
-def _build(folder: Path) -> Engine:
-    data = folder / "data"
-    generate_world(SynthConfig(cases=300, seed=19), data, workers=1)
+def _add_cases(data: Path) -> None:
     append_csv(data / "met_crime" / "crimes.csv", [
         _crime("CRIS/9300001/21", SEX, "10/07/2021", "Y", CSE_TEXT),
         _crime("CRIS/9300002/20", SEX, "31/10/2020", "Y", CSE_TEXT),
@@ -83,20 +85,14 @@ def _build(folder: Path) -> Engine:
         {"associate_id": "CSCZ00001-A1", "name": "Evander Blackthorne-Hale",
          "relationship": "older male friend", "dob": None, "phone": None}
     ]  # fmt: skip
-    with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
-        f.write(json.dumps(referral) + "\n")
-    engine = make_engine(f"sqlite:///{folder / 'intel.db'}")
-    upgrade(engine)
-    ingest_directory(engine, MAPPINGS, data, "pipeline")
-    run_pipeline(engine, actor="pipeline")
-    return engine
+    append_referrals(data, [referral])
 
 
 @pytest.fixture(scope="module")
 def fired(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Each record's reference -> the evidence of its unlinked_intelligence firings, and each
     reference's record id."""
-    engine = _build(tmp_path_factory.mktemp("intel"))
+    engine = build_store(tmp_path_factory.mktemp("intel"), _add_cases, seed=19)
     try:
         with reading(engine) as conn:
             ids = {
