@@ -76,3 +76,44 @@ def test_quarantine_list_and_show_are_audited(
     capsys.readouterr()
     assert main(["--database", store_url, "audit", "verify", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
+
+
+def _count(engine: Engine, table: Any) -> int:
+    from sqlalchemy import func, select
+
+    with reading(engine) as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_several_mappings_in_one_call_are_each_imported(
+    fresh_store: Engine, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from casereview.model.tables import imports, sources
+
+    first = _write(tmp_path)
+    second = tmp_path / "second.yaml"
+    second.write_text(first.read_text().replace("test_police", "other_police"), encoding="utf-8")
+    args = ["--database", store_url, "ingest", str(first), str(second), "--data-dir", str(tmp_path)]
+    assert main([*args, "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["file_name"] for r in results] == ["crimes.csv", "people.csv"] * 2
+    assert _count(fresh_store, sources) == 2 and _count(fresh_store, imports) == 4
+
+    # The same call again: every file of both is the latest import of its bytes, a no-op.
+    assert main(args) == 0
+    assert capsys.readouterr().out.count("unchanged") == 4
+    assert _count(fresh_store, imports) == 4
+
+
+def test_a_bad_mapping_among_several_stops_the_call_before_any_is_imported(
+    fresh_store: Engine, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from casereview.model.tables import imports
+
+    good = _write(tmp_path)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("records:", "recrods:", 1), encoding="utf-8")
+    args = ["--database", store_url, "ingest", str(good), str(bad), "--data-dir", str(tmp_path)]
+    assert main(args) == 2
+    assert "bad.yaml" in capsys.readouterr().err
+    assert _count(fresh_store, imports) == 0

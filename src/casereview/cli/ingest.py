@@ -36,11 +36,14 @@ PROGRESS_MIN_BYTES = 4 * 1024**2
 @app.command("ingest")
 def ingest_command(
     ctx: typer.Context,
-    mapping: Path = typer.Argument(
-        ..., help="Mapping YAML file of one source (see docs/mapping.md)."
+    mapping: list[Path] = typer.Argument(
+        ...,
+        metavar="MAPPING",
+        help="Mapping YAML file of one source (see docs/mapping.md); several are imported "
+        "in the order given.",
     ),
     data_dir: Path = typer.Option(
-        Path("."), "--data-dir", help="Folder the mapping's file paths are relative to."
+        Path("."), "--data-dir", help="Folder the mappings' file paths are relative to."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -51,12 +54,15 @@ def ingest_command(
     are a reported no-op; a changed file, a changed mapping, or an earlier export sent again
     after another replaced it, upserts by source ref and mention key. A store that
     does not exist yet is created first, as `casereview init` would (and said so); a store
-    of an older schema needs `casereview init` to upgrade it.
+    of an older schema needs `casereview init` to upgrade it. Several mappings are all
+    checked before any is imported, then imported one after the other: if one fails, the
+    files imported before it stay imported.
     """
     from casereview.ingest import ingest_mapping, load_mapping
 
     settings = settings_for(ctx)
-    load_mapping(mapping)  # a mapping error is reported before the store is touched
+    for one in mapping:
+        load_mapping(one)  # a mapping error is reported before the store is touched
     engine = open_store(ctx, need_schema=False)
     try:
         created = _create_if_empty(engine, settings.user)
@@ -68,10 +74,12 @@ def ingest_command(
                 if not as_json:
                     console.print(result.reconciliation, highlight=False, soft_wrap=True)
 
-            results = ingest_mapping(
-                engine, mapping, data_dir, settings.user, settings=settings.ingest,
-                on_file=report, on_progress=on_progress,
-            )  # fmt: skip
+            results: list[ImportResult] = []
+            for one in mapping:
+                results += ingest_mapping(
+                    engine, one, data_dir, settings.user, settings=settings.ingest,
+                    on_file=report, on_progress=on_progress,
+                )  # fmt: skip
     finally:
         engine.dispose()
     if as_json:
