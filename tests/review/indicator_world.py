@@ -14,10 +14,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from casereview.ingest import ingest_directory
+from casereview.pipeline import run_pipeline
 from casereview.store.db import make_engine
+from casereview.store.migrate import upgrade
 from pipeline_world import built_once
 from review.findings_world import (
     CSE_TEXT,
+    MAPPINGS,
     Found,
     _crime,
     _person,
@@ -179,16 +183,30 @@ class World:
         shutil.copytree(self.data, to.with_suffix(".data"))
         return make_engine(f"sqlite:///{to}")
 
+    def build_on(self, engine: Engine) -> None:
+        """The world built again into the empty database of `engine` (PostgreSQL): the same
+        exports through the real ingest and every stage."""
+        upgrade(engine)
+        ingest_directory(engine, MAPPINGS, self.data, "pipeline")
+        run_pipeline(engine, actor="pipeline")
 
-def build_indicator_world(folder: Path) -> World:
-    """The world, built once per test run (tests/pipeline_world.built_once; in `folder` when
-    builds are not shared): never change it, `copy()` it."""
+
+# The synthetic world the small indicator world plants its cases in: a few crimes, so that the
+# queue is the planted cases' (about twenty items) and a copy of the store is cheap.
+SMALL_CASES = 10
+
+
+def build_indicator_world(folder: Path, *, cases: int = 300) -> World:
+    """The world (its planted cases in a synthetic world of `cases` crimes), built once per
+    test run (tests/pipeline_world.built_once; in `folder` when builds are not shared): never
+    change it, `copy()` it."""
 
     def build(target: Path) -> Path:
-        build_store(target, add_indicator_cases).dispose()
+        build_store(target, add_indicator_cases, cases=cases).dispose()
         return target / "findings.db"
 
-    store = built_once("indicator_world", build) or build(folder)
+    name = "indicator_world" if cases == 300 else f"indicator_world_{cases}"
+    store = built_once(name, build) or build(folder)
     engine = make_engine(f"sqlite:///{store}")
     try:
         return World(Found(engine), store, store.parent / "data")
