@@ -18,17 +18,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert
 
 from casereview.model.codes import UserRole
 from casereview.model.tables import team_members, teams, users
 from casereview.store.access import Actor, load_actor
 from casereview.store.db import make_engine, reading, writing
-from review.indicator_world import SMALL_CASES, World, build_indicator_world
+from review.indicator_world import (
+    PG_ENV,
+    SMALL_CASES,
+    World,
+    build_indicator_world,
+    pg_create,
+    pg_drop,
+    pg_url,
+)
 
 NOW = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-PG_ENV = "CASEREVIEW_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -73,31 +79,6 @@ def small_indicator_store(tmp_path_factory: pytest.TempPathFactory) -> World:
     return build_indicator_world(tmp_path_factory.mktemp("small-indicators"), cases=SMALL_CASES)
 
 
-def _pg_server() -> Engine:
-    url = make_url(os.environ[PG_ENV]).set(drivername="postgresql+psycopg")
-    return create_engine(url, isolation_level="AUTOCOMMIT")
-
-
-def _pg_url(name: str) -> str:
-    url = make_url(os.environ[PG_ENV]).set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False)
-
-
-def _pg_database(name: str, template: str | None = None) -> None:
-    server = _pg_server()
-    with server.connect() as conn:
-        clone = f' TEMPLATE "{template}"' if template else ""
-        conn.execute(text(f'CREATE DATABASE "{name}"{clone}'))
-    server.dispose()
-
-
-def _drop_pg_database(name: str) -> None:
-    server = _pg_server()
-    with server.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
-
-
 @pytest.fixture(scope="session")
 def small_indicator_pg(small_indicator_store: World) -> Iterator[str | None]:
     """The name of a PostgreSQL database the small indicator world was built into (the same
@@ -107,16 +88,16 @@ def small_indicator_pg(small_indicator_store: World) -> Iterator[str | None]:
         yield None
         return
     name = f"cr_small_indicators_{uuid.uuid4().hex[:8]}"
-    _pg_database(name)
+    pg_create(name)
     try:
-        engine = make_engine(_pg_url(name))
+        engine = make_engine(pg_url(name))
         try:
             small_indicator_store.build_on(engine)
         finally:
             engine.dispose()  # a database with a connection open cannot be cloned
         yield name
     finally:
-        _drop_pg_database(name)
+        pg_drop(name)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -137,10 +118,10 @@ def workflow_store(
     if built is None:
         pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
     name = f"cr_test_{uuid.uuid4().hex[:12]}"
-    _pg_database(name, template=built)
-    engine = make_engine(_pg_url(name))
+    pg_create(name, template=built)
+    engine = make_engine(pg_url(name))
     try:
         yield engine
     finally:
         engine.dispose()
-        _drop_pg_database(name)
+        pg_drop(name)

@@ -8,11 +8,13 @@ records by reference (`Found.ref`) and their persons by name (`Found.one`).
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from casereview.ingest import ingest_directory
 from casereview.pipeline import run_pipeline
@@ -212,3 +214,41 @@ def build_indicator_world(folder: Path, *, cases: int = 300) -> World:
         return World(Found(engine), store, store.parent / "data")
     finally:
         engine.dispose()
+
+
+# Worlds built again on PostgreSQL (`World.build_on`) are databases of the test server that
+# the tests clone (`CREATE DATABASE ... TEMPLATE`), as each test's empty store is cloned from a
+# migrated template (tests/conftest.py).
+PG_ENV = "CASEREVIEW_TEST_DATABASE_URL"
+
+
+def _pg_server() -> Engine:
+    url = make_url(os.environ[PG_ENV]).set(drivername="postgresql+psycopg")
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def pg_url(name: str) -> str:
+    """The URL of database `name` on the test server."""
+    url = make_url(os.environ[PG_ENV]).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def pg_create(name: str, template: str | None = None) -> None:
+    """A new database `name` on the test server: empty, or a clone of `template` (which no
+    connection may hold open)."""
+    server = _pg_server()
+    try:
+        with server.connect() as conn:
+            clone = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{clone}'))
+    finally:
+        server.dispose()
+
+
+def pg_drop(name: str) -> None:
+    server = _pg_server()
+    try:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        server.dispose()
