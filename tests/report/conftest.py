@@ -1,8 +1,8 @@
 """Fixtures of the report tests: the reviewed world (see `reviewed_world.py`: a world the real
 pipeline built, a review team's work done through the workflow), a private copy on each backend.
 
-The fixture world of `report_world.py`, written by hand, is what the tests not yet moved build
-themselves (test_pdf, test_browser, test_cli_report, test_releases)."""
+The fixture world of `report_world.py`, written by hand, is what test_releases.py still builds
+itself."""
 
 from __future__ import annotations
 
@@ -49,14 +49,10 @@ def reviewed_pg(reviewed_world: World) -> Iterator[str | None]:
         pg_drop(name)
 
 
-@pytest.fixture(params=BACKENDS)
-def reviewed_store(
-    request: pytest.FixtureRequest, tmp_path: Path, reviewed_world: World
-) -> Iterator[Engine]:
-    """A private copy of the reviewed world on each backend: the SQLite store copied, or on
-    PostgreSQL a clone of `reviewed_pg` (skipped without CASEREVIEW_TEST_DATABASE_URL)."""
+def _copy(request: pytest.FixtureRequest, folder: Path, world: World) -> Iterator[Engine]:
+    """A private copy of the reviewed world on the backend `request.param`."""
     if request.param == "sqlite":
-        engine = reviewed_world.copy(tmp_path / "store.db")
+        engine = world.copy(folder / "store.db")
         yield engine
         engine.dispose()
         return
@@ -71,3 +67,23 @@ def reviewed_store(
     finally:
         engine.dispose()
         pg_drop(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def reviewed_store(
+    request: pytest.FixtureRequest, tmp_path: Path, reviewed_world: World
+) -> Iterator[Engine]:
+    """A private copy of the reviewed world on each backend: the SQLite store copied, or on
+    PostgreSQL a clone of `reviewed_pg` (skipped without CASEREVIEW_TEST_DATABASE_URL)."""
+    yield from _copy(request, tmp_path, reviewed_world)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_reviewed_store(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    reviewed_world: World,
+) -> Iterator[Engine]:
+    """`reviewed_store`, shared by the tests of one module (for what they all read and make
+    once, e.g. a PDF report; they then run on one xdist worker)."""
+    yield from _copy(request, tmp_path_factory.mktemp("reviewed-module"), reviewed_world)
