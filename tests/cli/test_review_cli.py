@@ -1,5 +1,7 @@
 """The review commands end to end: `queue`, `assign`, `start`, `decide`, `sign-off`, `return`,
-`reopen`, each run through `casereview.cli.main` on a store whose queue `review build` made.
+`reopen`, each run through `casereview.cli.main` on a store whose queue the real pipeline made
+(the small indicator world, each test on its own copy, on each backend: `workflow_store` in
+tests/review/conftest.py).
 
 The workflow rules themselves are tested in tests/review/test_workflow.py; these tests check
 what the command line adds: users named by `--as`, teams by name, one clear line and the
@@ -16,21 +18,25 @@ from typing import Any
 
 import pytest
 from rich.console import Console
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from casereview.cli import main
 from casereview.model.codes import DecisionOutcome, UserRole
 from casereview.model.serial import from_json
 from casereview.model.tables import audit_log, decisions, review_items, users
 from casereview.review import workflow
-from casereview.review.build import build_review
 from casereview.review.triage import queue
 from casereview.settings import reset_settings
 from casereview.store import audit
 from casereview.store.access import Actor, load_actor
 from casereview.store.cli_tokens import TOKEN_ENV, issue_token
 from casereview.store.db import reading, writing
-from review.conftest import ReviewWorld, indicator_world  # type: ignore[import-not-found]
+from review.conftest import (  # type: ignore[import-not-found]  # the fixtures, and their own
+    Staff,
+    small_indicator_pg,  # noqa: F401
+    small_indicator_store,  # noqa: F401
+    workflow_store,  # noqa: F401
+)
 
 WORKFLOW = ("assign", "start", "decide", "sign-off", "return", "reopen")
 NFA = "no_further_action"
@@ -48,16 +54,17 @@ class Run:
 
 @dataclass
 class CliWorld:
-    """The indicator world with a built queue, two teams and a user of every role."""
+    """The small indicator world with the queue the pipeline built (`items` long), two teams
+    and a user of every role."""
 
     url: str
     engine: Engine
-    world: ReviewWorld
     capsys: pytest.CaptureFixture[str]
     north: int
     south: int
     user_ids: dict[str, int]
     tokens: dict[str, str]
+    items: int
 
     def run(self, *args: str) -> Run:
         """Run a command; a workflow command named `--as USER` runs signed in as USER (each
@@ -86,9 +93,12 @@ class CliWorld:
 
 
 @pytest.fixture
-def cli_world(store_url: str, fresh_store: Engine, capsys: pytest.CaptureFixture[str]) -> CliWorld:
-    w = ReviewWorld(fresh_store)
-    indicator_world(w)
+def cli_world(
+    workflow_store: Engine,  # noqa: F811  (the fixture imported above)
+    capsys: pytest.CaptureFixture[str],
+) -> CliWorld:
+    engine = workflow_store
+    w = Staff(engine)
     north, south = w.team("north"), w.team("south")
     people = {
         "rev": (UserRole.REVIEWER, north),
@@ -105,10 +115,15 @@ def cli_world(store_url: str, fresh_store: Engine, capsys: pytest.CaptureFixture
         actor = w.user(name, role, *([team] if team else []))
         assert actor.user_id is not None
         user_ids[name] = actor.user_id
-    build_review(fresh_store, actor="test")
-    with writing(fresh_store) as conn:
+    with writing(engine) as conn:
         tokens = {name: issue_token(conn, uid).token for name, uid in user_ids.items()}
-    return CliWorld(store_url, fresh_store, w, capsys, north, south, user_ids, tokens)
+        items = conn.execute(
+            select(func.count()).select_from(review_items).where(review_items.c.active.is_(True))
+        ).scalar_one()
+    # Every active item fits one listing of the default limit (50): a listing is the queue.
+    assert 2 <= items < 50, items
+    url = engine.url.render_as_string(hide_password=False)
+    return CliWorld(url, engine, capsys, north, south, user_ids, tokens, items)
 
 
 def _state(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -200,7 +215,7 @@ def test_queue_lists_items_with_their_score_contributions(
     w = cli_world
     listed = w.run_json("queue")
     assert listed == [e.as_dict() for e in queue(w.engine)]
-    assert len(listed) == 8
+    assert len(listed) == w.items
     priorities = [e["priority"] for e in listed]
     assert priorities == sorted(priorities, reverse=True)
     for e in listed:
@@ -213,7 +228,8 @@ def test_queue_lists_items_with_their_score_contributions(
     assert repeats, "the indicator world has repeated indicators"
 
     # The table shows the same items in the same order, each with every term of its score.
-    monkeypatch.setattr("casereview.cli.review.console", Console(width=250))
+    # Wide enough for the group item's every term on one line (rich wraps a longer cell).
+    monkeypatch.setattr("casereview.cli.review.console", Console(width=1000))
     shown = w.run("queue")
     assert shown.code == 0
     rows = [line for line in shown.out.splitlines() if line.startswith("│")]
@@ -283,8 +299,8 @@ def test_every_queue_listing_is_audited_once_with_its_filters(
         return written
 
     # Without `--as` the command-line actor (the `user` setting) is the one who looked.
-    assert listed() == [_listing("operator", 8)]
-    assert listed(as_json=False) == [_listing("operator", 8)]
+    assert listed() == [_listing("operator", w.items)]
+    assert listed(as_json=False) == [_listing("operator", w.items)]
     # An empty listing is still a look at the queue.
     assert listed("--team", "south") == [_listing("operator", 0, team="south")]
 

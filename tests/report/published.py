@@ -4,8 +4,15 @@ fixture world and on a store the real pipeline built."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from casereview.model.serial import from_json
+from casereview.model.tables import mentions, records
+from casereview.store.db import reading
 
 # Tables of rates: only their count columns are counts.
 RATES = {"completeness", "linkage_duplicates", "flag_consistency"}
@@ -29,3 +36,27 @@ def unprotected_counts(csv_files: Iterable[Path]) -> list[tuple[str, str, str, s
                 if not (value.isdigit() and int(value) % 5 == 0 and int(value) >= 10):
                     bad.append((path.name, row[0], header, value))
     return bad
+
+
+def personal_values(engine: Engine) -> dict[str, set[str]]:
+    """What identifies a person or a case in the store, as it could be written out."""
+    out: dict[str, set[str]] = {k: set() for k in
+                                ("name", "dob", "phone", "postcode", "address", "ref", "id")}  # fmt: skip
+    with reading(engine) as conn:
+        for fore, sur, dob, phones, postcode, address, ids in conn.execute(
+            select(mentions.c.forenames, mentions.c.surname, mentions.c.dob, mentions.c.phones,
+                   mentions.c.postcode, mentions.c.address, mentions.c.identifiers)
+        ):  # fmt: skip
+            if fore and sur:
+                out["name"] |= {f"{fore} {sur}", f"{sur} {fore}", f"{sur}, {fore}"}
+            if isinstance(dob, dt.date):
+                out["dob"] |= {dob.isoformat(), dob.strftime("%d/%m/%Y")}
+            for phone in from_json(phones, []):
+                out["phone"] |= {phone, phone.replace("+44", "0")}
+            if postcode and len(postcode) >= 5:
+                out["postcode"] |= {postcode, postcode.replace(" ", "")}
+            if address and len(address) >= 8:
+                out["address"].add(address)
+            out["id"] |= {str(v) for v in from_json(ids, {}).values() if len(str(v)) >= 6}
+        out["ref"] = {str(r) for r in conn.execute(select(records.c.source_ref)).scalars()}
+    return out

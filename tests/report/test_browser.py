@@ -1,4 +1,5 @@
-"""The report rendered in headless Debian chromium: every section and chart is on the page.
+"""The report rendered in headless Debian chromium: every section and chart is on the page (the
+report of the reviewed world, tests/report/reviewed_world.py, which the real pipeline built).
 
 Saves full-page screenshots under tests/_artifacts/ (gitignored) for a human to look at.
 """
@@ -9,12 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_world import build_world
 
 from casereview.report import build_report
 from casereview.report.sections import CHARTS
-from casereview.store.db import make_engine
-from casereview.store.migrate import upgrade
+from review.indicator_world import World
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 CHROMIUM = shutil.which("chromium")
@@ -36,12 +35,10 @@ pytestmark = [
 ]
 
 
-def test_report_renders_every_section_and_chart(tmp_path: Path) -> None:
+def test_report_renders_every_section_and_chart(tmp_path: Path, reviewed_world: World) -> None:
     from playwright.sync_api import sync_playwright
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-    upgrade(engine)
-    build_world(engine)
+    engine = reviewed_world.copy(tmp_path / "store.db")
     result = build_report(engine, tmp_path / "out", purpose="browser test")
     engine.dispose()
     ARTIFACTS.mkdir(exist_ok=True)

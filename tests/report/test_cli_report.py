@@ -1,4 +1,5 @@
-"""`casereview report`: JSON result, audit entry, bad input exit codes."""
+"""`casereview report`: JSON result, audit entry, bad input exit codes (the report of the reviewed
+world, tests/report/reviewed_world.py, which the real pipeline built)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
-from report_world import build_world
 
 from casereview.cli import main
 from casereview.store.db import make_engine
 from casereview.store.migrate import upgrade
+from review.indicator_world import World
 
 
 def test_report_command_writes_the_report(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], reviewed_world: World
 ) -> None:
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    build_world(engine)
-    engine.dispose()
+    reviewed_world.copy(tmp_path / "store.db").dispose()
     code = main(
         [
             "--database",

@@ -1,4 +1,5 @@
-"""The records extract leaves through the report's disclosure control (issue 22, item 6)."""
+"""The records extract leaves through the report's disclosure control (issue 22, item 6), on
+the reviewed world (tests/report/reviewed_world.py: built by the real pipeline)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from report_world import ReportWorld
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from casereview.model.tables import audit_log
 from casereview.report.extract import EXTRACT_COLUMNS, records_extract, write_records_extract
@@ -17,8 +17,8 @@ from casereview.store.audit import verify
 from casereview.store.db import reading
 
 
-def test_extract_publishes_no_small_combination(report_world: ReportWorld, tmp_path: Path) -> None:
-    engine = report_world.engine
+def test_extract_publishes_no_small_combination(reviewed_store: Engine, tmp_path: Path) -> None:
+    engine = reviewed_store
     with reading(engine) as conn:
         recs = load_records(conn, load_sources(conn))
     # What the record-level export gave away: combinations held by one record only.

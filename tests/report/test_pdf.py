@@ -1,7 +1,7 @@
 """The report as PDF (`casereview report --format pdf`), rendered by WeasyPrint from the HTML.
 
-The fixture world is built, and the command line run as a user would, once per backend for the
-module (`pdf_report`); each test reads the PDF back with pypdf: a real document, the HTML's
+The reviewed world (tests/report/reviewed_world.py, built by the real pipeline) is copied, and
+the command line run as a user would, once per backend for the module (`pdf_report`); each test reads the PDF back with pypdf: a real document, the HTML's
 headings and every published figure in its text, no personal value, every chart drawn, nothing
 outside the printable area, and one disclosure audit entry that covers the PDF as it covers the
 HTML.
@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_world import FORENAMES, STREETS, SURNAMES, ReportWorld, build_world
+from published import personal_values
+from reviewed_world import PLANTED_WORDS
 from sqlalchemy import Engine, select
 
 from casereview.cli import main
@@ -32,7 +33,7 @@ from casereview.report.render import render_html, write_pdf
 from casereview.report.sections import CHARTS
 from casereview.settings import reset_settings
 from casereview.store.audit import verify
-from casereview.store.db import make_engine, reading
+from casereview.store.db import reading
 
 pytest.importorskip("weasyprint", reason="PDF output needs WeasyPrint: pip install -e '.[dev]'")
 pypdf = pytest.importorskip("pypdf", reason="reading the PDF needs pypdf: pip install -e '.[dev]'")
@@ -73,18 +74,15 @@ def _report(url: str, out: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> R
 
 
 @pytest.fixture(scope="module")
-def pdf_world(module_store_url: str) -> Iterator[tuple[str, ReportWorld]]:
-    """The fixture world in a store of each backend, shared by this module's tests."""
-    engine = make_engine(module_store_url)
-    try:
-        yield module_store_url, build_world(engine)
-    finally:
-        engine.dispose()
+def pdf_world(module_reviewed_store: Engine) -> Iterator[tuple[str, Engine]]:
+    """The reviewed world in a store of each backend, shared by this module's tests: its URL
+    and an engine on it."""
+    yield module_reviewed_store.url.render_as_string(hide_password=False), module_reviewed_store
 
 
 @pytest.fixture(scope="module")
 def pdf_report(
-    pdf_world: tuple[str, ReportWorld], tmp_path_factory: pytest.TempPathFactory
+    pdf_world: tuple[str, Engine], tmp_path_factory: pytest.TempPathFactory
 ) -> Report:
     """The PDF report of the world, made once per backend and read by each test."""
     with pytest.MonkeyPatch.context() as patch:
@@ -186,34 +184,34 @@ def test_pdf_is_a_document_with_every_heading_and_figure_of_the_html(pdf_report:
 
 
 def test_pdf_holds_no_personal_value(
-    pdf_report: Report, pdf_world: tuple[str, ReportWorld]
+    pdf_report: Report, pdf_world: tuple[str, Engine]
 ) -> None:
-    """As tests/report/test_stage.py checks the HTML and CSVs: no secret, no name part."""
-    report_world = pdf_world[1]
+    """As tests/report/test_stage.py checks the HTML and CSVs: no personal value of the store,
+    no planted person's name part."""
+    secrets = personal_values(pdf_world[1])
     reader = pypdf.PdfReader(pdf_report.pdf)
     contents = {
         "text": _pdf_text(pdf_report.pdf).lower(),
         "metadata": " ".join(str(v) for v in (reader.metadata or {}).values()).lower(),
     }
-    words = {*FORENAMES, *SURNAMES, *STREETS}
+    words = set(PLANTED_WORDS)
     found = []
     for where, content in contents.items():
-        for kind, values in report_world.secrets.items():
+        for kind, values in secrets.items():
             found += [(where, kind, v) for v in values if v.lower() in content]
         found += [(where, "name part", w) for w in words if w.lower() in content]
     assert found == []
-    assert all(report_world.secrets.values()), "the world has secrets to look for"
+    assert all(len(v) > 100 for k, v in secrets.items() if k != "id"), "a world to look in"
 
 
 def test_pdf_export_is_audited_like_the_html_one(
     pdf_report: Report,
-    pdf_world: tuple[str, ReportWorld],
+    pdf_world: tuple[str, Engine],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    store_url, report_world = pdf_world
+    store_url, engine = pdf_world
     html_report = _report(store_url, tmp_path / "html", "html", monkeypatch)
-    engine: Engine = report_world.engine
 
     def entry(report: Report) -> tuple[Any, ...]:
         with reading(engine) as conn:

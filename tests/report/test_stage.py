@@ -1,4 +1,5 @@
-"""The report end to end on the fixture world: files, audit, no personal data, joint attack."""
+"""The report end to end on the reviewed world (tests/report/reviewed_world.py: built by the real
+pipeline, reviewed through the workflow): files, audit, no personal data, joint attack."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
-from published import unprotected_counts
-from report_world import FORENAMES, STREETS, SURNAMES, ReportWorld
+from published import personal_values, unprotected_counts
+from reviewed_world import PLANTED_WORDS
 from sdc_attack import attack
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from casereview.errors import ConfigError, ValidationError
 from casereview.model.tables import audit_log, runs
@@ -58,9 +59,9 @@ def _cells(path: Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
-def test_report_files_sections_and_audit(report_world: ReportWorld, tmp_path: Path) -> None:
+def test_report_files_sections_and_audit(reviewed_store: Engine, tmp_path: Path) -> None:
     result = build_report(
-        report_world.engine,
+        reviewed_store,
         tmp_path / "out",
         actor="analyst1",
         purpose="annual transparency",
@@ -80,7 +81,7 @@ def test_report_files_sections_and_audit(report_world: ReportWorld, tmp_path: Pa
     # self-contained: no external resources
     assert not re.search(r"""(src|href)=["'](https?:)?//""", html)
     assert "<link" not in html and "<script" not in html
-    with reading(report_world.engine) as conn:
+    with reading(reviewed_store) as conn:
         entry = conn.execute(select(audit_log).where(audit_log.c.seq == result.audit_seq)).one()
         run = conn.execute(select(runs).where(runs.c.id == result.run_id)).one()
     details = json.loads(entry.details)
@@ -98,25 +99,26 @@ def test_report_files_sections_and_audit(report_world: ReportWorld, tmp_path: Pa
     }
     assert details["rule"] == {"suppress_below": 10, "round_to": 5}
     assert (run.stage, run.status) == ("report", "succeeded")
-    assert verify(report_world.engine).ok
+    assert verify(reviewed_store).ok
 
 
-def test_every_published_count_is_protected(report_world: ReportWorld, tmp_path: Path) -> None:
+def test_every_published_count_is_protected(reviewed_store: Engine, tmp_path: Path) -> None:
     """Each count in the CSVs is [c], 0, or a multiple of 5 that is at least 10."""
-    result = build_report(report_world.engine, tmp_path, purpose="test")
+    result = build_report(reviewed_store, tmp_path, purpose="test")
     assert unprotected_counts(result.csv_files) == []
 
 
-def test_no_personal_data_in_the_output(report_world: ReportWorld, tmp_path: Path) -> None:
-    result = build_report(report_world.engine, tmp_path, purpose="test")
+def test_no_personal_data_in_the_output(reviewed_store: Engine, tmp_path: Path) -> None:
+    result = build_report(reviewed_store, tmp_path, purpose="test")
     html = result.html.read_text(encoding="utf-8")
     text = re.sub(r'src="data:image/png;base64,[^"]+"', "", html)
     outputs = {"report.html": text} | {
         p.name: p.read_text(encoding="utf-8") for p in result.csv_files
     }
-    secrets = report_world.secrets
-    # Single name parts are distinctive invented words; they must not appear either.
-    words = {*FORENAMES, *SURNAMES, *STREETS}
+    secrets = personal_values(reviewed_store)
+    assert all(len(v) > 100 for k, v in secrets.items() if k != "id"), "a world to look in"
+    # The planted people's single name parts are distinctive invented words: none either.
+    words = set(PLANTED_WORDS)
     found = []
     for name, content in outputs.items():
         lowered = content.lower()
@@ -126,10 +128,10 @@ def test_no_personal_data_in_the_output(report_world: ReportWorld, tmp_path: Pat
     assert found == []
 
 
-def test_joint_attack_on_all_published_tables_recovers_nothing(report_world: ReportWorld) -> None:
+def test_joint_attack_on_all_published_tables_recovers_nothing(reviewed_store: Engine) -> None:
     """Differencing, combining tables through shared totals, subtracting rounded values."""
     rule = DisclosureRule()
-    with reading(report_world.engine) as conn:
+    with reading(reviewed_store) as conn:
         names = load_sources(conn)
         recs = load_records(conn, names)
         tables = (
@@ -143,20 +145,24 @@ def test_joint_attack_on_all_published_tables_recovers_nothing(report_world: Rep
         assert {k: b for k, b in bounds.items() if b[1] - b[0] < rule.suppress_below} == {}
 
 
-def test_population_rates(report_world: ReportWorld, tmp_path: Path) -> None:
+def test_population_rates(reviewed_store: Engine, tmp_path: Path) -> None:
+    with reading(reviewed_store) as conn:
+        boroughs = sorted({r.borough for r in load_records(conn, load_sources(conn)) if r.borough})
+    assert len(boroughs) >= 3, boroughs
+    # One figure written with a thousands separator, as a spreadsheet exports it.
+    sizes = ['"52,000"', *(str(10000 + 5000 * k) for k in range(1, len(boroughs)))]
     population = tmp_path / "population.csv"
     population.write_text(
-        'borough,children\nAshdown,40000\nBrackenfield,"52,000"\nColdharbour,30000\n'
-        "Dunmere,20000\nElmstead,25000\nFoxley,10000\n"
+        "borough,children\n" + "".join(f"{b},{n}\n" for b, n in zip(boroughs, sizes, strict=True))
     )
     result = build_report(
-        report_world.engine, tmp_path / "out", purpose="test", population_csv=population
+        reviewed_store, tmp_path / "out", purpose="test", population_csv=population
     )
     rows = _cells(tmp_path / "out" / "cse_concern_rates.csv")
     counts = _cells(tmp_path / "out" / "cse_concern_by_borough.csv")
     assert rows[0] == ["borough", "children", "police per 1,000", "local authority per 1,000"]
     assert "cse_concern_rates" in result.tables
-    with reading(report_world.engine) as conn:
+    with reading(reviewed_store) as conn:
         names = load_sources(conn)
         quality = collect_quality(
             conn, names, load_records(conn, names), read_population(population)
@@ -184,14 +190,14 @@ def test_population_file_errors_name_the_row(tmp_path: Path) -> None:
         read_population(path)
 
 
-def test_bad_format_and_missing_pdf_engine(report_world: ReportWorld, tmp_path: Path) -> None:
+def test_bad_format_and_missing_pdf_engine(reviewed_store: Engine, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown report format"):
-        build_report(report_world.engine, tmp_path, fmt="docx", purpose="x")
+        build_report(reviewed_store, tmp_path, fmt="docx", purpose="x")
     with pytest.raises(ConfigError, match="purpose"):
-        build_report(report_world.engine, tmp_path, purpose="  ")
+        build_report(reviewed_store, tmp_path, purpose="  ")
     from casereview.report.render import pdf_available
 
     if not pdf_available():
         with pytest.raises(ConfigError, match="WeasyPrint"):
-            build_report(report_world.engine, tmp_path / "pdf", fmt="pdf", purpose="x")
+            build_report(reviewed_store, tmp_path / "pdf", fmt="pdf", purpose="x")
         assert not (tmp_path / "pdf").exists()

@@ -308,11 +308,13 @@ def build_findings_store(folder: Path) -> Engine:
     return build_store(folder, _add_cases)
 
 
-def build_store(folder: Path, add_cases: Callable[[Path], None], *, seed: int = 11) -> Engine:
-    """A 300-case synthetic world of `seed` with `add_cases` written into its exports, through
-    ingest and every stage into a SQLite store in `folder`."""
+def build_store(
+    folder: Path, add_cases: Callable[[Path], None], *, seed: int = 11, cases: int = 300
+) -> Engine:
+    """A synthetic world of `cases` crimes and `seed` with `add_cases` written into its exports,
+    through ingest and every stage into a SQLite store in `folder`."""
     data = folder / "data"
-    generate_world(SynthConfig(cases=300, seed=seed), data, workers=1)
+    generate_world(SynthConfig(cases=cases, seed=seed), data, workers=1)
     add_cases(data)
     engine = make_engine(f"sqlite:///{folder / 'findings.db'}")
     upgrade(engine)

@@ -8,16 +8,22 @@ records by reference (`Found.ref`) and their persons by name (`Found.one`).
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
+from casereview.ingest import ingest_directory
+from casereview.pipeline import run_pipeline
 from casereview.store.db import make_engine
+from casereview.store.migrate import upgrade
 from pipeline_world import built_once
 from review.findings_world import (
     CSE_TEXT,
+    MAPPINGS,
     Found,
     _crime,
     _person,
@@ -179,18 +185,70 @@ class World:
         shutil.copytree(self.data, to.with_suffix(".data"))
         return make_engine(f"sqlite:///{to}")
 
+    def build_on(self, engine: Engine) -> None:
+        """The world built again into the empty database of `engine` (PostgreSQL): the same
+        exports through the real ingest and every stage."""
+        upgrade(engine)
+        ingest_directory(engine, MAPPINGS, self.data, "pipeline")
+        run_pipeline(engine, actor="pipeline")
 
-def build_indicator_world(folder: Path) -> World:
-    """The world, built once per test run (tests/pipeline_world.built_once; in `folder` when
-    builds are not shared): never change it, `copy()` it."""
+
+# The synthetic world the small indicator world plants its cases in: a few crimes, so that the
+# queue is the planted cases' (about twenty items) and a copy of the store is cheap.
+SMALL_CASES = 10
+
+
+def build_indicator_world(folder: Path, *, cases: int = 300) -> World:
+    """The world (its planted cases in a synthetic world of `cases` crimes), built once per
+    test run (tests/pipeline_world.built_once; in `folder` when builds are not shared): never
+    change it, `copy()` it."""
 
     def build(target: Path) -> Path:
-        build_store(target, add_indicator_cases).dispose()
+        build_store(target, add_indicator_cases, cases=cases).dispose()
         return target / "findings.db"
 
-    store = built_once("indicator_world", build) or build(folder)
+    name = "indicator_world" if cases == 300 else f"indicator_world_{cases}"
+    store = built_once(name, build) or build(folder)
     engine = make_engine(f"sqlite:///{store}")
     try:
         return World(Found(engine), store, store.parent / "data")
     finally:
         engine.dispose()
+
+
+# Worlds built again on PostgreSQL (`World.build_on`) are databases of the test server that
+# the tests clone (`CREATE DATABASE ... TEMPLATE`), as each test's empty store is cloned from a
+# migrated template (tests/conftest.py).
+PG_ENV = "CASEREVIEW_TEST_DATABASE_URL"
+
+
+def _pg_server() -> Engine:
+    url = make_url(os.environ[PG_ENV]).set(drivername="postgresql+psycopg")
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def pg_url(name: str) -> str:
+    """The URL of database `name` on the test server."""
+    url = make_url(os.environ[PG_ENV]).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def pg_create(name: str, template: str | None = None) -> None:
+    """A new database `name` on the test server: empty, or a clone of `template` (which no
+    connection may hold open)."""
+    server = _pg_server()
+    try:
+        with server.connect() as conn:
+            clone = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{clone}'))
+    finally:
+        server.dispose()
+
+
+def pg_drop(name: str) -> None:
+    server = _pg_server()
+    try:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        server.dispose()

@@ -1,11 +1,15 @@
-"""The review workflow: transitions, who may make them, one audit entry each."""
+"""The review workflow: transitions, who may make them, one audit entry each.
+
+The items moved are those the review stage built from the small indicator world (each test on
+its own copy of the store, on each backend: `workflow_store` in tests/review/conftest.py)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from casereview.errors import AccessDenied, WorkflowError
 from casereview.model.codes import DecisionOutcome, ReviewStatus, UserRole
@@ -19,37 +23,50 @@ from casereview.review.second_review import (
     second_review,
     second_review_agreement,
 )
+from casereview.review.triage import queue
 from casereview.review.workflow import Transition
 from casereview.store import audit
 from casereview.store.db import reading
+from review.conftest import Staff  # type: ignore[import-not-found]
 
 FNI = DecisionOutcome.FURTHER_INVESTIGATION
 NFA = DecisionOutcome.NO_FURTHER_ACTION
 
 
 @pytest.fixture
-def team_world(world: Any) -> Any:
-    world.north = world.team("north")
-    world.south = world.team("south")
-    world.rev = world.user("rev", UserRole.REVIEWER, world.north)
-    world.rev2 = world.user("rev2", UserRole.REVIEWER, world.north)
-    world.outsider = world.user("outsider", UserRole.REVIEWER, world.south)
-    world.sup = world.user("sup", UserRole.SUPERVISOR, world.north)
-    world.sup2 = world.user("sup2", UserRole.SUPERVISOR, world.north)
-    world.south_sup = world.user("south_sup", UserRole.SUPERVISOR, world.south)
-    world.analyst = world.user("ana", UserRole.ANALYST)
-    rid = world.record("met_crime", "crime", "2015-03-01")
-    world.item_id = world.item(rid)
-    return world
+def team_world(workflow_store: Engine) -> Any:
+    """Two teams and their people on a copy of the store; `items` the queue the review stage
+    built (none yet allocated, assigned or decided), `item_id` the first."""
+    staff = Staff(workflow_store)
+    w = SimpleNamespace(engine=workflow_store)
+    w.north = staff.team("north")
+    w.south = staff.team("south")
+    w.rev = staff.user("rev", UserRole.REVIEWER, w.north)
+    w.rev2 = staff.user("rev2", UserRole.REVIEWER, w.north)
+    w.outsider = staff.user("outsider", UserRole.REVIEWER, w.south)
+    w.sup = staff.user("sup", UserRole.SUPERVISOR, w.north)
+    w.sup2 = staff.user("sup2", UserRole.SUPERVISOR, w.north)
+    w.south_sup = staff.user("south_sup", UserRole.SUPERVISOR, w.south)
+    w.analyst = staff.user("ana", UserRole.ANALYST)
+    built = queue(workflow_store, limit=None)
+    assert len(built) >= 4, "the small indicator world has items to work on"
+    assert {(e.status, e.team, e.assigned_to) for e in built} == {("new", None, None)}
+    w.items = [e.item_id for e in built]
+    w.item_id = w.items[0]
+    with reading(workflow_store) as conn:
+        w.audit_from = audit.head(conn)[0]  # what the pipeline wrote is not the workflow's
+        assert conn.execute(select(decisions.c.id)).first() is None
+    return w
 
 
-def _audit_rows(engine: Any) -> list[tuple[str, str, str, str]]:
-    with reading(engine) as conn:
+def _audit_rows(w: Any) -> list[tuple[str, str, str, str]]:
+    """The review-item entries written since the world was made."""
+    with reading(w.engine) as conn:
         rows = conn.execute(
             select(
                 audit_log.c.actor, audit_log.c.action, audit_log.c.object_id, audit_log.c.details
             )
-            .where(audit_log.c.object_type == "review_item")
+            .where(audit_log.c.object_type == "review_item", audit_log.c.seq > w.audit_from)
             .order_by(audit_log.c.seq)
         ).all()
     return [tuple(r) for r in rows]
@@ -112,7 +129,7 @@ def test_full_cycle_with_return_and_reopen(team_world: Any) -> None:
         ("sign_off", None, "", w.sup.user_id),
         ("note", None, "reopened: new intelligence", w.sup2.user_id),
     ]
-    rows = _audit_rows(e)
+    rows = _audit_rows(w)
     assert [(r[0], r[1], r[2]) for r in rows] == [
         ("sup", "alter", str(i)),
         ("rev", "alter", str(i)),
@@ -157,7 +174,7 @@ def test_refusals_change_nothing_and_denials_are_audited(team_world: Any) -> Non
     with pytest.raises(WorkflowError):  # closed items only
         workflow.reopen(e, i, reason="x", actor=w.sup)
     assert _item(e, i)["status"] == "in_review"
-    rows = _audit_rows(e)
+    rows = _audit_rows(w)
     assert [r[1] for r in rows] == [
         "denied",
         "denied",
@@ -190,7 +207,7 @@ def test_supervisor_who_decided_cannot_sign_off_own_decision(team_world: Any) ->
 def test_blind_second_review_and_kappa(team_world: Any) -> None:
     w = team_world
     e = w.engine
-    items = [w.item_id] + [w.item(w.record("met_crime", "crime", "2016-01-01")) for _ in range(3)]
+    items = w.items[:4]
     outcomes = [FNI, NFA, NFA, FNI]
     for item_id, outcome in zip(items, outcomes, strict=True):
         workflow.assign(e, item_id, assignee_id=w.rev.user_id, team_id=w.north, actor=w.sup)

@@ -23,13 +23,17 @@ from sqlalchemy import Engine, select, update
 from casereview.cli import main
 from casereview.model.codes import UserRole
 from casereview.model.tables import audit_log, cli_tokens, review_items
-from casereview.review.build import build_review
 from casereview.review.triage import queue
 from casereview.settings import reset_settings
 from casereview.store.cli_tokens import TOKEN_ENV, TOKEN_FILE_ENV, issue_token, os_user
 from casereview.store.db import reading, writing
 from casereview.store.users import set_password
-from review.conftest import ReviewWorld, indicator_world  # type: ignore[import-not-found]
+from review.conftest import (  # type: ignore[import-not-found]  # the fixtures, and their own
+    Staff,
+    small_indicator_pg,  # noqa: F401
+    small_indicator_store,  # noqa: F401
+    workflow_store,  # noqa: F401
+)
 
 PASSWORD = "correct horse battery staple 7"
 CLIENT = f"cli os-user={os_user()}"
@@ -37,20 +41,23 @@ CLIENT = f"cli os-user={os_user()}"
 
 @pytest.fixture
 def world(
-    store_url: str, fresh_store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workflow_store: Engine,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, Any]:
-    w = ReviewWorld(fresh_store)
-    indicator_world(w)
+    """A copy of the small indicator world (its queue built by the real pipeline) on each
+    backend, with a reviewer and a supervisor of team north who have passwords."""
+    engine = workflow_store
+    w = Staff(engine)
     north = w.team("north")
     w.user("rev", UserRole.REVIEWER, north)
     w.user("sup", UserRole.SUPERVISOR, north)
-    with writing(fresh_store) as conn:
+    with writing(engine) as conn:
         for name in ("rev", "sup"):
             set_password(conn, name, PASSWORD)
-    build_review(fresh_store, actor="test")
     monkeypatch.setenv(TOKEN_FILE_ENV, str(tmp_path / "home" / "token"))
-    return {"url": store_url, "engine": fresh_store, "item": queue(fresh_store)[0].item_id,
-            "token_file": tmp_path / "home" / "token"}  # fmt: skip
+    return {"url": engine.url.render_as_string(hide_password=False), "engine": engine,
+            "item": queue(engine)[0].item_id, "token_file": tmp_path / "home" / "token"}  # fmt: skip
 
 
 def _run(
