@@ -58,7 +58,6 @@ LONGEST_FIRST: dict[str, float] = {
     "tests/ingest/test_ingest_crash.py": 323,
     "tests/test_crash_stages.py": 237,
     "tests/store/test_audit.py::test_concurrent_writers_give_a_gapless_verified_chain": 176,
-    "tests/report/test_extract.py::test_extract_publishes_no_small_combination": 71,
 }
 # Modules whose tests run on one worker although they share no module-scoped fixture, and why.
 SHARED_UNITS: dict[str, str] = {
