@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from casereview.link.cluster import Clustering, Judgement
-from casereview.values.name_variants import forename_keys
+from casereview.values.name_variants import forename_keys, name_key
 
-__all__ = ["PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
+__all__ = ["FIELD_ODDS", "PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
 
 # A person mentioned at least this many times is the likelier referent of a mention that
 # gives only their full name: the prior odds that a bare name refers to one person grow with
@@ -25,6 +25,10 @@ __all__ = ["PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
 PROLIFIC_MENTIONS = 4
 # What a mention carries besides its name; a "bare" mention carries none of it.
 _EVIDENCE = ("dob", "yob_lo", "postcode", "address", "phones", "identifier", "strong_id")
+# A word written alone is read as a surname (or a given name) only when the run's records
+# write it in that field at least this many times as often as in the other: "Bernard" or
+# "Thomas" is either, and is not placed.
+FIELD_ODDS = 4
 # A lone mention placed by its company joins a person whose years of birth are at most this
 # far from its own (a year mistyped by one is common; a generation apart is someone else).
 PLACED_YEARS_APART = 1
@@ -67,8 +71,8 @@ def attach_bare_names(
     ids = frame["unique_id"].to_numpy(dtype=np.int64)
     fore = frame["forename_std"].to_numpy(dtype=object)
     sur = frame["surname_std"].to_numpy(dtype=object)
-    has_sur = pd.notna(sur)
-    named = pd.notna(fore) & has_sur
+    has_fore, has_sur = pd.notna(fore), pd.notna(sur)
+    named = has_fore & has_sur
     evidence = np.zeros(len(frame), dtype=bool)
     for col in _EVIDENCE:
         if col in frame.columns:
@@ -77,8 +81,22 @@ def attach_bare_names(
     label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
     size = pd.Series(label).value_counts()
     lone = pd.Series(label).map(size).to_numpy() == 1
-    surname_only = _not_given_names(frame, has_sur & pd.isna(fore) & lone)
-    placing = lone & (named | surname_only)
+    fields = _Fields(frame)
+    # A name of one word (not an initial): a police nominal's forename column alone is a
+    # given name; a word stored as a surname (a police nominal's surname column alone, or a
+    # council's one name field) is read as the field the run's records write it in.
+    word = np.where(has_fore, fore, sur)
+    one_word = (
+        lone
+        & (has_fore ^ has_sur)
+        & np.array([isinstance(w, str) and len(w) > 1 for w in word.tolist()], dtype=bool)
+    )
+    surname_only = np.zeros(len(frame), dtype=bool)
+    given_only = one_word & has_fore
+    for pos in np.flatnonzero(one_word & has_sur):
+        surname_only[pos] = fields.surname(sur[pos])
+        given_only[pos] = fields.given(sur[pos])
+    placing = lone & (named | one_word)
     if not placing.any():
         return 0
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
@@ -94,6 +112,25 @@ def attach_bare_names(
     alone = bare & lone
     holders = _holders(key, label, named & ~alone, placing & named)
     surname_holders = _holders(sur, label, has_sur & ~alone & ~surname_only, surname_only)
+    # The forename keys each one-word mention may stand for (a police forename's own keys,
+    # nicknames expanded; a word stored as a surname keyed as a forename).
+    fkeys = frame["forename_keys"].to_numpy(dtype=object)
+    word_keys = {
+        int(pos): tuple(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
+        for pos in np.flatnonzero(given_only)
+    }
+    given_holders = _given_holders(fkeys, label, word_keys)
+    # The lone one-word persons by each key of their word (either field, either reading):
+    # the same word alone in two records about one child ("Blaze", a street name no record
+    # writes beside another name) is the same associate, whichever field it was stored in.
+    word_holders: dict[str, set[int]] = {}
+    words_alone = set(label[one_word].tolist())
+    word_sets: dict[int, frozenset[str]] = {}
+    for pos in np.flatnonzero(one_word):
+        keys = tuple(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
+        word_sets[int(pos)] = frozenset((*keys, str(word[pos])))
+        for k in word_sets[int(pos)]:
+            word_holders.setdefault(k, set()).add(int(label[pos]))
     not_same: dict[int, set[int]] = {}
     for j in judgements:
         if j.judgement == "not_same":
@@ -103,14 +140,29 @@ def attach_bare_names(
     at = pd.Series(label).groupby(label).indices
     company = _Company(record, label, at)
     joins: list[tuple[int, int]] = []  # (lone mention, person label it joins)
-    placed = {"bare": 0, "bare_by_company": 0, "evidence": 0, "surname": 0}
+    placed = {"bare": 0, "bare_by_company": 0, "evidence": 0, "surname": 0, "given": 0, "word": 0}
     for pos in np.flatnonzero(placing):
         mention, own = int(ids[pos]), int(label[pos])
-        kind = "bare" if bare[pos] else "evidence" if named[pos] else "surname"
-        if kind == "surname":
-            others = surname_holders.get(sur[pos], set()) - {own}
-        else:
+        kind = (
+            "bare"
+            if bare[pos]
+            else "evidence"
+            if named[pos]
+            else "surname"
+            if surname_only[pos]
+            else "given"
+            if given_only[pos]
+            else "word"
+        )
+        if kind in ("bare", "evidence"):
             others = holders.get(key[pos], set()) - {own}
+        else:
+            others = set().union(*(word_holders[k] for k in word_sets[int(pos)]))
+            if kind == "surname":
+                others |= surname_holders.get(sur[pos], set())
+            elif kind == "given":
+                others = others.union(*(given_holders.get(k, set()) for k in word_keys[int(pos)]))
+            others.discard(own)
         if not others:
             continue
         mine = company.named_with(int(pos), own)
@@ -122,9 +174,13 @@ def attach_bare_names(
             # A record names each person once: its other people are not candidates. A
             # surname alone beside someone of that surname (the child of the family) is any
             # of the family.
-            if kind == "surname" and any((sur[at[p]] == sur[pos]).any() for p in mine):
+            if one_word[pos] and has_sur[pos] and any((sur[at[p]] == sur[pos]).any() for p in mine):
                 continue
             sharing = company.sharing(mine, others - mine)
+            # A person written with more than one word is the likelier referent; another
+            # lone word only when none is (it is placed with that person itself otherwise).
+            if sharing - words_alone:
+                sharing -= words_alone
             near = {p for p in sharing if years.near(int(pos), at[p])}
             target = next(iter(near)) if len(near) == 1 else None
             company.placed = target is not None
@@ -159,8 +215,10 @@ def attach_bare_names(
             f"{placed['bare_by_company']} giving only a full name to the one of that name "
             f"named with someone their record names, {placed['bare']} to the one person of "
             f"that name with at least {min_mentions} mentions, {placed['evidence']} full "
-            f"names with evidence no pair took up and {placed['surname']} surnames alone to "
-            f"the one of that name named with someone their record names"
+            f"names with evidence no pair took up, {placed['surname']} surnames alone, "
+            f"{placed['given']} given names alone and {placed['word']} other words alone "
+            f"(to another mention of that word alone) to the one of that name named with "
+            f"someone their record names"
         )
     return joined
 
@@ -178,20 +236,61 @@ def _holders(
     return out
 
 
-def _not_given_names(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Per row, whether it is one of `rows` (a mask) and its surname is a word no row of the
-    frame writes as a given name (nor is a nickname of one): a surname alone that may be
-    placed as a surname."""
-    out = np.zeros(len(frame), dtype=bool)
-    if not rows.any():
-        return out
-    given: set[str] = set(frame["forename_std"].dropna().tolist())
-    given.update(frame["forename_keys"].explode().dropna().tolist())
-    sur = frame["surname_std"].to_numpy(dtype=object)
-    for pos in np.flatnonzero(rows):
-        s = sur[pos]
-        out[pos] = s not in given and given.isdisjoint(forename_keys(s))
+def _given_holders(
+    fkeys: np.ndarray, label: np.ndarray, word_keys: Mapping[int, tuple[str, ...]]
+) -> dict[str, set[int]]:
+    """The persons (labels) of the rows that write a given name (`fkeys`, each row's
+    forename keys: a nickname's are those of the names it is short for), by each key that a
+    one-word mention (`word_keys`: row -> its keys) may stand for. The lone mentions of one
+    word count too: the same associate named alone in two records about one child is one
+    person."""
+    needed = {k for keys in word_keys.values() for k in keys}
+    out: dict[str, set[int]] = {}
+    for keys, person in zip(fkeys.tolist(), label.tolist(), strict=True):
+        if keys is None or isinstance(keys, float):
+            continue
+        for k in keys:
+            if k in needed:
+                out.setdefault(k, set()).add(person)
+    for pos, keys in word_keys.items():  # a one-field word read as a given name
+        for k in keys:
+            out.setdefault(k, set()).add(int(label[pos]))
     return out
+
+
+def _nickname(word: str) -> bool:
+    """A nickname or short form of a given name (its forename keys are those of the names
+    it is short for)."""
+    return bool(set(forename_keys(word)) - {name_key(word)})
+
+
+class _Fields:
+    """How often the run's records write a word as a given name and as a surname (beside
+    the other field): which of the two a word written alone is read as."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        both = frame["forename_std"].notna() & frame["surname_std"].notna()
+        self.as_given = frame.loc[both, "forename_std"].value_counts().to_dict()
+        self.as_surname = frame.loc[both, "surname_std"].value_counts().to_dict()
+
+    def _counts(self, word: str) -> tuple[int, int]:
+        """(written as a given name, written as a surname) for a word keyed as a surname."""
+        given = sum(int(self.as_given.get(k, 0)) for k in forename_keys(word))
+        return given, int(self.as_surname.get(word, 0))
+
+    def surname(self, word: str) -> bool:
+        """A surname: written as one at least `FIELD_ODDS` times as often as a given name,
+        and not a nickname of a given name."""
+        given, surname = self._counts(word)
+        if _nickname(word):
+            return False
+        return surname > 0 and surname >= FIELD_ODDS * given
+
+    def given(self, word: str) -> bool:
+        """A given name (or a nickname of one): written as one at least `FIELD_ODDS` times
+        as often as a surname."""
+        given, surname = self._counts(word)
+        return (given > 0 or _nickname(word)) and given >= FIELD_ODDS * surname
 
 
 class _Years:
