@@ -52,13 +52,17 @@ def attach_bare_names(
     - a full name with evidence that no pair took up (a date of birth in a referral, a
       phone): joined only to the person of that full name named with a person its record
       names;
-    - a surname alone, when the word is never written as a given name in the frame (a
-      police nominal whose forename column is empty): joined only to the person carrying
-      that surname named with a person its record names, and not when its record names
-      someone of that surname (the family's surname: any of the family). A lone word from
-      a one-field name ("Bernard") is stored as a surname but is as likely a given name, a
-      nickname or a street name: a word some record writes as a given name is not placed
-      as a surname.
+    - a name of one word (a police nominal with only a forename or only a surname, a
+      council's one name field): joined only to the person named with a person its record
+      names who carries the word in the field it is read as. A forename column's word is a
+      given name (nickname keys expanded); a word stored as a surname is read as a surname
+      (or a given name) only when the frame writes it so at least `FIELD_ODDS` times as
+      often as the other way: a lone word from a one-field name ("Bernard") is stored as a
+      surname but is as likely a given name, and a word written both ways is read as
+      neither. Not when its record names someone of that surname (the family's surname:
+      any of the family). A person written with more than one word is preferred; when none
+      of the company carries the word, another lone mention of that word named with the
+      same people is (the same associate named alone in two records about one child).
 
     The last two kinds also need a year of birth within `PLACED_YEARS_APART` of the
     person's, when both have one. A person named in the same record as the mention is never
