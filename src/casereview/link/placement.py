@@ -120,7 +120,7 @@ def attach_bare_names(
     # nicknames expanded; a word stored as a surname keyed as a forename).
     fkeys = frame["forename_keys"].to_numpy(dtype=object)
     word_keys = {
-        int(pos): tuple(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
+        int(pos): _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
         for pos in np.flatnonzero(given_only)
     }
     given_holders = _given_holders(fkeys, label, word_keys)
@@ -131,7 +131,7 @@ def attach_bare_names(
     words_alone = set(label[one_word].tolist())
     word_sets: dict[int, frozenset[str]] = {}
     for pos in np.flatnonzero(one_word):
-        keys = tuple(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
+        keys = _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
         word_sets[int(pos)] = frozenset((*keys, str(word[pos])))
         for k in word_sets[int(pos)]:
             word_holders.setdefault(k, set()).add(int(label[pos]))
@@ -251,15 +251,21 @@ def _given_holders(
     needed = {k for keys in word_keys.values() for k in keys}
     out: dict[str, set[int]] = {}
     for keys, person in zip(fkeys.tolist(), label.tolist(), strict=True):
-        if keys is None or isinstance(keys, float):
-            continue
-        for k in keys:
-            if k in needed:
-                out.setdefault(k, set()).add(person)
+        if isinstance(keys, list | tuple | np.ndarray):
+            for k in keys:
+                if k in needed:
+                    out.setdefault(k, set()).add(person)
     for pos, keys in word_keys.items():  # a one-field word read as a given name
         for k in keys:
             out.setdefault(k, set()).add(int(label[pos]))
     return out
+
+
+def _keys(value: object) -> tuple[str, ...]:
+    """A row's forename keys as a tuple (none when the cell is empty)."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return tuple(str(k) for k in value)
+    return ()
 
 
 def _nickname(word: str) -> bool:
