@@ -184,6 +184,7 @@ def mention_kinds(frame: pd.DataFrame) -> np.ndarray:
     out = np.zeros(len(frame), dtype=np.int64)
     for pos in range(len(frame)):
         f, s = fore[pos], sur[pos]
+        f, s = (f if pd.notna(f) else None), (s if pd.notna(s) else None)
         codes = noise[pos].split(";")
         if f is not None and s is not None:
             one_letter = len(str(f)) == 1 or len(str(s)) == 1

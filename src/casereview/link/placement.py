@@ -90,16 +90,13 @@ def attach_bare_names(
     # given name; a word stored as a surname (a police nominal's surname column alone, or a
     # council's one name field) is read as the field the run's records write it in.
     word = np.where(has_fore, fore, sur)
-    one_word = (
-        lone
-        & (has_fore ^ has_sur)
-        & np.array([isinstance(w, str) and len(w) > 1 for w in word.tolist()], dtype=bool)
-    )
+    one_word = lone & (has_fore ^ has_sur)
+    for pos in np.flatnonzero(one_word):
+        one_word[pos] = isinstance(word[pos], str) and len(word[pos]) > 1
     surname_only = np.zeros(len(frame), dtype=bool)
     given_only = one_word & has_fore
     for pos in np.flatnonzero(one_word & has_sur):
-        surname_only[pos] = fields.surname(sur[pos])
-        given_only[pos] = fields.given(sur[pos])
+        surname_only[pos], given_only[pos] = fields.reading(sur[pos])
     placing = lone & (named | one_word)
     if not placing.any():
         return 0
@@ -115,26 +112,39 @@ def attach_bare_names(
     # say nothing of who else carries it.
     alone = bare & lone
     holders = _holders(key, label, named & ~alone, placing & named)
-    surname_holders = _holders(sur, label, has_sur & ~alone & ~surname_only, surname_only)
-    # The forename keys each one-word mention may stand for (a police forename's own keys,
-    # nicknames expanded; a word stored as a surname keyed as a forename).
+    # Rows that count as carrying a surname (as `holders`: bare lone mentions and surnames
+    # alone left out) and each row's forename keys (a police forename's own, nicknames
+    # expanded; a one-field word read as a given name keyed as a forename).
+    surname_rows = has_sur & ~alone & ~surname_only
     fkeys = frame["forename_keys"].to_numpy(dtype=object)
     word_keys = {
         int(pos): _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
         for pos in np.flatnonzero(given_only)
     }
-    given_holders = _given_holders(fkeys, label, word_keys)
-    # The lone one-word persons by each key of their word (either field, either reading):
-    # the same word alone in two records about one child ("Blaze", a street name no record
+    # Each lone one-word mention's word, by every key (either field, either reading): the
+    # same word alone in two records about one child ("Blaze", a street name no record
     # writes beside another name) is the same associate, whichever field it was stored in.
-    word_holders: dict[str, set[int]] = {}
     words_alone = set(label[one_word].tolist())
     word_sets: dict[int, frozenset[str]] = {}
     for pos in np.flatnonzero(one_word):
         keys = _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
         word_sets[int(pos)] = frozenset((*keys, str(word[pos])))
-        for k in word_sets[int(pos)]:
-            word_holders.setdefault(k, set()).add(int(label[pos]))
+
+    def carries(pos: int, kind: str, person: int) -> bool:
+        """Whether `person` carries the one word of row `pos` in the field it is read as
+        (or is another lone mention of that word)."""
+        mine, wk = word_sets[pos], word_keys.get(pos, ())
+        for r in at[person].tolist():
+            if r in word_sets and word_sets[r] & mine:
+                return True
+            if kind == "surname" and surname_rows[r] and sur[r] == sur[pos]:
+                return True
+            if kind == "given":
+                keys = word_keys[r] if r in word_keys else _keys(fkeys[r])
+                if any(k in wk for k in keys):
+                    return True
+        return False
+
     not_same: dict[int, set[int]] = {}
     for j in judgements:
         if j.judgement == "not_same":
@@ -158,17 +168,11 @@ def attach_bare_names(
             if given_only[pos]
             else "word"
         )
+        others: set[int] = set()
         if kind in ("bare", "evidence"):
             others = holders.get(key[pos], set()) - {own}
-        else:
-            others = set().union(*(word_holders[k] for k in word_sets[int(pos)]))
-            if kind == "surname":
-                others |= surname_holders.get(sur[pos], set())
-            elif kind == "given":
-                others = others.union(*(given_holders.get(k, set()) for k in word_keys[int(pos)]))
-            others.discard(own)
-        if not others:
-            continue
+            if not others:
+                continue
         mine = company.named_with(int(pos), own)
         # The one person of that name named with someone the lone mention's record names
         # (and, for a mention with evidence, born within a year of it).
@@ -180,7 +184,16 @@ def attach_bare_names(
             # of the family.
             if one_word[pos] and has_sur[pos] and any((sur[at[p]] == sur[pos]).any() for p in mine):
                 continue
-            sharing = company.sharing(mine, others - mine)
+            if kind in ("bare", "evidence"):
+                sharing = company.sharing(mine, others - mine)
+            else:
+                # The persons named with its company are few: each is asked whether it
+                # carries the word (not every holder of a common given name gathered).
+                sharing = {
+                    p
+                    for p in company.named_with_any(mine) - mine - {own}
+                    if carries(int(pos), kind, p)
+                }
             # A person written with more than one word is the likelier referent; another
             # lone word only when none is (it is placed with that person itself otherwise).
             if sharing - words_alone:
@@ -240,27 +253,6 @@ def _holders(
     return out
 
 
-def _given_holders(
-    fkeys: np.ndarray, label: np.ndarray, word_keys: Mapping[int, tuple[str, ...]]
-) -> dict[str, set[int]]:
-    """The persons (labels) of the rows that write a given name (`fkeys`, each row's
-    forename keys: a nickname's are those of the names it is short for), by each key that a
-    one-word mention (`word_keys`: row -> its keys) may stand for. The lone mentions of one
-    word count too: the same associate named alone in two records about one child is one
-    person."""
-    needed = {k for keys in word_keys.values() for k in keys}
-    out: dict[str, set[int]] = {}
-    for keys, person in zip(fkeys.tolist(), label.tolist(), strict=True):
-        if isinstance(keys, list | tuple | np.ndarray):
-            for k in keys:
-                if k in needed:
-                    out.setdefault(k, set()).add(person)
-    for pos, keys in word_keys.items():  # a one-field word read as a given name
-        for k in keys:
-            out.setdefault(k, set()).add(int(label[pos]))
-    return out
-
-
 def _keys(value: object) -> tuple[str, ...]:
     """A row's forename keys as a tuple (none when the cell is empty)."""
     if isinstance(value, list | tuple | np.ndarray):
@@ -283,24 +275,23 @@ class _Fields:
         self.as_given = frame.loc[both, "forename_std"].value_counts().to_dict()
         self.as_surname = frame.loc[both, "surname_std"].value_counts().to_dict()
 
-    def _counts(self, word: str) -> tuple[int, int]:
-        """(written as a given name, written as a surname) for a word keyed as a surname."""
-        given = sum(int(self.as_given.get(k, 0)) for k in forename_keys(word))
-        return given, int(self.as_surname.get(word, 0))
+        self._read: dict[str, tuple[bool, bool]] = {}
 
-    def surname(self, word: str) -> bool:
-        """A surname: written as one at least `FIELD_ODDS` times as often as a given name,
-        and not a nickname of a given name."""
-        given, surname = self._counts(word)
-        if _nickname(word):
-            return False
-        return surname > 0 and surname >= FIELD_ODDS * given
-
-    def given(self, word: str) -> bool:
-        """A given name (or a nickname of one): written as one at least `FIELD_ODDS` times
-        as often as a surname."""
-        given, surname = self._counts(word)
-        return (given > 0 or _nickname(word)) and given >= FIELD_ODDS * surname
+    def reading(self, word: str) -> tuple[bool, bool]:
+        """(read as a surname, read as a given name) for a word keyed as a surname. A
+        surname: written as one at least `FIELD_ODDS` times as often as a given name, and
+        not a nickname of a given name. A given name (or a nickname of one): written as one
+        at least `FIELD_ODDS` times as often as a surname. Neither when written both ways."""
+        read = self._read.get(word)
+        if read is None:
+            given = sum(int(self.as_given.get(k, 0)) for k in forename_keys(word))
+            surname = int(self.as_surname.get(word, 0))
+            nickname = _nickname(word)
+            read = self._read[word] = (
+                not nickname and surname > 0 and surname >= FIELD_ODDS * given,
+                (given > 0 or nickname) and given >= FIELD_ODDS * surname,
+            )
+        return read
 
 
 class _Years:
@@ -402,6 +393,10 @@ class _Company:
         if r != r:  # NaN: a mention without a record names no one with it
             return set()
         return self._named_in(r) - {own}
+
+    def named_with_any(self, mine: set[int]) -> set[int]:
+        """The persons named in a record with one of `mine`."""
+        return set().union(*(self.of_person(p) for p in mine))
 
     def sharing(self, mine: set[int], candidates: set[int]) -> set[int]:
         """The `candidates` (persons) named in a record with one of `mine` (the persons a
