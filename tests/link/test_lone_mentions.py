@@ -110,6 +110,14 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         {"name_raw": "Blaze", "record": "ref7", "source": "la_csc"},
     ],
     "other_child": _child("Maisie", "Thornbury", "2009-11-11", "ref8"),
+    # A child names "Mo" in a referral; Mohammed Rahimi is the suspect of a crime against
+    # her. Many other Mohammeds are written about elsewhere.
+    "nickname_child": _child("Zara", "Lindqvist", "2009-02-02", "crime10", "ref10"),
+    "nickname_suspect": [
+        {"forenames": "Mohammed", "surname": "Rahimi", "dob": "1993-04-04", "record": "crime10"},
+        {"forenames": "Mohammed", "surname": "Rahimi", "dob": "1993-04-04", "postcode": "E2 2AA"},
+    ],
+    "nickname_word": [{"name_raw": "Mo", "record": "ref10", "source": "la_csc"}],
     "other_street_name": [{"name_raw": "Blaze", "record": "ref8", "source": "la_csc"}],
 }
 
@@ -245,3 +253,15 @@ def test_the_same_word_alone_in_two_records_about_one_child_is_one_person(
     labels = _placed(linked, first, second, other)
     assert labels[first] == labels[second]
     assert labels[other] == other
+
+
+def test_a_nickname_alone_joins_the_one_it_is_short_for_named_with_the_same_child(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Mo" in a referral's one name field (stored as a surname) is a nickname of
+    Mohammed: it joins Mohammed Rahimi, the suspect of a crime against the same child, and
+    not one of the other Mohammeds of the world."""
+    _, by_person = linked
+    (word,) = by_person["nickname_word"]
+    labels = _placed(linked, word)
+    assert labels[word] in _of(labels, by_person, "nickname_suspect")
