@@ -7,12 +7,15 @@ mentions are placed, as `predict_persons` makes it), saved under --keep so that 
 
     flock /work/bench/duck1m.lock nice -n 5 .venv/bin/python benchmarks/analyse_lone_placement.py \\
         --store /work/bench/link_1m/store.db --world /work/bench/link_1m/world \\
-        --keep /work/bench/linkq10/lone1m
-    .venv/bin/python benchmarks/analyse_lone_placement.py --keep /work/bench/linkq10/lone1m --reuse
+        --keep /work/bench/linkq11/lone1m
+    .venv/bin/python benchmarks/analyse_lone_placement.py --keep /work/bench/linkq11/lone1m --reuse
 
 Main's `attach_bare_names` is read from git (`git show 8c3fb70:src/casereview/link/placement.py`)
 and run on the same clustering. A placement is right when the lone mention's true person is
-the true person of one of the mentions of the person it joined.
+the true person of one of the mentions of the person it joined. With a world's truth, the
+pairs missed and put together wrongly are also counted by the kind of their two mentions
+(full name, initials, a given name, surname or street name alone, an associate known only by
+a name, no name: `kinds_table`).
 """
 
 from __future__ import annotations

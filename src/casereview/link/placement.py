@@ -274,7 +274,6 @@ class _Fields:
         both = frame["forename_std"].notna() & frame["surname_std"].notna()
         self.as_given = frame.loc[both, "forename_std"].value_counts().to_dict()
         self.as_surname = frame.loc[both, "surname_std"].value_counts().to_dict()
-
         self._read: dict[str, tuple[bool, bool]] = {}
 
     def reading(self, word: str) -> tuple[bool, bool]:
