@@ -1,5 +1,5 @@
 """Where the lone mentions go: pairwise F1 before `attach_bare_names`, with main's
-(75ffaf7) and with this checkout's, and how often each kind of placement was right.
+(8c3fb70) and with this checkout's, and how often each kind of placement was right.
 
 One run of `predict_persons` on a store (its clustering taken just before the lone
 mentions are placed, as `predict_persons` makes it), saved under --keep so that later runs
@@ -7,12 +7,15 @@ mentions are placed, as `predict_persons` makes it), saved under --keep so that 
 
     flock /work/bench/duck1m.lock nice -n 5 .venv/bin/python benchmarks/analyse_lone_placement.py \\
         --store /work/bench/link_1m/store.db --world /work/bench/link_1m/world \\
-        --keep /work/bench/linkq10/lone1m
-    .venv/bin/python benchmarks/analyse_lone_placement.py --keep /work/bench/linkq10/lone1m --reuse
+        --keep /work/bench/linkq11/lone1m
+    .venv/bin/python benchmarks/analyse_lone_placement.py --keep /work/bench/linkq11/lone1m --reuse
 
-Main's `attach_bare_names` is read from git (`git show 75ffaf7:src/casereview/link/cluster.py`)
+Main's `attach_bare_names` is read from git (`git show 8c3fb70:src/casereview/link/placement.py`)
 and run on the same clustering. A placement is right when the lone mention's true person is
-the true person of one of the mentions of the person it joined.
+the true person of one of the mentions of the person it joined. With a world's truth, the
+pairs missed and put together wrongly are also counted by the kind of their two mentions
+(full name, initials, a given name, surname or street name alone, an associate known only by
+a name, no name: `kinds_table`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import sys
 import time
 import types
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,21 +39,21 @@ from casereview.link.evaluate import pairwise
 from casereview.link.placement import attach_bare_names
 from casereview.link.spark_stage import LEAN_COLUMNS, PRESENCE_COLUMNS
 
-MAIN = "75ffaf7"
+MAIN = "8c3fb70"
 
 
 def _main_attach() -> types.FunctionType:
     """Main's `attach_bare_names`, from git."""
     here = Path(__file__).resolve().parent.parent
     source = subprocess.run(
-        ["git", "-C", str(here), "show", f"{MAIN}:src/casereview/link/cluster.py"],
+        ["git", "-C", str(here), "show", f"{MAIN}:src/casereview/link/placement.py"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    module = types.ModuleType("main_cluster")
-    sys.modules["main_cluster"] = module  # dataclasses look their module up
-    exec(compile(source, "main_cluster.py", "exec"), module.__dict__)
+    module = types.ModuleType("main_placement")
+    sys.modules["main_placement"] = module  # dataclasses look their module up
+    exec(compile(source, "main_placement.py", "exec"), module.__dict__)
     return module.attach_bare_names
 
 
@@ -84,7 +88,36 @@ def _link(store: str, world: str, keep: Path) -> None:
     lean["label"] = [taken["labels"].get(int(i), int(i)) for i in ids]
     lean["truth"] = [truth.get(int(i)) for i in ids]
     lean["full_name"] = np.isin(ids, full)
+    lean["role"], lean["noise"], lean["true_family"] = _facts(engine, Path(world), ids)
     lean.to_parquet(keep / "frame.parquet")
+
+
+def _facts(engine: Any, world: Path, ids: np.ndarray) -> tuple[list[Any], list[Any], list[Any]]:
+    """Per mention id: its role (the store's), the world's noise codes for it
+    (truth/mention_noise.csv) and its true person's family name (truth/persons.csv)."""
+    from sqlalchemy import select
+
+    from casereview.model.tables import mentions, sources
+    from casereview.store.db import reading
+
+    truth = pd.read_csv(world / "truth" / "mentions.csv", dtype=str)
+    noise = pd.read_csv(world / "truth" / "mention_noise.csv", dtype=str)
+    persons = pd.read_csv(world / "truth" / "persons.csv", dtype=str)
+    facts = truth.merge(noise, on=["source", "mention_key"], how="left").merge(
+        persons[["person_id", "family_name"]], on="person_id", how="left"
+    )
+    with reading(engine) as conn:
+        rows = pd.DataFrame(
+            conn.execute(
+                select(mentions.c.id, sources.c.name, mentions.c.mention_key, mentions.c.role).join(
+                    sources, sources.c.id == mentions.c.source_id
+                )
+            ).all(),
+            columns=["id", "source", "mention_key", "role"],
+        )
+    rows = rows.merge(facts, on=["source", "mention_key"], how="left").set_index("id")
+    rows = rows.reindex(ids)
+    return rows["role"].tolist(), rows["noise"].tolist(), rows["family_name"].tolist()
 
 
 def _figures(labels: dict[int, int], truth: dict[int, str], named: dict[int, str]) -> str:
@@ -130,6 +163,105 @@ def _kinds(frame: pd.DataFrame, before: dict[int, int], after: dict[int, int]) -
         c[0] += 1
         c[1] += right
     return "; ".join(f"{k}: {n} joined, {r} rightly" for k, (n, r) in sorted(counts.items()))
+
+
+KINDS = (
+    "full name",
+    "initials",
+    "given name only",
+    "surname only",
+    "street name",
+    "name-only associate",
+    "no name",
+)
+
+
+def mention_kinds(frame: pd.DataFrame) -> np.ndarray:
+    """Each mention's kind (an index into KINDS), by what the store holds of its name and,
+    for a name of one word, what the world says it is (its noise codes, its person's family
+    name): a one-word name stored as a surname may be a given name (a one-field "Igor")."""
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    noise = frame["noise"].fillna("").astype(str).to_numpy()
+    family = frame["true_family"].fillna("").astype(str).str.lower().to_numpy()
+    out = np.zeros(len(frame), dtype=np.int64)
+    for pos in range(len(frame)):
+        f, s = fore[pos], sur[pos]
+        f, s = (f if pd.notna(f) else None), (s if pd.notna(s) else None)
+        codes = noise[pos].split(";")
+        if f is not None and s is not None:
+            one_letter = len(str(f)) == 1 or len(str(s)) == 1
+            out[pos] = KINDS.index("initials" if one_letter else "full name")
+        elif f is None and s is None:
+            out[pos] = KINDS.index("no name")
+        elif "name_only" in codes:
+            out[pos] = KINDS.index("name-only associate")
+        elif "alias" in codes:
+            out[pos] = KINDS.index("street name")
+        else:
+            word = str(f if f is not None else s)
+            is_family = bool(family[pos]) and word[:3] == family[pos][:3]
+            out[pos] = KINDS.index("surname only" if is_family else "given name only")
+    return out
+
+
+def _pair_counts(group: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """pairs[a, b] (a <= b): the pairs of rows in one group of `group` (integer codes) whose
+    kinds are a and b."""
+    k = len(KINDS)
+    counts = np.bincount(group * k + kind, minlength=(group.max() + 1) * k).reshape(-1, k)
+    counts = counts.astype(np.float64)
+    pairs = counts.T @ counts
+    pairs[np.diag_indices(k)] = (counts * (counts - 1) / 2).sum(axis=0)
+    return np.triu(pairs)
+
+
+def kinds_table(frame: pd.DataFrame, labels: dict[int, int]) -> str:
+    """Pairs missed and pairs put together wrongly, by the kinds of their two mentions, and
+    what F1 over all mentions each kind costs (F1 if its missed pairs were found and its
+    false pairs left apart, each alone)."""
+    known = frame["truth"].notna().to_numpy()
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)[known]
+    kind = mention_kinds(frame)[known]
+    truth = pd.factorize(frame["truth"].to_numpy(dtype=object)[known])[0]
+    label = pd.factorize(np.array([labels[int(i)] for i in ids], dtype=np.int64))[0]
+    cell = pd.factorize(truth.astype(np.int64) * (label.max() + 1) + label)[0]
+    true_pairs = _pair_counts(truth, kind)
+    pred_pairs = _pair_counts(label, kind)
+    both = _pair_counts(cell, kind)
+    missed, false = true_pairs - both, pred_pairs - both
+    tp, fn, fp = both.sum(), missed.sum(), false.sum()
+
+    def f1(tp: float, fn: float, fp: float) -> float:
+        return 2 * tp / (2 * tp + fn + fp)
+
+    base = f1(tp, fn, fp)
+    lines = [
+        f"  all mentions: {int(tp)} pairs right, {int(fn)} missed, {int(fp)} false; F1 {base:.4f}",
+        "  | kind | mentions | missed pairs touching it | false pairs touching it "
+        "| F1 if its misses found | F1 if its false pairs apart |",
+        "  | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    counts = np.bincount(kind, minlength=len(KINDS))
+    for k, name in enumerate(KINDS):
+        touch = np.zeros_like(missed, dtype=bool)
+        touch[k, :] = touch[:, k] = True
+        m, f = missed[touch].sum(), false[touch].sum()
+        lines.append(
+            f"  | {name} | {counts[k]:,} | {int(m):,} | {int(f):,} "
+            f"| {f1(tp + m, fn - m, fp):.4f} | {f1(tp, fn, fp - f):.4f} |"
+        )
+    lines.append("  pairs of kinds (missed / false), largest missed first:")
+    order = sorted(
+        ((a, b) for a in range(len(KINDS)) for b in range(a, len(KINDS))),
+        key=lambda ab: -missed[ab],
+    )
+    for a, b in order:
+        if missed[a, b] or false[a, b]:
+            lines.append(
+                f"    {KINDS[a]} ~ {KINDS[b]}: {int(missed[a, b]):,} / {int(false[a, b]):,}"
+            )
+    return "\n".join(lines)
 
 
 def _why_left(frame: pd.DataFrame, after: dict[int, int]) -> str:
@@ -208,11 +340,19 @@ def main() -> None:
     truth = {i: t for i, t in zip(ids, frame["truth"].tolist(), strict=True) if t is not None}
     full = frame["full_name"].tolist()
     named = {i: truth[i] for i, f in zip(ids, full, strict=True) if f and i in truth}
-    lean = frame.drop(columns=["label", "truth", "full_name"])
+    lean = frame.drop(
+        columns=[
+            c
+            for c in ("label", "truth", "full_name", "role", "noise", "true_family")
+            if c in frame.columns
+        ]
+    )
     print(f"{len(frame)} mentions")
     print(f"  before placing lone mentions: {_figures(before, truth, named)}")
+    if "noise" in frame.columns:
+        print(kinds_table(frame, before))
     main_attach = _main_attach()
-    for name, attach in (("main 75ffaf7", main_attach), ("this checkout", attach_bare_names)):
+    for name, attach in (("main 8c3fb70", main_attach), ("this checkout", attach_bare_names)):
         clustering = Clustering(labels=dict(before))
         started = time.perf_counter()
         joined = attach(lean, clustering)
@@ -222,9 +362,11 @@ def main() -> None:
         print(f"    {_kinds(frame, before, after)}")
         for note in clustering.notes:
             print(f"    {note}")
+        if "noise" in frame.columns:
+            print(kinds_table(frame, after))
     print(f"  full names still alone, their person mentioned again: {_why_left(frame, after)}")
     for _ in range(args.rounds):
-        for name, attach in (("main 75ffaf7", main_attach), ("this checkout", attach_bare_names)):
+        for name, attach in (("main 8c3fb70", main_attach), ("this checkout", attach_bare_names)):
             clustering = Clustering(labels=dict(before))
             started = time.perf_counter()
             attach(lean, clustering)

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from casereview.link.cluster import Clustering, Judgement
-from casereview.values.name_variants import forename_keys
+from casereview.values.name_variants import forename_keys, name_key
 
-__all__ = ["PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
+__all__ = ["FIELD_ODDS", "PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
 
 # A person mentioned at least this many times is the likelier referent of a mention that
 # gives only their full name: the prior odds that a bare name refers to one person grow with
@@ -25,6 +25,10 @@ __all__ = ["PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
 PROLIFIC_MENTIONS = 4
 # What a mention carries besides its name; a "bare" mention carries none of it.
 _EVIDENCE = ("dob", "yob_lo", "postcode", "address", "phones", "identifier", "strong_id")
+# A word written alone is read as a surname (or a given name) only when the run's records
+# write it in that field at least this many times as often as in the other: "Bernard" or
+# "Thomas" is either, and is not placed.
+FIELD_ODDS = 4
 # A lone mention placed by its company joins a person whose years of birth are at most this
 # far from its own (a year mistyped by one is common; a generation apart is someone else).
 PLACED_YEARS_APART = 1
@@ -48,13 +52,17 @@ def attach_bare_names(
     - a full name with evidence that no pair took up (a date of birth in a referral, a
       phone): joined only to the person of that full name named with a person its record
       names;
-    - a surname alone, when the word is never written as a given name in the frame (a
-      police nominal whose forename column is empty): joined only to the person carrying
-      that surname named with a person its record names, and not when its record names
-      someone of that surname (the family's surname: any of the family). A lone word from
-      a one-field name ("Bernard") is stored as a surname but is as likely a given name, a
-      nickname or a street name: a word some record writes as a given name is not placed
-      as a surname.
+    - a name of one word (a police nominal with only a forename or only a surname, a
+      council's one name field): joined only to the person named with a person its record
+      names who carries the word in the field it is read as. A forename column's word is a
+      given name (nickname keys expanded); a word stored as a surname is read as a surname
+      (or a given name) only when the frame writes it so at least `FIELD_ODDS` times as
+      often as the other way: a lone word from a one-field name ("Bernard") is stored as a
+      surname but is as likely a given name, and a word written both ways is read as
+      neither. Not when its record names someone of that surname (the family's surname:
+      any of the family). A person written with more than one word is preferred; when none
+      of the company carries the word, another lone mention of that word named with the
+      same people is (the same associate named alone in two records about one child).
 
     The last two kinds also need a year of birth within `PLACED_YEARS_APART` of the
     person's, when both have one. A person named in the same record as the mention is never
@@ -67,8 +75,8 @@ def attach_bare_names(
     ids = frame["unique_id"].to_numpy(dtype=np.int64)
     fore = frame["forename_std"].to_numpy(dtype=object)
     sur = frame["surname_std"].to_numpy(dtype=object)
-    has_sur = pd.notna(sur)
-    named = pd.notna(fore) & has_sur
+    has_fore, has_sur = pd.notna(fore), pd.notna(sur)
+    named = has_fore & has_sur
     evidence = np.zeros(len(frame), dtype=bool)
     for col in _EVIDENCE:
         if col in frame.columns:
@@ -77,8 +85,19 @@ def attach_bare_names(
     label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
     size = pd.Series(label).value_counts()
     lone = pd.Series(label).map(size).to_numpy() == 1
-    surname_only = _not_given_names(frame, has_sur & pd.isna(fore) & lone)
-    placing = lone & (named | surname_only)
+    fields = _Fields(frame)
+    # A name of one word (not an initial): a police nominal's forename column alone is a
+    # given name; a word stored as a surname (a police nominal's surname column alone, or a
+    # council's one name field) is read as the field the run's records write it in.
+    word = np.where(has_fore, fore, sur)
+    one_word = lone & (has_fore ^ has_sur)
+    for pos in np.flatnonzero(one_word):
+        one_word[pos] = isinstance(word[pos], str) and len(word[pos]) > 1
+    surname_only = np.zeros(len(frame), dtype=bool)
+    given_only = one_word & has_fore
+    for pos in np.flatnonzero(one_word & has_sur):
+        surname_only[pos], given_only[pos] = fields.reading(sur[pos])
+    placing = lone & (named | one_word)
     if not placing.any():
         return 0
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
@@ -93,7 +112,39 @@ def attach_bare_names(
     # say nothing of who else carries it.
     alone = bare & lone
     holders = _holders(key, label, named & ~alone, placing & named)
-    surname_holders = _holders(sur, label, has_sur & ~alone & ~surname_only, surname_only)
+    # Rows that count as carrying a surname (as `holders`: bare lone mentions and surnames
+    # alone left out) and each row's forename keys (a police forename's own, nicknames
+    # expanded; a one-field word read as a given name keyed as a forename).
+    surname_rows = has_sur & ~alone & ~surname_only
+    fkeys = frame["forename_keys"].to_numpy(dtype=object)
+    word_keys = {
+        int(pos): _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
+        for pos in np.flatnonzero(given_only)
+    }
+    # Each lone one-word mention's word, by every key (either field, either reading): the
+    # same word alone in two records about one child ("Blaze", a street name no record
+    # writes beside another name) is the same associate, whichever field it was stored in.
+    words_alone = set(label[one_word].tolist())
+    word_sets: dict[int, frozenset[str]] = {}
+    for pos in np.flatnonzero(one_word):
+        keys = _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
+        word_sets[int(pos)] = frozenset((*keys, str(word[pos])))
+
+    def carries(pos: int, kind: str, person: int) -> bool:
+        """Whether `person` carries the one word of row `pos` in the field it is read as
+        (or is another lone mention of that word)."""
+        mine, wk = word_sets[pos], word_keys.get(pos, ())
+        for r in at[person].tolist():
+            if r in word_sets and word_sets[r] & mine:
+                return True
+            if kind == "surname" and surname_rows[r] and sur[r] == sur[pos]:
+                return True
+            if kind == "given":
+                keys = word_keys[r] if r in word_keys else _keys(fkeys[r])
+                if any(k in wk for k in keys):
+                    return True
+        return False
+
     not_same: dict[int, set[int]] = {}
     for j in judgements:
         if j.judgement == "not_same":
@@ -103,16 +154,25 @@ def attach_bare_names(
     at = pd.Series(label).groupby(label).indices
     company = _Company(record, label, at)
     joins: list[tuple[int, int]] = []  # (lone mention, person label it joins)
-    placed = {"bare": 0, "bare_by_company": 0, "evidence": 0, "surname": 0}
+    placed = {"bare": 0, "bare_by_company": 0, "evidence": 0, "surname": 0, "given": 0, "word": 0}
     for pos in np.flatnonzero(placing):
         mention, own = int(ids[pos]), int(label[pos])
-        kind = "bare" if bare[pos] else "evidence" if named[pos] else "surname"
-        if kind == "surname":
-            others = surname_holders.get(sur[pos], set()) - {own}
-        else:
+        kind = (
+            "bare"
+            if bare[pos]
+            else "evidence"
+            if named[pos]
+            else "surname"
+            if surname_only[pos]
+            else "given"
+            if given_only[pos]
+            else "word"
+        )
+        others: set[int] = set()
+        if kind in ("bare", "evidence"):
             others = holders.get(key[pos], set()) - {own}
-        if not others:
-            continue
+            if not others:
+                continue
         mine = company.named_with(int(pos), own)
         # The one person of that name named with someone the lone mention's record names
         # (and, for a mention with evidence, born within a year of it).
@@ -122,9 +182,22 @@ def attach_bare_names(
             # A record names each person once: its other people are not candidates. A
             # surname alone beside someone of that surname (the child of the family) is any
             # of the family.
-            if kind == "surname" and any((sur[at[p]] == sur[pos]).any() for p in mine):
+            if one_word[pos] and has_sur[pos] and any((sur[at[p]] == sur[pos]).any() for p in mine):
                 continue
-            sharing = company.sharing(mine, others - mine)
+            if kind in ("bare", "evidence"):
+                sharing = company.sharing(mine, others - mine)
+            else:
+                # The persons named with its company are few: each is asked whether it
+                # carries the word (not every holder of a common given name gathered).
+                sharing = {
+                    p
+                    for p in company.named_with_any(mine) - mine - {own}
+                    if carries(int(pos), kind, p)
+                }
+            # A person written with more than one word is the likelier referent; another
+            # lone word only when none is (it is placed with that person itself otherwise).
+            if sharing - words_alone:
+                sharing -= words_alone
             near = {p for p in sharing if years.near(int(pos), at[p])}
             target = next(iter(near)) if len(near) == 1 else None
             company.placed = target is not None
@@ -159,8 +232,10 @@ def attach_bare_names(
             f"{placed['bare_by_company']} giving only a full name to the one of that name "
             f"named with someone their record names, {placed['bare']} to the one person of "
             f"that name with at least {min_mentions} mentions, {placed['evidence']} full "
-            f"names with evidence no pair took up and {placed['surname']} surnames alone to "
-            f"the one of that name named with someone their record names"
+            f"names with evidence no pair took up, {placed['surname']} surnames alone, "
+            f"{placed['given']} given names alone and {placed['word']} other words alone "
+            f"(to another mention of that word alone) to the one of that name named with "
+            f"someone their record names"
         )
     return joined
 
@@ -178,20 +253,44 @@ def _holders(
     return out
 
 
-def _not_given_names(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """Per row, whether it is one of `rows` (a mask) and its surname is a word no row of the
-    frame writes as a given name (nor is a nickname of one): a surname alone that may be
-    placed as a surname."""
-    out = np.zeros(len(frame), dtype=bool)
-    if not rows.any():
-        return out
-    given: set[str] = set(frame["forename_std"].dropna().tolist())
-    given.update(frame["forename_keys"].explode().dropna().tolist())
-    sur = frame["surname_std"].to_numpy(dtype=object)
-    for pos in np.flatnonzero(rows):
-        s = sur[pos]
-        out[pos] = s not in given and given.isdisjoint(forename_keys(s))
-    return out
+def _keys(value: object) -> tuple[str, ...]:
+    """A row's forename keys as a tuple (none when the cell is empty)."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return tuple(str(k) for k in value)
+    return ()
+
+
+def _nickname(word: str) -> bool:
+    """A nickname or short form of a given name (its forename keys are those of the names
+    it is short for)."""
+    return bool(set(forename_keys(word)) - {name_key(word)})
+
+
+class _Fields:
+    """How often the run's records write a word as a given name and as a surname (beside
+    the other field): which of the two a word written alone is read as."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        both = frame["forename_std"].notna() & frame["surname_std"].notna()
+        self.as_given = frame.loc[both, "forename_std"].value_counts().to_dict()
+        self.as_surname = frame.loc[both, "surname_std"].value_counts().to_dict()
+        self._read: dict[str, tuple[bool, bool]] = {}
+
+    def reading(self, word: str) -> tuple[bool, bool]:
+        """(read as a surname, read as a given name) for a word keyed as a surname. A
+        surname: written as one at least `FIELD_ODDS` times as often as a given name, and
+        not a nickname of a given name. A given name (or a nickname of one): written as one
+        at least `FIELD_ODDS` times as often as a surname. Neither when written both ways."""
+        read = self._read.get(word)
+        if read is None:
+            given = sum(int(self.as_given.get(k, 0)) for k in forename_keys(word))
+            surname = int(self.as_surname.get(word, 0))
+            nickname = _nickname(word)
+            read = self._read[word] = (
+                not nickname and surname > 0 and surname >= FIELD_ODDS * given,
+                (given > 0 or nickname) and given >= FIELD_ODDS * surname,
+            )
+        return read
 
 
 class _Years:
@@ -293,6 +392,10 @@ class _Company:
         if r != r:  # NaN: a mention without a record names no one with it
             return set()
         return self._named_in(r) - {own}
+
+    def named_with_any(self, mine: set[int]) -> set[int]:
+        """The persons named in a record with one of `mine`."""
+        return set().union(*(self.of_person(p) for p in mine))
 
     def sharing(self, mine: set[int], candidates: set[int]) -> set[int]:
         """The `candidates` (persons) named in a record with one of `mine` (the persons a
