@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from casereview.errors import LinkageError
+from casereview.link.cluster import Clustering
 from casereview.link.explain import explanation_columns
 from casereview.link.model import (
     PRIOR_RULES,
@@ -59,6 +60,7 @@ from casereview.link.model import (
     u_pairs,
 )
 from casereview.link.score import duckdb_settings_from_saved
+from casereview.link.spark_components import cluster_on_spark
 from casereview.link.stage import (
     Plan,
     Prediction,
@@ -677,6 +679,21 @@ def _predict(
         explained["detail"] = _detail(frame, staged, shape, pairs, settings, link)
         return pairs
 
+    def cluster(
+        ids: np.ndarray, pairs: pd.DataFrame, threshold: float, judged: list[Any]
+    ) -> Clustering:
+        # Components and guards on Spark (`spark_components`); on a cluster the JVM started
+        # for it is stopped after, before the driver's Python goes on alone.
+        give_back()
+        try:
+            with backend_for("spark", link) as db_api:
+                return cluster_on_spark(
+                    db_api.spark, ids, pairs, threshold, judged, staged, staged.parent, timings
+                )
+        finally:
+            if _on_cluster(link):
+                stop_driver_jvm()
+
     plan.frame, plan.trained = frame, trained
     # Handed over in a list that `finish_prediction` empties: no name here keeps every
     # scored pair alive once record context has replaced them with the pairs it keeps.
@@ -694,6 +711,7 @@ def _predict(
         say,
         timings,
         explain,
+        cluster,
     )
     prediction.detail = explained.get("detail")
     return prediction
