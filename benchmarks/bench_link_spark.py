@@ -241,6 +241,9 @@ def run_engine(args: argparse.Namespace, engine: str, master: str, workers: list
         ),
         "progress_tail": (work / "progress.log").read_text(errors="replace")[-3000:],
     }
+    if args.keep is not None:  # the linked store kept, to compare persons across runs
+        args.keep.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(store), str(args.keep / f"{engine}.db"))
     shutil.rmtree(work, ignore_errors=True)
     return row
 
@@ -259,6 +262,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--work", default=None, help="folder for the stores' copies")
     parser.add_argument("--json", type=Path, help="append each result as a JSON line here")
+    parser.add_argument("--keep", type=Path, help="keep each engine's linked store here")
     args = parser.parse_args()
 
     def report(row: dict) -> None:
