@@ -19,8 +19,16 @@ pandas a write slice at a time, and the lean frame is emptied before they are ma
 reads it after); the scored pairs are handed to the clustering so that nothing else holds
 them once record context has kept its pairs; each mention's list of its
 pairs goes to Spark as an Arrow list built from numpy offsets; and on a cluster the
-driver's JVM, idle while the driver's Python clusters and writes, is stopped after scoring
-and after explaining (`stop_driver_jvm`), a new one started for the next Spark step.
+driver's JVM, idle while the driver's Python works alone, is stopped after scoring, after
+each clustering and after explaining (`stop_driver_jvm`), a new one started for the next
+Spark step.
+
+The clustering itself (connected components of the pairs at the threshold, the household
+guard and the minimum cuts) runs on Spark (`spark_components.cluster_on_spark`): the
+driver sends the pairs at the threshold as a Parquet file and reads back each mention's
+person; the guard's columns are read from the staged frame on the executors. What stays
+on the driver: one-to-one, `well_evidenced` and `strongest_only` on the scored pairs, the
+record context and the placement of lone mentions (they read every pair or every mention).
 """
 
 from __future__ import annotations
