@@ -59,6 +59,7 @@ def memory():  # this Python process's resident memory now and its high-water ma
             found[line[:5]] = int(line.split()[1]) // 1024
     return f"rss {found.get('VmRSS', 0)} MiB, hwm {found.get('VmHWM', 0)} MiB"
 t0 = time.perf_counter()
+print(f"started at {time.time():.3f}", file=sys.stderr, flush=True)
 result = run_link(make_engine(f"sqlite:///{store}"), engine_name=engine_name, settings=settings,
                   progress=lambda m: print(f"{time.perf_counter() - t0:8.1f}s [{memory()}] {m}",
                                            file=sys.stderr, flush=True))
@@ -130,6 +131,7 @@ class TreePeak:
 
     peak_sum: int = 0
     hwm: dict[str, int] = field(default_factory=dict)  # "pid name" -> VmHWM
+    series: list[tuple[float, int]] = field(default_factory=list)  # (time.time(), sum)
 
     def sample(self, pids: list[int]) -> None:
         total = 0
@@ -141,6 +143,27 @@ class TreePeak:
             key = f"{pid} {_name(pid)}"
             self.hwm[key] = max(self.hwm.get(key, 0), status.get("VmHWM", 0))
         self.peak_sum = max(self.peak_sum, total)
+        self.series.append((time.time(), total))
+
+
+def phase_peaks(progress: str, series: list[tuple[float, int]]) -> list[list]:
+    """Per progress line of the child (its phases: "clustering ...", "explaining ..."):
+    the phase's seconds and the driver's sampled peak (MiB) until the next line."""
+    lines = progress.splitlines()
+    start = next((float(x.split()[-1]) for x in lines if x.startswith("started at ")), None)
+    if start is None:
+        return []
+    marks = []
+    for line in lines:
+        if "MiB, hwm" in line:
+            seconds, _, rest = line.strip().partition("s [")
+            marks.append((start + float(seconds), rest.partition("] ")[2]))
+    out = []
+    for (t, what), (t_next, _) in zip(marks, [*marks[1:], (float("inf"), "")], strict=True):
+        inside = [total for when, total in series if t <= when < t_next]
+        end = t_next if t_next != float("inf") else (series[-1][0] if series else t)
+        out.append([what[:60], round(end - t, 1), max(inside, default=0) // 2**20])
+    return out
 
 
 def _monitor(
@@ -213,8 +236,14 @@ def run_engine(args: argparse.Namespace, engine: str, master: str, workers: list
             for line in (work / "progress.log").read_text(errors="replace").splitlines()
             if "MiB, hwm" in line
         ],
+        "phase_peaks_mib": phase_peaks(
+            (work / "progress.log").read_text(errors="replace"), driver_peak.series
+        ),
         "progress_tail": (work / "progress.log").read_text(errors="replace")[-3000:],
     }
+    if args.keep is not None:  # the linked store kept, to compare persons across runs
+        args.keep.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(store), str(args.keep / f"{engine}.db"))
     shutil.rmtree(work, ignore_errors=True)
     return row
 
@@ -233,6 +262,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--work", default=None, help="folder for the stores' copies")
     parser.add_argument("--json", type=Path, help="append each result as a JSON line here")
+    parser.add_argument("--keep", type=Path, help="keep each engine's linked store here")
     args = parser.parse_args()
 
     def report(row: dict) -> None:

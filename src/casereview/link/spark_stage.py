@@ -19,8 +19,16 @@ pandas a write slice at a time, and the lean frame is emptied before they are ma
 reads it after); the scored pairs are handed to the clustering so that nothing else holds
 them once record context has kept its pairs; each mention's list of its
 pairs goes to Spark as an Arrow list built from numpy offsets; and on a cluster the
-driver's JVM, idle while the driver's Python clusters and writes, is stopped after scoring
-and after explaining (`stop_driver_jvm`), a new one started for the next Spark step.
+driver's JVM, idle while the driver's Python works alone, is stopped after scoring, after
+each clustering and after explaining (`stop_driver_jvm`), a new one started for the next
+Spark step.
+
+The clustering itself (connected components of the pairs at the threshold, the household
+guard and the minimum cuts) runs on Spark (`spark_components.cluster_on_spark`): the
+driver sends the pairs at the threshold as a Parquet file and reads back each mention's
+person; the guard's columns are read from the staged frame on the executors. What stays
+on the driver: one-to-one, `well_evidenced` and `strongest_only` on the scored pairs, the
+record context and the placement of lone mentions (they read every pair or every mention).
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from casereview.errors import LinkageError
+from casereview.link.cluster import Clustering
 from casereview.link.explain import explanation_columns
 from casereview.link.model import (
     PRIOR_RULES,
@@ -59,6 +68,7 @@ from casereview.link.model import (
     u_pairs,
 )
 from casereview.link.score import duckdb_settings_from_saved
+from casereview.link.spark_components import cluster_on_spark
 from casereview.link.stage import (
     Plan,
     Prediction,
@@ -677,6 +687,21 @@ def _predict(
         explained["detail"] = _detail(frame, staged, shape, pairs, settings, link)
         return pairs
 
+    def cluster(
+        ids: np.ndarray, pairs: pd.DataFrame, threshold: float, judged: list[Any]
+    ) -> Clustering:
+        # Components and guards on Spark (`spark_components`); on a cluster the JVM started
+        # for it is stopped after, before the driver's Python goes on alone.
+        give_back()
+        try:
+            with backend_for("spark", link) as db_api:
+                return cluster_on_spark(
+                    db_api.spark, ids, pairs, threshold, judged, staged, staged.parent, timings
+                )
+        finally:
+            if _on_cluster(link):
+                stop_driver_jvm()
+
     plan.frame, plan.trained = frame, trained
     # Handed over in a list that `finish_prediction` empties: no name here keeps every
     # scored pair alive once record context has replaced them with the pairs it keeps.
@@ -694,6 +719,7 @@ def _predict(
         say,
         timings,
         explain,
+        cluster,
     )
     prediction.detail = explained.get("detail")
     return prediction

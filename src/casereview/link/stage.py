@@ -396,19 +396,22 @@ def finish_prediction(
     say: Progress,
     timings: dict[str, float],
     explain: Callable[[pd.DataFrame, pd.DataFrame, dict[str, Any]], pd.DataFrame],
+    cluster: Callable[[np.ndarray, pd.DataFrame, float, list[Any]], Clustering] | None = None,
 ) -> Prediction:
     """Cluster the scored pairs (guards, record context, bare names), explain the pairs kept
     with `explain(frame, pairs, model settings)`, and gather the notes (shared by DuckDB and
     `spark_stage`). `scored` may come in a one-item list, which is emptied: the caller then
     holds no reference to every scored pair, and they are freed as soon as record context
-    has replaced them with the pairs it keeps (Spark's driver: 3 million pairs at 1M)."""
+    has replaced them with the pairs it keeps (Spark's driver: 3 million pairs at 1M).
+    `cluster(ids, pairs, threshold, judgements)`: what `cluster_mentions` with the
+    household guard on `frame` answers, computed elsewhere (Spark: `spark_components`)."""
     notes, use_context, mates = plan.notes, plan.use_context, plan.mates
     if isinstance(scored, list):  # handed in a list: the only reference is ours
         scored = scored.pop()
     say(f"clustering {len(scored.pairs)} pairs at match weight {link.match_weight_threshold}")
     t2 = time.perf_counter()
     weak = unanchored(frame)
-    guard = household_guard(frame)
+    guard = household_guard(frame) if cluster is None else None
 
     def clustered(scored: ScoredPairs) -> tuple[ScoredPairs, Clustering]:
         pairs = scored.pairs
@@ -418,6 +421,8 @@ def finish_prediction(
         sure = well_evidenced(frame, pairs)
         pairs = strongest_only(pairs, weak, link.match_weight_threshold, sure)
         ids = frame["unique_id"].to_numpy(dtype=np.int64)
+        if cluster is not None:
+            return scored, cluster(ids, pairs, link.match_weight_threshold, judgements or [])
         return scored, cluster_mentions(
             ids, pairs, link.match_weight_threshold, judgements or [], guard=guard
         )
