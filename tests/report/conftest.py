@@ -6,8 +6,6 @@ itself."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +13,7 @@ import pytest
 from reviewed_world import build_reviewed_world, work_the_queue
 from sqlalchemy import Engine
 
-from casereview.store.db import make_engine
-from review.indicator_world import PG_ENV, World, pg_create, pg_drop, pg_url
+from review.indicator_world import World, pg_built, private_copy
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -32,41 +29,12 @@ def reviewed_pg(reviewed_world: World) -> Iterator[str | None]:
     """The name of a PostgreSQL database the reviewed world was built into (the same exports
     through the real ingest and every stage, the same work through the workflow), once per
     session; tests clone it. None without CASEREVIEW_TEST_DATABASE_URL."""
-    if not os.environ.get(PG_ENV):
-        yield None
-        return
-    name = f"cr_reviewed_{uuid.uuid4().hex[:8]}"
-    pg_create(name)
-    try:
-        engine = make_engine(pg_url(name))
-        try:
-            reviewed_world.build_on(engine)
-            work_the_queue(engine)
-        finally:
-            engine.dispose()  # a database with a connection open cannot be cloned
-        yield name
-    finally:
-        pg_drop(name)
 
+    def build(engine: Engine) -> None:
+        reviewed_world.build_on(engine)
+        work_the_queue(engine)
 
-def _copy(request: pytest.FixtureRequest, folder: Path, world: World) -> Iterator[Engine]:
-    """A private copy of the reviewed world on the backend `request.param`."""
-    if request.param == "sqlite":
-        engine = world.copy(folder / "store.db")
-        yield engine
-        engine.dispose()
-        return
-    built = request.getfixturevalue("reviewed_pg")  # built only if a test needs it
-    if built is None:
-        pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
-    name = f"cr_test_{uuid.uuid4().hex[:12]}"
-    pg_create(name, template=built)
-    engine = make_engine(pg_url(name))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        pg_drop(name)
+    yield from pg_built("cr_reviewed", build)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -75,7 +43,7 @@ def reviewed_store(
 ) -> Iterator[Engine]:
     """A private copy of the reviewed world on each backend: the SQLite store copied, or on
     PostgreSQL a clone of `reviewed_pg` (skipped without CASEREVIEW_TEST_DATABASE_URL)."""
-    yield from _copy(request, tmp_path, reviewed_world)
+    yield from private_copy(request, tmp_path, reviewed_world, "reviewed_pg")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -86,4 +54,6 @@ def module_reviewed_store(
 ) -> Iterator[Engine]:
     """`reviewed_store`, shared by the tests of one module (for what they all read and make
     once, e.g. a PDF report; they then run on one xdist worker)."""
-    yield from _copy(request, tmp_path_factory.mktemp("reviewed-module"), reviewed_world)
+    yield from private_copy(
+        request, tmp_path_factory.mktemp("reviewed-module"), reviewed_world, "reviewed_pg"
+    )

@@ -12,8 +12,6 @@ the records are."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,15 +21,13 @@ from sqlalchemy import Engine, insert
 from casereview.model.codes import UserRole
 from casereview.model.tables import team_members, teams, users
 from casereview.store.access import Actor, load_actor
-from casereview.store.db import make_engine, reading, writing
+from casereview.store.db import reading, writing
 from review.indicator_world import (
-    PG_ENV,
     SMALL_CASES,
     World,
     build_indicator_world,
-    pg_create,
-    pg_drop,
-    pg_url,
+    pg_built,
+    private_copy,
 )
 
 NOW = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -84,20 +80,7 @@ def small_indicator_pg(small_indicator_store: World) -> Iterator[str | None]:
     """The name of a PostgreSQL database the small indicator world was built into (the same
     exports, the real ingest and every stage), once per session; tests clone it, never change
     it. None without CASEREVIEW_TEST_DATABASE_URL."""
-    if not os.environ.get(PG_ENV):
-        yield None
-        return
-    name = f"cr_small_indicators_{uuid.uuid4().hex[:8]}"
-    pg_create(name)
-    try:
-        engine = make_engine(pg_url(name))
-        try:
-            small_indicator_store.build_on(engine)
-        finally:
-            engine.dispose()  # a database with a connection open cannot be cloned
-        yield name
-    finally:
-        pg_drop(name)
+    yield from pg_built("cr_small_indicators", small_indicator_store.build_on)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -109,19 +92,4 @@ def workflow_store(
     """A private copy of the small indicator world, on each backend: the SQLite store copied,
     or on PostgreSQL a clone of `small_indicator_pg` (skipped without
     CASEREVIEW_TEST_DATABASE_URL). Its queue is the one the review stage built."""
-    if request.param == "sqlite":
-        engine = small_indicator_store.copy(tmp_path / "store.db")
-        yield engine
-        engine.dispose()
-        return
-    built = request.getfixturevalue("small_indicator_pg")  # built only if a test needs it
-    if built is None:
-        pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
-    name = f"cr_test_{uuid.uuid4().hex[:12]}"
-    pg_create(name, template=built)
-    engine = make_engine(pg_url(name))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        pg_drop(name)
+    yield from private_copy(request, tmp_path, small_indicator_store, "small_indicator_pg")

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -252,3 +255,48 @@ def pg_drop(name: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         server.dispose()
+
+
+def pg_built(prefix: str, build: Callable[[Engine], None]) -> Iterator[str | None]:
+    """For a session fixture: the name of a new database of the test server that `build`
+    filled (a world built again on PostgreSQL), dropped at the end; None without
+    CASEREVIEW_TEST_DATABASE_URL. Tests clone it (`private_copy`), never change it."""
+    if not os.environ.get(PG_ENV):
+        yield None
+        return
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    pg_create(name)
+    try:
+        engine = make_engine(pg_url(name))
+        try:
+            build(engine)
+        finally:
+            engine.dispose()  # a database with a connection open cannot be cloned
+        yield name
+    finally:
+        pg_drop(name)
+
+
+def private_copy(
+    request: pytest.FixtureRequest, folder: Path, world: World, pg_fixture: str
+) -> Iterator[Engine]:
+    """For a fixture parametrised by backend: a private copy of `world` on `request.param`,
+    the SQLite store copied into `folder`, or on PostgreSQL a clone of the database the
+    session fixture `pg_fixture` built (`pg_built`; skipped without
+    CASEREVIEW_TEST_DATABASE_URL)."""
+    if request.param == "sqlite":
+        engine = world.copy(folder / "store.db")
+        yield engine
+        engine.dispose()
+        return
+    built = request.getfixturevalue(pg_fixture)  # built only if a test needs it
+    if built is None:
+        pytest.skip(f"PostgreSQL variant: set {PG_ENV} to run it (CI does)")
+    name = f"cr_test_{uuid.uuid4().hex[:12]}"
+    pg_create(name, template=built)
+    engine = make_engine(pg_url(name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        pg_drop(name)
