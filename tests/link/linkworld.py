@@ -203,3 +203,30 @@ def tiny_people(seed: int, n_people: int, prefix: str = "p") -> list[dict[str, A
                 }
             )
     return rows
+
+
+def add_planted(
+    rows: list[dict[str, Any]], planted: Mapping[str, Iterable[Mapping[str, Any]]]
+) -> tuple[dict[int, str], dict[str, int]]:
+    """Append the planted people's mention rows to `rows` (a test world's background people):
+    a mention's `record` (a name) becomes a record id shared by every mention naming it. Then
+    every row is numbered (`mention_id` 1, 2, ...) and given what a mention row must carry
+    (its own record, met_crime, an event date, a day-precise date of birth). Returns each
+    planted mention id's person and the records' ids by name."""
+    people: dict[int, str] = {}
+    records: dict[str, int] = {}
+    for person, their in planted.items():
+        for mention in their:
+            row = {k: v for k, v in mention.items() if k != "record"}
+            if "record" in mention:
+                row["record_id"] = records.setdefault(mention["record"], 100_000 + len(records))
+            rows.append(row)
+            people[len(rows)] = person
+    for i, row in enumerate(rows, start=1):
+        row["mention_id"] = i
+        row.setdefault("record_id", i)
+        row.setdefault("source", "met_crime")
+        row.setdefault("event_date", "2022-06-01")
+        if row.get("dob"):
+            row.setdefault("dob_precision", "day")
+    return people, records

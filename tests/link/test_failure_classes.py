@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from linkworld import tiny_people
+from linkworld import add_planted, tiny_people
 
 from casereview.link.cluster import Clustering
 from casereview.link.frame import build_frame
@@ -562,27 +562,13 @@ def _rows() -> tuple[list[dict[str, Any]], dict[int, str], np.ndarray]:
     """The world's mention rows (background people, then the planted ones), each mention
     id's planted person (background mentions are not listed) and the record links."""
     rows: list[dict[str, Any]] = []
-    planted: dict[int, str] = {}
     for i, row in enumerate(tiny_people(23, 150)):
         person = int(str(row["person"])[1:])
         borough = BOROUGHS[(person + (i % 5 == 0)) % len(BOROUGHS)]
         rows.append({k: v for k, v in row.items() if k not in ("key", "person", "role")})
         rows[-1]["borough"] = borough
-    records: dict[str, int] = {}
-    for person, mentions in PLANTED.items():
-        for mention in mentions:
-            row = {k: v for k, v in mention.items() if k != "record"}
-            if "record" in mention:
-                row["record_id"] = records.setdefault(mention["record"], 100_000 + len(records))
-            rows.append(row)
-            planted[len(rows)] = person
-    for i, row in enumerate(rows, start=1):
-        row["mention_id"] = i
-        row.setdefault("record_id", i)
-        row.setdefault("source", "met_crime")
-        row.setdefault("event_date", "2022-06-01")
-        if row.get("dob") and "dob_precision" not in row:
-            row["dob_precision"] = "day"
+    planted, records = add_planted(rows, PLANTED)
+    for row in rows:
         if "age" in row:
             row["age_at_event"] = row.pop("age")
         if "identifiers" in row:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from linkworld import tiny_people
+from linkworld import add_planted, tiny_people
 
 from casereview.link import placement
 from casereview.link.cluster import Clustering
@@ -125,25 +125,11 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
 def _rows() -> tuple[list[dict[str, Any]], dict[int, str]]:
     """The world's mention rows (background people, then the planted ones) and each mention
     id's planted person (background mentions are not listed)."""
-    rows: list[dict[str, Any]] = []
-    planted: dict[int, str] = {}
-    for row in tiny_people(31, 120):
-        rows.append({k: v for k, v in row.items() if k not in ("key", "person", "role")})
-    records: dict[str, int] = {}
-    for person, mentions in PLANTED.items():
-        for mention in mentions:
-            row = {k: v for k, v in mention.items() if k != "record"}
-            if "record" in mention:
-                row["record_id"] = records.setdefault(mention["record"], 100_000 + len(records))
-            rows.append(row)
-            planted[len(rows)] = person
-    for i, row in enumerate(rows, start=1):
-        row["mention_id"] = i
-        row.setdefault("record_id", i)
-        row.setdefault("source", "met_crime")
-        row.setdefault("event_date", "2022-06-01")
-        if row.get("dob"):
-            row["dob_precision"] = "day"
+    rows: list[dict[str, Any]] = [
+        {k: v for k, v in row.items() if k not in ("key", "person", "role")}
+        for row in tiny_people(31, 120)
+    ]
+    planted, _ = add_planted(rows, PLANTED)
     return rows, planted
 
 
