@@ -608,6 +608,10 @@ def open_backend(
                 f"process; link on {spark_master} in a new process"
             )
         spark.sparkContext.setLogLevel("ERROR")
+        # The Python workers of every function sent to the executors (a UDF, `applyInPandas`)
+        # run this interpreter, which has casereview: pyspark otherwise names `python3` from
+        # PATH in local mode (on a cluster the settings above say the same).
+        spark.sparkContext.pythonExec = sys.executable
         # Checkpoints and the Parquet files of the frame hold personal data: a private folder
         # (mode 0700), removed when linkage ends.
         work = tempfile.mkdtemp(prefix="casereview-spark-", dir=spark_staging_dir)

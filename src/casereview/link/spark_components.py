@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -319,12 +318,6 @@ def cluster_on_spark(
         their_edges = strong.join(read_labels().withColumnRenamed("id", "l"), "l").join(
             spark.read.parquet(str(work / "touched")), "comp"
         )
-
-        # The executors' Python workers run this interpreter, which has casereview (pyspark
-        # names the workers' Python in each function it sends: in local mode `python3` from
-        # PATH unless PYSPARK_PYTHON was set when the session started; on a cluster
-        # `model.open_backend` sets it).
-        spark.sparkContext.pythonExec = sys.executable
 
         def split(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
             return _split_component(nodes.drop(columns=["comp"]), edges, threshold, kept)
