@@ -333,12 +333,15 @@ class Found:
                 for r in conn.execute(select(records.c.id, records.c.source_ref))
             }
             self.person: dict[str, set[int]] = {}
-            for fore, sur, pid in conn.execute(
-                select(mentions.c.forenames, mentions.c.surname, mention_person.c.person_id).join(
-                    mention_person, mention_person.c.mention_id == mentions.c.id
-                )
-            ):
+            self.mention_person: dict[int, int] = {}
+            for mid, fore, sur, pid in conn.execute(
+                select(
+                    mentions.c.id, mentions.c.forenames, mentions.c.surname,
+                    mention_person.c.person_id,
+                ).join(mention_person, mention_person.c.mention_id == mentions.c.id)
+            ):  # fmt: skip
                 self.person.setdefault(f"{fore} {sur}", set()).add(int(pid))
+                self.mention_person[int(mid)] = int(pid)
             self.findings = {
                 (int(r), str(c)): from_json(e, {})
                 for r, c, e in conn.execute(

@@ -255,7 +255,9 @@ def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None
     A referral's partner is often named only as the child knows him, with no age; his age is
     then taken from the suspect of the child's own police records who agrees with him (by
     name, nickname, quoted street name, phone or handle: `suspect_like`), at the referral's
-    date, and the evidence names that suspect's mention.
+    date, and the evidence names that suspect's mention. A partner whose record gives no age
+    but whom linkage joined to a person with a date of birth takes that person's age, and the
+    evidence names the person.
 
     A partner linkage put in the same person as the child of his record keeps only the age his
     own mention gives (written, or read from the narrative): the person's date of birth is the
@@ -291,6 +293,9 @@ def age_gap_partner(ctx: ReviewContext, s: ReviewSettings, found: Found) -> None
             }
             if read_from is not None:
                 evidence["partner_age_from_suspect"] = read_from
+            elif m.written_age is None and not m.age_from_text:
+                # his record gives no age: the date of birth is his linked person's
+                evidence["partner_age_from_person"] = m.person_id
             found.add(IndicatorCode.AGE_GAP_PARTNER, rid, m.person_id, evidence)
 
 
