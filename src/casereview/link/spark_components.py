@@ -42,7 +42,7 @@ from casereview.errors import LinkageError
 from casereview.link.cluster import Clustering, Judgement, cluster_mentions, household_guard
 from casereview.link.model import FAR_APART_YEARS
 
-__all__ = ["GUARD_COLUMNS", "cluster_on_spark", "components_on_spark"]
+__all__ = ["GUARD_COLUMNS", "cluster_edges_on_spark", "cluster_on_spark", "components_on_spark"]
 
 # The columns of a mention that `household_guard` reads (its `Forenames` among them).
 GUARD_COLUMNS: tuple[str, ...] = (
@@ -234,17 +234,11 @@ def cluster_on_spark(
     (the run's private one) holds the edges and labels for the moment they are needed."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from pyspark.sql import functions as F
 
-    t0 = time.perf_counter()
-    ids = np.asarray(mention_ids, dtype=np.int64)
-    if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
-        ids = np.unique(ids)
-    kept, same, apart = _judged(judgements, ids)
     weight = pairs["match_weight"].to_numpy(dtype=float)
     rows = np.flatnonzero(weight >= threshold)
-    work = folder / f"clusters-{time.monotonic_ns()}"
-    work.mkdir(mode=0o700)
+    edges = folder / f"edges-{time.monotonic_ns()}"
+    edges.mkdir(mode=0o700)
     try:
         pq.write_table(
             pa.table(
@@ -255,10 +249,42 @@ def cluster_on_spark(
                     "seq": pa.array(rows.astype(np.int64)),
                 }
             ),
-            work / "edges.parquet",
+            edges / "part-00000.parquet",
         )
         del weight, rows
-        strong = spark.read.parquet(str(work / "edges.parquet"))
+        return cluster_edges_on_spark(
+            spark, mention_ids, edges, threshold, judgements, staged, folder, timings
+        )
+    finally:
+        shutil.rmtree(edges, ignore_errors=True)
+
+
+def cluster_edges_on_spark(
+    spark: Any,
+    mention_ids: Sequence[int] | np.ndarray,
+    edges: Path,
+    threshold: float,
+    judgements: Iterable[Judgement],
+    staged: Path,
+    folder: Path,
+    timings: dict[str, float] | None = None,
+) -> Clustering:
+    """`cluster_on_spark` of the pairs at the threshold already on disk: `edges`, Parquet
+    files of `l`, `r`, `w` and `seq` (any number ordering the pairs as the driver's pairs
+    are ordered), every one at or above `threshold` (`spark_pairs` writes them there, the
+    driver never reading them)."""
+    import pyarrow.parquet as pq
+    from pyspark.sql import functions as F
+
+    t0 = time.perf_counter()
+    ids = np.asarray(mention_ids, dtype=np.int64)
+    if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
+        ids = np.unique(ids)
+    kept, same, apart = _judged(judgements, ids)
+    work = folder / f"clusters-{time.monotonic_ns()}"
+    work.mkdir(mode=0o700)
+    try:
+        strong = spark.read.parquet(str(edges)).select("l", "r", "w", "seq")
         # Edges in the component graph: the strong pairs not judged "not same" (each pair's
         # ends in either order), and the "same" judgements.
         graph = strong.select("l", "r")

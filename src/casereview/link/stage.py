@@ -436,8 +436,30 @@ def finish_prediction(
         notes.append(contexts)
         del clustering  # the first clustering's labels go before the second's are made
         scored, clustering = clustered(scored)
+    return explained_prediction(
+        frame, scored, clustering, model, notes, judgements, detail, say, timings, explain, t2
+    )
+
+
+def explained_prediction(
+    frame: pd.DataFrame,
+    scored: ScoredPairs,
+    clustering: Clustering,
+    model: TrainedModel,
+    notes: list[str],
+    judgements: list[Any] | None,
+    detail: bool,
+    say: Progress,
+    timings: dict[str, float],
+    explain: Callable[[pd.DataFrame, pd.DataFrame, dict[str, Any]], pd.DataFrame],
+    started: float,
+) -> Prediction:
+    """The end of `finish_prediction` once the pairs are clustered (shared with
+    `spark_pairs`, which clusters on Spark): lone mentions placed, the pairs kept explained
+    with `model` (the model without context), the notes gathered. `started`: when the
+    clustering began (`cluster_s`)."""
     attach_bare_names(frame, clustering, judgements or [])
-    timings["cluster_s"] = time.perf_counter() - t2
+    timings["cluster_s"] = time.perf_counter() - started
     if detail and len(scored.pairs):
         say(f"explaining the {len(scored.pairs)} pairs kept")
         t3 = time.perf_counter()
