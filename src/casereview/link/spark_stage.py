@@ -23,12 +23,13 @@ driver's JVM, idle while the driver's Python works alone, is stopped after scori
 each clustering and after explaining (`stop_driver_jvm`), a new one started for the next
 Spark step.
 
-The clustering itself (connected components of the pairs at the threshold, the household
-guard and the minimum cuts) runs on Spark (`spark_components.cluster_on_spark`): the
-driver sends the pairs at the threshold as a Parquet file and reads back each mention's
-person; the guard's columns are read from the staged frame on the executors. What stays
-on the driver: one-to-one, `well_evidenced` and `strongest_only` on the scored pairs, the
-record context and the placement of lone mentions (they read every pair or every mention).
+The scored pairs stay where the executors wrote them: the well-evidenced pairs, the
+no-bridge rule, both clusterings (components, the household guard and the minimum cuts,
+`spark_components`) and record context's levels run on Spark (`spark_pairs`), and the
+driver reads only the pairs kept, once. What stays on the driver: the placement of lone
+mentions and the store write (they read every mention), and the one-to-one rule of two
+sources that each list a person once (a greedy pass in pair order: with it the driver
+reads every scored pair and clusters them with `stage.finish_prediction`).
 """
 
 from __future__ import annotations
