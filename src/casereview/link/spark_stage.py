@@ -16,12 +16,10 @@ before Spark trains on it; while Spark trains and scores, the lean frame waits o
 pairs' columns stay in a private Arrow file beside the pairs (`Prediction.detail`, an
 `ExplainedPairs`), sorted into the pairs' order on the executors and read and turned into
 pandas a write slice at a time, and the lean frame is emptied before they are made (nothing
-reads it after); the scored pairs are handed to the clustering so that nothing else holds
-them once record context has kept its pairs; each mention's list of its
-pairs goes to Spark as an Arrow list built from numpy offsets; and on a cluster the
-driver's JVM, idle while the driver's Python works alone, is stopped after scoring, after
-each clustering and after explaining (`stop_driver_jvm`), a new one started for the next
-Spark step.
+reads it after); each mention's list of its pairs goes to Spark as an Arrow list built
+from numpy offsets; and on a cluster the driver's JVM, idle while the driver's Python works
+alone, is stopped after scoring, after the clustering and after explaining
+(`stop_driver_jvm`), a new one started for the next Spark step.
 
 The scored pairs stay where the executors wrote them: the well-evidenced pairs, the
 no-bridge rule, both clusterings (components, the household guard and the minimum cuts,
