@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from casereview.errors import LinkageError
 from casereview.link.cluster import Clustering, Forenames, _codes
 from casereview.link.context import (
     COMMON,
@@ -81,7 +82,7 @@ class PairsOnSpark:
         self.spark, self.folder, self.columns, self.work = spark, folder, columns, work
         self.ids = frame["unique_id"].to_numpy(dtype=np.int64)
         if len(self.ids) and (self.ids.min() < 0 or self.ids.max() >= 2**31):
-            raise ValueError("mention ids outside 0..2**31 cannot key the pairs on Spark")
+            raise LinkageError("mention ids outside 0..2**31 cannot key the pairs on Spark")
         weak = np.zeros(len(self.ids), dtype=bool)
         weak[np.searchsorted(self.ids, unanchored(frame))] = True
         keys = frame["forename_keys"].tolist()
@@ -353,7 +354,7 @@ class ContextOnSpark:
             got = pq.read_table(part)
             seq = got["seq"].to_numpy()
             if len(seq) and (seq[0] <= last or (len(seq) > 1 and (np.diff(seq) <= 0).any())):
-                raise ValueError("Spark wrote the counted pairs out of order")
+                raise LinkageError("Spark wrote the counted pairs out of order")
             last = int(seq[-1]) if len(seq) else last
             lv = got["level"].to_numpy().astype(np.int8)
             level_parts.append(lv)
