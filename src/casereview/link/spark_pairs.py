@@ -95,7 +95,7 @@ class PairsOnSpark:
                 "sur": pa.array(_codes(frame["surname_std"])),
                 "fore": pa.array(_codes(frame["forename_std"])),
                 "keys": pa.array(
-                    [list(k) if isinstance(k, list) else None for k in keys],
+                    [k if isinstance(k, list) else None for k in keys],
                     type=pa.list_(pa.string()),
                 ),
             }
