@@ -437,6 +437,10 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
                 info["by"].append(f"name-only mentions against the block ({cost} comparisons)")
             (report.refined if info["by"] else report.dropped)[key] = info
         frame.loc[mask, key] = pd.NA
+    # The narrowings' columns are made for the guard alone: what they gave is in the keys.
+    for column in NARROWINGS:
+        if column in frame.columns:
+            del frame[column]
     for key in LIST_KEYS:
         if key in frame.columns:
             _guard_list_key(frame, key, max_block_size, report)
