@@ -225,7 +225,8 @@ def test_guard_never_refines_a_key_by_what_it_already_holds() -> None:
     ]
     frame = build_frame(rows)
     report = guard_blocks(frame, max_block_size=300)
-    assert report.refined["bk_dob"]["by"] == ["postcode_district"]
+    # ... and narrowed to the mentions sharing the initials as well (`NARROWINGS`).
+    assert report.refined["bk_dob"]["by"] == ["postcode_district", "initials"]
     assert "bk_dob__yob_hi" not in frame.columns
     assert frame["bk_dob__postcode_district"].value_counts().tolist() == [100] * 4
 

@@ -40,6 +40,7 @@ __all__ = [
     "BLOCKING_KEYS",
     "LIST_KEYS",
     "MAX_RECORD_MATES",
+    "NARROWINGS",
     "REFINEMENTS",
     "BlockGuardReport",
     "Normalised",
@@ -63,7 +64,9 @@ __all__ = [
 
 # Every blocking key: name of its column -> what it joins on (for the run log and docs).
 BLOCKING_KEYS: dict[str, str] = {
-    "bk_name": "forename and surname keys, in either order (nicknames, variants, swaps)",
+    "bk_name": "forename key and the key of the surname's first part, in either order "
+    "(nicknames, variants, swaps, a middle name read as the surname, one part of a "
+    "double-barrelled surname)",
     "bk_dob": "full date of birth (catches both names changed, mistyped or a street name)",
     "bk_postcode_initial": "postcode and first letter of the forename",
     "bk_postcode_number": "postcode and house number (people at one address; only with "
@@ -94,6 +97,18 @@ _SKIPPED: dict[str, frozenset[str]] = {
     "bk_postcode_initial": frozenset({"postcode_district"}),
     "bk_postcode_number": frozenset({"postcode_district"}),
     "bk_surname_initial": frozenset({"postcode_district"}),
+}
+# How the guard narrows the over-large blocks of a full date of birth or a postcode: to the
+# mentions that also share the two initials (forename and the surname's first part, in
+# either order), what a slip, a transliteration (Mohammed / Muhammad) or swapped fields
+# seldom change. Column -> the key it narrows; the block is every mention with the column's
+# value of a mention in an over-large block (a swapped name at a crowded postcode may sit in
+# a small block of the postcode and the other initial). Only for over-large blocks: a small
+# block is compared whole already. A narrowing never counts as a refinement for the
+# name-only comparisons against the block (`guard_blocks`), so it only adds pairs.
+NARROWINGS: dict[str, str] = {
+    "dob_initials": "bk_dob",
+    "postcode_initials": "bk_postcode_initial",
 }
 # A record naming more people than this besides a mention gives it no record-mates.
 MAX_RECORD_MATES = 12
@@ -250,7 +265,13 @@ def _add_blocking_keys(
     word_as_surname = forename1.where(crossed).map(lambda v: surname_key(v) or None)
     surname_part = skey.replaced(crossed, word_as_surname)
     initial_part = initial.replaced(crossed, surname)
-    frame["bk_name"] = key_codes(_person_key(fkey, skey)).set_axis(frame.index)
+    # The surname's first part: "WARSAME, Idris Abdi" read as forename Warsame, surname
+    # "Idris Abdi" meets "Idris Warsame"; "Smith-Jones" written "Smith" meets the whole.
+    first_part = skey.map(lambda s: s.split()[0] if s.split() else None)
+    frame["bk_name"] = key_codes(_person_key(fkey, first_part)).set_axis(frame.index)
+    initials = _person_key(initial, surname.map(lambda s: s.split()[0][:1]))
+    frame["dob_initials"] = key_codes(parts["dob"], initials).set_axis(frame.index)
+    frame["postcode_initials"] = key_codes(parts["postcode"], initials).set_axis(frame.index)
     cols: dict[str, tuple[Coded, ...]] = {
         "bk_dob": (parts["dob"],),
         "bk_postcode_initial": (parts["postcode"], initial),
@@ -356,8 +377,10 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
     home's postcode, a taxi firm's phone) is not compared as one block: the key is refined
     with each column of `REFINEMENTS` (name key + year of birth, name key + postcode
     district), each refinement a new key column `<key>__<column>`; refined blocks still
-    above the cap are dropped. The run log says which key, how many blocks and mentions,
-    and how many comparisons were avoided. Refined keys are never refined again."""
+    above the cap are dropped. A date of birth's or a postcode's over-large blocks are also
+    narrowed to the mentions sharing the initials (`NARROWINGS`). The run log says which
+    key, how many blocks and mentions, and how many comparisons were avoided. Refined keys
+    are never refined again."""
     report = BlockGuardReport(max_block_size=max_block_size)
     pending = [
         c for c in frame.columns if c.startswith("bk_") and not c.endswith(("__bare", "__big"))
@@ -381,6 +404,7 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
             report.dropped[key] = info
         else:
             info["by"] = []
+            narrowed = _narrow(frame, key, mask)
             for column in REFINEMENTS:
                 if column not in frame.columns or column in _SKIPPED.get(key, frozenset()):
                     continue
@@ -401,6 +425,9 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
             refined_any = pd.Series(False, index=frame.index)
             for column in info["by"]:
                 refined_any |= frame[f"{key}__{column}"].notna()
+            if narrowed is not None:
+                pending.append(narrowed)
+                info["by"].append("initials")
             bare = mask & ~refined_any
             per_block = frame.loc[bare, key].value_counts()
             cost = int((per_block * big.reindex(per_block.index)).sum())
@@ -410,10 +437,28 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
                 info["by"].append(f"name-only mentions against the block ({cost} comparisons)")
             (report.refined if info["by"] else report.dropped)[key] = info
         frame.loc[mask, key] = pd.NA
+    # The narrowings' columns are made for the guard alone: what they gave is in the keys.
+    for column in NARROWINGS:
+        if column in frame.columns:
+            del frame[column]
     for key in LIST_KEYS:
         if key in frame.columns:
             _guard_list_key(frame, key, max_block_size, report)
     return report
+
+
+def _narrow(frame: pd.DataFrame, key: str, mask: pd.Series) -> str | None:
+    """The narrowing of `key`'s over-large blocks (`NARROWINGS`, rows `mask`) as a new key
+    column `<key>__<column>`, its name; None when the key has none or nothing narrows."""
+    column = next((c for c, k in NARROWINGS.items() if k == key), None)
+    if column is None or column not in frame.columns:
+        return None
+    values = frame[column]
+    crowded = values[mask].dropna().unique()
+    if not len(crowded):
+        return None
+    frame[f"{key}__{column}"] = values.where(values.isin(crowded))
+    return f"{key}__{column}"
 
 
 def _guard_list_key(

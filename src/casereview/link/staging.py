@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from casereview.link.frame import (
+    NARROWINGS,
     add_blocking_keys,
     add_record_mates,
     build_frame,
@@ -46,9 +47,10 @@ def mention_chunks(conn: Connection, *, chunk: int = 50_000) -> Iterator[pd.Data
 
 def _normalised(raw: pd.DataFrame) -> pd.DataFrame:
     """`build_frame`'s normalised columns of one chunk, without the whole-data columns
-    (blocking keys and record mates), which only mean something over every mention."""
+    (blocking keys, the guard's narrowings and record mates), which only mean something
+    over every mention."""
     frame = build_frame(raw)
-    whole = [c for c in frame.columns if c.startswith(("bk_", "bka_"))]
+    whole = [c for c in frame.columns if c.startswith(("bk_", "bka_")) or c in NARROWINGS]
     return frame.drop(columns=whole)
 
 

@@ -414,6 +414,9 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("davies", "davis", "davys"),
     ("nguyen", "nguyn", "ngyuen", "nguen", "nuyen"),
     ("pham", "fam"),
+    # Chinese: one surname (王) in pinyin and in Cantonese romanisation; one family's records
+    # write it both ways
+    ("wang", "wong"),
     # Indian subcontinent (Hindu and Sikh names)
     ("singh", "sing"),
     ("kaur", "kour"),
