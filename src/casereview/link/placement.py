@@ -158,6 +158,7 @@ def attach_bare_names(
         return bool((surname_rows[rows] & (sur[rows] == sur[pos])).any())
 
     phone_holders = _phone_holders(phone_lists, label, by_phone)
+    phoned_alone = set(label[by_phone].tolist())
 
     def by_the_phone(pos: int, candidates: set[int]) -> int | None:
         """The one of `candidates` (the persons named with the company of row `pos`) who
@@ -165,6 +166,10 @@ def attach_bare_names(
         found: set[int] = set()
         for phone in phone_lists[pos]:
             found |= phone_holders.get(phone, set()) & candidates
+        # A person of other mentions is preferred to another lone mention with the phone
+        # (which is placed with that person itself).
+        if found - phoned_alone:
+            found -= phoned_alone
         return next(iter(found)) if len(found) == 1 else None
 
     not_same: dict[int, set[int]] = {}
