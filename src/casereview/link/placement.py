@@ -40,7 +40,7 @@ def attach_bare_names(
     judgements: Iterable[Judgement] = (),
     min_mentions: int = PROLIFIC_MENTIONS,
 ) -> int:
-    """Place the mentions that no pair joined to anyone by the company they keep. Three
+    """Place the mentions that no pair joined to anyone by the company they keep. Four
     kinds of lone mention are placed:
 
     - a full name and nothing else (no date of birth or age, postcode, address, phone or
@@ -59,12 +59,18 @@ def attach_bare_names(
       (or a given name) only when the frame writes it so at least `FIELD_ODDS` times as
       often as the other way: a lone word from a one-field name ("Bernard") is stored as a
       surname but is as likely a given name, and a word written both ways is read as
-      neither. Not when its record names someone of that surname (the family's surname:
-      any of the family). A person written with more than one word is preferred; when none
-      of the company carries the word, another lone mention of that word named with the
-      same people is (the same associate named alone in two records about one child).
+      neither. A word read as neither is read as a given name when no one of the company
+      carries it as a surname. Not when its record names someone of that surname (the
+      family's surname: any of the family). A person written with more than one word is
+      preferred; when none of the company carries the word, another lone mention of that
+      word named with the same people is (the same associate named alone in two records
+      about one child);
+    - a mention without a full name (a word, an initial, no name beside a handle) that
+      carries a phone: joined to the one person named with a person its record names who
+      carries that phone, when its word points at no one else (the frame must hold the
+      phones themselves; a lean frame's True/None places nothing this way).
 
-    The last two kinds also need a year of birth within `PLACED_YEARS_APART` of the
+    All but the first kind also need a year of birth within `PLACED_YEARS_APART` of the
     person's, when both have one. A person named in the same record as the mention is never
     joined, nor one against a "not same" judgement.
     Two names alone never reach the threshold, and a name is often someone else's (two Jan
