@@ -159,7 +159,9 @@ def attach_bare_names(
         return False
 
     def carries_as_surname(pos: int, person: int) -> bool:
-        """Whether `person` carries the word of row `pos` as a surname (beside a given name)."""
+        """Whether `person` carries the word of row `pos` in the surname field (as
+        `surname_rows` count: a one-word mention keyed so counts too, which errs towards
+        leaving the word alone)."""
         rows = at[person]
         return bool((surname_rows[rows] & (sur[rows] == sur[pos])).any())
 
