@@ -1,5 +1,5 @@
 """Where the lone mentions go: pairwise F1 before `attach_bare_names`, with main's
-(8c3fb70) and with this checkout's, and how often each kind of placement was right.
+(cddf847) and with this checkout's, and how often each kind of placement was right.
 
 One run of `predict_persons` on a store (its clustering taken just before the lone
 mentions are placed, as `predict_persons` makes it), saved under --keep so that later runs
@@ -7,10 +7,10 @@ mentions are placed, as `predict_persons` makes it), saved under --keep so that 
 
     flock /work/bench/duck1m.lock nice -n 5 .venv/bin/python benchmarks/analyse_lone_placement.py \\
         --store /work/bench/link_1m/store.db --world /work/bench/link_1m/world \\
-        --keep /work/bench/linkq11/lone1m
-    .venv/bin/python benchmarks/analyse_lone_placement.py --keep /work/bench/linkq11/lone1m --reuse
+        --keep /work/bench/linkq12/lone1m
+    .venv/bin/python benchmarks/analyse_lone_placement.py --keep /work/bench/linkq12/lone1m --reuse
 
-Main's `attach_bare_names` is read from git (`git show 8c3fb70:src/casereview/link/placement.py`)
+Main's `attach_bare_names` is read from git (`git show cddf847:src/casereview/link/placement.py`)
 and run on the same clustering. A placement is right when the lone mention's true person is
 the true person of one of the mentions of the person it joined. With a world's truth, the
 pairs missed and put together wrongly are also counted by the kind of their two mentions
@@ -39,7 +39,7 @@ from casereview.link.evaluate import pairwise
 from casereview.link.placement import attach_bare_names
 from casereview.link.spark_stage import LEAN_COLUMNS, PRESENCE_COLUMNS
 
-MAIN = "8c3fb70"
+MAIN = "cddf847"
 
 
 def _main_attach() -> types.FunctionType:
@@ -85,11 +85,36 @@ def _link(store: str, world: str, keep: Path) -> None:
     for col in PRESENCE_COLUMNS:
         lean[col] = frame[col].map(lambda v: True if isinstance(v, list | tuple) and v else None)
     ids = lean["unique_id"].to_numpy(dtype=np.int64)
+    # The phones themselves (the placement's phone step reads them; the lean frame keeps only
+    # whether there is one) and each mention's online handles (objects used by it).
+    lean["phone_values"] = frame["phones"].map(
+        lambda v: list(v) if isinstance(v, list | tuple) and len(v) else None
+    )
+    lean["handles"] = _handles(engine, ids)
     lean["label"] = [taken["labels"].get(int(i), int(i)) for i in ids]
     lean["truth"] = [truth.get(int(i)) for i in ids]
     lean["full_name"] = np.isin(ids, full)
     lean["role"], lean["noise"], lean["true_family"] = _facts(engine, Path(world), ids)
     lean.to_parquet(keep / "frame.parquet")
+
+
+def _handles(engine: Any, ids: np.ndarray) -> list[Any]:
+    """Per mention id: the online handles the store attaches to it (None for none)."""
+    from sqlalchemy import select
+
+    from casereview.model.tables import objects, record_objects
+    from casereview.store.db import reading
+
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(record_objects.c.mention_id, objects.c.value)
+            .join(objects, objects.c.id == record_objects.c.object_id)
+            .where(objects.c.kind == "online_id", record_objects.c.mention_id.is_not(None))
+        ).all()
+    found: dict[int, list[str]] = {}
+    for mention, value in rows:
+        found.setdefault(int(mention), []).append(str(value))
+    return [sorted(set(found[i])) if i in found else None for i in ids.tolist()]
 
 
 def _facts(engine: Any, world: Path, ids: np.ndarray) -> tuple[list[Any], list[Any], list[Any]]:
@@ -141,6 +166,7 @@ def _kinds(frame: pd.DataFrame, before: dict[int, int], after: dict[int, int]) -
         if col in frame.columns:
             evidence |= frame[col].notna().to_numpy()
     size = pd.Series(list(before.values())).value_counts()
+    world_kinds = mention_kinds(frame) if "noise" in frame.columns else None
     counts: dict[str, list[int]] = {}
     for pos, i in enumerate(ids.tolist()):
         if size[before[i]] > 1:
@@ -158,11 +184,15 @@ def _kinds(frame: pd.DataFrame, before: dict[int, int], after: dict[int, int]) -
             if pd.notna(frame["surname_std"].iat[pos])
             else "other"
         )
+        if world_kinds is not None:  # what the world says the mention is
+            kind = f"{kind} ({KINDS[world_kinds[pos]]})"
         right = truth[pos] in {truth[int(np.searchsorted(ids, m))] for m in mates}
         c = counts.setdefault(kind, [0, 0])
         c[0] += 1
         c[1] += right
-    return "; ".join(f"{k}: {n} joined, {r} rightly" for k, (n, r) in sorted(counts.items()))
+    return "\n    ".join(
+        f"{k}: {n} joined, {r} rightly" for k, (n, r) in sorted(counts.items())
+    )
 
 
 KINDS = (
@@ -343,16 +373,27 @@ def main() -> None:
     lean = frame.drop(
         columns=[
             c
-            for c in ("label", "truth", "full_name", "role", "noise", "true_family")
+            for c in (
+                "label",
+                "truth",
+                "full_name",
+                "role",
+                "noise",
+                "true_family",
+                "phone_values",
+                "handles",
+            )
             if c in frame.columns
         ]
     )
+    if "phone_values" in frame.columns:  # the phones themselves, as the stage's frame has them
+        lean["phones"] = frame["phone_values"].map(lambda v: list(v) if v is not None else None)
     print(f"{len(frame)} mentions")
     print(f"  before placing lone mentions: {_figures(before, truth, named)}")
     if "noise" in frame.columns:
         print(kinds_table(frame, before))
     main_attach = _main_attach()
-    for name, attach in (("main 8c3fb70", main_attach), ("this checkout", attach_bare_names)):
+    for name, attach in (("main cddf847", main_attach), ("this checkout", attach_bare_names)):
         clustering = Clustering(labels=dict(before))
         started = time.perf_counter()
         joined = attach(lean, clustering)
@@ -366,7 +407,7 @@ def main() -> None:
             print(kinds_table(frame, after))
     print(f"  full names still alone, their person mentioned again: {_why_left(frame, after)}")
     for _ in range(args.rounds):
-        for name, attach in (("main 8c3fb70", main_attach), ("this checkout", attach_bare_names)):
+        for name, attach in (("main cddf847", main_attach), ("this checkout", attach_bare_names)):
             clustering = Clustering(labels=dict(before))
             started = time.perf_counter()
             attach(lean, clustering)

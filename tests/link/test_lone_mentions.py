@@ -119,6 +119,112 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
     ],
     "nickname_word": [{"name_raw": "Mo", "record": "ref10", "source": "la_csc"}],
     "other_street_name": [{"name_raw": "Blaze", "record": "ref8", "source": "la_csc"}],
+    # "Hassan" is written as a given name (Hassan Idowu, Hassan Adeyemi, Hassan Mahmoud) as
+    # often as a surname (Omar Hassan, Yusuf Hassan, Tariq Hassan). A child names "Hassan" in
+    # a referral; Hassan Idowu is the suspect of a crime against her and no one named with
+    # her is surnamed Hassan.
+    "both_child": _child("Chloe", "Barrington", "2009-03-03", "crime20", "ref20"),
+    "both_given": [
+        {"forenames": "Hassan", "surname": "Idowu", "dob": "1994-05-05", "record": "crime20"},
+        {"forenames": "Hassan", "surname": "Idowu", "dob": "1994-05-05", "postcode": "SE5 5AA"},
+    ],
+    "both_word": [{"name_raw": "Hassan", "record": "ref20", "source": "la_csc"}],
+    "both_elsewhere_given": [
+        {"forenames": "Hassan", "surname": "Adeyemi", "dob": "1980-06-06", "postcode": "N15 1AA"},
+        {"forenames": "Hassan", "surname": "Adeyemi", "dob": "1980-06-06", "postcode": "N15 1AA"},
+    ],
+    "both_elsewhere_omar": [
+        {"forenames": "Omar", "surname": "Hassan", "dob": "1988-07-07", "postcode": "E12 2AA"},
+        {"forenames": "Omar", "surname": "Hassan", "dob": "1988-07-07", "postcode": "E12 2AA"},
+    ],
+    "both_elsewhere_yusuf": [
+        {"forenames": "Yusuf", "surname": "Hassan", "dob": "1975-08-08", "postcode": "E13 3AA"},
+        {"forenames": "Yusuf", "surname": "Hassan", "dob": "1975-08-08", "postcode": "E13 3AA"},
+    ],
+    # Another child's company carries "Hassan" both ways: Hassan Mahmoud and Tariq Hassan
+    # are each suspected of a crime against her; "Hassan" alone in a referral is either.
+    "mixed_child": _child("Ruby", "Okafor", "2010-08-08", "crime21", "crime22", "ref21"),
+    "mixed_given": [
+        {"forenames": "Hassan", "surname": "Mahmoud", "dob": "1993-09-09", "record": "crime21"},
+        {"forenames": "Hassan", "surname": "Mahmoud", "dob": "1993-09-09", "postcode": "E1 1AA"},
+    ],
+    "mixed_surname": [
+        {"forenames": "Tariq", "surname": "Hassan", "dob": "1991-10-10", "record": "crime22"},
+        {"forenames": "Tariq", "surname": "Hassan", "dob": "1991-10-10", "postcode": "E3 3AA"},
+    ],
+    "mixed_word": [{"name_raw": "Hassan", "record": "ref21", "source": "la_csc"}],
+    # A child names "Slim" (a street name) with a phone in a referral, and a second referral
+    # gives only the phone; Kwame Asante, the suspect of a crime against her, carries that
+    # phone. The same street name and phone named about another child, whose company no
+    # one with that phone is in, stays alone.
+    "phone_child": _child("Grace", "Whitfield", "2009-07-07", "crime23", "ref23", "ref24"),
+    "phone_suspect": [
+        {
+            "forenames": "Kwame",
+            "surname": "Asante",
+            "dob": "1991-01-15",
+            "record": "crime23",
+            "phones": ["+447700900123"],
+        },
+        {"forenames": "Kwame", "surname": "Asante", "dob": "1991-01-15", "postcode": "SE15 1AA"},
+    ],
+    "phone_word": [
+        {"name_raw": "Slim", "record": "ref23", "source": "la_csc", "phones": ["+447700900123"]}
+    ],
+    "phone_only": [{"record": "ref24", "source": "la_csc", "phones": ["+447700900123"]}],
+    "phone_stranger_child": _child("Poppy", "Castellano", "2010-02-14", "ref25"),
+    "phone_stranger_word": [
+        {"name_raw": "Slim", "record": "ref25", "source": "la_csc", "phones": ["+447700900777"]}
+    ],
+    "phone_stranger": [
+        {"forenames": "Dwayne", "surname": "Pryce", "dob": "1989-03-30", "phones": ["+447700900777"]},
+        {"forenames": "Dwayne", "surname": "Pryce", "dob": "1989-03-30", "postcode": "N9 9AA"},
+    ],
+    # A child names "Tiny" with a phone that two men of her company carry (a shared line).
+    "line_child": _child("Isla", "Fenwick", "2009-12-12", "crime26", "crime27", "ref26"),
+    "line_first": [
+        {
+            "forenames": "Reece",
+            "surname": "Holloway",
+            "dob": "1996-04-04",
+            "record": "crime26",
+            "phones": ["+447700900555"],
+        },
+        {"forenames": "Reece", "surname": "Holloway", "dob": "1996-04-04", "postcode": "E8 8AA"},
+    ],
+    "line_second": [
+        {
+            "forenames": "Jordan",
+            "surname": "Pike",
+            "dob": "1997-05-05",
+            "record": "crime27",
+            "phones": ["+447700900555"],
+        },
+        {"forenames": "Jordan", "surname": "Pike", "dob": "1997-05-05", "postcode": "E9 9AA"},
+    ],
+    "line_word": [
+        {"name_raw": "Tiny", "record": "ref26", "source": "la_csc", "phones": ["+447700900555"]}
+    ],
+    # A child names "Dean" with a phone: Dean Carter is named with her, and the phone is
+    # Leon Marsh's, named with her too. The name and the phone point at two men.
+    "split_child": _child("Megan", "Ashworth", "2010-03-21", "crime28", "crime29", "ref28"),
+    "split_name": [
+        {"forenames": "Dean", "surname": "Carter", "dob": "1995-06-16", "record": "crime28"},
+        {"forenames": "Dean", "surname": "Carter", "dob": "1995-06-16", "postcode": "SE1 6AA"},
+    ],
+    "split_phone": [
+        {
+            "forenames": "Leon",
+            "surname": "Marsh",
+            "dob": "1994-11-02",
+            "record": "crime29",
+            "phones": ["+447700900888"],
+        },
+        {"forenames": "Leon", "surname": "Marsh", "dob": "1994-11-02", "postcode": "SE2 2AA"},
+    ],
+    "split_word": [
+        {"forenames": "Dean", "record": "ref28", "source": "la_csc", "phones": ["+447700900888"]}
+    ],
 }
 
 
@@ -251,3 +357,74 @@ def test_a_nickname_alone_joins_the_one_it_is_short_for_named_with_the_same_chil
     (word,) = by_person["nickname_word"]
     labels = _placed(linked, word)
     assert labels[word] in _of(labels, by_person, "nickname_suspect")
+
+
+def test_a_word_written_both_ways_joins_the_one_of_the_company_who_carries_it_as_a_given_name(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Hassan" alone in a referral about Chloe Barrington: the records write the word as a
+    given name as often as a surname, and no one named with her is surnamed Hassan, so it
+    is read as a given name and joins Hassan Idowu, suspected of a crime against her (not
+    Hassan Adeyemi elsewhere, nor Omar or Yusuf Hassan)."""
+    _, by_person = linked
+    (word,) = by_person["both_word"]
+    labels = _placed(linked, word)
+    suspect = _of(labels, by_person, "both_given")
+    assert labels[word] in suspect
+    for other in ("both_elsewhere_given", "both_elsewhere_omar", "both_elsewhere_yusuf"):
+        assert suspect.isdisjoint(_of(labels, by_person, other))
+
+
+def test_a_word_written_both_ways_that_the_company_carries_both_ways_is_not_placed(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """Hassan Mahmoud and Tariq Hassan are both named with Ruby Okafor: "Hassan" alone in a
+    referral about her is either, and stays alone (without the surname carrier's veto it
+    would join Hassan Mahmoud, the one who carries it as a given name)."""
+    _, by_person = linked
+    (word,) = by_person["mixed_word"]
+    labels = _placed(linked, word)
+    assert labels[word] == word
+
+
+def test_a_phone_that_one_person_of_the_company_carries_places_a_street_name_and_a_bare_phone(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Slim" with a phone, and a phone with no name, in two referrals about Grace
+    Whitfield: Kwame Asante, suspected of a crime against her, carries that phone, and no
+    one else named with her does. Both join him. "Slim" with another phone in a referral
+    about Poppy Castellano stays alone: the one man with that phone, Dwayne Pryce, is named
+    with no one her record names."""
+    _, by_person = linked
+    (word,), (bare,) = by_person["phone_word"], by_person["phone_only"]
+    (stranger_word,) = by_person["phone_stranger_word"]
+    labels = _placed(linked, word, bare, stranger_word)
+    suspect = _of(labels, by_person, "phone_suspect")
+    assert len(suspect) == 1
+    assert labels[word] in suspect
+    assert labels[bare] in suspect
+    assert labels[stranger_word] == stranger_word
+
+
+def test_a_phone_that_two_of_the_company_carry_does_not_place(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Tiny" with a phone that both Reece Holloway and Jordan Pike carry (both suspected
+    of crimes against Isla Fenwick): either of them, so alone."""
+    _, by_person = linked
+    (word,) = by_person["line_word"]
+    labels = _placed(linked, word)
+    assert labels[word] == word
+
+
+def test_a_name_and_a_phone_pointing_at_two_people_do_not_place(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Dean" (a police forename column alone) with Leon Marsh's phone, on a record about
+    Megan Ashworth, with whom Dean Carter and Leon Marsh are both named: the name says one
+    man and the phone the other, and the mention stays alone (without that check the name
+    alone would join it to Dean Carter)."""
+    _, by_person = linked
+    (word,) = by_person["split_word"]
+    labels = _placed(linked, word)
+    assert labels[word] == word

@@ -40,7 +40,7 @@ def attach_bare_names(
     judgements: Iterable[Judgement] = (),
     min_mentions: int = PROLIFIC_MENTIONS,
 ) -> int:
-    """Place the mentions that no pair joined to anyone by the company they keep. Three
+    """Place the mentions that no pair joined to anyone by the company they keep. Four
     kinds of lone mention are placed:
 
     - a full name and nothing else (no date of birth or age, postcode, address, phone or
@@ -59,12 +59,18 @@ def attach_bare_names(
       (or a given name) only when the frame writes it so at least `FIELD_ODDS` times as
       often as the other way: a lone word from a one-field name ("Bernard") is stored as a
       surname but is as likely a given name, and a word written both ways is read as
-      neither. Not when its record names someone of that surname (the family's surname:
-      any of the family). A person written with more than one word is preferred; when none
-      of the company carries the word, another lone mention of that word named with the
-      same people is (the same associate named alone in two records about one child).
+      neither. A word read as neither is read as a given name when no one of the company
+      carries it as a surname. Not when its record names someone of that surname (the
+      family's surname: any of the family). A person written with more than one word is
+      preferred; when none of the company carries the word, another lone mention of that
+      word named with the same people is (the same associate named alone in two records
+      about one child);
+    - a mention without a full name (a word, an initial, no name beside a handle) that
+      carries a phone: joined to the one person named with a person its record names who
+      carries that phone, when its word points at no one else (the frame must hold the
+      phones themselves; a lean frame's True/None places nothing this way).
 
-    The last two kinds also need a year of birth within `PLACED_YEARS_APART` of the
+    All but the first kind also need a year of birth within `PLACED_YEARS_APART` of the
     person's, when both have one. A person named in the same record as the mention is never
     joined, nor one against a "not same" judgement.
     Two names alone never reach the threshold, and a name is often someone else's (two Jan
@@ -97,7 +103,13 @@ def attach_bare_names(
     given_only = one_word & has_fore
     for pos in np.flatnonzero(one_word & has_sur):
         surname_only[pos], given_only[pos] = fields.reading(sur[pos])
-    placing = lone & (named | one_word)
+    # The phones of each row (a list in the stage's frame; a lean frame that keeps only
+    # whether there is one gives none, and the phone step places nothing there).
+    phone_lists = _phone_lists(frame)
+    # A lone mention without a full name (one word, or no name beside a handle or an id)
+    # that carries a phone may be placed by it.
+    by_phone = lone & ~named & np.array([bool(p) for p in phone_lists], dtype=bool)
+    placing = lone & (named | one_word) | by_phone
     if not placing.any():
         return 0
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
@@ -117,9 +129,10 @@ def attach_bare_names(
     # expanded; a one-field word read as a given name keyed as a forename).
     surname_rows = has_sur & ~alone & ~surname_only
     fkeys = frame["forename_keys"].to_numpy(dtype=object)
+    neither = one_word & has_sur & ~surname_only & ~given_only
     word_keys = {
         int(pos): _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
-        for pos in np.flatnonzero(given_only)
+        for pos in np.flatnonzero(given_only | neither)
     }
     # Each lone one-word mention's word, by every key (either field, either reading): the
     # same word alone in two records about one child ("Blaze", a street name no record
@@ -145,6 +158,28 @@ def attach_bare_names(
                     return True
         return False
 
+    def carries_as_surname(pos: int, person: int) -> bool:
+        """Whether `person` carries the word of row `pos` in the surname field (as
+        `surname_rows` count: a one-word mention keyed so counts too, which errs towards
+        leaving the word alone)."""
+        rows = at[person]
+        return bool((surname_rows[rows] & (sur[rows] == sur[pos])).any())
+
+    phone_holders = _phone_holders(phone_lists, label, by_phone)
+    phoned_alone = set(label[by_phone].tolist())
+
+    def by_the_phone(pos: int, candidates: set[int]) -> int | None:
+        """The one of `candidates` (the persons named with the company of row `pos`) who
+        carries one of its phones, if exactly one does."""
+        found: set[int] = set()
+        for phone in phone_lists[pos]:
+            found |= phone_holders.get(phone, set()) & candidates
+        # A person of other mentions is preferred to another lone mention with the phone
+        # (which is placed with that person itself).
+        if found - phoned_alone:
+            found -= phoned_alone
+        return next(iter(found)) if len(found) == 1 else None
+
     not_same: dict[int, set[int]] = {}
     for j in judgements:
         if j.judgement == "not_same":
@@ -154,7 +189,16 @@ def attach_bare_names(
     at = pd.Series(label).groupby(label).indices
     company = _Company(record, label, at)
     joins: list[tuple[int, int]] = []  # (lone mention, person label it joins)
-    placed = {"bare": 0, "bare_by_company": 0, "evidence": 0, "surname": 0, "given": 0, "word": 0}
+    placed = {
+        "bare": 0,
+        "bare_by_company": 0,
+        "evidence": 0,
+        "surname": 0,
+        "given": 0,
+        "either": 0,
+        "word": 0,
+        "phone": 0,
+    }
     for pos in np.flatnonzero(placing):
         mention, own = int(ids[pos]), int(label[pos])
         kind = (
@@ -167,6 +211,8 @@ def attach_bare_names(
             else "given"
             if given_only[pos]
             else "word"
+            if one_word[pos]
+            else "phone"
         )
         others: set[int] = set()
         if kind in ("bare", "evidence"):
@@ -184,22 +230,41 @@ def attach_bare_names(
             # of the family.
             if one_word[pos] and has_sur[pos] and any((sur[at[p]] == sur[pos]).any() for p in mine):
                 continue
-            if kind in ("bare", "evidence"):
+            # The persons named with its company are few: each is asked whether it carries
+            # the word (not every holder of a common given name gathered).
+            candidates = company.named_with_any(mine) - mine - {own} if mine else set()
+            if kind == "evidence":
                 sharing = company.sharing(mine, others - mine)
+            elif kind == "word":
+                # A word written both ways is read as a given name when no one of the
+                # company carries it as a surname (a child names an associate by the name
+                # she calls him by); else only another lone mention of the word carries it.
+                sharing = {p for p in candidates if carries(int(pos), "given", p)}
+                if any(carries_as_surname(int(pos), p) for p in candidates):
+                    sharing &= words_alone
+            elif kind == "phone":
+                sharing = set()
             else:
-                # The persons named with its company are few: each is asked whether it
-                # carries the word (not every holder of a common given name gathered).
-                sharing = {
-                    p
-                    for p in company.named_with_any(mine) - mine - {own}
-                    if carries(int(pos), kind, p)
-                }
+                sharing = {p for p in candidates if carries(int(pos), kind, p)}
             # A person written with more than one word is the likelier referent; another
             # lone word only when none is (it is placed with that person itself otherwise).
             if sharing - words_alone:
                 sharing -= words_alone
             near = {p for p in sharing if years.near(int(pos), at[p])}
             target = next(iter(near)) if len(near) == 1 else None
+            if kind == "word" and target is not None and target not in words_alone:
+                kind = "either"
+            # A phone of the mention that one person of the company carries: that person,
+            # when the name points at no one (or at the same person); a name pointing at
+            # someone else leaves the mention alone.
+            if by_phone[pos]:
+                phoned = by_the_phone(int(pos), candidates)
+                if phoned is not None and not years.near(int(pos), at[phoned]):
+                    phoned = None
+                if target is None and phoned is not None:
+                    target, kind = phoned, "phone"
+                elif target is not None and phoned is not None and phoned != target:
+                    continue
             company.placed = target is not None
         if target is None:
             if kind != "bare" or len(others) != 1:
@@ -233,9 +298,11 @@ def attach_bare_names(
             f"named with someone their record names, {placed['bare']} to the one person of "
             f"that name with at least {min_mentions} mentions, {placed['evidence']} full "
             f"names with evidence no pair took up, {placed['surname']} surnames alone, "
-            f"{placed['given']} given names alone and {placed['word']} other words alone "
-            f"(to another mention of that word alone) to the one of that name named with "
-            f"someone their record names"
+            f"{placed['given']} given names alone, {placed['either']} words written both "
+            f"ways read as a given name and {placed['word']} other words alone (to another "
+            f"mention of that word alone) to the one of that name named with someone their "
+            f"record names, {placed['phone']} by a phone that one person named with "
+            f"someone their record names carries"
         )
     return joined
 
@@ -250,6 +317,32 @@ def _holders(
     out: dict[str, set[int]] = {}
     for value, person in zip(values[take].tolist(), label[take].tolist(), strict=True):
         out.setdefault(value, set()).add(person)
+    return out
+
+
+def _phone_lists(frame: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Each row's phones (empty when none, or when the frame keeps only whether there is
+    one)."""
+    if "phones" not in frame.columns:
+        return [()] * len(frame)
+    return [
+        tuple(str(p) for p in v) if isinstance(v, list | tuple | np.ndarray) else ()
+        for v in frame["phones"].tolist()
+    ]
+
+
+def _phone_holders(
+    phones: list[tuple[str, ...]], label: np.ndarray, wanted: np.ndarray
+) -> dict[str, set[int]]:
+    """The persons (labels) carrying each phone that a row of `wanted` (a mask) carries."""
+    needed = {p for pos in np.flatnonzero(wanted) for p in phones[pos]}
+    out: dict[str, set[int]] = {}
+    if not needed:
+        return out
+    for pos, row in enumerate(phones):
+        for phone in row:
+            if phone in needed:
+                out.setdefault(phone, set()).add(int(label[pos]))
     return out
 
 
