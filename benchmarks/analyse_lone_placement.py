@@ -37,7 +37,7 @@ from casereview.link import stage
 from casereview.link.cluster import Clustering
 from casereview.link.evaluate import pairwise
 from casereview.link.placement import attach_bare_names
-from casereview.link.spark_stage import LEAN_COLUMNS, PRESENCE_COLUMNS
+from casereview.link.spark_stage import LEAN_COLUMNS
 
 MAIN = "cddf847"
 
@@ -82,11 +82,9 @@ def _link(store: str, world: str, keep: Path) -> None:
     stage.predict_persons(frame, detail=False, progress=lambda m: print("  ..", m, flush=True))
     keep.mkdir(parents=True, exist_ok=True)
     lean = frame[[c for c in LEAN_COLUMNS if c in frame.columns]].copy()
-    for col in PRESENCE_COLUMNS:
-        lean[col] = frame[col].map(lambda v: True if isinstance(v, list | tuple) and v else None)
     ids = lean["unique_id"].to_numpy(dtype=np.int64)
-    # The phones themselves (the placement's phone step reads them; the lean frame keeps only
-    # whether there is one) and each mention's online handles (objects used by it).
+    # The phones as plain lists (what the analysis reads) and each mention's online handles
+    # (objects used by it).
     lean["phone_values"] = frame["phones"].map(
         lambda v: list(v) if isinstance(v, list | tuple) and len(v) else None
     )

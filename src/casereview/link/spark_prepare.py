@@ -300,9 +300,10 @@ def _forget_normalised() -> None:
 def _compact(part: pd.DataFrame) -> pd.DataFrame:
     """`part` with its text columns held as Arrow text (a few bytes a row, not a pointer
     and a Python string: and no Python object of a chunk outlives it, to keep the heap's
-    pages pinned) and `phones` as its first phone only (all `add_blocking_keys` reads of
-    it): `coded.Coded` codes Arrow text as it codes the same Python strings, and the guard
-    refines with the same values, so the keys are the same. A column that is not all text
+    pages pinned) and `phones` as an Arrow list of text (`add_blocking_keys` reads the
+    first; `attach_bare_names` every one, on the lean frame): `coded.Coded` codes Arrow
+    text as it codes the same Python strings, and the guard refines with the same values,
+    so the keys are the same. A column that is not all text
     stays as it is."""
     import pyarrow as pa
 
@@ -317,9 +318,9 @@ def _compact(part: pd.DataFrame) -> pd.DataFrame:
             if text is not None:
                 values = pd.Series(pd.arrays.ArrowExtensionArray(text), index=part.index)
         elif col == "phones":
-            first = [[p[0]] if isinstance(p, list | tuple) and len(p) else None for p in values]
+            every = [list(p) if isinstance(p, list | tuple) and len(p) else None for p in values]
             try:
-                phones = pa.array(first, type=pa.list_(pa.string()))
+                phones = pa.array(every, type=pa.list_(pa.string()))
             except (pa.ArrowException, TypeError, ValueError):
                 phones = None
             if phones is not None:

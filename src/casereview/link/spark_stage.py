@@ -116,9 +116,10 @@ LEAN_COLUMNS: tuple[str, ...] = (
     "identifier",
     "strong_id",
     "borough",  # when the frame has it (attach_bare_names reads it there)
+    # the phones themselves: attach_bare_names places a lone mention by a phone one person of
+    # its company carries, as on DuckDB (the guards only ask whether there is one)
+    "phones",
 )
-# Columns the guards only test for a value (attach_bare_names' evidence): kept as True/None.
-PRESENCE_COLUMNS: tuple[str, ...] = ("phones",)
 
 # Rows per Parquet file of the staged frame (as `model._spark_frame` writes a frame).
 _PARQUET_ROWS = 200_000
@@ -150,17 +151,13 @@ def witness(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def lean_in_place(frame: pd.DataFrame) -> None:
-    """Keep only `LEAN_COLUMNS` (and `PRESENCE_COLUMNS` as True/None) of `frame`, in place,
-    freeing the rest: every kept column is replaced by a copy of its own first, because
+    """Keep only `LEAN_COLUMNS` of `frame`, in place, freeing the rest: every kept column is replaced by a copy of its own first, because
     pandas keeps a dropped column of a shared block alive for as long as any column of the
     block is."""
     keep = [c for c in frame.columns if c in LEAN_COLUMNS]
-    for col in frame.columns:
-        if col in PRESENCE_COLUMNS:
-            frame[col] = pd.Series(_marker(frame[col]), index=frame.index, dtype="object")
-        elif col in keep:
-            frame[col] = frame[col].copy(deep=True)
-    for col in [c for c in frame.columns if c not in keep and c not in PRESENCE_COLUMNS]:
+    for col in keep:
+        frame[col] = frame[col].copy(deep=True)
+    for col in [c for c in frame.columns if c not in keep]:
         del frame[col]
 
 
