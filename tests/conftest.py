@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from casereview.settings import reset_settings
@@ -44,6 +44,18 @@ def _pg_admin_url() -> str:
     return url
 
 
+def pg_commits_unflushed(conn: Connection, name: str) -> None:
+    """A test database's commits return before their WAL reaches the disk
+    (`synchronous_commit = off` for every connection to it, the tests' own and those of the
+    `casereview` processes they start). What a commit makes visible, and when, is the same;
+    only a crash of the PostgreSQL server itself could lose the last commits, and no test
+    crashes the server. Each commit otherwise waits for an fsync (about 5 ms on the CI disk),
+    and the suite's PostgreSQL variants commit tens of thousands of times (8,000 audit
+    entries in `test_concurrent_writers_give_a_gapless_verified_chain` alone). A clone made
+    with `CREATE DATABASE ... TEMPLATE` does not inherit the setting: set it on each."""
+    conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+
+
 # The slowest units of the suite, in seconds on one worker of `pytest -n 2 --dist loadgroup`
 # (a test id or a module's path; a group is found by its module's path): sent to the workers
 # first, longest first. Only the order depends on these figures, never a result; a test marked
@@ -52,18 +64,25 @@ def _pg_admin_url() -> str:
 # Spark clusters at once then; the drawn worlds, stage crashes and audit writers were not
 # reached by that run: their figures are the 2026-12-06 run's (load 15-22, "Suite time").
 LONGEST_FIRST: dict[str, float] = {
-    "tests/link/test_spark.py": 1114,  # one unit: SHARED_UNITS
-    "tests/link/test_spark_cluster.py": 980,
+    # One unit (`SPARK_UNIT`): test_spark.py 1114 s + test_spark_cluster.py 980 s then, and
+    # the modules taking a local `spark` session (not measured then; a few minutes).
+    "tests/link/test_spark.py": 2300,
     "tests/test_worlds.py::test_every_drawn_world_runs_end_to_end_and_again_the_same": 318,
     "tests/ingest/test_ingest_crash.py": 323,
     "tests/test_crash_stages.py": 237,
     "tests/store/test_audit.py::test_concurrent_writers_give_a_gapless_verified_chain": 176,
 }
-# Modules whose tests run on one worker although they share no module-scoped fixture, and why.
+# Every test that starts a JVM runs on one worker, as one unit (named by its first module, as
+# `LONGEST_FIRST` lists it): the modules below, and any module with a test that takes a fixture
+# named `spark` (a local Spark session, e.g. tests/link/test_spark_components.py). A process
+# keeps its local Spark session (one driver JVM) for its life, so the unit starts one local
+# JVM, not one per worker and module, and the later tests find it warm; and the standalone
+# cluster (three JVMs and their executors) never runs beside a local session of the other
+# worker: two JVM-heavy tests at once on two cores only slowed each other (ci8's run).
+SPARK_UNIT = "tests/link/test_spark.py"
 SHARED_UNITS: dict[str, str] = {
-    # Each process keeps its local Spark session (one driver JVM) for its life: the three
-    # tests on one worker start one JVM, not one per worker, and the later ones find it warm.
-    "tests/link/test_spark.py": "one local Spark session",
+    "tests/link/test_spark.py": SPARK_UNIT,  # local Spark sessions, opened by predict_persons
+    "tests/link/test_spark_cluster.py": SPARK_UNIT,  # the loopback standalone cluster
 }
 
 
@@ -150,9 +169,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if info is None:
             continue
         module = item.nodeid.split("::", 1)[0]
-        if module in SHARED_UNITS or any(
-            d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs
-        ):
+        if module in SHARED_UNITS or "spark" in info.name2fixturedefs:
+            item.add_marker(pytest.mark.xdist_group(SHARED_UNITS.get(module, SPARK_UNIT)))
+        elif any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs):
             item.add_marker(pytest.mark.xdist_group(module))
     units: dict[str, list[pytest.Item]] = {}
     for item in items:
@@ -213,6 +232,7 @@ def _pg_template() -> Iterator[str | None]:
     name = f"cr_template_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        pg_commits_unflushed(conn, name)
     url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     upgrade(engine)
@@ -249,6 +269,7 @@ def _new_pg_database(template: str) -> tuple[str, str]:
     name = f"cr_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        pg_commits_unflushed(conn, name)
     admin.dispose()
     url = make_url(_pg_admin_url()).set(database=name).render_as_string(hide_password=False)
     return name, url

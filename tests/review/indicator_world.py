@@ -244,6 +244,9 @@ def pg_create(name: str, template: str | None = None) -> None:
         with server.connect() as conn:
             clone = f' TEMPLATE "{template}"' if template else ""
             conn.execute(text(f'CREATE DATABASE "{name}"{clone}'))
+            # Commits that do not wait for the disk, as every test database (tests/conftest.py,
+            # `pg_commits_unflushed`).
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     finally:
         server.dispose()
 

@@ -103,6 +103,9 @@ def pg_world(review_store: Path, tmp_path: Path) -> Iterator[World]:
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # As every test database: commits do not wait for the disk (tests/conftest.py,
+        # `pg_commits_unflushed`).
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     engine = make_engine(server.set(database=name).render_as_string(hide_password=False))
     try:
         report_dir = tmp_path / "report"
