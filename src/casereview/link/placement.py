@@ -67,8 +67,8 @@ def attach_bare_names(
       about one child);
     - a mention without a full name (a word, an initial, no name beside a handle) that
       carries a phone: joined to the one person named with a person its record names who
-      carries that phone, when its word points at no one else (the frame must hold the
-      phones themselves; a lean frame's True/None places nothing this way).
+      carries that phone, when its word points at no one else (the frame holds the phones
+      themselves: the stage's frame, and the Spark driver's lean frame).
 
     All but the first kind also need a year of birth within `PLACED_YEARS_APART` of the
     person's, when both have one. A person named in the same record as the mention is never
@@ -103,8 +103,7 @@ def attach_bare_names(
     given_only = one_word & has_fore
     for pos in np.flatnonzero(one_word & has_sur):
         surname_only[pos], given_only[pos] = fields.reading(sur[pos])
-    # The phones of each row (a list in the stage's frame; a lean frame that keeps only
-    # whether there is one gives none, and the phone step places nothing there).
+    # The phones of each row (a list, or an array in a frame read back from Parquet).
     phone_lists = _phone_lists(frame)
     # A lone mention without a full name (one word, or no name beside a handle or an id)
     # that carries a phone may be placed by it.
@@ -321,8 +320,7 @@ def _holders(
 
 
 def _phone_lists(frame: pd.DataFrame) -> list[tuple[str, ...]]:
-    """Each row's phones (empty when none, or when the frame keeps only whether there is
-    one)."""
+    """Each row's phones (empty when none)."""
     if "phones" not in frame.columns:
         return [()] * len(frame)
     return [
