@@ -5,10 +5,14 @@ pipeline built (issue 16, ninth session).
   names "Quintus Ravensworth-Oakley", born 19/10/1980: his name, and his date of birth with one
   digit of the year slipped.
 - "Evander Blackthorne-Hale" is the older male friend Cordelia's referral names, and the
-  subject of a report; a crime against Cordelia names "Blackthorne-Hale Evander": the same
-  man, found through the same child. "Lucan Pettigrew-Marsh", the subject of another report,
-  shares his name with the suspect of a crime against a child no record ties him to: a name
-  alone, not taken.
+  subject of a report; a crime against Cordelia names "Blackthorne-Hale Evnader" (swapped, two
+  letters swapped too, which linkage leaves apart): the same man, found through the same
+  child. "Lucan Pettigrew-Marsh", the subject of another report, shares his name, written the
+  same way ("Pettigrew-Marsh Lcuan"), with the suspect of a crime against a child no record
+  ties him to: a similar name alone, not taken. (Until the twelfth session both crimes wrote
+  the names swapped but whole; linkage now blocks a swapped double-barrelled name by its first
+  part and joins both, as it joins Leontes' same-order name alone, so the rule's own lookup
+  would not be reached.)
 - "Florizel Dunmore-Vance", written by his name alone, is the subject of a report five years
   after a crime whose suspect has his name: too far apart for a name alone. "Leontes
   Ashbury-Crane", written the same way, seven months after his namesake's crime: taken.
@@ -48,8 +52,8 @@ GIRLS = [
 ]
 QUINTUS = ("Quintus", "Ravensworth-Oakley", "19/10/1980", "", "", "")
 # written surname first, as some records do; his date of birth on the crime alone
-EVANDER = ("Blackthorne-Hale", "Evander", "12/09/1991", "", "", "")
-LUCAN = ("Pettigrew-Marsh", "Lucan", "03/03/1988", "", "", "")
+EVANDER = ("Blackthorne-Hale", "Evnader", "12/09/1991", "", "", "")
+LUCAN = ("Pettigrew-Marsh", "Lcuan", "03/03/1988", "", "", "")
 FLORIZEL = ("Florizel", "Dunmore-Vance", "14/08/1979", "", "", "")
 LEONTES = ("Leontes", "Ashbury-Crane", "22/05/1984", "", "", "")
 
