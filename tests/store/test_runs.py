@@ -123,3 +123,41 @@ def test_a_reused_process_id_is_not_the_owner() -> None:
     assert _owner_alive_here(me | {"pid": 2**22 + 7}) is False  # no such process
     assert _owner_alive_here(me | {"host": "elsewhere"}) is None
     assert os.getpid() == me["pid"]
+
+
+def test_a_run_of_a_dead_process_here_is_abandoned_while_the_server_still_holds_its_lock(
+    fresh_store: Engine,
+) -> None:
+    """PostgreSQL frees a killed process's advisory lock only when its backend notices the
+    closed connection: a run whose owner on this host is gone is abandoned at once, and a run
+    of a live owner (or of another host) whose lock is held is not."""
+    from sqlalchemy import insert, text
+
+    from casereview.model.serial import canonical_json
+    from casereview.store.db import is_sqlite, writing
+    from casereview.store.runs import _LOCK_CLASS, list_runs, process_identity, utc_now
+
+    me = process_identity()
+    owners = {
+        "dead here": me | {"pid": 2**22 + 7},
+        "alive here": me,
+        "elsewhere": me | {"host": "elsewhere"},
+    }
+    ids = {}
+    with writing(fresh_store) as conn:
+        for who, owner in owners.items():
+            ids[who] = conn.execute(
+                insert(runs)
+                .values(stage="link", parameters="{}", software_version="t", status="running",
+                        started_by=who, started_at=utc_now(), owner=canonical_json(owner))
+                .returning(runs.c.id)
+            ).scalar_one()  # fmt: skip
+    postgres = not is_sqlite(fresh_store)
+    with fresh_store.connect().execution_options(isolation_level="AUTOCOMMIT") as holder:
+        if postgres:  # every lock held, as by backends that have not yet noticed
+            for run_id in ids.values():
+                holder.execute(text("SELECT pg_advisory_lock(:c, :r)"), {"c": _LOCK_CLASS, "r": run_id})
+        shown = {r.started_by: r.status for r in list_runs(fresh_store)}
+    # SQLite cannot ask another host, and keeps its run running; so does PostgreSQL while the
+    # lock is held.
+    assert shown == {"dead here": "abandoned", "alive here": "running", "elsewhere": "running"}

@@ -11,8 +11,8 @@ transaction is rolled back and the run is marked `failed` with the error message
 A run killed outright (SIGKILL, power loss) cannot mark itself. Each run records its owner
 (host, process id, the process's start time) and, on PostgreSQL, holds a session advisory lock
 keyed by its id for as long as it runs. A run still `running` whose process is gone (same host:
-no such process, or the id reused by a later process; PostgreSQL: its lock is free) is
-*abandoned*: every new run marks such runs `abandoned`, and `list_runs` shows them so. They
+no such process, or the id reused by a later process; PostgreSQL, any host: its lock is free)
+is *abandoned*: every new run marks such runs `abandoned`, and `list_runs` shows them so. They
 never block a later run.
 """
 
@@ -130,10 +130,14 @@ def _abandoned(conn: Connection, run_id: int, owner_json: str | None) -> bool:
             owner = dict(json.loads(owner_json))
         except (ValueError, TypeError):
             owner = {}
+    # A process of this host is known gone at once. The server may still hold its lock for a
+    # moment (until its backend notices the closed connection), so the owner is asked first.
+    if _owner_alive_here(owner) is False:
+        return True
     if not is_sqlite(conn):
         return _lock_free(conn, run_id)
     # SQLite is one file on one machine: a run of another host cannot be checked, and is kept.
-    return _owner_alive_here(owner) is False
+    return False
 
 
 def mark_abandoned(conn: Connection) -> list[int]:
