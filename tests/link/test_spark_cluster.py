@@ -1,11 +1,13 @@
 """Linkage on a real Spark standalone cluster: a master and two workers started from the
 pyspark package on loopback (Java 17 from Debian), stopped at the end.
 
-1. The model trained on DuckDB scores on the cluster: the same pairs, weights and persons.
-2. `casereview link --engine spark --spark-master URL` runs the whole stage on the cluster
-   and writes the persons DuckDB writes from the same store. Each backend trains its own
-   model (u is estimated from random pairs, which the two backends draw differently), so the
-   test names every mention placed differently, and allows none.
+`casereview link --engine spark --spark-master URL` runs the whole stage on the cluster (one
+link run, the cluster's only one: each is minutes of small Spark jobs) and scores, clusters and
+writes as DuckDB does from the same store under the same model: every scored pair (all of
+them are stored), its weight and explanation, and the persons. Each backend would train its
+own model (u is estimated from random pairs, which the two backends draw differently), so the
+world is one scored by the shipped reference model on both; a model trained on DuckDB, with
+term frequencies, scoring the same on Spark is `test_spark.py`'s (local[2]).
 
 Skipped with a reason where pyspark or Java is missing; CI installs both.
 """
@@ -37,7 +39,6 @@ if shutil.which("java") is None:
     )
 
 CASEREVIEW = str(Path(sys.executable).parent / "casereview")
-HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
@@ -51,58 +52,6 @@ def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             yield cluster.url
     except LinkageError as e:
         pytest.fail(str(e))
-
-
-# Run in a process of its own: a Spark session lives as long as its process, and a test process
-# may already hold one on local[2] (tests/link/test_spark.py).
-SCORE_ON_CLUSTER = """
-import json, sys
-sys.path.insert(0, sys.argv[2])
-from test_spark import _frame
-from casereview.link.stage import predict_persons
-model = json.loads(open(sys.argv[3]).read())
-# predict_persons opens its backend from the settings; point them at the cluster.
-from casereview.settings import get_settings
-settings = get_settings()
-settings = settings.model_copy(
-    update={"link": settings.link.model_copy(update={"spark_master": sys.argv[1]})}
-)
-result = predict_persons(_frame(), engine_name="spark", settings=settings, trained=model)
-pairs = result.pairs.sort_values(["unique_id_l", "unique_id_r"])
-print(json.dumps({
-    "clusters": sorted(sorted(int(m) for m in c) for c in result.clustering.clusters().values()),
-    "pairs": [[int(a), int(b), float(w)] for a, b, w in
-              pairs[["unique_id_l", "unique_id_r", "match_weight"]].itertuples(index=False)],
-}))
-"""
-
-
-def test_the_cluster_scores_as_duckdb_does(spark_cluster: str, tmp_path: Path) -> None:
-    import test_spark
-
-    from casereview.link.stage import predict_persons
-
-    duck = predict_persons(test_spark._frame(), engine_name="duckdb")
-    model = tmp_path / "model.json"
-    model.write_text(json.dumps(duck.model_json))
-    answer = subprocess.run(
-        [sys.executable, "-c", SCORE_ON_CLUSTER, spark_cluster, str(HERE), str(model)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert answer.returncode == 0, answer.stderr[-4000:]
-    on_cluster = json.loads(answer.stdout.strip().splitlines()[-1])
-    assert on_cluster["clusters"] == sorted(
-        sorted(int(m) for m in c) for c in duck.clustering.clusters().values()
-    )
-    expected = duck.pairs.sort_values(["unique_id_l", "unique_id_r"])
-    got = on_cluster["pairs"]
-    assert [[a, b] for a, b, _ in got] == expected[["unique_id_l", "unique_id_r"]].values.tolist()
-    assert (
-        max(abs(w - e) for (_, _, w), e in zip(got, expected["match_weight"], strict=True)) < 1e-6
-    )
 
 
 def _persons(url: str) -> set[frozenset[int]]:
@@ -145,7 +94,7 @@ def _explanations(url: str) -> dict[tuple[int, int], tuple[float, list[tuple[Any
     return out
 
 
-def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
+def test_the_link_stage_on_the_cluster_scores_and_writes_as_duckdb(
     spark_cluster: str, tmp_path: Path
 ) -> None:
     """The whole stage (read the store, score, cluster, write persons and explanations) on the
@@ -153,8 +102,13 @@ def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
     shipped reference model on both. Trained on each backend the weights differ (Splink samples
     the u pairs differently on Spark and DuckDB: up to 0.4 on a level at 150 cases), and a pair
     near the threshold then lands differently (docs/deployment.md); that training on Spark
-    gives DuckDB's clusters is `test_spark.py`'s, and scoring with one model on the cluster
-    `test_the_cluster_scores_as_duckdb_does`."""
+    gives DuckDB's clusters is `test_spark.py`'s.
+
+    Scoring on the cluster is checked here too (it was a second cluster run,
+    `test_the_cluster_scores_as_duckdb_does`, until the thirteenth session): every scored pair
+    is stored (`pairs_stored == pairs_scored` on both backends), so the stored pairs compared
+    below are the scored pairs, with their weights (to 1e-9; that test allowed 1e-6), and the
+    persons are the clusters."""
     from casereview.link.reference import MIN_TRAIN_MENTIONS
 
     ingested = build_ingested_store(tmp_path, cases=15, seed=5)
@@ -166,6 +120,7 @@ def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
     staging = tmp_path / "staging"
     staging.mkdir()
     env = {**os.environ, "CASEREVIEW_LINK__SPARK_STAGING_DIR": str(staging)}
+    scored: dict[str, int] = {}
     for store, engine in ((on_duckdb, ["--engine", "duckdb"]),
                           (on_cluster, ["--engine", "spark", "--spark-master", spark_cluster])):  # fmt: skip
         done = subprocess.run(
@@ -177,7 +132,11 @@ def test_the_link_stage_on_the_cluster_writes_the_persons_duckdb_writes(
             env=env,
         )
         assert done.returncode == 0, done.stderr[-4000:]
-        assert json.loads(done.stdout)["mentions"] < MIN_TRAIN_MENTIONS  # the reference model
+        summary = json.loads(done.stdout)
+        assert summary["mentions"] < MIN_TRAIN_MENTIONS  # the reference model
+        assert summary["pairs_stored"] == summary["pairs_scored"] > 0  # every scored pair kept
+        scored[engine[1]] = summary["pairs_scored"]
+    assert scored["spark"] == scored["duckdb"]
     assert list(staging.iterdir()) == []
     duckdb_persons = _persons(f"sqlite:///{on_duckdb}")
     cluster_persons = _persons(f"sqlite:///{on_cluster}")
