@@ -95,31 +95,11 @@ UNIT_ENDS_WITH = ("tests/link/test_spark_components.py",)
 UNITS_ENV = "TESTS_XDIST_UNITS"
 
 
-# Every JVM the tests start (Spark's local driver; the loopback cluster's master, workers and
-# executors, which inherit the environment) compiles with C1 only: the Spark tests run
-# hundreds of small queries on tiny worlds, each JVM for a few minutes at most, and C2's
-# optimising compilations of code run a few times only cost the two cores. What a JVM computes
-# does not depend on its JIT tier (Java 17: floating point is strict everywhere), so every
-# comparison of Spark with DuckDB is the same; only the time changes (benchmarks/RESULTS.md,
-# thirteenth session, ci13). `java` reads JDK_JAVA_OPTIONS at each launch (and notes it on
-# stderr). Production JVMs are not affected: only the tests' environment has it. A tier set
-# in JDK_JAVA_OPTIONS already is kept (JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=4: C2 as well).
-JVM_TEST_OPTIONS = "-XX:TieredStopAtLevel=1"
-
-
-def _test_jvm_options() -> None:
-    current = os.environ.get("JDK_JAVA_OPTIONS", "")
-    if "-XX:TieredStopAtLevel=" not in current:
-        os.environ["JDK_JAVA_OPTIONS"] = f"{current} {JVM_TEST_OPTIONS}".strip()
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """Under `--dist loadgroup`, on the controller: xdist hands the workers their units in the
     order of the collection (not ordered by tests per unit), which `pytest_collection_modifyitems`
     sorts slow units first, so that no long unit starts when the other worker is about to
-    finish; and the workers write the units they collected to a file of this run.
-    In every process: the JVMs' options of the tests (`JVM_TEST_OPTIONS`)."""
-    _test_jvm_options()
+    finish; and the workers write the units they collected to a file of this run."""
     if getattr(config.option, "dist", "no") != "loadgroup" or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     config.option.loadscopereorder = False
