@@ -41,7 +41,7 @@ def attach_bare_names(
     judgements: Iterable[Judgement] = (),
     min_mentions: int = PROLIFIC_MENTIONS,
 ) -> int:
-    """Place the mentions that no pair joined to anyone by the company they keep. Four
+    """Place the mentions that no pair joined to anyone by the company they keep. Five
     kinds of lone mention are placed:
 
     - a full name and nothing else (no date of birth or age, postcode, address, phone or
@@ -66,10 +66,14 @@ def attach_bare_names(
       preferred; when none of the company carries the word, another lone mention of that
       word named with the same people is (the same associate named alone in two records
       about one child);
-    - a mention without a full name (a word, an initial, no name beside a handle) that
-      carries a phone: joined to the one person named with a person its record names who
-      carries that phone, when its word points at no one else (the frame holds the phones
-      themselves: the stage's frame, and the Spark driver's lean frame).
+    - initials ("A Gupta", "Amit G"): joined to the one person named with a person its
+      record names who carries the word in full and a name starting with the initial, not
+      when its record names someone of that surname (any of the family);
+    - a mention without a full name (a word, initials, no name beside a handle) that
+      carries a phone or an online handle (the frame's `handles`): joined to the one person
+      named with a person its record names who carries that phone or handle, when its name
+      and its other phone or handle point at no one else (the frame holds the phones and
+      handles themselves: the stage's frame, and the Spark driver's lean frame).
 
     All but the first kind also need a year of birth within `PLACED_YEARS_APART` of the
     person's, when both have one. A person named in the same record as the mention is never
@@ -381,11 +385,14 @@ class _Contacts:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.phones = frame["phones"] if "phones" in frame.columns else None
         self.handles = frame["handles"] if "handles" in frame.columns else None
-        present = np.zeros(len(frame), dtype=bool)
-        for column in (self.phones, self.handles):
-            if column is not None:
-                present |= column.notna().to_numpy()
-        self.present = present
+        # Which rows carry one (a phone, a handle): no row's value is read to know it.
+        self._has = {
+            kind: column.notna().to_numpy()
+            if column is not None
+            else np.zeros(len(frame), dtype=bool)
+            for kind, column in (("phone", self.phones), ("handle", self.handles))
+        }
+        self.present = self._has["phone"] | self._has["handle"]
         self._person: dict[tuple[int, str], frozenset[str]] = {}
 
     def of_row(self, pos: int, kind: str) -> frozenset[str]:
@@ -405,11 +412,8 @@ class _Contacts:
         """The phones or handles carried on any of `rows` (the mentions of `person`)."""
         found = self._person.get((person, kind))
         if found is None:
-            column = self.phones if kind == "phone" else self.handles
-            found = frozenset()
-            if column is not None:
-                with_one = rows[column.iloc[rows].notna().to_numpy()]
-                found = frozenset().union(*(self.of_row(int(r), kind) for r in with_one))
+            with_one = rows[self._has[kind][rows]]
+            found = frozenset().union(*(self.of_row(int(r), kind) for r in with_one.tolist()))
             self._person[(person, kind)] = found
         return found
 
