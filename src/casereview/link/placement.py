@@ -525,24 +525,28 @@ class _Company:
         # Records sorted, with the person of each of their mentions: a record's persons are
         # one slice, looked up when asked (most records are never asked about).
         self.records, self.persons = record[known][order], label[known][order]
+        # Where each record's slice starts and ends, found once for every record.
+        unique, first = np.unique(self.records, return_index=True)
+        ends = np.append(first[1:], len(self.records))[: len(first)]  # none when no record
+        self._span = dict(
+            zip(unique.tolist(), zip(first.tolist(), ends.tolist(), strict=True), strict=True)
+        )
+        self._named: dict[float, set[int]] = {}
         self._kept: dict[int, set[int]] = {}
         self.placed = False
 
     def _named_in(self, r: float) -> set[int]:
-        lo = int(np.searchsorted(self.records, r, side="left"))
-        hi = int(np.searchsorted(self.records, r, side="right"))
-        return set(self.persons[lo:hi].tolist())
+        named = self._named.get(r)
+        if named is None:
+            lo, hi = self._span.get(r, (0, 0))
+            named = self._named[r] = set(self.persons[lo:hi].tolist())
+        return named
 
     def _of(self, rows: np.ndarray, person: int) -> set[int]:
-        """The persons named in the records of `rows` (the rows of `person`), but `person`:
-        every record's slice found at once (a child is named in dozens of records)."""
-        records = self.record[rows]
-        records = records[~np.isnan(records)]  # a mention without a record names no one
-        lo = np.searchsorted(self.records, records, side="left")
-        hi = np.searchsorted(self.records, records, side="right")
-        sizes = hi - lo
-        starts = np.repeat(lo - np.cumsum(sizes) + sizes, sizes)
-        out = set(self.persons[starts + np.arange(int(sizes.sum()))].tolist())
+        out: set[int] = set()
+        for r in self.record[rows].tolist():
+            if r == r:  # not NaN: a mention without a record names no one with it
+                out |= self._named_in(r)
         out.discard(person)
         return out
 
