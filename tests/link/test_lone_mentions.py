@@ -337,6 +337,22 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
             "source": "la_csc",
         }
     ],
+    # "D Kaczmarek" in a referral about Zofia Kaczmarek: Dariusz Kaczmarek, named with her in
+    # another referral, is one of her family, and so may the initials be (her mother Dorota).
+    "initials_family_child": _child("Zofia", "Kaczmarek", "2010-11-11", "ref47", "ref48"),
+    "initials_family_father": [
+        {
+            "forenames": "Dariusz",
+            "surname": "Kaczmarek",
+            "dob": "1980-05-05",
+            "record": "ref48",
+            "source": "la_csc",
+        },
+        {"forenames": "Dariusz", "surname": "Kaczmarek", "dob": "1980-05-05", "postcode": "E7 7AB"},
+    ],
+    "initials_family_word": [
+        {"forenames": "D", "surname": "Kaczmarek", "record": "ref47", "source": "la_csc"}
+    ],
     # "N Petrakis" with the phone of Liam Doherty, named with the child as Nikos Petrakis is.
     "initials_phone_child": _child("Harriet", "Quill", "2009-08-28", "crime45", "crime46", "ref45"),
     "initials_phone_name": [
@@ -664,3 +680,15 @@ def test_the_frame_reads_the_handles_the_store_attaches_to_a_mention() -> None:
         )
     )
     assert [handle_list(v) for v in frame["handles"]] == [("@kaibee_95", "cal_r97"), ("a", "b"), ()]
+
+
+def test_initials_of_the_childs_family_name_are_not_placed(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"D Kaczmarek" in a referral about Zofia Kaczmarek, with whom her father Dariusz
+    Kaczmarek is named in another referral: initials of the family's surname beside the
+    child are any of the family (her mother Dorota), and stay alone."""
+    _, by_person = linked
+    (word,) = by_person["initials_family_word"]
+    labels = _placed(linked, word)
+    assert labels[word] == word
