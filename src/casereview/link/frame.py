@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -1067,9 +1067,10 @@ def _handles_read() -> Any:
     text (`HANDLE_SEPARATOR` between them; NULL for none). Looked up through the mention's
     record (the unique index of `record_objects` starts with the record), not by a scan."""
     # Literals, not bound parameters: the query is run as its compiled text
-    # (`load_mention_rows`).
+    # (`load_mention_rows`); `aggregate_strings` renders a literal separator as given.
+    separator = cast(str, literal_column(f"'{HANDLE_SEPARATOR}'"))
     return (
-        select(func.aggregate_strings(objects.c.value, literal_column(f"'{HANDLE_SEPARATOR}'")))
+        select(func.aggregate_strings(objects.c.value, separator))
         .select_from(record_objects.join(objects, objects.c.id == record_objects.c.object_id))
         .where(
             record_objects.c.record_id == mentions.c.record_id,
