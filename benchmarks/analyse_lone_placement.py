@@ -1,5 +1,5 @@
 """Where the lone mentions go: pairwise F1 before `attach_bare_names`, with main's
-(cddf847) and with this checkout's, and how often each kind of placement was right.
+(`MAIN`) and with this checkout's, and how often each kind of placement was right.
 
 One run of `predict_persons` on a store (its clustering taken just before the lone
 mentions are placed, as `predict_persons` makes it), saved under --keep so that later runs
@@ -10,7 +10,7 @@ mentions are placed, as `predict_persons` makes it), saved under --keep so that 
         --keep /work/bench/linkq12/lone1m
     .venv/bin/python benchmarks/analyse_lone_placement.py --keep /work/bench/linkq12/lone1m --reuse
 
-Main's `attach_bare_names` is read from git (`git show cddf847:src/casereview/link/placement.py`)
+Main's `attach_bare_names` is read from git (`git show MAIN:src/casereview/link/placement.py`)
 and run on the same clustering. A placement is right when the lone mention's true person is
 the true person of one of the mentions of the person it joined. With a world's truth, the
 pairs missed and put together wrongly are also counted by the kind of their two mentions
@@ -36,10 +36,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from casereview.link import stage
 from casereview.link.cluster import Clustering
 from casereview.link.evaluate import pairwise
+from casereview.link.frame import HANDLE_SEPARATOR, handle_list
 from casereview.link.placement import attach_bare_names
 from casereview.link.spark_stage import LEAN_COLUMNS
 
-MAIN = "cddf847"
+MAIN = "bfb50e6"
 
 
 def _main_attach() -> types.FunctionType:
@@ -89,6 +90,12 @@ def _link(store: str, world: str, keep: Path) -> None:
         lambda v: list(v) if isinstance(v, list | tuple) and len(v) else None
     )
     lean["handles"] = _handles(engine, ids)
+    # The frame's own `handles` (read by the stage's query) against the objects read here.
+    read = [handle_list(v) or None for v in frame["handles"].tolist()]
+    differ = sum(
+        (tuple(a) if a else None) != b for a, b in zip(lean["handles"].tolist(), read, strict=True)
+    )
+    print(f"  handles: {sum(b is not None for b in read)} mentions carry one; {differ} differ")
     lean["label"] = [taken["labels"].get(int(i), int(i)) for i in ids]
     lean["truth"] = [truth.get(int(i)) for i in ids]
     lean["full_name"] = np.isin(ids, full)
@@ -386,12 +393,16 @@ def main() -> None:
     )
     if "phone_values" in frame.columns:  # the phones themselves, as the stage's frame has them
         lean["phones"] = frame["phone_values"].map(lambda v: list(v) if v is not None else None)
+    if "handles" in frame.columns:  # the handles, as the stage's frame has them (one text)
+        lean["handles"] = frame["handles"].map(
+            lambda v: HANDLE_SEPARATOR.join(sorted(v)) if v is not None and len(v) else None
+        )
     print(f"{len(frame)} mentions")
     print(f"  before placing lone mentions: {_figures(before, truth, named)}")
     if "noise" in frame.columns:
         print(kinds_table(frame, before))
     main_attach = _main_attach()
-    for name, attach in (("main cddf847", main_attach), ("this checkout", attach_bare_names)):
+    for name, attach in ((f"main {MAIN}", main_attach), ("this checkout", attach_bare_names)):
         clustering = Clustering(labels=dict(before))
         started = time.perf_counter()
         joined = attach(lean, clustering)
@@ -405,7 +416,7 @@ def main() -> None:
             print(kinds_table(frame, after))
     print(f"  full names still alone, their person mentioned again: {_why_left(frame, after)}")
     for _ in range(args.rounds):
-        for name, attach in (("main cddf847", main_attach), ("this checkout", attach_bare_names)):
+        for name, attach in ((f"main {MAIN}", main_attach), ("this checkout", attach_bare_names)):
             clustering = Clustering(labels=dict(before))
             started = time.perf_counter()
             attach(lean, clustering)

@@ -16,7 +16,7 @@ from linkworld import add_planted, tiny_people
 
 from casereview.link import placement
 from casereview.link.cluster import Clustering
-from casereview.link.frame import build_frame
+from casereview.link.frame import build_frame, handle_list
 from casereview.link.placement import attach_bare_names
 from casereview.link.stage import Prediction, predict_persons
 
@@ -225,6 +225,159 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
     "split_word": [
         {"forenames": "Dean", "record": "ref28", "source": "la_csc", "phones": ["+447700900888"]}
     ],
+    # A child names an associate by his handle alone, and "Kai" with the same handle, in two
+    # referrals; Kai Brennan-Obi, suspected of a crime against her, used that handle. The
+    # same handle named about another child whose company does not hold him stays alone.
+    "handle_child": _child("Olivia", "Hartnell", "2009-05-19", "crime30", "ref30", "ref31"),
+    "handle_suspect": [
+        {
+            "forenames": "Kai",
+            "surname": "Brennan-Obi",
+            "dob": "1995-09-09",
+            "record": "crime30",
+            "handles": ["@kaibee_95"],
+        },
+        {"forenames": "Kai", "surname": "Brennan-Obi", "dob": "1995-09-09", "postcode": "N17 1AA"},
+    ],
+    "handle_only": [{"record": "ref30", "source": "la_csc", "handles": ["@KaiBee_95"]}],
+    "handle_word": [
+        {"name_raw": "Kai", "record": "ref31", "source": "la_csc", "handles": ["@kaibee_95"]}
+    ],
+    "handle_stranger_child": _child("Jessica", "Lowther", "2010-09-01", "ref32"),
+    "handle_stranger_only": [{"record": "ref32", "source": "la_csc", "handles": ["@kaibee_95"]}],
+    # A handle two men of a child's company used (a shared account), and a handle whose one
+    # carrier in the company is a generation older than the age the referral gives.
+    "shared_child": _child("Ava", "Kowalczyk", "2009-10-10", "crime33", "crime34", "ref33", "ref34"),
+    "shared_first": [
+        {
+            "forenames": "Tyrone",
+            "surname": "Eastwood",
+            "dob": "1996-01-01",
+            "record": "crime33",
+            "handles": ["snapz_crew"],
+        },
+        {"forenames": "Tyrone", "surname": "Eastwood", "dob": "1996-01-01", "postcode": "E4 4AA"},
+    ],
+    "shared_second": [
+        {
+            "forenames": "Callum",
+            "surname": "Raines",
+            "dob": "1997-02-02",
+            "record": "crime34",
+            "handles": ["snapz_crew", "cal_r97"],
+        },
+        {"forenames": "Callum", "surname": "Raines", "dob": "1997-02-02", "postcode": "E5 5AB"},
+    ],
+    "shared_only": [{"record": "ref33", "source": "la_csc", "handles": ["snapz_crew"]}],
+    "aged_only": [
+        {"record": "ref34", "source": "la_csc", "handles": ["cal_r97"], "age_at_event": "15"}
+    ],
+    # A child names "Dev" with the handle of Ricky Stone, named with her too, while Dev
+    # Malhotra is named with her: the name and the handle point at two men.
+    "pointing_child": _child("Freya", "Lindgren", "2009-06-30", "crime35", "crime36", "ref35"),
+    "pointing_name": [
+        {"forenames": "Dev", "surname": "Malhotra", "dob": "1993-03-13", "record": "crime35"},
+        {"forenames": "Dev", "surname": "Malhotra", "dob": "1993-03-13", "postcode": "W7 7AA"},
+    ],
+    "pointing_handle": [
+        {
+            "forenames": "Ricky",
+            "surname": "Stone",
+            "dob": "1992-08-18",
+            "record": "crime36",
+            "handles": ["rickyst0ne"],
+        },
+        {"forenames": "Ricky", "surname": "Stone", "dob": "1992-08-18", "postcode": "W8 8AA"},
+    ],
+    "pointing_word": [
+        {"forenames": "Dev", "record": "ref35", "source": "la_csc", "handles": ["rickyst0ne"]}
+    ],
+    # Initials: a referral about a child names "A Okonkwo-Reid" and a police nominal of
+    # another crime against her "Adrian O"; Adrian Okonkwo-Reid is suspected of a crime
+    # against her. Anthony Okonkwo-Reid is written about elsewhere, never with her.
+    "initial_child": _child("Maya", "Sorensen", "2010-04-04", "crime40", "ref40", "crime41"),
+    "initial_suspect": [
+        {"forenames": "Adrian", "surname": "Okonkwo-Reid", "dob": "1994-02-12", "record": "crime40"},
+        {"forenames": "Adrian", "surname": "Okonkwo-Reid", "dob": "1994-02-12", "postcode": "SE8 1AA"},
+    ],
+    "initial_namesake": [
+        {"forenames": "Anthony", "surname": "Okonkwo-Reid", "dob": "1990-12-12", "postcode": "SE9 9AB"},
+        {"forenames": "Anthony", "surname": "Okonkwo-Reid", "dob": "1990-12-12", "postcode": "SE9 9AB"},
+    ],
+    "initial_forename": [
+        {"forenames": "A", "surname": "Okonkwo-Reid", "record": "ref40", "source": "la_csc"}
+    ],
+    "initial_surname": [{"forenames": "Adrian", "surname": "O", "record": "crime41"}],
+    # "J Whitlock" about a child with whom Jason and Jake Whitlock (brothers) are both named.
+    "initials_two_child": _child("Evie", "Marchbank", "2009-01-09", "crime42", "crime43", "ref42"),
+    "initials_two_first": [
+        {"forenames": "Jason", "surname": "Whitlock", "dob": "1993-05-05", "record": "crime42"},
+        {"forenames": "Jason", "surname": "Whitlock", "dob": "1993-05-05", "postcode": "N1 1AB"},
+    ],
+    "initials_two_second": [
+        {"forenames": "Jake", "surname": "Whitlock", "dob": "1995-07-07", "record": "crime43"},
+        {"forenames": "Jake", "surname": "Whitlock", "dob": "1995-07-07", "postcode": "N1 1AB"},
+    ],
+    "initials_two_word": [
+        {"forenames": "J", "surname": "Whitlock", "record": "ref42", "source": "la_csc"}
+    ],
+    # "R Castellanos" aged 45 in a referral about a child with whom Rafael Castellanos, born
+    # 1998, is named: a generation apart, someone else (his father).
+    "initials_aged_child": _child("Daisy", "Pemberton", "2010-07-17", "crime44", "ref44"),
+    "initials_aged_suspect": [
+        {"forenames": "Rafael", "surname": "Castellanos", "dob": "1998-03-03", "record": "crime44"},
+        {"forenames": "Rafael", "surname": "Castellanos", "dob": "1998-03-03", "postcode": "E10 1AA"},
+    ],
+    "initials_aged_word": [
+        {
+            "forenames": "R",
+            "surname": "Castellanos",
+            "age_at_event": "45",
+            "record": "ref44",
+            "source": "la_csc",
+        }
+    ],
+    # "D Kaczmarek" in a referral about Zofia Kaczmarek: Dariusz Kaczmarek, named with her in
+    # another referral, is one of her family, and so may the initials be (her mother Dorota).
+    "initials_family_child": _child("Zofia", "Kaczmarek", "2010-11-11", "ref47", "ref48"),
+    "initials_family_father": [
+        {
+            "forenames": "Dariusz",
+            "surname": "Kaczmarek",
+            "dob": "1980-05-05",
+            "record": "ref48",
+            "source": "la_csc",
+        },
+        {"forenames": "Dariusz", "surname": "Kaczmarek", "dob": "1980-05-05", "postcode": "E7 7AB"},
+    ],
+    "initials_family_word": [
+        {"forenames": "D", "surname": "Kaczmarek", "record": "ref47", "source": "la_csc"}
+    ],
+    # "N Petrakis" with the phone of Liam Doherty, named with the child as Nikos Petrakis is.
+    "initials_phone_child": _child("Harriet", "Quill", "2009-08-28", "crime45", "crime46", "ref45"),
+    "initials_phone_name": [
+        {"forenames": "Nikos", "surname": "Petrakis", "dob": "1991-04-14", "record": "crime45"},
+        {"forenames": "Nikos", "surname": "Petrakis", "dob": "1991-04-14", "postcode": "N8 8AB"},
+    ],
+    "initials_phone_other": [
+        {
+            "forenames": "Liam",
+            "surname": "Doherty",
+            "dob": "1992-10-20",
+            "record": "crime46",
+            "phones": ["+447700900444"],
+        },
+        {"forenames": "Liam", "surname": "Doherty", "dob": "1992-10-20", "postcode": "N9 9AB"},
+    ],
+    "initials_phone_word": [
+        {
+            "forenames": "N",
+            "surname": "Petrakis",
+            "record": "ref45",
+            "source": "la_csc",
+            "phones": ["+447700900444"],
+        }
+    ],
 }
 
 
@@ -426,5 +579,116 @@ def test_a_name_and_a_phone_pointing_at_two_people_do_not_place(
     alone would join it to Dean Carter)."""
     _, by_person = linked
     (word,) = by_person["split_word"]
+    labels = _placed(linked, word)
+    assert labels[word] == word
+
+
+def test_an_online_handle_that_one_person_of_the_company_used_places_a_mention(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A handle with no name, and "Kai" with the same handle (written in another case), in
+    two referrals about Olivia Hartnell: Kai Brennan-Obi, suspected of a crime against her,
+    used it, and no one else named with her did. Both join him. The same handle with no
+    name in a referral about Jessica Lowther stays alone: no one named with her used it."""
+    _, by_person = linked
+    (bare,), (word,) = by_person["handle_only"], by_person["handle_word"]
+    (stranger,) = by_person["handle_stranger_only"]
+    labels = _placed(linked, bare, word, stranger)
+    suspect = _of(labels, by_person, "handle_suspect")
+    assert len(suspect) == 1
+    assert labels[bare] in suspect
+    assert labels[word] in suspect
+    assert labels[stranger] == stranger
+
+
+def test_a_handle_two_of_the_company_used_or_a_generation_apart_does_not_place(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A handle that Tyrone Eastwood and Callum Raines both used (both suspected of crimes
+    against Ava Kowalczyk) is either of them; Callum's own handle given for someone aged 15
+    is not Callum (born 1997). Both stay alone."""
+    _, by_person = linked
+    (shared,), (aged,) = by_person["shared_only"], by_person["aged_only"]
+    labels = _placed(linked, shared, aged)
+    assert labels[shared] == shared
+    assert labels[aged] == aged
+
+
+def test_a_name_and_a_handle_pointing_at_two_people_do_not_place(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Dev" with Ricky Stone's handle, on a referral about Freya Lindgren, with whom Dev
+    Malhotra and Ricky Stone are both named: the name says one man and the handle the
+    other, and the mention stays alone."""
+    _, by_person = linked
+    (word,) = by_person["pointing_word"]
+    labels = _placed(linked, word)
+    assert labels[word] == word
+
+
+def test_initials_join_the_one_of_the_company_whose_name_they_abbreviate(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"A Okonkwo-Reid" in a referral and "Adrian O" in a police nominal, each about Maya
+    Sorensen: both join Adrian Okonkwo-Reid, suspected of a crime against her, not Anthony
+    Okonkwo-Reid, who is written about elsewhere."""
+    _, by_person = linked
+    (forename,), (surname,) = by_person["initial_forename"], by_person["initial_surname"]
+    labels = _placed(linked, forename, surname)
+    suspect = _of(labels, by_person, "initial_suspect")
+    assert len(suspect) == 1
+    assert labels[forename] in suspect
+    assert labels[surname] in suspect
+    assert suspect.isdisjoint(_of(labels, by_person, "initial_namesake"))
+
+
+def test_initials_that_two_of_the_company_share_or_a_generation_apart_do_not_place(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"J Whitlock" about Evie Marchbank, with whom Jason and Jake Whitlock are both named,
+    is either; "R Castellanos" aged 45 about Daisy Pemberton is not Rafael Castellanos
+    (born 1998), named with her. Both stay alone."""
+    _, by_person = linked
+    (two,), (aged,) = by_person["initials_two_word"], by_person["initials_aged_word"]
+    labels = _placed(linked, two, aged)
+    assert labels[two] == two
+    assert labels[aged] == aged
+
+
+def test_initials_with_a_phone_of_someone_else_of_the_company_do_not_place(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"N Petrakis" with Liam Doherty's phone, on a referral about Harriet Quill, with whom
+    Nikos Petrakis and Liam Doherty are both named: the initials say one man and the phone
+    the other, and the mention stays alone."""
+    _, by_person = linked
+    (word,) = by_person["initials_phone_word"]
+    labels = _placed(linked, word)
+    assert labels[word] == word
+
+
+def test_the_frame_reads_the_handles_the_store_attaches_to_a_mention() -> None:
+    """`handles` holds a mention's online handles lower-cased, distinct and sorted, in one
+    text; `handle_list` gives them back."""
+    frame = build_frame(
+        pd.DataFrame(
+            [
+                {"mention_id": 1, "handles": ["@KaiBee_95", "cal_r97", "@kaibee_95"]},
+                {"mention_id": 2, "handles": "b\x1fa"},
+                {"mention_id": 3},
+            ]
+        )
+    )
+    assert [handle_list(v) for v in frame["handles"]] == [("@kaibee_95", "cal_r97"), ("a", "b"), ()]
+
+
+def test_initials_of_the_childs_family_name_are_not_placed(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"D Kaczmarek" in a referral about Zofia Kaczmarek, with whom her father Dariusz
+    Kaczmarek is named in another referral: initials of the family's surname beside the
+    child are any of the family (her mother Dorota), and stay alone."""
+    _, by_person = linked
+    (word,) = by_person["initials_family_word"]
     labels = _placed(linked, word)
     assert labels[word] == word

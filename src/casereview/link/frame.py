@@ -15,18 +15,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, func, literal_column, select
 from sqlalchemy import types as sa_types
 
 from casereview.link.coded import Coded, arrow_column, key_codes
+from casereview.model.codes import ObjectKind
 from casereview.model.serial import from_json
-from casereview.model.tables import mentions, records, sources
+from casereview.model.tables import mentions, objects, record_objects, records, sources
 from casereview.values.address import normalise_address
 from casereview.values.identifier import STRONG_KEY, normalise_identifier
 from casereview.values.missing import is_missing, present_text
@@ -38,6 +39,7 @@ from casereview.values.postcode import normalise_postcode, postcode_district
 __all__ = [
     "ADDRESS_KEYS",
     "BLOCKING_KEYS",
+    "HANDLE_SEPARATOR",
     "LIST_KEYS",
     "MAX_RECORD_MATES",
     "NARROWINGS",
@@ -52,6 +54,7 @@ __all__ = [
     "context_matrix",
     "effective_block_cap",
     "guard_blocks",
+    "handle_list",
     "list_blocking_columns",
     "lists_by_position",
     "load_mention_rows",
@@ -572,6 +575,23 @@ def _phones(value: Any) -> tuple[str, ...] | None:
     return tuple(found) or None
 
 
+def _handle_text(value: Any) -> str | None:
+    """A mention's online handles, lower-cased, distinct and sorted, in one text
+    (`HANDLE_SEPARATOR` between them; None for none): the read's text, or a list given
+    directly."""
+    if isinstance(value, str):
+        value = value.split(HANDLE_SEPARATOR)
+    if not isinstance(value, list | tuple | np.ndarray):
+        return None
+    found = sorted({h.lower() for h in (present_text(str(x)) for x in value) if h})
+    return HANDLE_SEPARATOR.join(found) or None
+
+
+def handle_list(value: Any) -> tuple[str, ...]:
+    """The handles of a frame's `handles` cell (none when it is empty)."""
+    return tuple(value.split(HANDLE_SEPARATOR)) if isinstance(value, str) and value else ()
+
+
 def _surname(text: Any) -> str | None:
     clean = clean_name(_text(text))
     return clean.replace("-", " ") if clean else None
@@ -710,6 +730,9 @@ def build_frame(
         "street_number": street_number.column(),
         "address": address.column(known(normalise_address)),
         "phones": phones.column(list),
+        # The mention's online handles in one text (`handle_list` splits it): no comparison
+        # reads them; `attach_bare_names` places a lone mention by one.
+        "handles": _coded(raw, "handles", _hashable).column(_handle_text),
         "identifier": identifier.column(),
         "id_scheme": id_scheme.column(),
         "strong_id": strong_id.column(),
@@ -1020,6 +1043,7 @@ def mention_query() -> Select[Any]:
             mentions.c.postcode,
             mentions.c.phones,
             mentions.c.identifiers,
+            _handles_read(),
             records.c.occurred_at,
             records.c.recorded_at,
             records.c.borough,
@@ -1030,6 +1054,31 @@ def mention_query() -> Select[Any]:
             )
         )
         .order_by(mentions.c.id)
+    )
+
+
+# What separates a mention's online handles in the read's `handles` text (handles are
+# stored lower-cased and stripped; a control character is never part of one).
+HANDLE_SEPARATOR = "\x1f"
+
+
+def _handles_read() -> Any:
+    """The online handles (`online_id` objects) the store attaches to a mention, in one
+    text (`HANDLE_SEPARATOR` between them; NULL for none). Looked up through the mention's
+    record (the unique index of `record_objects` starts with the record), not by a scan."""
+    # Literals, not bound parameters: the query is run as its compiled text
+    # (`load_mention_rows`); `aggregate_strings` renders a literal separator as given.
+    separator = cast(str, literal_column(f"'{HANDLE_SEPARATOR}'"))
+    return (
+        select(func.aggregate_strings(objects.c.value, separator))
+        .select_from(record_objects.join(objects, objects.c.id == record_objects.c.object_id))
+        .where(
+            record_objects.c.record_id == mentions.c.record_id,
+            record_objects.c.mention_id == mentions.c.id,
+            objects.c.kind == literal_column(f"'{ObjectKind.ONLINE_ID.value}'"),
+        )
+        .scalar_subquery()
+        .label("handles")
     )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from casereview.link.cluster import Clustering, Judgement
+from casereview.link.frame import handle_list
 from casereview.values.name_variants import forename_keys, name_key
 
 __all__ = ["FIELD_ODDS", "PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
@@ -40,7 +41,7 @@ def attach_bare_names(
     judgements: Iterable[Judgement] = (),
     min_mentions: int = PROLIFIC_MENTIONS,
 ) -> int:
-    """Place the mentions that no pair joined to anyone by the company they keep. Four
+    """Place the mentions that no pair joined to anyone by the company they keep. Five
     kinds of lone mention are placed:
 
     - a full name and nothing else (no date of birth or age, postcode, address, phone or
@@ -65,10 +66,14 @@ def attach_bare_names(
       preferred; when none of the company carries the word, another lone mention of that
       word named with the same people is (the same associate named alone in two records
       about one child);
-    - a mention without a full name (a word, an initial, no name beside a handle) that
-      carries a phone: joined to the one person named with a person its record names who
-      carries that phone, when its word points at no one else (the frame holds the phones
-      themselves: the stage's frame, and the Spark driver's lean frame).
+    - initials ("A Gupta", "Amit G"): joined to the one person named with a person its
+      record names who carries the word in full and a name starting with the initial, not
+      when its record names someone of that surname (any of the family);
+    - a mention without a full name (a word, initials, no name beside a handle) that
+      carries a phone or an online handle (the frame's `handles`): joined to the one person
+      named with a person its record names who carries that phone or handle, when its name
+      and its other phone or handle point at no one else (the frame holds the phones and
+      handles themselves: the stage's frame, and the Spark driver's lean frame).
 
     All but the first kind also need a year of birth within `PLACED_YEARS_APART` of the
     person's, when both have one. A person named in the same record as the mention is never
@@ -103,12 +108,19 @@ def attach_bare_names(
     given_only = one_word & has_fore
     for pos in np.flatnonzero(one_word & has_sur):
         surname_only[pos], given_only[pos] = fields.reading(sur[pos])
-    # The phones of each row (a list, or an array in a frame read back from Parquet).
-    phone_lists = _phone_lists(frame)
-    # A lone mention without a full name (one word, or no name beside a handle or an id)
-    # that carries a phone may be placed by it.
-    by_phone = lone & ~named & np.array([bool(p) for p in phone_lists], dtype=bool)
-    placing = lone & (named | one_word) | by_phone
+    # A name with an initial for one of its two words ("A Gupta", "Amit G"): placed by the
+    # one person of its company whose other name is the word and whose name starts with
+    # the initial.
+    initials = np.zeros(len(frame), dtype=bool)
+    for pos in np.flatnonzero(lone & named):
+        initials[pos] = (len(str(fore[pos])) == 1) != (len(str(sur[pos])) == 1)
+    # The phones and online handles of each row (read only for the rows asked about: the
+    # lone mentions and the persons of their company).
+    contacts = _Contacts(frame)
+    # A lone mention without a full name (one word, an initial, or no name beside a handle
+    # or an id) that carries a phone or a handle may be placed by it.
+    by_contact = lone & (~named | initials) & contacts.present
+    placing = lone & (named | one_word) | by_contact
     if not placing.any():
         return 0
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
@@ -164,20 +176,42 @@ def attach_bare_names(
         rows = at[person]
         return bool((surname_rows[rows] & (sur[rows] == sur[pos])).any())
 
-    phone_holders = _phone_holders(phone_lists, label, by_phone)
-    phoned_alone = set(label[by_phone].tolist())
+    contacted_alone = set(label[by_contact].tolist())
 
-    def by_the_phone(pos: int, candidates: set[int]) -> int | None:
+    def by_the_contact(pos: int, kind: str, candidates: set[int]) -> int | None:
         """The one of `candidates` (the persons named with the company of row `pos`) who
-        carries one of its phones, if exactly one does."""
-        found: set[int] = set()
-        for phone in phone_lists[pos]:
-            found |= phone_holders.get(phone, set()) & candidates
+        carries one of its phones (`kind` "phone") or handles ("handle"), if exactly one
+        does, born within a year of it."""
+        mine = contacts.of_row(int(pos), kind)
+        if not mine:
+            return None
+        found = {p for p in candidates if contacts.of_person(p, at[p], kind) & mine}
         # A person of other mentions is preferred to another lone mention with the phone
         # (which is placed with that person itself).
-        if found - phoned_alone:
-            found -= phoned_alone
-        return next(iter(found)) if len(found) == 1 else None
+        if found - contacted_alone:
+            found -= contacted_alone
+        if len(found) != 1:
+            return None
+        person = next(iter(found))
+        return person if years.near(int(pos), at[person]) else None
+
+    def initials_match(pos: int, person: int) -> bool:
+        """Whether `person` carries the name of row `pos` (an initial and a word) in full:
+        the word as its surname and a forename starting with the initial, or the word as
+        its given name (nickname keys expanded) and a surname starting with the initial,
+        whichever field each was stored in."""
+        word = _word(fore[pos], sur[pos])
+        letter = str(fore[pos]) if len(str(fore[pos])) == 1 else str(sur[pos])
+        given = set(forename_keys(word))
+        for r in at[person].tolist():
+            if not named[r] or alone[r]:
+                continue
+            rf, rs = str(fore[r]), str(sur[r])
+            if rs == word and rf[:1] == letter:
+                return True
+            if rs[:1] == letter and given & set(_keys(fkeys[r])):
+                return True
+        return False
 
     not_same: dict[int, set[int]] = {}
     for j in judgements:
@@ -196,12 +230,16 @@ def attach_bare_names(
         "given": 0,
         "either": 0,
         "word": 0,
+        "initials": 0,
         "phone": 0,
+        "handle": 0,
     }
     for pos in np.flatnonzero(placing):
         mention, own = int(ids[pos]), int(label[pos])
         kind = (
-            "bare"
+            "initials"
+            if initials[pos] and not holders.get(key[pos], set()) - {own}
+            else "bare"
             if bare[pos]
             else "evidence"
             if named[pos]
@@ -211,7 +249,7 @@ def attach_bare_names(
             if given_only[pos]
             else "word"
             if one_word[pos]
-            else "phone"
+            else "contact"
         )
         others: set[int] = set()
         if kind in ("bare", "evidence"):
@@ -229,6 +267,12 @@ def attach_bare_names(
             # of the family.
             if one_word[pos] and has_sur[pos] and any((sur[at[p]] == sur[pos]).any() for p in mine):
                 continue
+            # An initial and a word beside someone of that surname (the child of the family)
+            # is any of the family.
+            if kind == "initials" and any(
+                (sur[at[p]] == _word(fore[pos], sur[pos])).any() for p in mine
+            ):
+                continue
             # The persons named with its company are few: each is asked whether it carries
             # the word (not every holder of a common given name gathered).
             candidates = company.named_with_any(mine) - mine - {own} if mine else set()
@@ -241,8 +285,10 @@ def attach_bare_names(
                 sharing = {p for p in candidates if carries(int(pos), "given", p)}
                 if any(carries_as_surname(int(pos), p) for p in candidates):
                     sharing &= words_alone
-            elif kind == "phone":
+            elif kind == "contact":
                 sharing = set()
+            elif kind == "initials":
+                sharing = {p for p in candidates if initials_match(int(pos), p)}
             else:
                 sharing = {p for p in candidates if carries(int(pos), kind, p)}
             # A person written with more than one word is the likelier referent; another
@@ -253,17 +299,28 @@ def attach_bare_names(
             target = next(iter(near)) if len(near) == 1 else None
             if kind == "word" and target is not None and target not in words_alone:
                 kind = "either"
-            # A phone of the mention that one person of the company carries: that person,
-            # when the name points at no one (or at the same person); a name pointing at
-            # someone else leaves the mention alone.
-            if by_phone[pos]:
-                phoned = by_the_phone(int(pos), candidates)
-                if phoned is not None and not years.near(int(pos), at[phoned]):
-                    phoned = None
-                if target is None and phoned is not None:
-                    target, kind = phoned, "phone"
-                elif target is not None and phoned is not None and phoned != target:
-                    continue
+            # A phone or a handle of the mention that one person of the company carries:
+            # that person, when the name points at no one (or at the same person); a name,
+            # a phone and a handle pointing at two people leave the mention alone.
+            if by_contact[pos]:
+                pointed = {
+                    way: person
+                    for way in ("phone", "handle")
+                    if (person := by_the_contact(int(pos), way, candidates)) is not None
+                }
+                # Another lone mention with the phone or handle does not count against a
+                # person (it is placed with that person itself).
+                firm = set(pointed.values()) - contacted_alone
+                if target is not None:
+                    if firm - {target}:
+                        continue
+                else:
+                    chosen = firm or set(pointed.values())
+                    if len(chosen) > 1:
+                        continue
+                    if chosen:
+                        target = chosen.pop()
+                        kind = next(way for way, p in pointed.items() if p == target)
             company.placed = target is not None
         if target is None:
             if kind != "bare" or len(others) != 1:
@@ -300,7 +357,9 @@ def attach_bare_names(
             f"{placed['given']} given names alone, {placed['either']} words written both "
             f"ways read as a given name and {placed['word']} other words alone (to another "
             f"mention of that word alone) to the one of that name named with someone their "
-            f"record names, {placed['phone']} by a phone that one person named with "
+            f"record names, {placed['initials']} initials to the one named with someone "
+            f"their record names whose name they abbreviate, {placed['phone']} by a phone "
+            f"and {placed['handle']} by an online handle that one person named with "
             f"someone their record names carries"
         )
     return joined
@@ -319,29 +378,49 @@ def _holders(
     return out
 
 
-def _phone_lists(frame: pd.DataFrame) -> list[tuple[str, ...]]:
-    """Each row's phones (empty when none)."""
-    if "phones" not in frame.columns:
-        return [()] * len(frame)
-    return [
-        tuple(str(p) for p in v) if isinstance(v, list | tuple | np.ndarray) else ()
-        for v in frame["phones"].tolist()
-    ]
+class _Contacts:
+    """The phones and online handles of a frame's rows, read only for the rows asked about
+    (the lone mentions and the persons of their company, not the million rows of a run)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.phones = frame["phones"] if "phones" in frame.columns else None
+        self.handles = frame["handles"] if "handles" in frame.columns else None
+        # Which rows carry one (a phone, a handle): no row's value is read to know it.
+        self._has = {
+            kind: column.notna().to_numpy()
+            if column is not None
+            else np.zeros(len(frame), dtype=bool)
+            for kind, column in (("phone", self.phones), ("handle", self.handles))
+        }
+        self.present = self._has["phone"] | self._has["handle"]
+        self._person: dict[tuple[int, str], frozenset[str]] = {}
+
+    def of_row(self, pos: int, kind: str) -> frozenset[str]:
+        """Row `pos`'s phones (`kind` "phone") or handles ("handle")."""
+        if kind == "phone":
+            if self.phones is None:
+                return frozenset()
+            value = self.phones.iat[pos]
+            if isinstance(value, list | tuple | np.ndarray):
+                return frozenset(str(p) for p in value)
+            return frozenset()
+        if self.handles is None:
+            return frozenset()
+        return frozenset(handle_list(self.handles.iat[pos]))
+
+    def of_person(self, person: int, rows: np.ndarray, kind: str) -> frozenset[str]:
+        """The phones or handles carried on any of `rows` (the mentions of `person`)."""
+        found = self._person.get((person, kind))
+        if found is None:
+            with_one = rows[self._has[kind][rows]]
+            found = frozenset().union(*(self.of_row(int(r), kind) for r in with_one.tolist()))
+            self._person[(person, kind)] = found
+        return found
 
 
-def _phone_holders(
-    phones: list[tuple[str, ...]], label: np.ndarray, wanted: np.ndarray
-) -> dict[str, set[int]]:
-    """The persons (labels) carrying each phone that a row of `wanted` (a mask) carries."""
-    needed = {p for pos in np.flatnonzero(wanted) for p in phones[pos]}
-    out: dict[str, set[int]] = {}
-    if not needed:
-        return out
-    for pos, row in enumerate(phones):
-        for phone in row:
-            if phone in needed:
-                out.setdefault(phone, set()).add(int(label[pos]))
-    return out
+def _word(forename: object, surname: object) -> str:
+    """The word of a name written as an initial and a word (the longer of the two)."""
+    return str(surname) if len(str(forename)) == 1 else str(forename)
 
 
 def _keys(value: object) -> tuple[str, ...]:
