@@ -41,7 +41,7 @@ from casereview.link.model import (
 from casereview.link.placement import attach_bare_names
 from casereview.link.reference import reference_model
 from casereview.link.score import duckdb_settings_from_saved
-from casereview.link.spark_prepare import CHUNK, prepare_in_child
+from casereview.link.spark_prepare import CHUNK, _compact, prepare_in_child
 from casereview.link.spark_stage import (
     _EXPLAINED_BATCH,
     _PAIR_ROW,
@@ -106,6 +106,24 @@ def test_the_lean_frame_answers_the_guards_as_the_whole_frame(tmp_path: Path) ->
     )
     assert attached_lean.labels == attached_whole.labels
     assert prior_recall(_prior_frame(whole)) == prior_recall(whole)
+
+
+def test_the_lean_frame_keeps_the_online_handles(tmp_path: Path) -> None:
+    """The placement reads each lone mention's online handles (text, as `frame.py` writes
+    them: distinct, sorted, joined by one separator; None for none): the driver's lean frame
+    keeps them, as Arrow text once the child has compacted its chunk, and they come back from
+    disk as they went."""
+    whole = _guarded_frame(tmp_path)
+    handles = [("a\x1fb" if i % 5 == 0 else "c") if i % 3 == 0 else None for i in range(len(whole))]
+    whole["handles"] = handles
+    lean = _compact(whole)
+    lean_in_place(lean)
+    assert "handles" in lean.columns
+    assert [None if pd.isna(v) else v for v in lean["handles"]] == handles
+    folder = tmp_path / "staged"
+    folder.mkdir()
+    _restore(lean, _spill(lean, folder))
+    assert [None if pd.isna(v) else v for v in lean["handles"]] == handles
 
 
 def test_the_witness_gives_the_settings_of_the_whole_frame(tmp_path: Path) -> None:

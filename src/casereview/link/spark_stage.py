@@ -119,6 +119,9 @@ LEAN_COLUMNS: tuple[str, ...] = (
     # the phones themselves: attach_bare_names places a lone mention by a phone one person of
     # its company carries, as on DuckDB (the guards only ask whether there is one)
     "phones",
+    # the online handles, when the frame has them (text: `spark_prepare._compact` keeps them
+    # as Arrow text): attach_bare_names places a lone mention by a handle as by a phone
+    "handles",
 )
 
 # Rows per Parquet file of the staged frame (as `model._spark_frame` writes a frame).
