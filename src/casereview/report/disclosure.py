@@ -392,8 +392,11 @@ def _first_weak_item(
     table: CountTable, values: dict[Item, int], suppressed: set[Item], rule: DisclosureRule
 ) -> Item | None:
     """The first withheld item whose feasible interval is narrower than the threshold."""
+    # One feasible circulation serves every withheld item of this state (it depends on the
+    # table and what is withheld, not on the item asked about).
+    network = _network(table, values, suppressed)
     for item in sorted(suppressed):
-        low, high = cell_bounds(table, values, suppressed, item)
+        low, high = _bounds(network, item)
         if high - low < rule.suppress_below:
             return item
     return None
@@ -431,6 +434,24 @@ def cell_bounds(
     (source -> row -> column -> sink, sink -> source), so the exact integer bounds are found by
     a feasible circulation and two maximum flows. `UNBOUNDED` stands for no upper bound.
     """
+    return _bounds(_network(table, values, suppressed), item)
+
+
+@dataclass(frozen=True)
+class _Network:
+    """A table as a flow network with one feasible circulation (`cell_bounds`)."""
+
+    nodes: int
+    arcs: list[tuple[int, int, int, int]]
+    index: dict[Item, int]
+    flows: list[int]
+
+
+def _network(
+    table: CountTable, values: dict[Item, int], suppressed: set[Item] | frozenset[Item]
+) -> _Network:
+    """The table's flow network (source -> row -> column -> sink, sink -> source) and a
+    feasible circulation of it."""
     n_rows, n_cols = len(table.rows), len(table.cols)
     source, sink = n_rows + n_cols, n_rows + n_cols + 1
 
@@ -455,11 +476,17 @@ def cell_bounds(
         arcs.append((n_rows + j, sink, *box(("k", -1, j), table.col_totals)))
     index[GRAND] = len(arcs)
     arcs.append((sink, source, *box(GRAND, table.has_grand)))
-    flows = _feasible_circulation(sink + 1, arcs)
-    target = index[item]
+    return _Network(sink + 1, arcs, index, _feasible_circulation(sink + 1, arcs))
+
+
+def _bounds(network: _Network, item: Item) -> tuple[int, int]:
+    """(lowest, highest) value of `item` in the network: two maximum flows around its
+    circulation."""
+    arcs, flows, nodes = network.arcs, network.flows, network.nodes
+    target = network.index[item]
     u, v, low, high = arcs[target]
-    up = min(high - flows[target], _residual_flow(sink + 1, arcs, flows, target, v, u))
-    down = min(flows[target] - low, _residual_flow(sink + 1, arcs, flows, target, u, v))
+    up = min(high - flows[target], _residual_flow(nodes, arcs, flows, target, v, u))
+    down = min(flows[target] - low, _residual_flow(nodes, arcs, flows, target, u, v))
     top = UNBOUNDED if flows[target] + up >= UNBOUNDED // 2 else flows[target] + up
     return flows[target] - down, top
 
