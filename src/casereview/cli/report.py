@@ -126,6 +126,8 @@ def extract_command(
             {"file": str(out), "combinations": result.combinations, "withheld": result.withheld}
         )
         return
+    # Not read as markup: "[c]" (the withheld mark) and any brackets of the path are text.
     console.print(
-        f"wrote {result.combinations} combinations to {out} ({result.withheld} withheld as [c])"
+        f"wrote {result.combinations} combinations to {out} ({result.withheld} withheld as [c])",
+        markup=False,
     )
