@@ -111,9 +111,14 @@ def attach_bare_names(
     # A name with an initial for one of its two words ("A Gupta", "Amit G"): placed by the
     # one person of its company whose other name is the word and whose name starts with
     # the initial.
-    initials = np.zeros(len(frame), dtype=bool)
+    # Each such row's (initial, word), found once.
+    abbreviated: dict[int, tuple[str, str]] = {}
     for pos in np.flatnonzero(lone & named):
-        initials[pos] = (len(str(fore[pos])) == 1) != (len(str(sur[pos])) == 1)
+        first, last = str(fore[pos]), str(sur[pos])
+        if (len(first) == 1) != (len(last) == 1):
+            abbreviated[int(pos)] = (first, last) if len(first) == 1 else (last, first)
+    initials = np.zeros(len(frame), dtype=bool)
+    initials[list(abbreviated)] = True
     # The phones and online handles of each row (read only for the rows asked about: the
     # lone mentions and the persons of their company).
     contacts = _Contacts(frame)
@@ -200,8 +205,7 @@ def attach_bare_names(
         the word as its surname and a forename starting with the initial, or the word as
         its given name (nickname keys expanded) and a surname starting with the initial,
         whichever field each was stored in."""
-        word = _word(fore[pos], sur[pos])
-        letter = str(fore[pos]) if len(str(fore[pos])) == 1 else str(sur[pos])
+        letter, word = abbreviated[pos]
         given = set(forename_keys(word))
         for r in at[person].tolist():
             if not named[r] or alone[r]:
@@ -270,7 +274,7 @@ def attach_bare_names(
             # An initial and a word beside someone of that surname (the child of the family)
             # is any of the family.
             if kind == "initials" and any(
-                (sur[at[p]] == _word(fore[pos], sur[pos])).any() for p in mine
+                (sur[at[p]] == abbreviated[int(pos)][1]).any() for p in mine
             ):
                 continue
             # The persons named with its company are few: each is asked whether it carries
@@ -416,11 +420,6 @@ class _Contacts:
             found = frozenset().union(*(self.of_row(int(r), kind) for r in with_one.tolist()))
             self._person[(person, kind)] = found
         return found
-
-
-def _word(forename: object, surname: object) -> str:
-    """The word of a name written as an initial and a word (the longer of the two)."""
-    return str(surname) if len(str(forename)) == 1 else str(forename)
 
 
 def _keys(value: object) -> tuple[str, ...]:
