@@ -1,5 +1,6 @@
 """What DuckDB runs for predict in place of Splink's own SQL (`model.SharedElementLevel`'s
-`list_has_any`, `model.distinct_blocked_pairs`) scores every pair as Splink's SQL does: the
+element comparisons and `list_has_any`, its two-in-common test of two-element lists,
+`model.distinct_blocked_pairs`) scores every pair as Splink's SQL does: the
 same pairs, the same levels, the same persons, on a store the real ingest wrote."""
 
 from __future__ import annotations
@@ -35,17 +36,21 @@ def test_list_has_any_and_ungrouped_blocking_score_as_splink_does(
         for level in comparison["comparison_levels"]
     ]
     assert sum("list_has_any" in c for c in conditions) == 3
-    assert any(c.startswith("array_length(list_intersect(") for c in conditions)  # name words
+    assert sum(c.startswith("CASE WHEN len(") for c in conditions) == 4
+    words = [c for c in conditions if "name_words" in c and "list_intersect" in c]
+    assert len(words) == 1 and '"name_words_l"[1] <> "name_words_l"[2]' in words[0]
 
     import splink.comparison_level_library as cll
 
-    monkeypatch.setattr(model, "_shared_level", lambda col: cll.ArrayIntersectLevel(col, 1))
+    monkeypatch.setattr(
+        model, "_shared_level", lambda col, least=1: cll.ArrayIntersectLevel(col, least)
+    )
     splinks = contextlib.nullcontext
     monkeypatch.setattr(model, "distinct_blocked_pairs", lambda _linker: splinks())
     monkeypatch.setattr(stage, "distinct_blocked_pairs", lambda _linker: splinks())
     theirs = _predicted(frame)
     assert not any(
-        "list_has_any" in level["sql_condition"]
+        "list_has_any" in level["sql_condition"] or "len(" in level["sql_condition"]
         for comparison in theirs.model_json["comparisons"]
         for level in comparison["comparison_levels"]
     )
