@@ -29,6 +29,7 @@ __all__ = [
     "build_store",
     "crime",
     "ingest_exports",
+    "intel",
     "nominal",
     "persons_by_name",
     "record_ids",
@@ -42,6 +43,11 @@ CRIME_COLUMNS = [
     "crime_ref", "offence", "committed_date", "recorded_date", "borough", "cse_flag", "outcome",
     "linked_refs", "location_type", "location_name", "location_address", "location_postcode",
     "narrative",
+]  # fmt: skip
+INTEL_COLUMNS = [
+    "intel_ref", "subject_id", "report_date", "borough", "grading", "subject_name",
+    "subject_dob", "subject_sex", "subject_phone", "vehicles", "phones", "places",
+    "online_handles", "linked_crime_refs", "text", "subject_pnc",
 ]  # fmt: skip
 NOMINAL_COLUMNS = [
     "nominal_id", "crime_ref", "role", "surname", "forename", "dob", "age", "sex", "ethnicity",
@@ -79,16 +85,27 @@ def referral(
             "summary": "", **column}  # fmt: skip
 
 
+def intel(ref: str, day: str, subject: tuple[str, str, str], **column: str) -> dict[str, str]:
+    """A row of met_intel/intel_log.csv reported on `day` (yyyy-mm-dd) about `subject`."""
+    forename, surname, dob = subject
+    d, m, y = dob.split("/")
+    return {"intel_ref": ref, "subject_id": f"{ref}-S1", "report_date": day,
+            "borough": "Hackney", "grading": "B2", "subject_name": f"{surname.upper()}, {forename}",
+            "subject_dob": f"{y}-{m}-{d}", "subject_sex": "M", **column}  # fmt: skip
+
+
 def write_exports(
     data: Path,
     *,
     crimes: Iterable[Mapping[str, str]] = (),
     nominals: Iterable[Mapping[str, str]] = (),
     referrals: Iterable[Mapping[str, object]] = (),
+    intelligence: Iterable[Mapping[str, str]] = (),
 ) -> None:
     """The export files of `data` (written afresh): met_crime's when there are crimes, la_csc's
-    when there are referrals."""
+    when there are referrals, met_intel's when there is intelligence."""
     crimes, nominals, referrals = list(crimes), list(nominals), list(referrals)
+    intelligence = list(intelligence)
     if crimes:
         (data / "met_crime").mkdir(parents=True, exist_ok=True)
         for name, header, rows in (
@@ -99,6 +116,12 @@ def write_exports(
                 writer = csv.DictWriter(f, header, restval="")
                 writer.writeheader()
                 writer.writerows(rows)
+    if intelligence:
+        (data / "met_intel").mkdir(parents=True, exist_ok=True)
+        with (data / "met_intel" / "intel_log.csv").open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, INTEL_COLUMNS, restval="")
+            writer.writeheader()
+            writer.writerows(intelligence)
     if referrals:
         (data / "la_csc").mkdir(parents=True, exist_ok=True)
         with (data / "la_csc" / "referrals.jsonl").open("w", encoding="utf-8") as f:
