@@ -378,6 +378,34 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
             "phones": ["+447700900444"],
         }
     ],
+    # A child names "Tomasz" alone in two referrals (joined to each other by the child they
+    # share, as at 1M); Tomasz Brzezinski is the suspect of a crime against her.
+    "group_child": _child("Keisha", "Oyelaran", "2010-08-08", "crime50", "ref50", "ref51"),
+    "group_suspect": [
+        {"forenames": "Tomasz", "surname": "Brzezinski", "dob": "1991-05-05", "record": "crime50"},
+        {"forenames": "Tomasz", "surname": "Brzezinski", "dob": "1991-05-05", "postcode": "E9 9AC"},
+    ],
+    "group_word": [
+        {"name_raw": "Tomasz", "record": "ref50", "source": "la_csc"},
+        {"name_raw": "Tomasz", "record": "ref51", "source": "la_csc"},
+    ],
+    # The same, but two men called Idris are named with the child: the pair of "Idris"
+    # alone is either of them.
+    "group_two_child": _child(
+        "Ruby", "Castellano", "2009-12-12", "crime52", "crime53", "ref52", "ref53"
+    ),
+    "group_two_first": [
+        {"forenames": "Idris", "surname": "Okafor", "dob": "1993-03-03", "record": "crime52"},
+        {"forenames": "Idris", "surname": "Okafor", "dob": "1993-03-03", "postcode": "N1 1AC"},
+    ],
+    "group_two_second": [
+        {"forenames": "Idris", "surname": "Mbeki", "dob": "1990-09-09", "record": "crime53"},
+        {"forenames": "Idris", "surname": "Mbeki", "dob": "1990-09-09", "postcode": "N2 2AC"},
+    ],
+    "group_two_word": [
+        {"name_raw": "Idris", "record": "ref52", "source": "la_csc"},
+        {"name_raw": "Idris", "record": "ref53", "source": "la_csc"},
+    ],
 }
 
 
@@ -413,6 +441,24 @@ def _placed(linked: tuple[Prediction, dict[str, list[int]]], *alone: int) -> dic
         rest = [m for m, lab in labels.items() if lab == old and m != mention]
         for m in rest:  # the rest keep one label, their smallest id
             labels[m] = min(rest)
+    clustering = Clustering(labels=labels)
+    attach_bare_names(prediction.frame, clustering)
+    return clustering.labels
+
+
+def _grouped(linked: tuple[Prediction, dict[str, list[int]]], group: list[int]) -> dict[int, int]:
+    """The labels after `attach_bare_names`, with the mentions of `group` taken out of their
+    persons and made one cluster of their own first (two words alone joined to each other by
+    the record context of the child they share, as at 1M, and to no one else)."""
+    prediction, _ = linked
+    labels = dict(prediction.clustering.labels)
+    for mention in group:
+        old = labels[mention]
+        rest = [m for m, lab in labels.items() if lab == old and m not in group]
+        for m in rest:
+            labels[m] = min(rest)
+    for mention in group:
+        labels[mention] = min(group)
     clustering = Clustering(labels=labels)
     attach_bare_names(prediction.frame, clustering)
     return clustering.labels
@@ -692,3 +738,29 @@ def test_initials_of_the_childs_family_name_are_not_placed(
     (word,) = by_person["initials_family_word"]
     labels = _placed(linked, word)
     assert labels[word] == word
+
+
+def test_a_word_alone_written_in_two_records_joined_to_each_other_is_placed_as_one(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Tomasz" alone in two referrals about Keisha Oyelaran, the two already one cluster:
+    the cluster is placed as a lone mention would be, with Tomasz Brzezinski, the suspect of
+    a crime against her (before, only a mention alone in its cluster was placed)."""
+    _, by_person = linked
+    words = by_person["group_word"]
+    labels = _grouped(linked, words)
+    suspect = _of(labels, by_person, "group_suspect")
+    assert len(suspect) == 1
+    assert {labels[m] for m in words} == suspect
+
+
+def test_a_word_alone_in_two_records_that_two_of_the_company_carry_is_not_placed(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """Idris Okafor and Idris Mbeki are both named with Ruby Castellano: the two "Idris"
+    alone about her stay one cluster of their own."""
+    _, by_person = linked
+    words = by_person["group_two_word"]
+    labels = _grouped(linked, words)
+    assert {labels[m] for m in words} == {min(words)}
+    assert _of(labels, by_person, "group_two_first").isdisjoint({min(words)})

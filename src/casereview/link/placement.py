@@ -75,6 +75,11 @@ def attach_bare_names(
       and its other phone or handle point at no one else (the frame holds the phones and
       handles themselves: the stage's frame, and the Spark driver's lean frame).
 
+    A cluster made only of one word written alone several times, with no evidence on any
+    of its mentions (the same associate named alone in two records about one child, joined
+    to itself by the record context of that child), is placed as a lone word, by its first
+    mention.
+
     All but the first kind also need a year of birth within `PLACED_YEARS_APART` of the
     person's, when both have one. A person named in the same record as the mention is never
     joined, nor one against a "not same" judgement.
@@ -96,6 +101,18 @@ def attach_bare_names(
     label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
     size = pd.Series(label).value_counts()
     lone = pd.Series(label).map(size).to_numpy() == 1
+    # A cluster of one word alone written several times and nothing else (the associate a
+    # child names alone in two referrals, joined by the child they share) is placed as one
+    # lone mention, by its first row: no pair can join a word alone to a full name either.
+    word_only = (has_fore ^ has_sur) & ~evidence
+    groups = pd.DataFrame({"label": label, "word": np.where(has_fore, fore, sur)})[~lone]
+    if len(groups):
+        whole = groups.groupby("label").agg(words=("word", "nunique"), rows=("word", "size"))
+        only = pd.Series(word_only[~lone]).groupby(groups["label"].to_numpy()).all()
+        alike = whole.index[(whole["words"] == 1) & only.reindex(whole.index).to_numpy()]
+        if len(alike):
+            first = groups[groups["label"].isin(alike)].reset_index().groupby("label")["index"]
+            lone[first.min().to_numpy()] = True
     fields = _Fields(frame)
     # A name of one word (not an initial): a police nominal's forename column alone is a
     # given name; a word stored as a surname (a police nominal's surname column alone, or a
@@ -333,7 +350,7 @@ def attach_bare_names(
             if size[target] < min_mentions:
                 continue
         rows = at[target]
-        if not np.isnan(record[pos]) and (record[rows] == record[pos]).any():
+        if np.isin(record[rows], record[at[own]]).any():
             continue
         # Written about in the borough the bare name was written in: a name alone in
         # another borough is as likely someone else of that name (unless the company it
