@@ -167,12 +167,17 @@ def attach_bare_names(
         int(pos): _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
         for pos in np.flatnonzero(given_only | neither)
     }
-    # Each lone one-word mention's word, by every key (either field, either reading): the
-    # same word alone in two records about one child ("Blaze", a street name no record
-    # writes beside another name) is the same associate, whichever field it was stored in.
+    # Each one-word mention's word, by every key (either field, either reading): the same
+    # word alone in two records about one child ("Blaze", a street name no record writes
+    # beside another name) is the same associate, whichever field it was stored in; and a
+    # person a pair already joined to the word alone ("Prince" with his date of birth)
+    # carries it, though no mention writes it beside another name.
     words_alone = set(label[one_word].tolist())
     word_sets: dict[int, frozenset[str]] = {}
-    for pos in np.flatnonzero(one_word):
+    written_alone = has_fore ^ has_sur
+    for pos in np.flatnonzero(written_alone):
+        if not isinstance(word[pos], str) or len(word[pos]) < 2:
+            continue
         keys = _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
         word_sets[int(pos)] = frozenset((*keys, str(word[pos])))
 
@@ -192,11 +197,11 @@ def attach_bare_names(
         return False
 
     def carries_as_surname(pos: int, person: int) -> bool:
-        """Whether `person` carries the word of row `pos` in the surname field (as
-        `surname_rows` count: a one-word mention keyed so counts too, which errs towards
-        leaving the word alone)."""
+        """Whether `person` carries the word of row `pos` as a surname: beside a forename
+        (the word alone in a surname field says nothing of which of the two it is: a one-field
+        name, or a nickname a pair joined to the person, "Prince" with his date of birth)."""
         rows = at[person]
-        return bool((surname_rows[rows] & (sur[rows] == sur[pos])).any())
+        return bool((surname_rows[rows] & named[rows] & (sur[rows] == sur[pos])).any())
 
     contacted_alone = set(label[by_contact].tolist())
 
