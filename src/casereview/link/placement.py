@@ -55,13 +55,14 @@ def attach_bare_names(
       names;
     - a name of one word (a police nominal with only a forename or only a surname, a
       council's one name field): joined only to the person named with a person its record
-      names who carries the word in the field it is read as. A forename column's word is a
+      names who carries the word in the field it is read as (or was written by the word
+      alone in a mention a pair joined to them). A forename column's word is a
       given name (nickname keys expanded); a word stored as a surname is read as a surname
       (or a given name) only when the frame writes it so at least `FIELD_ODDS` times as
       often as the other way: a lone word from a one-field name ("Bernard") is stored as a
       surname but is as likely a given name, and a word written both ways is read as
       neither. A word read as neither is read as a given name when no one of the company
-      carries it as a surname. Not when its record names someone of that surname (the
+      carries it as a surname beside a forename. Not when its record names someone of that surname (the
       family's surname: any of the family). A person written with more than one word is
       preferred; when none of the company carries the word, another lone mention of that
       word named with the same people is (the same associate named alone in two records
