@@ -378,6 +378,58 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
             "phones": ["+447700900444"],
         }
     ],
+    # A child names "Tomasz" alone in two referrals (joined to each other by the child they
+    # share, as at 1M); Tomasz Brzezinski is the suspect of a crime against her.
+    "group_child": _child("Keisha", "Oyelaran", "2010-08-08", "crime50", "ref50", "ref51"),
+    "group_suspect": [
+        {"forenames": "Tomasz", "surname": "Brzezinski", "dob": "1991-05-05", "record": "crime50"},
+        {"forenames": "Tomasz", "surname": "Brzezinski", "dob": "1991-05-05", "postcode": "E9 9AC"},
+    ],
+    "group_word": [
+        {"name_raw": "Tomasz", "record": "ref50", "source": "la_csc"},
+        {"name_raw": "Tomasz", "record": "ref51", "source": "la_csc"},
+    ],
+    # The same, but two men called Idris are named with the child: the pair of "Idris"
+    # alone is either of them.
+    "group_two_child": _child(
+        "Ruby", "Castellano", "2009-12-12", "crime52", "crime53", "ref52", "ref53"
+    ),
+    "group_two_first": [
+        {"forenames": "Idris", "surname": "Okafor", "dob": "1993-03-03", "record": "crime52"},
+        {"forenames": "Idris", "surname": "Okafor", "dob": "1993-03-03", "postcode": "N1 1AC"},
+    ],
+    "group_two_second": [
+        {"forenames": "Idris", "surname": "Mbeki", "dob": "1990-09-09", "record": "crime53"},
+        {"forenames": "Idris", "surname": "Mbeki", "dob": "1990-09-09", "postcode": "N2 2AC"},
+    ],
+    "group_two_word": [
+        {"name_raw": "Idris", "record": "ref52", "source": "la_csc"},
+        {"name_raw": "Idris", "record": "ref53", "source": "la_csc"},
+    ],
+    # Jamal Okonjo, the suspect of a crime against a child, is also written by his street
+    # name alone, "Prince", with his date of birth (a police nominal's surname column; the
+    # tests put it in his cluster, as a pair does at 1M). "Prince" alone in a referral
+    # about the child, and no record writes the word beside another name.
+    "alias_child": _child("Mia", "Kowalewska", "2009-07-07", "crime55", "ref55"),
+    "alias_suspect": [
+        {"forenames": "Jamal", "surname": "Okonjo", "dob": "1987-07-18", "record": "crime55"},
+        {"forenames": "Jamal", "surname": "Okonjo", "dob": "1987-07-18", "postcode": "SE27 2SD"},
+    ],
+    "alias_alias": [{"surname": "Prince", "dob": "1987-07-18"}],
+    "alias_word": [{"name_raw": "Prince", "record": "ref55", "source": "la_csc"}],
+    # The same with "Blessing", but Blessing Adjei is named with that child too: the word
+    # alone is either of them.
+    "alias_two_child": _child("Leah", "Sobczak", "2010-02-14", "crime56", "crime57", "ref56"),
+    "alias_two_suspect": [
+        {"forenames": "Daniel", "surname": "Osei", "dob": "1989-01-09", "record": "crime56"},
+        {"forenames": "Daniel", "surname": "Osei", "dob": "1989-01-09", "postcode": "SE15 1AD"},
+    ],
+    "alias_two_alias": [{"surname": "Blessing", "dob": "1989-01-09"}],
+    "alias_two_other": [
+        {"forenames": "Blessing", "surname": "Adjei", "dob": "1995-06-06", "record": "crime57"},
+        {"forenames": "Blessing", "surname": "Adjei", "dob": "1995-06-06", "postcode": "SE16 1AD"},
+    ],
+    "alias_two_word": [{"name_raw": "Blessing", "record": "ref56", "source": "la_csc"}],
 }
 
 
@@ -413,6 +465,24 @@ def _placed(linked: tuple[Prediction, dict[str, list[int]]], *alone: int) -> dic
         rest = [m for m, lab in labels.items() if lab == old and m != mention]
         for m in rest:  # the rest keep one label, their smallest id
             labels[m] = min(rest)
+    clustering = Clustering(labels=labels)
+    attach_bare_names(prediction.frame, clustering)
+    return clustering.labels
+
+
+def _grouped(linked: tuple[Prediction, dict[str, list[int]]], group: list[int]) -> dict[int, int]:
+    """The labels after `attach_bare_names`, with the mentions of `group` taken out of their
+    persons and made one cluster of their own first (two words alone joined to each other by
+    the record context of the child they share, as at 1M, and to no one else)."""
+    prediction, _ = linked
+    labels = dict(prediction.clustering.labels)
+    for mention in group:
+        old = labels[mention]
+        rest = [m for m, lab in labels.items() if lab == old and m not in group]
+        for m in rest:
+            labels[m] = min(rest)
+    for mention in group:
+        labels[mention] = min(group)
     clustering = Clustering(labels=labels)
     attach_bare_names(prediction.frame, clustering)
     return clustering.labels
@@ -691,4 +761,80 @@ def test_initials_of_the_childs_family_name_are_not_placed(
     _, by_person = linked
     (word,) = by_person["initials_family_word"]
     labels = _placed(linked, word)
+    assert labels[word] == word
+
+
+def test_a_word_alone_written_in_two_records_joined_to_each_other_is_placed_as_one(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Tomasz" alone in two referrals about Keisha Oyelaran, the two already one cluster:
+    the cluster is placed as a lone mention would be, with Tomasz Brzezinski, the suspect of
+    a crime against her (before, only a mention alone in its cluster was placed)."""
+    _, by_person = linked
+    words = by_person["group_word"]
+    labels = _grouped(linked, words)
+    suspect = _of(labels, by_person, "group_suspect")
+    assert len(suspect) == 1
+    assert {labels[m] for m in words} == suspect
+
+
+def test_a_word_alone_in_two_records_that_two_of_the_company_carry_is_not_placed(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """Idris Okafor and Idris Mbeki are both named with Ruby Castellano: the two "Idris"
+    alone about her stay one cluster of their own."""
+    _, by_person = linked
+    words = by_person["group_two_word"]
+    labels = _grouped(linked, words)
+    assert {labels[m] for m in words} == {min(words)}
+    assert _of(labels, by_person, "group_two_first").isdisjoint({min(words)})
+
+
+def _aliased(
+    linked: tuple[Prediction, dict[str, list[int]]], alias: int, person: str, word: int
+) -> dict[int, int]:
+    """The labels after `attach_bare_names`, with `alias` (a word alone with a date of
+    birth) in `person`'s cluster, as a pair puts it at 1M, and `word` taken out alone."""
+    prediction, by_person = linked
+    labels = dict(prediction.clustering.labels)
+    for mention in (alias, word):
+        old = labels[mention]
+        rest = [m for m, lab in labels.items() if lab == old and m != mention]
+        for m in rest:
+            labels[m] = min(rest)
+        labels[mention] = mention
+    owner = {labels[m] for m in by_person[person]}
+    assert len(owner) == 1
+    labels[alias] = owner.pop()
+    for m in [m for m, lab in labels.items() if lab == labels[alias]]:
+        labels[m] = min(m for m, lab in labels.items() if lab == labels[alias])
+    clustering = Clustering(labels=labels)
+    attach_bare_names(prediction.frame, clustering)
+    return clustering.labels
+
+
+def test_a_word_alone_joins_the_one_of_the_company_a_pair_joined_to_that_word(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Prince" alone in a referral about Mia Kowalewska joins Jamal Okonjo, suspected of a
+    crime against her, whom a pair already joined to "Prince" with his date of birth
+    (before, a word carried only alone, not beside another name, counted for no one, and
+    the word alone in a surname field vetoed the reading as a given name)."""
+    _, by_person = linked
+    (alias,), (word,) = by_person["alias_alias"], by_person["alias_word"]
+    labels = _aliased(linked, alias, "alias_suspect", word)
+    suspect = _of(labels, by_person, "alias_suspect")
+    assert len(suspect) == 1
+    assert labels[word] in suspect
+
+
+def test_a_word_alone_that_a_pair_joined_to_one_and_another_carries_is_not_placed(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Blessing" alone in a referral about Leah Sobczak: Daniel Osei, written "Blessing"
+    with his date of birth, and Blessing Adjei are both named with her: either, so alone
+    (before, it joined Blessing Adjei, the one who wrote the word beside another name)."""
+    _, by_person = linked
+    (alias,), (word,) = by_person["alias_two_alias"], by_person["alias_two_word"]
+    labels = _aliased(linked, alias, "alias_two_suspect", word)
     assert labels[word] == word

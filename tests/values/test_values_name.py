@@ -118,3 +118,47 @@ def test_abdi_keeps_its_own_blocking_key() -> None:
 
     assert forename_key("abdi") == "abdi"
     assert forename_key("dima") == forename_key("dmitri")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Julia", "Iulia"),  # Romanian, and anyascii's Юлия
+        ("Julia", "Yulia"),
+        ("Yuliya", "Iuliia"),
+        ("Tatiana", "Tetiana"),  # Russian / Ukrainian Тетяна
+        ("Sergei", "Serhiy"),
+        ("Ekaterina", "Yekaterina"),
+        ("Layla", "Leila"),
+        ("Nasser", "Nasir"),  # ناصر
+        ("Hoque", "Haque"),  # হক
+        ("Chowdhury", "Choudhry"),
+        ("Qureshi", "Qureishi"),
+        ("Farah", "Faarax"),  # Somali x for the Arabic h
+        ("Akua", "Akwa"),
+        ("Zhang", "Cheung"),  # 张
+        ("Liu", "Lau"),  # 刘
+        ("Zhou", "Chow"),  # 周
+    ],
+)
+def test_a_romanisation_the_tables_list_shares_the_names_key(one: str, other: str) -> None:
+    from casereview.values.name_variants import forename_keys, surname_key
+
+    assert set(forename_keys(one)) & set(forename_keys(other))
+    assert surname_key(one) == surname_key(other)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Julia", "Julian"),
+        ("Tatiana", "Tania"),
+        ("Nasser", "Nasr"),  # نصر: another name
+        ("Kwesi", "Kweku"),  # Sunday's and Wednesday's child
+        ("Zhang", "Chan"),
+    ],
+)
+def test_names_near_a_listed_romanisation_stay_apart(one: str, other: str) -> None:
+    from casereview.values.name_variants import forename_keys
+
+    assert not set(forename_keys(one)) & set(forename_keys(other))

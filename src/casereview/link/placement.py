@@ -55,13 +55,14 @@ def attach_bare_names(
       names;
     - a name of one word (a police nominal with only a forename or only a surname, a
       council's one name field): joined only to the person named with a person its record
-      names who carries the word in the field it is read as. A forename column's word is a
+      names who carries the word in the field it is read as (or was written by the word
+      alone in a mention a pair joined to them). A forename column's word is a
       given name (nickname keys expanded); a word stored as a surname is read as a surname
       (or a given name) only when the frame writes it so at least `FIELD_ODDS` times as
       often as the other way: a lone word from a one-field name ("Bernard") is stored as a
       surname but is as likely a given name, and a word written both ways is read as
       neither. A word read as neither is read as a given name when no one of the company
-      carries it as a surname. Not when its record names someone of that surname (the
+      carries it as a surname beside a forename. Not when its record names someone of that surname (the
       family's surname: any of the family). A person written with more than one word is
       preferred; when none of the company carries the word, another lone mention of that
       word named with the same people is (the same associate named alone in two records
@@ -74,6 +75,11 @@ def attach_bare_names(
       named with a person its record names who carries that phone or handle, when its name
       and its other phone or handle point at no one else (the frame holds the phones and
       handles themselves: the stage's frame, and the Spark driver's lean frame).
+
+    A cluster made only of one word written alone several times, with no evidence on any
+    of its mentions (the same associate named alone in two records about one child, joined
+    to itself by the record context of that child), is placed as a lone word, by its first
+    mention.
 
     All but the first kind also need a year of birth within `PLACED_YEARS_APART` of the
     person's, when both have one. A person named in the same record as the mention is never
@@ -96,6 +102,18 @@ def attach_bare_names(
     label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
     size = pd.Series(label).value_counts()
     lone = pd.Series(label).map(size).to_numpy() == 1
+    # A cluster of one word alone written several times and nothing else (the associate a
+    # child names alone in two referrals, joined by the child they share) is placed as one
+    # lone mention, by its first row: no pair can join a word alone to a full name either.
+    word_only = (has_fore ^ has_sur) & ~evidence
+    groups = pd.DataFrame({"label": label, "word": np.where(has_fore, fore, sur)})[~lone]
+    if len(groups):
+        whole = groups.groupby("label").agg(words=("word", "nunique"), rows=("word", "size"))
+        only = pd.Series(word_only[~lone]).groupby(groups["label"].to_numpy()).all()
+        alike = whole.index[(whole["words"] == 1) & only.reindex(whole.index).to_numpy()]
+        if len(alike):
+            first = groups[groups["label"].isin(alike)].reset_index().groupby("label")["index"]
+            lone[first.min().to_numpy()] = True
     fields = _Fields(frame)
     # A name of one word (not an initial): a police nominal's forename column alone is a
     # given name; a word stored as a surname (a police nominal's surname column alone, or a
@@ -150,12 +168,17 @@ def attach_bare_names(
         int(pos): _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
         for pos in np.flatnonzero(given_only | neither)
     }
-    # Each lone one-word mention's word, by every key (either field, either reading): the
-    # same word alone in two records about one child ("Blaze", a street name no record
-    # writes beside another name) is the same associate, whichever field it was stored in.
+    # Each one-word mention's word, by every key (either field, either reading): the same
+    # word alone in two records about one child ("Blaze", a street name no record writes
+    # beside another name) is the same associate, whichever field it was stored in; and a
+    # person a pair already joined to the word alone ("Prince" with his date of birth)
+    # carries it, though no mention writes it beside another name.
     words_alone = set(label[one_word].tolist())
     word_sets: dict[int, frozenset[str]] = {}
-    for pos in np.flatnonzero(one_word):
+    written_alone = has_fore ^ has_sur
+    for pos in np.flatnonzero(written_alone):
+        if not isinstance(word[pos], str) or len(word[pos]) < 2:
+            continue
         keys = _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
         word_sets[int(pos)] = frozenset((*keys, str(word[pos])))
 
@@ -175,11 +198,11 @@ def attach_bare_names(
         return False
 
     def carries_as_surname(pos: int, person: int) -> bool:
-        """Whether `person` carries the word of row `pos` in the surname field (as
-        `surname_rows` count: a one-word mention keyed so counts too, which errs towards
-        leaving the word alone)."""
+        """Whether `person` carries the word of row `pos` as a surname: beside a forename
+        (the word alone in a surname field says nothing of which of the two it is: a one-field
+        name, or a nickname a pair joined to the person, "Prince" with his date of birth)."""
         rows = at[person]
-        return bool((surname_rows[rows] & (sur[rows] == sur[pos])).any())
+        return bool((surname_rows[rows] & named[rows] & (sur[rows] == sur[pos])).any())
 
     contacted_alone = set(label[by_contact].tolist())
 
@@ -333,7 +356,7 @@ def attach_bare_names(
             if size[target] < min_mentions:
                 continue
         rows = at[target]
-        if not np.isnan(record[pos]) and (record[rows] == record[pos]).any():
+        if np.isin(record[rows], record[at[own]]).any():
             continue
         # Written about in the borough the bare name was written in: a name alone in
         # another borough is as likely someone else of that name (unless the company it

@@ -89,6 +89,8 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("nasreen", "nasrin", "nesrin"),
     ("yasmin", "yasmine", "yasmeen", "jasmine", "jasmin", "yesim"),
     ("samir", "sameer", "semir"),
+    ("nasser", "nasir", "naser"),  # ناصر
+    ("layla", "laila", "leila", "leyla", "laylah"),
     ("imran", "emran"),
     ("faisal", "faysal", "feisal"),
     ("suleiman", "sulaiman", "suleyman", "sulayman", "solomon"),
@@ -96,13 +98,24 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("idris", "idrees", "edris"),
     ("zakaria", "zakariya", "zakariyya", "zakariye"),
     ("begum", "begom", "beghum"),
-    ("chowdhury", "choudhury", "chaudhry", "chaudhary", "chowdhry", "choudhary", "chaudry"),
+    (
+        "chowdhury",
+        "choudhury",
+        "chaudhry",
+        "chaudhary",
+        "chowdhry",
+        "choudhary",
+        "chaudry",
+        "choudhry",
+    ),
+    # Bengali হক, Arabic حق
+    ("hoque", "haque", "hoq", "huq"),
     ("miah", "mia", "miya", "meah"),
     ("uddin", "udin", "uddeen", "ud din"),
     ("islam", "eslam"),
     ("rashid", "rasheed", "reshid"),
     ("saeed", "said", "sayed", "syed", "sayeed", "saed"),
-    ("qureshi", "kureshi", "quraishi"),
+    ("qureshi", "kureshi", "quraishi", "qureishi"),
     ("khan", "kahn"),
     ("shah", "sha"),
     ("malik", "malick", "malek"),
@@ -113,7 +126,7 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("zubair", "zubayr", "zobair"),
     ("abdi", "cabdi"),
     ("warsame", "warsama"),
-    ("farah", "faarah", "farrah"),
+    ("farah", "faarah", "farrah", "faarax"),  # Somali x for the h of Arabic
     ("hersi", "hirsi", "xirsi"),
     ("jama", "jaamac", "jamac"),
     # Turkish and Kurdish
@@ -124,6 +137,10 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("kilic", "kilich"),
     ("ozdemir", "oezdemir"),
     ("huseyin", "huseyn"),
+    # Russian and Ukrainian names in their romanisations (Юлия, Тетяна, Сергій), Romanian Iulia
+    ("julia", "yulia", "yuliya", "iulia", "yuliia", "iuliia"),
+    ("tatiana", "tatyana", "tetiana", "tetyana"),
+    ("sergei", "sergey", "serhiy", "serhii", "sergiy"),
     # Polish, Lithuanian, Romanian, Albanian (diacritics are folded before lookup)
     ("wisniewski", "wisnewski", "vishnevsky"),
     ("wojcik", "wojcick", "voitsik"),
@@ -170,6 +187,8 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
         "ecaterina",
         "caterina",
         "katerina",
+        "ekaterina",
+        "yekaterina",
         "kateryna",
         "catarina",
         "katarina",
@@ -342,7 +361,7 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("akosua", "akos", "esi"),
     ("adwoa", "adjoa", "ajoa", "adjowa"),
     ("abena", "abenaa", "araba"),
-    ("akua", "ekua", "akuah"),
+    ("akua", "ekua", "akuah", "akwa"),
     ("yaa", "yaaa"),
     ("afua", "efua", "afia"),
     ("ama", "amma"),
@@ -417,6 +436,10 @@ _VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     # Chinese: one surname (王) in pinyin and in Cantonese romanisation; one family's records
     # write it both ways
     ("wang", "wong"),
+    # 张, 刘, 周 in pinyin, Wade-Giles and Cantonese romanisation
+    ("zhang", "chang", "cheung"),
+    ("liu", "lau"),
+    ("zhou", "chow", "chau"),
     # Indian subcontinent (Hindu and Sikh names)
     ("singh", "sing"),
     ("kaur", "kour"),
