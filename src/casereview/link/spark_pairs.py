@@ -240,7 +240,11 @@ class PairsOnSpark:
     def collect(self, pairs: Any) -> pd.DataFrame:
         """`pairs` (a Spark DataFrame of the scored pairs' columns, with `seq`) read by the
         driver in the pairs' order, as `model.read_written_pairs` and `in_pair_order` give
-        them."""
+        them. The files are read as Arrow and turned into pandas once, the Arrow buffers
+        freed as each column is converted; the executors wrote them in `seq` order, which
+        is the pairs' order, so they are sorted again only if they are not (the pairs kept
+        are held once, not as the files' frames, their concatenation and a sorted copy)."""
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         from casereview.link.model import in_pair_order
@@ -248,15 +252,21 @@ class PairsOnSpark:
         step = self._new("kept")
         try:
             pairs.orderBy("seq").drop("seq").write.parquet(str(step / "pairs"))
-            parts = [
-                pq.read_table(part).to_pandas(integer_object_nulls=True)
-                for part in sorted((step / "pairs").glob("*.parquet"))
-            ]
+            parts = [pq.read_table(part) for part in sorted((step / "pairs").glob("*.parquet"))]
         finally:
             shutil.rmtree(step, ignore_errors=True)
         if not parts:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in self.columns})
-        got = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        table = pa.concat_tables(parts)
+        del parts
+        # Integer columns with NULLs as Python ints and None (`model.read_written_pairs`).
+        got = table.to_pandas(integer_object_nulls=True, self_destruct=True, split_blocks=True)
+        del table
+        left = got["unique_id_l"].to_numpy(dtype=np.int64)
+        right = got["unique_id_r"].to_numpy(dtype=np.int64)
+        key = left * _KEY_SHIFT + right
+        if len(key) < 2 or bool((key[1:] > key[:-1]).all()):
+            return got
         return in_pair_order(got)
 
     def close(self) -> None:
