@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from casereview.link.places import _Location, _place_ids, _same_place, resolve_places
+from casereview.link.places import (
+    PlacesAhead,
+    _Location,
+    _place_ids,
+    _same_place,
+    resolve_places,
+)
 from casereview.model.tables import locations
 from casereview.store.db import make_engine, reading, writing
 from casereview.values.address import normalise_address
@@ -109,3 +115,49 @@ def test_places_whatever_the_order_of_ids(given_rows, random) -> None:  # type: 
     random.shuffle(ids)
     rows = [_Location(i, p, a, None) for i, (p, a) in zip(ids, given_rows, strict=True)]
     assert _place_ids(rows) == _pairwise_places(rows)
+
+
+def test_places_worked_out_ahead_are_used_only_for_the_same_locations(
+    review_store: Path, tmp_path: Path
+) -> None:
+    """The places the link stage works out in a forked child from the locations it read
+    (`PlacesAhead`) are those `resolve_places` writes when the locations are unchanged; a
+    location changed in between (an import, an edit) is resolved from what the transaction
+    reads, never from the stale places."""
+    store = tmp_path / "store.db"
+    shutil.copyfile(review_store, store)
+    engine = make_engine(f"sqlite:///{store}")
+    try:
+        written = _places(engine)
+        with reading(engine) as conn:
+            ahead = PlacesAhead(conn)
+        with writing(engine) as conn:
+            conn.execute(update(locations).values(place_id=None))
+            resolve_places(conn, ahead)
+        assert _places(engine) == written
+        # A location is moved to another's postcode and address after the places were worked
+        # out ahead: it joins that location's place.
+        with reading(engine) as conn:
+            found = conn.execute(
+                select(locations.c.id, locations.c.postcode, locations.c.address)
+                .where(locations.c.postcode.is_not(None), locations.c.address.is_not(None))
+                .order_by(locations.c.id)
+            ).first()
+            assert found is not None
+            target, postcode, address = found
+            ahead = PlacesAhead(conn)
+        moved = max(i for i, p in written.items() if p != written[target])
+        with writing(engine) as conn:
+            conn.execute(
+                update(locations)
+                .where(locations.c.id == moved)
+                .values(postcode=postcode, address=address)
+            )
+            resolve_places(conn, ahead)
+        after = _places(engine)
+        assert after[moved] == after[target] != written[moved]
+        with writing(engine) as conn:
+            resolve_places(conn)
+        assert _places(engine) == after
+    finally:
+        engine.dispose()

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
+from casereview.link.forked import Forked
 from casereview.model.tables import (
     locations,
     mentions,
@@ -28,7 +29,13 @@ from casereview.store.db import reading
 from casereview.values.address import normalise_address
 from casereview.values.postcode import normalise_postcode
 
-__all__ = ["Appearance", "object_appearances", "place_appearances", "resolve_places"]
+__all__ = [
+    "Appearance",
+    "PlacesAhead",
+    "object_appearances",
+    "place_appearances",
+    "resolve_places",
+]
 
 
 def _tokens(address: str | None) -> set[str]:
@@ -61,8 +68,8 @@ class _Location(NamedTuple):
     place_id: int | None
 
 
-def resolve_places(conn: Connection) -> dict[str, int]:
-    """Set `locations.place_id` for every location; returns counts for the run."""
+def _read_locations(conn: Connection) -> list[_Location]:
+    """Every location (id, postcode, address, place_id) in id order."""
     query = select(
         locations.c.id, locations.c.postcode, locations.c.address, locations.c.place_id
     ).order_by(locations.c.id)
@@ -71,10 +78,48 @@ def resolve_places(conn: Connection) -> dict[str, int]:
     cursor = conn.connection.cursor()
     try:
         cursor.execute(str(query.compile(dialect=conn.dialect)))
-        rows = [_Location(*row) for row in cursor.fetchall()]
+        return [_Location(*row) for row in cursor.fetchall()]
     finally:
         cursor.close()
-    place_of = _place_ids(rows)
+
+
+def _resolved_from(rows: list[_Location]) -> list[tuple[int, str | None, str | None]]:
+    """What a resolution is worked out from: each location's id, postcode and address (not
+    the place it had)."""
+    return [(r.id, r.postcode, r.address) for r in rows]
+
+
+class PlacesAhead:
+    """The places of the store's locations worked out ahead, in a forked child (`Forked`: the
+    second core) while the link stage builds its frame and scores, from the locations read
+    with the mentions. `resolve_places` uses them only when the locations it reads in the
+    stage's transaction are the same ones (ids, postcodes, addresses); else it works them
+    out again from what it read. `close` ends the child if they were never asked for."""
+
+    def __init__(self, conn: Connection) -> None:
+        rows = _read_locations(conn)
+        self.read = _resolved_from(rows)
+        self.later: Forked[list[int]] = Forked(lambda: _place_ids(rows))
+
+    def places_for(self, rows: list[_Location]) -> list[int] | None:
+        """The places worked out ahead when `rows` are the locations they were worked out
+        from, else None."""
+        if _resolved_from(rows) != self.read:
+            self.close()
+            return None
+        return self.later.result()
+
+    def close(self) -> None:
+        self.later.close()
+
+
+def resolve_places(conn: Connection, ahead: PlacesAhead | None = None) -> dict[str, int]:
+    """Set `locations.place_id` for every location; returns counts for the run. The places
+    `ahead` are used when they were worked out from the same locations (`PlacesAhead`)."""
+    rows = _read_locations(conn)
+    place_of = ahead.places_for(rows) if ahead is not None else None
+    if place_of is None:
+        place_of = _place_ids(rows)
     # Only the locations whose place changed are written (on a re-run, none of them).
     changes = [(place, r.id) for r, place in zip(rows, place_of, strict=True) if r.place_id != place]
     if changes:

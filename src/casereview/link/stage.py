@@ -90,7 +90,7 @@ from casereview.link.model import (
     u_pairs,
 )
 from casereview.link.placement import attach_bare_names
-from casereview.link.places import resolve_places
+from casereview.link.places import PlacesAhead, resolve_places
 from casereview.link.prenormalise import normalised_ahead
 from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model
 from casereview.link.score import duckdb_settings_from_saved
@@ -1293,140 +1293,148 @@ def run_link(
     started = time.perf_counter()
     say("reading mentions")
     phase: dict[str, float] = {}
-    t0 = time.perf_counter()
-    frame: pd.DataFrame | None = None
-    prepared = None
-    if engine_name == "spark":
-        # Read, normalised, guarded and staged in a child process whose heap goes with it;
-        # the driver reads back the lean frame, names and previous persons when it needs
-        # them (link/spark_prepare.py).
-        from casereview.link.spark_prepare import prepare_in_child
+    places_ahead: PlacesAhead | None = None
+    try:
+        t0 = time.perf_counter()
+        frame: pd.DataFrame | None = None
+        prepared = None
+        if engine_name == "spark":
+            # Read, normalised, guarded and staged in a child process whose heap goes with it;
+            # the driver reads back the lean frame, names and previous persons when it needs
+            # them (link/spark_prepare.py).
+            from casereview.link.spark_prepare import prepare_in_child
 
-        say("reading and staging mentions in a child process")
-        prepared = prepare_in_child(engine, settings)
-        if not prepared.mentions:
-            prepared.remove()
-            raise StageError("the store has no person mentions: import source exports first")
-        rows, frame, judgements, links = pd.DataFrame(), pd.DataFrame(), prepared.judgements, None
-        previous: dict[int, int] = {}
-    else:
-        # The frame's normalisers run in a forked child on each chunk as it is read (the
-        # second core; `prenormalise`), and `build_frame` looks their results up.
-        with normalised_ahead() as ahead:
-            with reading(engine) as conn:
-                rows = load_mention_rows(conn, feed=ahead.feed)
-                previous = _previous_persons(conn)
-                judgements = active_judgements(conn)
-                links = load_record_links(conn)
-            if rows.empty:
+            say("reading and staging mentions in a child process")
+            prepared = prepare_in_child(engine, settings)
+            if not prepared.mentions:
+                prepared.remove()
                 raise StageError("the store has no person mentions: import source exports first")
+            rows, frame, judgements, links = pd.DataFrame(), pd.DataFrame(), prepared.judgements, None
+            previous: dict[int, int] = {}
+        else:
+            # The frame's normalisers run in a forked child on each chunk as it is read (the
+            # second core; `prenormalise`), and `build_frame` looks their results up.
+            with normalised_ahead() as ahead:
+                with reading(engine) as conn:
+                    rows = load_mention_rows(conn, feed=ahead.feed)
+                    previous = _previous_persons(conn)
+                    judgements = active_judgements(conn)
+                    links = load_record_links(conn)
+                    # The locations' places worked out in a forked child while the frame is
+                    # built and pairs scored; checked against the store in the transaction.
+                    places_ahead = PlacesAhead(conn)
+                if rows.empty:
+                    raise StageError("the store has no person mentions: import source exports first")
+                phase["read_s"] = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                # The frame's phase from here: what the child still had to work out is waited for.
+                frame = build_frame(rows, ahead.result())
+        if "read_s" not in phase:
             phase["read_s"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            # The frame's phase from here: what the child still had to work out is waited for.
-            frame = build_frame(rows, ahead.result())
-    if "read_s" not in phase:
-        phase["read_s"] = time.perf_counter() - t0
+        phase["frame_s"] = time.perf_counter() - t0
+        # Only the names are needed again (persons' display names): the rest of what was read
+        # (addresses, phones, identifiers) would sit in memory through training and scoring.
+        rows = rows[["mention_id", "forenames", "surname", "name_raw"]].copy() if len(rows) else rows
+        try:
+            prediction = predict_persons(
+                frame,
+                engine_name=engine_name,
+                settings=settings,
+                judgements=judgements,
+                progress=say,
+                record_links=links,
+                prepared=prepared,
+            )
+            if prepared is not None:
+                rows, previous = prepared.names(), prepared.previous()
+        finally:
+            if prepared is not None:
+                prepared.remove()
+        mention_count = prepared.mentions if prepared is not None else len(frame)
+        # Nothing after the prediction reads the frame: its columns go before the store is
+        # written (at a million mentions on Spark, most of what the driver still held).
+        for col in list(prediction.frame.columns):
+            del prediction.frame[col]
+        del frame
+        parameters = {
+            "engine": engine_name,
+            "match_weight_threshold": link.match_weight_threshold,
+            "max_block_size": link.max_block_size,
+            "u_max_pairs": link.u_max_pairs,
+            "u_pairs_per_mention": link.u_pairs_per_mention,
+            "em_record_sample_proportion": link.em_record_sample_proportion,
+            "random_seed": link.random_seed,
+            "judgements": len(judgements),
+            "blocking_keys": list(BLOCKING_KEYS),
+        }
+        say("writing persons")
         t0 = time.perf_counter()
-    phase["frame_s"] = time.perf_counter() - t0
-    # Only the names are needed again (persons' display names): the rest of what was read
-    # (addresses, phones, identifiers) would sit in memory through training and scoring.
-    rows = rows[["mention_id", "forenames", "surname", "name_raw"]].copy() if len(rows) else rows
-    try:
-        prediction = predict_persons(
-            frame,
-            engine_name=engine_name,
-            settings=settings,
-            judgements=judgements,
-            progress=say,
-            record_links=links,
-            prepared=prepared,
+        with stage_run(engine, "link", parameters, actor=actor) as run:
+            conn = run.conn
+            if not _same_mentions(conn, prediction.clustering.labels):
+                raise LinkageError("mentions changed while linking (an import ran): run link again")
+            max_used = conn.execute(select(func.max(persons.c.id))).scalar() or 0
+            active = set(conn.execute(select(persons.c.id).where(persons.c.active.is_(True))).scalars())
+            ids = assign_stable_ids(
+                prediction.clustering.clusters(),
+                previous,
+                max_used_id=int(max_used),
+                active_before=active,
+            )
+            with _write_settings(conn):
+                with _indexes_rebuilt(conn):
+                    written = _write(
+                        conn,
+                        run.run_id,
+                        rows,
+                        prediction,
+                        ids,
+                        link.match_weight_threshold,
+                        link.near_miss_margin,
+                        run.save_artifact,
+                    )
+                phase["write_s"] = time.perf_counter() - t0
+                t1 = time.perf_counter()
+                place_counts = resolve_places(conn, places_ahead)
+                phase["places_s"] = time.perf_counter() - t1
+            for line in prediction.notes:
+                run.note(line)
+            run.save_artifact("splink_model", canonical_json(prediction.model_json))
+            lineage = Counter(r.change for r in ids.lineage)
+            run.counts.update(
+                {
+                    "mentions": mention_count,
+                    "persons": written["persons"],
+                    "pairs_scored": len(prediction.pairs),
+                    "pairs_stored": written["pairs_stored"],
+                    "places": place_counts["places"],
+                    "locations": place_counts["locations"],
+                    **{f"lineage_{k}": v for k, v in sorted(lineage.items())},
+                }
+            )
+            audit.append(
+                conn,
+                actor=actor,
+                action=AuditAction.COMBINE,
+                object_type="run",
+                object_id=run.run_id,
+                details={"stage": "link", "mentions": mention_count, "persons": written["persons"]},
+            )
+            run_id = run.run_id
+        phase["store_s"] = time.perf_counter() - t0  # write, places, commit
+        timings = {**phase, **prediction.timings}
+        timings["total_s"] = time.perf_counter() - started
+        return LinkResult(
+            run_id=run_id,
+            mentions=mention_count,
+            persons=written["persons"],
+            pairs_scored=len(prediction.pairs),
+            pairs_stored=written["pairs_stored"],
+            lineage=dict(lineage),
+            notes=prediction.notes,
+            timings=timings,
         )
-        if prepared is not None:
-            rows, previous = prepared.names(), prepared.previous()
     finally:
-        if prepared is not None:
-            prepared.remove()
-    mention_count = prepared.mentions if prepared is not None else len(frame)
-    # Nothing after the prediction reads the frame: its columns go before the store is
-    # written (at a million mentions on Spark, most of what the driver still held).
-    for col in list(prediction.frame.columns):
-        del prediction.frame[col]
-    del frame
-    parameters = {
-        "engine": engine_name,
-        "match_weight_threshold": link.match_weight_threshold,
-        "max_block_size": link.max_block_size,
-        "u_max_pairs": link.u_max_pairs,
-        "u_pairs_per_mention": link.u_pairs_per_mention,
-        "em_record_sample_proportion": link.em_record_sample_proportion,
-        "random_seed": link.random_seed,
-        "judgements": len(judgements),
-        "blocking_keys": list(BLOCKING_KEYS),
-    }
-    say("writing persons")
-    t0 = time.perf_counter()
-    with stage_run(engine, "link", parameters, actor=actor) as run:
-        conn = run.conn
-        if not _same_mentions(conn, prediction.clustering.labels):
-            raise LinkageError("mentions changed while linking (an import ran): run link again")
-        max_used = conn.execute(select(func.max(persons.c.id))).scalar() or 0
-        active = set(conn.execute(select(persons.c.id).where(persons.c.active.is_(True))).scalars())
-        ids = assign_stable_ids(
-            prediction.clustering.clusters(),
-            previous,
-            max_used_id=int(max_used),
-            active_before=active,
-        )
-        with _write_settings(conn):
-            with _indexes_rebuilt(conn):
-                written = _write(
-                    conn,
-                    run.run_id,
-                    rows,
-                    prediction,
-                    ids,
-                    link.match_weight_threshold,
-                    link.near_miss_margin,
-                    run.save_artifact,
-                )
-            phase["write_s"] = time.perf_counter() - t0
-            t1 = time.perf_counter()
-            place_counts = resolve_places(conn)
-            phase["places_s"] = time.perf_counter() - t1
-        for line in prediction.notes:
-            run.note(line)
-        run.save_artifact("splink_model", canonical_json(prediction.model_json))
-        lineage = Counter(r.change for r in ids.lineage)
-        run.counts.update(
-            {
-                "mentions": mention_count,
-                "persons": written["persons"],
-                "pairs_scored": len(prediction.pairs),
-                "pairs_stored": written["pairs_stored"],
-                "places": place_counts["places"],
-                "locations": place_counts["locations"],
-                **{f"lineage_{k}": v for k, v in sorted(lineage.items())},
-            }
-        )
-        audit.append(
-            conn,
-            actor=actor,
-            action=AuditAction.COMBINE,
-            object_type="run",
-            object_id=run.run_id,
-            details={"stage": "link", "mentions": mention_count, "persons": written["persons"]},
-        )
-        run_id = run.run_id
-    phase["store_s"] = time.perf_counter() - t0  # write, places, commit
-    timings = {**phase, **prediction.timings}
-    timings["total_s"] = time.perf_counter() - started
-    return LinkResult(
-        run_id=run_id,
-        mentions=mention_count,
-        persons=written["persons"],
-        pairs_scored=len(prediction.pairs),
-        pairs_stored=written["pairs_stored"],
-        lineage=dict(lineage),
-        notes=prediction.notes,
-        timings=timings,
-    )
+        if places_ahead is not None:
+            places_ahead.close()
