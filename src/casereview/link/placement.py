@@ -102,15 +102,21 @@ def attach_bare_names(
     label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
     size = pd.Series(label).value_counts()
     lone = pd.Series(label).map(size).to_numpy() == 1
+    # A name of one word: its word, and whether it is spelled out (not an initial).
+    word = np.where(has_fore, fore, sur)
+    written_alone = has_fore ^ has_sur
+    spelled = written_alone.copy()
+    for pos in np.flatnonzero(written_alone):
+        spelled[pos] = isinstance(word[pos], str) and len(word[pos]) > 1
     # A cluster of one word alone written several times and nothing else (the associate a
     # child names alone in two referrals, joined by the child they share) is placed as one
     # lone mention, by its first row: no pair can join a word alone to a full name either.
-    word_only = (has_fore ^ has_sur) & ~evidence
-    groups = pd.DataFrame({"label": label, "word": np.where(has_fore, fore, sur)})[~lone]
+    word_only = written_alone & ~evidence
+    groups = pd.DataFrame({"label": label, "word": word})[~lone]
     if len(groups):
-        whole = groups.groupby("label").agg(words=("word", "nunique"), rows=("word", "size"))
+        words = groups.groupby("label")["word"].nunique()
         only = pd.Series(word_only[~lone]).groupby(groups["label"].to_numpy()).all()
-        alike = whole.index[(whole["words"] == 1) & only.reindex(whole.index).to_numpy()]
+        alike = words.index[(words == 1).to_numpy() & only.reindex(words.index).to_numpy()]
         if len(alike):
             first = groups[groups["label"].isin(alike)].reset_index().groupby("label")["index"]
             lone[first.min().to_numpy()] = True
@@ -118,10 +124,7 @@ def attach_bare_names(
     # A name of one word (not an initial): a police nominal's forename column alone is a
     # given name; a word stored as a surname (a police nominal's surname column alone, or a
     # council's one name field) is read as the field the run's records write it in.
-    word = np.where(has_fore, fore, sur)
-    one_word = lone & (has_fore ^ has_sur)
-    for pos in np.flatnonzero(one_word):
-        one_word[pos] = isinstance(word[pos], str) and len(word[pos]) > 1
+    one_word = lone & spelled
     surname_only = np.zeros(len(frame), dtype=bool)
     given_only = one_word & has_fore
     for pos in np.flatnonzero(one_word & has_sur):
@@ -175,10 +178,7 @@ def attach_bare_names(
     # carries it, though no mention writes it beside another name.
     words_alone = set(label[one_word].tolist())
     word_sets: dict[int, frozenset[str]] = {}
-    written_alone = has_fore ^ has_sur
-    for pos in np.flatnonzero(written_alone):
-        if not isinstance(word[pos], str) or len(word[pos]) < 2:
-            continue
+    for pos in np.flatnonzero(spelled):
         keys = _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(sur[pos]))
         word_sets[int(pos)] = frozenset((*keys, str(word[pos])))
 
