@@ -1102,9 +1102,16 @@ def in_pair_order(pairs: pd.DataFrame) -> pd.DataFrame:
     """Scored pairs sorted by their two ids. The backend returns pairs in no fixed order
     (threads): sorted, so that every choice made later in pair order (one-to-one, the
     no-bridge rule) is the same on every run. The two ids are sorted as one integer key when
-    they fit (a third faster than pandas' sort by two columns at a million mentions)."""
+    they fit (a third faster than pandas' sort by two columns at a million mentions). Pairs
+    already in that order (as the Spark executors write the pairs kept) are not sorted again."""
     left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
     right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
+    if len(left) < 2 or bool(
+        (
+            (left[1:] > left[:-1]) | ((left[1:] == left[:-1]) & (right[1:] > right[:-1]))
+        ).all()
+    ):
+        return pairs.reset_index(drop=True)
     if len(left) and min(left.min(), right.min()) >= 0 and max(left.max(), right.max()) < 2**31:
         order = np.argsort((left << 32) | right, kind="stable")
     else:

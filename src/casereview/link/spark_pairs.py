@@ -242,8 +242,8 @@ class PairsOnSpark:
         driver in the pairs' order, as `model.read_written_pairs` and `in_pair_order` give
         them. The files are read as Arrow and turned into pandas once, the Arrow buffers
         freed as each column is converted; the executors wrote them in `seq` order, which
-        is the pairs' order, so they are sorted again only if they are not (the pairs kept
-        are held once, not as the files' frames, their concatenation and a sorted copy)."""
+        is the pairs' order, so `in_pair_order` finds them sorted (the pairs kept are held
+        once, not as the files' frames, their concatenation and a sorted copy)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -262,11 +262,6 @@ class PairsOnSpark:
         # Integer columns with NULLs as Python ints and None (`model.read_written_pairs`).
         got = table.to_pandas(integer_object_nulls=True, self_destruct=True, split_blocks=True)
         del table
-        left = got["unique_id_l"].to_numpy(dtype=np.int64)
-        right = got["unique_id_r"].to_numpy(dtype=np.int64)
-        key = left * _KEY_SHIFT + right
-        if len(key) < 2 or bool((key[1:] > key[:-1]).all()):
-            return got
         return in_pair_order(got)
 
     def close(self) -> None:
