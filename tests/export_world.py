@@ -21,6 +21,7 @@ from casereview.ingest.load import ImportResult, ingest_mapping
 from casereview.model.tables import mention_person, mentions, records
 from casereview.pipeline import run_pipeline
 from casereview.store.db import reading
+from casereview.synth.render import HEADERS
 
 __all__ = [
     "CRIME_COLUMNS",
@@ -39,20 +40,10 @@ __all__ = [
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 
-CRIME_COLUMNS = [
-    "crime_ref", "offence", "committed_date", "recorded_date", "borough", "cse_flag", "outcome",
-    "linked_refs", "location_type", "location_name", "location_address", "location_postcode",
-    "narrative",
-]  # fmt: skip
-INTEL_COLUMNS = [
-    "intel_ref", "subject_id", "report_date", "borough", "grading", "subject_name",
-    "subject_dob", "subject_sex", "subject_phone", "vehicles", "phones", "places",
-    "online_handles", "linked_crime_refs", "text", "subject_pnc",
-]  # fmt: skip
-NOMINAL_COLUMNS = [
-    "nominal_id", "crime_ref", "role", "surname", "forename", "dob", "age", "sex", "ethnicity",
-    "address", "postcode", "phone", "relationship_to_victim", "vrm", "arrested", "pnc_id",
-]  # fmt: skip
+# The synthetic sources' own layouts (the headers `casereview synth` writes).
+CRIME_COLUMNS = HEADERS["met_crime/crimes.csv"]
+INTEL_COLUMNS = HEADERS["met_intel/intel_log.csv"]
+NOMINAL_COLUMNS = HEADERS["met_crime/nominals.csv"]
 
 
 def crime(ref: str, day: str, *, flag: str = "N", borough: str = "Hackney", **column: str) -> dict[str, str]:  # fmt: skip
