@@ -1,8 +1,5 @@
 """Fixtures of the report tests: the reviewed world (see `reviewed_world.py`: a world the real
-pipeline built, a review team's work done through the workflow), a private copy on each backend.
-
-The fixture world of `report_world.py`, written by hand, is what test_releases.py still builds
-itself."""
+pipeline built, a review team's work done through the workflow), a private copy on each backend."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
 """The report the real pipeline published (`pipeline_world.build_review_store`: a synthetic
 world through every stage, report included): every count protected, no personal value of the
 store in any file, as the pipeline's own report stage wrote it (test_stage.py checks the
-report built on the reviewed world; test_releases.py still shapes its cells in the hand-written
-world of report_world.py)."""
+report built on the reviewed world, test_releases.py two releases of it)."""
 
 from __future__ import annotations
 

@@ -6,20 +6,26 @@ new record's year and borough were disclosed. Here the attacker is stronger than
 exactly which cell of every table the new record falls in, it solves one integer program over
 every table of both releases (`sdc_attack.attack` with `later`), knowing the rounding, the
 threshold and the published ptable's largest perturbation.
+
+The store is the reviewed world (tests/report/reviewed_world.py: a synthetic world through
+ingest and every stage, a review team's work done through the workflow). The nine crimes and
+then the tenth are rows added to its police crimes export, imported again by the real ingest
+(a changed file is read again; its new rows are new records).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from report_world import NOW, build_world
 from sdc_attack import attack
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, select, update
 
+from casereview.ingest.load import ingest_mapping
 from casereview.model import tables as t
 from casereview.report import build_report
 from casereview.report.cellkey import MAX_PERTURBATION, load_cell_keys
@@ -28,9 +34,18 @@ from casereview.report.quality import collect_quality
 from casereview.report.stage import protect_all
 from casereview.report.statistics import collect_statistics, load_records, load_sources
 from casereview.store.db import reading, writing
+from review.findings_world import MAPPINGS, append_csv
+from review.indicator_world import World
 
 RULE = DisclosureRule()
 GRID = "records_by_borough_year"
+# The cell the new crimes fall in, in a block of crimes added in years before any record of the
+# synthetic world (checked against the store below): the synthetic world's grid is sparse (a
+# hundred crimes over 33 boroughs and 16 years), and the attack of the issue needs a cell whose
+# neighbours are published. The block's counts are the ones the test writes.
+BOROUGH, YEAR = "Hackney", "2007"
+BLOCK = {(b, y): 12 + 3 * i + 5 * j for i, b in enumerate(["Camden", "Hackney", "Islington"])
+         for j, y in enumerate(["2004", "2005", "2006", "2007"])} | {(BOROUGH, YEAR): 9}  # fmt: skip
 
 
 def _tables(engine: Engine) -> dict[str, CountTable]:
@@ -48,36 +63,40 @@ def _release(engine: Engine, *, perturbed: bool) -> dict[str, ProtectedTable]:
     return protect_all(_tables(engine), RULE, keys)
 
 
-def _nine(tables: dict[str, CountTable]) -> tuple[Item, str, str]:
-    """A cell of the borough x year grid whose true count is 9 (the issue's cell)."""
-    grid = tables[GRID]
-    for i, borough in enumerate(grid.rows):
-        for j, year in enumerate(grid.cols):
-            if grid.counts[i][j] == 9 and "not recorded" not in (borough, year):
-                return ("c", i, j), borough, year
-    raise AssertionError("the fixture world has no cell of 9")
-
-
-def _import_one_record(engine: Engine, borough: str, year: str, n: int = 0) -> None:
-    """One more crime of met_crime in that borough and year, as an import would add it."""
-    with writing(engine) as conn:
-        source = conn.execute(
-            select(t.sources.c.id).where(t.sources.c.name == "met_crime")
-        ).scalar_one()
-        import_id = conn.execute(
-            select(func.max(t.imports.c.id)).where(t.imports.c.source_id == source)
-        ).scalar_one()
-        # The fixture world writes its ids itself (PostgreSQL's sequence never moved).
-        next_id = conn.execute(select(func.max(t.records.c.id))).scalar_one() + 1
-        conn.execute(
-            insert(t.records).values(
-                id=next_id,
-                source_id=source, source_ref=f"REF/MET/NEW{n:03d}Q", record_type="crime",
-                occurred_at=dt.date(int(year), 6, 15), borough=borough, cse_flag=True, outcome="1",
-                narrative="A new record.", raw="{}", content_hash="f" * 64, import_id=import_id,
-                updated_at=NOW, source_flags="{}", factors="[]",
+def _in_block(engine: Engine) -> dict[tuple[str, str], int]:
+    """Records of the store in each (borough, year) of BLOCK, read from the records table."""
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(t.records.c.borough, t.records.c.occurred_at).where(
+                t.records.c.occurred_at < dt.date(2008, 1, 1)
             )
-        )  # fmt: skip
+        ).all()
+    found = {cell: 0 for cell in BLOCK}
+    for borough, when in rows:
+        if (borough, str(when.year)) in found:
+            found[(borough, str(when.year))] += 1
+    return found
+
+
+def _import_crimes(engine: Engine, data: Path, cells: dict[tuple[str, str], int]) -> None:
+    """`cells`' number of crimes of met_crime in each (borough, year), added to its export and
+    imported again."""
+    before = _in_block(engine)
+    first = sum(before.values())  # references not used yet
+    rows = [(borough, year) for (borough, year), n in cells.items() for _ in range(n)]
+    append_csv(
+        data / "met_crime" / "crimes.csv",
+        [
+            {"crime_ref": f"CRIS/97{first + k:05d}/{year[2:]}",
+             "offence": "Sexual activity with a child", "committed_date": f"15/06/{year} 20:00",
+             "recorded_date": f"16/06/{year}", "borough": borough, "cse_flag": "Y",
+             "outcome": "OC1", "narrative": "A new record."}
+            for k, (borough, year) in enumerate(rows)
+        ],
+    )  # fmt: skip
+    ingest_mapping(engine, MAPPINGS / "met_crime.yaml", data, "pipeline")
+    # each row is one new record in its cell
+    assert _in_block(engine) == {cell: n + cells.get(cell, 0) for cell, n in before.items()}
 
 
 def _change(
@@ -100,22 +119,25 @@ def _rows(path: Path) -> list[list[str]]:
 
 @pytest.mark.parametrize("secret", ["0" * 63 + "1", "c0ffee" * 10 + "abcd", "7" * 64])
 def test_differencing_two_releases_recovers_nothing(
-    fresh_store: Engine, tmp_path: Path, secret: str
+    reviewed_store: Engine, reviewed_world: World, tmp_path: Path, secret: str
 ) -> None:
-    # Larger than the other tests' world, so that most cells of the grid are published; the
-    # store's random cell-key secret replaced by a fixed one, so that the test is repeatable.
-    engine = build_world(fresh_store, n_records=2400).engine
+    # The store's random cell-key secret replaced by a fixed one, so that the test is repeatable.
+    engine = reviewed_store
     with writing(engine) as conn:
         conn.execute(update(t.disclosure_keys).values(secret=secret))
-    for n in range(1, 10):  # the first 9 crimes of a new year in one borough
-        _import_one_record(engine, "Ashdown", "2021", n)
+    data = tmp_path / "data"
+    shutil.copytree(reviewed_world.data / "met_crime", data / "met_crime")
+    assert set(_in_block(engine).values()) == {0}  # the world has no record there
+    _import_crimes(engine, data, BLOCK)  # with the first 9 crimes of a year in one borough
     before = _tables(engine)
-    cell, borough, year = _nine(before)
+    grid = before[GRID]
+    cell: Item = ("c", grid.rows.index(BOROUGH), grid.cols.index(YEAR))
+    assert grid.value(cell) == _in_block(engine)[(BOROUGH, YEAR)] == 9  # the issue's cell of 9
     releases: dict[str, Any] = {"old": {}, "new": {}}
     for kind in releases:
         releases[kind]["A"] = _release(engine, perturbed=kind == "new")
     report_a = build_report(engine, tmp_path / "A", purpose="release A")
-    _import_one_record(engine, borough, year, 10)
+    _import_crimes(engine, data, {(BOROUGH, YEAR): 1})
     after = _tables(engine)
     for kind in releases:
         releases[kind]["B"] = _release(engine, perturbed=kind == "new")
