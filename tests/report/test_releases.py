@@ -160,6 +160,11 @@ def test_differencing_two_releases_recovers_nothing(
     # ... and no value withheld in either release is recovered exactly.
     exact = {k: b for k, b in bounds("new").items() if b[0] == b[1]}
     assert exact == {}
+    # (The perturbation is real: some published counts of A differ from the unperturbed A's.)
+    assert any(
+        releases["new"]["A"][name].published != table.published
+        for name, table in releases["old"]["A"].items()
+    )
 
     # What the stage wrote is that protection: B's CSV of the grid is the perturbed release,
     # and every cell the new record did not touch is published as in A (or, where secondary
