@@ -34,7 +34,7 @@ from casereview.report.quality import collect_quality
 from casereview.report.stage import protect_all
 from casereview.report.statistics import collect_statistics, load_records, load_sources
 from casereview.store.db import reading, writing
-from review.findings_world import MAPPINGS, append_csv
+from export_world import MAPPINGS, append_csv
 from review.indicator_world import World
 
 RULE = DisclosureRule()

@@ -7,14 +7,10 @@ find their records by reference and their persons by name.
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from casereview.ingest import ingest_directory
 from casereview.model.serial import from_json
 from casereview.model.tables import (
     classifications,
@@ -22,17 +18,19 @@ from casereview.model.tables import (
     group_members,
     groups,
     indicators,
-    mention_person,
-    mentions,
-    records,
 )
-from casereview.pipeline import run_pipeline
-from casereview.store.db import make_engine, reading
-from casereview.store.migrate import upgrade
-from casereview.synth import SynthConfig, generate_world
-
-MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
-
+from casereview.store.db import reading
+from export_world import (
+    CSE_TEXT,
+    append_csv,
+    append_referrals,
+    build_synthetic_store,
+    case_crime,
+    case_nominal,
+    case_referral,
+    names_to_persons,
+    record_ids,
+)
 
 # People: (forename, surname, dob dd/mm/yyyy, address, postcode, phone)
 ZEPH = ("Zephyrine", "Quillfeather", "04/05/2006", "12 Larkspur Row", "E8 1QA", "07700900101")
@@ -72,103 +70,39 @@ SALK = ("Saleem", "Kandeel", "11/11/1979", "70 Yarrow Road", "N15 2TT", "0770090
 # L: a 16-year-old of the group of H (a suspect in a crime of Clementine), named by Henrietta's
 # referral by his given name alone (as the child knows him), no date of birth.
 LYSA = ("Lysander", "Pembrook", "12/03/2004", "4 Sedge Lane", "E1 1AD", "07700900306")
-CSE_TEXT = ("IP (F, 14) reports an older male gave her alcohol and lifts and took her to a hotel "
-            "where sexual activity took place.")  # fmt: skip
 CCE_TEXT = ("IP (M, 15) stopped travelling to Swindon by train with a line phone; believed to be "
             "going there to sell drugs for an older male.")  # fmt: skip
-
-
-def _person(
-    p: tuple[str, ...], role: str, ref: str, n: int, rel: str = "", vrm: str = "", **column: str
-) -> dict[str, str]:
-    """A nominal of crime `ref`; `column` overrides any of its columns (an age for a dob...)."""
-    forename, surname, dob, address, postcode, phone = p[:6]
-    return {"nominal_id": f"NX{ref[-7:-3]}{n}", "crime_ref": ref, "role": role,
-            "surname": surname, "forename": forename, "dob": dob, "age": "", "sex": "F" if role == "V" else "M",
-            "ethnicity": "", "address": address, "postcode": postcode, "phone": phone,
-            "relationship_to_victim": rel, "vrm": vrm, "arrested": "N", **column}  # fmt: skip
-
-
-def _crime(ref: str, offence: str, day: str, flag: str, narrative: str, *, outcome: str = "",
-           linked: str = "", place: tuple[str, str, str] = ("", "", "")) -> dict[str, str]:  # fmt: skip
-    kind, address, postcode = place
-    return {"crime_ref": ref, "offence": offence, "committed_date": f"{day} 20:00",
-            "recorded_date": day, "borough": "Hackney", "cse_flag": flag, "outcome": outcome,
-            "linked_refs": linked, "location_type": kind, "location_name": "",
-            "location_address": address, "location_postcode": postcode, "narrative": narrative}  # fmt: skip
-
-
-def _referral(ref: str, day: str, child: tuple[str, ...], factors: list[str], concern: str,
-              summary: str, associates: list[tuple[tuple[str, ...], str]]) -> dict[str, object]:  # fmt: skip
-    forename, surname, dob, address, postcode, _ = child[:6]
-    d, m, y = dob.split("/")
-    return {
-        "referral_id": ref, "record_type": "referral", "date_received": day,
-        "local_authority": "Hackney",
-        "child": {"child_id": f"{ref}-C", "name": f"{forename} {surname}", "dob": f"{y}-{m}-{d}",
-                  "gender": "Female", "ethnicity": None, "address": address, "postcode": postcode},
-        "factors": factors, "cse_concern": concern, "referral_source": "School",
-        "outcome": "S47",
-        "associates": [
-            {"associate_id": f"{ref}-A{i}", "name": f"{a[0]} {a[1]}", "relationship": rel,
-             "dob": "-".join(reversed(a[2].split("/"))), "phone": a[5]}
-            for i, (a, rel) in enumerate(associates, 1)
-        ],
-        "summary": summary,
-    }  # fmt: skip
-
-
-def append_csv(path: Path, rows: list[dict[str, str]]) -> None:
-    """Rows added to an export file in its own header's columns."""
-    with path.open(newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f))
-    with path.open("a", newline="", encoding="utf-8") as f:
-        csv.DictWriter(f, header, restval="").writerows(rows)
-
-
-def append_referrals(data: Path, referrals: list[dict[str, object]]) -> None:
-    """Referrals added to the council's export (one JSON object per line)."""
-    with (data / "la_csc" / "referrals.jsonl").open("a", encoding="utf-8") as f:
-        for row in referrals:
-            f.write(json.dumps(row) + "\n")
-
-
-def intel(ref: str, day: str, name: str, dob: str) -> dict[str, str]:
-    """An intelligence report on one subject, in the police intelligence log's layout."""
-    return {"intel_ref": ref, "subject_id": f"{ref}-S1", "report_date": day,
-            "borough": "Hackney", "grading": "B2", "subject_name": name, "subject_dob": dob,
-            "subject_sex": "M", "text": "Subject seen with young girls near the station."}  # fmt: skip
 
 
 def _add_cases(data: Path) -> None:
     crimes = [
         # A: a crime of Zephyrine not flagged CSE; a council CSE concern about her 19 days later.
-        _crime("CRIS/9000001/20", "Theft from the person", "01/03/2020", "N", "Phone taken."),
+        case_crime("CRIS/9000001/20", "Theft from the person", "01/03/2020", "N", "Phone taken."),
         # C: flagged CSE; the council never recorded Perpetua.
-        _crime("CRIS/9000002/21", "Sexual activity with a child", "10/06/2021", "Y", CSE_TEXT),
+        case_crime("CRIS/9000002/21", "Sexual activity with a child", "10/06/2021", "Y", CSE_TEXT),
         # D: Barnaby suspect in an open crime and a charged one, never linked.
-        _crime(
+        case_crime(
             "CRIS/9000003/19",
             "Assault occasioning actual bodily harm",
             "02/02/2019",
             "N",
             "Altercation in the street.",
         ),
-        _crime(
+        case_crime(
             "CRIS/9000004/22", "Criminal damage", "05/05/2022", "N", "Window broken.", outcome="OC1"
         ),
         # E: Wilhelmina's crime, Lucius the suspect; Thaddeus (named by the council) never is.
-        _crime("CRIS/9000005/21", "Sexual activity with a child", "01/04/2021", "Y", CSE_TEXT),
+        case_crime("CRIS/9000005/21", "Sexual activity with a child", "01/04/2021", "Y", CSE_TEXT),
         # F: child cruelty is not CSE; county lines is not grooming (and flagged CSE: wrong).
-        _crime(
+        case_crime(
             "CRIS/9000006/18",
             "Child cruelty - wilful assault",
             "03/03/2018",
             "N",
             "Child seen with bruising; parent arrested.",
         ),
-        _crime("CRIS/9000020/21", "Sexual activity with a child", "02/09/2021", "Y", CSE_TEXT),
-        _crime(
+        case_crime("CRIS/9000020/21", "Sexual activity with a child", "02/09/2021", "Y", CSE_TEXT),
+        case_crime(
             "CRIS/9000007/18",
             "Possession with intent to supply class A",
             "04/04/2018",
@@ -177,18 +111,18 @@ def _add_cases(data: Path) -> None:
         ),
     ]
     nominals = [
-        _person(ZEPH, "V", "CRIS/9000001/20", 1),
-        _person(PERP, "V", "CRIS/9000002/21", 1),
-        _person(CORN, "S", "CRIS/9000002/21", 2),
-        _person(BARN, "S", "CRIS/9000003/19", 1),
-        _person(BARN, "S", "CRIS/9000004/22", 1),
-        _person(WILH, "V", "CRIS/9000005/21", 1),
-        _person(LUCI, "S", "CRIS/9000005/21", 2),
-        _person(ROSA, "V", "CRIS/9000006/18", 1),
-        _person(MARI, "V", "CRIS/9000020/21", 1),
-        _person(FITZ, "S", "CRIS/9000020/21", 2),
-        _person(AMBR, "W", "CRIS/9000020/21", 3),
-        _person(
+        case_nominal(ZEPH, "V", "CRIS/9000001/20", 1),
+        case_nominal(PERP, "V", "CRIS/9000002/21", 1),
+        case_nominal(CORN, "S", "CRIS/9000002/21", 2),
+        case_nominal(BARN, "S", "CRIS/9000003/19", 1),
+        case_nominal(BARN, "S", "CRIS/9000004/22", 1),
+        case_nominal(WILH, "V", "CRIS/9000005/21", 1),
+        case_nominal(LUCI, "S", "CRIS/9000005/21", 2),
+        case_nominal(ROSA, "V", "CRIS/9000006/18", 1),
+        case_nominal(MARI, "V", "CRIS/9000020/21", 1),
+        case_nominal(FITZ, "S", "CRIS/9000020/21", 2),
+        case_nominal(AMBR, "W", "CRIS/9000020/21", 3),
+        case_nominal(
             ("Jonah", "Peppercorn", "01/01/2003", "8 Moss Road", "E6 1AA", ""),
             "S",
             "CRIS/9000007/18",
@@ -200,7 +134,7 @@ def _add_cases(data: Path) -> None:
     for i, (man, kid) in enumerate([(0, 0), (1, 0), (2, 1), (0, 1)], start=8):
         ref = f"CRIS/900000{i}/20" if i < 10 else f"CRIS/90000{i}/20"
         crimes.append(
-            _crime(
+            case_crime(
                 ref,
                 "Sexual activity with a child",
                 f"0{i - 7}/07/2020",
@@ -209,11 +143,11 @@ def _add_cases(data: Path) -> None:
                 place=venue if kid == 0 else ("", "", ""),
             )
         )
-        nominals.append(_person(GRP_KIDS[kid], "V", ref, 1))
-        nominals.append(_person(GRP[man], "S", ref, 2, vrm=GRP[man][6]))
+        nominals.append(case_nominal(GRP_KIDS[kid], "V", ref, 1))
+        nominals.append(case_nominal(GRP[man], "S", ref, 2, vrm=GRP[man][6]))
     # L: Lysander, 16, a suspect in a crime of Clementine at the group's venue, in its car.
     crimes.append(
-        _crime(
+        case_crime(
             "CRIS/9000040/20",
             "Sexual activity with a child",
             "20/07/2020",
@@ -222,39 +156,35 @@ def _add_cases(data: Path) -> None:
             place=venue,
         )
     )
-    nominals.append(_person(GRP_KIDS[0], "V", "CRIS/9000040/20", 1))
-    nominals.append(_person(LYSA, "S", "CRIS/9000040/20", 2, vrm=GRP[0][6]))
+    nominals.append(case_nominal(GRP_KIDS[0], "V", "CRIS/9000040/20", 1))
+    nominals.append(case_nominal(LYSA, "S", "CRIS/9000040/20", 2, vrm=GRP[0][6]))
     # J and K: each child's own crime, and another record quoting 'Junior' as a street name.
     crimes += [
-        _crime("CRIS/9000041/21", "Sexual activity with a child", "03/03/2021", "Y", CSE_TEXT),
-        _crime(
+        case_crime("CRIS/9000041/21", "Sexual activity with a child", "03/03/2021", "Y", CSE_TEXT),
+        case_crime(
             "CRIS/9000042/21",
             "Robbery of personal property",
             "04/04/2021",
             "N",
             "Victim robbed of phone by a male known as 'Junior'.",
         ),
-        _crime("CRIS/9000043/21", "Sexual activity with a child", "05/05/2021", "Y", CSE_TEXT),
+        case_crime("CRIS/9000043/21", "Sexual activity with a child", "05/05/2021", "Y", CSE_TEXT),
     ]
     nominals += [
-        _person(PHIL, "V", "CRIS/9000041/21", 1),
-        _person(BARQ, "S", "CRIS/9000041/21", 2),
-        _person(JUNI, "W", "CRIS/9000042/21", 1),
-        _person(ARAM, "V", "CRIS/9000043/21", 1),
-        _person(SALK, "S", "CRIS/9000043/21", 2),
+        case_nominal(PHIL, "V", "CRIS/9000041/21", 1),
+        case_nominal(BARQ, "S", "CRIS/9000041/21", 2),
+        case_nominal(JUNI, "W", "CRIS/9000042/21", 1),
+        case_nominal(ARAM, "V", "CRIS/9000043/21", 1),
+        case_nominal(SALK, "S", "CRIS/9000043/21", 2),
     ]
     for name, rows in (("crimes", crimes), ("nominals", nominals)):
-        path = data / "met_crime" / f"{name}.csv"
-        with path.open(newline="", encoding="utf-8") as f:
-            header = next(csv.reader(f))  # the export's own columns, whatever the world writes
-        with path.open("a", newline="", encoding="utf-8") as f:
-            csv.DictWriter(f, header, restval="").writerows(rows)
+        append_csv(data / "met_crime" / f"{name}.csv", rows)
     referrals = [
-        _referral(
+        case_referral(
             "CSCX00001", "2020-03-20", ZEPH, ["CSE"], "Y", "Concerns she is being exploited.", []
         ),
         # B: a council CSE concern about a child the police never recorded.
-        _referral(
+        case_referral(
             "CSCX00002",
             "2021-01-10",
             OTTO,
@@ -264,7 +194,7 @@ def _add_cases(data: Path) -> None:
             [],
         ),
         # E: Thaddeus named as associate (never a suspect); Lucius too (he is the suspect).
-        _referral(
+        case_referral(
             "CSCX00003",
             "2021-05-01",
             WILH,
@@ -274,9 +204,9 @@ def _add_cases(data: Path) -> None:
             [(THAD, "older male friend"), (LUCI, "boyfriend")],
         ),
         # G: a referral describing grooming without the CSE factor: missing_cse_flag.
-        _referral("CSCX00004", "2018-04-01", ROSA, ["MISS"], "N", CSE_TEXT, []),
+        case_referral("CSCX00004", "2018-04-01", ROSA, ["MISS"], "N", CSE_TEXT, []),
     ]
-    by_name_only = _referral(
+    by_name_only = case_referral(
         "CSCX00005", "2021-10-01", MARI, ["CSE"], "Y", "Child names older male friends.", []
     )
     by_name_only["associates"] = [
@@ -294,7 +224,9 @@ def _add_cases(data: Path) -> None:
         ("CSCX00008", "2020-09-01", GRP_KIDS[1], "Lysander", "CSCX00008-A1"),
     ]
     for ref, day, child, name, key in unwritten:
-        referral = _referral(ref, day, child, ["CSE"], "Y", "Child names an older male friend.", [])
+        referral = case_referral(
+            ref, day, child, ["CSE"], "Y", "Child names an older male friend.", []
+        )
         referral["associates"] = [
             {"associate_id": key, "name": name, "relationship": "older male friend",
              "dob": None, "phone": None}
@@ -305,43 +237,16 @@ def _add_cases(data: Path) -> None:
 
 def build_findings_store(folder: Path) -> Engine:
     """A 300-case world plus the cases above, through every stage."""
-    return build_store(folder, _add_cases)
-
-
-def build_store(
-    folder: Path, add_cases: Callable[[Path], None], *, seed: int = 11, cases: int = 300
-) -> Engine:
-    """A synthetic world of `cases` crimes and `seed` with `add_cases` written into its exports,
-    through ingest and every stage into a SQLite store in `folder`."""
-    data = folder / "data"
-    generate_world(SynthConfig(cases=cases, seed=seed), data, workers=1)
-    add_cases(data)
-    engine = make_engine(f"sqlite:///{folder / 'findings.db'}")
-    upgrade(engine)
-    ingest_directory(engine, MAPPINGS, data, "pipeline")
-    run_pipeline(engine, actor="pipeline")
-    return engine
+    return build_synthetic_store(folder, _add_cases)
 
 
 class Found:
     """What the stages wrote, by record reference and person name."""
 
     def __init__(self, engine: Engine) -> None:
+        self.ref = record_ids(engine)
+        self.person, self.mention_person = names_to_persons(engine)
         with reading(engine) as conn:
-            self.ref = {
-                str(r.source_ref): int(r.id)
-                for r in conn.execute(select(records.c.id, records.c.source_ref))
-            }
-            self.person: dict[str, set[int]] = {}
-            self.mention_person: dict[int, int] = {}
-            for mid, fore, sur, pid in conn.execute(
-                select(
-                    mentions.c.id, mentions.c.forenames, mentions.c.surname,
-                    mention_person.c.person_id,
-                ).join(mention_person, mention_person.c.mention_id == mentions.c.id)
-            ):  # fmt: skip
-                self.person.setdefault(f"{fore} {sur}", set()).add(int(pid))
-                self.mention_person[int(mid)] = int(pid)
             self.findings = {
                 (int(r), str(c)): from_json(e, {})
                 for r, c, e in conn.execute(

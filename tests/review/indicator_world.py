@@ -23,19 +23,19 @@ from casereview.ingest import ingest_directory
 from casereview.pipeline import run_pipeline
 from casereview.store.db import make_engine
 from casereview.store.migrate import upgrade
-from pipeline_world import built_once
-from review.findings_world import (
+from export_world import (
     CSE_TEXT,
     MAPPINGS,
-    Found,
-    _crime,
-    _person,
-    _referral,
     append_csv,
     append_referrals,
-    build_store,
-    intel,
+    build_synthetic_store,
+    case_crime,
+    case_intel,
+    case_nominal,
+    case_referral,
 )
+from pipeline_world import built_once
+from review.findings_world import Found
 
 # People: (forename, surname, dob dd/mm/yyyy, address, postcode, phone)
 # A group of three men, never suspects in the same crime, tied through their victims' records
@@ -98,49 +98,49 @@ def add_indicator_cases(data: Path) -> None:
         ["01/07/2014", "02/07/2014", "03/07/2014", "04/07/2014"], strict=True,
     ):  # fmt: skip
         crimes.append(
-            _crime(ref, "Sexual activity with a child", day, "Y", CSE_TEXT,
+            case_crime(ref, "Sexual activity with a child", day, "Y", CSE_TEXT,
                    outcome="21" if ref == GROUP_CRIMES[0] else "",
                    place=venue if kid is SERA else ("", "", ""))
         )  # fmt: skip
-        nominals.append(_person(kid, "V", ref, 1))
-        nominals.append(_person(MEN[man], "S", ref, 2, vrm=MEN[man][6]))
+        nominals.append(case_nominal(kid, "V", ref, 1))
+        nominals.append(case_nominal(MEN[man], "S", ref, 2, vrm=MEN[man][6]))
     crimes += [
         # Ottilie's exploitation by Horatio, his car the one Ezekiel's crime records.
-        _crime("CRIS/9100005/14", "Sexual activity with a child", "10/01/2014", "Y", CSE_TEXT,
+        case_crime("CRIS/9100005/14", "Sexual activity with a child", "10/01/2014", "Y", CSE_TEXT,
                outcome="1"),
         # Ezekiel: two crimes closed without charge (15, 16), never linked.
-        _crime("CRIS/9100006/14", "Sexual activity with a child", "01/03/2014", "N",
+        case_crime("CRIS/9100006/14", "Sexual activity with a child", "01/03/2014", "N",
                "Victim reports an older male she calls her boyfriend.", outcome="15"),
-        _crime("CRIS/9100007/15", "Sexual activity with a child", "01/03/2015", "N",
+        case_crime("CRIS/9100007/15", "Sexual activity with a child", "01/03/2015", "N",
                "Victim reports contact with an older male friend.", outcome="16"),
         # Leopold: two crimes the source linked.
-        _crime("CRIS/9100008/14", "Sexual activity with a child", "01/03/2014", "N",
+        case_crime("CRIS/9100008/14", "Sexual activity with a child", "01/03/2014", "N",
                "Victim and suspect are in a relationship.", outcome="18"),
-        _crime("CRIS/9100009/15", "Sexual activity with a child", "01/03/2015", "N",
+        case_crime("CRIS/9100009/15", "Sexual activity with a child", "01/03/2015", "N",
                "Further contact reported.", outcome="18", linked="CRIS/9100008/14"),
         # Seraphina named as a suspect three months after the group's crimes against her.
-        _crime("CRIS/9100010/14", "Assault by beating", "01/10/2014", "N",
+        case_crime("CRIS/9100010/14", "Assault by beating", "01/10/2014", "N",
                "Altercation at a bus stop; parties known to each other.", outcome="1"),
         # Emily's crime, her name written the other way round.
-        _crime("CRIS/9100011/19", "Sexual activity with a child", "01/01/2019", "Y", CSE_TEXT),
+        case_crime("CRIS/9100011/19", "Sexual activity with a child", "01/01/2019", "Y", CSE_TEXT),
         # A reference a spreadsheet would run as a formula, on a theft wrongly flagged CSE.
-        _crime(FORMULA_REF, "Theft from the person", "02/02/2016", "Y", "Phone taken."),
+        case_crime(FORMULA_REF, "Theft from the person", "02/02/2016", "Y", "Phone taken."),
     ]  # fmt: skip
     nominals += [
-        _person(OTTI, "V", "CRIS/9100005/14", 1),
-        _person(HORA, "S", "CRIS/9100005/14", 2, vrm=VEHICLE),
-        _person(IMOG, "V", "CRIS/9100006/14", 1, age="14"),
-        _person(EZEK, "S", "CRIS/9100006/14", 2, rel="Boyfriend", vrm=VEHICLE),
-        _person(JUNP, "V", "CRIS/9100007/15", 1, age="17"),
-        _person(EZEK, "S", "CRIS/9100007/15", 2, rel="friend"),
-        _person(ROSM, "V", "CRIS/9100008/14", 1, age="15"),
-        _person(LEOP, "S", "CRIS/9100008/14", 2, rel="boyfriend"),
-        _person(PHLM, "V", "CRIS/9100009/15", 1),
-        _person(LEOP, "S", "CRIS/9100009/15", 2),
-        _person(SERA, "S", "CRIS/9100010/14", 1),
-        _person(GWEN, "V", "CRIS/9100010/14", 2),
-        _person(EMILY_SWAPPED, "V", "CRIS/9100011/19", 1),
-        _person(GWEN, "V", FORMULA_REF, 1, dob="", age="40"),
+        case_nominal(OTTI, "V", "CRIS/9100005/14", 1),
+        case_nominal(HORA, "S", "CRIS/9100005/14", 2, vrm=VEHICLE),
+        case_nominal(IMOG, "V", "CRIS/9100006/14", 1, age="14"),
+        case_nominal(EZEK, "S", "CRIS/9100006/14", 2, rel="Boyfriend", vrm=VEHICLE),
+        case_nominal(JUNP, "V", "CRIS/9100007/15", 1, age="17"),
+        case_nominal(EZEK, "S", "CRIS/9100007/15", 2, rel="friend"),
+        case_nominal(ROSM, "V", "CRIS/9100008/14", 1, age="15"),
+        case_nominal(LEOP, "S", "CRIS/9100008/14", 2, rel="boyfriend"),
+        case_nominal(PHLM, "V", "CRIS/9100009/15", 1),
+        case_nominal(LEOP, "S", "CRIS/9100009/15", 2),
+        case_nominal(SERA, "S", "CRIS/9100010/14", 1),
+        case_nominal(GWEN, "V", "CRIS/9100010/14", 2),
+        case_nominal(EMILY_SWAPPED, "V", "CRIS/9100011/19", 1),
+        case_nominal(GWEN, "V", FORMULA_REF, 1, dob="", age="40"),
     ]
     append_csv(data / "met_crime" / "crimes.csv", crimes)
     append_csv(data / "met_crime" / "nominals.csv", nominals)
@@ -148,8 +148,8 @@ def add_indicator_cases(data: Path) -> None:
     # report describes exploitation: what the review raises about them is the link alone.
     seen = "Subject seen driving a grey car near the market."
     reports = [
-        dict(intel("IR9100000001", "2014-06-01", "MORROWGATE, Ezekiel", "1980-06-01"), text=seen),
-        dict(intel("IR9100000002", "2014-06-01", "ASHDOWN, Leopold", "1999-03-03"), text=seen,
+        dict(case_intel("IR9100000001", "2014-06-01", "MORROWGATE, Ezekiel", "1980-06-01"), text=seen),
+        dict(case_intel("IR9100000002", "2014-06-01", "ASHDOWN, Leopold", "1999-03-03"), text=seen,
              linked_crime_refs="CRIS/9100008/14"),
     ]  # fmt: skip
     append_csv(data / "met_intel" / "intel_log.csv", reports)
@@ -162,10 +162,10 @@ def add_indicator_cases(data: Path) -> None:
         ],
     )
     referrals = [
-        _referral("CSCX91001", "2016-01-01", PERD, ["CSE"], "Y", "Concerns about older males.", []),
-        _referral("CSCX91002", "2016-01-01", SERA, ["CSE"], "N", "Support continues.", []),
-        _referral("CSCX91003", "2019-02-01", EMILY, ["CSE"], "Y", "Concerns about older males.", []),
-        _referral("CSCX91004", "2019-02-01", EMILY_OTHER, ["CSE"], "Y", "Concerns about older males.", []),
+        case_referral("CSCX91001", "2016-01-01", PERD, ["CSE"], "Y", "Concerns about older males.", []),
+        case_referral("CSCX91002", "2016-01-01", SERA, ["CSE"], "N", "Support continues.", []),
+        case_referral("CSCX91003", "2019-02-01", EMILY, ["CSE"], "Y", "Concerns about older males.", []),
+        case_referral("CSCX91004", "2019-02-01", EMILY_OTHER, ["CSE"], "Y", "Concerns about older males.", []),
     ]  # fmt: skip
     append_referrals(data, referrals)
 
@@ -207,7 +207,7 @@ def build_indicator_world(folder: Path, *, cases: int = 300) -> World:
     change it, `copy()` it."""
 
     def build(target: Path) -> Path:
-        build_store(target, add_indicator_cases, cases=cases).dispose()
+        build_synthetic_store(target, add_indicator_cases, cases=cases).dispose()
         return target / "findings.db"
 
     name = "indicator_world" if cases == 300 else f"indicator_world_{cases}"

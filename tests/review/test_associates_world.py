@@ -21,14 +21,14 @@ from sqlalchemy import select
 
 from casereview.model.tables import indicators, records
 from casereview.store.db import reading
-from review.findings_world import (
+from export_world import (
     CSE_TEXT,
-    _crime,
-    _person,
-    _referral,
     append_csv,
     append_referrals,
-    build_store,
+    build_synthetic_store,
+    case_crime,
+    case_nominal,
+    case_referral,
 )
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ OTTILIES = [
 
 
 def _named_by(ref: str, day: str, child: tuple[str, ...], name: str) -> dict[str, object]:
-    referral = _referral(ref, day, child, ["CSE"], "Y", "Child names an older male friend.", [])
+    referral = case_referral(ref, day, child, ["CSE"], "Y", "Child names an older male friend.", [])
     referral["associates"] = [
         {"associate_id": f"{ref}-A1", "name": name, "relationship": "older male friend",
          "dob": None, "phone": None}
@@ -63,36 +63,36 @@ def _named_by(ref: str, day: str, child: tuple[str, ...], name: str) -> dict[str
 def _add_cases(data: Path) -> None:
     sex = "Sexual activity with a child"
     append_csv(data / "met_crime" / "crimes.csv", [
-        _crime("CRIS/9200001/21", sex, "01/03/2021", "Y", CSE_TEXT),
-        _crime("CRIS/9200002/21", sex, "02/03/2021", "Y", CSE_TEXT),
-        _crime("CRIS/9200003/21", "Robbery of personal property", "03/03/2021", "N", "Phone taken."),
-        _crime("CRIS/9200004/21", sex, "01/07/2021", "Y", CSE_TEXT),
-        _crime("CRIS/9200005/21", sex, "04/03/2021", "Y", CSE_TEXT),
-        _crime("CRIS/9200006/21", "Theft from the person", "05/06/2021", "N", "Phone taken."),
-        _crime("CRIS/9200007/21", "Theft from the person", "06/06/2021", "N", "Bag taken."),
+        case_crime("CRIS/9200001/21", sex, "01/03/2021", "Y", CSE_TEXT),
+        case_crime("CRIS/9200002/21", sex, "02/03/2021", "Y", CSE_TEXT),
+        case_crime("CRIS/9200003/21", "Robbery of personal property", "03/03/2021", "N", "Phone taken."),
+        case_crime("CRIS/9200004/21", sex, "01/07/2021", "Y", CSE_TEXT),
+        case_crime("CRIS/9200005/21", sex, "04/03/2021", "Y", CSE_TEXT),
+        case_crime("CRIS/9200006/21", "Theft from the person", "05/06/2021", "N", "Phone taken."),
+        case_crime("CRIS/9200007/21", "Theft from the person", "06/06/2021", "N", "Bag taken."),
     ])  # fmt: skip
-    ottilie = _person(OTTILIE, "V", "CRIS/9200004/21", 1) | {
+    ottilie = case_nominal(OTTILIE, "V", "CRIS/9200004/21", 1) | {
         "surname": "",
         "dob": "",
         "age": "14",
         "address": "",
         "postcode": "",
     }
-    mother = _person(GRISELDA, "R", "CRIS/9200004/21", 2, rel="mother") | {"sex": "F"}
+    mother = case_nominal(GRISELDA, "R", "CRIS/9200004/21", 2, rel="mother") | {"sex": "F"}
     append_csv(data / "met_crime" / "nominals.csv", [
-        _person(PERDITA, "V", "CRIS/9200001/21", 1), _person(RADOMIR, "S", "CRIS/9200001/21", 2),
-        _person(PHILOMENA, "V", "CRIS/9200002/21", 1), _person(ZBLON, "S", "CRIS/9200002/21", 2),
-        _person(ZEBULON, "W", "CRIS/9200003/21", 1), _person(DIMA, "W", "CRIS/9200003/21", 2),
+        case_nominal(PERDITA, "V", "CRIS/9200001/21", 1), case_nominal(RADOMIR, "S", "CRIS/9200001/21", 2),
+        case_nominal(PHILOMENA, "V", "CRIS/9200002/21", 1), case_nominal(ZBLON, "S", "CRIS/9200002/21", 2),
+        case_nominal(ZEBULON, "W", "CRIS/9200003/21", 1), case_nominal(DIMA, "W", "CRIS/9200003/21", 2),
         ottilie, mother,
-        _person(CRESSIDA, "V", "CRIS/9200005/21", 1), _person(DMITRI, "S", "CRIS/9200005/21", 2),
-        _person(OTTILIES[0], "V", "CRIS/9200006/21", 1),
-        _person(OTTILIES[1], "V", "CRIS/9200007/21", 1),
+        case_nominal(CRESSIDA, "V", "CRIS/9200005/21", 1), case_nominal(DMITRI, "S", "CRIS/9200005/21", 2),
+        case_nominal(OTTILIES[0], "V", "CRIS/9200006/21", 1),
+        case_nominal(OTTILIES[1], "V", "CRIS/9200007/21", 1),
     ])  # fmt: skip
     referrals = [
         _named_by("CSCY00001", "2021-05-01", PERDITA, "Radomir Velimirovich"),
         _named_by("CSCY00002", "2021-05-02", PHILOMENA, "Zebulon"),
         _named_by("CSCY00004", "2021-05-04", CRESSIDA, "Dima"),
-        _referral(
+        case_referral(
             "CSCY00003", "2021-08-10", OTTILIE, ["CSE"], "Y", "Concerns she is exploited.", []
         ),
     ]
@@ -101,7 +101,7 @@ def _add_cases(data: Path) -> None:
 
 @pytest.fixture(scope="module")
 def codes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
-    engine = build_store(tmp_path_factory.mktemp("associates"), _add_cases, seed=17)
+    engine = build_synthetic_store(tmp_path_factory.mktemp("associates"), _add_cases, seed=17)
     try:
         with reading(engine) as conn:
             ref = {

@@ -35,7 +35,7 @@ from casereview.store import audit
 from casereview.store.access import load_actor
 from casereview.store.db import reading, writing
 from casereview.store.users import add_member, create_team, create_user
-from review.findings_world import MAPPINGS
+from export_world import MAPPINGS
 from review.indicator_world import World
 
 pytestmark = pytest.mark.slow

@@ -23,8 +23,11 @@ from casereview.review.context import MentionFacts, ReviewContext, StoredMention
 from casereview.store.db import make_engine, reading
 from casereview.store.migrate import upgrade
 from casereview.synth import SynthConfig, generate_world
+from export_world import (
+    MAPPINGS,
+    case_crime,
+)
 from review.facts import context, record, stored
-from review.findings_world import MAPPINGS, _crime
 
 
 def _rewrite_csv(path: Path, rows: list[dict[str, str]]) -> None:
@@ -47,7 +50,7 @@ def _nominal(n: int, role: str, forename: str, surname: str, dob: str = "", age:
 def _write_sources(data: Path) -> None:
     generate_world(SynthConfig(cases=5, seed=3), data, workers=1)
     _rewrite_csv(data / "met_crime" / "crimes.csv", [
-        _crime("CRIS/9300001/21", "Sexual activity with a child", "01/03/2021", "Y", "Seen."),
+        case_crime("CRIS/9300001/21", "Sexual activity with a child", "01/03/2021", "Y", "Seen."),
     ])  # fmt: skip
     _rewrite_csv(data / "met_crime" / "nominals.csv", [
         _nominal(1, "V", "Chantelle", ""),

@@ -18,13 +18,13 @@ from sqlalchemy import Engine, select
 from casereview.model.serial import from_json
 from casereview.model.tables import indicators, mentions, records, review_items
 from casereview.store.db import reading
-from review.findings_world import (
+from export_world import (
     CSE_TEXT,
-    _crime,
-    _person,
     append_csv,
-    build_store,
-    intel,
+    build_synthetic_store,
+    case_crime,
+    case_intel,
+    case_nominal,
 )
 
 pytestmark = pytest.mark.slow
@@ -39,22 +39,22 @@ BINGO = ("Bingo", "", "09/10/1979", "", "", "")
 
 def _add_cases(data: Path) -> None:
     append_csv(data / "met_crime" / "crimes.csv", [
-        _crime("CRIS/9100001/20", "Sexual activity with a child", "10/02/2020", "Y", CSE_TEXT),
-        _crime("CRIS/9100002/14", "Sexual activity with a child", "05/05/2014", "Y", CSE_TEXT),
+        case_crime("CRIS/9100001/20", "Sexual activity with a child", "10/02/2020", "Y", CSE_TEXT),
+        case_crime("CRIS/9100002/14", "Sexual activity with a child", "05/05/2014", "Y", CSE_TEXT),
     ])  # fmt: skip
     append_csv(data / "met_crime" / "nominals.csv", [
-        _person(CHILD_A, "V", "CRIS/9100001/20", 1), _person(WOLFIE, "S", "CRIS/9100001/20", 2),
-        _person(CHILD_B, "V", "CRIS/9100002/14", 1), _person(BINGO, "S", "CRIS/9100002/14", 2),
+        case_nominal(CHILD_A, "V", "CRIS/9100001/20", 1), case_nominal(WOLFIE, "S", "CRIS/9100001/20", 2),
+        case_nominal(CHILD_B, "V", "CRIS/9100002/14", 1), case_nominal(BINGO, "S", "CRIS/9100002/14", 2),
     ])  # fmt: skip
     append_csv(data / "met_intel" / "intel_log.csv", [
-        intel("IRX0000001", "2020-09-01", "Quentin Marchbank", "1983-02-14"),
-        intel("IRX0000002", "2020-09-01", "Ptolemy Quarrington", "1979-10-09"),
+        case_intel("IRX0000001", "2020-09-01", "Quentin Marchbank", "1983-02-14"),
+        case_intel("IRX0000002", "2020-09-01", "Ptolemy Quarrington", "1979-10-09"),
     ])  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    engine = build_store(tmp_path_factory.mktemp("split"), _add_cases, seed=13)
+    engine = build_synthetic_store(tmp_path_factory.mktemp("split"), _add_cases, seed=13)
     yield engine
     engine.dispose()
 

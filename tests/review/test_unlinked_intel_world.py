@@ -29,15 +29,15 @@ from sqlalchemy import select
 from casereview.model.serial import from_json
 from casereview.model.tables import indicators, records
 from casereview.store.db import reading
-from review.findings_world import (
+from export_world import (
     CSE_TEXT,
-    _crime,
-    _person,
-    _referral,
     append_csv,
     append_referrals,
-    build_store,
-    intel,
+    build_synthetic_store,
+    case_crime,
+    case_intel,
+    case_nominal,
+    case_referral,
 )
 
 pytestmark = pytest.mark.slow
@@ -62,27 +62,27 @@ LEONTES = ("Leontes", "Ashbury-Crane", "22/05/1984", "", "", "")
 
 def _add_cases(data: Path) -> None:
     append_csv(data / "met_crime" / "crimes.csv", [
-        _crime("CRIS/9300001/21", SEX, "10/07/2021", "Y", CSE_TEXT),
-        _crime("CRIS/9300002/20", SEX, "31/10/2020", "Y", CSE_TEXT),
-        _crime("CRIS/9300003/20", SEX, "02/11/2020", "Y", CSE_TEXT),
-        _crime("CRIS/9300004/15", SEX, "01/03/2015", "Y", CSE_TEXT),
-        _crime("CRIS/9300005/20", SEX, "01/02/2020", "Y", CSE_TEXT),
+        case_crime("CRIS/9300001/21", SEX, "10/07/2021", "Y", CSE_TEXT),
+        case_crime("CRIS/9300002/20", SEX, "31/10/2020", "Y", CSE_TEXT),
+        case_crime("CRIS/9300003/20", SEX, "02/11/2020", "Y", CSE_TEXT),
+        case_crime("CRIS/9300004/15", SEX, "01/03/2015", "Y", CSE_TEXT),
+        case_crime("CRIS/9300005/20", SEX, "01/02/2020", "Y", CSE_TEXT),
     ])  # fmt: skip
     append_csv(data / "met_crime" / "nominals.csv", [
-        _person(GIRLS[0], "V", "CRIS/9300001/21", 1), _person(QUINTUS, "S", "CRIS/9300001/21", 2),
-        _person(GIRLS[1], "V", "CRIS/9300002/20", 1), _person(EVANDER, "S", "CRIS/9300002/20", 2),
-        _person(GIRLS[2], "V", "CRIS/9300003/20", 1), _person(LUCAN, "S", "CRIS/9300003/20", 2),
-        _person(GIRLS[3], "V", "CRIS/9300004/15", 1), _person(FLORIZEL, "S", "CRIS/9300004/15", 2),
-        _person(GIRLS[4], "V", "CRIS/9300005/20", 1), _person(LEONTES, "S", "CRIS/9300005/20", 2),
+        case_nominal(GIRLS[0], "V", "CRIS/9300001/21", 1), case_nominal(QUINTUS, "S", "CRIS/9300001/21", 2),
+        case_nominal(GIRLS[1], "V", "CRIS/9300002/20", 1), case_nominal(EVANDER, "S", "CRIS/9300002/20", 2),
+        case_nominal(GIRLS[2], "V", "CRIS/9300003/20", 1), case_nominal(LUCAN, "S", "CRIS/9300003/20", 2),
+        case_nominal(GIRLS[3], "V", "CRIS/9300004/15", 1), case_nominal(FLORIZEL, "S", "CRIS/9300004/15", 2),
+        case_nominal(GIRLS[4], "V", "CRIS/9300005/20", 1), case_nominal(LEONTES, "S", "CRIS/9300005/20", 2),
     ])  # fmt: skip
     append_csv(data / "met_intel" / "intel_log.csv", [
-        intel("IRY0000001", "2021-09-24", "Quintis Ravensworth", "1990-10-19"),
-        intel("IRY0000002", "2020-10-25", "Evander Blackthorne-Hale", ""),
-        intel("IRY0000003", "2020-10-25", "Lucan Pettigrew-Marsh", ""),
-        intel("IRY0000004", "2020-09-01", "Florizel Dunmore-Vance", ""),
-        intel("IRY0000005", "2020-09-01", "Leontes Ashbury-Crane", ""),
+        case_intel("IRY0000001", "2021-09-24", "Quintis Ravensworth", "1990-10-19"),
+        case_intel("IRY0000002", "2020-10-25", "Evander Blackthorne-Hale", ""),
+        case_intel("IRY0000003", "2020-10-25", "Lucan Pettigrew-Marsh", ""),
+        case_intel("IRY0000004", "2020-09-01", "Florizel Dunmore-Vance", ""),
+        case_intel("IRY0000005", "2020-09-01", "Leontes Ashbury-Crane", ""),
     ])  # fmt: skip
-    referral = _referral(
+    referral = case_referral(
         "CSCZ00001", "2020-10-26", GIRLS[1], ["CSE"], "Y", "Child names an older male friend.", []
     )
     referral["associates"] = [
@@ -96,7 +96,7 @@ def _add_cases(data: Path) -> None:
 def fired(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Each record's reference -> the evidence of its unlinked_intelligence firings, and each
     reference's record id."""
-    engine = build_store(tmp_path_factory.mktemp("intel"), _add_cases, seed=19)
+    engine = build_synthetic_store(tmp_path_factory.mktemp("intel"), _add_cases, seed=19)
     try:
         with reading(engine) as conn:
             ids = {
