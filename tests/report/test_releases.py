@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,59 +118,83 @@ def _rows(path: Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
-@pytest.mark.parametrize("secret", ["0" * 63 + "1", "c0ffee" * 10 + "abcd", "7" * 64])
-def test_differencing_two_releases_recovers_nothing(
-    reviewed_store: Engine, reviewed_world: World, tmp_path: Path, secret: str
-) -> None:
-    # The store's random cell-key secret replaced by a fixed one, so that the test is repeatable.
-    engine = reviewed_store
-    with writing(engine) as conn:
-        conn.execute(update(t.disclosure_keys).values(secret=secret))
-    data = tmp_path / "data"
-    shutil.copytree(reviewed_world.data / "met_crime", data / "met_crime")
+def _nine_then_ten(
+    engine: Engine, world: World, folder: Path
+) -> tuple[Item, dict[str, CountTable], Callable[[], None]]:
+    """The block with the nine crimes imported into `engine`; the grid's cell of 9, the true
+    tables then, and what imports the tenth crime."""
+    data = folder / "data"
+    shutil.copytree(world.data / "met_crime", data / "met_crime")
     assert set(_in_block(engine).values()) == {0}  # the world has no record there
     _import_crimes(engine, data, BLOCK)  # with the first 9 crimes of a year in one borough
     before = _tables(engine)
     grid = before[GRID]
     cell: Item = ("c", grid.rows.index(BOROUGH), grid.cols.index(YEAR))
     assert grid.value(cell) == _in_block(engine)[(BOROUGH, YEAR)] == 9  # the issue's cell of 9
-    releases: dict[str, Any] = {"old": {}, "new": {}}
-    for kind in releases:
-        releases[kind]["A"] = _release(engine, perturbed=kind == "new")
-    report_a = build_report(engine, tmp_path / "A", purpose="release A")
-    _import_crimes(engine, data, {(BOROUGH, YEAR): 1})
-    after = _tables(engine)
-    for kind in releases:
-        releases[kind]["B"] = _release(engine, perturbed=kind == "new")
-    report_b = build_report(engine, tmp_path / "B", purpose="release B")
-    change = _change(before, after)
+    return cell, before, lambda: _import_crimes(engine, data, {(BOROUGH, YEAR): 1})
+
+
+def _bounds(
+    a: dict[str, ProtectedTable],
+    b: dict[str, ProtectedTable],
+    change: dict[tuple[str, Item], int],
+    targets: list[tuple[str, Item]] | None = None,
+) -> dict[Any, Any]:
+    return attack(list(a.values()), later=list(b.values()), change=change, targets=targets)
+
+
+def test_threshold_and_rounding_alone_give_the_cell_away(
+    reviewed_store: Engine, reviewed_world: World, tmp_path: Path
+) -> None:
+    """The issue's attack on releases without perturbation (main before issue 22): withheld in
+    A, 10 in B, so 9."""
+    engine = reviewed_store
+    cell, before, import_tenth = _nine_then_ten(engine, reviewed_world, tmp_path)
+    release_a = _release(engine, perturbed=False)
+    import_tenth()
+    change = _change(before, _tables(engine))
     assert change[(GRID, cell)] == 1
+    release_b = _release(engine, perturbed=False)
+    assert (release_a[GRID].published[cell], release_b[GRID].published[cell]) == (None, 10)
+    bounds = _bounds(release_a, release_b, change, [(GRID, cell)])
+    assert bounds == {(GRID, cell): (9.0, 11.0)}  # and [c] < 10: 9
 
-    def bounds(kind: str, targets: list[tuple[str, Item]] | None = None) -> dict[Any, Any]:
-        a, b = releases[kind]["A"], releases[kind]["B"]
-        return attack(list(a.values()), later=list(b.values()), change=change, targets=targets)
 
-    # Threshold and rounding alone (main before this change): withheld in A, 10 in B, so 9.
-    old_a, old_b = releases["old"]["A"][GRID], releases["old"]["B"][GRID]
-    assert (old_a.published[cell], old_b.published[cell]) == (None, 10)
-    assert bounds("old", [(GRID, cell)]) == {(GRID, cell): (9.0, 11.0)}  # and [c] < 10: 9
+@pytest.mark.parametrize("secret", ["0" * 63 + "1", "c0ffee" * 10 + "abcd", "7" * 64])
+def test_differencing_two_releases_recovers_nothing(
+    reviewed_store: Engine, reviewed_world: World, tmp_path: Path, secret: str
+) -> None:
+    """The same attack on the perturbed releases the report stage writes."""
+    # The store's random cell-key secret replaced by a fixed one, so that the test is repeatable.
+    engine = reviewed_store
+    with writing(engine) as conn:
+        conn.execute(update(t.disclosure_keys).values(secret=secret))
+    cell, before, import_tenth = _nine_then_ten(engine, reviewed_world, tmp_path)
+    release_a = _release(engine, perturbed=True)
+    report_a = build_report(engine, tmp_path / "A", purpose="release A")
+    import_tenth()
+    change = _change(before, _tables(engine))
+    assert change[(GRID, cell)] == 1
+    release_b = _release(engine, perturbed=True)
+    report_b = build_report(engine, tmp_path / "B", purpose="release B")
 
-    # With cell-key perturbation the same attacker is left with a range around the truth...
-    low, high = bounds("new", [(GRID, cell)])[(GRID, cell)]
+    # The perturbation is real: some published count of A is not the rounding of its true one.
+    assert any(
+        shown is not None and shown != RULE.round(table.table.value(item))
+        for table in release_a.values()
+        for item, shown in table.published.items()
+    )
+    # With cell-key perturbation the attacker is left with a range around the truth...
+    low, high = _bounds(release_a, release_b, change, [(GRID, cell)])[(GRID, cell)]
     assert low <= 9 <= high and high - low >= 2 * MAX_PERTURBATION, (low, high)
     # ... and no value withheld in either release is recovered exactly.
-    exact = {k: b for k, b in bounds("new").items() if b[0] == b[1]}
+    exact = {k: b for k, b in _bounds(release_a, release_b, change).items() if b[0] == b[1]}
     assert exact == {}
-    # (The perturbation is real: some published counts of A differ from the unperturbed A's.)
-    assert any(
-        releases["new"]["A"][name].published != table.published
-        for name, table in releases["old"]["A"].items()
-    )
 
     # What the stage wrote is that protection: B's CSV of the grid is the perturbed release,
     # and every cell the new record did not touch is published as in A (or, where secondary
     # suppression chose other complements, withheld in one of them): never another number.
-    new_b = releases["new"]["B"][GRID]
+    new_b = release_b[GRID]
     assert _rows(report_b.out_dir / f"{GRID}.csv") == new_b.as_rows()
     grid_a, grid_b = (
         _rows(report_a.out_dir / f"{GRID}.csv"),
