@@ -58,7 +58,9 @@ def main() -> None:
     cross["a"] = np.minimum(cross["ll"], cross["lr"])
     cross["b"] = np.maximum(cross["ll"], cross["lr"])
     best = cross.groupby(["tl", "a", "b"])["match_weight"].max().to_dict()
-    by_truth_label = {k: g for k, g in m[m["truth"].isin(set(split["truth"]))].groupby(["truth", "label"])}
+    by_truth_label = {
+        k: g for k, g in m[m["truth"].isin(set(split["truth"]))].groupby(["truth", "label"])
+    }
     stats: Counter[tuple[str, ...]] = Counter()
     stage_c: Counter[str] = Counter()
     size_c: Counter[str] = Counter()
@@ -68,12 +70,26 @@ def main() -> None:
         labels_ = g["label"].tolist()
         ns = dict(zip(g["label"], g["n"], strict=True))
         tsize = sum(ns.values())
-        bucket = "2" if tsize == 2 else "3-5" if tsize <= 5 else "6-10" if tsize <= 10 else "11-20" if tsize <= 20 else ">20"
+        bucket = (
+            "2"
+            if tsize == 2
+            else "3-5"
+            if tsize <= 5
+            else "6-10"
+            if tsize <= 10
+            else "11-20"
+            if tsize <= 20
+            else ">20"
+        )
         for a, b in itertools.combinations(sorted(labels_), 2):
             w = ns[a] * ns[b]
             missed += w
             bw = best.get((truth, a, b))
-            stage = "not scored" if bw is None else ("below threshold" if bw < args.threshold else "cut")
+            stage = (
+                "not scored"
+                if bw is None
+                else ("below threshold" if bw < args.threshold else "cut")
+            )
             pa, pb = by_truth_label[(truth, a)], by_truth_label[(truth, b)]
             ka, kb = sorted([_kind(pa), _kind(pb)])
             names_a = set(zip(pa["fn"], pa["sn"], strict=True)) - {("", "")}
@@ -83,8 +99,15 @@ def main() -> None:
             stage_c[stage] += w
             size_c[bucket] += w
             if len(examples) < 400 and stage == "not scored" and same == "same full name":
-                examples.append((w, f"{truth} {tsize}: A={pa[['fn','sn','dob','postcode','record_id']].head(3).values.tolist()} B={pb[['fn','sn','dob','postcode','record_id']].head(3).values.tolist()}"))
-    print(f"true pairs {total_true}, missed {missed} ({missed / total_true:.4%}); recall {1 - missed / total_true:.4f}")
+                examples.append(
+                    (
+                        w,
+                        f"{truth} {tsize}: A={pa[['fn', 'sn', 'dob', 'postcode', 'record_id']].head(3).values.tolist()} B={pb[['fn', 'sn', 'dob', 'postcode', 'record_id']].head(3).values.tolist()}",
+                    )
+                )
+    print(
+        f"true pairs {total_true}, missed {missed} ({missed / total_true:.4%}); recall {1 - missed / total_true:.4f}"
+    )
     print("by stage:", {k: f"{v} ({v / total_true:.4%})" for k, v in stage_c.most_common()})
     print("by true size:", {k: f"{v} ({v / total_true:.4%})" for k, v in size_c.most_common()})
     for key, v in stats.most_common(30):

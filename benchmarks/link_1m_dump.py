@@ -18,7 +18,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import pandas as pd
 from link_synth_eval import truth_by_mention_id
 
 from casereview.collector import collector_paused
@@ -49,14 +48,31 @@ def main() -> None:
     seconds = time.perf_counter() - started
     labels = prediction.clustering.labels
     pw = pairwise(labels, truth)
-    print(f"{len(frame)} mentions, {seconds:.1f} s: P {pw.precision:.4f} R {pw.recall:.4f} "
-          f"F1 {pw.f1:.4f}", flush=True)
+    print(
+        f"{len(frame)} mentions, {seconds:.1f} s: P {pw.precision:.4f} R {pw.recall:.4f} "
+        f"F1 {pw.f1:.4f}",
+        flush=True,
+    )
     for note in prediction.notes:
         print("  note:", note[:300])
     guarded = prediction.frame
-    keep = [c for c in guarded.columns if c.startswith("bk_") or c in (
-        "unique_id", "role", "source_dataset", "forenames", "surname", "dob", "postcode",
-        "record_id", "name_key")]
+    keep = [
+        c
+        for c in guarded.columns
+        if c.startswith("bk_")
+        or c
+        in (
+            "unique_id",
+            "role",
+            "source_dataset",
+            "forenames",
+            "surname",
+            "dob",
+            "postcode",
+            "record_id",
+            "name_key",
+        )
+    ]
     m = guarded[[c for c in keep if c in guarded.columns]].copy()
     for c in m.columns:
         if m[c].dtype == object or str(m[c].dtype).startswith(("category", "string")):
