@@ -385,9 +385,7 @@ def test_a_list_key_loses_only_its_crowded_elements() -> None:
     }  # fmt: skip
     assert report.comparisons["bka_mates"] == 2  # the pairs sharing 2, and those sharing 4
     # Elements that are not integer codes are counted by pandas, with the same outcome.
-    texts = pd.DataFrame(
-        {"bka_mates": pd.Series([[str(k) for k in v] if v else v for v in lists], dtype="object")}
-    )
+    texts = pd.DataFrame({"bka_mates": pd.Series([[str(k) for k in v] if v else v for v in lists], dtype="object")})
     report_texts = BlockGuardReport(max_block_size=3)
     _guard_list_key(texts, "bka_mates", 3, report_texts)
     assert texts["bka_mates"].tolist() == [["2"], ["3"], None, None, ["2", "4"], ["4"], ["5"]]
