@@ -270,42 +270,6 @@ def test_guard_compares_name_only_mentions_with_their_block() -> None:
     assert 0 < recall < 1
 
 
-def test_guard_compares_name_only_mentions_of_the_less_common_names_on_large_data() -> None:
-    # A large frame's cap is small (`effective_block_cap`: 67 at a million mentions), so many
-    # names make an over-large block, each with a few mentions giving the name alone (a
-    # suspect named in a referral). Their comparisons with the whole block cost more than the
-    # cap's budget in all; the guard used to drop every one of them, so the same man written
-    # with a date of birth and with his name alone was never compared anywhere. Now the
-    # blocks of the less common names are compared, while the frame's budget lasts.
-    rows: list[dict[str, object]] = []
-    first = ["Oliver", "Daniel", "Samuel", "Joseph", "Thomas", "George", "Harry", "Jacob"]
-    sizes = [30, 40, 60, 80, 120, 160, 200, 240]
-    uid = 0
-    for name, size in zip(first, sizes, strict=True):
-        for i in range(size):
-            rows.append(_row(uid, forenames=name, surname="Smith", dob=f"{1950 + i % 50}-02-03"))
-            uid += 1
-        for _ in range(4):
-            rows.append(_row(uid, forenames=name, surname="Smith"))
-            uid += 1
-    frame = build_frame(rows)
-    report = guard_blocks(frame, max_block_size=20)
-    assert ("bk_name__bare", "bk_name__big") in bare_blocking_columns(frame)
-    bare = frame.loc[frame["bk_name__bare"].notna(), "forename_std"]
-    # The smallest blocks first: Oliver's (34 mentions) and the next ones, not Jacob's (244).
-    assert "oliver" in set(bare)
-    assert "jacob" not in set(bare)
-    spent = int(
-        (frame["bk_name__bare"].value_counts() * frame["bk_name__big"].value_counts()).sum()
-    )
-    assert spent <= max(4 * 20 * 20, 2 * len(frame))
-    assert any("in " in b and "of the blocks" in b for b in report.refined["bk_name"]["by"])
-    # Oliver Smith alone is compared with every Oliver Smith, born in any year.
-    oliver = frame[frame["forename_std"] == "oliver"]
-    assert oliver["bk_name__big"].notna().all()
-    assert oliver["bk_name__bare"].notna().sum() == 4
-
-
 _NAME_TEXT = st.one_of(
     st.none(),
     st.text(max_size=12),

@@ -125,8 +125,6 @@ LIST_KEYS: dict[str, str] = {
 # whole block (`<key>__bare` against `<key>__big`) while that costs at most this many times
 # max_block_size squared comparisons per key; beyond that they are dropped.
 _BARE_BUDGET = 4
-# ... and at least this many per mention of the frame (see `_bare_budget`).
-_BARE_PER_MENTION = 2
 
 _SEXES = {"female", "male"}
 
@@ -434,17 +432,12 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
                 pending.append(narrowed)
                 info["by"].append("initials")
             bare = mask & ~refined_any
-            chosen, cost = _bare_blocks(
-                frame.loc[bare, key], big, _bare_budget(frame, max_block_size)
-            )
-            if chosen is not None:
-                within = frame[key].isin(chosen)
-                frame[f"{key}__bare"] = frame[key].where(bare & within)
-                frame[f"{key}__big"] = frame[key].where(mask & within)
-                whole = "" if len(chosen) == len(big) else f" in {len(chosen)} of the blocks"
-                info["by"].append(
-                    f"name-only mentions against the block{whole} ({cost} comparisons)"
-                )
+            per_block = frame.loc[bare, key].value_counts()
+            cost = int((per_block * big.reindex(per_block.index)).sum())
+            if len(per_block) and cost <= _BARE_BUDGET * max_block_size * max_block_size:
+                frame[f"{key}__bare"] = frame[key].where(bare)
+                frame[f"{key}__big"] = frame[key].where(mask)
+                info["by"].append(f"name-only mentions against the block ({cost} comparisons)")
             (report.refined if info["by"] else report.dropped)[key] = info
         frame.loc[mask, key] = pd.NA
     # The narrowings' columns are made for the guard alone: what they gave is in the keys.
@@ -455,37 +448,6 @@ def guard_blocks(frame: pd.DataFrame, max_block_size: int) -> BlockGuardReport:
         if key in frame.columns:
             _guard_list_key(frame, key, max_block_size, report)
     return report
-
-
-def _bare_budget(frame: pd.DataFrame, max_block_size: int) -> int:
-    """The comparisons a key may spend on its name-only mentions against their whole blocks:
-    `_BARE_BUDGET` times the cap squared, and at least `_BARE_PER_MENTION` per mention of
-    the frame (the cap shrinks on large data, `effective_block_cap`, while the name-only
-    mentions of common names grow with it: a budget of the cap alone left every one of them
-    uncompared at a million mentions)."""
-    return max(_BARE_BUDGET * max_block_size * max_block_size, _BARE_PER_MENTION * len(frame))
-
-
-def _bare_blocks(bare_keys: pd.Series, big: pd.Series, budget: int) -> tuple[set[Any] | None, int]:
-    """Which over-large blocks (`big`: key value -> mentions) compare their name-only
-    mentions (`bare_keys`: their key values) with the whole block within `budget`
-    comparisons: every block when they fit, else the smallest blocks first (a less common
-    name, where a name alone says most) while the budget lasts. None when no block fits;
-    and the comparisons spent."""
-    per_block = bare_keys.value_counts()
-    if not len(per_block):
-        return None, 0
-    sizes = big.reindex(per_block.index)
-    costs = (per_block * sizes).astype("int64")
-    total = int(costs.sum())
-    if total <= budget:
-        return set(per_block.index), total
-    order = np.lexsort((costs.to_numpy(), sizes.to_numpy()))
-    spent = np.cumsum(costs.to_numpy()[order])
-    take = int(np.searchsorted(spent, budget, side="right"))
-    if not take:
-        return None, 0
-    return set(per_block.index[order[:take]]), int(spent[take - 1])
 
 
 def _narrow(frame: pd.DataFrame, key: str, mask: pd.Series) -> str | None:
@@ -511,10 +473,7 @@ def _guard_list_key(
     elements = _list_elements(lists)
     if elements is None:  # not lists of integer codes: pandas counts them
         counts = frame[key].explode().value_counts(dropna=True)
-        big_values, big_counts = (
-            counts.index[counts > max_block_size],
-            counts[counts > max_block_size],
-        )
+        big_values, big_counts = counts.index[counts > max_block_size], counts[counts > max_block_size]
         kept = counts[counts <= max_block_size].to_numpy()
     else:
         values, tally = np.unique(elements[0], return_counts=True)
@@ -715,9 +674,7 @@ def build_frame(
     if blank.any():
         written = _coded(raw, "name_raw").where(blank).map(_text)
         split = [split_full_name(v, "auto") for v in written.values]
-        forenames = forenames.replaced(
-            blank, Coded.from_table(written.codes, [f for f, _ in split])
-        )
+        forenames = forenames.replaced(blank, Coded.from_table(written.codes, [f for f, _ in split]))
         surnames = surnames.replaced(blank, Coded.from_table(written.codes, [s for _, s in split]))
     forename = forenames.map(known(_first_forename))
     surname = surnames.map(known(_surname))
@@ -957,7 +914,9 @@ def record_mates(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return pairs["pos"].to_numpy(np.int64), pairs["pos_mate"].to_numpy(np.int64)
 
 
-def add_record_mates(frame: pd.DataFrame, parts: Mapping[str, Coded] | None = None) -> pd.DataFrame:
+def add_record_mates(
+    frame: pd.DataFrame, parts: Mapping[str, Coded] | None = None
+) -> pd.DataFrame:
     """Add the list-valued blocking key `bka_mates`, in place: the mention's forename key
     and, apart, its surname key, each joined with the name key (`_person_key`) of one other
     person its record names (`record_mates`). It brings in the mentions that carry a name
