@@ -105,6 +105,16 @@ def main() -> None:
                         f"{truth} {tsize}: A={pa[['fn', 'sn', 'dob', 'postcode', 'record_id']].head(3).values.tolist()} B={pb[['fn', 'sn', 'dob', 'postcode', 'record_id']].head(3).values.tolist()}",
                     )
                 )
+    # Namesakes: how many true persons share the written full name of a full name alone.
+    full = m[(m["fn"] != "") & (m["sn"] != "")]
+    persons = full.groupby(["fn", "sn"])["truth"].nunique()
+    alone = full[~full["has_dob"] & ~full["has_pc"]]
+    owners = pd.Series(alone.set_index(["fn", "sn"]).index.map(persons))
+    print(
+        f"{len(alone)} full names written alone: the name is one true person's for "
+        f"{(owners == 1).mean():.1%}, 2-4 persons' for {owners.between(2, 4).mean():.1%}, "
+        f"5 or more persons' for {(owners >= 5).mean():.1%}"
+    )
     print(
         f"true pairs {total_true}, missed {missed} ({missed / total_true:.4%}); recall {1 - missed / total_true:.4f}"
     )
