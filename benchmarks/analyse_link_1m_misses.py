@@ -9,7 +9,9 @@ or scored below the floor), "below threshold" (the best pair between them under 
 threshold) or "cut" (a pair at or above the threshold between them that the cluster rules,
 the strongest-only rule or the household guard did not follow), and under a class by what
 the two parts carry (a full name, one word, no name; with a date of birth / postcode or
-alone), by the size of the true person, and whether the two parts share a full name.
+alone), by the size of the true person, and whether the two parts share a full name. It
+also prints how many true persons share the written name of each full name written alone
+(namesakes grow with the world). Pairs are weighted by what each split costs pairwise.
 """
 
 from __future__ import annotations
