@@ -9,7 +9,13 @@ variant tables (`casereview.values.name_variants`) then key like any other spell
 Scripts written without short vowels (Arabic, Urdu, Persian, Pashto) transliterate to a
 consonant skeleton ("محمد" -> "mhmd") that no Latin record spells: for the names common in
 London case records, `_WHOLE_WORDS` gives the usual Latin spelling of the whole word
-instead, before anyascii sees it. The table is a starting point, easy to extend.
+instead, before anyascii sees it. The table is a starting point, easy to extend. Another
+word is read letter by letter as a pattern of Latin spellings (`arabic_pattern`) and spelled
+as the one name of the variant tables that fits it, if only one does.
+
+Bengali and Tamil are abugidas whose inherent vowel anyascii leaves out, and Greek writes
+some sounds with two letters; each is read by its own writing system's rules below
+(`_indic_to_latin`, `_greek_to_latin`).
 """
 
 from __future__ import annotations
