@@ -107,7 +107,7 @@ _VOWELS = re.compile(r"[aeiouy]")
 def _skeleton(word: str) -> str:
     """A name word's consonants, doubled letters written once, q as k ("Haddad" -> "hd",
     "Tariq" / "Tarik" -> "trk", "Iqbal" -> "kbl"): what survives a name written in a script that writes few
-    vowels ("حداد" is read "hdd", "শহীদ" "shid")."""
+    vowels ("حداد" is read "hdd")."""
     letters = _VOWELS.sub("", word).replace("q", "k")
     return "".join(c for k, c in enumerate(letters) if k == 0 or c != letters[k - 1])
 
@@ -115,7 +115,7 @@ def _skeleton(word: str) -> str:
 def same_skeleton(a: MentionFacts, b: MentionFacts) -> bool:
     """Two names of two words or more whose words (of two letters or more) pair off, each word
     of the shorter name with its own word of the longer, with the same consonant skeleton
-    (`_skeleton`): "Shid Begm" (a council's "শহীদ বেগম" in Latin letters) and "Shahid BEGUM",
+    (`_skeleton`): "Shahid Begam" (a council's "শহীদ বেগম" in Latin letters) and "Shahid BEGUM",
     "Mohammed Qbl" and "Mohammed Ali IQBAL". Only where the evidence is narrow (one child's
     own records), as `known_as`; dates of birth written on both must agree to the year."""
     short, long_ = sorted(

@@ -25,7 +25,14 @@ from functools import lru_cache
 from casereview.values._text import fold_ascii
 from casereview.values.script import to_latin
 
-__all__ = ["fold_spelling", "forename_key", "forename_keys", "name_key", "surname_key"]
+__all__ = [
+    "fold_spelling",
+    "forename_key",
+    "forename_keys",
+    "name_key",
+    "surname_key",
+    "table_spellings",
+]
 
 # Each tuple is one name written several ways; the first spelling is the key.
 # fmt: off
@@ -812,6 +819,15 @@ _NICKNAME_TABLE: dict[str, tuple[str, ...]] = {
     _ascii_lower(short).replace(" ", ""): tuple(_ascii_lower(f) for f in fulls)
     for short, fulls in _NICKNAMES.items()
 }
+
+
+def table_spellings() -> list[str]:
+    """Every spelling in the tables (variant groups, nicknames and their full names), cleaned."""
+    spellings = [_ascii_lower(s).replace(" ", "") for group in _VARIANT_GROUPS for s in group]
+    for short, fulls in _NICKNAME_TABLE.items():
+        spellings.append(short)
+        spellings.extend(f.replace(" ", "") for f in fulls)
+    return spellings
 
 
 @lru_cache(maxsize=200_000)
