@@ -41,17 +41,33 @@ if shutil.which("java") is None:
 CASEREVIEW = str(Path(sys.executable).parent / "casereview")
 
 
+# The JVMs of this module live seconds to a minute each: the master, the two workers, and for
+# every step of the link run a new driver and new executors (on a cluster the stage stops its
+# driver JVM between steps). HotSpot's C2 compiler spends CPU on code such a JVM then barely
+# runs; C1 alone compiles quickly (454 s of CPU for this module on main, 268 s with C1, side
+# by side). Only the JIT differs, not what the JVMs compute: the test checks the same results,
+# to the same tolerance. Not for the local session of the other Spark modules: one JVM for
+# all their tests, which C2's code makes cheaper over the whole (benchmarks/RESULTS.md, ci13
+# and ci15).
+CLUSTER_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
+
+
 @pytest.fixture(scope="module")
 def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """spark://127.0.0.1:PORT of a master with two workers (one core, 1 GB each)."""
+    """spark://127.0.0.1:PORT of a master with two workers (one core, 1 GB each). Every JVM
+    started while the module runs (the cluster's, the executors its workers start, the link
+    run's driver) takes `CLUSTER_JVM_OPTIONS` from `JDK_JAVA_OPTIONS`; restored after."""
     from casereview.errors import LinkageError
     from casereview.link.spark_cluster import loopback_cluster
 
-    try:
-        with loopback_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
-            yield cluster.url
-    except LinkageError as e:
-        pytest.fail(str(e))
+    options = " ".join(filter(None, [os.environ.get("JDK_JAVA_OPTIONS"), CLUSTER_JVM_OPTIONS]))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JDK_JAVA_OPTIONS", options)
+        try:
+            with loopback_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+                yield cluster.url
+        except LinkageError as e:
+            pytest.fail(str(e))
 
 
 def _persons(url: str) -> set[frozenset[int]]:
