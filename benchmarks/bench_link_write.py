@@ -21,8 +21,9 @@ writes can be compared on the same inputs:
         --inputs /tmp/write_inputs.pkl
     /work/wt-base/.venv/bin/python benchmarks/bench_link_write.py replay ...   # main's write
 
-`--without mmap,cache,rebuild` leaves out the memory map, the large page cache or the
-dropped and rebuilt indexes of the write (as far as the code has them). `--profile FILE` writes a cProfile of the write; `--tracemalloc` also prints the peak of Python's own allocations inside the write (slower).
+`--without mmap,cache,rebuild,fork` leaves out the memory map, the large page cache or the
+dropped and rebuilt indexes of the write (as far as the code has them), or the forked child
+that works out the display names and compared values (as on Spark, where it is off). `--profile FILE` writes a cProfile of the write; `--tracemalloc` also prints the peak of Python's own allocations inside the write (slower).
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ def replay(
         stage._WRITE_MMAP_BYTES = 0
     if "cache" in without:
         stage._WRITE_CACHE_KIB = 2_000  # SQLite's default page cache
+    if "fork" in without and hasattr(stage, "Forked"):
+        # As on Spark (`Prediction.detail` kept apart): the rows' names and compared values
+        # worked out in this process, not in a forked child.
+        forked = stage.Forked
+        stage.Forked = lambda fn, **_kw: forked(fn, enabled=False)  # type: ignore[misc]
     if "rebuild" in without and hasattr(stage, "_indexes_rebuilt"):
         stage._indexes_rebuilt = lambda conn: contextlib.nullcontext()
     engine = make_engine(f"sqlite:///{store}")
@@ -213,7 +219,8 @@ def main() -> None:
     parser.add_argument(
         "--without",
         default="",
-        help="comma-separated: mmap, cache, rebuild (the write's SQLite settings left out)",
+        help="comma-separated: mmap, cache, rebuild (the write's SQLite settings left out),"
+        " fork (the names and compared values worked out in the process, as on Spark)",
     )
     parser.add_argument("--profile", default=None, help="cProfile output of the write")
     args = parser.parse_args()

@@ -349,6 +349,48 @@ def test_explanations_written_in_slices_are_those_written_at_once(
         assert a["weights"] == pytest.approx(b["weights"], abs=1e-12)
 
 
+def test_names_and_compared_values_made_a_slice_at_a_time_are_those_made_whole(
+    people_store: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The persons' display names and the mentions' compared values are made whole in a
+    forked child on DuckDB, and a slice of persons or mentions at a time in the process
+    itself where the child is off (Spark: `Prediction.detail`): every person's name and
+    count and every mention's person and compared values are the same either way, whatever
+    the size of the slices."""
+    engine, _rows, _ids = people_store
+
+    def stored() -> tuple[list[Any], list[Any]]:
+        with reading(engine) as conn:
+            people = conn.execute(
+                select(persons.c.id, persons.c.display_name, persons.c.mention_count,
+                       persons.c.active).order_by(persons.c.id)
+            ).all()  # fmt: skip
+            rows = conn.execute(
+                select(mention_person.c.mention_id, mention_person.c.person_id,
+                       mention_person.c.compared).order_by(mention_person.c.mention_id)
+            ).all()  # fmt: skip
+        return people, rows
+
+    run_link(engine)
+    whole = stored()
+    assert sum(1 for p in whole[0] if p.active) > 3 * 3  # several slices of persons
+    assert len(whole[1]) > 3 * 3  # several slices of mentions
+    monkeypatch.setattr(stage, "_WRITE_SLICE", 3)
+    run_link(engine)
+    assert stored() == whole
+    forked = stage.Forked
+    made_here: list[bool] = []
+
+    def not_forked(fn: Any, *, enabled: bool = True) -> Any:
+        made_here.append(True)
+        return forked(fn, enabled=False)
+
+    monkeypatch.setattr(stage, "Forked", not_forked)
+    run_link(engine)
+    assert made_here
+    assert stored() == whole
+
+
 def _indexes(engine: Engine) -> list[Any]:
     """Every index of the tables link fills (name, columns, unique), as the store has them."""
     from sqlalchemy import inspect

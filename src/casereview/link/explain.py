@@ -41,6 +41,7 @@ __all__ = [
     "NOT_WEIGHED",
     "Bar",
     "Explanation",
+    "compared_at",
     "compared_of",
     "compared_values",
     "explain_pair",
@@ -378,31 +379,42 @@ def compared_values(
         at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
         new = known[at] != ids
         ids, first = ids[new], first[new]
-    names = [c["output_column_name"] for c in settings["comparisons"]]
     if not len(ids):
         return ids, []
-    if not names:
-        return ids, ["[]"] * len(ids)
     # One row per mention, its values from the side of the first pair it appears in.
     side = first >= len(left)
     row = np.where(side, first - len(left), first)
+    return ids, compared_at(pairs, settings, row, side)
+
+
+def compared_at(
+    pairs: pd.DataFrame, settings: dict[str, Any], row: np.ndarray, side: np.ndarray
+) -> list[str]:
+    """`compared_values`' text of the mention on side `side` (False: left, True: right) of
+    each row `row` of `pairs`, in that order."""
+    names = [c["output_column_name"] for c in settings["comparisons"]]
+    if not len(row):
+        return []
+    if not names:
+        return ["[]"] * len(row)
+    side = np.asarray(side, dtype=bool)
     wanted = {c for name in names for c in _VALUE_COLUMNS.get(name, (name,))}
     columns = {}
     for c in sorted(wanted):
         if f"{c}_l" in pairs.columns and f"{c}_r" in pairs.columns:
             # Only the rows wanted leave pandas (a whole Arrow column to objects costs more).
-            values = np.empty(len(ids), dtype=object)
+            values = np.empty(len(row), dtype=object)
             values[~side] = pairs[f"{c}_l"].iloc[row[~side]].to_numpy(dtype=object)
             values[side] = pairs[f"{c}_r"].iloc[row[side]].to_numpy(dtype=object)
             columns[f"{c}_m"] = pd.Series(values, dtype="object")
-    mentions_frame = pd.DataFrame(columns, index=pd.RangeIndex(len(ids)))
+    mentions_frame = pd.DataFrame(columns, index=pd.RangeIndex(len(row)))
     pieces: list[Any] = ["["]
     for number, name in enumerate(names):
         if number:
             pieces.append(", ")
         pieces.append(_spread(*_side_values(mentions_frame, name, "m")))
     pieces.append("]")
-    return ids, _join(pieces)
+    return _join(pieces)
 
 
 def render(

@@ -424,7 +424,10 @@ class ExplainedPairs:
         at = np.asarray(
             indices.to_numpy() if hasattr(indices, "to_numpy") else indices, dtype=np.int64
         )
-        with pa.OSFile(str(self.path)) as source:
+        # The file memory-mapped: the batches are read in place and `take` copies only the
+        # rows asked for (the write asks for a slice of mentions' pairs, which lie all over
+        # the file: reading every batch between them would read most of it each time).
+        with pa.memory_map(str(self.path)) as source:
             reader = self._reader(source)
             if not len(at):
                 return reader.schema.empty_table()
@@ -435,7 +438,9 @@ class ExplainedPairs:
             table = pa.Table.from_batches(
                 [reader.get_batch(i) for i in range(first, last + 1)], schema=reader.schema
             )
-        return table.take(pa.array(at - self._starts[first], type=pa.int64()))
+            taken = table.take(pa.array(at - self._starts[first], type=pa.int64()))
+            del table, reader
+        return taken
 
     def __getitem__(self, column: str) -> Any:
         """One column of every row, as an Arrow chunked array."""

@@ -54,7 +54,7 @@ from casereview.link.context import (
 )
 from casereview.link.explain import (
     LEGEND_ARTIFACT,
-    compared_values,
+    compared_at,
     explanation_columns,
     explanation_legend,
     merge_legends,
@@ -1099,18 +1099,25 @@ def _write(
         if not pairs.empty
         else np.zeros(0, dtype=np.int64)
     )
+    # Each mention's compared values come from one kept pair (`_compared_sources`): the
+    # mentions' ends of the kept pairs are not needed after.
+    source, source_right = _compared_sources(left[keep], right[keep], len(mention))
+    del left, right, same, weight, probability
     # The rows' CPU work that no insert waits for until the last ones (persons' display
     # names, each mention's compared values) is done in a forked child while this process
     # deletes, and explains and inserts the pairs (`Forked`: the same values, worked out
     # here if the child cannot give them). Not with Spark's explanation columns kept apart
-    # in a file (`Prediction.detail`), which the child would read through the same handle.
-    later = _Later(Forked(
-        lambda: (
-            _display_names(rows, person[at]),
-            _compared(pairs, prediction.detail, prediction.model_json, keep, mention),
+    # in a file (`Prediction.detail`), which the child would read through the same handle:
+    # there they are made here a slice at a time, as their rows are inserted, never for
+    # every mention at once (the driver's memory).
+    person_of_row = person[at]
+    later = _Later(
+        lambda: _names_slices(rows, person_of_row, pids),
+        lambda: _compared_slices(
+            pairs, prediction.detail, prediction.model_json, keep, source, source_right
         ),
-        enabled=prediction.detail is None,
-    ))
+        fork=prediction.detail is None,
+    )
     try:
         stored = _write_rows(
             conn, run_id, prediction, ids, pairs, keep, pids, counts, later, save_artifact
@@ -1123,14 +1130,17 @@ def _write(
              mention_person.c.run_id, mention_person.c.compared],
             (
                 row
-                for start in range(0, len(mention), _WRITE_SLICE)
+                for start, compared in zip(
+                    range(0, len(mention), _WRITE_SLICE), later.compared(), strict=True
+                )
                 for row in zip(
                     mention[start : start + _WRITE_SLICE].tolist(),
                     person[start : start + _WRITE_SLICE].tolist(),
                     _none_for_nan(strength_w[start : start + _WRITE_SLICE]),
                     _none_for_nan(strength_p[start : start + _WRITE_SLICE]),
                     itertools.repeat(run_id),
-                    later.compared[start : start + _WRITE_SLICE],
+                    compared,
+                    strict=False,
                 )
             ),
         )  # fmt: skip
@@ -1139,32 +1149,93 @@ def _write(
     return {"persons": len(pids), "pairs_stored": stored}
 
 
-def _compared(
-    pairs: pd.DataFrame, detail: Any, model_json: dict[str, Any], keep: np.ndarray,
-    mention: np.ndarray,
-) -> list[str | None]:
-    """Each mention's compared values (`mention_person.compared`, row for row with
-    `mention`: sorted ids), from the kept pairs (rows `keep` of `pairs`) explained a slice at
-    a time: a mention's values are made once, from the first kept pair it is in."""
-    compared: list[str | None] = [None] * len(mention)
-    shown_yet = np.zeros(len(mention), dtype=bool)
-    for start in range(0, len(keep), _WRITE_SLICE):
-        part = _explained_slice(pairs, detail, keep[start : start + _WRITE_SLICE])
-        # Only the mentions no earlier slice showed (a mention is in a dozen pairs or so).
-        shown_ids, shown = compared_values(part, model_json, mention[shown_yet])
-        positions = np.searchsorted(mention, shown_ids)
-        for position, text in zip(positions.tolist(), shown, strict=True):
+def _compared_sources(
+    left: np.ndarray, right: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each of `count` mentions (positions, sorted ids), the kept pair its compared
+    values are made from (a row of the kept pairs, -1 when it is in none) and whether it
+    is that pair's right mention; `left` and `right`: the kept pairs' mention positions.
+    The pair is the one the values were always taken from when the kept pairs were
+    explained `_WRITE_SLICE` at a time in their order: the first such slice the mention is
+    in, and in it its first pair as the left mention, else its first as the right."""
+    source = np.full(count, -1, dtype=np.int64)
+    source_right = np.zeros(count, dtype=bool)
+    as_right, first_right = np.unique(right, return_index=True)
+    source[as_right] = first_right
+    source_right[as_right] = True
+    as_left, first_left = np.unique(left, return_index=True)
+    slice_right = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    slice_right[as_right] = first_right // _WRITE_SLICE
+    use = first_left // _WRITE_SLICE <= slice_right[as_left]
+    source[as_left[use]] = first_left[use]
+    source_right[as_left[use]] = False
+    return source, source_right
+
+
+def _compared_slices(
+    pairs: pd.DataFrame,
+    detail: Any,
+    model_json: dict[str, Any],
+    keep: np.ndarray,
+    source: np.ndarray,
+    source_right: np.ndarray,
+) -> Iterator[list[str | None]]:
+    """Each mention's compared values (`mention_person.compared`), `_WRITE_SLICE` mentions
+    (sorted ids) at a time: made from its source pair (`_compared_sources`: a row of the
+    kept pairs, rows `keep` of `pairs`), only the pairs a slice needs explained; None for
+    a mention in no kept pair."""
+    for start in range(0, len(source), _WRITE_SLICE):
+        src = source[start : start + _WRITE_SLICE]
+        has = np.flatnonzero(src >= 0)
+        needed, row = np.unique(keep[src[has]], return_inverse=True)
+        part = _explained_slice(pairs, detail, needed)
+        texts = compared_at(part, model_json, row, source_right[start : start + _WRITE_SLICE][has])
+        del part
+        compared: list[str | None] = [None] * len(src)
+        for position, text in zip(has.tolist(), texts, strict=True):
             compared[position] = text
-        shown_yet[positions] = True
-        del part, shown
-    return compared
+        yield compared
+
+
+def _names_slices(
+    rows: pd.DataFrame, person_of_row: np.ndarray, pids: np.ndarray
+) -> Iterator[dict[int, str]]:
+    """The display names (`_display_names`) of the persons `pids` (sorted), `_WRITE_SLICE`
+    persons at a time, each from the rows of `rows` that are its (`person_of_row`, row for
+    row): never a dict of every person."""
+    order = np.argsort(person_of_row, kind="stable")
+    grouped = person_of_row[order]
+    for start in range(0, len(pids), _WRITE_SLICE):
+        part = pids[start : start + _WRITE_SLICE]
+        lo = int(np.searchsorted(grouped, part[0], side="left"))
+        hi = int(np.searchsorted(grouped, part[-1], side="right"))
+        at = np.sort(order[lo:hi])
+        yield _display_names(rows.iloc[at], person_of_row[at])
 
 
 class _Later:
-    """What `_write` gets from `Forked` (display names, compared values), asked for once."""
+    """What `_write` gets besides the pairs, a slice at a time: the persons' display names
+    (`_WRITE_SLICE` persons a slice) and the mentions' compared values (`_WRITE_SLICE`
+    mentions a slice). With `fork`, worked out whole in a forked child (`Forked`) while the
+    rest is written, each slice then read from the whole; else here, a slice as it is asked
+    for."""
 
-    def __init__(self, forked: Forked[tuple[dict[int, str], list[str | None]]]) -> None:
-        self.forked = forked
+    def __init__(
+        self,
+        names: Callable[[], Iterator[dict[int, str]]],
+        compared: Callable[[], Iterator[list[str | None]]],
+        *,
+        fork: bool,
+    ) -> None:
+        self._names, self._compared = names, compared
+        self.forked: Forked[tuple[dict[int, str], list[str | None]]] = Forked(
+            lambda: (
+                {pid: name for part in names() for pid, name in part.items()},
+                list(itertools.chain.from_iterable(compared())),
+            ),
+            enabled=fork,
+        )
+        self.whole = self.forked.forked
         self.got: tuple[dict[int, str], list[str | None]] | None = None
 
     def _get(self) -> tuple[dict[int, str], list[str | None]]:
@@ -1172,13 +1243,23 @@ class _Later:
             self.got = self.forked.result()
         return self.got
 
-    @property
-    def names(self) -> dict[int, str]:
-        return self._get()[0]
+    def names(self, slices: int) -> Iterator[dict[int, str]]:
+        """The display names of each of `slices` slices of persons."""
+        if not self.whole:
+            yield from self._names()
+            return
+        every = self._get()[0]
+        for _ in range(slices):
+            yield every
 
-    @property
-    def compared(self) -> list[str | None]:
-        return self._get()[1]
+    def compared(self) -> Iterator[list[str | None]]:
+        """The compared values of each slice of mentions."""
+        if not self.whole:
+            yield from self._compared()
+            return
+        every = self._get()[1]
+        for start in range(0, len(every), _WRITE_SLICE):
+            yield every[start : start + _WRITE_SLICE]
 
     def close(self) -> None:
         self.forked.close()
@@ -1249,29 +1330,37 @@ def _write_rows(
         del part
     if legends:
         save_artifact(LEGEND_ARTIFACT, canonical_json(merge_legends(legends)))
-    names = later.names
-    _insert_many(
-        conn,
-        persons,
-        [persons.c.id, persons.c.display_name, persons.c.mention_count, persons.c.active,
-         persons.c.first_run_id, persons.c.last_run_id],
-        (
-            (pid, names.get(pid), n, True, run_id, run_id)
-            for pid, n in zip(pids[~old].tolist(), counts[~old].tolist(), strict=True)
-        ),
-    )  # fmt: skip
-    if old.any():
-        # One executemany through the DB-API cursor, never one statement per person.
-        _update_many(
+    # Persons a slice at a time, each slice's display names made as it is written.
+    starts = range(0, len(pids), _WRITE_SLICE)
+    for start, names in zip(starts, later.names(len(starts)), strict=True):
+        part = slice(start, start + _WRITE_SLICE)
+        new, is_old = pids[part], old[part]
+        _insert_many(
             conn,
             persons,
-            [persons.c.display_name, persons.c.mention_count, persons.c.active],
-            persons.c.id,
+            [persons.c.id, persons.c.display_name, persons.c.mention_count, persons.c.active,
+             persons.c.first_run_id, persons.c.last_run_id],
             (
-                (names.get(pid), n, True, pid)
-                for pid, n in zip(pids[old].tolist(), counts[old].tolist(), strict=True)
+                (pid, names.get(pid), n, True, run_id, run_id)
+                for pid, n in zip(
+                    new[~is_old].tolist(), counts[part][~is_old].tolist(), strict=True
+                )
             ),
-        )
+        )  # fmt: skip
+        if is_old.any():
+            # One executemany through the DB-API cursor, never one statement per person.
+            _update_many(
+                conn,
+                persons,
+                [persons.c.display_name, persons.c.mention_count, persons.c.active],
+                persons.c.id,
+                (
+                    (names.get(pid), n, True, pid)
+                    for pid, n in zip(
+                        new[is_old].tolist(), counts[part][is_old].tolist(), strict=True
+                    )
+                ),
+            )
     return stored
 
 
