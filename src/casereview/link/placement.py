@@ -148,7 +148,7 @@ def attach_bare_names(
     by_contact = lone & (~named | initials) & contacts.present
     placing = lone & (named | one_word) | by_contact
     if not placing.any():
-        return 0
+        return _words_by_evidence(frame, clustering, fields, judgements)
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
     borough = frame["borough"].to_numpy(dtype=object) if "borough" in frame.columns else None
     years = _Years(frame)
@@ -389,7 +389,177 @@ def attach_bare_names(
             f"and {placed['handle']} by an online handle that one person named with "
             f"someone their record names carries"
         )
-    return joined
+    return joined + _words_by_evidence(frame, clustering, fields, judgements)
+
+
+def _words_by_evidence(
+    frame: pd.DataFrame,
+    clustering: Clustering,
+    fields: _Fields,
+    judgements: Iterable[Judgement],
+) -> int:
+    """Place the lone one-word mentions whose date of birth or address no pair took up (a
+    street name or a given name alone, with the date of birth and the address of one person
+    of the run): a word alone and a full name never reach the threshold, however much else
+    they share. Two ways, each to the one person of the run (a person written with a full
+    name) that the evidence points at:
+
+    - **the date of birth and the address**: the one person carrying both the mention's
+      full date of birth (not a 1 January, which stands for a year) and its postcode or
+      address, when the word is one of that person's names (either field, nickname keys
+      expanded) or is written as a name nowhere in the run (a street name: "Snup" with Lauren
+      Kowalczyk's date of birth and address). A word that is a name of someone else is
+      not placed;
+    - **a given name and one of them**: a word read as a given name (a forename column's
+      word, or a one-field word the run writes as a given name, `_Fields`) that exactly one
+      person carries as a given name with the mention's full date of birth, postcode or
+      address ("Rabia" with Rabia Hussain's postcode). A word read as a surname is never
+      placed this way (a surname and an address are any of the family).
+
+    Not when the mention's full date of birth differs from every full date of birth of the
+    person, nor when their years of birth are more than `PLACED_YEARS_APART` apart, nor to a
+    person named in the mention's record or against a "not same" judgement. Returns how many
+    mentions were joined; changes `clustering.labels` in place."""
+    labels = clustering.labels
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    has_fore, has_sur = pd.notna(fore), pd.notna(sur)
+    named = has_fore & has_sur
+    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    size = pd.Series(label).value_counts()
+    lone = pd.Series(label).map(size).to_numpy() == 1
+    word = np.where(has_fore, fore, sur)
+    one_word = lone & (has_fore ^ has_sur)
+    for pos in np.flatnonzero(one_word):
+        one_word[pos] = isinstance(word[pos], str) and len(word[pos]) > 1
+    dob = frame["dob"].to_numpy(dtype=object) if "dob" in frame.columns else None
+    exact = np.zeros(len(frame), dtype=bool)
+    if dob is not None:
+        exact = np.array(
+            [isinstance(d, str) and d[5:] != "01-01" for d in dob.tolist()], dtype=bool
+        )
+    places = [
+        frame[col].to_numpy(dtype=object) for col in ("postcode", "address") if col in frame.columns
+    ]
+    placed_at = np.zeros(len(frame), dtype=bool)
+    for values in places:
+        placed_at |= pd.notna(values)
+    asking = one_word & (exact | placed_at)
+    if not asking.any():
+        return 0
+    # The persons written with a full name somewhere: the only ones a word is placed with.
+    full = np.zeros(len(frame), dtype=bool)
+    full[named] = True
+    with_name = set(label[full].tolist())
+    person_rows = np.isin(label, list(with_name)) & ~lone
+    dob_holders = (
+        _holders(dob, label, person_rows & exact, asking & exact) if dob is not None else {}
+    )
+    place_holders = [
+        _holders(values, label, person_rows & pd.notna(values), asking & pd.notna(values))
+        for values in places
+    ]
+    at = pd.Series(label).groupby(label).indices
+    record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    fkeys = frame["forename_keys"].to_numpy(dtype=object)
+    years = _Years(frame)
+    not_same: dict[int, set[int]] = {}
+    for j in judgements:
+        if j.judgement == "not_same":
+            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
+            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+
+    def word_keys(pos: int) -> frozenset[str]:
+        keys = _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(word[pos]))
+        return frozenset((*keys, str(word[pos])))
+
+    def names_of(person: int, given_only: bool) -> set[str]:
+        """The words `person` is written with (given names by their keys; surnames as
+        written, unless `given_only`), on its full-name mentions."""
+        out: set[str] = set()
+        for r in at[person].tolist():
+            if not named[r]:
+                continue
+            out.update(_keys(fkeys[r]))
+            out.add(str(fore[r]))
+            if not given_only:
+                out.add(str(sur[r]))
+        return out
+
+    # The words the run writes as names beside another name (not beside an initial: a
+    # street name is written so, "Litle T").
+    spelled_both = named & np.array(
+        [len(str(f)) > 1 and len(str(s)) > 1 for f, s in zip(fore, sur, strict=True)], dtype=bool
+    )
+    name_words = set(fore[spelled_both].tolist()) | set(sur[spelled_both].tolist())
+
+    def a_name(text: str) -> bool:
+        """Whether the run writes `text` as a name beside another (or the tables know it
+        as a nickname or a given name's variant)."""
+        return _nickname(text) or text in name_words
+
+    joins: list[tuple[int, int]] = []
+    ways = {"dob_place": 0, "company": 0, "given": 0}
+    company = _Company(record, label, at)
+    for pos in np.flatnonzero(asking):
+        own = int(label[pos])
+        by_dob = dob_holders.get(dob[pos], set()) if exact[pos] and dob is not None else set()
+        by_place: set[int] = set()
+        for values, holders in zip(places, place_holders, strict=True):
+            if values[pos] is not None and values[pos] == values[pos]:
+                by_place |= holders.get(values[pos], set())
+        by_dob, by_place = by_dob - {own}, by_place - {own}
+        mine = word_keys(int(pos))
+        target, way = None, ""
+        both = by_dob & by_place
+        if len(both) == 1:
+            person = next(iter(both))
+            if names_of(person, False) & mine or not a_name(str(word[pos])):
+                target, way = person, "dob_place"
+        if target is None and by_dob:
+            # The one person named with its company (the people its record names) who
+            # carries its full date of birth ("Bos" with Samuel Valker's, in a referral
+            # about the child Samuel is named with).
+            mine_now = company.named_with(int(pos), own)
+            near_by = company.sharing(mine_now, by_dob - mine_now) if mine_now else set()
+            if len(near_by) == 1:
+                person = next(iter(near_by))
+                if names_of(person, False) & mine or not a_name(str(word[pos])):
+                    target, way = person, "company"
+        if target is None:
+            given = has_fore[pos] or fields.reading(str(sur[pos]))[1]
+            if given:
+                found = {p for p in by_dob | by_place if names_of(p, True) & mine}
+                if len(found) == 1:
+                    target, way = next(iter(found)), "given"
+        if target is None:
+            continue
+        rows = at[target]
+        if not years.near(int(pos), rows):
+            continue
+        if exact[pos] and dob is not None:
+            theirs = {d for d, e in zip(dob[rows].tolist(), exact[rows].tolist(), strict=True) if e}
+            if theirs and dob[pos] not in theirs:
+                continue
+        if np.isin(record[rows], record[pos]).any():
+            continue
+        mention = int(ids[pos])
+        if mention in not_same and not_same[mention] & set(ids[rows].tolist()):
+            continue
+        joins.append((own, target))
+        ways[way] += 1
+    _merge(labels, ids, at, joins)
+    if joins:
+        clustering.notes.append(
+            f"{len(joins)} lone word(s) with evidence no pair took up joined: "
+            f"{ways['dob_place']} to the one person of their date of birth and address, "
+            f"{ways['company']} to the one person of their date of birth named with someone "
+            f"their record names, "
+            f"{ways['given']} to the one person of that given name with their date of birth "
+            f"or address"
+        )
+    return len(joins)
 
 
 def _holders(
