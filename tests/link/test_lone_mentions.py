@@ -430,6 +430,52 @@ PLANTED: dict[str, list[dict[str, Any]]] = {
         {"forenames": "Blessing", "surname": "Adjei", "dob": "1995-06-06", "postcode": "SE16 1AD"},
     ],
     "alias_two_word": [{"name_raw": "Blessing", "record": "ref56", "source": "la_csc"}],
+    # A police nominal with only the forename column, "Snup" (a street name no record writes
+    # as a name), with Gabriela Wisniewska's date of birth and address: no pair takes a word
+    # alone and a full name to the threshold, whatever else they share.
+    "evid_person": [
+        {
+            "forenames": "Gabriela",
+            "surname": "Wisniewska",
+            "dob": "2001-09-23",
+            "postcode": "SE9 8QN",
+            "address": "33 Shelley Walk",
+        },
+        {"forenames": "Gabriela", "surname": "Wisniewska", "dob": "2001-09-23"},
+    ],
+    "evid_street": [{"forenames": "Snup", "dob": "2001-09-23", "postcode": "SE9 8QN"}],
+    # "Callum" with her date of birth and address: a name (Callum Stroud's), not hers.
+    "evid_other_name": [{"forenames": "Callum", "dob": "2001-09-23", "postcode": "SE9 8QN"}],
+    "evid_callum": [
+        {"forenames": "Callum", "surname": "Stroud", "dob": "1993-05-05", "postcode": "N8 8AA"},
+        {"forenames": "Callum", "surname": "Stroud", "dob": "1993-05-05", "postcode": "N8 8AA"},
+    ],
+    # Two young people of one children's home, born on one day: "Zeph" with that date of
+    # birth and the home's postcode is either of them.
+    "evid_twin_a": [
+        {"forenames": "Tobi", "surname": "Adeyemi", "dob": "2006-03-14", "postcode": "SE15 4QQ"},
+        {"forenames": "Tobi", "surname": "Adeyemi", "dob": "2006-03-14", "postcode": "SE15 4QQ"},
+    ],
+    "evid_twin_b": [
+        {"forenames": "Kemi", "surname": "Lawson", "dob": "2006-03-14", "postcode": "SE15 4QQ"},
+        {"forenames": "Kemi", "surname": "Lawson", "dob": "2006-03-14", "postcode": "SE15 4QQ"},
+    ],
+    "evid_twin_word": [{"forenames": "Zeph", "dob": "2006-03-14", "postcode": "SE15 4QQ"}],
+    # A forename column's "Rabia" with Rabia Hussain's postcode; a surname column's
+    # "Hussain" with it is any of the family (her father Imran Hussain lives there too).
+    "given_ev_person": [
+        {"forenames": "Rabia", "surname": "Hussain", "dob": "2006-01-16", "postcode": "E7 8ZX"},
+        {"forenames": "Rabia", "surname": "Hussain", "dob": "2006-01-16"},
+    ],
+    "given_ev_father": [
+        {"forenames": "Imran", "surname": "Hussain", "dob": "1975-11-02", "postcode": "E7 8ZX"},
+        {"forenames": "Imran", "surname": "Hussain", "dob": "1975-11-02", "postcode": "E7 8ZX"},
+    ],
+    "given_ev_word": [{"forenames": "Rabia", "postcode": "E7 8ZX"}],
+    "given_ev_surname": [{"surname": "Hussain", "postcode": "E7 8ZX"}],
+    # A forename column's "Rabia" with another date of birth than hers, at her postcode: her
+    # namesake, not her.
+    "given_ev_other_dob": [{"forenames": "Rabia", "dob": "1988-04-30", "postcode": "E7 8ZX"}],
 }
 
 
@@ -838,3 +884,57 @@ def test_a_word_alone_that_a_pair_joined_to_one_and_another_carries_is_not_place
     (alias,), (word,) = by_person["alias_two_alias"], by_person["alias_two_word"]
     labels = _aliased(linked, alias, "alias_two_suspect", word)
     assert labels[word] == word
+
+
+def test_a_street_name_with_the_date_of_birth_and_address_of_one_person_joins_her(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Snup" (a forename column alone, a word the run writes as no one's name) with
+    Gabriela Wisniewska's full date of birth and postcode joins her: the one person of the
+    run carrying both (on main it stayed alone: no pair reaches a word alone)."""
+    _, by_person = linked
+    (word,) = by_person["evid_street"]
+    labels = _placed(linked, word)
+    person = _of(labels, by_person, "evid_person")
+    assert len(person) == 1
+    assert labels[word] in person
+
+
+def test_a_name_of_someone_else_or_twins_date_of_birth_and_address_do_not_place(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """"Callum" with Gabriela Wisniewska's date of birth and postcode is a name, and not
+    hers: alone. "Zeph" with the date of birth and postcode of two young people of one
+    children's home (Tobi Adeyemi and Kemi Lawson, born on one day) is either: alone."""
+    _, by_person = linked
+    (other,), (twin,) = by_person["evid_other_name"], by_person["evid_twin_word"]
+    labels = _placed(linked, other, twin)
+    assert labels[other] == other
+    assert labels[twin] == twin
+
+
+def test_a_given_name_with_the_postcode_of_the_one_person_of_that_name_there_joins_her(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A forename column's "Rabia" with Rabia Hussain's postcode (and nothing else) joins
+    her: the one person of the run of that given name with that postcode (on main it stayed
+    alone)."""
+    _, by_person = linked
+    (word,) = by_person["given_ev_word"]
+    labels = _placed(linked, word)
+    person = _of(labels, by_person, "given_ev_person")
+    assert len(person) == 1
+    assert labels[word] in person
+
+
+def test_a_surname_at_a_familys_postcode_or_a_given_name_of_another_birth_does_not_place(
+    linked: tuple[Prediction, dict[str, list[int]]],
+) -> None:
+    """A surname column's "Hussain" at the postcode of Rabia and Imran Hussain is any of the
+    family: alone. "Rabia" at her postcode with another full date of birth than hers is
+    someone else: alone."""
+    _, by_person = linked
+    (surname,), (other,) = by_person["given_ev_surname"], by_person["given_ev_other_dob"]
+    labels = _placed(linked, surname, other)
+    assert labels[surname] == surname
+    assert labels[other] == other
