@@ -10,15 +10,22 @@ can. docs/linkage.md says what is placed and what never is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from casereview.link.cluster import Clustering, Judgement
+from casereview.link.cluster import Clustering, Forenames, Judgement
 from casereview.link.frame import handle_list
 from casereview.values.name_variants import forename_keys, name_key
 
-__all__ = ["FIELD_ODDS", "PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
+__all__ = [
+    "FIELD_ODDS",
+    "PLACED_YEARS_APART",
+    "PROLIFIC_MENTIONS",
+    "attach_bare_names",
+    "join_split_pairs",
+]
 
 # A person mentioned at least this many times is the likelier referent of a mention that
 # gives only their full name: the prior odds that a bare name refers to one person grow with
@@ -390,6 +397,187 @@ def attach_bare_names(
             f"someone their record names carries"
         )
     return joined + _words_by_evidence(frame, clustering, fields, judgements)
+
+
+def join_split_pairs(
+    frame: pd.DataFrame,
+    clustering: Clustering,
+    pairs: pd.DataFrame,
+    threshold: float,
+    judgements: Iterable[Judgement] = (),
+) -> int:
+    """Join two persons a pair scored below `threshold` when two people named with them,
+    one in the records of each, are one person too: a child split between a police record
+    and a referral (the victim "Rahman Chinedu Abdul" and the referral's subject "Cibedu
+    Rahman"), and the suspect of the crime and the associate the referral names ("Mateusz
+    Hassan" and "Mateusz" alone), each pair needing the other. The record context adds its
+    weight only for a person already in common, so neither half joins alone; decided
+    together, each pair is the other's evidence.
+
+    Two persons A and B (the two halves of a child) and two others C and D (the two halves
+    of her associate) are joined, A with B and C with D, when:
+
+    - a pair of a mention of A and one of B was scored (kept, below the threshold), and C
+      is named in a record of A, D in a record of B, neither in a record of both;
+    - C and D are one person by the names they carry: a pair of theirs scored (kept), or
+      one of them written only as one word alone that the other carries as a given name
+      (nickname keys expanded) or, when it is not A's or B's surname, as a surname, or the
+      two written with one full name (a forename key in common and one surname);
+    - neither pair is contradicted: no record names both, every year of birth within
+      `PLACED_YEARS_APART` of every other, a full date of birth in common when both carry
+      one (not a 1 January), no two forenames that differ (`Forenames.differ`:
+      siblings of one surname at one address never join), no "not same" judgement;
+    - exactly one such C and D stand for A and B (two candidates leave all four apart).
+
+    Changes `clustering.labels` in place; returns how many persons were joined."""
+    labels = clustering.labels
+    if pairs is None or not len(pairs):
+        return 0
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    pos_of = pd.Series(np.arange(len(ids)), index=ids)
+    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    left = pos_of.reindex(pairs["unique_id_l"].to_numpy()).to_numpy()
+    right = pos_of.reindex(pairs["unique_id_r"].to_numpy()).to_numpy()
+    weight = pairs["match_weight"].to_numpy(dtype=float)
+    known = ~(np.isnan(left) | np.isnan(right))
+    left, right, weight = left[known].astype(np.int64), right[known].astype(np.int64), weight[known]
+    la, lb = label[left], label[right]
+    apart = la != lb
+    if not apart.any():
+        return 0
+    # Each two persons a pair scored, below the threshold (above it, a guard cut them).
+    lo, hi = np.minimum(la, lb)[apart], np.maximum(la, lb)[apart]
+    below = weight[apart] < threshold
+    scored_apart = set(zip(lo.tolist(), hi.tolist(), strict=True))
+    weak = sorted(set(zip(lo[below].tolist(), hi[below].tolist(), strict=True)))
+    if not weak:
+        return 0
+    record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    at = pd.Series(label).groupby(label).indices
+    company = _Company(record, label, at)
+    years = _Years(frame)
+    forenames = Forenames(frame)
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    has_fore, has_sur = pd.notna(fore), pd.notna(sur)
+    named = has_fore & has_sur
+    fkeys = frame["forename_keys"].to_numpy(dtype=object)
+    not_same: dict[int, set[int]] = {}
+    for j in judgements:
+        if j.judgement == "not_same":
+            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
+            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+
+    dob = frame["dob"].to_numpy(dtype=object)
+
+    def full_dates(rows: np.ndarray) -> set[str]:
+        """The full dates of birth of `rows` (not a 1 January, which stands for a year)."""
+        return {d for d in dob[rows].tolist() if isinstance(d, str) and d[5:] != "01-01"}
+
+    def records_of(person: int) -> set[float]:
+        return {r for r in record[at[person]].tolist() if r == r}
+
+    def compatible(a: int, b: int) -> bool:
+        """No contradiction between persons `a` and `b`: no record naming both, years of
+        birth within `PLACED_YEARS_APART`, no two forenames that differ, no judgement."""
+        ra, rb = at[a], at[b]
+        if records_of(a) & records_of(b):
+            return False
+        ylo = np.concatenate([years.lo[ra], years.lo[rb]])
+        yhi = np.concatenate([years.hi[ra], years.hi[rb]])
+        if (~np.isnan(ylo)).any() and np.nanmax(ylo) - np.nanmin(yhi) > PLACED_YEARS_APART:
+            return False
+        dates_a, dates_b = full_dates(ra), full_dates(rb)
+        if dates_a and dates_b and not dates_a & dates_b:
+            return False
+        for x in ra.tolist():
+            for y in rb.tolist():
+                if forenames.differ(x, y):
+                    return False
+        if not_same:
+            mentions_b = set(ids[rb].tolist())
+            for m in ids[ra].tolist():
+                if not_same.get(m, set()) & mentions_b:
+                    return False
+        return True
+
+    @cache
+    def one_word(person: int) -> str | None:
+        """The word of a person written only as one word alone (the same word each time)."""
+        rows = at[person]
+        if named[rows].any():
+            return None
+        words = {str(fore[r]) if has_fore[r] else str(sur[r]) for r in rows.tolist()}
+        words.discard("None")
+        if len(words) != 1:
+            return None
+        word = next(iter(words))
+        return word if len(word) > 1 else None
+
+    def carries(person: int, word: str, family: set[str]) -> bool:
+        keys = set(forename_keys(word))
+        for r in at[person].tolist():
+            if not named[r]:
+                continue
+            if keys & set(_keys(fkeys[r])):
+                return True
+            if sur[r] == word and word not in family:
+                return True
+        return False
+
+    @cache
+    def full_names(person: int) -> frozenset[tuple[str, str]]:
+        return frozenset(
+            (k, str(sur[r]))
+            for r in at[person].tolist()
+            if named[r]
+            for k in _keys(fkeys[r])
+        )
+
+    def one_person(c: int, d: int, family: set[str]) -> bool:
+        """Whether the names of `c` and `d` say they are one person."""
+        if (min(c, d), max(c, d)) in scored_apart:
+            return True
+        wc, wd = one_word(c), one_word(d)
+        if wc is not None and wd is None:
+            return carries(d, wc, family)
+        if wd is not None and wc is None:
+            return carries(c, wd, family)
+        if wc is not None and wd is not None:
+            return False
+        return bool(full_names(c) & full_names(d))
+
+    joins: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for a, b in weak:
+        if a in used or b in used:
+            continue
+        ca, cb = company.of_person(a), company.of_person(b)
+        only_a, only_b = ca - cb - {b}, cb - ca - {a}
+        if not only_a or not only_b:
+            continue
+        family = {str(sur[r]) for r in np.concatenate([at[a], at[b]]).tolist() if has_sur[r]}
+        found = [
+            (c, d)
+            for c in only_a
+            for d in only_b
+            if c != d and one_person(c, d, family)
+        ]
+        if len(found) != 1:
+            continue
+        c, d = found[0]
+        if {c, d} & used or not compatible(a, b) or not compatible(c, d):
+            continue
+        joins += [(a, b), (c, d)]
+        used |= {a, b, c, d}
+    _merge(labels, ids, at, joins)
+    if joins:
+        clustering.notes.append(
+            f"{len(joins) // 2} person(s) a pair scored below the threshold joined with "
+            f"another two named in their records, whose names say they are one person too "
+            f"(a child split between a police record and a referral, and her associate)"
+        )
+    return len(joins)
 
 
 def _words_by_evidence(
