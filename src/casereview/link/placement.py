@@ -421,11 +421,12 @@ def join_split_pairs(
       is named in a record of A, D in a record of B, neither in a record of both;
     - C and D are one person by the names they carry: a pair of theirs scored (kept), or
       one of them written only as one word alone that the other carries as a given name
-      (nickname keys expanded) or, when it is not A's or B's surname, as a surname, or the
-      two written with one full name (a forename key in common and one surname);
+      beside a surname (nickname keys expanded; a surname alone is any of the family), or
+      the two written with one full name (a forename key in common and one surname);
     - neither pair is contradicted: no record names both, every year of birth within
       `PLACED_YEARS_APART` of every other, a full date of birth in common when both carry
-      one (not a 1 January), no two forenames that differ (`Forenames.differ`:
+      one (not a 1 January), a person written only as one word alone carrying it as the
+      other's given name, no two forenames that differ (`Forenames.differ`:
       siblings of one surname at one address never join), no "not same" judgement;
     - exactly one such C and D stand for A and B (two candidates leave all four apart).
 
@@ -487,6 +488,12 @@ def join_split_pairs(
         yhi = np.concatenate([years.hi[ra], years.hi[rb]])
         if (~np.isnan(ylo)).any() and np.nanmax(ylo) - np.nanmin(yhi) > PLACED_YEARS_APART:
             return False
+        # A word alone is this person only as a given name the other carries (a surname
+        # alone is any of the family).
+        for one, other in ((a, b), (b, a)):
+            alone = one_word(one)
+            if alone is not None and not carries(other, alone):
+                return False
         dates_a, dates_b = full_dates(ra), full_dates(rb)
         if dates_a and dates_b and not dates_a & dates_b:
             return False
@@ -514,35 +521,27 @@ def join_split_pairs(
         word = next(iter(words))
         return word if len(word) > 1 else None
 
-    def carries(person: int, word: str, family: set[str]) -> bool:
+    def carries(person: int, word: str) -> bool:
+        """Whether `person` carries `word` as a given name beside a surname (a surname
+        alone is any of the family)."""
         keys = set(forename_keys(word))
-        for r in at[person].tolist():
-            if not named[r]:
-                continue
-            if keys & set(_keys(fkeys[r])):
-                return True
-            if sur[r] == word and word not in family:
-                return True
-        return False
+        return any(named[r] and bool(keys & set(_keys(fkeys[r]))) for r in at[person].tolist())
 
     @cache
     def full_names(person: int) -> frozenset[tuple[str, str]]:
         return frozenset(
-            (k, str(sur[r]))
-            for r in at[person].tolist()
-            if named[r]
-            for k in _keys(fkeys[r])
+            (k, str(sur[r])) for r in at[person].tolist() if named[r] for k in _keys(fkeys[r])
         )
 
-    def one_person(c: int, d: int, family: set[str]) -> bool:
+    def one_person(c: int, d: int) -> bool:
         """Whether the names of `c` and `d` say they are one person."""
         if (min(c, d), max(c, d)) in scored_apart:
             return True
         wc, wd = one_word(c), one_word(d)
         if wc is not None and wd is None:
-            return carries(d, wc, family)
+            return carries(d, wc)
         if wd is not None and wc is None:
-            return carries(c, wd, family)
+            return carries(c, wd)
         if wc is not None and wd is not None:
             return False
         return bool(full_names(c) & full_names(d))
@@ -556,13 +555,7 @@ def join_split_pairs(
         only_a, only_b = ca - cb - {b}, cb - ca - {a}
         if not only_a or not only_b:
             continue
-        family = {str(sur[r]) for r in np.concatenate([at[a], at[b]]).tolist() if has_sur[r]}
-        found = [
-            (c, d)
-            for c in only_a
-            for d in only_b
-            if c != d and one_person(c, d, family)
-        ]
+        found = [(c, d) for c in only_a for d in only_b if c != d and one_person(c, d)]
         if len(found) != 1:
             continue
         c, d = found[0]
