@@ -10,15 +10,22 @@ can. docs/linkage.md says what is placed and what never is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from casereview.link.cluster import Clustering, Judgement
+from casereview.link.cluster import Clustering, Forenames, Judgement
 from casereview.link.frame import handle_list
 from casereview.values.name_variants import forename_keys, name_key
 
-__all__ = ["FIELD_ODDS", "PLACED_YEARS_APART", "PROLIFIC_MENTIONS", "attach_bare_names"]
+__all__ = [
+    "FIELD_ODDS",
+    "PLACED_YEARS_APART",
+    "PROLIFIC_MENTIONS",
+    "attach_bare_names",
+    "join_split_pairs",
+]
 
 # A person mentioned at least this many times is the likelier referent of a mention that
 # gives only their full name: the prior odds that a bare name refers to one person grow with
@@ -148,7 +155,7 @@ def attach_bare_names(
     by_contact = lone & (~named | initials) & contacts.present
     placing = lone & (named | one_word) | by_contact
     if not placing.any():
-        return 0
+        return _words_by_evidence(frame, clustering, fields, judgements)
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
     borough = frame["borough"].to_numpy(dtype=object) if "borough" in frame.columns else None
     years = _Years(frame)
@@ -389,7 +396,351 @@ def attach_bare_names(
             f"and {placed['handle']} by an online handle that one person named with "
             f"someone their record names carries"
         )
-    return joined
+    return joined + _words_by_evidence(frame, clustering, fields, judgements)
+
+
+def join_split_pairs(
+    frame: pd.DataFrame,
+    clustering: Clustering,
+    pairs: pd.DataFrame,
+    threshold: float,
+    judgements: Iterable[Judgement] = (),
+) -> int:
+    """Join two persons a pair scored below `threshold` when two people named with them,
+    one in the records of each, are one person too: a child split between a police record
+    and a referral (the victim "Rahman Chinedu Abdul" and the referral's subject "Cibedu
+    Rahman"), and the suspect of the crime and the associate the referral names ("Mateusz
+    Hassan" and "Mateusz" alone), each pair needing the other. The record context adds its
+    weight only for a person already in common, so neither half joins alone; decided
+    together, each pair is the other's evidence.
+
+    Two persons A and B (the two halves of a child) and two others C and D (the two halves
+    of her associate) are joined, A with B and C with D, when:
+
+    - a pair of a mention of A and one of B was scored (kept, below the threshold), and C
+      is named in a record of A, D in a record of B, neither in a record of both;
+    - C and D are one person by the names they carry: a pair of theirs scored (kept), or
+      one of them written only as one word alone that the other carries as a given name
+      beside a surname (nickname keys expanded; a surname alone is any of the family), or
+      the two written with one full name (a forename key in common and one surname);
+    - neither pair is contradicted: no record names both, every year of birth within
+      `PLACED_YEARS_APART` of every other, a full date of birth in common when both carry
+      one (not a 1 January), a person written only as one word alone carrying it as the
+      other's given name, no two forenames that differ (`Forenames.differ`:
+      siblings of one surname at one address never join), no "not same" judgement;
+    - exactly one such C and D stand for A and B (two candidates leave all four apart).
+
+    Changes `clustering.labels` in place; returns how many persons were joined."""
+    labels = clustering.labels
+    if pairs is None or not len(pairs):
+        return 0
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    pos_of = pd.Series(np.arange(len(ids)), index=ids)
+    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    left = pos_of.reindex(pairs["unique_id_l"].to_numpy()).to_numpy()
+    right = pos_of.reindex(pairs["unique_id_r"].to_numpy()).to_numpy()
+    weight = pairs["match_weight"].to_numpy(dtype=float)
+    known = ~(np.isnan(left) | np.isnan(right))
+    left, right, weight = left[known].astype(np.int64), right[known].astype(np.int64), weight[known]
+    la, lb = label[left], label[right]
+    apart = la != lb
+    if not apart.any():
+        return 0
+    # Each two persons a pair scored, below the threshold (above it, a guard cut them).
+    lo, hi = np.minimum(la, lb)[apart], np.maximum(la, lb)[apart]
+    below = weight[apart] < threshold
+    scored_apart = set(zip(lo.tolist(), hi.tolist(), strict=True))
+    weak = sorted(set(zip(lo[below].tolist(), hi[below].tolist(), strict=True)))
+    if not weak:
+        return 0
+    record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    at = pd.Series(label).groupby(label).indices
+    company = _Company(record, label, at)
+    years = _Years(frame)
+    forenames = Forenames(frame)
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    has_fore, has_sur = pd.notna(fore), pd.notna(sur)
+    named = has_fore & has_sur
+    fkeys = frame["forename_keys"].to_numpy(dtype=object)
+    not_same: dict[int, set[int]] = {}
+    for j in judgements:
+        if j.judgement == "not_same":
+            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
+            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+
+    dob = frame["dob"].to_numpy(dtype=object)
+
+    def full_dates(rows: np.ndarray) -> set[str]:
+        """The full dates of birth of `rows` (not a 1 January, which stands for a year)."""
+        return {d for d in dob[rows].tolist() if isinstance(d, str) and d[5:] != "01-01"}
+
+    def records_of(person: int) -> set[float]:
+        return {r for r in record[at[person]].tolist() if r == r}
+
+    def compatible(a: int, b: int) -> bool:
+        """No contradiction between persons `a` and `b`: no record naming both, years of
+        birth within `PLACED_YEARS_APART`, no two forenames that differ, no judgement."""
+        ra, rb = at[a], at[b]
+        if records_of(a) & records_of(b):
+            return False
+        ylo = np.concatenate([years.lo[ra], years.lo[rb]])
+        yhi = np.concatenate([years.hi[ra], years.hi[rb]])
+        if (~np.isnan(ylo)).any() and np.nanmax(ylo) - np.nanmin(yhi) > PLACED_YEARS_APART:
+            return False
+        # A word alone is this person only as a given name the other carries (a surname
+        # alone is any of the family).
+        for one, other in ((a, b), (b, a)):
+            alone = one_word(one)
+            if alone is not None and not carries(other, alone):
+                return False
+        dates_a, dates_b = full_dates(ra), full_dates(rb)
+        if dates_a and dates_b and not dates_a & dates_b:
+            return False
+        for x in ra.tolist():
+            for y in rb.tolist():
+                if forenames.differ(x, y):
+                    return False
+        if not_same:
+            mentions_b = set(ids[rb].tolist())
+            for m in ids[ra].tolist():
+                if not_same.get(m, set()) & mentions_b:
+                    return False
+        return True
+
+    @cache
+    def one_word(person: int) -> str | None:
+        """The word of a person written only as one word alone (the same word each time)."""
+        rows = at[person]
+        if named[rows].any():
+            return None
+        words = {str(fore[r]) if has_fore[r] else str(sur[r]) for r in rows.tolist()}
+        words.discard("None")
+        if len(words) != 1:
+            return None
+        word = next(iter(words))
+        return word if len(word) > 1 else None
+
+    def carries(person: int, word: str) -> bool:
+        """Whether `person` carries `word` as a given name beside a surname (a surname
+        alone is any of the family)."""
+        keys = set(forename_keys(word))
+        return any(named[r] and bool(keys & set(_keys(fkeys[r]))) for r in at[person].tolist())
+
+    @cache
+    def full_names(person: int) -> frozenset[tuple[str, str]]:
+        return frozenset(
+            (k, str(sur[r])) for r in at[person].tolist() if named[r] for k in _keys(fkeys[r])
+        )
+
+    def one_person(c: int, d: int) -> bool:
+        """Whether the names of `c` and `d` say they are one person."""
+        if (min(c, d), max(c, d)) in scored_apart:
+            return True
+        wc, wd = one_word(c), one_word(d)
+        if wc is not None and wd is None:
+            return carries(d, wc)
+        if wd is not None and wc is None:
+            return carries(c, wd)
+        if wc is not None and wd is not None:
+            return False
+        return bool(full_names(c) & full_names(d))
+
+    joins: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for a, b in weak:
+        if a in used or b in used:
+            continue
+        ca, cb = company.of_person(a), company.of_person(b)
+        only_a, only_b = ca - cb - {b}, cb - ca - {a}
+        if not only_a or not only_b:
+            continue
+        found = [(c, d) for c in only_a for d in only_b if c != d and one_person(c, d)]
+        if len(found) != 1:
+            continue
+        c, d = found[0]
+        if {c, d} & used or not compatible(a, b) or not compatible(c, d):
+            continue
+        joins += [(a, b), (c, d)]
+        used |= {a, b, c, d}
+    _merge(labels, ids, at, joins)
+    if joins:
+        clustering.notes.append(
+            f"{len(joins) // 2} person(s) a pair scored below the threshold joined with "
+            f"another two named in their records, whose names say they are one person too "
+            f"(a child split between a police record and a referral, and her associate)"
+        )
+    return len(joins)
+
+
+def _words_by_evidence(
+    frame: pd.DataFrame,
+    clustering: Clustering,
+    fields: _Fields,
+    judgements: Iterable[Judgement],
+) -> int:
+    """Place the lone one-word mentions whose date of birth or address no pair took up (a
+    street name or a given name alone, with the date of birth and the address of one person
+    of the run): a word alone and a full name never reach the threshold, however much else
+    they share. Two ways, each to the one person of the run (a person written with a full
+    name) that the evidence points at:
+
+    - **the date of birth and the address**: the one person carrying both the mention's
+      full date of birth (not a 1 January, which stands for a year) and its postcode or
+      address, when the word is one of that person's names (either field, nickname keys
+      expanded) or is written as a name nowhere in the run (a street name: "Snup" with Lauren
+      Kowalczyk's date of birth and address). A word that is a name of someone else is
+      not placed;
+    - **a given name and one of them**: a word read as a given name (a forename column's
+      word, or a one-field word the run writes as a given name, `_Fields`) that exactly one
+      person carries as a given name with the mention's full date of birth, postcode or
+      address ("Rabia" with Rabia Hussain's postcode). A word read as a surname is never
+      placed this way (a surname and an address are any of the family).
+
+    Not when the mention's full date of birth differs from every full date of birth of the
+    person, nor when their years of birth are more than `PLACED_YEARS_APART` apart, nor to a
+    person named in the mention's record or against a "not same" judgement. Returns how many
+    mentions were joined; changes `clustering.labels` in place."""
+    labels = clustering.labels
+    ids = frame["unique_id"].to_numpy(dtype=np.int64)
+    fore = frame["forename_std"].to_numpy(dtype=object)
+    sur = frame["surname_std"].to_numpy(dtype=object)
+    has_fore, has_sur = pd.notna(fore), pd.notna(sur)
+    named = has_fore & has_sur
+    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    size = pd.Series(label).value_counts()
+    lone = pd.Series(label).map(size).to_numpy() == 1
+    word = np.where(has_fore, fore, sur)
+    one_word = lone & (has_fore ^ has_sur)
+    for pos in np.flatnonzero(one_word):
+        one_word[pos] = isinstance(word[pos], str) and len(word[pos]) > 1
+    dob = frame["dob"].to_numpy(dtype=object) if "dob" in frame.columns else None
+    exact = np.zeros(len(frame), dtype=bool)
+    if dob is not None:
+        exact = np.array(
+            [isinstance(d, str) and d[5:] != "01-01" for d in dob.tolist()], dtype=bool
+        )
+    places = [
+        frame[col].to_numpy(dtype=object) for col in ("postcode", "address") if col in frame.columns
+    ]
+    placed_at = np.zeros(len(frame), dtype=bool)
+    for values in places:
+        placed_at |= pd.notna(values)
+    asking = one_word & (exact | placed_at)
+    if not asking.any():
+        return 0
+    # The persons written with a full name somewhere: the only ones a word is placed with.
+    full = np.zeros(len(frame), dtype=bool)
+    full[named] = True
+    with_name = set(label[full].tolist())
+    person_rows = np.isin(label, list(with_name)) & ~lone
+    dob_holders = (
+        _holders(dob, label, person_rows & exact, asking & exact) if dob is not None else {}
+    )
+    place_holders = [
+        _holders(values, label, person_rows & pd.notna(values), asking & pd.notna(values))
+        for values in places
+    ]
+    at = pd.Series(label).groupby(label).indices
+    record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
+    fkeys = frame["forename_keys"].to_numpy(dtype=object)
+    years = _Years(frame)
+    not_same: dict[int, set[int]] = {}
+    for j in judgements:
+        if j.judgement == "not_same":
+            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
+            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+
+    def word_keys(pos: int) -> frozenset[str]:
+        keys = _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(word[pos]))
+        return frozenset((*keys, str(word[pos])))
+
+    def names_of(person: int, given_only: bool) -> set[str]:
+        """The words `person` is written with (given names by their keys; surnames as
+        written, unless `given_only`), on its full-name mentions."""
+        out: set[str] = set()
+        for r in at[person].tolist():
+            if not named[r]:
+                continue
+            out.update(_keys(fkeys[r]))
+            out.add(str(fore[r]))
+            if not given_only:
+                out.add(str(sur[r]))
+        return out
+
+    # The words the run writes as names beside another name (not beside an initial: a
+    # street name is written so, "Litle T").
+    spelled_both = named & np.array(
+        [len(str(f)) > 1 and len(str(s)) > 1 for f, s in zip(fore, sur, strict=True)], dtype=bool
+    )
+    name_words = set(fore[spelled_both].tolist()) | set(sur[spelled_both].tolist())
+
+    def a_name(text: str) -> bool:
+        """Whether the run writes `text` as a name beside another (or the tables know it
+        as a nickname or a given name's variant)."""
+        return _nickname(text) or text in name_words
+
+    joins: list[tuple[int, int]] = []
+    ways = {"dob_place": 0, "company": 0, "given": 0}
+    company = _Company(record, label, at)
+    for pos in np.flatnonzero(asking):
+        own = int(label[pos])
+        by_dob = dob_holders.get(dob[pos], set()) if exact[pos] and dob is not None else set()
+        by_place: set[int] = set()
+        for values, holders in zip(places, place_holders, strict=True):
+            if values[pos] is not None and values[pos] == values[pos]:
+                by_place |= holders.get(values[pos], set())
+        by_dob, by_place = by_dob - {own}, by_place - {own}
+        mine = word_keys(int(pos))
+        target, way = None, ""
+        both = by_dob & by_place
+        if len(both) == 1:
+            person = next(iter(both))
+            if names_of(person, False) & mine or not a_name(str(word[pos])):
+                target, way = person, "dob_place"
+        if target is None and by_dob:
+            # The one person named with its company (the people its record names) who
+            # carries its full date of birth ("Bos" with Samuel Valker's, in a referral
+            # about the child Samuel is named with).
+            mine_now = company.named_with(int(pos), own)
+            near_by = company.sharing(mine_now, by_dob - mine_now) if mine_now else set()
+            if len(near_by) == 1:
+                person = next(iter(near_by))
+                if names_of(person, False) & mine or not a_name(str(word[pos])):
+                    target, way = person, "company"
+        if target is None:
+            given = has_fore[pos] or fields.reading(str(sur[pos]))[1]
+            if given:
+                found = {p for p in by_dob | by_place if names_of(p, True) & mine}
+                if len(found) == 1:
+                    target, way = next(iter(found)), "given"
+        if target is None:
+            continue
+        rows = at[target]
+        if not years.near(int(pos), rows):
+            continue
+        if exact[pos] and dob is not None:
+            theirs = {d for d, e in zip(dob[rows].tolist(), exact[rows].tolist(), strict=True) if e}
+            if theirs and dob[pos] not in theirs:
+                continue
+        if np.isin(record[rows], record[pos]).any():
+            continue
+        mention = int(ids[pos])
+        if mention in not_same and not_same[mention] & set(ids[rows].tolist()):
+            continue
+        joins.append((own, target))
+        ways[way] += 1
+    _merge(labels, ids, at, joins)
+    if joins:
+        clustering.notes.append(
+            f"{len(joins)} lone word(s) with evidence no pair took up joined: "
+            f"{ways['dob_place']} to the one person of their date of birth and address, "
+            f"{ways['company']} to the one person of their date of birth named with someone "
+            f"their record names, "
+            f"{ways['given']} to the one person of that given name with their date of birth "
+            f"or address"
+        )
+    return len(joins)
 
 
 def _holders(

@@ -89,7 +89,7 @@ from casereview.link.model import (
     training_sample,
     u_pairs,
 )
-from casereview.link.placement import attach_bare_names
+from casereview.link.placement import attach_bare_names, join_split_pairs
 from casereview.link.places import PlacesAhead, resolve_places
 from casereview.link.prenormalise import normalised_ahead
 from casereview.link.reference import MIN_TRAIN_MENTIONS, reference_model
@@ -437,7 +437,18 @@ def finish_prediction(
         del clustering  # the first clustering's labels go before the second's are made
         scored, clustering = clustered(scored)
     return explained_prediction(
-        frame, scored, clustering, model, notes, judgements, detail, say, timings, explain, t2
+        frame,
+        scored,
+        clustering,
+        model,
+        notes,
+        judgements,
+        detail,
+        say,
+        timings,
+        explain,
+        t2,
+        threshold=link.match_weight_threshold,
     )
 
 
@@ -453,11 +464,18 @@ def explained_prediction(
     timings: dict[str, float],
     explain: Callable[[pd.DataFrame, pd.DataFrame, dict[str, Any]], pd.DataFrame],
     started: float,
+    *,
+    threshold: float | None = None,
 ) -> Prediction:
     """The end of `finish_prediction` once the pairs are clustered (shared with
-    `spark_pairs`, which clusters on Spark): lone mentions placed, the pairs kept explained
-    with `model` (the model without context), the notes gathered. `started`: when the
-    clustering began (`cluster_s`)."""
+    `spark_pairs`, which clusters on Spark): persons split in two joined in pairs
+    (`join_split_pairs`, with the pairs kept below `threshold`, the settings' match weight
+    threshold when not given), lone mentions placed, the pairs kept explained with `model`
+    (the model without context), the notes gathered. `started`: when the clustering began
+    (`cluster_s`)."""
+    if threshold is None:
+        threshold = get_settings().link.match_weight_threshold
+    join_split_pairs(frame, clustering, scored.pairs, threshold, judgements or [])
     attach_bare_names(frame, clustering, judgements or [])
     timings["cluster_s"] = time.perf_counter() - started
     if detail and len(scored.pairs):
