@@ -159,7 +159,7 @@ def _on_spark(
     )
     return explained_prediction(
         lean, scored, clustering, model, plan.notes, judged, True, lambda _m: None, timings,
-        lambda _f, kept, _s: kept, time.perf_counter(),
+        lambda _f, kept, _s: kept, time.perf_counter(), threshold=LINK.match_weight_threshold,
     )  # fmt: skip
 
 

@@ -794,6 +794,7 @@ def _finish_on_spark(
         timings,
         explain,
         t2,
+        threshold=link.match_weight_threshold,
     )
     prediction.detail = explained.get("detail")
     return prediction

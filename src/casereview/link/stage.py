@@ -465,16 +465,14 @@ def explained_prediction(
     explain: Callable[[pd.DataFrame, pd.DataFrame, dict[str, Any]], pd.DataFrame],
     started: float,
     *,
-    threshold: float | None = None,
+    threshold: float,
 ) -> Prediction:
     """The end of `finish_prediction` once the pairs are clustered (shared with
     `spark_pairs`, which clusters on Spark): persons split in two joined in pairs
-    (`join_split_pairs`, with the pairs kept below `threshold`, the settings' match weight
-    threshold when not given), lone mentions placed, the pairs kept explained with `model`
+    (`join_split_pairs`, with the pairs kept below `threshold`: the run's match weight
+    threshold), lone mentions placed, the pairs kept explained with `model`
     (the model without context), the notes gathered. `started`: when the clustering began
     (`cluster_s`)."""
-    if threshold is None:
-        threshold = get_settings().link.match_weight_threshold
     join_split_pairs(frame, clustering, scored.pairs, threshold, judgements or [])
     attach_bare_names(frame, clustering, judgements or [])
     timings["cluster_s"] = time.perf_counter() - started
