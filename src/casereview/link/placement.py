@@ -106,15 +106,11 @@ def attach_bare_names(
         if col in frame.columns:
             evidence |= frame[col].notna().to_numpy()
     bare = named & ~evidence
-    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    label = _label_of(labels, ids)
     size = pd.Series(label).value_counts()
     lone = pd.Series(label).map(size).to_numpy() == 1
     # A name of one word: its word, and whether it is spelled out (not an initial).
-    word = np.where(has_fore, fore, sur)
-    written_alone = has_fore ^ has_sur
-    spelled = written_alone.copy()
-    for pos in np.flatnonzero(written_alone):
-        spelled[pos] = isinstance(word[pos], str) and len(word[pos]) > 1
+    word, written_alone, spelled = _one_words(fore, sur, has_fore, has_sur)
     # A cluster of one word alone written several times and nothing else (the associate a
     # child names alone in two referrals, joined by the child they share) is placed as one
     # lone mention, by its first row: no pair can join a word alone to a full name either.
@@ -247,11 +243,7 @@ def attach_bare_names(
                 return True
         return False
 
-    not_same: dict[int, set[int]] = {}
-    for j in judgements:
-        if j.judgement == "not_same":
-            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
-            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+    not_same = _not_same(judgements)
     # Each person's positions in the frame, found once (not a scan of the frame per mention).
     at = pd.Series(label).groupby(label).indices
     company = _Company(record, label, at)
@@ -436,7 +428,7 @@ def join_split_pairs(
         return 0
     ids = frame["unique_id"].to_numpy(dtype=np.int64)
     pos_of = pd.Series(np.arange(len(ids)), index=ids)
-    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    label = _label_of(labels, ids)
     left = pos_of.reindex(pairs["unique_id_l"].to_numpy()).to_numpy()
     right = pos_of.reindex(pairs["unique_id_r"].to_numpy()).to_numpy()
     weight = pairs["match_weight"].to_numpy(dtype=float)
@@ -463,11 +455,7 @@ def join_split_pairs(
     has_fore, has_sur = pd.notna(fore), pd.notna(sur)
     named = has_fore & has_sur
     fkeys = frame["forename_keys"].to_numpy(dtype=object)
-    not_same: dict[int, set[int]] = {}
-    for j in judgements:
-        if j.judgement == "not_same":
-            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
-            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+    not_same = _not_same(judgements)
 
     dob = frame["dob"].to_numpy(dtype=object)
 
@@ -607,13 +595,11 @@ def _words_by_evidence(
     sur = frame["surname_std"].to_numpy(dtype=object)
     has_fore, has_sur = pd.notna(fore), pd.notna(sur)
     named = has_fore & has_sur
-    label = np.array([labels.get(int(i), int(i)) for i in ids], dtype=np.int64)
+    label = _label_of(labels, ids)
     size = pd.Series(label).value_counts()
     lone = pd.Series(label).map(size).to_numpy() == 1
-    word = np.where(has_fore, fore, sur)
-    one_word = lone & (has_fore ^ has_sur)
-    for pos in np.flatnonzero(one_word):
-        one_word[pos] = isinstance(word[pos], str) and len(word[pos]) > 1
+    word, _, spelled = _one_words(fore, sur, has_fore, has_sur)
+    one_word = lone & spelled
     dob = frame["dob"].to_numpy(dtype=object) if "dob" in frame.columns else None
     exact = np.zeros(len(frame), dtype=bool)
     if dob is not None:
@@ -645,11 +631,7 @@ def _words_by_evidence(
     record = pd.to_numeric(frame["record_id"], errors="coerce").to_numpy(dtype=float)
     fkeys = frame["forename_keys"].to_numpy(dtype=object)
     years = _Years(frame)
-    not_same: dict[int, set[int]] = {}
-    for j in judgements:
-        if j.judgement == "not_same":
-            not_same.setdefault(j.mention_a, set()).add(j.mention_b)
-            not_same.setdefault(j.mention_b, set()).add(j.mention_a)
+    not_same = _not_same(judgements)
 
     def word_keys(pos: int) -> frozenset[str]:
         keys = _keys(fkeys[pos]) if has_fore[pos] else forename_keys(str(word[pos]))
@@ -854,6 +836,34 @@ class _Years:
             return True
         gap = np.maximum(lo[known], self.lo[pos]) - np.minimum(hi[known], self.hi[pos])
         return bool((gap <= apart).any())
+
+
+def _label_of(labels: Mapping[int, int], ids: np.ndarray) -> np.ndarray:
+    """Each mention's person (its label in `labels`; a mention not in it is its own)."""
+    return np.fromiter((labels.get(i, i) for i in ids.tolist()), dtype=np.int64, count=len(ids))
+
+
+def _not_same(judgements: Iterable[Judgement]) -> dict[int, set[int]]:
+    """The mentions each mention is judged "not same" as (both ways)."""
+    apart: dict[int, set[int]] = {}
+    for j in judgements:
+        if j.judgement == "not_same":
+            apart.setdefault(j.mention_a, set()).add(j.mention_b)
+            apart.setdefault(j.mention_b, set()).add(j.mention_a)
+    return apart
+
+
+def _one_words(
+    fore: np.ndarray, sur: np.ndarray, has_fore: np.ndarray, has_sur: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A name of one word: each mention's word (its one field), whether its name is one
+    word, and whether that word is spelled out (two letters or more, not an initial)."""
+    word = np.where(has_fore, fore, sur)
+    written_alone = has_fore ^ has_sur
+    spelled = written_alone.copy()
+    for pos in np.flatnonzero(written_alone):
+        spelled[pos] = isinstance(word[pos], str) and len(word[pos]) > 1
+    return word, written_alone, spelled
 
 
 def _merge(
