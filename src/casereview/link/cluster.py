@@ -29,6 +29,7 @@ __all__ = [
     "Judgement",
     "cluster_mentions",
     "components",
+    "full_date",
     "household_guard",
     "one_to_one",
     "strongest_only",
@@ -338,6 +339,12 @@ def strongest_only(
 _GUARD_PER_COMPONENT = 50
 
 
+def full_date(value: object) -> bool:
+    """A date of birth with its day and month ("YYYY-MM-DD"): not missing, and not a
+    1 January, which is often a year of birth alone written as a date and counts as a year."""
+    return isinstance(value, str) and value[5:] != "01-01"
+
+
 def household_guard(
     frame: pd.DataFrame,
     far_years: int = FAR_APART_YEARS,
@@ -388,13 +395,12 @@ def household_guard(
     def year_mistyped(a: int, b: int) -> bool:
         """Full dates with the same day and month (not 1 January): one year mistyped."""
         da, db = dob[a], dob[b]
-        return isinstance(da, str) and isinstance(db, str) and da[5:] == db[5:] != "01-01"
+        return full_date(da) and full_date(db) and da[5:] == db[5:]
 
     def both_full(a: int, b: int) -> bool:
         """Both full dates; 1 January is often a year of birth alone written as a date, and
         counts as a year."""
-        da, db = dob[a], dob[b]
-        return isinstance(da, str) and isinstance(db, str) and "01-01" not in (da[5:], db[5:])
+        return full_date(dob[a]) and full_date(dob[b])
 
     def one_address(a: int, b: int) -> bool:
         """The same postcode and house number on both."""

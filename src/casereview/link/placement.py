@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from casereview.link.cluster import Clustering, Forenames, Judgement
+from casereview.link.cluster import Clustering, Forenames, Judgement, full_date
 from casereview.link.frame import handle_list
 from casereview.values.name_variants import forename_keys, name_key
 
@@ -461,7 +461,7 @@ def join_split_pairs(
 
     def full_dates(rows: np.ndarray) -> set[str]:
         """The full dates of birth of `rows` (not a 1 January, which stands for a year)."""
-        return {d for d in dob[rows].tolist() if isinstance(d, str) and d[5:] != "01-01"}
+        return {d for d in dob[rows].tolist() if full_date(d)}
 
     def records_of(person: int) -> set[float]:
         return {r for r in record[at[person]].tolist() if r == r}
@@ -603,9 +603,7 @@ def _words_by_evidence(
     dob = frame["dob"].to_numpy(dtype=object) if "dob" in frame.columns else None
     exact = np.zeros(len(frame), dtype=bool)
     if dob is not None:
-        exact = np.array(
-            [isinstance(d, str) and d[5:] != "01-01" for d in dob.tolist()], dtype=bool
-        )
+        exact = np.fromiter(map(full_date, dob.tolist()), dtype=bool, count=len(dob))
     places = [
         frame[col].to_numpy(dtype=object) for col in ("postcode", "address") if col in frame.columns
     ]
